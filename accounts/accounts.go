@@ -1,0 +1,92 @@
+// Package accounts creates users: it validates what a person typed, hashes the password and
+// mints the Public ID shown to support staff.
+package accounts
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"net/mail"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"chargedesk/queries"
+)
+
+// MinPassword is the shortest password accepted.
+const MinPassword = 10
+
+// NewUser is what a new account needs.
+type NewUser struct {
+	Email, Name, Role, Password string
+}
+
+// Validate checks a new user and returns a sentence a person understands.
+func (n *NewUser) Validate() error {
+	n.Email = strings.TrimSpace(n.Email)
+	n.Name = strings.TrimSpace(n.Name)
+	switch {
+	case !utf8.ValidString(n.Email + n.Name + n.Password):
+		return errors.New("email, name and password must be valid UTF-8 text")
+	case n.Role != "admin" && n.Role != "customer":
+		return errors.New(`role must be "admin" or "customer"`)
+	case n.Name == "" || len(n.Name) > 200:
+		return errors.New("name must be 1 to 200 characters")
+	case len(n.Password) < MinPassword || len(n.Password) > 72:
+		return fmt.Errorf("password must be %d to 72 bytes long", MinPassword)
+	}
+	addr, err := mail.ParseAddress(n.Email)
+	if err != nil || addr.Address != n.Email || len(n.Email) > 254 {
+		return fmt.Errorf("%q is not an email address", n.Email)
+	}
+	return nil
+}
+
+// HashPassword returns the bcrypt hash of password.
+func HashPassword(password string) (string, error) {
+	h, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
+	return string(h), err
+}
+
+// Create validates n and inserts it with a fresh Public ID.
+func Create(ctx context.Context, q *queries.Queries, n NewUser, now time.Time) (queries.User, error) {
+	if err := n.Validate(); err != nil {
+		return queries.User{}, err
+	}
+	hash, err := HashPassword(n.Password)
+	if err != nil {
+		return queries.User{}, err
+	}
+	return Insert(ctx, q, n, hash, now)
+}
+
+// Insert adds a validated user whose password is already hashed (the demo hashes once).
+func Insert(ctx context.Context, q *queries.Queries, n NewUser, hash string, now time.Time) (queries.User, error) {
+	u, err := q.CreateUser(ctx, queries.CreateUserParams{
+		PublicID: NewPublicID(n.Role), Email: n.Email, Name: n.Name,
+		PasswordHash: hash, Role: n.Role, CreatedAt: now.Unix(),
+	})
+	if err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed: users.email") {
+		return u, fmt.Errorf("a user with email %s already exists", n.Email)
+	}
+	return u, err
+}
+
+// NewPublicID returns an id like cus_7K3QX9M2ZD4P: unguessable, unambiguous to read aloud.
+func NewPublicID(role string) string {
+	const alphabet = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+	prefix := "cus_"
+	if role == "admin" {
+		prefix = "adm_"
+	}
+	b := make([]byte, 12)
+	rand.Read(b)
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return prefix + string(b)
+}

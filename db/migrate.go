@@ -1,0 +1,87 @@
+package db
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/golang-migrate/migrate/v4"
+	"github.com/golang-migrate/migrate/v4/database/sqlite"
+	"github.com/golang-migrate/migrate/v4/source/iofs"
+
+	"chargedesk/migrations"
+)
+
+// Migrator wraps golang-migrate over the embedded migrations. It uses a connection of its
+// own because golang-migrate closes the database it is given.
+type Migrator struct {
+	m *migrate.Migrate
+}
+
+// NewMigrator opens a migrator on the file at path.
+func NewMigrator(path string) (*Migrator, error) {
+	conn, err := sql.Open("sqlite", DSN(path, false))
+	if err != nil {
+		return nil, err
+	}
+	conn.SetMaxOpenConns(1)
+	drv, err := sqlite.WithInstance(conn, &sqlite.Config{})
+	if err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	src, err := iofs.New(migrations.FS, ".")
+	if err != nil {
+		conn.Close()
+		return nil, err
+	}
+	m, err := migrate.NewWithInstance("iofs", src, "sqlite", drv)
+	if err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return &Migrator{m: m}, nil
+}
+
+// Up applies every pending migration. Nothing to do is not an error.
+func (m *Migrator) Up() error {
+	if err := m.m.Up(); err != nil && !errors.Is(err, migrate.ErrNoChange) {
+		return err
+	}
+	return nil
+}
+
+// Down rolls back n migrations.
+func (m *Migrator) Down(n int) error {
+	if n <= 0 {
+		return errors.New("migrate down: N must be a positive number")
+	}
+	if err := m.m.Steps(-n); err != nil && !errors.Is(err, migrate.ErrNoChange) {
+		return err
+	}
+	return nil
+}
+
+// Version reports the applied version; 0 means none.
+func (m *Migrator) Version() (version uint, dirty bool, err error) {
+	v, d, err := m.m.Version()
+	if errors.Is(err, migrate.ErrNilVersion) {
+		return 0, false, nil
+	}
+	return v, d, err
+}
+
+// Close releases the migrator's connection.
+func (m *Migrator) Close() error {
+	serr, derr := m.m.Close()
+	return errors.Join(serr, derr)
+}
+
+// Migrate brings the file at path up to the newest schema.
+func Migrate(path string) error {
+	m, err := NewMigrator(path)
+	if err != nil {
+		return err
+	}
+	return errors.Join(m.Up(), m.Close())
+}

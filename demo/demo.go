@@ -1,0 +1,131 @@
+// Package demo seeds a convincing demo network into an empty database: one support admin,
+// Jane and Omar with the stories the runbook talks about, a dozen more drivers, Berlin
+// charging sites, sessions (one charging now, one stuck), receipts, cards, reservations and
+// payment methods. It never touches a database that already has users.
+package demo
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"chargedesk/accounts"
+	"chargedesk/db"
+	"chargedesk/queries"
+)
+
+// DefaultPassword is every demo login's password unless --demo-password says otherwise.
+const DefaultPassword = "chargedesk-demo"
+
+// Demo logins.
+const (
+	AdminEmail = "admin@chargedesk.test"
+	JaneEmail  = "jane@example.com"
+	OmarEmail  = "omar@example.com"
+)
+
+// Summary says what was seeded, for the start-up banner.
+type Summary struct {
+	Password  string
+	Customers int
+	Sessions  int
+}
+
+func (s *Summary) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Seeded the demo: %d customers, %d charging sessions.\n", s.Customers, s.Sessions)
+	fmt.Fprintf(&b, "Demo logins (password %q):\n", s.Password)
+	fmt.Fprintf(&b, "  support admin  %s\n", AdminEmail)
+	fmt.Fprintf(&b, "  customer       %s  (charging now, a stuck session, a lost card)\n", JaneEmail)
+	fmt.Fprintf(&b, "  customer       %s  (his home charger is missing from his list)\n", OmarEmail)
+	fmt.Fprintf(&b, "  customers      lena@example.com, … (all *@example.com)\n")
+	return b.String()
+}
+
+// SeedIfEmpty seeds the demo when the database has no users and returns nil otherwise.
+func SeedIfEmpty(ctx context.Context, d *db.DB, password string, now time.Time) (*Summary, error) {
+	n, err := queries.New(d.W).CountUsers(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if n > 0 {
+		return nil, nil
+	}
+	if len(password) < accounts.MinPassword {
+		return nil, fmt.Errorf("--demo-password must be at least %d characters", accounts.MinPassword)
+	}
+	hash, err := accounts.HashPassword(password)
+	if err != nil {
+		return nil, err
+	}
+	sum := &Summary{Password: password}
+	err = d.Tx(ctx, func(tx *sql.Tx) error {
+		s := &seeder{ctx: ctx, tx: tx, q: queries.New(tx), now: now.UTC().Truncate(time.Second), hash: hash}
+		return s.run(sum)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return sum, nil
+}
+
+// seeder carries the transaction and what earlier steps created.
+type seeder struct {
+	ctx  context.Context
+	tx   *sql.Tx
+	q    *queries.Queries
+	now  time.Time
+	hash string
+	err  error
+
+	tariffs    map[string]int64
+	connectors map[string]int64 // "site/n" → connector id
+	evses      map[string]int64
+	sessions   int
+	cardSeq    int
+	tokenSeq   int
+}
+
+// exec runs a statement unless an earlier one failed, and returns the new row id.
+func (s *seeder) exec(query string, args ...any) int64 {
+	if s.err != nil {
+		return 0
+	}
+	res, err := s.tx.ExecContext(s.ctx, query, args...)
+	if err != nil {
+		s.err = fmt.Errorf("%w in %.60s", err, strings.Join(strings.Fields(query), " "))
+		return 0
+	}
+	id, _ := res.LastInsertId()
+	return id
+}
+
+func (s *seeder) ago(d time.Duration) int64 { return s.now.Add(-d).Unix() }
+
+func (s *seeder) user(email, name, role string) int64 {
+	if s.err != nil {
+		return 0
+	}
+	u, err := accounts.Insert(s.ctx, s.q, accounts.NewUser{Email: email, Name: name, Role: role}, s.hash, s.now.Add(-400*24*time.Hour))
+	if err != nil {
+		s.err = err
+	}
+	return u.ID
+}
+
+func (s *seeder) run(sum *Summary) error {
+	s.user(AdminEmail, "Sam Support", "admin")
+	s.user("alex@chargedesk.test", "Alex Admin", "admin")
+	s.network()
+	jane := s.user(JaneEmail, "Jane Doe", "customer")
+	omar := s.user(OmarEmail, "Omar Haddad", "customer")
+	s.jane(jane)
+	s.omar(omar)
+	n := s.others()
+	s.janeNow(jane)
+	sum.Customers = 2 + n
+	sum.Sessions = s.sessions
+	return s.err
+}

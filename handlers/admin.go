@@ -1,0 +1,21 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+)
+
+type adminHomeData struct {
+	Customers int64
+}
+
+// adminHome is the support console's start page.
+func (a *App) adminHome(c *gin.Context) {
+	n, err := a.r.CountCustomers(c)
+	if err != nil {
+		a.fail(c, errInternal(err))
+		return
+	}
+	a.render(c, http.StatusOK, "admin_home", &Page{Title: "Support console", Nav: "admin", Data: adminHomeData{Customers: n}})
+}

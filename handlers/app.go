@@ -1,0 +1,72 @@
+// Package handlers is ChargeDesk's HTTP surface: the Gin router, its middleware and one file
+// per area of the product. Handlers are methods on App, which holds every dependency.
+package handlers
+
+import (
+	"html/template"
+	"log/slog"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"chargedesk/db"
+	"chargedesk/queries"
+	"chargedesk/websession"
+)
+
+// Config is what App needs from main.
+type Config struct {
+	DB         *db.DB
+	Log        *slog.Logger
+	SessionKey []byte
+	// SessionMaxAge bounds a login; zero means 12 hours.
+	SessionMaxAge time.Duration
+	// Now is the clock; nil means time.Now.
+	Now     func() time.Time
+	Version string
+}
+
+// App holds the dependencies of every handler.
+type App struct {
+	db       *db.DB
+	r        *queries.Queries // reader pool
+	w        *queries.Queries // writer pool
+	pages    map[string]*template.Template
+	sessions *websession.Store
+	Log      *slog.Logger
+	now      func() time.Time
+	version  string
+}
+
+// sessionCookie is the name of the login cookie.
+const sessionCookie = "chargedesk_session"
+
+// New builds the App: it parses every template once.
+func New(cfg Config) (*App, error) {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	if cfg.SessionMaxAge == 0 {
+		cfg.SessionMaxAge = 12 * time.Hour
+	}
+	pages, err := parseTemplates()
+	if err != nil {
+		return nil, err
+	}
+	store := websession.New(cfg.DB.W, cfg.DB.R, cfg.SessionKey, cfg.SessionMaxAge)
+	store.Now = cfg.Now
+	gin.SetMode(gin.ReleaseMode)
+	return &App{
+		db:       cfg.DB,
+		r:        queries.New(cfg.DB.R),
+		w:        queries.New(cfg.DB.W),
+		pages:    pages,
+		sessions: store,
+		Log:      cfg.Log,
+		now:      cfg.Now,
+		version:  cfg.Version,
+	}, nil
+}

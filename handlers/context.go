@@ -1,0 +1,30 @@
+package handlers
+
+import (
+	"github.com/gin-gonic/gin"
+
+	"chargedesk/queries"
+)
+
+// Context keys are unexported and read only through the typed accessors below.
+const (
+	keyUser      = "chargedesk.user"
+	keyActingAs  = "chargedesk.acting_as"
+	keyRequestID = "chargedesk.request_id"
+)
+
+// currentUser is the logged-in user, re-read from the database on this request; nil when
+// anonymous.
+func currentUser(c *gin.Context) *queries.User {
+	u, _ := c.Get(keyUser)
+	user, _ := u.(*queries.User)
+	return user
+}
+
+// actingAs is the customer whose data this customer-surface request may see. It is set only
+// by the customerSurface middleware; 0 means none, and every customer query then finds nothing.
+func actingAs(c *gin.Context) int64 {
+	return c.GetInt64(keyActingAs)
+}
+
+func requestID(c *gin.Context) string { return c.GetString(keyRequestID) }

@@ -1,0 +1,73 @@
+package handlers
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+)
+
+// Error is what a handler returns when a request cannot be served: an HTTP status and a
+// sentence for the person. Err, when set, is logged and never shown.
+type Error struct {
+	Status  int
+	Message string
+	Err     error
+}
+
+func (e *Error) Error() string {
+	if e.Err != nil {
+		return e.Message + ": " + e.Err.Error()
+	}
+	return e.Message
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+func errBadRequest(msg string) *Error { return &Error{Status: http.StatusBadRequest, Message: msg} }
+func errForbidden(msg string) *Error  { return &Error{Status: http.StatusForbidden, Message: msg} }
+func errConflict(msg string) *Error   { return &Error{Status: http.StatusConflict, Message: msg} }
+func errInvalid(msg string) *Error {
+	return &Error{Status: http.StatusUnprocessableEntity, Message: msg}
+}
+func errNotFound(what string) *Error {
+	return &Error{Status: http.StatusNotFound, Message: what + " was not found."}
+}
+func errTooMany(msg string) *Error { return &Error{Status: http.StatusTooManyRequests, Message: msg} }
+func errInternal(err error) *Error {
+	return &Error{Status: http.StatusInternalServerError, Message: "Internal error. It has been logged; please try again.", Err: err}
+}
+
+// wantsJSON reports whether the client asked for JSON rather than HTML.
+func wantsJSON(c *gin.Context) bool {
+	accept := c.GetHeader("Accept")
+	if strings.Contains(accept, "application/json") {
+		return true
+	}
+	return strings.HasPrefix(c.ContentType(), "application/json") && !strings.Contains(accept, "text/html")
+}
+
+// fail is the one error path: it picks the status, logs internal errors, and answers with a
+// sentence as JSON ({"error": "..."}) or as an HTML page (fragment for HTMX).
+func (a *App) fail(c *gin.Context, err error) {
+	var e *Error
+	if !errors.As(err, &e) {
+		e = errInternal(err)
+	}
+	if e.Status >= 500 {
+		a.Log.Error("request failed", "request_id", requestID(c), "route", c.FullPath(), "err", e.Err)
+	}
+	c.Abort()
+	if wantsJSON(c) {
+		c.JSON(e.Status, gin.H{"error": e.Message})
+		return
+	}
+	a.render(c, e.Status, "error", &Page{Title: http.StatusText(e.Status), Data: e})
+}
+
+// logErr records an error that does not change the answer.
+func (a *App) logErr(c *gin.Context, msg string, err error) {
+	a.Log.Error(msg, slog.String("request_id", requestID(c)), slog.Any("err", err))
+}

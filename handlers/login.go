@@ -1,0 +1,148 @@
+package handlers
+
+import (
+	"database/sql"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gin-gonic/gin"
+	"golang.org/x/crypto/bcrypt"
+
+	"chargedesk/audit"
+	"chargedesk/queries"
+	"chargedesk/websession"
+)
+
+// Login limits: at most loginMaxFailures failed attempts per IP and email in loginWindow.
+const (
+	loginMaxFailures = 5
+	loginWindow      = 15 * time.Minute
+)
+
+// dummyHash is compared against when the email is unknown, so that an unknown email and a
+// wrong password take the same time and get the same answer.
+var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("chargedesk-no-such-user"), bcrypt.DefaultCost)
+
+func (a *App) loginPage(c *gin.Context) {
+	if u := currentUser(c); u != nil {
+		a.redirect(c, homeFor(u.Role))
+		return
+	}
+	a.render(c, http.StatusOK, "login", &Page{Title: "Log in", Form: map[string]string{}})
+}
+
+// homeFor is where a role lands after login.
+func homeFor(role string) string {
+	if role == "admin" {
+		return "/admin"
+	}
+	return "/"
+}
+
+func (a *App) loginProblem(c *gin.Context, status int, email, msg string) {
+	if wantsJSON(c) {
+		c.JSON(status, gin.H{"error": msg})
+		return
+	}
+	a.render(c, status, "login", &Page{Title: "Log in", Form: map[string]string{"email": email}, Problem: msg})
+}
+
+func (a *App) login(c *gin.Context) {
+	email := strings.TrimSpace(c.PostForm("email"))
+	password := c.PostForm("password")
+	switch {
+	case !utf8.ValidString(email) || !utf8.ValidString(password):
+		a.loginProblem(c, http.StatusBadRequest, "", "Email and password must be plain text.")
+		return
+	case email == "" || password == "":
+		a.loginProblem(c, http.StatusUnprocessableEntity, email, "Enter your email and your password.")
+		return
+	case len(email) > 254:
+		a.loginProblem(c, http.StatusUnprocessableEntity, "", "That email address is too long (254 characters at most).")
+		return
+	case len(password) > 1024:
+		a.loginProblem(c, http.StatusUnprocessableEntity, email, "That password is too long (1024 characters at most).")
+		return
+	}
+	ip := c.ClientIP()
+	failures, err := a.r.CountRecentLoginFailures(c, queries.CountRecentLoginFailuresParams{
+		Ip: ip, Email: strings.ToLower(email), Since: a.now().Add(-loginWindow).Unix(),
+	})
+	if err != nil {
+		a.fail(c, errInternal(err))
+		return
+	}
+	if failures >= loginMaxFailures {
+		a.loginProblem(c, http.StatusTooManyRequests, email, "Too many failed attempts for this email from your network. Wait 15 minutes and try again.")
+		return
+	}
+
+	u, err := a.r.GetUserByEmailForAuth(c, email)
+	found := err == nil
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		a.fail(c, errInternal(err))
+		return
+	}
+	hash := dummyHash
+	if found {
+		hash = []byte(u.PasswordHash)
+	}
+	ok := bcrypt.CompareHashAndPassword(hash, []byte(password)) == nil && found && u.Status == "active"
+	entry := audit.Entry{IP: ip, UserAgent: c.Request.UserAgent(), Metadata: map[string]any{"email": strings.ToLower(email)}}
+	if !ok {
+		entry.Tag = audit.TagLoginFailure
+		if found {
+			entry.Target = u.ID
+		}
+		if _, err := audit.Log(c, a.db.W, a.now(), entry); err != nil {
+			a.fail(c, errInternal(err))
+			return
+		}
+		// One answer for an unknown email, a wrong password and a disabled account.
+		a.loginProblem(c, http.StatusUnauthorized, email, "That email and password do not match an account.")
+		return
+	}
+
+	// A fresh session with a new id: whatever id the browser brought is dropped.
+	if old, err := a.sessions.Get(c.Request, sessionCookie); err == nil && !old.IsNew {
+		if err := a.sessions.Delete(c, old.ID); err != nil {
+			a.fail(c, errInternal(err))
+			return
+		}
+	}
+	sess := a.sessions.Fresh(sessionCookie)
+	sess.Values[websession.UserIDKey] = u.ID
+	if err := sess.Save(c.Request, c.Writer); err != nil {
+		a.fail(c, errInternal(err))
+		return
+	}
+	entry.Tag, entry.Actor = audit.TagLoginSuccess, u.ID
+	if _, err := audit.Log(c, a.db.W, a.now(), entry); err != nil {
+		a.logErr(c, "audit login.success", err)
+	}
+	a.redirect(c, homeFor(u.Role))
+}
+
+func (a *App) logout(c *gin.Context) {
+	sess, err := a.sessions.Get(c.Request, sessionCookie)
+	if err != nil {
+		a.fail(c, errInternal(err))
+		return
+	}
+	if u := currentUser(c); u != nil {
+		if _, err := audit.Log(c, a.db.W, a.now(), audit.Entry{
+			Tag: audit.TagLogout, Actor: u.ID, IP: c.ClientIP(), UserAgent: c.Request.UserAgent(),
+		}); err != nil {
+			a.logErr(c, "audit logout", err)
+		}
+	}
+	sess.Options.MaxAge = -1
+	if err := sess.Save(c.Request, c.Writer); err != nil {
+		a.fail(c, errInternal(err))
+		return
+	}
+	a.redirect(c, "/login")
+}

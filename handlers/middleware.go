@@ -1,0 +1,151 @@
+package handlers
+
+import (
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"chargedesk/audit"
+	"chargedesk/websession"
+)
+
+// requestLog gives every request an id and writes one slog line when it is done.
+func (a *App) requestLog(c *gin.Context) {
+	start := time.Now()
+	b := make([]byte, 8)
+	rand.Read(b)
+	id := hex.EncodeToString(b)
+	c.Set(keyRequestID, id)
+	c.Header("X-Request-Id", id)
+	c.Next()
+	route := c.FullPath()
+	if route == "" {
+		route = "(unmatched)"
+	}
+	var uid int64
+	if u := currentUser(c); u != nil {
+		uid = u.ID
+	}
+	a.Log.Info("request",
+		"request_id", id,
+		"method", c.Request.Method,
+		"route", route,
+		"path", audit.Truncate(c.Request.URL.Path, 200),
+		"status", c.Writer.Status(),
+		"duration_ms", float64(time.Since(start).Microseconds())/1000,
+		"user_id", uid,
+		"acting_as", actingAs(c),
+	)
+}
+
+// recover turns a panic into the generic internal-error answer.
+func (a *App) recover(c *gin.Context) {
+	defer func() {
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			a.fail(c, errInternal(fmt.Errorf("panic: %v", v)))
+		}
+	}()
+	c.Next()
+}
+
+// loadUser resolves the session cookie to a user, reading the user from the database on
+// every request so that a disabled account or a changed role takes effect at once.
+func (a *App) loadUser(c *gin.Context) {
+	sess, err := a.sessions.Get(c.Request, sessionCookie)
+	if err != nil {
+		a.fail(c, errInternal(err))
+		return
+	}
+	id, ok := sess.Values[websession.UserIDKey].(int64)
+	if !ok {
+		return
+	}
+	u, err := a.r.GetUserForAuth(c, id)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && u.Status != "active") {
+		// The account is gone or disabled: the session dies with it.
+		if derr := a.sessions.Delete(c, sess.ID); derr != nil {
+			a.logErr(c, "delete session of disabled user", derr)
+		}
+		return
+	}
+	if err != nil {
+		a.fail(c, errInternal(err))
+		return
+	}
+	c.Set(keyUser, &u)
+}
+
+// requireUser sends anonymous visitors to the login page (401 for JSON clients).
+func (a *App) requireUser(c *gin.Context) {
+	if currentUser(c) != nil {
+		return
+	}
+	if wantsJSON(c) {
+		a.fail(c, &Error{Status: http.StatusUnauthorized, Message: "Log in first."})
+		return
+	}
+	a.redirect(c, "/login")
+	c.Abort()
+}
+
+// requireAdmin lets admins through; anyone else gets 403 and a privilege_violation row.
+func (a *App) requireAdmin(c *gin.Context) {
+	u := currentUser(c)
+	if u.Role == "admin" {
+		return
+	}
+	a.privilegeViolation(c, "admin route")
+	a.fail(c, errForbidden("This page is for ChargeDesk support staff only."))
+}
+
+// customerSurface decides whose data a customer-surface request shows: a customer always
+// sees their own account. An admin who is not impersonating has no customer surface and is
+// sent to the console.
+func (a *App) customerSurface(c *gin.Context) {
+	u := currentUser(c)
+	switch u.Role {
+	case "customer":
+		c.Set(keyActingAs, u.ID)
+	case "admin":
+		a.redirect(c, "/admin")
+		c.Abort()
+	default:
+		a.fail(c, errForbidden("Your account has no access to this page."))
+	}
+}
+
+// privilegeViolation records an attempt to use a privilege the caller does not have.
+func (a *App) privilegeViolation(c *gin.Context, what string) {
+	u := currentUser(c)
+	var actor int64
+	if u != nil {
+		actor = u.ID
+	}
+	_, err := audit.Log(c, a.db.W, a.now(), audit.Entry{
+		Tag: audit.TagPrivilegeViolation, Actor: actor,
+		IP: c.ClientIP(), UserAgent: c.Request.UserAgent(),
+		Metadata: map[string]any{"what": what, "method": c.Request.Method, "path": audit.Truncate(c.Request.URL.Path, 200)},
+	})
+	if err != nil {
+		a.logErr(c, "audit privilege_violation", err)
+	}
+}
+
+// redirect answers 303 See Other, or HX-Redirect for an HTMX request so the whole page moves.
+func (a *App) redirect(c *gin.Context, to string) {
+	if c.GetHeader("HX-Request") == "true" {
+		c.Header("HX-Redirect", to)
+		c.Status(http.StatusNoContent)
+		return
+	}
+	c.Redirect(http.StatusSeeOther, to)
+}

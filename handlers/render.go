@@ -1,0 +1,74 @@
+package handlers
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"path"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"chargedesk/queries"
+	"chargedesk/templates"
+)
+
+// Page is what every template receives: the layout reads the user and navigation, the page
+// reads Data.
+type Page struct {
+	Title string
+	Nav   string // which navigation entry is current
+	User  *queries.User
+	Data  any
+	// Form and Problem re-render a form after bad input.
+	Form    map[string]string
+	Problem string
+	Notice  string
+}
+
+// parseTemplates parses one template set per page (layout + partials + that page), once.
+func parseTemplates() (map[string]*template.Template, error) {
+	names, err := fs.Glob(templates.FS, "pages/*.html")
+	if err != nil {
+		return nil, err
+	}
+	pages := make(map[string]*template.Template, len(names))
+	for _, file := range names {
+		name := strings.TrimSuffix(path.Base(file), ".html")
+		t, err := template.New(name).Funcs(funcs).ParseFS(templates.FS, "layout.html", "partials/*.html", file)
+		if err != nil {
+			return nil, fmt.Errorf("template %s: %w", name, err)
+		}
+		pages[name] = t
+	}
+	return pages, nil
+}
+
+// render writes page name with status: the whole page for a plain request, only its
+// "content" block for an HTMX request. It renders into a buffer first, so a template error
+// becomes a clean 500 and never half a page.
+func (a *App) render(c *gin.Context, status int, name string, p *Page) {
+	t, ok := a.pages[name]
+	if !ok {
+		a.Log.Error("no such template", "name", name)
+		c.String(http.StatusInternalServerError, "Internal error.")
+		return
+	}
+	if p.User == nil {
+		p.User = currentUser(c)
+	}
+	block := "base"
+	if c.GetHeader("HX-Request") == "true" && c.GetHeader("HX-Request-Type") != "full" {
+		block = "content"
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, block, p); err != nil {
+		a.Log.Error("render", "template", name, "request_id", requestID(c), "err", err)
+		c.String(http.StatusInternalServerError, "Internal error.")
+		return
+	}
+	c.Header("Vary", "HX-Request")
+	c.Data(status, "text/html; charset=utf-8", buf.Bytes())
+}

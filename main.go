@@ -1,0 +1,120 @@
+// Command chargedesk is the ChargeDesk customer portal and support console: one binary, one
+// SQLite file. See README.md.
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strconv"
+	"strings"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+const usage = `ChargeDesk — EV-charging customer portal and support console.
+
+Usage:
+  chargedesk serve [flags]            run the web server (migrates the database first)
+  chargedesk migrate up               apply every pending migration
+  chargedesk migrate down N           roll back N migrations
+  chargedesk migrate version          print the applied migration version
+  chargedesk user create [flags]      create a user; the password is read from stdin
+  chargedesk audit verify             recompute the audit hash chains and name the first bad row
+  chargedesk backup FILE              write a consistent copy of the database to FILE
+  chargedesk version                  print the version
+
+Every command takes --db PATH (env CHARGEDESK_DB, default chargedesk.db).
+Run "chargedesk COMMAND -h" for the flags of one command.
+`
+
+func main() {
+	ctx := context.Background()
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	if err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, log); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(0)
+		}
+		fmt.Fprintln(os.Stderr, "chargedesk:", err)
+		os.Exit(1)
+	}
+}
+
+// run dispatches a command line; it is main without the exits, so tests can call it.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer, log *slog.Logger) error {
+	if len(args) == 0 {
+		fmt.Fprint(stdout, usage)
+		return errors.New("no command given")
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "serve":
+		return cmdServe(ctx, rest, stdout, log)
+	case "migrate":
+		return cmdMigrate(rest, stdout)
+	case "user":
+		if len(rest) == 0 || rest[0] != "create" {
+			return errors.New(`usage: chargedesk user create --email E --name N --role admin|customer (password on stdin)`)
+		}
+		return cmdUserCreate(ctx, rest[1:], stdin, stdout)
+	case "audit":
+		if len(rest) == 0 || rest[0] != "verify" {
+			return errors.New("usage: chargedesk audit verify [--db PATH]")
+		}
+		return cmdAuditVerify(ctx, rest[1:], stdout)
+	case "backup":
+		return cmdBackup(ctx, rest, stdout)
+	case "version", "--version":
+		fmt.Fprintln(stdout, "chargedesk", version)
+		return nil
+	case "-h", "--help", "help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	default:
+		fmt.Fprint(stdout, usage)
+		return fmt.Errorf("unknown command %q", cmd)
+	}
+}
+
+// envOr returns the environment variable key, or def when it is unset or empty.
+func envOr(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+// newFlags makes a flag set for one command with the shared --db flag.
+func newFlags(name, summary string, stdout io.Writer) (*flag.FlagSet, *string) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stdout)
+	dbPath := fs.String("db", envOr("CHARGEDESK_DB", "chargedesk.db"), "SQLite database file (env CHARGEDESK_DB)")
+	fs.Usage = func() {
+		fmt.Fprintf(stdout, "Usage: chargedesk %s\n\n%s\n\nFlags:\n", name, summary)
+		fs.PrintDefaults()
+	}
+	return fs, dbPath
+}
+
+// readPassword reads one line from r, without its line ending.
+func readPassword(r io.Reader) (string, error) {
+	line, err := bufio.NewReader(r).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", err
+	}
+	return strings.TrimRight(line, "\r\n"), nil
+}
+
+func atoiPositive(s string) (int, error) {
+	n, err := strconv.Atoi(s)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("%q is not a positive whole number", s)
+	}
+	return n, nil
+}

@@ -1,0 +1,2 @@
+-- name: SetConnectorStatus :exec
+UPDATE connectors SET status = @status WHERE id = @id;

@@ -1,0 +1,21 @@
+-- name: GetUserForAuth :one
+-- Reads the logged-in user on every request, so role and status are never cached.
+SELECT * FROM users WHERE id = ?;
+
+-- name: GetUserByEmailForAuth :one
+SELECT * FROM users WHERE email = ? COLLATE NOCASE;
+
+-- name: CreateUser :one
+INSERT INTO users (public_id, email, name, password_hash, role, status, created_at)
+VALUES (?, ?, ?, ?, ?, 'active', ?)
+RETURNING *;
+
+-- name: CountUsers :one
+SELECT count(*) FROM users;
+
+-- name: CountCustomers :one
+SELECT count(*) FROM users WHERE role = 'customer';
+
+-- name: GetCustomerProfile :one
+SELECT id, public_id, email, name, status, created_at FROM users
+WHERE id = @acting_as AND role = 'customer';

@@ -1,0 +1,9 @@
+// Package static embeds the files served under /static: vendored htmx 4 and the stylesheet.
+package static
+
+import "embed"
+
+// FS holds the static files.
+//
+//go:embed *.js *.css
+var FS embed.FS
