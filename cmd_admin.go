@@ -16,10 +16,11 @@ import (
 
 func cmdMigrate(args []string, stdout io.Writer) error {
 	fs, dbPath := newFlags("migrate up | down N | version", "Applies or rolls back the embedded schema migrations.", stdout)
-	if err := fs.Parse(args); err != nil {
+	pos, err := parseArgs(fs, args)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() == 0 {
+	if len(pos) == 0 {
 		fs.Usage()
 		return errors.New("migrate needs up, down N or version")
 	}
@@ -28,16 +29,16 @@ func cmdMigrate(args []string, stdout io.Writer) error {
 		return err
 	}
 	defer m.Close()
-	switch fs.Arg(0) {
+	switch pos[0] {
 	case "up":
 		if err := m.Up(); err != nil {
 			return err
 		}
 	case "down":
-		if fs.NArg() != 2 {
+		if len(pos) != 2 {
 			return errors.New("usage: chargedesk migrate down N")
 		}
-		n, err := atoiPositive(fs.Arg(1))
+		n, err := atoiPositive(pos[1])
 		if err != nil {
 			return err
 		}
@@ -46,7 +47,7 @@ func cmdMigrate(args []string, stdout io.Writer) error {
 		}
 	case "version":
 	default:
-		return fmt.Errorf("unknown migrate action %q (want up, down N or version)", fs.Arg(0))
+		return fmt.Errorf("unknown migrate action %q (want up, down N or version)", pos[0])
 	}
 	v, dirty, err := m.Version()
 	if err != nil {
@@ -61,8 +62,10 @@ func cmdUserCreate(ctx context.Context, args []string, stdin io.Reader, stdout i
 	email := fs.String("email", "", "email address (login)")
 	name := fs.String("name", "", "display name")
 	role := fs.String("role", "customer", "admin or customer")
-	if err := fs.Parse(args); err != nil {
+	if pos, err := parseArgs(fs, args); err != nil {
 		return err
+	} else if len(pos) > 0 {
+		return fmt.Errorf("unexpected argument %q", pos[0])
 	}
 	password, err := readPassword(stdin)
 	if err != nil {
@@ -83,8 +86,10 @@ func cmdUserCreate(ctx context.Context, args []string, stdin io.Reader, stdout i
 
 func cmdAuditVerify(ctx context.Context, args []string, stdout io.Writer) error {
 	fs, dbPath := newFlags("audit verify", "Recomputes the audit hash chains; exits 1 naming the first row that does not match.", stdout)
-	if err := fs.Parse(args); err != nil {
+	if pos, err := parseArgs(fs, args); err != nil {
 		return err
+	} else if len(pos) > 0 {
+		return fmt.Errorf("unexpected argument %q", pos[0])
 	}
 	if _, err := os.Stat(*dbPath); err != nil {
 		return err
@@ -104,25 +109,27 @@ func cmdAuditVerify(ctx context.Context, args []string, stdout io.Writer) error 
 
 func cmdBackup(ctx context.Context, args []string, stdout io.Writer) error {
 	fs, dbPath := newFlags("backup FILE", "Writes a consistent copy of the database to FILE (which must not exist), safe while the server runs.", stdout)
-	if err := fs.Parse(args); err != nil {
+	pos, err := parseArgs(fs, args)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
+	if len(pos) != 1 {
 		fs.Usage()
 		return errors.New("backup needs exactly one FILE")
 	}
-	if _, err := os.Stat(fs.Arg(0)); err == nil {
-		return fmt.Errorf("%s already exists; choose a new file", fs.Arg(0))
+	file := pos[0]
+	if _, err := os.Stat(file); err == nil {
+		return fmt.Errorf("%s already exists; choose a new file", file)
 	}
 	d, err := db.Open(ctx, *dbPath)
 	if err != nil {
 		return err
 	}
 	defer d.Close()
-	if _, err := d.W.ExecContext(ctx, "VACUUM INTO ?", fs.Arg(0)); err != nil {
+	if _, err := d.W.ExecContext(ctx, "VACUUM INTO ?", file); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "backed up %s to %s\n", *dbPath, fs.Arg(0))
+	fmt.Fprintf(stdout, "backed up %s to %s\n", *dbPath, file)
 	return nil
 }
 

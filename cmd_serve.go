@@ -13,7 +13,6 @@ import (
 	"syscall"
 	"time"
 
-	"chargedesk/db"
 	"chargedesk/demo"
 	"chargedesk/handlers"
 	"chargedesk/websession"
@@ -24,19 +23,18 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 	addr := fs.String("addr", envOr("CHARGEDESK_ADDR", "127.0.0.1:8080"), "listen address (env CHARGEDESK_ADDR)")
 	withDemo := fs.Bool("demo", false, "seed the demo data when the database has no users (never touches one that has)")
 	demoPassword := fs.String("demo-password", envOr("CHARGEDESK_DEMO_PASSWORD", demo.DefaultPassword), "password of every demo login (env CHARGEDESK_DEMO_PASSWORD)")
-	if err := fs.Parse(args); err != nil {
+	if pos, err := parseArgs(fs, args); err != nil {
 		return err
+	} else if len(pos) > 0 {
+		return fmt.Errorf("unexpected argument %q", pos[0])
 	}
 	started := time.Now()
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	if err := db.Migrate(*dbPath); err != nil {
-		return fmt.Errorf("migrate %s: %w", *dbPath, err)
-	}
-	d, err := db.Open(ctx, *dbPath)
+	d, err := openMigrated(ctx, *dbPath)
 	if err != nil {
-		return err
+		return fmt.Errorf("open %s: %w", *dbPath, err)
 	}
 	defer d.Close()
 

@@ -102,6 +102,22 @@ func newFlags(name, summary string, stdout io.Writer) (*flag.FlagSet, *string) {
 	return fs, dbPath
 }
 
+// parseArgs parses flags wherever they stand among the positional arguments, so that both
+// "migrate --db x up" and "migrate up --db x" work.
+func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return positional, nil
+		}
+		positional = append(positional, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}
+
 // readPassword reads one line from r, without its line ending.
 func readPassword(r io.Reader) (string, error) {
 	line, err := bufio.NewReader(r).ReadString('\n')

@@ -140,6 +140,5 @@ func (s *seeder) receiptOf(sessionID int64) int64 {
 	return id
 }
 
-
 // tariffZone is where demo wall-clock times mean local time.
 var tariffZone = tariff.Zone

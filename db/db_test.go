@@ -1,0 +1,161 @@
+package db_test
+
+import (
+	"context"
+	"database/sql"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"chargedesk/db"
+)
+
+func openTemp(t *testing.T) *db.DB {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "test.db")
+	if err := db.Migrate(path); err != nil {
+		t.Fatal(err)
+	}
+	d, err := db.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	return d
+}
+
+// Every pooled connection, reader or writer, has WAL, foreign keys and a busy timeout: the
+// pragmas are in the DSN, not run once on one connection.
+func TestEveryPooledConnectionHasPragmas(t *testing.T) {
+	d := openTemp(t)
+	ctx := context.Background()
+	var conns []*sql.Conn
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	check := func(name string, c *sql.Conn) {
+		var mode string
+		var fk, busy int
+		if err := c.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.QueryRowContext(ctx, "PRAGMA foreign_keys").Scan(&fk); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.QueryRowContext(ctx, "PRAGMA busy_timeout").Scan(&busy); err != nil {
+			t.Fatal(err)
+		}
+		if mode != "wal" || fk != 1 || busy != 5000 {
+			t.Errorf("%s: journal_mode=%s foreign_keys=%d busy_timeout=%d, want wal 1 5000", name, mode, fk, busy)
+		}
+	}
+	// Hold several reader connections at once so the pool must open distinct ones.
+	for i := range 4 {
+		c, err := d.R.Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, c)
+		check("reader "+string(rune('0'+i)), c)
+	}
+	w, err := d.W.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("writer", w)
+	w.Close()
+	if got := d.W.Stats().MaxOpenConnections; got != 1 {
+		t.Errorf("writer pool allows %d connections, want 1", got)
+	}
+}
+
+// The reader pool cannot write.
+func TestReaderPoolIsReadOnly(t *testing.T) {
+	d := openTemp(t)
+	_, err := d.R.Exec(`INSERT INTO settings (key, value) VALUES ('x', 'y')`)
+	if err == nil {
+		t.Fatal("insert through the reader pool succeeded; want it refused")
+	}
+}
+
+func tables(t *testing.T, path string) []string {
+	t.Helper()
+	d, err := db.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	rows, err := d.R.Query(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'schema_migrations' ORDER BY name`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var n string
+		rows.Scan(&n)
+		out = append(out, n)
+	}
+	return out
+}
+
+// Migrations go up, all the way down, and up again.
+func TestMigrationsUpDownUp(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "m.db")
+	m, err := db.NewMigrator(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	if err := m.Up(); err != nil {
+		t.Fatal(err)
+	}
+	v, dirty, err := m.Version()
+	if err != nil || dirty || v == 0 {
+		t.Fatalf("after up: version %d dirty %v err %v", v, dirty, err)
+	}
+	up := tables(t, path)
+	for _, want := range []string{"users", "charging_sessions", "receipts", "auth_audit", "web_sessions"} {
+		if !strings.Contains(","+strings.Join(up, ",")+",", ","+want+",") {
+			t.Errorf("after up, table %s is missing (have %v)", want, up)
+		}
+	}
+	if err := m.Down(int(v)); err != nil {
+		t.Fatal(err)
+	}
+	if left := tables(t, path); len(left) != 0 {
+		t.Errorf("after down %d, tables remain: %v", v, left)
+	}
+	if err := m.Up(); err != nil {
+		t.Fatalf("up again: %v", err)
+	}
+	if again := tables(t, path); strings.Join(again, ",") != strings.Join(up, ",") {
+		t.Errorf("up after down gives %v, want %v", again, up)
+	}
+}
+
+// The schema refuses what the domain forbids.
+func TestSchemaConstraints(t *testing.T) {
+	d := openTemp(t)
+	mustExec := func(q string, args ...any) {
+		t.Helper()
+		if _, err := d.W.Exec(q, args...); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	mustExec(`INSERT INTO users (id, public_id, email, name, password_hash, role, created_at) VALUES (1, 'cus_A', 'a@x.test', 'A', 'h', 'customer', 0)`)
+	mustExec(`INSERT INTO payment_methods (user_id, brand, last4, exp_month, exp_year, is_default, provider_token, created_at) VALUES (1, 'Visa', '4242', 1, 2030, 1, 't1', 0)`)
+	refused := []struct{ name, sql string }{
+		{"a second default payment method", `INSERT INTO payment_methods (user_id, brand, last4, exp_month, exp_year, is_default, provider_token, created_at) VALUES (1, 'Visa', '1111', 1, 2030, 1, 't2', 0)`},
+		{"a card number instead of last4", `INSERT INTO payment_methods (user_id, brand, last4, exp_month, exp_year, provider_token, created_at) VALUES (1, 'Visa', '4242424242424242', 1, 2030, 't3', 0)`},
+		{"an unknown role", `INSERT INTO users (public_id, email, name, password_hash, role, created_at) VALUES ('cus_B', 'b@x.test', 'B', 'h', 'root', 0)`},
+		{"a dangling foreign key", `INSERT INTO ev_cards (user_id, visual_number, uid, contract_id, created_at) VALUES (99, 'V', 'U', 'C', 0)`},
+	}
+	for _, r := range refused {
+		if _, err := d.W.Exec(r.sql); err == nil {
+			t.Errorf("%s was accepted; want the schema to refuse it", r.name)
+		}
+	}
+}

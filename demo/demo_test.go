@@ -1,0 +1,60 @@
+package demo_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"chargedesk/db"
+	"chargedesk/demo"
+)
+
+func TestSeedOnlyIntoAnEmptyDatabase(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "d.db")
+	if err := db.Migrate(path); err != nil {
+		t.Fatal(err)
+	}
+	d, err := db.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	first, err := demo.SeedIfEmpty(context.Background(), d, demo.DefaultPassword, time.Now())
+	if err != nil || first == nil {
+		t.Fatalf("first seed: %v %v", first, err)
+	}
+	count := func(q string) int {
+		var n int
+		if err := d.R.QueryRow(q).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	users, sessions := count(`SELECT count(*) FROM users`), count(`SELECT count(*) FROM charging_sessions`)
+	second, err := demo.SeedIfEmpty(context.Background(), d, demo.DefaultPassword, time.Now())
+	if err != nil || second != nil {
+		t.Fatalf("second seed: %v %v, want nothing done", second, err)
+	}
+	if u, s := count(`SELECT count(*) FROM users`), count(`SELECT count(*) FROM charging_sessions`); u != users || s != sessions {
+		t.Errorf("after a second --demo: %d users %d sessions, want %d and %d", u, s, users, sessions)
+	}
+	// The demo tells the stories DOMAIN.md asks for.
+	checks := []struct{ what, q string }{
+		{"one active non-stuck session", `SELECT count(*) = 2 FROM charging_sessions WHERE status = 'ACTIVE'`},
+		{"the €30.96 receipt", `SELECT count(*) = 1 FROM receipts WHERE gross_cents = 3096`},
+		{"a partly refunded receipt", `SELECT count(*) >= 1 FROM refunds`},
+		{"a customer with no payment method", `SELECT count(*) >= 1 FROM users u WHERE role = 'customer' AND NOT EXISTS (SELECT 1 FROM payment_methods p WHERE p.user_id = u.id)`},
+		{"a lost card", `SELECT count(*) >= 1 FROM ev_cards WHERE status = 'lost'`},
+		{"a cancelled reservation in the future", `SELECT count(*) = 1 FROM reservations WHERE status = 'cancelled' AND starts_at > unixepoch()`},
+		{"every completed session has a receipt", `SELECT count(*) = 0 FROM charging_sessions s WHERE status = 'COMPLETED' AND NOT EXISTS (SELECT 1 FROM receipts r WHERE r.session_id = s.id)`},
+	}
+	for _, c := range checks {
+		if count(c.q) != 1 {
+			t.Errorf("demo lacks %s", c.what)
+		}
+	}
+	if demo.DefaultPassword == "" || first.Customers < 12 {
+		t.Errorf("demo seeded %d customers, want at least 12", first.Customers)
+	}
+}

@@ -1,0 +1,150 @@
+package handlers_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"chargedesk/db"
+	"chargedesk/demo"
+	"chargedesk/handlers"
+)
+
+// testApp is the real router over a temp SQLite file with the real migrations and the demo.
+type testApp struct {
+	t   *testing.T
+	db  *db.DB
+	app *handlers.App
+	srv *httptest.Server
+}
+
+func newTestApp(t *testing.T) *testApp {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "chargedesk.db")
+	if err := db.Migrate(path); err != nil {
+		t.Fatal(err)
+	}
+	d, err := db.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := demo.SeedIfEmpty(context.Background(), d, demo.DefaultPassword, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	app, err := handlers.New(handlers.Config{
+		DB: d, SessionKey: []byte("test-key-test-key-test-key-test-key!"),
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(app.Routes())
+	t.Cleanup(func() { srv.Close(); d.Close() })
+	return &testApp{t: t, db: d, app: app, srv: srv}
+}
+
+// client is one browser: its own cookie jar, redirects not followed.
+type client struct {
+	t    *testing.T
+	base string
+	http *http.Client
+}
+
+func (ta *testApp) client() *client {
+	jar, _ := cookiejar.New(nil)
+	return &client{t: ta.t, base: ta.srv.URL, http: &http.Client{
+		Jar:           jar,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}}
+}
+
+type response struct {
+	status int
+	header http.Header
+	body   string
+}
+
+func (c *client) do(method, path string, body io.Reader, header ...string) response {
+	c.t.Helper()
+	req, err := http.NewRequest(method, c.base+path, body)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	res, err := c.http.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return response{status: res.StatusCode, header: res.Header, body: string(b)}
+}
+
+func (c *client) get(path string, header ...string) response {
+	c.t.Helper()
+	return c.do(http.MethodGet, path, nil, header...)
+}
+
+func (c *client) post(path string, form url.Values, header ...string) response {
+	c.t.Helper()
+	return c.do(http.MethodPost, path, strings.NewReader(form.Encode()),
+		append([]string{"Content-Type", "application/x-www-form-urlencoded"}, header...)...)
+}
+
+// login logs in with the demo password and fails the test unless it is accepted.
+func (c *client) login(email string) {
+	c.t.Helper()
+	r := c.post("/login", url.Values{"email": {email}, "password": {demo.DefaultPassword}})
+	if r.status != http.StatusSeeOther {
+		c.t.Fatalf("login %s: status %d, want 303; body: %.300s", email, r.status, r.body)
+	}
+}
+
+// cookie returns the session cookie value the client holds.
+func (c *client) cookie() string {
+	u, _ := url.Parse(c.base)
+	for _, ck := range c.http.Jar.Cookies(u) {
+		if ck.Name == "chargedesk_session" {
+			return ck.Value
+		}
+	}
+	return ""
+}
+
+// count runs a COUNT query.
+func (ta *testApp) count(query string, args ...any) int {
+	ta.t.Helper()
+	var n int
+	if err := ta.db.R.QueryRow(query, args...).Scan(&n); err != nil {
+		ta.t.Fatal(err)
+	}
+	return n
+}
+
+func (ta *testApp) userID(email string) int64 {
+	ta.t.Helper()
+	var id int64
+	if err := ta.db.R.QueryRow(`SELECT id FROM users WHERE email = ?`, email).Scan(&id); err != nil {
+		ta.t.Fatal(err)
+	}
+	return id
+}
+
+func mustContain(t *testing.T, body string, wants ...string) {
+	t.Helper()
+	for _, w := range wants {
+		if !strings.Contains(body, w) {
+			t.Errorf("body lacks %q; body: %.600s", w, body)
+		}
+	}
+}

@@ -1,0 +1,107 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+func runCmd(t *testing.T, stdin string, args ...string) (string, error) {
+	t.Helper()
+	var out bytes.Buffer
+	err := run(context.Background(), args, strings.NewReader(stdin), &out, quiet)
+	return out.String(), err
+}
+
+func TestCommandLine(t *testing.T) {
+	dbPath := filepath.Join(t.TempDir(), "cli.db")
+	if out, err := runCmd(t, "", "version"); err != nil || !strings.HasPrefix(out, "chargedesk ") {
+		t.Errorf("version: %q %v", out, err)
+	}
+	if _, err := runCmd(t, "", "frobnicate"); err == nil {
+		t.Error("unknown command succeeded")
+	}
+	out, err := runCmd(t, "a-long-password\n", "user", "create", "--db", dbPath, "--email", "ops@example.com", "--name", "Ops", "--role", "admin")
+	if err != nil || !strings.Contains(out, "created admin ops@example.com (adm_") {
+		t.Fatalf("user create: %q %v", out, err)
+	}
+	if _, err := runCmd(t, "a-long-password\n", "user", "create", "--db", dbPath, "--email", "ops@example.com", "--name", "Ops", "--role", "admin"); err == nil || !strings.Contains(err.Error(), "already exists") {
+		t.Errorf("duplicate user create: %v, want 'already exists'", err)
+	}
+	if _, err := runCmd(t, "short\n", "user", "create", "--db", dbPath, "--email", "x@example.com", "--name", "X"); err == nil {
+		t.Error("a 5-character password was accepted")
+	}
+	if out, err := runCmd(t, "", "migrate", "version", "--db", dbPath); err != nil || !strings.Contains(out, "schema version 1") {
+		t.Errorf("migrate version: %q %v", out, err)
+	}
+	if out, err := runCmd(t, "", "audit", "verify", "--db", dbPath); err != nil || !strings.Contains(out, "chain intact") {
+		t.Errorf("audit verify: %q %v", out, err)
+	}
+	backup := filepath.Join(t.TempDir(), "backup.db")
+	if out, err := runCmd(t, "", "backup", "--db", dbPath, backup); err != nil || !strings.Contains(out, "backed up") {
+		t.Errorf("backup: %q %v", out, err)
+	}
+	if _, err := runCmd(t, "", "backup", "--db", dbPath, backup); err == nil {
+		t.Error("backup over an existing file succeeded")
+	}
+	if _, err := runCmd(t, "", "migrate", "down", "x", "--db", dbPath); err == nil {
+		t.Error("migrate down x succeeded")
+	}
+}
+
+// serve starts, seeds the demo, answers, and shuts down cleanly when its context ends.
+func TestServeStartsAndShutsDownGracefully(t *testing.T) {
+	dbPath := filepath.Join(t.TempDir(), "serve.db")
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"serve", "--demo", "--db", dbPath, "--addr", "127.0.0.1:0"}, nil, pw, quiet)
+		pw.Close()
+	}()
+	sc := bufio.NewScanner(pr)
+	var url string
+	var banner strings.Builder
+	for sc.Scan() {
+		banner.WriteString(sc.Text() + "\n")
+		if m := regexp.MustCompile(`listening on (http://\S+)`).FindStringSubmatch(sc.Text()); m != nil {
+			url = m[1]
+		}
+		if strings.Contains(sc.Text(), "customers      ") {
+			break
+		}
+	}
+	go io.Copy(io.Discard, pr)
+	if url == "" {
+		t.Fatalf("no URL printed; output:\n%s", banner.String())
+	}
+	for _, want := range []string{"admin@chargedesk.test", "jane@example.com", "omar@example.com", "chargedesk-demo"} {
+		if !strings.Contains(banner.String(), want) {
+			t.Errorf("start-up banner lacks %q:\n%s", want, banner.String())
+		}
+	}
+	res, err := http.Get(url + "healthz")
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("healthz: %v %v", res, err)
+	}
+	res.Body.Close()
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("serve returned %v after shutdown, want nil", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("serve did not shut down")
+	}
+}
