@@ -12,7 +12,7 @@ type adminHomeData struct {
 
 // adminHome is the support console's start page.
 func (a *App) adminHome(c *gin.Context) {
-	n, err := a.r.CountCustomers(c)
+	n, err := a.r.CountCustomers(c.Request.Context())
 	if err != nil {
 		a.fail(c, errInternal(err))
 		return

@@ -28,3 +28,6 @@ func actingAs(c *gin.Context) int64 {
 }
 
 func requestID(c *gin.Context) string { return c.GetString(keyRequestID) }
+
+// Note for handlers: pass c.Request.Context() to the database, never c itself. Gin recycles
+// its contexts after a request, while database/sql may still watch the context it was given.

@@ -19,15 +19,15 @@ func (a *App) home(c *gin.Context) {
 	cust := actingAs(c)
 	var d homeData
 	var err error
-	if d.Profile, err = a.r.GetCustomerProfile(c, cust); err != nil {
+	if d.Profile, err = a.r.GetCustomerProfile(c.Request.Context(), cust); err != nil {
 		a.fail(c, errInternal(err))
 		return
 	}
-	if d.Counts, err = a.r.CustomerCounts(c, cust); err != nil {
+	if d.Counts, err = a.r.CustomerCounts(c.Request.Context(), cust); err != nil {
 		a.fail(c, errInternal(err))
 		return
 	}
-	if d.Active, err = a.r.ListActiveSessions(c, cust); err != nil {
+	if d.Active, err = a.r.ListActiveSessions(c.Request.Context(), cust); err != nil {
 		a.fail(c, errInternal(err))
 		return
 	}

@@ -68,7 +68,7 @@ func (a *App) login(c *gin.Context) {
 		return
 	}
 	ip := c.ClientIP()
-	failures, err := a.r.CountRecentLoginFailures(c, queries.CountRecentLoginFailuresParams{
+	failures, err := a.r.CountRecentLoginFailures(c.Request.Context(), queries.CountRecentLoginFailuresParams{
 		Ip: ip, Email: strings.ToLower(email), Since: a.now().Add(-loginWindow).Unix(),
 	})
 	if err != nil {
@@ -80,7 +80,7 @@ func (a *App) login(c *gin.Context) {
 		return
 	}
 
-	u, err := a.r.GetUserByEmailForAuth(c, email)
+	u, err := a.r.GetUserByEmailForAuth(c.Request.Context(), email)
 	found := err == nil
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		a.fail(c, errInternal(err))
@@ -97,7 +97,7 @@ func (a *App) login(c *gin.Context) {
 		if found {
 			entry.Target = u.ID
 		}
-		if _, err := audit.Log(c, a.db.W, a.now(), entry); err != nil {
+		if _, err := audit.Log(c.Request.Context(), a.db.W, a.now(), entry); err != nil {
 			a.fail(c, errInternal(err))
 			return
 		}
@@ -108,7 +108,7 @@ func (a *App) login(c *gin.Context) {
 
 	// A fresh session with a new id: whatever id the browser brought is dropped.
 	if old, err := a.sessions.Get(c.Request, sessionCookie); err == nil && !old.IsNew {
-		if err := a.sessions.Delete(c, old.ID); err != nil {
+		if err := a.sessions.Delete(c.Request.Context(), old.ID); err != nil {
 			a.fail(c, errInternal(err))
 			return
 		}
@@ -120,7 +120,7 @@ func (a *App) login(c *gin.Context) {
 		return
 	}
 	entry.Tag, entry.Actor = audit.TagLoginSuccess, u.ID
-	if _, err := audit.Log(c, a.db.W, a.now(), entry); err != nil {
+	if _, err := audit.Log(c.Request.Context(), a.db.W, a.now(), entry); err != nil {
 		a.logErr(c, "audit login.success", err)
 	}
 	a.redirect(c, homeFor(u.Role))
@@ -133,7 +133,7 @@ func (a *App) logout(c *gin.Context) {
 		return
 	}
 	if u := currentUser(c); u != nil {
-		if _, err := audit.Log(c, a.db.W, a.now(), audit.Entry{
+		if _, err := audit.Log(c.Request.Context(), a.db.W, a.now(), audit.Entry{
 			Tag: audit.TagLogout, Actor: u.ID, IP: c.ClientIP(), UserAgent: c.Request.UserAgent(),
 		}); err != nil {
 			a.logErr(c, "audit logout", err)

@@ -69,10 +69,10 @@ func (a *App) loadUser(c *gin.Context) {
 	if !ok {
 		return
 	}
-	u, err := a.r.GetUserForAuth(c, id)
+	u, err := a.r.GetUserForAuth(c.Request.Context(), id)
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && u.Status != "active") {
 		// The account is gone or disabled: the session dies with it.
-		if derr := a.sessions.Delete(c, sess.ID); derr != nil {
+		if derr := a.sessions.Delete(c.Request.Context(), sess.ID); derr != nil {
 			a.logErr(c, "delete session of disabled user", derr)
 		}
 		return
@@ -130,7 +130,7 @@ func (a *App) privilegeViolation(c *gin.Context, what string) {
 	if u != nil {
 		actor = u.ID
 	}
-	_, err := audit.Log(c, a.db.W, a.now(), audit.Entry{
+	_, err := audit.Log(c.Request.Context(), a.db.W, a.now(), audit.Entry{
 		Tag: audit.TagPrivilegeViolation, Actor: actor,
 		IP: c.ClientIP(), UserAgent: c.Request.UserAgent(),
 		Metadata: map[string]any{"what": what, "method": c.Request.Method, "path": audit.Truncate(c.Request.URL.Path, 200)},
