@@ -71,7 +71,7 @@ func (s *seeder) jane(u int64) {
 	s.card(u, "First card", "replaced", spare, s.now.AddDate(-1, -1, 0))
 	s.card(u, "Glovebox card", "lost", 0, s.now.AddDate(0, -6, 0))
 	visa := s.paymentMethod(u, "Visa", "4242", s.now.AddDate(2, 0, 0), true)
-	s.paymentMethod(u, "Mastercard", "4444", s.now.AddDate(0, 0, 40), false)
+	s.paymentMethod(u, "Mastercard", "4444", s.now.AddDate(0, 0, 20), false)
 
 	s.history(u, card, visa, 22, 1)
 	// Overnight at home: 31 kWh.

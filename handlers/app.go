@@ -28,14 +28,14 @@ type Config struct {
 
 // App holds the dependencies of every handler.
 type App struct {
-	db       *db.DB
-	r        *queries.Queries // reader pool
-	w        *queries.Queries // writer pool
-	pages    map[string]*template.Template
-	sessions *websession.Store
-	Log      *slog.Logger
-	now      func() time.Time
-	version  string
+	db      *db.DB
+	r       *queries.Queries // reader pool
+	w       *queries.Queries // writer pool
+	pages   map[string]*template.Template
+	web     *websession.Store
+	Log     *slog.Logger
+	now     func() time.Time
+	version string
 }
 
 // sessionCookie is the name of the login cookie.
@@ -60,13 +60,13 @@ func New(cfg Config) (*App, error) {
 	store.Now = cfg.Now
 	gin.SetMode(gin.ReleaseMode)
 	return &App{
-		db:       cfg.DB,
-		r:        queries.New(cfg.DB.R),
-		w:        queries.New(cfg.DB.W),
-		pages:    pages,
-		sessions: store,
-		Log:      cfg.Log,
-		now:      cfg.Now,
-		version:  cfg.Version,
+		db:      cfg.DB,
+		r:       queries.New(cfg.DB.R),
+		w:       queries.New(cfg.DB.W),
+		pages:   pages,
+		web:     store,
+		Log:     cfg.Log,
+		now:     cfg.Now,
+		version: cfg.Version,
 	}, nil
 }

@@ -11,6 +11,7 @@ const (
 	keyUser      = "chargedesk.user"
 	keyActingAs  = "chargedesk.acting_as"
 	keyRequestID = "chargedesk.request_id"
+	keyMarker    = "chargedesk.as"
 )
 
 // currentUser is the logged-in user, re-read from the database on this request; nil when
@@ -26,6 +27,10 @@ func currentUser(c *gin.Context) *queries.User {
 func actingAs(c *gin.Context) int64 {
 	return c.GetInt64(keyActingAs)
 }
+
+// marker is the ?as= value an impersonating admin's request carries, 0 otherwise. Every
+// customer-surface URL built for this request repeats it.
+func marker(c *gin.Context) int64 { return c.GetInt64(keyMarker) }
 
 func requestID(c *gin.Context) string { return c.GetString(keyRequestID) }
 

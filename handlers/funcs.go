@@ -26,6 +26,17 @@ var funcs = template.FuncMap{
 	"duration": duration,
 	"nullInt":  func(n sql.NullInt64) int64 { return n.Int64 },
 	"sub":      func(a, b int64) int64 { return a - b },
+	"dimName":  dimName,
+	"dict":     dict,
+	"add":      func(a, b int64) int64 { return a + b },
+	"int64":    func(n int) int64 { return int64(n) },
+	"deref":    func(p *int64) int64 { return *p },
+	"qty":      qty,
+	"unit":     unitPrice,
+	"pct":      func(bp int64) string { return trimFloat(float64(bp)/100) + " %" },
+	"endedBy":  endedBy,
+	"tagClass": tagClass,
+	"isPast":   func(now time.Time, unix int64) bool { return unix <= now.Unix() },
 }
 
 // money formats integer cents as euros: 3096 → "€30.96".
@@ -87,4 +98,81 @@ func duration(sec int64) string {
 	default:
 		return fmt.Sprintf("%d s", s)
 	}
+}
+
+var dimNames = map[string]string{
+	"FLAT": "Session fee", "ENERGY": "Energy", "TIME": "Charging time",
+	"PARKING_TIME": "Parking time", "ADJUSTMENT": "Minimum/maximum price adjustment",
+}
+
+func dimName(d string) string {
+	if n, ok := dimNames[d]; ok {
+		return n
+	}
+	return d
+}
+
+// qty formats a receipt quantity in its dimension's unit.
+func qty(dim string, v int64) string {
+	switch dim {
+	case "ENERGY":
+		return strconv.FormatFloat(float64(v)/1000, 'f', 3, 64) + " kWh"
+	case "TIME", "PARKING_TIME":
+		return duration(v)
+	default:
+		return strconv.FormatInt(v, 10)
+	}
+}
+
+// unitPrice formats a 1/10 000 € unit price with its unit: 5500 ENERGY → "€0.5500/kWh".
+func unitPrice(dim string, p int64) string {
+	sign := ""
+	if p < 0 {
+		sign, p = "−", -p
+	}
+	s := fmt.Sprintf("%s€%d.%04d", sign, p/10000, p%10000)
+	switch dim {
+	case "ENERGY":
+		return s + "/kWh"
+	case "TIME", "PARKING_TIME":
+		return s + "/h"
+	default:
+		return s
+	}
+}
+
+func endedBy(v sql.NullString) string {
+	switch v.String {
+	case "station":
+		return "the charging station"
+	case "driver":
+		return "the driver"
+	case "remote_stop":
+		return "a remote stop"
+	case "admin_force_close":
+		return "support (force-stop)"
+	}
+	return "—"
+}
+
+// tagClass picks the colour of a status badge.
+func tagClass(status string) string {
+	switch status {
+	case "ACTIVE", "active", "Available", "accepted", "paid", "Charging":
+		return "ok"
+	case "open", "draft", "requested", "Preparing", "SuspendedEV", "Finishing", "Reserved", "lost", "replaced":
+		return "warn"
+	case "INVALID", "blocked", "failed", "void", "cancelled", "Faulted", "Unavailable", "expired":
+		return "bad"
+	}
+	return ""
+}
+
+// dict builds a map from name, value pairs, to pass several values to a named template.
+func dict(pairs ...any) map[string]any {
+	m := make(map[string]any, len(pairs)/2)
+	for i := 0; i+1 < len(pairs); i += 2 {
+		m[fmt.Sprint(pairs[i])] = pairs[i+1]
+	}
+	return m
 }

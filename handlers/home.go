@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"math"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -9,27 +10,54 @@ import (
 )
 
 type homeData struct {
-	Profile queries.GetCustomerProfileRow
-	Counts  queries.CustomerCountsRow
-	Active  []queries.ListActiveSessionsRow
+	Profile  queries.GetCustomerProfileRow
+	Counts   queries.CustomerCountsRow
+	Active   []queries.ListActiveSessionsRow
+	Recent   []queries.ListSessionsRow
+	Cards    []queries.ListCardsRow
+	Payments []paymentMethodView
+	// Warnings about payment: none on file, or expiring soon.
+	NoPayment    bool
+	ExpiringSoon []paymentMethodView
 }
 
-// home is the customer's start page: who they are, counts, and any session charging now.
+// home is the customer's start page: the session charging now (live), recent sessions,
+// cards, and warnings about payment methods.
 func (a *App) home(c *gin.Context) {
-	cust := actingAs(c)
+	ctx, cust := c.Request.Context(), actingAs(c)
 	var d homeData
 	var err error
-	if d.Profile, err = a.r.GetCustomerProfile(c.Request.Context(), cust); err != nil {
+	if d.Profile, err = a.r.GetCustomerProfile(ctx, cust); err != nil {
 		a.fail(c, errInternal(err))
 		return
 	}
-	if d.Counts, err = a.r.CustomerCounts(c.Request.Context(), cust); err != nil {
+	if d.Counts, err = a.r.CustomerCounts(ctx, cust); err != nil {
 		a.fail(c, errInternal(err))
 		return
 	}
-	if d.Active, err = a.r.ListActiveSessions(c.Request.Context(), cust); err != nil {
+	if d.Active, err = a.r.ListActiveSessions(ctx, cust); err != nil {
 		a.fail(c, errInternal(err))
 		return
+	}
+	if d.Recent, err = a.r.ListSessions(ctx, queries.ListSessionsParams{
+		ActingAs: cust, ToAt: math.MaxInt64, CursorAt: math.MaxInt64, CursorID: math.MaxInt64, PageSize: 5,
+	}); err != nil {
+		a.fail(c, errInternal(err))
+		return
+	}
+	if d.Cards, err = a.activeCards(c); err != nil {
+		a.fail(c, errInternal(err))
+		return
+	}
+	if d.Payments, err = a.paymentMethodViews(c); err != nil {
+		a.fail(c, errInternal(err))
+		return
+	}
+	d.NoPayment = len(d.Payments) == 0
+	for _, pm := range d.Payments {
+		if pm.ExpiringSoon {
+			d.ExpiringSoon = append(d.ExpiringSoon, pm)
+		}
 	}
 	a.render(c, http.StatusOK, "home", &Page{Title: "Home", Nav: "home", Data: d})
 }

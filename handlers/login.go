@@ -107,13 +107,13 @@ func (a *App) login(c *gin.Context) {
 	}
 
 	// A fresh session with a new id: whatever id the browser brought is dropped.
-	if old, err := a.sessions.Get(c.Request, sessionCookie); err == nil && !old.IsNew {
-		if err := a.sessions.Delete(c.Request.Context(), old.ID); err != nil {
+	if old, err := a.web.Get(c.Request, sessionCookie); err == nil && !old.IsNew {
+		if err := a.web.Delete(c.Request.Context(), old.ID); err != nil {
 			a.fail(c, errInternal(err))
 			return
 		}
 	}
-	sess := a.sessions.Fresh(sessionCookie)
+	sess := a.web.Fresh(sessionCookie)
 	sess.Values[websession.UserIDKey] = u.ID
 	if err := sess.Save(c.Request, c.Writer); err != nil {
 		a.fail(c, errInternal(err))
@@ -127,7 +127,7 @@ func (a *App) login(c *gin.Context) {
 }
 
 func (a *App) logout(c *gin.Context) {
-	sess, err := a.sessions.Get(c.Request, sessionCookie)
+	sess, err := a.web.Get(c.Request, sessionCookie)
 	if err != nil {
 		a.fail(c, errInternal(err))
 		return

@@ -60,7 +60,7 @@ func (a *App) recover(c *gin.Context) {
 // loadUser resolves the session cookie to a user, reading the user from the database on
 // every request so that a disabled account or a changed role takes effect at once.
 func (a *App) loadUser(c *gin.Context) {
-	sess, err := a.sessions.Get(c.Request, sessionCookie)
+	sess, err := a.web.Get(c.Request, sessionCookie)
 	if err != nil {
 		a.fail(c, errInternal(err))
 		return
@@ -72,7 +72,7 @@ func (a *App) loadUser(c *gin.Context) {
 	u, err := a.r.GetUserForAuth(c.Request.Context(), id)
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && u.Status != "active") {
 		// The account is gone or disabled: the session dies with it.
-		if derr := a.sessions.Delete(c.Request.Context(), sess.ID); derr != nil {
+		if derr := a.web.Delete(c.Request.Context(), sess.ID); derr != nil {
 			a.logErr(c, "delete session of disabled user", derr)
 		}
 		return

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"path"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -21,6 +22,8 @@ type Page struct {
 	Title string
 	Nav   string // which navigation entry is current
 	User  *queries.User
+	As    int64 // the impersonation marker to repeat in every customer-surface URL, or 0
+	Now   time.Time
 	Data  any
 	// Form and Problem re-render a form after bad input.
 	Form    map[string]string
@@ -59,6 +62,8 @@ func (a *App) render(c *gin.Context, status int, name string, p *Page) {
 	if p.User == nil {
 		p.User = currentUser(c)
 	}
+	p.As = marker(c)
+	p.Now = a.now()
 	block := "base"
 	if c.GetHeader("HX-Request") == "true" && c.GetHeader("HX-Request-Type") != "full" {
 		block = "content"

@@ -9,6 +9,51 @@ import (
 	"chargedesk/static"
 )
 
+// Route is one customer-surface route. Write marks the routes that change the account.
+type Route struct {
+	Method, Path string
+	Write        bool
+	handler      gin.HandlerFunc
+}
+
+// customerRoutes is the customer surface: what a driver sees of their own account (and what
+// an impersonating admin sees of theirs). Every handler reads the customer via actingAs(c).
+func (a *App) customerRoutes() []Route {
+	get := func(path string, h gin.HandlerFunc) Route { return Route{http.MethodGet, path, false, h} }
+	post := func(path string, h gin.HandlerFunc) Route { return Route{http.MethodPost, path, true, h} }
+	return []Route{
+		get("/", a.home),
+		get("/chargers", a.chargers),
+		get("/chargers/:id", a.charger),
+		get("/sessions", a.sessions),
+		post("/sessions", a.startSession),
+		get("/sessions/:id", a.session),
+		post("/sessions/:id/stop", a.stopSession),
+		get("/receipts/:id", a.receipt),
+		get("/cards", a.cards),
+		post("/cards", a.addCard),
+		post("/cards/:id/block", a.blockCard),
+		get("/reservations", a.reservations),
+		post("/reservations", a.createReservation),
+		post("/reservations/:id/cancel", a.cancelReservation),
+		get("/payment-methods", a.paymentMethods),
+		post("/payment-methods", a.addPaymentMethod),
+		post("/payment-methods/:id/default", a.setDefaultPaymentMethod),
+		post("/payment-methods/:id/delete", a.deletePaymentMethod),
+		get("/activity", a.activityPage),
+	}
+}
+
+// CustomerRoutes lists the customer surface (without handlers), so tests can be generated
+// from it and a new route without a test case fails.
+func (a *App) CustomerRoutes() []Route {
+	rs := a.customerRoutes()
+	for i := range rs {
+		rs[i].handler = nil
+	}
+	return rs
+}
+
 // maxBody bounds every request body; forms here are small.
 const maxBody = 1 << 20
 
@@ -16,6 +61,7 @@ const maxBody = 1 << 20
 // answers, and behind which checks.
 func (a *App) Routes() http.Handler {
 	r := gin.New()
+	r.SetTrustedProxies(nil) // ClientIP is the peer address; X-Forwarded-For is not trusted
 	r.HandleMethodNotAllowed = true
 	r.Use(a.requestLog, a.recover, a.loadUser)
 	r.NoRoute(func(c *gin.Context) { a.fail(c, errNotFound("This page")) })
@@ -34,7 +80,9 @@ func (a *App) Routes() http.Handler {
 	// Customer surface: a customer sees their own account. Every handler reads the customer
 	// through actingAs(c).
 	cust := r.Group("/", a.requireUser, a.customerSurface)
-	cust.GET("/", a.home)
+	for _, rt := range a.customerRoutes() {
+		cust.Handle(rt.Method, rt.Path, rt.handler)
+	}
 
 	// Admin console.
 	adm := r.Group("/admin", a.requireUser, a.requireAdmin)

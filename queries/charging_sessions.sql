@@ -44,3 +44,59 @@ RETURNING id;
 INSERT INTO meter_readings (session_id, at, energy_wh, power_w, soc_pct)
 SELECT s.id, @at, @energy_wh, @power_w, @soc_pct FROM charging_sessions s
 WHERE s.id = @session_id AND s.user_id = @acting_as;
+
+-- name: ListSessions :many
+-- One page of the customer's sessions, newest first, filtered by status and start window,
+-- after the keyset cursor (started_at, id).
+SELECT s.id, s.status, s.started_at, s.stopped_at, s.meter_start_wh, s.meter_stop_wh,
+       cn.standard, cn.power_type, l.name AS location_name,
+       CAST(coalesce(r.id, 0) AS INTEGER) AS receipt_id, CAST(coalesce(r.gross_cents, 0) AS INTEGER) AS gross_cents,
+       CAST(coalesce((SELECT max(m.energy_wh) FROM meter_readings m WHERE m.session_id = s.id), s.meter_start_wh) AS INTEGER) AS last_energy_wh
+FROM charging_sessions s
+JOIN connectors cn ON cn.id = s.connector_id
+JOIN evses e ON e.id = cn.evse_id
+JOIN chargers ch ON ch.id = e.charger_id
+JOIN locations l ON l.id = ch.location_id
+LEFT JOIN receipts r ON r.session_id = s.id
+WHERE s.user_id = @acting_as
+  AND (s.status = @status OR CAST(@status AS TEXT) = '')
+  AND s.started_at >= @from_at AND s.started_at < @to_at
+  AND (s.started_at < @cursor_at OR (s.started_at = @cursor_at AND s.id < @cursor_id))
+ORDER BY s.started_at DESC, s.id DESC
+LIMIT @page_size;
+
+-- name: GetSessionDetail :one
+SELECT s.*, cn.standard, cn.power_type, cn.max_power_w, cn.status AS connector_status,
+       ch.id AS charger_id, ch.name AS charger_name, ch.last_seen_at, ch.heartbeat_interval_s,
+       l.name AS location_name, l.address, l.city,
+       c.visual_number AS card_number,
+       CAST(coalesce(r.id, 0) AS INTEGER) AS receipt_id
+FROM charging_sessions s
+JOIN connectors cn ON cn.id = s.connector_id
+JOIN evses e ON e.id = cn.evse_id
+JOIN chargers ch ON ch.id = e.charger_id
+JOIN locations l ON l.id = ch.location_id
+JOIN ev_cards c ON c.id = s.card_id
+LEFT JOIN receipts r ON r.session_id = s.id
+WHERE s.id = @id AND s.user_id = @acting_as;
+
+-- name: ListReadings :many
+SELECT m.at, m.energy_wh, m.power_w, m.soc_pct FROM meter_readings m
+JOIN charging_sessions s ON s.id = m.session_id
+WHERE m.session_id = @session_id AND s.user_id = @acting_as
+ORDER BY m.at, m.id;
+
+-- name: CardInActiveSession :one
+SELECT count(*) FROM charging_sessions WHERE card_id = @card_id AND user_id = @acting_as AND status = 'ACTIVE';
+
+-- name: ListSimulatedSessions :many
+-- The simulated meter feed: every session charging right now on a connector that says so.
+SELECT s.id, s.user_id, s.started_at, s.meter_start_wh, cn.max_power_w, ch.id AS charger_id,
+       m.at AS reading_at, m.energy_wh, m.soc_pct
+FROM charging_sessions s
+JOIN connectors cn ON cn.id = s.connector_id
+JOIN evses e ON e.id = cn.evse_id
+JOIN chargers ch ON ch.id = e.charger_id
+LEFT JOIN meter_readings m ON m.id = (
+    SELECT mr.id FROM meter_readings mr WHERE mr.session_id = s.id ORDER BY mr.at DESC, mr.id DESC LIMIT 1)
+WHERE s.status = 'ACTIVE' AND cn.status = 'Charging';

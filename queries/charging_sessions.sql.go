@@ -10,6 +10,22 @@ import (
 	"database/sql"
 )
 
+const cardInActiveSession = `-- name: CardInActiveSession :one
+SELECT count(*) FROM charging_sessions WHERE card_id = ?1 AND user_id = ?2 AND status = 'ACTIVE'
+`
+
+type CardInActiveSessionParams struct {
+	CardID   int64
+	ActingAs int64
+}
+
+func (q *Queries) CardInActiveSession(ctx context.Context, arg CardInActiveSessionParams) (int64, error) {
+	row := q.db.QueryRowContext(ctx, cardInActiveSession, arg.CardID, arg.ActingAs)
+	var count int64
+	err := row.Scan(&count)
+	return count, err
+}
+
 const completeSession = `-- name: CompleteSession :execrows
 UPDATE charging_sessions
 SET status = 'COMPLETED', stopped_at = ?1, charging_ended_at = ?2,
@@ -70,6 +86,92 @@ func (q *Queries) GetSession(ctx context.Context, arg GetSessionParams) (Chargin
 		&i.TariffSnapshot,
 		&i.StopReason,
 		&i.EndedBy,
+	)
+	return i, err
+}
+
+const getSessionDetail = `-- name: GetSessionDetail :one
+SELECT s.id, s.user_id, s.connector_id, s.card_id, s.payment_method_id, s.status, s.started_at, s.charging_ended_at, s.stopped_at, s.meter_start_wh, s.meter_stop_wh, s.tariff_snapshot, s.stop_reason, s.ended_by, cn.standard, cn.power_type, cn.max_power_w, cn.status AS connector_status,
+       ch.id AS charger_id, ch.name AS charger_name, ch.last_seen_at, ch.heartbeat_interval_s,
+       l.name AS location_name, l.address, l.city,
+       c.visual_number AS card_number,
+       CAST(coalesce(r.id, 0) AS INTEGER) AS receipt_id
+FROM charging_sessions s
+JOIN connectors cn ON cn.id = s.connector_id
+JOIN evses e ON e.id = cn.evse_id
+JOIN chargers ch ON ch.id = e.charger_id
+JOIN locations l ON l.id = ch.location_id
+JOIN ev_cards c ON c.id = s.card_id
+LEFT JOIN receipts r ON r.session_id = s.id
+WHERE s.id = ?1 AND s.user_id = ?2
+`
+
+type GetSessionDetailParams struct {
+	ID       int64
+	ActingAs int64
+}
+
+type GetSessionDetailRow struct {
+	ID                 int64
+	UserID             int64
+	ConnectorID        int64
+	CardID             int64
+	PaymentMethodID    sql.NullInt64
+	Status             string
+	StartedAt          int64
+	ChargingEndedAt    sql.NullInt64
+	StoppedAt          sql.NullInt64
+	MeterStartWh       int64
+	MeterStopWh        sql.NullInt64
+	TariffSnapshot     string
+	StopReason         string
+	EndedBy            sql.NullString
+	Standard           string
+	PowerType          string
+	MaxPowerW          int64
+	ConnectorStatus    string
+	ChargerID          int64
+	ChargerName        string
+	LastSeenAt         sql.NullInt64
+	HeartbeatIntervalS int64
+	LocationName       string
+	Address            string
+	City               string
+	CardNumber         string
+	ReceiptID          int64
+}
+
+func (q *Queries) GetSessionDetail(ctx context.Context, arg GetSessionDetailParams) (GetSessionDetailRow, error) {
+	row := q.db.QueryRowContext(ctx, getSessionDetail, arg.ID, arg.ActingAs)
+	var i GetSessionDetailRow
+	err := row.Scan(
+		&i.ID,
+		&i.UserID,
+		&i.ConnectorID,
+		&i.CardID,
+		&i.PaymentMethodID,
+		&i.Status,
+		&i.StartedAt,
+		&i.ChargingEndedAt,
+		&i.StoppedAt,
+		&i.MeterStartWh,
+		&i.MeterStopWh,
+		&i.TariffSnapshot,
+		&i.StopReason,
+		&i.EndedBy,
+		&i.Standard,
+		&i.PowerType,
+		&i.MaxPowerW,
+		&i.ConnectorStatus,
+		&i.ChargerID,
+		&i.ChargerName,
+		&i.LastSeenAt,
+		&i.HeartbeatIntervalS,
+		&i.LocationName,
+		&i.Address,
+		&i.City,
+		&i.CardNumber,
+		&i.ReceiptID,
 	)
 	return i, err
 }
@@ -216,6 +318,201 @@ func (q *Queries) ListActiveSessions(ctx context.Context, actingAs int64) ([]Lis
 			&i.ReadingAt,
 			&i.EnergyWh,
 			&i.PowerW,
+			&i.SocPct,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listReadings = `-- name: ListReadings :many
+SELECT m.at, m.energy_wh, m.power_w, m.soc_pct FROM meter_readings m
+JOIN charging_sessions s ON s.id = m.session_id
+WHERE m.session_id = ?1 AND s.user_id = ?2
+ORDER BY m.at, m.id
+`
+
+type ListReadingsParams struct {
+	SessionID int64
+	ActingAs  int64
+}
+
+type ListReadingsRow struct {
+	At       int64
+	EnergyWh int64
+	PowerW   int64
+	SocPct   sql.NullInt64
+}
+
+func (q *Queries) ListReadings(ctx context.Context, arg ListReadingsParams) ([]ListReadingsRow, error) {
+	rows, err := q.db.QueryContext(ctx, listReadings, arg.SessionID, arg.ActingAs)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ListReadingsRow
+	for rows.Next() {
+		var i ListReadingsRow
+		if err := rows.Scan(
+			&i.At,
+			&i.EnergyWh,
+			&i.PowerW,
+			&i.SocPct,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listSessions = `-- name: ListSessions :many
+SELECT s.id, s.status, s.started_at, s.stopped_at, s.meter_start_wh, s.meter_stop_wh,
+       cn.standard, cn.power_type, l.name AS location_name,
+       CAST(coalesce(r.id, 0) AS INTEGER) AS receipt_id, CAST(coalesce(r.gross_cents, 0) AS INTEGER) AS gross_cents,
+       CAST(coalesce((SELECT max(m.energy_wh) FROM meter_readings m WHERE m.session_id = s.id), s.meter_start_wh) AS INTEGER) AS last_energy_wh
+FROM charging_sessions s
+JOIN connectors cn ON cn.id = s.connector_id
+JOIN evses e ON e.id = cn.evse_id
+JOIN chargers ch ON ch.id = e.charger_id
+JOIN locations l ON l.id = ch.location_id
+LEFT JOIN receipts r ON r.session_id = s.id
+WHERE s.user_id = ?1
+  AND (s.status = ?2 OR CAST(?2 AS TEXT) = '')
+  AND s.started_at >= ?3 AND s.started_at < ?4
+  AND (s.started_at < ?5 OR (s.started_at = ?5 AND s.id < ?6))
+ORDER BY s.started_at DESC, s.id DESC
+LIMIT ?7
+`
+
+type ListSessionsParams struct {
+	ActingAs int64
+	Status   string
+	FromAt   int64
+	ToAt     int64
+	CursorAt int64
+	CursorID int64
+	PageSize int64
+}
+
+type ListSessionsRow struct {
+	ID           int64
+	Status       string
+	StartedAt    int64
+	StoppedAt    sql.NullInt64
+	MeterStartWh int64
+	MeterStopWh  sql.NullInt64
+	Standard     string
+	PowerType    string
+	LocationName string
+	ReceiptID    int64
+	GrossCents   int64
+	LastEnergyWh int64
+}
+
+// One page of the customer's sessions, newest first, filtered by status and start window,
+// after the keyset cursor (started_at, id).
+func (q *Queries) ListSessions(ctx context.Context, arg ListSessionsParams) ([]ListSessionsRow, error) {
+	rows, err := q.db.QueryContext(ctx, listSessions,
+		arg.ActingAs,
+		arg.Status,
+		arg.FromAt,
+		arg.ToAt,
+		arg.CursorAt,
+		arg.CursorID,
+		arg.PageSize,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ListSessionsRow
+	for rows.Next() {
+		var i ListSessionsRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.Status,
+			&i.StartedAt,
+			&i.StoppedAt,
+			&i.MeterStartWh,
+			&i.MeterStopWh,
+			&i.Standard,
+			&i.PowerType,
+			&i.LocationName,
+			&i.ReceiptID,
+			&i.GrossCents,
+			&i.LastEnergyWh,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listSimulatedSessions = `-- name: ListSimulatedSessions :many
+SELECT s.id, s.user_id, s.started_at, s.meter_start_wh, cn.max_power_w, ch.id AS charger_id,
+       m.at AS reading_at, m.energy_wh, m.soc_pct
+FROM charging_sessions s
+JOIN connectors cn ON cn.id = s.connector_id
+JOIN evses e ON e.id = cn.evse_id
+JOIN chargers ch ON ch.id = e.charger_id
+LEFT JOIN meter_readings m ON m.id = (
+    SELECT mr.id FROM meter_readings mr WHERE mr.session_id = s.id ORDER BY mr.at DESC, mr.id DESC LIMIT 1)
+WHERE s.status = 'ACTIVE' AND cn.status = 'Charging'
+`
+
+type ListSimulatedSessionsRow struct {
+	ID           int64
+	UserID       int64
+	StartedAt    int64
+	MeterStartWh int64
+	MaxPowerW    int64
+	ChargerID    int64
+	ReadingAt    sql.NullInt64
+	EnergyWh     sql.NullInt64
+	SocPct       sql.NullInt64
+}
+
+// The simulated meter feed: every session charging right now on a connector that says so.
+func (q *Queries) ListSimulatedSessions(ctx context.Context) ([]ListSimulatedSessionsRow, error) {
+	rows, err := q.db.QueryContext(ctx, listSimulatedSessions)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ListSimulatedSessionsRow
+	for rows.Next() {
+		var i ListSimulatedSessionsRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.UserID,
+			&i.StartedAt,
+			&i.MeterStartWh,
+			&i.MaxPowerW,
+			&i.ChargerID,
+			&i.ReadingAt,
+			&i.EnergyWh,
 			&i.SocPct,
 		); err != nil {
 			return nil, err

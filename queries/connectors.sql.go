@@ -9,6 +9,18 @@ import (
 	"context"
 )
 
+const connectorMeterWh = `-- name: ConnectorMeterWh :one
+SELECT CAST(coalesce(max(coalesce(meter_stop_wh, meter_start_wh)), 1000000) AS INTEGER) FROM charging_sessions WHERE connector_id = ?1
+`
+
+// The connector's meter: where the last session on it ended.
+func (q *Queries) ConnectorMeterWh(ctx context.Context, connectorID int64) (int64, error) {
+	row := q.db.QueryRowContext(ctx, connectorMeterWh, connectorID)
+	var column_1 int64
+	err := row.Scan(&column_1)
+	return column_1, err
+}
+
 const setConnectorStatus = `-- name: SetConnectorStatus :exec
 UPDATE connectors SET status = ?1 WHERE id = ?2
 `

@@ -7,7 +7,75 @@ package queries
 
 import (
 	"context"
+	"database/sql"
 )
+
+const getReceipt = `-- name: GetReceipt :one
+SELECT r.id, r.session_id, r.user_id, r.number, r.status, r.currency, r.net_cents, r.vat_cents, r.gross_cents, r.issued_at, s.started_at, s.stopped_at, s.charging_ended_at, s.meter_start_wh, s.meter_stop_wh, s.tariff_snapshot,
+       l.name AS location_name, cn.standard,
+       CAST(coalesce((SELECT sum(f.amount_cents) FROM refunds f WHERE f.receipt_id = r.id), 0) AS INTEGER) AS refunded_cents
+FROM receipts r
+JOIN charging_sessions s ON s.id = r.session_id
+JOIN connectors cn ON cn.id = s.connector_id
+JOIN evses e ON e.id = cn.evse_id
+JOIN chargers ch ON ch.id = e.charger_id
+JOIN locations l ON l.id = ch.location_id
+WHERE r.id = ?1 AND r.user_id = ?2
+`
+
+type GetReceiptParams struct {
+	ID       int64
+	ActingAs int64
+}
+
+type GetReceiptRow struct {
+	ID              int64
+	SessionID       int64
+	UserID          int64
+	Number          string
+	Status          string
+	Currency        string
+	NetCents        int64
+	VatCents        int64
+	GrossCents      int64
+	IssuedAt        int64
+	StartedAt       int64
+	StoppedAt       sql.NullInt64
+	ChargingEndedAt sql.NullInt64
+	MeterStartWh    int64
+	MeterStopWh     sql.NullInt64
+	TariffSnapshot  string
+	LocationName    string
+	Standard        string
+	RefundedCents   int64
+}
+
+func (q *Queries) GetReceipt(ctx context.Context, arg GetReceiptParams) (GetReceiptRow, error) {
+	row := q.db.QueryRowContext(ctx, getReceipt, arg.ID, arg.ActingAs)
+	var i GetReceiptRow
+	err := row.Scan(
+		&i.ID,
+		&i.SessionID,
+		&i.UserID,
+		&i.Number,
+		&i.Status,
+		&i.Currency,
+		&i.NetCents,
+		&i.VatCents,
+		&i.GrossCents,
+		&i.IssuedAt,
+		&i.StartedAt,
+		&i.StoppedAt,
+		&i.ChargingEndedAt,
+		&i.MeterStartWh,
+		&i.MeterStopWh,
+		&i.TariffSnapshot,
+		&i.LocationName,
+		&i.Standard,
+		&i.RefundedCents,
+	)
+	return i, err
+}
 
 const insertReceipt = `-- name: InsertReceipt :one
 INSERT INTO receipts (session_id, user_id, number, status, currency, net_cents, vat_cents, gross_cents, issued_at)
@@ -75,4 +143,96 @@ func (q *Queries) InsertReceiptLine(ctx context.Context, arg InsertReceiptLinePa
 		arg.ActingAs,
 	)
 	return err
+}
+
+const listReceiptLines = `-- name: ListReceiptLines :many
+SELECT rl.id, rl.receipt_id, rl.position, rl.dimension, rl.measured_qty, rl.billed_qty, rl.unit_price, rl.vat_bp, rl.net_cents FROM receipt_lines rl JOIN receipts r ON r.id = rl.receipt_id
+WHERE rl.receipt_id = ?1 AND r.user_id = ?2
+ORDER BY rl.position
+`
+
+type ListReceiptLinesParams struct {
+	ReceiptID int64
+	ActingAs  int64
+}
+
+func (q *Queries) ListReceiptLines(ctx context.Context, arg ListReceiptLinesParams) ([]ReceiptLine, error) {
+	rows, err := q.db.QueryContext(ctx, listReceiptLines, arg.ReceiptID, arg.ActingAs)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ReceiptLine
+	for rows.Next() {
+		var i ReceiptLine
+		if err := rows.Scan(
+			&i.ID,
+			&i.ReceiptID,
+			&i.Position,
+			&i.Dimension,
+			&i.MeasuredQty,
+			&i.BilledQty,
+			&i.UnitPrice,
+			&i.VatBp,
+			&i.NetCents,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listRefunds = `-- name: ListRefunds :many
+SELECT f.id, f.amount_cents, f.reason, f.credit_note_number, f.created_at FROM refunds f
+WHERE f.receipt_id = ?1 AND f.user_id = ?2
+ORDER BY f.created_at, f.id
+`
+
+type ListRefundsParams struct {
+	ReceiptID int64
+	ActingAs  int64
+}
+
+type ListRefundsRow struct {
+	ID               int64
+	AmountCents      int64
+	Reason           string
+	CreditNoteNumber string
+	CreatedAt        int64
+}
+
+func (q *Queries) ListRefunds(ctx context.Context, arg ListRefundsParams) ([]ListRefundsRow, error) {
+	rows, err := q.db.QueryContext(ctx, listRefunds, arg.ReceiptID, arg.ActingAs)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ListRefundsRow
+	for rows.Next() {
+		var i ListRefundsRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.AmountCents,
+			&i.Reason,
+			&i.CreditNoteNumber,
+			&i.CreatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }

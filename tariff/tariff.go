@@ -136,7 +136,7 @@ func Price(t Tariff, u Usage) Receipt {
 	if adj := clampAdjustment(t, net); adj != 0 {
 		lines = append(lines, Line{Dimension: Adjustment, MeasuredQty: 1, BilledQty: 1, UnitPrice: adj * 100, VatBP: mainRate(lines), NetCents: adj})
 	}
-	return total(lines)
+	return Totals(lines)
 }
 
 // timeLines prices TIME over [0, charging) and PARKING_TIME over [charging, charging+parking),
@@ -281,7 +281,9 @@ func mainRate(lines []Line) int64 {
 	return rate
 }
 
-func total(lines []Line) Receipt {
+// Totals adds up lines into a receipt: VAT per rate on the sum of the nets at that rate,
+// rounded half-up, then gross.
+func Totals(lines []Line) Receipt {
 	r := Receipt{Lines: lines}
 	byRate := map[int64]int64{}
 	var rates []int64

@@ -1,0 +1,96 @@
+package handlers
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"chargedesk/queries"
+)
+
+// Chart is a server-rendered SVG of a session's energy (line, left axis) and power (area,
+// right axis) over time. Coordinates are precomputed here; the template only places them.
+type Chart struct {
+	W, H                   int
+	Left, Right, Top, Base int
+	EnergyPoints           string // polyline points
+	PowerArea              string // polygon points
+	EnergyTicks            []Tick
+	PowerTicks             []Tick
+	TimeTicks              []Tick
+	MaxKWh, MaxKW          float64
+}
+
+// Tick is an axis label at a position.
+type Tick struct {
+	Pos   int
+	Label string
+}
+
+// buildChart returns nil when there are fewer than two readings to draw.
+func buildChart(rs []queries.ListReadingsRow, meterStart int64) *Chart {
+	if len(rs) < 2 {
+		return nil
+	}
+	ch := &Chart{W: 720, H: 260, Left: 56, Right: 664, Top: 16, Base: 220}
+	t0, t1 := rs[0].At, rs[len(rs)-1].At
+	if t1 == t0 {
+		t1 = t0 + 1
+	}
+	var maxWh, maxW int64 = 1, 1
+	for _, r := range rs {
+		maxWh = max(maxWh, r.EnergyWh-meterStart)
+		maxW = max(maxW, r.PowerW)
+	}
+	ch.MaxKWh = niceCeil(float64(maxWh) / 1000)
+	ch.MaxKW = niceCeil(float64(maxW) / 1000)
+	x := func(at int64) float64 {
+		return float64(ch.Left) + float64(at-t0)/float64(t1-t0)*float64(ch.Right-ch.Left)
+	}
+	y := func(v, top float64) float64 {
+		return float64(ch.Base) - v/top*float64(ch.Base-ch.Top)
+	}
+	var energy, power strings.Builder
+	fmt.Fprintf(&power, "%.1f,%d ", x(t0), ch.Base)
+	for _, r := range rs {
+		fmt.Fprintf(&energy, "%.1f,%.1f ", x(r.At), y(float64(r.EnergyWh-meterStart)/1000, ch.MaxKWh))
+		fmt.Fprintf(&power, "%.1f,%.1f ", x(r.At), y(float64(r.PowerW)/1000, ch.MaxKW))
+	}
+	fmt.Fprintf(&power, "%.1f,%d", x(t1), ch.Base)
+	ch.EnergyPoints, ch.PowerArea = strings.TrimSpace(energy.String()), power.String()
+	for i := 0; i <= 4; i++ {
+		pos := int(y(ch.MaxKWh*float64(i)/4, ch.MaxKWh))
+		ch.EnergyTicks = append(ch.EnergyTicks, Tick{pos, trimFloat(ch.MaxKWh * float64(i) / 4)})
+		ch.PowerTicks = append(ch.PowerTicks, Tick{pos, trimFloat(ch.MaxKW * float64(i) / 4)})
+	}
+	for i := 0; i <= 4; i++ {
+		at := t0 + (t1-t0)*int64(i)/4
+		ch.TimeTicks = append(ch.TimeTicks, Tick{int(x(at)), time.Unix(at, 0).In(displayZone).Format("15:04")})
+	}
+	return ch
+}
+
+// niceCeil rounds v up to 1, 2, 2.5 or 5 times a power of ten, for readable axes.
+func niceCeil(v float64) float64 {
+	if v <= 0 {
+		return 1
+	}
+	p := 1.0
+	for p*10 <= v {
+		p *= 10
+	}
+	for p > v {
+		p /= 10
+	}
+	for _, m := range []float64{1, 2, 2.5, 5, 10} {
+		if m*p >= v {
+			return m * p
+		}
+	}
+	return 10 * p
+}
+
+func trimFloat(v float64) string {
+	s := fmt.Sprintf("%.1f", v)
+	return strings.TrimSuffix(s, ".0")
+}

@@ -1,0 +1,176 @@
+package handlers
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"chargedesk/charging"
+	"chargedesk/queries"
+	"chargedesk/tariff"
+)
+
+const sessionsPageSize = 20
+
+// sessionFilter is the /sessions query string, validated.
+type sessionFilter struct {
+	Status   string // "", ACTIVE, COMPLETED or INVALID
+	From, To string // YYYY-MM-DD as typed, local dates; "" means open
+	fromAt   int64
+	toAt     int64
+	cursorAt int64
+	cursorID int64
+}
+
+// parseSessionFilter validates the filters; its error is a sentence for the person.
+func parseSessionFilter(c *gin.Context) (sessionFilter, error) {
+	f := sessionFilter{Status: c.Query("status"), From: c.Query("from"), To: c.Query("to"),
+		fromAt: 0, toAt: math.MaxInt64, cursorAt: math.MaxInt64, cursorID: math.MaxInt64}
+	switch f.Status {
+	case "", "ACTIVE", "COMPLETED", "INVALID":
+	default:
+		return f, errors.New("Status must be Active, Completed or Invalid.")
+	}
+	day := func(s string) (int64, error) {
+		t, err := time.ParseInLocation("2006-01-02", s, displayZone)
+		if err != nil {
+			return 0, fmt.Errorf("Dates look like 2026-11-24; %q is not one.", truncate(s, 40))
+		}
+		return t.Unix(), nil
+	}
+	var err error
+	if f.From != "" {
+		if f.fromAt, err = day(f.From); err != nil {
+			return f, err
+		}
+	}
+	if f.To != "" {
+		if f.toAt, err = day(f.To); err != nil {
+			return f, err
+		}
+		f.toAt += 24 * 3600 // the "to" day is included
+	}
+	if f.fromAt >= f.toAt {
+		return f, errors.New("The start date must be on or before the end date.")
+	}
+	if after := c.Query("after"); after != "" {
+		at, id, ok := strings.Cut(after, "-")
+		f.cursorAt, err = strconv.ParseInt(at, 10, 64)
+		if !ok || err != nil {
+			return f, errors.New("That page link is broken; start again from the first page.")
+		}
+		if f.cursorID, err = strconv.ParseInt(id, 10, 64); err != nil {
+			return f, errors.New("That page link is broken; start again from the first page.")
+		}
+	}
+	return f, nil
+}
+
+type sessionsData struct {
+	Filter   sessionFilter
+	Sessions []queries.ListSessionsRow
+	Next     string // the "after" cursor of the next page, "" on the last
+	Paged    bool   // this is not the first page
+}
+
+// sessions lists the customer's charging sessions with filters and keyset paging.
+func (a *App) sessions(c *gin.Context) {
+	f, ferr := parseSessionFilter(c)
+	d := sessionsData{Filter: f, Paged: c.Query("after") != ""}
+	if ferr != nil {
+		a.render(c, http.StatusBadRequest, "sessions", &Page{Title: "Charging sessions", Nav: "sessions", Data: d, Problem: ferr.Error()})
+		return
+	}
+	rows, err := a.r.ListSessions(c.Request.Context(), queries.ListSessionsParams{
+		ActingAs: actingAs(c), Status: f.Status, FromAt: f.fromAt, ToAt: f.toAt,
+		CursorAt: f.cursorAt, CursorID: f.cursorID, PageSize: sessionsPageSize + 1,
+	})
+	if err != nil {
+		a.fail(c, errInternal(err))
+		return
+	}
+	if len(rows) > sessionsPageSize {
+		rows = rows[:sessionsPageSize]
+		last := rows[len(rows)-1]
+		d.Next = fmt.Sprintf("%d-%d", last.StartedAt, last.ID)
+	}
+	d.Sessions = rows
+	a.render(c, http.StatusOK, "sessions", &Page{Title: "Charging sessions", Nav: "sessions", Data: d, Notice: notice(c)})
+}
+
+type sessionData struct {
+	S        queries.GetSessionDetailRow
+	Tariff   tariff.Tariff
+	Readings []queries.ListReadingsRow
+	Chart    *Chart
+	EnergyWh int64
+	PowerW   int64
+	SocPct   int64
+	HasSoc   bool
+	Stuck    []string
+}
+
+// session shows one session: where, when, how much, the chart of energy and power, the
+// tariff it was priced with, who ended it, and its receipt.
+func (a *App) session(c *gin.Context) {
+	id, ok := pathID(c)
+	if !ok {
+		a.fail(c, errNotFound("This charging session"))
+		return
+	}
+	ctx, cust := c.Request.Context(), actingAs(c)
+	s, err := a.r.GetSessionDetail(ctx, queries.GetSessionDetailParams{ID: id, ActingAs: cust})
+	if errors.Is(err, sql.ErrNoRows) {
+		a.fail(c, errNotFound("This charging session"))
+		return
+	} else if err != nil {
+		a.fail(c, errInternal(err))
+		return
+	}
+	d := sessionData{S: s}
+	if d.Tariff, err = tariff.FromSnapshot(s.TariffSnapshot); err != nil {
+		a.fail(c, errInternal(err))
+		return
+	}
+	if d.Readings, err = a.r.ListReadings(ctx, queries.ListReadingsParams{SessionID: id, ActingAs: cust}); err != nil {
+		a.fail(c, errInternal(err))
+		return
+	}
+	d.EnergyWh = 0
+	if s.MeterStopWh.Valid {
+		d.EnergyWh = s.MeterStopWh.Int64 - s.MeterStartWh
+	}
+	if n := len(d.Readings); n > 0 {
+		last := d.Readings[n-1]
+		if !s.MeterStopWh.Valid {
+			d.EnergyWh = last.EnergyWh - s.MeterStartWh
+		}
+		d.PowerW, d.SocPct, d.HasSoc = last.PowerW, last.SocPct.Int64, last.SocPct.Valid
+	}
+	d.Chart = buildChart(d.Readings, s.MeterStartWh)
+	if s.Status == "ACTIVE" {
+		d.Stuck = charging.StuckReasons(a.now(), s.StartedAt, s.LastSeenAt, s.HeartbeatIntervalS, s.ConnectorStatus, lastReadingAt(d.Readings))
+	}
+	a.render(c, http.StatusOK, "session", &Page{Title: "Session at " + s.LocationName, Nav: "sessions", Data: d, Notice: notice(c)})
+}
+
+func lastReadingAt(rs []queries.ListReadingsRow) int64 {
+	if len(rs) == 0 {
+		return 0
+	}
+	return rs[len(rs)-1].At
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}

@@ -1,0 +1,78 @@
+package handlers
+
+import (
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+)
+
+// customerURL builds a customer-surface URL. When as is not zero (an admin impersonating),
+// it appends ?as=, so that no link, form or redirect drops the marker. Every customer-surface
+// URL, in templates (Page.Href) and in redirects (a.seeOther), is built here.
+func customerURL(as int64, path string) string {
+	if as == 0 {
+		return path
+	}
+	sep := "?"
+	if strings.Contains(path, "?") {
+		sep = "&"
+	}
+	return path + sep + "as=" + strconv.FormatInt(as, 10)
+}
+
+// Href formats a customer-surface path (fmt verbs, e.g. "/sessions/%d") and adds the
+// impersonation marker when there is one.
+func (p *Page) Href(format string, args ...any) string {
+	return customerURL(p.As, fmt.Sprintf(format, args...))
+}
+
+// HrefQ is Href for a path with query parameters given as name, value pairs; empty values
+// are left out.
+func (p *Page) HrefQ(path string, pairs ...any) string {
+	q := url.Values{}
+	for i := 0; i+1 < len(pairs); i += 2 {
+		if v := fmt.Sprint(pairs[i+1]); v != "" && v != "0" {
+			q.Set(fmt.Sprint(pairs[i]), v)
+		}
+	}
+	if enc := q.Encode(); enc != "" {
+		path += "?" + enc
+	}
+	return customerURL(p.As, path)
+}
+
+// seeOther redirects to a customer-surface path after a successful POST, keeping the marker.
+func (a *App) seeOther(c *gin.Context, path string) {
+	a.redirect(c, customerURL(marker(c), path))
+}
+
+// pathID reads the :id parameter; anything but a positive decimal number is "not found".
+func pathID(c *gin.Context) (int64, bool) {
+	s := c.Param("id")
+	if s == "" || len(s) > 18 || strings.TrimLeft(s, "0123456789") != "" || s[0] == '0' {
+		return 0, false
+	}
+	id, err := strconv.ParseInt(s, 10, 64)
+	return id, err == nil && id > 0
+}
+
+// notices are the fixed messages a redirect can ask a page to show (?notice=key); user text
+// is never reflected.
+var notices = map[string]string{
+	"card-added":      "Your new EV card is active. The physical card is on its way.",
+	"card-blocked":    "The card is blocked. It can no longer start charging sessions.",
+	"pm-added":        "The payment method was added.",
+	"pm-default":      "The default payment method was changed.",
+	"pm-deleted":      "The payment method was removed.",
+	"res-created":     "Your reservation is confirmed.",
+	"res-cancelled":   "The reservation was cancelled.",
+	"session-started": "Charging started. This page updates every 10 seconds.",
+	"session-stopped": "Charging stopped. Your receipt is ready.",
+}
+
+func notice(c *gin.Context) string { return notices[c.Query("notice")] }
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
