@@ -124,4 +124,3 @@ func (a *App) stopSession(c *gin.Context) {
 		a.seeOther(c, "/sessions/"+itoa(id)+"?notice=session-stopped")
 	}
 }
-
