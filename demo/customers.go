@@ -118,7 +118,7 @@ func (s *seeder) janeNow(u int64) {
 	// Charging now at Spreeufer: 25 minutes in, battery 34 % → 52 %.
 	s.session(plan{user: u, card: card, pm: visa, conn: "spree/1", start: s.now.Add(-25 * time.Minute), chargingS: 25 * 60,
 		energyWh: 13_500, socFrom: 34, every: 2 * time.Minute}, false)
-	s.exec(`UPDATE meter_readings SET power_w = 31800 WHERE id = (SELECT max(id) FROM meter_readings)`)
+	s.exec(`UPDATE connectors SET status = 'Charging' WHERE id = ?`, s.connectors["spree/1"])
 
 }
 

@@ -41,7 +41,9 @@ func TestSeedOnlyIntoAnEmptyDatabase(t *testing.T) {
 	}
 	// The demo tells the stories DOMAIN.md asks for.
 	checks := []struct{ what, q string }{
-		{"one active non-stuck session", `SELECT count(*) = 2 FROM charging_sessions WHERE status = 'ACTIVE'`},
+		{"two active sessions", `SELECT count(*) = 2 FROM charging_sessions WHERE status = 'ACTIVE'`},
+		{"one of them charging on a Charging connector", `SELECT count(*) = 1 FROM charging_sessions s JOIN connectors c ON c.id = s.connector_id WHERE s.status = 'ACTIVE' AND c.status = 'Charging'`},
+		{"the other stuck: connector Available, last reading hours ago", `SELECT count(*) = 1 FROM charging_sessions s JOIN connectors c ON c.id = s.connector_id WHERE s.status = 'ACTIVE' AND c.status = 'Available' AND (SELECT max(at) FROM meter_readings m WHERE m.session_id = s.id) < unixepoch() - 18*3600`},
 		{"the €30.96 receipt", `SELECT count(*) = 1 FROM receipts WHERE gross_cents = 3096`},
 		{"a partly refunded receipt", `SELECT count(*) >= 1 FROM refunds`},
 		{"a customer with no payment method", `SELECT count(*) >= 1 FROM users u WHERE role = 'customer' AND NOT EXISTS (SELECT 1 FROM payment_methods p WHERE p.user_id = u.id)`},

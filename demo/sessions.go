@@ -77,6 +77,9 @@ func (s *seeder) session(p plan, stop bool) int64 {
 	}
 	s.sessions++
 	at, wh, w := meterReadings(p, st.connectors[0].powerType == "DC")
+	if !stop && p.socFrom > 0 {
+		w[len(w)-1] = w[len(w)-2] // still charging: the newest reading has power
+	}
 	const battery = 75_000 // Wh
 	for i := range at {
 		var soc = nullInt(0)
