@@ -104,6 +104,10 @@ func cmdAuditVerify(ctx context.Context, args []string, stdout io.Writer) error 
 		return fmt.Errorf("audit chain broken: %w", err)
 	}
 	fmt.Fprintf(stdout, "auth_audit: %d rows, chain intact\n", n)
+	if n, err = audit.VerifyRoutes(ctx, d.R); err != nil {
+		return fmt.Errorf("audit chain broken: %w", err)
+	}
+	fmt.Fprintf(stdout, "impersonation_audit: %d rows, chain intact\n", n)
 	return nil
 }
 

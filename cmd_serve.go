@@ -21,6 +21,7 @@ import (
 func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Logger) error {
 	fs, dbPath := newFlags("serve [flags]", "Runs the web server. Migrates the database first; with --demo, seeds an empty one.", stdout)
 	addr := fs.String("addr", envOr("CHARGEDESK_ADDR", "127.0.0.1:8080"), "listen address (env CHARGEDESK_ADDR)")
+	ttl := fs.Duration("impersonation-ttl", 30*time.Minute, "how long an impersonation lasts before it ends by itself")
 	withDemo := fs.Bool("demo", false, "seed the demo data when the database has no users (never touches one that has)")
 	demoPassword := fs.String("demo-password", envOr("CHARGEDESK_DEMO_PASSWORD", demo.DefaultPassword), "password of every demo login (env CHARGEDESK_DEMO_PASSWORD)")
 	if pos, err := parseArgs(fs, args); err != nil {
@@ -48,10 +49,14 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 	if err != nil {
 		return err
 	}
-	app, err := handlers.New(handlers.Config{DB: d, Log: log, SessionKey: key, Version: version})
+	if *ttl < time.Minute || *ttl > 8*time.Hour {
+		return fmt.Errorf("--impersonation-ttl must be between 1m and 8h, not %s", *ttl)
+	}
+	app, err := handlers.New(handlers.Config{DB: d, Log: log, SessionKey: key, Version: version, ImpersonationTTL: *ttl})
 	if err != nil {
 		return err
 	}
+	app.SweepImpersonations(ctx, true) // every start has its end, even across a restart
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err

@@ -1,4 +1,5 @@
-// Package audit writes and verifies the append-only, hash-chained auth_audit table. Each row
+// Package audit writes and verifies the append-only, hash-chained audit tables (auth_audit and
+// impersonation_audit). Each row
 // stores the SHA-256 of its own content and of the previous row's hash, so an edited, deleted
 // or inserted row breaks the chain at that point and `chargedesk audit verify` names it.
 package audit
@@ -116,10 +117,14 @@ func VerifyAuth(ctx context.Context, r *sql.DB) (int, error) {
 }
 
 func hashRow(at int64, tag string, actor, target sql.NullInt64, ip, ua, meta, prev string) string {
-	fields := []string{strconv.FormatInt(at, 10), tag, nullString(actor), nullString(target), ip, ua, meta, prev}
+	return chainHash(strconv.FormatInt(at, 10), tag, nullString(actor), nullString(target), ip, ua, meta, prev)
+}
+
+// chainHash is the SHA-256 of the fields, each length-prefixed so that no two different rows
+// serialise the same.
+func chainHash(fields ...string) string {
 	h := sha256.New()
 	for _, f := range fields {
-		// Length-prefix every field so that no two different rows serialise the same.
 		fmt.Fprintf(h, "%d:%s;", len(f), f)
 	}
 	return hex.EncodeToString(h.Sum(nil))

@@ -1,7 +1,10 @@
 package handlers
 
 import (
+	"cmp"
 	"context"
+	"fmt"
+	"slices"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -21,12 +24,28 @@ func (a *App) activity(ctx context.Context, q *queries.Queries, c *gin.Context, 
 	})
 }
 
-// activityPage shows the customer's own history.
+// activityPage shows the customer's own history, support access included: "Support viewed
+// your account — ticket SUP-1234, 14:02–14:15" (support is named by role, never by email).
 func (a *App) activityPage(c *gin.Context) {
-	rows, err := a.r.ListActivity(c.Request.Context(), queries.ListActivityParams{ActingAs: actingAs(c), MaxRows: 200})
+	ctx, cust := c.Request.Context(), actingAs(c)
+	rows, err := a.r.ListActivity(ctx, queries.ListActivityParams{ActingAs: cust, MaxRows: 200})
 	if err != nil {
 		a.fail(c, errInternal(err))
 		return
 	}
+	access, err := a.r.ListSupportAccess(ctx, cust)
+	if err != nil {
+		a.fail(c, errInternal(err))
+		return
+	}
+	for _, s := range access {
+		until := "now"
+		if s.EndedAt.Valid {
+			until = clock(s.EndedAt.Int64)
+		}
+		rows = append(rows, queries.ListActivityRow{At: s.StartedAt, Kind: "support", ActorRole: "support",
+			Summary: fmt.Sprintf("Support viewed your account — ticket %s, %s–%s", s.Ticket, clock(s.StartedAt), until)})
+	}
+	slices.SortStableFunc(rows, func(x, y queries.ListActivityRow) int { return cmp.Compare(y.At, x.At) })
 	a.render(c, http.StatusOK, "activity", &Page{Title: "Activity", Nav: "activity", Data: rows})
 }

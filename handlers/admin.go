@@ -8,6 +8,7 @@ import (
 
 type adminHomeData struct {
 	Customers int64
+	MyActive  *bannerData
 }
 
 // adminHome is the support console's start page.
@@ -17,5 +18,9 @@ func (a *App) adminHome(c *gin.Context) {
 		a.fail(c, errInternal(err))
 		return
 	}
-	a.render(c, http.StatusOK, "admin_home", &Page{Title: "Support console", Nav: "admin", Data: adminHomeData{Customers: n}})
+	d := adminHomeData{Customers: n}
+	if cur, err := a.r.ActiveImpersonationOf(c.Request.Context(), currentUser(c).ID); err == nil {
+		d.MyActive, _ = a.banner(c, cur)
+	}
+	a.render(c, http.StatusOK, "admin_home", &Page{Title: "Support console", Nav: "admin", Data: d})
 }

@@ -24,6 +24,8 @@ type Config struct {
 	// Now is the clock; nil means time.Now.
 	Now     func() time.Time
 	Version string
+	// ImpersonationTTL bounds an impersonation; zero means 30 minutes.
+	ImpersonationTTL time.Duration
 }
 
 // App holds the dependencies of every handler.
@@ -36,6 +38,7 @@ type App struct {
 	Log     *slog.Logger
 	now     func() time.Time
 	version string
+	impTTL  time.Duration
 }
 
 // sessionCookie is the name of the login cookie.
@@ -48,6 +51,9 @@ func New(cfg Config) (*App, error) {
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
+	}
+	if cfg.ImpersonationTTL <= 0 {
+		cfg.ImpersonationTTL = 30 * time.Minute
 	}
 	if cfg.SessionMaxAge == 0 {
 		cfg.SessionMaxAge = 12 * time.Hour
@@ -68,5 +74,6 @@ func New(cfg Config) (*App, error) {
 		Log:     cfg.Log,
 		now:     cfg.Now,
 		version: cfg.Version,
+		impTTL:  cfg.ImpersonationTTL,
 	}, nil
 }

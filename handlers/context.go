@@ -12,6 +12,7 @@ const (
 	keyActingAs  = "chargedesk.acting_as"
 	keyRequestID = "chargedesk.request_id"
 	keyMarker    = "chargedesk.as"
+	keyImp       = "chargedesk.impersonation"
 )
 
 // currentUser is the logged-in user, re-read from the database on this request; nil when
@@ -31,6 +32,13 @@ func actingAs(c *gin.Context) int64 {
 // marker is the ?as= value an impersonating admin's request carries, 0 otherwise. Every
 // customer-surface URL built for this request repeats it.
 func marker(c *gin.Context) int64 { return c.GetInt64(keyMarker) }
+
+// activeImpersonation is the impersonation this request is scoped by, nil when none.
+func activeImpersonation(c *gin.Context) *queries.Impersonation {
+	v, _ := c.Get(keyImp)
+	imp, _ := v.(*queries.Impersonation)
+	return imp
+}
 
 func requestID(c *gin.Context) string { return c.GetString(keyRequestID) }
 

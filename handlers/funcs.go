@@ -37,6 +37,7 @@ var funcs = template.FuncMap{
 	"endedBy":  endedBy,
 	"tagClass": tagClass,
 	"isPast":   func(now time.Time, unix int64) bool { return unix <= now.Unix() },
+	"expires":  expiresClock,
 }
 
 // money formats integer cents as euros: 3096 → "€30.96".
@@ -55,7 +56,7 @@ func kwh(wh int64) string {
 
 // kw formats W as kW: 7400 → "7.4 kW".
 func kw(w int64) string {
-	return strconv.FormatFloat(float64(w)/1000, 'f', -1, 64) + " kW"
+	return trimFloat(float64(w)/1000) + " kW"
 }
 
 func when(unix int64) string {

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"chargedesk/audit"
+	"chargedesk/impersonation"
 	"chargedesk/queries"
 	"chargedesk/websession"
 )
@@ -133,6 +134,10 @@ func (a *App) logout(c *gin.Context) {
 		return
 	}
 	if u := currentUser(c); u != nil {
+		// Logging out ends an impersonation still open, so that it cannot outlive the login.
+		if cur, err := a.r.ActiveImpersonationOf(c.Request.Context(), u.ID); err == nil {
+			a.endImpersonation(c, cur, impersonation.ViaLogout)
+		}
 		if _, err := audit.Log(c.Request.Context(), a.db.W, a.now(), audit.Entry{
 			Tag: audit.TagLogout, Actor: u.ID, IP: c.ClientIP(), UserAgent: c.Request.UserAgent(),
 		}); err != nil {

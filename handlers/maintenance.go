@@ -6,10 +6,12 @@ import (
 	"time"
 
 	"chargedesk/charging"
+	"chargedesk/impersonation"
 )
 
-// RunMaintenance does periodic housekeeping until ctx ends: it deletes expired web sessions
-// and, every 15 seconds, advances the simulated meter feed of sessions charging now.
+// RunMaintenance does periodic housekeeping until ctx ends: every 15 seconds it ends the
+// impersonations that must end (expired, role revoked, a disabled admin or customer) and
+// advances the simulated meter feed; every minute it deletes expired web sessions.
 func (a *App) RunMaintenance(ctx context.Context) {
 	go a.runSimulator(ctx, 15*time.Second)
 	t := time.NewTicker(time.Minute)
@@ -37,6 +39,7 @@ func (a *App) runSimulator(ctx context.Context, every time.Duration) {
 			return
 		case <-t.C:
 		}
+		a.SweepImpersonations(ctx, false)
 		err := a.db.Tx(ctx, func(tx *sql.Tx) error {
 			_, err := charging.Simulate(ctx, tx, a.now())
 			return err
@@ -44,5 +47,17 @@ func (a *App) runSimulator(ctx context.Context, every time.Duration) {
 		if err != nil && ctx.Err() == nil {
 			a.Log.Error("simulated meter feed", "err", err)
 		}
+	}
+}
+
+// SweepImpersonations ends every impersonation that must end, each with its
+// impersonation.end row; at start-up, expired ones end as server_restart.
+func (a *App) SweepImpersonations(ctx context.Context, atStartup bool) {
+	n, err := impersonation.Sweep(ctx, a.db, a.now(), atStartup)
+	if err != nil && ctx.Err() == nil {
+		a.Log.Error("AUDIT: impersonation sweep", "err", err)
+	}
+	if n > 0 {
+		a.Log.Info("ended stale impersonations", "count", n, "at_startup", atStartup)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"chargedesk/audit"
+	"chargedesk/impersonation"
 	"chargedesk/websession"
 )
 
@@ -71,7 +72,11 @@ func (a *App) loadUser(c *gin.Context) {
 	}
 	u, err := a.r.GetUserForAuth(c.Request.Context(), id)
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && u.Status != "active") {
-		// The account is gone or disabled: the session dies with it.
+		// The account is gone or disabled: the session dies with it, and so does any
+		// impersonation it had open.
+		if cur, ierr := a.r.ActiveImpersonationOf(c.Request.Context(), id); ierr == nil {
+			a.endImpersonation(c, cur, impersonation.ViaAdminDisabled)
+		}
 		if derr := a.web.Delete(c.Request.Context(), sess.ID); derr != nil {
 			a.logErr(c, "delete session of disabled user", derr)
 		}
@@ -105,22 +110,6 @@ func (a *App) requireAdmin(c *gin.Context) {
 	}
 	a.privilegeViolation(c, "admin route")
 	a.fail(c, errForbidden("This page is for ChargeDesk support staff only."))
-}
-
-// customerSurface decides whose data a customer-surface request shows: a customer always
-// sees their own account. An admin who is not impersonating has no customer surface and is
-// sent to the console.
-func (a *App) customerSurface(c *gin.Context) {
-	u := currentUser(c)
-	switch u.Role {
-	case "customer":
-		c.Set(keyActingAs, u.ID)
-	case "admin":
-		a.redirect(c, "/admin")
-		c.Abort()
-	default:
-		a.fail(c, errForbidden("Your account has no access to this page."))
-	}
 }
 
 // privilegeViolation records an attempt to use a privilege the caller does not have.

@@ -22,7 +22,8 @@ type Page struct {
 	Title string
 	Nav   string // which navigation entry is current
 	User  *queries.User
-	As    int64 // the impersonation marker to repeat in every customer-surface URL, or 0
+	As    int64       // the impersonation marker to repeat in every customer-surface URL, or 0
+	Imp   *bannerData // set while impersonating: the layout shows the ImpersonationBanner
 	Now   time.Time
 	Data  any
 	// Form and Problem re-render a form after bad input.
@@ -64,9 +65,16 @@ func (a *App) render(c *gin.Context, status int, name string, p *Page) {
 	}
 	p.As = marker(c)
 	p.Now = a.now()
+	if imp := activeImpersonation(c); imp != nil && p.Imp == nil {
+		if b, err := a.banner(c, *imp); err == nil {
+			p.Imp = b
+		} else {
+			a.logErr(c, "impersonation banner", err)
+		}
+	}
 	block := "base"
 	if c.GetHeader("HX-Request") == "true" && c.GetHeader("HX-Request-Type") != "full" {
-		block = "content"
+		block = "fragment"
 	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, block, p); err != nil {

@@ -87,6 +87,15 @@ func (a *App) Routes() http.Handler {
 	// Admin console.
 	adm := r.Group("/admin", a.requireUser, a.requireAdmin)
 	adm.GET("", a.adminHome)
+	adm.GET("/customers", a.adminCustomers)
+	adm.GET("/customers/:id", a.adminCustomer)
+
+	// Impersonation API: start is for admins (checked inside, so that a refusal is audited);
+	// end acts only on the caller's own impersonation.
+	api := r.Group("/api/customer/impersonation", a.requireUser)
+	api.POST("/start", a.startImpersonation)
+	api.POST("/end", a.endImpersonationRoute)
+	api.GET("/end", a.endPage)
 
 	// Cross-site POSTs are refused before they reach Gin.
 	cop := http.NewCrossOriginProtection()

@@ -76,3 +76,12 @@ var notices = map[string]string{
 func notice(c *gin.Context) string { return notices[c.Query("notice")] }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// ConfirmWrite is the hx-confirm text of a customer-surface write. While an admin impersonates
+// with changes allowed it says the action is real; otherwise it is empty and htmx asks nothing.
+func (p *Page) ConfirmWrite() string {
+	if p.Imp == nil {
+		return ""
+	}
+	return "You are acting as " + p.Imp.CustomerName + ". This action is real: it changes their account and is recorded. Continue?"
+}

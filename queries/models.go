@@ -94,6 +94,34 @@ type FavouriteCharger struct {
 	CreatedAt int64
 }
 
+type Impersonation struct {
+	ID             int64
+	AdminUserID    int64
+	CustomerUserID int64
+	Ticket         string
+	Reason         string
+	AllowChanges   int64
+	StartedAt      int64
+	ExpiresAt      int64
+	EndedAt        sql.NullInt64
+	EndVia         sql.NullString
+}
+
+type ImpersonationAudit struct {
+	ID              int64
+	ImpersonationID int64
+	At              int64
+	AdminUserID     int64
+	CustomerUserID  int64
+	Method          string
+	Route           string
+	Path            string
+	Status          int64
+	Outcome         string
+	PrevHash        string
+	Hash            string
+}
+
 type Location struct {
 	ID      int64
 	Name    string

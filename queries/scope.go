@@ -26,6 +26,9 @@ var Unscoped = map[string]string{
 	"ListSimulatedSessions":        "the simulated meter feed runs for the whole network; its rows never reach a page",
 	"NextCardSerial":               "a sequence number for a new card's printed number; returns no customer data",
 	"ConnectorMeterWh":             "the connector's meter value for a new session's start; returns one number",
+	"ListImpersonationsToEnd":      "the impersonation sweeper reads role and status of the admin and customer of each active impersonation",
+	"GetImpersonationTarget":       "an admin's start request: is the target a customer, active, not themself (admin-only endpoint)",
+	"SearchCustomers":              "admin console search across customers (admin routes only); returns profile fields, no account data",
 	"CountOverlappingReservations": "availability: whether an EVSE is held in a window, as a count; no customer data",
 }
 

@@ -1,0 +1,267 @@
+package handlers
+
+import (
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/gin-gonic/gin"
+
+	"chargedesk/audit"
+	"chargedesk/impersonation"
+	"chargedesk/queries"
+)
+
+// Limits of the start form.
+const (
+	maxTicket = 64
+	maxReason = 1000
+)
+
+// startInput is the start request, from a form or a JSON body.
+type startInput struct {
+	CustomerUserID string
+	Ticket, Reason string
+	AllowChanges   bool
+}
+
+func readStartInput(c *gin.Context) (startInput, error) {
+	var in startInput
+	if strings.HasPrefix(c.ContentType(), "application/json") {
+		var body map[string]any
+		dec := json.NewDecoder(c.Request.Body)
+		dec.UseNumber()
+		if err := dec.Decode(&body); err != nil {
+			return in, errBadRequest("The request body is not valid JSON.")
+		}
+		str := func(k string) string {
+			switch v := body[k].(type) {
+			case string:
+				return v
+			case json.Number:
+				return v.String()
+			}
+			return ""
+		}
+		in.CustomerUserID, in.Ticket, in.Reason = str("customer_user_id"), str("ticket"), str("reason")
+		switch v := body["allow_changes"].(type) {
+		case bool:
+			in.AllowChanges = v
+		case string:
+			in.AllowChanges = truthy(v)
+		}
+		return in, nil
+	}
+	in.CustomerUserID = c.PostForm("customer_user_id")
+	in.Ticket, in.Reason = c.PostForm("ticket"), c.PostForm("reason")
+	in.AllowChanges = truthy(c.PostForm("allow_changes"))
+	return in, nil
+}
+
+func truthy(s string) bool {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "1", "true", "on", "yes":
+		return true
+	}
+	return false
+}
+
+// parseUserID accepts a positive decimal id without sign or leading zeros.
+func parseUserID(s string) (int64, bool) {
+	if s == "" || len(s) > 18 || s[0] == '0' || strings.TrimLeft(s, "0123456789") != "" {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	return n, err == nil && n > 0
+}
+
+// validText trims s and checks it is present, UTF-8 and at most max characters.
+func validText(name, s string, max int) (string, *Error) {
+	s = strings.TrimSpace(s)
+	switch {
+	case !utf8.ValidString(s):
+		return "", errInvalid(name + " must be plain text.")
+	case s == "":
+		return "", errInvalid(name + " is required: note why you are opening this customer's account.")
+	case utf8.RuneCountInString(s) > max:
+		return "", errInvalid(fmt.Sprintf("%s is too long (%d characters at most).", name, max))
+	}
+	return s, nil
+}
+
+// startImpersonation is POST /api/customer/impersonation/start.
+func (a *App) startImpersonation(c *gin.Context) {
+	u := currentUser(c)
+	if u.Role != "admin" {
+		a.privilegeViolation(c, "impersonation start")
+		a.fail(c, errForbidden("Only ChargeDesk support staff (role admin) can impersonate a customer. This attempt was logged."))
+		return
+	}
+	in, err := readStartInput(c)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	target, ok := parseUserID(strings.TrimSpace(in.CustomerUserID))
+	if !ok {
+		a.startProblem(c, 0, errInvalid("Say which customer to impersonate: customer_user_id must be a user id."), in)
+		return
+	}
+	ticket, e := validText("Ticket", in.Ticket, maxTicket)
+	if e != nil {
+		a.startProblem(c, target, e, in)
+		return
+	}
+	reason, e := validText("Reason", in.Reason, maxReason)
+	if e != nil {
+		a.startProblem(c, target, e, in)
+		return
+	}
+	ctx := c.Request.Context()
+	t, err := a.r.GetImpersonationTarget(ctx, target)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		a.fail(c, errNotFound("This user"))
+		return
+	case err != nil:
+		a.fail(c, errInternal(err))
+		return
+	case t.ID == u.ID:
+		a.startProblem(c, target, errInvalid("You cannot impersonate yourself."), in)
+		return
+	case t.Role != "customer":
+		a.startProblem(c, target, errInvalid("Admins cannot be impersonated; only customers can."), in)
+		return
+	case t.Status != "active":
+		a.startProblem(c, target, errInvalid("This customer's account is disabled and cannot be impersonated."), in)
+		return
+	}
+	// An expired impersonation still on record ends here, so it cannot block a new one.
+	if cur, err := a.r.ActiveImpersonationOf(ctx, u.ID); err == nil && cur.ExpiresAt <= a.now().Unix() {
+		a.endImpersonation(c, cur, impersonation.ViaExpired)
+	}
+	imp, err := impersonation.Start(ctx, a.db, impersonation.Request{
+		Admin: u.ID, Customer: target, Ticket: ticket, Reason: reason, AllowChanges: in.AllowChanges,
+		TTL: a.impTTL, IP: c.ClientIP(), UserAgent: c.Request.UserAgent(),
+	}, a.now())
+	switch {
+	case errors.Is(err, impersonation.ErrAlreadyActive):
+		a.alreadyImpersonating(c)
+		return
+	case err != nil:
+		a.Log.Error("impersonation start refused: audit could not be written", "request_id", requestID(c), "err", err)
+		a.fail(c, &Error{Status: http.StatusServiceUnavailable, Message: "The impersonation could not be recorded in the audit log, so it was not started. Try again in a moment.", Err: err})
+		return
+	}
+	to := customerURL(target, "/")
+	if wantsJSON(c) {
+		c.JSON(http.StatusCreated, gin.H{"impersonation_id": imp.ID, "redirect": to})
+		return
+	}
+	a.redirect(c, to)
+}
+
+// startProblem answers a refused start: JSON clients get the error; the admin's form is shown
+// again with the message.
+func (a *App) startProblem(c *gin.Context, target int64, e *Error, in startInput) {
+	if wantsJSON(c) || target == 0 {
+		a.fail(c, e)
+		return
+	}
+	form := map[string]string{"ticket": in.Ticket, "reason": in.Reason}
+	if in.AllowChanges {
+		form["allow_changes"] = "on"
+	}
+	if !utf8.ValidString(in.Ticket + in.Reason) {
+		form = map[string]string{}
+	}
+	a.showAdminCustomer(c, target, e.Status, e.Message, form)
+}
+
+// alreadyImpersonating answers 409 with the way out: the current impersonation and its Exit.
+func (a *App) alreadyImpersonating(c *gin.Context) {
+	const msg = "Already impersonating; end the current session first."
+	if wantsJSON(c) {
+		c.JSON(http.StatusConflict, gin.H{"error": msg})
+		return
+	}
+	cur, err := a.r.ActiveImpersonationOf(c.Request.Context(), currentUser(c).ID)
+	var d *bannerData
+	if err == nil {
+		d, _ = a.banner(c, cur)
+	}
+	a.render(c, http.StatusConflict, "already_impersonating", &Page{Title: "Already impersonating", Data: d, Problem: msg})
+}
+
+// endImpersonationRoute is POST /api/customer/impersonation/end: it ends the caller's own
+// active impersonation, if any, and always answers success (idempotent).
+func (a *App) endImpersonationRoute(c *gin.Context) {
+	u := currentUser(c)
+	ended := false
+	if cur, err := a.r.ActiveImpersonationOf(c.Request.Context(), u.ID); err == nil {
+		ended = a.endImpersonation(c, cur, impersonation.ViaExit)
+	} else if !errors.Is(err, sql.ErrNoRows) {
+		a.fail(c, errInternal(err))
+		return
+	}
+	to := homeFor(u.Role)
+	if wantsJSON(c) {
+		c.JSON(http.StatusOK, gin.H{"ended": ended, "redirect": to})
+		return
+	}
+	a.redirect(c, to)
+}
+
+// endPage is GET /api/customer/impersonation/end: a page with the button, so that opening
+// the address in a tab never changes anything by itself.
+func (a *App) endPage(c *gin.Context) {
+	var d *bannerData
+	if cur, err := a.r.ActiveImpersonationOf(c.Request.Context(), currentUser(c).ID); err == nil {
+		d, _ = a.banner(c, cur)
+	}
+	a.render(c, http.StatusOK, "end_impersonation", &Page{Title: "End impersonation", Data: d})
+}
+
+// endImpersonation ends imp with via. The end is committed before its audit row; a failing
+// audit write is logged loudly and does not stop the end.
+func (a *App) endImpersonation(c *gin.Context, imp queries.Impersonation, via string) bool {
+	ended, auditErr, err := impersonation.End(c.Request.Context(), a.db, imp, via, a.now(), c.ClientIP(), c.Request.UserAgent())
+	if err != nil {
+		a.logErr(c, "end impersonation", err)
+	}
+	if auditErr != nil {
+		a.Log.Error("AUDIT WRITE FAILED: impersonation ended without its impersonation.end row",
+			"request_id", requestID(c), "impersonation_id", imp.ID, "via", via, "err", auditErr)
+	}
+	return ended
+}
+
+// recordRoute writes the impersonation_audit row of a customer-surface request: reads at most
+// once per (impersonation, method, route) per minute, writes always.
+func (a *App) recordRoute(c *gin.Context, imp queries.Impersonation, write bool, outcome string) {
+	ctx, now := c.Request.Context(), a.now()
+	route := c.FullPath()
+	if !write {
+		n, err := a.r.RecentRouteAudit(ctx, queries.RecentRouteAuditParams{
+			ImpersonationID: imp.ID, Method: c.Request.Method, Route: route, Since: now.Unix() - 60,
+		})
+		if err == nil && n > 0 {
+			return
+		}
+	}
+	err := a.db.Tx(ctx, func(tx *sql.Tx) error {
+		_, err := audit.WriteRoute(ctx, tx, now.Unix(), audit.RouteEntry{
+			ImpersonationID: imp.ID, Admin: imp.AdminUserID, Customer: imp.CustomerUserID,
+			Method: c.Request.Method, Route: route, Path: c.Request.URL.RequestURI(), Status: c.Writer.Status(), Outcome: outcome,
+		})
+		return err
+	})
+	if err != nil {
+		a.Log.Error("AUDIT WRITE FAILED: impersonation route", "request_id", requestID(c), "impersonation_id", imp.ID, "route", route, "err", err)
+	}
+}

@@ -1,0 +1,129 @@
+package handlers
+
+import (
+	"database/sql"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"chargedesk/audit"
+	"chargedesk/impersonation"
+	"chargedesk/queries"
+)
+
+// customerSurface decides whose data a customer-surface request shows, from the ?as= marker
+// and the caller's role and impersonation, both re-read from the database on every request:
+//
+//   - no marker, a customer: their own account.
+//   - no marker, an admin with an active impersonation: it ends (marker_removed) and the admin
+//     is sent to /admin. Without one: sent to /admin.
+//   - a malformed or repeated marker: 400.
+//   - a marker from someone who is not an admin: 403 and a privilege_violation row.
+//   - a marker that does not match the admin's active impersonation (stale tab, expired): 403.
+//   - a matching marker: scoped to that customer; writes need allow_changes, or are blocked.
+func (a *App) customerSurface(c *gin.Context) {
+	u := currentUser(c)
+	ctx, now := c.Request.Context(), a.now()
+	marks := c.Request.URL.Query()["as"]
+
+	cur, err := a.r.ActiveImpersonationOf(ctx, u.ID)
+	hasImp := err == nil
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		a.fail(c, errInternal(err))
+		return
+	}
+	if hasImp && u.Role != "admin" {
+		// The role was revoked while impersonating: the impersonation ends now.
+		a.endImpersonation(c, cur, impersonation.ViaRoleRevoked)
+		hasImp = false
+	}
+	if hasImp && cur.ExpiresAt <= now.Unix() {
+		a.endImpersonation(c, cur, impersonation.ViaExpired)
+		hasImp = false
+		if len(marks) > 0 {
+			a.fail(c, errForbidden("Your impersonation expired, so it has ended. Start a new one from the customer's page if you still need it."))
+			return
+		}
+	}
+
+	if len(marks) == 0 {
+		switch {
+		case u.Role == "customer":
+			c.Set(keyActingAs, u.ID)
+		case hasImp:
+			a.endImpersonation(c, cur, impersonation.ViaMarkerRemoved)
+			a.redirect(c, "/admin")
+			c.Abort()
+		default:
+			a.redirect(c, "/admin")
+			c.Abort()
+		}
+		return
+	}
+	if len(marks) > 1 {
+		a.fail(c, errBadRequest("The address has more than one as= marker. Open the customer again from the admin console."))
+		return
+	}
+	as, ok := parseUserID(marks[0])
+	if !ok {
+		a.fail(c, errBadRequest("The as= marker in the address is not a customer id. Open the customer again from the admin console."))
+		return
+	}
+	if u.Role != "admin" {
+		a.privilegeViolation(c, "as= marker on the customer surface")
+		a.fail(c, errForbidden("Only ChargeDesk support staff can view another account. This attempt was logged."))
+		return
+	}
+	if !hasImp || cur.CustomerUserID != as {
+		a.fail(c, errForbidden("You are not impersonating this customer: the impersonation in this tab has ended or belongs to another customer. Start one from the customer's page in the admin console."))
+		return
+	}
+	cust, err := a.r.GetImpersonatedCustomer(ctx, as)
+	if err != nil || cust.Status != "active" {
+		a.endImpersonation(c, cur, impersonation.ViaCustomerDisabled)
+		a.fail(c, errForbidden("This customer's account is disabled, so the impersonation has ended."))
+		return
+	}
+
+	c.Set(keyActingAs, as)
+	c.Set(keyMarker, as)
+	c.Set(keyImp, &cur)
+	c.Header("Cache-Control", "no-store")
+	write := c.Request.Method != http.MethodGet && c.Request.Method != http.MethodHead
+	if write && cur.AllowChanges == 0 {
+		a.fail(c, &Error{Status: http.StatusForbidden, Message: "This impersonation is read-only: it was started without “allow changes”, so nothing on this account can be changed. The attempt was recorded."})
+		a.recordRoute(c, cur, true, audit.Blocked)
+		return
+	}
+	c.Next()
+	outcome := audit.Viewed
+	if write {
+		outcome = audit.Changed
+		if c.Writer.Status() >= 400 {
+			outcome = audit.Blocked
+		}
+	}
+	a.recordRoute(c, cur, write, outcome)
+}
+
+// bannerData is what the ImpersonationBanner shows.
+type bannerData struct {
+	Imp          queries.Impersonation
+	CustomerName string
+	PublicID     string
+	MinutesLeft  int64
+}
+
+func (a *App) banner(c *gin.Context, imp queries.Impersonation) (*bannerData, error) {
+	cust, err := a.r.GetImpersonatedCustomer(c.Request.Context(), imp.CustomerUserID)
+	if err != nil {
+		return nil, err
+	}
+	left := max(0, (imp.ExpiresAt-a.now().Unix()+59)/60)
+	return &bannerData{Imp: imp, CustomerName: cust.Name, PublicID: cust.PublicID, MinutesLeft: left}, nil
+}
+
+// expiresClock is when an impersonation ends, for the banner.
+func expiresClock(unix int64) string { return time.Unix(unix, 0).In(displayZone).Format("15:04") }

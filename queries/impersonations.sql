@@ -1,0 +1,55 @@
+-- name: StartImpersonation :one
+INSERT INTO impersonations (admin_user_id, customer_user_id, ticket, reason, allow_changes, started_at, expires_at)
+VALUES (@admin_user_id, @customer_user_id, @ticket, @reason, @allow_changes, @started_at, @expires_at)
+RETURNING *;
+
+-- name: ActiveImpersonationOf :one
+-- The caller's own active impersonation, if any.
+SELECT * FROM impersonations WHERE admin_user_id = @admin_user_id AND ended_at IS NULL;
+
+-- name: EndImpersonation :execrows
+UPDATE impersonations SET ended_at = @ended_at, end_via = @end_via WHERE id = @id AND ended_at IS NULL;
+
+-- name: ListImpersonationsToEnd :many
+-- Active impersonations that must end: expired, or whose admin lost the role or was disabled,
+-- or whose customer was disabled. why says which.
+SELECT i.id, i.admin_user_id, i.customer_user_id, i.ticket, i.started_at,
+       CAST(CASE
+           WHEN a.role <> 'admin' THEN 'role_revoked'
+           WHEN a.status <> 'active' THEN 'admin_disabled'
+           WHEN c.status <> 'active' THEN 'customer_disabled'
+           ELSE 'expired' END AS TEXT) AS why
+FROM impersonations i
+JOIN users a ON a.id = i.admin_user_id
+JOIN users c ON c.id = i.customer_user_id
+WHERE i.ended_at IS NULL
+  AND (i.expires_at <= @now OR a.role <> 'admin' OR a.status <> 'active' OR c.status <> 'active');
+
+-- name: GetImpersonationTarget :one
+-- The user an admin asks to impersonate, before any impersonation exists.
+SELECT id, public_id, name, role, status FROM users WHERE id = ?;
+
+-- name: GetImpersonatedCustomer :one
+SELECT id, public_id, name, email, status FROM users WHERE id = @acting_as;
+
+-- name: ListSupportAccess :many
+SELECT i.id, i.ticket, i.started_at, i.ended_at, i.allow_changes FROM impersonations i
+WHERE i.customer_user_id = @acting_as
+ORDER BY i.started_at DESC
+LIMIT 100;
+
+-- name: LastImpersonationAuditHash :one
+SELECT hash FROM impersonation_audit ORDER BY id DESC LIMIT 1;
+
+-- name: InsertImpersonationAudit :one
+INSERT INTO impersonation_audit (impersonation_id, at, admin_user_id, customer_user_id, method, route, path, status, outcome, prev_hash, hash)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+RETURNING id;
+
+-- name: RecentRouteAudit :one
+-- Whether this route was already recorded for the impersonation since a moment (rate limit).
+SELECT count(*) FROM impersonation_audit
+WHERE impersonation_id = @impersonation_id AND method = @method AND route = @route AND at > @since;
+
+-- name: ListImpersonationAuditChain :many
+SELECT * FROM impersonation_audit ORDER BY id;
