@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -20,11 +21,15 @@ import (
 
 // testApp is the real router over a temp SQLite file with the real migrations and the demo.
 type testApp struct {
-	t   *testing.T
-	db  *db.DB
-	app *handlers.App
-	srv *httptest.Server
+	t      *testing.T
+	db     *db.DB
+	app    *handlers.App
+	srv    *httptest.Server
+	offset atomic.Int64 // added to the wall clock the app sees, to test expiry
 }
+
+// advance moves the app's clock forward.
+func (ta *testApp) advance(d time.Duration) { ta.offset.Add(int64(d)) }
 
 func newTestApp(t *testing.T) *testApp {
 	t.Helper()
@@ -39,16 +44,19 @@ func newTestApp(t *testing.T) *testApp {
 	if _, err := demo.SeedIfEmpty(context.Background(), d, demo.DefaultPassword, time.Now()); err != nil {
 		t.Fatal(err)
 	}
+	ta := &testApp{t: t, db: d}
 	app, err := handlers.New(handlers.Config{
 		DB: d, SessionKey: []byte("test-key-test-key-test-key-test-key!"),
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Now: func() time.Time { return time.Now().Add(time.Duration(ta.offset.Load())) },
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(app.Routes())
-	t.Cleanup(func() { srv.Close(); d.Close() })
-	return &testApp{t: t, db: d, app: app, srv: srv}
+	ta.app = app
+	ta.srv = httptest.NewServer(app.Routes())
+	t.Cleanup(func() { ta.srv.Close(); d.Close() })
+	return ta
 }
 
 // client is one browser: its own cookie jar, redirects not followed.
