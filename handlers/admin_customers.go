@@ -58,7 +58,7 @@ func (a *App) showAdminCustomer(c *gin.Context, id int64, status int, problem st
 	ctx := c.Request.Context()
 	cust, err := a.r.GetCustomerForAdmin(ctx, id)
 	if errors.Is(err, sql.ErrNoRows) {
-		a.fail(c, &Error{Status: max(status, http.StatusNotFound), Message: "This customer was not found."})
+		a.fail(c, errNotFound("This customer"))
 		return
 	} else if err != nil {
 		a.fail(c, errInternal(err))

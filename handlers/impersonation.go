@@ -173,6 +173,10 @@ func (a *App) startProblem(c *gin.Context, target int64, e *Error, in startInput
 		a.fail(c, e)
 		return
 	}
+	if _, err := a.r.GetCustomerForAdmin(c.Request.Context(), target); err != nil {
+		a.fail(c, e) // not a customer's page to go back to (an admin, yourself, nobody)
+		return
+	}
 	form := map[string]string{"ticket": in.Ticket, "reason": in.Reason}
 	if in.AllowChanges {
 		form["allow_changes"] = "on"
