@@ -4,8 +4,8 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"slices"
 	"net/http"
+	"slices"
 
 	"github.com/gin-gonic/gin"
 
