@@ -13,6 +13,7 @@ import (
 // sentence for the person. Err, when set, is logged and never shown.
 type Error struct {
 	Status  int
+	Title   string // the page heading; the status text when empty
 	Message string
 	Err     error
 }
@@ -64,7 +65,11 @@ func (a *App) fail(c *gin.Context, err error) {
 		c.JSON(e.Status, gin.H{"error": e.Message})
 		return
 	}
-	a.render(c, e.Status, "error", &Page{Title: http.StatusText(e.Status), Data: e})
+	title := e.Title
+	if title == "" {
+		title = http.StatusText(e.Status)
+	}
+	a.render(c, e.Status, "error", &Page{Title: title, Data: e})
 }
 
 // logErr records an error that does not change the answer.

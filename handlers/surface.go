@@ -93,7 +93,7 @@ func (a *App) customerSurface(c *gin.Context) {
 	c.Header("Cache-Control", "no-store")
 	write := c.Request.Method != http.MethodGet && c.Request.Method != http.MethodHead
 	if write && cur.AllowChanges == 0 {
-		a.fail(c, &Error{Status: http.StatusForbidden, Message: "This impersonation is read-only: it was started without “allow changes”, so nothing on this account can be changed. The attempt was recorded."})
+		a.fail(c, &Error{Status: http.StatusForbidden, Title: "This impersonation is read-only", Message: "This impersonation is read-only: it was started without “allow changes”, so nothing on this account can be changed. The attempt was recorded."})
 		a.recordRoute(c, cur, true, audit.Blocked)
 		return
 	}

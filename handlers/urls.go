@@ -80,8 +80,8 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 // ConfirmWrite is the hx-confirm text of a customer-surface write. While an admin impersonates
 // with changes allowed it says the action is real; otherwise it is empty and htmx asks nothing.
 func (p *Page) ConfirmWrite() string {
-	if p.Imp == nil {
-		return ""
+	if p.Imp == nil || p.Imp.Imp.AllowChanges == 0 {
+		return "" // read-only: the write is refused anyway, with its own page
 	}
 	return "You are acting as " + p.Imp.CustomerName + ". This action is real: it changes their account and is recorded. Continue?"
 }
