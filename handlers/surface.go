@@ -91,6 +91,18 @@ func (a *App) customerSurface(c *gin.Context) {
 	c.Set(keyMarker, as)
 	c.Set(keyImp, &cur)
 	c.Header("Cache-Control", "no-store")
+
+	// The response is held back until its audit row is written.
+	real := c.Writer
+	buf := newBufferedWriter(real)
+	c.Writer = buf
+	defer func() {
+		c.Writer = real
+		if v := recover(); v != nil {
+			panic(v) // the recover middleware answers; nothing held back is sent
+		}
+		buf.release()
+	}()
 	write := c.Request.Method != http.MethodGet && c.Request.Method != http.MethodHead
 	if write && cur.AllowChanges == 0 {
 		a.fail(c, &Error{Status: http.StatusForbidden, Title: "This impersonation is read-only", Message: "This impersonation is read-only: it was started without “allow changes”, so nothing on this account can be changed. The attempt was recorded."})
