@@ -334,8 +334,25 @@ func TestImpersonationEndsOnExpiryRoleRevocationAndRestart(t *testing.T) {
 	if n := ta.count(`SELECT count(*) FROM impersonations WHERE end_via = 'server_restart'`); n != 1 {
 		t.Errorf("server_restart ends %d, want 1", n)
 	}
+	// A disabled customer ends it on the next request; a disabled admin on theirs.
+	c.startImpersonating(jane, "SUP-4", false)
+	ta.db.W.Exec(`UPDATE users SET status = 'disabled' WHERE id = ?`, jane)
+	if r := c.get(fmt.Sprintf("/?as=%d", jane)); r.status != http.StatusForbidden {
+		t.Errorf("disabled customer: %d, want 403", r.status)
+	}
+	ta.db.W.Exec(`UPDATE users SET status = 'active' WHERE id = ?`, jane)
+	c.startImpersonating(jane, "SUP-5", false)
+	ta.db.W.Exec(`UPDATE users SET status = 'disabled' WHERE id = ?`, admin)
+	if r := c.get(fmt.Sprintf("/?as=%d", jane)); r.status != http.StatusSeeOther || r.header.Get("Location") != "/login" {
+		t.Errorf("disabled admin: %d %q, want 303 /login", r.status, r.header.Get("Location"))
+	}
+	for _, via := range []string{"customer_disabled", "admin_disabled"} {
+		if n := ta.count(`SELECT count(*) FROM impersonations WHERE end_via = ?`, via); n != 1 {
+			t.Errorf("%s ends %d, want 1", via, n)
+		}
+	}
 	// Every start has its end.
-	if s, e := len(ta.auditRows("impersonation.start", admin)), len(ta.auditRows("impersonation.end", admin)); s != 3 || e != 3 {
-		t.Errorf("start rows %d, end rows %d, want 3 and 3", s, e)
+	if s, e := len(ta.auditRows("impersonation.start", admin)), len(ta.auditRows("impersonation.end", admin)); s != 5 || e != 5 {
+		t.Errorf("start rows %d, end rows %d, want 5 and 5", s, e)
 	}
 }
