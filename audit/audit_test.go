@@ -3,27 +3,13 @@ package audit_test
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"chargedesk/audit"
 	"chargedesk/db"
+	"chargedesk/db/dbtest"
 )
-
-func openTemp(t *testing.T) *db.DB {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "a.db")
-	if err := db.Migrate(path); err != nil {
-		t.Fatal(err)
-	}
-	d, err := db.Open(context.Background(), path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
-	return d
-}
 
 func writeRows(t *testing.T, d *db.DB, n int) {
 	t.Helper()
@@ -38,7 +24,7 @@ func writeRows(t *testing.T, d *db.DB, n int) {
 }
 
 func TestAuthAuditIsAppendOnly(t *testing.T) {
-	d := openTemp(t)
+	d := dbtest.Open(t)
 	writeRows(t, d, 2)
 	if _, err := d.W.Exec(`UPDATE auth_audit SET tag = 'login.failure' WHERE id = 1`); err == nil {
 		t.Error("UPDATE on auth_audit succeeded; want it refused")
@@ -64,7 +50,7 @@ func TestVerifyNamesTheFirstTamperedRow(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			d := openTemp(t)
+			d := dbtest.Open(t)
 			writeRows(t, d, 5)
 			if n, err := audit.VerifyAuth(context.Background(), d.R); err != nil || n != 5 {
 				t.Fatalf("intact chain: n=%d err=%v", n, err)

@@ -8,26 +8,13 @@ import (
 	"testing"
 
 	"chargedesk/db"
+	"chargedesk/db/dbtest"
 )
-
-func openTemp(t *testing.T) *db.DB {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "test.db")
-	if err := db.Migrate(path); err != nil {
-		t.Fatal(err)
-	}
-	d, err := db.Open(context.Background(), path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
-	return d
-}
 
 // Every pooled connection, reader or writer, has WAL, foreign keys and a busy timeout: the
 // pragmas are in the DSN, not run once on one connection.
 func TestEveryPooledConnectionHasPragmas(t *testing.T) {
-	d := openTemp(t)
+	d := dbtest.Open(t)
 	ctx := context.Background()
 	var conns []*sql.Conn
 	defer func() {
@@ -73,7 +60,7 @@ func TestEveryPooledConnectionHasPragmas(t *testing.T) {
 
 // The reader pool cannot write.
 func TestReaderPoolIsReadOnly(t *testing.T) {
-	d := openTemp(t)
+	d := dbtest.Open(t)
 	_, err := d.R.Exec(`INSERT INTO settings (key, value) VALUES ('x', 'y')`)
 	if err == nil {
 		t.Fatal("insert through the reader pool succeeded; want it refused")
@@ -138,7 +125,7 @@ func TestMigrationsUpDownUp(t *testing.T) {
 
 // The schema refuses what the domain forbids.
 func TestSchemaConstraints(t *testing.T) {
-	d := openTemp(t)
+	d := dbtest.Open(t)
 	mustExec := func(q string, args ...any) {
 		t.Helper()
 		if _, err := d.W.Exec(q, args...); err != nil {

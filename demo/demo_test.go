@@ -2,24 +2,15 @@ package demo_test
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
-	"chargedesk/db"
+	"chargedesk/db/dbtest"
 	"chargedesk/demo"
 )
 
 func TestSeedOnlyIntoAnEmptyDatabase(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "d.db")
-	if err := db.Migrate(path); err != nil {
-		t.Fatal(err)
-	}
-	d, err := db.Open(context.Background(), path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
+	d := dbtest.Open(t)
 	first, err := demo.SeedIfEmpty(context.Background(), d, demo.DefaultPassword, time.Now())
 	if err != nil || first == nil {
 		t.Fatalf("first seed: %v %v", first, err)

@@ -1,8 +1,6 @@
 package handlers
 
 import (
-	"database/sql"
-	"errors"
 	"net/http"
 	"strings"
 	"unicode/utf8"
@@ -57,11 +55,7 @@ func (a *App) adminCustomer(c *gin.Context) {
 func (a *App) showAdminCustomer(c *gin.Context, id int64, status int, problem string, form map[string]string) {
 	ctx := c.Request.Context()
 	cust, err := a.r.GetCustomerForAdmin(ctx, id)
-	if errors.Is(err, sql.ErrNoRows) {
-		a.fail(c, errNotFound("This customer"))
-		return
-	} else if err != nil {
-		a.fail(c, errInternal(err))
+	if !a.found(c, err, "This customer") {
 		return
 	}
 	d := adminCustomerData{Customer: cust}

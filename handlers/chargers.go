@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"database/sql"
-	"errors"
 	"net/http"
 	"time"
 
@@ -90,11 +89,7 @@ func (a *App) showCharger(c *gin.Context, status int, problem string) {
 func (a *App) showChargerID(c *gin.Context, id int64, status int, problem string) {
 	ctx, cust := c.Request.Context(), actingAs(c)
 	ch, err := a.r.GetVisibleCharger(ctx, queries.GetVisibleChargerParams{ID: id, ActingAs: cust})
-	if errors.Is(err, sql.ErrNoRows) {
-		a.fail(c, errNotFound("This charger"))
-		return
-	} else if err != nil {
-		a.fail(c, errInternal(err))
+	if !a.found(c, err, "This charger") {
 		return
 	}
 	d := chargerData{Charger: ch, Online: online(ch.LastSeenAt, ch.HeartbeatIntervalS, a.now())}

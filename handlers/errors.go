@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"database/sql"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -75,4 +76,18 @@ func (a *App) fail(c *gin.Context, err error) {
 // logErr records an error that does not change the answer.
 func (a *App) logErr(c *gin.Context, msg string, err error) {
 	a.Log.Error(msg, slog.String("request_id", requestID(c)), slog.Any("err", err))
+}
+
+// found reports whether a lookup found its row. When it did not, it has answered: 404 naming
+// what was looked for (another customer's object looks the same as none), or 500.
+func (a *App) found(c *gin.Context, err error, what string) bool {
+	switch {
+	case err == nil:
+		return true
+	case errors.Is(err, sql.ErrNoRows):
+		a.fail(c, errNotFound(what))
+	default:
+		a.fail(c, errInternal(err))
+	}
+	return false
 }

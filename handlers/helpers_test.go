@@ -8,13 +8,13 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"chargedesk/db"
+	"chargedesk/db/dbtest"
 	"chargedesk/demo"
 	"chargedesk/handlers"
 )
@@ -33,14 +33,7 @@ func (ta *testApp) advance(d time.Duration) { ta.offset.Add(int64(d)) }
 
 func newTestApp(t *testing.T) *testApp {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "chargedesk.db")
-	if err := db.Migrate(path); err != nil {
-		t.Fatal(err)
-	}
-	d, err := db.Open(context.Background(), path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := dbtest.Open(t)
 	if _, err := demo.SeedIfEmpty(context.Background(), d, demo.DefaultPassword, time.Now()); err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +48,7 @@ func newTestApp(t *testing.T) *testApp {
 	}
 	ta.app = app
 	ta.srv = httptest.NewServer(app.Routes())
-	t.Cleanup(func() { ta.srv.Close(); d.Close() })
+	t.Cleanup(ta.srv.Close)
 	return ta
 }
 

@@ -1,8 +1,6 @@
 package handlers
 
 import (
-	"database/sql"
-	"errors"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -30,11 +28,7 @@ func (a *App) receipt(c *gin.Context) {
 	}
 	ctx, cust := c.Request.Context(), actingAs(c)
 	r, err := a.r.GetReceipt(ctx, queries.GetReceiptParams{ID: id, ActingAs: cust})
-	if errors.Is(err, sql.ErrNoRows) {
-		a.fail(c, errNotFound("This receipt"))
-		return
-	} else if err != nil {
-		a.fail(c, errInternal(err))
+	if !a.found(c, err, "This receipt") {
 		return
 	}
 	d := receiptData{R: r, Remaining: r.GrossCents - r.RefundedCents}

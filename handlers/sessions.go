@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"database/sql"
 	"errors"
 	"fmt"
 	"math"
@@ -127,11 +126,7 @@ func (a *App) session(c *gin.Context) {
 	}
 	ctx, cust := c.Request.Context(), actingAs(c)
 	s, err := a.r.GetSessionDetail(ctx, queries.GetSessionDetailParams{ID: id, ActingAs: cust})
-	if errors.Is(err, sql.ErrNoRows) {
-		a.fail(c, errNotFound("This charging session"))
-		return
-	} else if err != nil {
-		a.fail(c, errInternal(err))
+	if !a.found(c, err, "This charging session") {
 		return
 	}
 	d := sessionData{S: s}
