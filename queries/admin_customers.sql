@@ -1,10 +1,18 @@
 -- name: SearchCustomers :many
--- Support search: Public ID exactly, email by prefix, name by substring, case-insensitive.
-SELECT id, public_id, email, name, status, created_at FROM users
-WHERE role = 'customer'
-  AND (public_id = @q OR (email >= @email_from AND email < @email_to) OR instr(lower(name), lower(@q)) > 0)
-ORDER BY name, id
-LIMIT 50;
+-- Support search, one page after the keyset (name, id): Public ID exactly, email by prefix
+-- (case-insensitive, the NOCASE index), name by substring (the trigram index; 3+ characters).
+SELECT u.id, u.public_id, u.email, u.name, u.status, u.created_at FROM users u
+WHERE u.role = 'customer'
+  AND u.id IN (
+    SELECT p.id FROM users p WHERE p.public_id = @q
+    UNION
+    SELECT e.id FROM users e WHERE e.email >= @email_from AND e.email < @email_to
+    UNION
+    SELECT f.rowid FROM users_name_fts f WHERE f.name MATCH @name_match
+  )
+  AND (u.name > @after_name OR (u.name = @after_name AND u.id > @after_id))
+ORDER BY u.name, u.id
+LIMIT @page_size;
 
 -- name: GetCustomerForAdmin :one
 SELECT id, public_id, email, name, status, created_at FROM users

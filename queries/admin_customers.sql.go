@@ -83,17 +83,28 @@ func (q *Queries) GetCustomerForAdmin(ctx context.Context, actingAs int64) (GetC
 }
 
 const searchCustomers = `-- name: SearchCustomers :many
-SELECT id, public_id, email, name, status, created_at FROM users
-WHERE role = 'customer'
-  AND (public_id = ?1 OR (email >= ?2 AND email < ?3) OR instr(lower(name), lower(?1)) > 0)
-ORDER BY name, id
-LIMIT 50
+SELECT u.id, u.public_id, u.email, u.name, u.status, u.created_at FROM users u
+WHERE u.role = 'customer'
+  AND u.id IN (
+    SELECT p.id FROM users p WHERE p.public_id = ?1
+    UNION
+    SELECT e.id FROM users e WHERE e.email >= ?2 AND e.email < ?3
+    UNION
+    SELECT f.rowid FROM users_name_fts f WHERE f.name MATCH ?4
+  )
+  AND (u.name > ?5 OR (u.name = ?5 AND u.id > ?6))
+ORDER BY u.name, u.id
+LIMIT ?7
 `
 
 type SearchCustomersParams struct {
 	Q         string
 	EmailFrom string
 	EmailTo   string
+	NameMatch string
+	AfterName string
+	AfterID   int64
+	PageSize  int64
 }
 
 type SearchCustomersRow struct {
@@ -105,9 +116,18 @@ type SearchCustomersRow struct {
 	CreatedAt int64
 }
 
-// Support search: Public ID exactly, email by prefix, name by substring, case-insensitive.
+// Support search, one page after the keyset (name, id): Public ID exactly, email by prefix
+// (case-insensitive, the NOCASE index), name by substring (the trigram index; 3+ characters).
 func (q *Queries) SearchCustomers(ctx context.Context, arg SearchCustomersParams) ([]SearchCustomersRow, error) {
-	rows, err := q.db.QueryContext(ctx, searchCustomers, arg.Q, arg.EmailFrom, arg.EmailTo)
+	rows, err := q.db.QueryContext(ctx, searchCustomers,
+		arg.Q,
+		arg.EmailFrom,
+		arg.EmailTo,
+		arg.NameMatch,
+		arg.AfterName,
+		arg.AfterID,
+		arg.PageSize,
+	)
 	if err != nil {
 		return nil, err
 	}

@@ -249,6 +249,10 @@ type User struct {
 	CreatedAt    int64
 }
 
+type UsersNameFt struct {
+	Name string
+}
+
 type WebSession struct {
 	ID        string
 	UserID    sql.NullInt64

@@ -29,6 +29,13 @@ var Unscoped = map[string]string{
 	"ListImpersonationsToEnd":      "the impersonation sweeper reads role and status of the admin and customer of each active impersonation",
 	"GetImpersonationTarget":       "an admin's start request: is the target a customer, active, not themself (admin-only endpoint)",
 	"SearchCustomers":              "admin console search across customers (admin routes only); returns profile fields, no account data",
+	"ListActiveImpersonations":     "admin dashboard: who is impersonating whom right now (names only)",
+	"RecentPrivilegeViolations":    "admin dashboard: the audit's privilege_violation rows with the actor's name",
+	"ListActiveSessionsPlatform":   "admin dashboard: the stuck-session board across the network (names, places, times)",
+	"ConsoleCounts":                "admin dashboard: counts only",
+	"NextCreditNoteSerial":         "a sequence number for a credit note; returns one number",
+	"ListImpersonations":           "admin audit: the impersonations with admin and customer names",
+	"GetImpersonation":             "admin audit: one impersonation with admin and customer names",
 	"CountOverlappingReservations": "availability: whether an EVSE is held in a window, as a count; no customer data",
 }
 

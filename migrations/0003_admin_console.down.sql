@@ -1,0 +1,5 @@
+DROP INDEX auth_audit_tag;
+DROP TRIGGER users_name_fts_update;
+DROP TRIGGER users_name_fts_delete;
+DROP TRIGGER users_name_fts_insert;
+DROP TABLE users_name_fts;

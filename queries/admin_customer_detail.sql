@@ -1,0 +1,50 @@
+-- name: AdminListReceipts :many
+SELECT r.id, r.number, r.status, r.gross_cents, r.issued_at, r.session_id,
+       CAST(coalesce((SELECT sum(f.amount_cents) FROM refunds f WHERE f.receipt_id = r.id), 0) AS INTEGER) AS refunded_cents
+FROM receipts r
+WHERE r.user_id = @acting_as
+ORDER BY r.issued_at DESC, r.id DESC
+LIMIT 50;
+
+-- name: AdminListRefunds :many
+SELECT f.id, f.receipt_id, f.amount_cents, f.reason, f.reference, f.credit_note_number, f.created_at
+FROM refunds f WHERE f.user_id = @acting_as ORDER BY f.created_at DESC, f.id DESC;
+
+-- name: GetReceiptForRefund :one
+SELECT r.id, r.number, r.gross_cents, r.user_id,
+       CAST(coalesce((SELECT sum(f.amount_cents) FROM refunds f WHERE f.receipt_id = r.id), 0) AS INTEGER) AS refunded_cents
+FROM receipts r WHERE r.id = @id AND r.user_id = @acting_as;
+
+-- name: InsertRefund :one
+INSERT INTO refunds (receipt_id, user_id, amount_cents, reason, reference, credit_note_number, created_by_user_id, created_at)
+VALUES (@receipt_id, @acting_as, @amount_cents, @reason, @reference, @credit_note_number, @created_by_user_id, @created_at)
+RETURNING id;
+
+-- name: NextCreditNoteSerial :one
+SELECT CAST(count(*) + 1 AS INTEGER) FROM refunds;
+
+-- name: RestoredCopyOf :one
+SELECT count(*) FROM reservations WHERE restored_from_id = @id AND user_id = @acting_as;
+
+-- name: InsertRestoredReservation :one
+INSERT INTO reservations (user_id, evse_id, card_id, starts_at, ends_at, status, restored_from_id, created_at)
+VALUES (@acting_as, @evse_id, @card_id, @starts_at, @ends_at, 'accepted', @restored_from_id, @created_at)
+RETURNING id;
+
+-- name: ReplaceCard :execrows
+UPDATE ev_cards SET status = 'replaced', replaced_by_id = @replaced_by_id
+WHERE id = @id AND user_id = @acting_as AND status IN ('active', 'blocked', 'lost');
+
+-- name: InsertReissuedCard :one
+INSERT INTO ev_cards (user_id, visual_number, uid, contract_id, label, status, created_at)
+VALUES (@acting_as, @visual_number, @uid, @contract_id, @label, 'active', @created_at)
+RETURNING id;
+
+-- name: GetSessionForForceStop :one
+SELECT s.id, s.status, s.started_at, cn.status AS connector_status, ch.last_seen_at, ch.heartbeat_interval_s,
+       CAST(coalesce((SELECT max(m.at) FROM meter_readings m WHERE m.session_id = s.id), 0) AS INTEGER) AS last_reading_at
+FROM charging_sessions s
+JOIN connectors cn ON cn.id = s.connector_id
+JOIN evses e ON e.id = cn.evse_id
+JOIN chargers ch ON ch.id = e.charger_id
+WHERE s.id = @id AND s.user_id = @acting_as;
