@@ -2,24 +2,61 @@ package handlers
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"chargedesk/charging"
+	"chargedesk/queries"
 )
 
-type adminHomeData struct {
-	Customers int64
-	MyActive  *bannerData
+// stuckRow is an ACTIVE session that looks stuck, with why.
+type stuckRow struct {
+	queries.ListActiveSessionsPlatformRow
+	Why []string
 }
 
-// adminHome is the support console's start page.
+type adminHomeData struct {
+	Counts         queries.ConsoleCountsRow
+	MyActive       *bannerData
+	Impersonations []queries.ListActiveImpersonationsRow
+	Violations     []queries.RecentPrivilegeViolationsRow
+	Stuck          []stuckRow
+	Charging       int
+}
+
+// adminHome is the support console's start page: who is impersonating whom now, recent
+// privilege violations, stuck sessions across the network, counts.
 func (a *App) adminHome(c *gin.Context) {
-	n, err := a.r.CountCustomers(c.Request.Context())
+	ctx, now := c.Request.Context(), a.now()
+	var d adminHomeData
+	var err error
+	midnight := time.Date(now.In(displayZone).Year(), now.In(displayZone).Month(), now.In(displayZone).Day(), 0, 0, 0, 0, displayZone)
+	if d.Counts, err = a.r.ConsoleCounts(ctx, midnight.Unix()); err != nil {
+		a.fail(c, errInternal(err))
+		return
+	}
+	if d.Impersonations, err = a.r.ListActiveImpersonations(ctx); err != nil {
+		a.fail(c, errInternal(err))
+		return
+	}
+	if d.Violations, err = a.r.RecentPrivilegeViolations(ctx); err != nil {
+		a.fail(c, errInternal(err))
+		return
+	}
+	active, err := a.r.ListActiveSessionsPlatform(ctx)
 	if err != nil {
 		a.fail(c, errInternal(err))
 		return
 	}
-	d := adminHomeData{Customers: n}
-	if cur, err := a.r.ActiveImpersonationOf(c.Request.Context(), currentUser(c).ID); err == nil {
+	for _, s := range active {
+		if why := charging.StuckReasons(now, s.StartedAt, s.LastSeenAt, s.HeartbeatIntervalS, s.ConnectorStatus, s.LastReadingAt); len(why) > 0 {
+			d.Stuck = append(d.Stuck, stuckRow{s, why})
+		} else {
+			d.Charging++
+		}
+	}
+	if cur, err := a.r.ActiveImpersonationOf(ctx, currentUser(c).ID); err == nil {
 		d.MyActive, _ = a.banner(c, cur)
 	}
 	a.render(c, http.StatusOK, "admin_home", &Page{Title: "Support console", Nav: "admin", Data: d})

@@ -1,48 +1,99 @@
 package handlers
 
 import (
+	"fmt"
+	"math"
 	"net/http"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
+	"chargedesk/charging"
 	"chargedesk/queries"
 )
+
+const searchPageSize = 25
 
 type adminCustomersData struct {
 	Q       string
 	Results []queries.SearchCustomersRow
+	Next    int64 // the id to continue after, 0 on the last page
+	Paged   bool
 }
 
-// adminCustomers is the support search: by email prefix, exact Public ID or name substring.
+// nameMatch is the FTS5 query for a name substring: one quoted phrase for the trigram index.
+func nameMatch(q string) string {
+	return `"` + strings.ReplaceAll(q, `"`, `""`) + `"`
+}
+
+// adminCustomers is the support search: Public ID exactly, email by prefix, name by
+// substring, case-insensitive, one keyset page at a time. With HTMX it answers as you type.
 func (a *App) adminCustomers(c *gin.Context) {
 	q := strings.TrimSpace(c.Query("q"))
 	d := adminCustomersData{Q: q}
+	page := &Page{Title: "Customers", Nav: "customers", Data: &d}
 	if !utf8.ValidString(q) || len(q) > 200 {
-		a.render(c, http.StatusBadRequest, "admin_customers", &Page{Title: "Customers", Nav: "customers", Data: adminCustomersData{}, Problem: "Search for up to 200 characters of plain text."})
+		d.Q = ""
+		page.Problem = "Search for up to 200 characters of plain text."
+		a.render(c, http.StatusBadRequest, "admin_customers", page)
 		return
 	}
-	if q != "" {
-		var err error
-		d.Results, err = a.r.SearchCustomers(c.Request.Context(), queries.SearchCustomersParams{
-			Q: q, EmailFrom: q, EmailTo: q + "\U0010FFFF",
-		})
-		if err != nil {
-			a.fail(c, errInternal(err))
+	if q == "" {
+		a.render(c, http.StatusOK, "admin_customers", page)
+		return
+	}
+	ctx := c.Request.Context()
+	params := queries.SearchCustomersParams{
+		Q: q, EmailFrom: q, EmailTo: q + "\U0010FFFF", NameMatch: nameMatch(q),
+		AfterName: "", AfterID: 0, PageSize: searchPageSize + 1,
+	}
+	if after := c.Query("after"); after != "" {
+		id, ok := parseUserID(after)
+		cust, err := a.r.GetCustomerForAdmin(ctx, id)
+		if !ok || err != nil {
+			page.Problem = "That page link is broken; search again."
+			a.render(c, http.StatusBadRequest, "admin_customers", page)
 			return
 		}
+		params.AfterName, params.AfterID, d.Paged = cust.Name, cust.ID, true
 	}
-	a.render(c, http.StatusOK, "admin_customers", &Page{Title: "Customers", Nav: "customers", Data: d})
+	rows, err := a.r.SearchCustomers(ctx, params)
+	if err != nil {
+		a.fail(c, errInternal(err))
+		return
+	}
+	if len(rows) > searchPageSize {
+		rows = rows[:searchPageSize]
+		d.Next = rows[len(rows)-1].ID
+	}
+	d.Results = rows
+	a.render(c, http.StatusOK, "admin_customers", page)
+}
+
+type sessionWithFlag struct {
+	queries.ListSessionsRow
+	Stuck []string
 }
 
 type adminCustomerData struct {
-	Customer    queries.GetCustomerForAdminRow
-	BeingViewed []queries.ActiveImpersonationsOfCustomerRow
-	MyActive    *bannerData // the admin's own active impersonation, if any
+	Customer     queries.GetCustomerForAdminRow
+	BeingViewed  []queries.ActiveImpersonationsOfCustomerRow
+	MyActive     *bannerData // the admin's own active impersonation, if any
+	Owned        []queries.ListOwnedChargersRow
+	Favourites   []queries.ListFavouriteChargersRow
+	Sessions     []sessionWithFlag
+	Receipts     []queries.AdminListReceiptsRow
+	Refunds      []queries.AdminListRefundsRow
+	Cards        []queries.ListCardsRow
+	Reservations []queries.ListReservationsRow
+	Payments     []queries.PaymentMethod
+	Activity     []queries.ListActivityRow
+	Reference    string // prefilled into the admin tools (?reference=, from a timeline)
 }
 
-// adminCustomer is one customer's page in the console, with the Impersonate form.
+// adminCustomer is one customer's page in the console: profile, everything on the account,
+// the admin tools, and the Impersonate form.
 func (a *App) adminCustomer(c *gin.Context) {
 	id, ok := pathID(c)
 	if !ok {
@@ -53,18 +104,78 @@ func (a *App) adminCustomer(c *gin.Context) {
 }
 
 func (a *App) showAdminCustomer(c *gin.Context, id int64, status int, problem string, form map[string]string) {
-	ctx := c.Request.Context()
+	ctx, now := c.Request.Context(), a.now()
 	cust, err := a.r.GetCustomerForAdmin(ctx, id)
 	if !a.found(c, err, "This customer") {
 		return
 	}
 	d := adminCustomerData{Customer: cust}
-	if d.BeingViewed, err = a.r.ActiveImpersonationsOfCustomer(ctx, id); err != nil {
-		a.fail(c, errInternal(err))
-		return
+	if ref, ok := textParam(c.Query("reference"), 200); ok {
+		d.Reference = ref
+	}
+	load := []func() error{
+		func() (err error) { d.BeingViewed, err = a.r.ActiveImpersonationsOfCustomer(ctx, id); return },
+		func() (err error) { d.Owned, err = a.r.ListOwnedChargers(ctx, id); return },
+		func() (err error) { d.Favourites, err = a.r.ListFavouriteChargers(ctx, id); return },
+		func() (err error) { d.Receipts, err = a.r.AdminListReceipts(ctx, id); return },
+		func() (err error) { d.Refunds, err = a.r.AdminListRefunds(ctx, id); return },
+		func() (err error) { d.Cards, err = a.r.ListCards(ctx, id); return },
+		func() (err error) { d.Reservations, err = a.r.ListReservations(ctx, id); return },
+		func() (err error) { d.Payments, err = a.r.ListPaymentMethods(ctx, id); return },
+		func() (err error) {
+			d.Activity, err = a.r.ListActivity(ctx, queries.ListActivityParams{ActingAs: id, MaxRows: 30})
+			return
+		},
+		func() error {
+			rows, err := a.r.ListSessions(ctx, queries.ListSessionsParams{
+				ActingAs: id, ToAt: math.MaxInt64, CursorAt: math.MaxInt64, CursorID: math.MaxInt64, PageSize: 30,
+			})
+			for _, s := range rows {
+				row := sessionWithFlag{ListSessionsRow: s}
+				if s.Status == "ACTIVE" {
+					f, err := a.r.GetSessionForForceStop(ctx, queries.GetSessionForForceStopParams{ID: s.ID, ActingAs: id})
+					if err != nil {
+						return err
+					}
+					row.Stuck = charging.StuckReasons(now, f.StartedAt, f.LastSeenAt, f.HeartbeatIntervalS, f.ConnectorStatus, f.LastReadingAt)
+				}
+				d.Sessions = append(d.Sessions, row)
+			}
+			return err
+		},
+	}
+	for _, f := range load {
+		if err := f(); err != nil {
+			a.fail(c, errInternal(err))
+			return
+		}
 	}
 	if cur, err := a.r.ActiveImpersonationOf(ctx, currentUser(c).ID); err == nil {
 		d.MyActive, _ = a.banner(c, cur)
 	}
-	a.render(c, status, "admin_customer", &Page{Title: cust.Name, Nav: "customers", Data: d, Problem: problem, Form: form})
+	a.render(c, status, "admin_customer", &Page{Title: cust.Name, Nav: "customers", Data: d, Problem: problem, Form: form, Notice: adminNotice(c)})
+}
+
+// textParam checks a free-text parameter: valid UTF-8, at most max characters, trimmed.
+func textParam(s string, max int) (string, bool) {
+	s = strings.TrimSpace(s)
+	return s, utf8.ValidString(s) && utf8.RuneCountInString(s) <= max
+}
+
+// adminNotices are the fixed results an admin tool redirect can show.
+var adminNotices = map[string]string{
+	"refunded": "Refund recorded, credit note issued. The customer sees it in their activity.",
+	"restored": "Reservation restored. The customer sees it in their reservations and activity.",
+	"reissued": "Card re-issued under the same contract; the old card is marked replaced.",
+	"stopped":  "Session force-stopped at its last meter reading; the connector is free and the receipt is issued.",
+}
+
+func adminNotice(c *gin.Context) string {
+	n := adminNotices[c.Query("notice")]
+	if n != "" && c.Query("row") != "" {
+		if id, ok := parseUserID(c.Query("row")); ok {
+			n += fmt.Sprintf(" Audit row auth_audit #%d.", id)
+		}
+	}
+	return n
 }

@@ -3,6 +3,7 @@ package handlers
 import (
 	"fmt"
 	"html/template"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -16,28 +17,31 @@ var displayZone = tariff.Zone
 
 // funcs are the template helpers: formatting only, never logic.
 var funcs = template.FuncMap{
-	"money":    money,
-	"kwh":      kwh,
-	"kw":       kw,
-	"when":     when,
-	"day":      day,
-	"clock":    clock,
-	"ago":      ago,
-	"duration": duration,
-	"nullInt":  func(n sql.NullInt64) int64 { return n.Int64 },
-	"sub":      func(a, b int64) int64 { return a - b },
-	"dimName":  dimName,
-	"dict":     dict,
-	"add":      func(a, b int64) int64 { return a + b },
-	"int64":    func(n int) int64 { return int64(n) },
-	"deref":    func(p *int64) int64 { return *p },
-	"qty":      qty,
-	"unit":     unitPrice,
-	"pct":      func(bp int64) string { return trimFloat(float64(bp)/100) + " %" },
-	"endedBy":  endedBy,
-	"tagClass": tagClass,
-	"isPast":   func(now time.Time, unix int64) bool { return unix <= now.Unix() },
-	"expires":  expiresClock,
+	"money":       money,
+	"kwh":         kwh,
+	"kw":          kw,
+	"when":        when,
+	"day":         day,
+	"clock":       clock,
+	"ago":         ago,
+	"duration":    duration,
+	"nullInt":     func(n sql.NullInt64) int64 { return n.Int64 },
+	"sub":         func(a, b int64) int64 { return a - b },
+	"dimName":     dimName,
+	"dict":        dict,
+	"auditCSV":    func(f auditFilter) string { return auditURL(f, 0) + "&format=csv" },
+	"auditNext":   auditURL,
+	"add":         func(a, b int64) int64 { return a + b },
+	"int64":       func(n int) int64 { return int64(n) },
+	"deref":       func(p *int64) int64 { return *p },
+	"qty":         qty,
+	"unit":        unitPrice,
+	"pct":         func(bp int64) string { return trimFloat(float64(bp)/100) + " %" },
+	"endedBy":     endedBy,
+	"tagClass":    tagClass,
+	"isPast":      func(now time.Time, unix int64) bool { return unix <= now.Unix() },
+	"expires":     expiresClock,
+	"minutesLeft": func(now time.Time, until int64) int64 { return max(0, (until-now.Unix()+59)/60) },
 }
 
 // money formats integer cents as euros: 3096 → "€30.96".
@@ -176,4 +180,24 @@ func dict(pairs ...any) map[string]any {
 		m[fmt.Sprint(pairs[i])] = pairs[i+1]
 	}
 	return m
+}
+
+// auditURL is the audit page for filters f, before the keyset id (0 = first page).
+func auditURL(f auditFilter, before int64) string {
+	q := url.Values{}
+	if f.User > 0 {
+		q.Set("user", strconv.FormatInt(f.User, 10))
+	}
+	if f.Impersonation > 0 {
+		q.Set("impersonation", strconv.FormatInt(f.Impersonation, 10))
+	}
+	for k, v := range map[string]string{"tag": f.Tag, "from": f.From, "to": f.To} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	if before > 0 {
+		q.Set("before", strconv.FormatInt(before, 10))
+	}
+	return "/admin/audit?" + q.Encode()
 }

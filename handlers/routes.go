@@ -89,6 +89,13 @@ func (a *App) Routes() http.Handler {
 	adm.GET("", a.adminHome)
 	adm.GET("/customers", a.adminCustomers)
 	adm.GET("/customers/:id", a.adminCustomer)
+	adm.POST("/charges/:id/refund", a.refund)
+	adm.POST("/reservations/:id/restore", a.restoreReservation)
+	adm.POST("/cards/:id/reissue", a.reissueCard)
+	adm.POST("/sessions/:id/force-stop", a.forceStop)
+	adm.GET("/audit", a.adminAudit)
+	adm.GET("/impersonations", a.adminImpersonations)
+	adm.GET("/impersonations/:id", a.adminImpersonation)
 
 	// Impersonation API: start is for admins (checked inside, so that a refusal is audited);
 	// end acts only on the caller's own impersonation.

@@ -15,9 +15,9 @@ ORDER BY id DESC LIMIT @page_size;
 -- name: ListAuthAuditForUser :many
 SELECT o.* FROM auth_audit o
 WHERE o.id IN (
-    SELECT a.id FROM auth_audit a WHERE a.actor_user_id = @user_id AND a.id < @before
+    SELECT a.id FROM auth_audit a WHERE a.actor_user_id = CAST(@user_id AS INTEGER) AND a.id < @before
     UNION
-    SELECT t.id FROM auth_audit t WHERE t.target_user_id = @user_id AND t.id < @before)
+    SELECT t.id FROM auth_audit t WHERE t.target_user_id = CAST(@user_id AS INTEGER) AND t.id < @before)
   AND o.at >= @from_at AND o.at < @to_at
   AND (CAST(@tag AS TEXT) = '' OR o.tag GLOB @tag)
 ORDER BY o.id DESC LIMIT @page_size;

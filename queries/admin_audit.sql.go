@@ -211,16 +211,16 @@ func (q *Queries) ListAuthAuditForImpersonation(ctx context.Context, impersonati
 const listAuthAuditForUser = `-- name: ListAuthAuditForUser :many
 SELECT o.id, o.at, o.tag, o.actor_user_id, o.target_user_id, o.ip, o.user_agent, o.metadata, o.prev_hash, o.hash FROM auth_audit o
 WHERE o.id IN (
-    SELECT a.id FROM auth_audit a WHERE a.actor_user_id = ?1 AND a.id < ?2
+    SELECT a.id FROM auth_audit a WHERE a.actor_user_id = CAST(?1 AS INTEGER) AND a.id < ?2
     UNION
-    SELECT t.id FROM auth_audit t WHERE t.target_user_id = ?1 AND t.id < ?2)
+    SELECT t.id FROM auth_audit t WHERE t.target_user_id = CAST(?1 AS INTEGER) AND t.id < ?2)
   AND o.at >= ?3 AND o.at < ?4
   AND (CAST(?5 AS TEXT) = '' OR o.tag GLOB ?5)
 ORDER BY o.id DESC LIMIT ?6
 `
 
 type ListAuthAuditForUserParams struct {
-	UserID   sql.NullInt64
+	UserID   int64
 	Before   int64
 	FromAt   int64
 	ToAt     int64

@@ -1,0 +1,334 @@
+package handlers
+
+import (
+	"context"
+	"database/sql"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"chargedesk/queries"
+)
+
+const auditPageSize = 50
+
+// auditFilter is the /admin/audit query string, validated.
+type auditFilter struct {
+	User, Impersonation int64
+	Tag, From, To       string
+	fromAt, toAt        int64
+	before, beforeRoute int64
+}
+
+var tagRE = regexp.MustCompile(`^[a-z_.*]{1,64}$`)
+
+func parseAuditFilter(c *gin.Context) (auditFilter, error) {
+	f := auditFilter{Tag: c.Query("tag"), From: c.Query("from"), To: c.Query("to"), toAt: math.MaxInt64, before: math.MaxInt64, beforeRoute: math.MaxInt64}
+	id := func(name string) (int64, error) {
+		s := c.Query(name)
+		if s == "" {
+			return 0, nil
+		}
+		n, ok := parseUserID(s)
+		if !ok {
+			return 0, fmt.Errorf("%s must be a row or user id (a positive whole number).", name)
+		}
+		return n, nil
+	}
+	var err error
+	if f.User, err = id("user"); err != nil {
+		return f, err
+	}
+	if f.Impersonation, err = id("impersonation"); err != nil {
+		return f, err
+	}
+	if b, err := id("before"); err != nil {
+		return f, err
+	} else if b > 0 {
+		f.before = b
+	}
+	if b, err := id("before_route"); err != nil {
+		return f, err
+	} else if b > 0 {
+		f.beforeRoute = b
+	}
+	if f.Tag != "" && !tagRE.MatchString(f.Tag) {
+		return f, errors.New("A tag looks like login.failure, or admin.* for a family of tags.")
+	}
+	day := func(s string) (int64, error) {
+		t, err := time.ParseInLocation("2006-01-02", s, displayZone)
+		if err != nil {
+			return 0, fmt.Errorf("Dates look like 2026-11-24; %q is not one.", truncate(s, 40))
+		}
+		return t.Unix(), nil
+	}
+	if f.From != "" {
+		if f.fromAt, err = day(f.From); err != nil {
+			return f, err
+		}
+	}
+	if f.To != "" {
+		if f.toAt, err = day(f.To); err != nil {
+			return f, err
+		}
+		f.toAt += 24 * 3600
+	}
+	return f, nil
+}
+
+// routeRowsWanted: route rows belong to the impersonation family of tags.
+func (f auditFilter) routeRowsWanted() bool {
+	return f.Tag == "" || strings.HasPrefix("impersonation.", strings.TrimSuffix(f.Tag, "*")) || strings.HasPrefix(f.Tag, "impersonation")
+}
+
+// authRows loads one page of auth_audit with the index that fits the filters.
+func (a *App) authRows(ctx context.Context, f auditFilter) ([]queries.AuthAudit, error) {
+	switch {
+	case f.Impersonation > 0:
+		return a.r.ListAuthAuditForImpersonation(ctx, f.Impersonation)
+	case f.User > 0:
+		return a.r.ListAuthAuditForUser(ctx, queries.ListAuthAuditForUserParams{UserID: f.User, Before: f.before, FromAt: f.fromAt, ToAt: f.toAt, Tag: f.Tag, PageSize: auditPageSize})
+	case f.Tag != "":
+		return a.r.ListAuthAuditByTag(ctx, queries.ListAuthAuditByTagParams{Tag: f.Tag, Before: f.before, FromAt: f.fromAt, ToAt: f.toAt, PageSize: auditPageSize})
+	default:
+		return a.r.ListAuthAudit(ctx, queries.ListAuthAuditParams{Before: f.before, FromAt: f.fromAt, ToAt: f.toAt, Tag: "", PageSize: auditPageSize})
+	}
+}
+
+// routeRows loads one page of impersonation_audit with the index that fits the filters.
+func (a *App) routeRows(ctx context.Context, f auditFilter) ([]queries.ImpersonationAudit, error) {
+	switch {
+	case !f.routeRowsWanted():
+		return nil, nil
+	case f.Impersonation > 0:
+		return a.r.ListRouteAuditForImpersonation(ctx, f.Impersonation)
+	case f.User > 0:
+		return a.r.ListRouteAuditForUser(ctx, queries.ListRouteAuditForUserParams{UserID: f.User, Before: f.beforeRoute, FromAt: f.fromAt, ToAt: f.toAt, PageSize: auditPageSize})
+	default:
+		return a.r.ListRouteAudit(ctx, queries.ListRouteAuditParams{Before: f.beforeRoute, FromAt: f.fromAt, ToAt: f.toAt, PageSize: auditPageSize})
+	}
+}
+
+// auditEntry is one auth_audit row on the page; an impersonation.start row carries its
+// route rows and the id of its end row.
+type auditEntry struct {
+	queries.AuthAudit
+	ImpersonationID int64
+	Routes          []queries.ImpersonationAudit
+	EndRowID        int64
+	StartRowID      int64
+}
+
+type auditData struct {
+	Filter  auditFilter
+	Entries []auditEntry
+	Next    int64
+}
+
+// adminAudit is GET /admin/audit: both audit tables with filters and keyset paging, as a
+// page (start/end pairs with their route rows nested), JSON (Accept: application/json) or
+// CSV (format=csv).
+func (a *App) adminAudit(c *gin.Context) {
+	f, ferr := parseAuditFilter(c)
+	if ferr != nil {
+		if wantsJSON(c) || c.Query("format") == "csv" {
+			a.fail(c, errBadRequest(ferr.Error()))
+			return
+		}
+		a.render(c, http.StatusBadRequest, "admin_audit", &Page{Title: "Audit log", Nav: "audit", Data: auditData{Filter: f}, Problem: ferr.Error()})
+		return
+	}
+	ctx := c.Request.Context()
+	switch {
+	case c.Query("format") == "csv":
+		a.auditCSV(c, f)
+		return
+	case wantsJSON(c):
+		a.auditJSON(c, f)
+		return
+	}
+	rows, err := a.authRows(ctx, f)
+	if err != nil {
+		a.fail(c, errInternal(err))
+		return
+	}
+	d := auditData{Filter: f}
+	for _, r := range rows {
+		e := auditEntry{AuthAudit: r, ImpersonationID: impersonationOf(r.Metadata)}
+		if e.ImpersonationID > 0 {
+			pair, err := a.r.ListAuthAuditForImpersonation(ctx, e.ImpersonationID)
+			if err != nil {
+				a.fail(c, errInternal(err))
+				return
+			}
+			for _, p := range pair {
+				switch {
+				case p.Tag == "impersonation.end" && r.Tag == "impersonation.start":
+					e.EndRowID = p.ID
+				case p.Tag == "impersonation.start" && r.Tag == "impersonation.end":
+					e.StartRowID = p.ID
+				}
+			}
+			if r.Tag == "impersonation.start" {
+				if e.Routes, err = a.r.ListRouteAuditForImpersonation(ctx, e.ImpersonationID); err != nil {
+					a.fail(c, errInternal(err))
+					return
+				}
+			}
+		}
+		d.Entries = append(d.Entries, e)
+	}
+	if len(rows) == auditPageSize && f.Impersonation == 0 {
+		d.Next = rows[len(rows)-1].ID
+	}
+	a.render(c, http.StatusOK, "admin_audit", &Page{Title: "Audit log", Nav: "audit", Data: d})
+}
+
+// impersonationOf reads impersonation_id from a row's metadata, 0 when absent.
+func impersonationOf(meta string) int64 {
+	var m struct {
+		ID int64 `json:"impersonation_id"`
+	}
+	_ = json.Unmarshal([]byte(meta), &m)
+	return m.ID
+}
+
+type authJSON struct {
+	ID           int64           `json:"id"`
+	At           string          `json:"at"`
+	Tag          string          `json:"tag"`
+	ActorUserID  *int64          `json:"actor_user_id"`
+	TargetUserID *int64          `json:"target_user_id"`
+	Metadata     json.RawMessage `json:"metadata"`
+}
+
+type routeJSON struct {
+	ID              int64  `json:"id"`
+	At              string `json:"at"`
+	ImpersonationID int64  `json:"impersonation_id"`
+	AdminUserID     int64  `json:"admin_user_id"`
+	CustomerUserID  int64  `json:"customer_user_id"`
+	Method          string `json:"method"`
+	Route           string `json:"route"`
+	Outcome         string `json:"outcome"`
+}
+
+func rfc3339(unix int64) string { return time.Unix(unix, 0).UTC().Format(time.RFC3339) }
+
+func (a *App) auditJSON(c *gin.Context, f auditFilter) {
+	ctx := c.Request.Context()
+	auth, err := a.authRows(ctx, f)
+	if err != nil {
+		a.fail(c, errInternal(err))
+		return
+	}
+	routes, err := a.routeRows(ctx, f)
+	if err != nil {
+		a.fail(c, errInternal(err))
+		return
+	}
+	out := struct {
+		Auth   []authJSON  `json:"auth_audit"`
+		Routes []routeJSON `json:"impersonation_audit"`
+	}{Auth: []authJSON{}, Routes: []routeJSON{}}
+	for _, r := range auth {
+		out.Auth = append(out.Auth, authJSON{ID: r.ID, At: rfc3339(r.At), Tag: r.Tag, ActorUserID: nullPtr(r.ActorUserID), TargetUserID: nullPtr(r.TargetUserID), Metadata: json.RawMessage(r.Metadata)})
+	}
+	for _, r := range routes {
+		out.Routes = append(out.Routes, routeJSON{ID: r.ID, At: rfc3339(r.At), ImpersonationID: r.ImpersonationID, AdminUserID: r.AdminUserID, CustomerUserID: r.CustomerUserID, Method: r.Method, Route: r.Route, Outcome: r.Outcome})
+	}
+	// The next pages, for clients that walk the log: RFC 8288 links.
+	var links []string
+	if len(auth) == auditPageSize && f.Impersonation == 0 {
+		links = append(links, fmt.Sprintf(`<%s>; rel="next"`, withParam(c, "before", auth[len(auth)-1].ID)))
+	}
+	if len(routes) == auditPageSize && f.Impersonation == 0 {
+		links = append(links, fmt.Sprintf(`<%s>; rel="next-impersonation-audit"`, withParam(c, "before_route", routes[len(routes)-1].ID)))
+	}
+	if len(links) > 0 {
+		c.Header("Link", strings.Join(links, ", "))
+	}
+	c.JSON(http.StatusOK, out)
+}
+
+func withParam(c *gin.Context, name string, v int64) string {
+	q := c.Request.URL.Query()
+	q.Set(name, strconv.FormatInt(v, 10))
+	return c.Request.URL.Path + "?" + q.Encode()
+}
+
+// auditCSV streams every row matching the filters from both tables, newest first, up to a
+// bound, as one CSV download.
+func (a *App) auditCSV(c *gin.Context, f auditFilter) {
+	const maxRows = 100_000
+	ctx := c.Request.Context()
+	c.Header("Content-Type", "text/csv; charset=utf-8")
+	c.Header("Content-Disposition", `attachment; filename="chargedesk-audit.csv"`)
+	w := csv.NewWriter(c.Writer)
+	w.Write([]string{"table", "id", "at", "tag_or_method", "actor_user_id", "target_user_id", "impersonation_id", "route", "outcome", "metadata"})
+	n := 0
+	for page := f; n < maxRows; {
+		rows, err := a.authRows(ctx, page)
+		if err != nil {
+			a.logErr(c, "audit csv", err)
+			break
+		}
+		for _, r := range rows {
+			w.Write(csvSafe("auth_audit", itoa(r.ID), rfc3339(r.At), r.Tag, nullStr(r.ActorUserID), nullStr(r.TargetUserID), itoa(impersonationOf(r.Metadata)), "", "", r.Metadata))
+			n++
+		}
+		if len(rows) < auditPageSize || f.Impersonation > 0 {
+			break
+		}
+		page.before = rows[len(rows)-1].ID
+	}
+	for page := f; n < maxRows; {
+		rows, err := a.routeRows(ctx, page)
+		if err != nil {
+			a.logErr(c, "audit csv", err)
+			break
+		}
+		for _, r := range rows {
+			w.Write(csvSafe("impersonation_audit", itoa(r.ID), rfc3339(r.At), r.Method, itoa(r.AdminUserID), itoa(r.CustomerUserID), itoa(r.ImpersonationID), r.Route, r.Outcome, ""))
+			n++
+		}
+		if len(rows) < auditPageSize || f.Impersonation > 0 {
+			break
+		}
+		page.beforeRoute = rows[len(rows)-1].ID
+	}
+	w.Flush()
+}
+
+func nullStr(n sql.NullInt64) string {
+	if !n.Valid {
+		return ""
+	}
+	return itoa(n.Int64)
+}
+
+func nullPtr(n sql.NullInt64) *int64 {
+	if !n.Valid {
+		return nil
+	}
+	return &n.Int64
+}
+
+// csvSafe keeps a spreadsheet from reading a cell as a formula.
+func csvSafe(fields ...string) []string {
+	for i, s := range fields {
+		if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+			fields[i] = "'" + s
+		}
+	}
+	return fields
+}

@@ -1,0 +1,190 @@
+package handlers
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"chargedesk/queries"
+)
+
+type impersonationsData struct {
+	Rows []queries.ListImpersonationsRow
+	Next int64
+}
+
+// adminImpersonations lists every impersonation, newest first.
+func (a *App) adminImpersonations(c *gin.Context) {
+	before := int64(math.MaxInt64)
+	if s := c.Query("before"); s != "" {
+		n, ok := parseUserID(s)
+		if !ok {
+			a.fail(c, errBadRequest("That page link is broken; start again from the first page."))
+			return
+		}
+		before = n
+	}
+	rows, err := a.r.ListImpersonations(c.Request.Context(), queries.ListImpersonationsParams{Before: before, PageSize: auditPageSize})
+	if err != nil {
+		a.fail(c, errInternal(err))
+		return
+	}
+	d := impersonationsData{Rows: rows}
+	if len(rows) == auditPageSize {
+		d.Next = rows[len(rows)-1].ID
+	}
+	a.render(c, http.StatusOK, "admin_impersonations", &Page{Title: "Impersonations", Nav: "impersonations", Data: d})
+}
+
+// reversal is the admin tool that undoes a write made while impersonating.
+type reversal struct {
+	Tool, Href string
+}
+
+// timelineItem is one step of an impersonation: its start, each route, each write or blocked
+// write, its end.
+type timelineItem struct {
+	At      int64
+	Table   string
+	RowID   int64
+	What    string
+	Outcome string
+	Status  int64
+	Undo    *reversal
+}
+
+type impersonationData struct {
+	Imp        queries.GetImpersonationRow
+	Items      []timelineItem
+	TicketNote string
+}
+
+// reversalFor maps a customer-surface write to the admin tool that reverses it.
+func reversalFor(r queries.ImpersonationAudit) *reversal {
+	if r.Method != http.MethodPost || r.Outcome != "changed" {
+		return nil
+	}
+	ref := url.QueryEscape(fmt.Sprintf("impersonation_audit #%d", r.ID))
+	href := func(section string) string {
+		return fmt.Sprintf("/admin/customers/%d?reference=%s#%s", r.CustomerUserID, ref, section)
+	}
+	switch r.Route {
+	case "/cards/:id/block":
+		return &reversal{"Re-issue the card", href("cards")}
+	case "/cards":
+		return &reversal{"Re-issue or have the customer block the new card", href("cards")}
+	case "/reservations/:id/cancel":
+		return &reversal{"Restore the reservation", href("reservations")}
+	case "/reservations":
+		return &reversal{"The customer can cancel the reservation", href("reservations")}
+	case "/sessions":
+		return &reversal{"Force-stop the session, then refund it", href("sessions")}
+	case "/sessions/:id/stop":
+		return &reversal{"Refund the charge", href("receipts")}
+	default:
+		return &reversal{"No admin tool: ask the customer to change it back", href("payment")}
+	}
+}
+
+// adminImpersonation is the timeline of one impersonation and a ticket note with its audit
+// row ids, ready to paste.
+func (a *App) adminImpersonation(c *gin.Context) {
+	id, ok := pathID(c)
+	if !ok {
+		a.fail(c, errNotFound("This impersonation"))
+		return
+	}
+	ctx := c.Request.Context()
+	imp, err := a.r.GetImpersonation(ctx, id)
+	if !a.found(c, err, "This impersonation") {
+		return
+	}
+	auth, err := a.r.ListAuthAuditForImpersonation(ctx, id)
+	if err != nil {
+		a.fail(c, errInternal(err))
+		return
+	}
+	routes, err := a.r.ListRouteAuditForImpersonation(ctx, id)
+	if err != nil {
+		a.fail(c, errInternal(err))
+		return
+	}
+	d := impersonationData{Imp: imp}
+	var startRow, endRow int64
+	for _, r := range auth {
+		what := "Started: ticket " + imp.Ticket
+		if r.Tag == "impersonation.end" {
+			what = "Ended (" + imp.EndVia.String + ")"
+			endRow = r.ID
+		} else {
+			startRow = r.ID
+		}
+		d.Items = append(d.Items, timelineItem{At: r.At, Table: "auth_audit", RowID: r.ID, What: what})
+	}
+	var writes []string
+	for _, r := range routes {
+		d.Items = append(d.Items, timelineItem{At: r.At, Table: "impersonation_audit", RowID: r.ID,
+			What: r.Method + " " + r.Path, Outcome: r.Outcome, Status: r.Status, Undo: reversalFor(r)})
+		if r.Method == http.MethodPost && r.Route != "/api/customer/impersonation/start" {
+			writes = append(writes, fmt.Sprintf("impersonation_audit #%d %s %s (%s, %d)", r.ID, r.Method, r.Route, r.Outcome, r.Status))
+		}
+	}
+	// Order by time; the start's auth row before its route row, the end last.
+	sortTimeline(d.Items)
+	d.TicketNote = ticketNote(imp, startRow, endRow, routes, writes)
+	a.render(c, http.StatusOK, "admin_impersonation", &Page{Title: fmt.Sprintf("Impersonation #%d", id), Nav: "impersonations", Data: d})
+}
+
+func sortTimeline(items []timelineItem) {
+	rank := func(t timelineItem) int {
+		switch {
+		case t.Table == "auth_audit" && strings.HasPrefix(t.What, "Ended"):
+			return 2
+		case t.Table == "auth_audit":
+			return 0
+		}
+		return 1
+	}
+	slices.SortStableFunc(items, func(x, y timelineItem) int {
+		return cmp.Or(cmp.Compare(x.At, y.At), cmp.Compare(rank(x), rank(y)), cmp.Compare(x.RowID, y.RowID))
+	})
+}
+
+func ticketNote(imp queries.GetImpersonationRow, startRow, endRow int64, routes []queries.ImpersonationAudit, writes []string) string {
+	var b strings.Builder
+	mode := "read-only"
+	if imp.AllowChanges == 1 {
+		mode = "changes allowed"
+	}
+	fmt.Fprintf(&b, "Impersonation #%d: %s as %s (%s), ticket %s, %s\n", imp.ID, imp.AdminName, imp.CustomerName, imp.CustomerPublicID, imp.Ticket, mode)
+	fmt.Fprintf(&b, "Reason: %s\n", imp.Reason)
+	end := "still active"
+	if imp.EndedAt.Valid {
+		end = when(imp.EndedAt.Int64) + " (ended via " + imp.EndVia.String + ")"
+	}
+	fmt.Fprintf(&b, "From %s to %s\n", when(imp.StartedAt), end)
+	endText := "none yet"
+	if endRow > 0 {
+		endText = fmt.Sprintf("#%d", endRow)
+	}
+	fmt.Fprintf(&b, "Audit: auth_audit #%d (start), %s (end)", startRow, endText)
+	if len(routes) > 0 {
+		fmt.Fprintf(&b, "; impersonation_audit #%d–#%d (%d rows)", routes[0].ID, routes[len(routes)-1].ID, len(routes))
+	}
+	b.WriteString("\n")
+	if len(writes) == 0 {
+		b.WriteString("Writes: none\n")
+	} else {
+		b.WriteString("Writes:\n")
+		for _, w := range writes {
+			b.WriteString("  " + w + "\n")
+		}
+	}
+	return b.String()
+}
