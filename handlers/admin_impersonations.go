@@ -11,6 +11,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"chargedesk/impersonation"
 	"chargedesk/queries"
 )
 
@@ -67,10 +68,10 @@ type impersonationData struct {
 
 // reversalFor maps a customer-surface write to the admin tool that reverses it.
 func reversalFor(r queries.ImpersonationAudit) *reversal {
-	if r.Method != http.MethodPost || r.Outcome != "changed" {
+	if r.Method != http.MethodPost || r.Outcome != "changed" || r.Route == impersonation.StartRoute {
 		return nil
 	}
-	ref := url.QueryEscape(fmt.Sprintf("impersonation_audit #%d", r.ID))
+	ref := url.PathEscape(fmt.Sprintf("impersonation_audit #%d", r.ID))
 	href := func(section string) string {
 		return fmt.Sprintf("/admin/customers/%d?reference=%s#%s", r.CustomerUserID, ref, section)
 	}
@@ -131,7 +132,7 @@ func (a *App) adminImpersonation(c *gin.Context) {
 	for _, r := range routes {
 		d.Items = append(d.Items, timelineItem{At: r.At, Table: "impersonation_audit", RowID: r.ID,
 			What: r.Method + " " + r.Path, Outcome: r.Outcome, Status: r.Status, Undo: reversalFor(r)})
-		if r.Method == http.MethodPost && r.Route != "/api/customer/impersonation/start" {
+		if r.Method == http.MethodPost && r.Route != impersonation.StartRoute {
 			writes = append(writes, fmt.Sprintf("impersonation_audit #%d %s %s (%s, %d)", r.ID, r.Method, r.Route, r.Outcome, r.Status))
 		}
 	}

@@ -47,7 +47,7 @@ type Query struct {
 }
 
 var (
-	nameLine = regexp.MustCompile(`(?m)^--\s*name:\s*(\w+)`)
+	nameLine = regexp.MustCompile(`(?m)^--\s*name:\s*(\w+).*$`)
 	tableRef = regexp.MustCompile(`(?i)\b(?:FROM|JOIN|INTO|UPDATE)\s+([A-Za-z_][A-Za-z0-9_]*)`)
 	actingAs = regexp.MustCompile(`@acting_as\b|sqlc\.n?arg\(\s*'?acting_as'?\s*\)`)
 	comment  = regexp.MustCompile(`--[^\n]*`)
