@@ -29,7 +29,8 @@ type auditFilter struct {
 	before, beforeRoute int64
 }
 
-var tagRE = regexp.MustCompile(`^[a-z_.*]{1,64}$`)
+// A tag, or a family of tags ending in * (admin.*).
+var tagRE = regexp.MustCompile(`^[a-z_.]{1,63}\*?$`)
 
 func parseAuditFilter(c *gin.Context) (auditFilter, error) {
 	f := auditFilter{Tag: c.Query("tag"), From: c.Query("from"), To: c.Query("to"), toAt: math.MaxInt64, before: math.MaxInt64, beforeRoute: math.MaxInt64}
@@ -97,10 +98,13 @@ func (a *App) authRows(ctx context.Context, f auditFilter) ([]queries.AuthAudit,
 		return a.r.ListAuthAuditForImpersonation(ctx, f.Impersonation)
 	case f.User > 0:
 		return a.r.ListAuthAuditForUser(ctx, queries.ListAuthAuditForUserParams{UserID: f.User, Before: f.before, FromAt: f.fromAt, ToAt: f.toAt, Tag: f.Tag, PageSize: auditPageSize})
+	case strings.HasSuffix(f.Tag, "*"):
+		prefix := strings.TrimSuffix(f.Tag, "*")
+		return a.r.ListAuthAuditByTagPrefix(ctx, queries.ListAuthAuditByTagPrefixParams{TagFrom: prefix, TagTo: prefix + "\U0010FFFF", Before: f.before, FromAt: f.fromAt, ToAt: f.toAt, PageSize: auditPageSize})
 	case f.Tag != "":
 		return a.r.ListAuthAuditByTag(ctx, queries.ListAuthAuditByTagParams{Tag: f.Tag, Before: f.before, FromAt: f.fromAt, ToAt: f.toAt, PageSize: auditPageSize})
 	default:
-		return a.r.ListAuthAudit(ctx, queries.ListAuthAuditParams{Before: f.before, FromAt: f.fromAt, ToAt: f.toAt, Tag: "", PageSize: auditPageSize})
+		return a.r.ListAuthAudit(ctx, queries.ListAuthAuditParams{Before: f.before, FromAt: f.fromAt, ToAt: f.toAt, PageSize: auditPageSize})
 	}
 }
 
@@ -163,7 +167,7 @@ func (a *App) adminAudit(c *gin.Context) {
 	}
 	d := auditData{Filter: f}
 	for _, r := range rows {
-		e := auditEntry{AuthAudit: r, ImpersonationID: impersonationOf(r.Metadata)}
+		e := auditEntry{AuthAudit: r, ImpersonationID: r.ImpersonationID.Int64}
 		if e.ImpersonationID > 0 {
 			pair, err := a.r.ListAuthAuditForImpersonation(ctx, e.ImpersonationID)
 			if err != nil {
@@ -191,15 +195,6 @@ func (a *App) adminAudit(c *gin.Context) {
 		d.Next = rows[len(rows)-1].ID
 	}
 	a.render(c, http.StatusOK, "admin_audit", &Page{Title: "Audit log", Nav: "audit", Data: d})
-}
-
-// impersonationOf reads impersonation_id from a row's metadata, 0 when absent.
-func impersonationOf(meta string) int64 {
-	var m struct {
-		ID int64 `json:"impersonation_id"`
-	}
-	_ = json.Unmarshal([]byte(meta), &m)
-	return m.ID
 }
 
 type authJSON struct {
@@ -283,7 +278,7 @@ func (a *App) auditCSV(c *gin.Context, f auditFilter) {
 			break
 		}
 		for _, r := range rows {
-			w.Write(csvSafe("auth_audit", itoa(r.ID), rfc3339(r.At), r.Tag, nullStr(r.ActorUserID), nullStr(r.TargetUserID), itoa(impersonationOf(r.Metadata)), "", "", r.Metadata))
+			w.Write(csvSafe("auth_audit", itoa(r.ID), rfc3339(r.At), r.Tag, nullStr(r.ActorUserID), nullStr(r.TargetUserID), nullStr(r.ImpersonationID), "", "", r.Metadata))
 			n++
 		}
 		if len(rows) < auditPageSize || f.Impersonation > 0 {

@@ -16,3 +16,9 @@ CREATE TRIGGER users_name_fts_update AFTER UPDATE OF name ON users BEGIN
 END;
 
 CREATE INDEX auth_audit_tag ON auth_audit (tag, id);
+
+-- Which impersonation an auth_audit row belongs to: a column derived from its metadata (so it
+-- can never disagree with the hashed content), indexed so the console finds a start/end pair.
+ALTER TABLE auth_audit ADD COLUMN impersonation_id INTEGER
+    GENERATED ALWAYS AS (json_extract(metadata, '$.impersonation_id')) VIRTUAL;
+CREATE INDEX auth_audit_impersonation ON auth_audit (impersonation_id) WHERE impersonation_id IS NOT NULL;

@@ -1,15 +1,24 @@
 -- The audit log pages. Each list is newest first, one page before a keyset id. Filters left
 -- empty ('' or 0) match everything; a variant exists per driving filter so each uses an index.
 
+-- The unary + on at keeps the planner walking ids newest first (and stopping after a page)
+-- instead of sorting the whole time range.
+
 -- name: ListAuthAudit :many
 SELECT * FROM auth_audit
-WHERE id < @before AND at >= @from_at AND at < @to_at
-  AND (CAST(@tag AS TEXT) = '' OR tag GLOB @tag)
+WHERE id < @before AND +at >= @from_at AND +at < @to_at
 ORDER BY id DESC LIMIT @page_size;
 
 -- name: ListAuthAuditByTag :many
-SELECT * FROM auth_audit INDEXED BY auth_audit_tag
-WHERE tag GLOB @tag AND id < @before AND at >= @from_at AND at < @to_at
+-- One tag exactly: walks the (tag, id) index backwards.
+SELECT * FROM auth_audit
+WHERE tag = @tag AND id < @before AND +at >= @from_at AND +at < @to_at
+ORDER BY id DESC LIMIT @page_size;
+
+-- name: ListAuthAuditByTagPrefix :many
+-- A family of tags (admin.*): a range of the (tag, id) index.
+SELECT * FROM auth_audit
+WHERE tag >= @tag_from AND tag < @tag_to AND id < @before AND +at >= @from_at AND +at < @to_at
 ORDER BY id DESC LIMIT @page_size;
 
 -- name: ListAuthAuditForUser :many
@@ -18,19 +27,19 @@ WHERE o.id IN (
     SELECT a.id FROM auth_audit a WHERE a.actor_user_id = CAST(@user_id AS INTEGER) AND a.id < @before
     UNION
     SELECT t.id FROM auth_audit t WHERE t.target_user_id = CAST(@user_id AS INTEGER) AND t.id < @before)
-  AND o.at >= @from_at AND o.at < @to_at
+  AND +o.at >= @from_at AND +o.at < @to_at
   AND (CAST(@tag AS TEXT) = '' OR o.tag GLOB @tag)
 ORDER BY o.id DESC LIMIT @page_size;
 
 -- name: ListAuthAuditForImpersonation :many
 SELECT * FROM auth_audit
 WHERE tag IN ('impersonation.start', 'impersonation.end')
-  AND json_extract(metadata, '$.impersonation_id') = CAST(@impersonation_id AS INTEGER)
+  AND impersonation_id = CAST(@impersonation_id AS INTEGER)
 ORDER BY id;
 
 -- name: ListRouteAudit :many
 SELECT * FROM impersonation_audit
-WHERE id < @before AND at >= @from_at AND at < @to_at
+WHERE id < @before AND +at >= @from_at AND +at < @to_at
 ORDER BY id DESC LIMIT @page_size;
 
 -- name: ListRouteAuditForUser :many
@@ -39,7 +48,7 @@ WHERE o.id IN (
     SELECT a.id FROM impersonation_audit a WHERE a.admin_user_id = @user_id AND a.id < @before
     UNION
     SELECT c.id FROM impersonation_audit c WHERE c.customer_user_id = @user_id AND c.id < @before)
-  AND o.at >= @from_at AND o.at < @to_at
+  AND +o.at >= @from_at AND +o.at < @to_at
 ORDER BY o.id DESC LIMIT @page_size;
 
 -- name: ListRouteAuditForImpersonation :many

@@ -57,28 +57,28 @@ func (q *Queries) GetImpersonation(ctx context.Context, id int64) (GetImpersonat
 
 const listAuthAudit = `-- name: ListAuthAudit :many
 
-SELECT id, at, tag, actor_user_id, target_user_id, ip, user_agent, metadata, prev_hash, hash FROM auth_audit
-WHERE id < ?1 AND at >= ?2 AND at < ?3
-  AND (CAST(?4 AS TEXT) = '' OR tag GLOB ?4)
-ORDER BY id DESC LIMIT ?5
+
+SELECT id, at, tag, actor_user_id, target_user_id, ip, user_agent, metadata, prev_hash, hash, impersonation_id FROM auth_audit
+WHERE id < ?1 AND +at >= ?2 AND +at < ?3
+ORDER BY id DESC LIMIT ?4
 `
 
 type ListAuthAuditParams struct {
 	Before   int64
 	FromAt   int64
 	ToAt     int64
-	Tag      string
 	PageSize int64
 }
 
 // The audit log pages. Each list is newest first, one page before a keyset id. Filters left
 // empty (” or 0) match everything; a variant exists per driving filter so each uses an index.
+// The unary + on at keeps the planner walking ids newest first (and stopping after a page)
+// instead of sorting the whole time range.
 func (q *Queries) ListAuthAudit(ctx context.Context, arg ListAuthAuditParams) ([]AuthAudit, error) {
 	rows, err := q.db.QueryContext(ctx, listAuthAudit,
 		arg.Before,
 		arg.FromAt,
 		arg.ToAt,
-		arg.Tag,
 		arg.PageSize,
 	)
 	if err != nil {
@@ -99,6 +99,7 @@ func (q *Queries) ListAuthAudit(ctx context.Context, arg ListAuthAuditParams) ([
 			&i.Metadata,
 			&i.PrevHash,
 			&i.Hash,
+			&i.ImpersonationID,
 		); err != nil {
 			return nil, err
 		}
@@ -114,8 +115,8 @@ func (q *Queries) ListAuthAudit(ctx context.Context, arg ListAuthAuditParams) ([
 }
 
 const listAuthAuditByTag = `-- name: ListAuthAuditByTag :many
-SELECT id, at, tag, actor_user_id, target_user_id, ip, user_agent, metadata, prev_hash, hash FROM auth_audit INDEXED BY auth_audit_tag
-WHERE tag GLOB ?1 AND id < ?2 AND at >= ?3 AND at < ?4
+SELECT id, at, tag, actor_user_id, target_user_id, ip, user_agent, metadata, prev_hash, hash, impersonation_id FROM auth_audit
+WHERE tag = ?1 AND id < ?2 AND +at >= ?3 AND +at < ?4
 ORDER BY id DESC LIMIT ?5
 `
 
@@ -127,6 +128,7 @@ type ListAuthAuditByTagParams struct {
 	PageSize int64
 }
 
+// One tag exactly: walks the (tag, id) index backwards.
 func (q *Queries) ListAuthAuditByTag(ctx context.Context, arg ListAuthAuditByTagParams) ([]AuthAudit, error) {
 	rows, err := q.db.QueryContext(ctx, listAuthAuditByTag,
 		arg.Tag,
@@ -153,6 +155,65 @@ func (q *Queries) ListAuthAuditByTag(ctx context.Context, arg ListAuthAuditByTag
 			&i.Metadata,
 			&i.PrevHash,
 			&i.Hash,
+			&i.ImpersonationID,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listAuthAuditByTagPrefix = `-- name: ListAuthAuditByTagPrefix :many
+SELECT id, at, tag, actor_user_id, target_user_id, ip, user_agent, metadata, prev_hash, hash, impersonation_id FROM auth_audit
+WHERE tag >= ?1 AND tag < ?2 AND id < ?3 AND +at >= ?4 AND +at < ?5
+ORDER BY id DESC LIMIT ?6
+`
+
+type ListAuthAuditByTagPrefixParams struct {
+	TagFrom  string
+	TagTo    string
+	Before   int64
+	FromAt   int64
+	ToAt     int64
+	PageSize int64
+}
+
+// A family of tags (admin.*): a range of the (tag, id) index.
+func (q *Queries) ListAuthAuditByTagPrefix(ctx context.Context, arg ListAuthAuditByTagPrefixParams) ([]AuthAudit, error) {
+	rows, err := q.db.QueryContext(ctx, listAuthAuditByTagPrefix,
+		arg.TagFrom,
+		arg.TagTo,
+		arg.Before,
+		arg.FromAt,
+		arg.ToAt,
+		arg.PageSize,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []AuthAudit
+	for rows.Next() {
+		var i AuthAudit
+		if err := rows.Scan(
+			&i.ID,
+			&i.At,
+			&i.Tag,
+			&i.ActorUserID,
+			&i.TargetUserID,
+			&i.Ip,
+			&i.UserAgent,
+			&i.Metadata,
+			&i.PrevHash,
+			&i.Hash,
+			&i.ImpersonationID,
 		); err != nil {
 			return nil, err
 		}
@@ -168,9 +229,9 @@ func (q *Queries) ListAuthAuditByTag(ctx context.Context, arg ListAuthAuditByTag
 }
 
 const listAuthAuditForImpersonation = `-- name: ListAuthAuditForImpersonation :many
-SELECT id, at, tag, actor_user_id, target_user_id, ip, user_agent, metadata, prev_hash, hash FROM auth_audit
+SELECT id, at, tag, actor_user_id, target_user_id, ip, user_agent, metadata, prev_hash, hash, impersonation_id FROM auth_audit
 WHERE tag IN ('impersonation.start', 'impersonation.end')
-  AND json_extract(metadata, '$.impersonation_id') = CAST(?1 AS INTEGER)
+  AND impersonation_id = CAST(?1 AS INTEGER)
 ORDER BY id
 `
 
@@ -194,6 +255,7 @@ func (q *Queries) ListAuthAuditForImpersonation(ctx context.Context, impersonati
 			&i.Metadata,
 			&i.PrevHash,
 			&i.Hash,
+			&i.ImpersonationID,
 		); err != nil {
 			return nil, err
 		}
@@ -209,12 +271,12 @@ func (q *Queries) ListAuthAuditForImpersonation(ctx context.Context, impersonati
 }
 
 const listAuthAuditForUser = `-- name: ListAuthAuditForUser :many
-SELECT o.id, o.at, o.tag, o.actor_user_id, o.target_user_id, o.ip, o.user_agent, o.metadata, o.prev_hash, o.hash FROM auth_audit o
+SELECT o.id, o.at, o.tag, o.actor_user_id, o.target_user_id, o.ip, o.user_agent, o.metadata, o.prev_hash, o.hash, o.impersonation_id FROM auth_audit o
 WHERE o.id IN (
     SELECT a.id FROM auth_audit a WHERE a.actor_user_id = CAST(?1 AS INTEGER) AND a.id < ?2
     UNION
     SELECT t.id FROM auth_audit t WHERE t.target_user_id = CAST(?1 AS INTEGER) AND t.id < ?2)
-  AND o.at >= ?3 AND o.at < ?4
+  AND +o.at >= ?3 AND +o.at < ?4
   AND (CAST(?5 AS TEXT) = '' OR o.tag GLOB ?5)
 ORDER BY o.id DESC LIMIT ?6
 `
@@ -255,6 +317,7 @@ func (q *Queries) ListAuthAuditForUser(ctx context.Context, arg ListAuthAuditFor
 			&i.Metadata,
 			&i.PrevHash,
 			&i.Hash,
+			&i.ImpersonationID,
 		); err != nil {
 			return nil, err
 		}
@@ -341,7 +404,7 @@ func (q *Queries) ListImpersonations(ctx context.Context, arg ListImpersonations
 
 const listRouteAudit = `-- name: ListRouteAudit :many
 SELECT id, impersonation_id, at, admin_user_id, customer_user_id, method, route, path, status, outcome, prev_hash, hash FROM impersonation_audit
-WHERE id < ?1 AND at >= ?2 AND at < ?3
+WHERE id < ?1 AND +at >= ?2 AND +at < ?3
 ORDER BY id DESC LIMIT ?4
 `
 
@@ -439,7 +502,7 @@ WHERE o.id IN (
     SELECT a.id FROM impersonation_audit a WHERE a.admin_user_id = ?1 AND a.id < ?2
     UNION
     SELECT c.id FROM impersonation_audit c WHERE c.customer_user_id = ?1 AND c.id < ?2)
-  AND o.at >= ?3 AND o.at < ?4
+  AND +o.at >= ?3 AND +o.at < ?4
 ORDER BY o.id DESC LIMIT ?5
 `
 

@@ -2,7 +2,7 @@
 -- Support search, one page after the keyset (name, id): Public ID exactly, email by prefix
 -- (case-insensitive, the NOCASE index), name by substring (the trigram index; 3+ characters).
 SELECT u.id, u.public_id, u.email, u.name, u.status, u.created_at FROM users u
-WHERE u.role = 'customer'
+WHERE +u.role = 'customer'
   AND u.id IN (
     SELECT p.id FROM users p WHERE p.public_id = @q
     UNION

@@ -84,7 +84,7 @@ func (q *Queries) GetCustomerForAdmin(ctx context.Context, actingAs int64) (GetC
 
 const searchCustomers = `-- name: SearchCustomers :many
 SELECT u.id, u.public_id, u.email, u.name, u.status, u.created_at FROM users u
-WHERE u.role = 'customer'
+WHERE +u.role = 'customer'
   AND u.id IN (
     SELECT p.id FROM users p WHERE p.public_id = ?1
     UNION

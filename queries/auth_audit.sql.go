@@ -77,7 +77,7 @@ func (q *Queries) LastAuthAuditHash(ctx context.Context) (string, error) {
 }
 
 const listAuthAuditChain = `-- name: ListAuthAuditChain :many
-SELECT id, at, tag, actor_user_id, target_user_id, ip, user_agent, metadata, prev_hash, hash FROM auth_audit ORDER BY id
+SELECT id, at, tag, actor_user_id, target_user_id, ip, user_agent, metadata, prev_hash, hash, impersonation_id FROM auth_audit ORDER BY id
 `
 
 func (q *Queries) ListAuthAuditChain(ctx context.Context) ([]AuthAudit, error) {
@@ -100,6 +100,7 @@ func (q *Queries) ListAuthAuditChain(ctx context.Context) ([]AuthAudit, error) {
 			&i.Metadata,
 			&i.PrevHash,
 			&i.Hash,
+			&i.ImpersonationID,
 		); err != nil {
 			return nil, err
 		}

@@ -18,16 +18,17 @@ type Activity struct {
 }
 
 type AuthAudit struct {
-	ID           int64
-	At           int64
-	Tag          string
-	ActorUserID  sql.NullInt64
-	TargetUserID sql.NullInt64
-	Ip           string
-	UserAgent    string
-	Metadata     string
-	PrevHash     string
-	Hash         string
+	ID              int64
+	At              int64
+	Tag             string
+	ActorUserID     sql.NullInt64
+	TargetUserID    sql.NullInt64
+	Ip              string
+	UserAgent       string
+	Metadata        string
+	PrevHash        string
+	Hash            string
+	ImpersonationID sql.NullInt64
 }
 
 type Charger struct {
