@@ -21,7 +21,7 @@ import (
 
 // testApp is the real router over a temp SQLite file with the real migrations and the demo.
 type testApp struct {
-	t      *testing.T
+	t      testing.TB
 	db     *db.DB
 	app    *handlers.App
 	srv    *httptest.Server
@@ -31,7 +31,7 @@ type testApp struct {
 // advance moves the app's clock forward.
 func (ta *testApp) advance(d time.Duration) { ta.offset.Add(int64(d)) }
 
-func newTestApp(t *testing.T) *testApp {
+func newTestApp(t testing.TB) *testApp {
 	t.Helper()
 	d := dbtest.Open(t)
 	if _, err := demo.SeedIfEmpty(context.Background(), d, demo.DefaultPassword, time.Now()); err != nil {
@@ -54,7 +54,7 @@ func newTestApp(t *testing.T) *testApp {
 
 // client is one browser: its own cookie jar, redirects not followed.
 type client struct {
-	t    *testing.T
+	t    testing.TB
 	base string
 	http *http.Client
 }
