@@ -97,7 +97,16 @@ func (a *App) authRows(ctx context.Context, f auditFilter) ([]queries.AuthAudit,
 	case f.Impersonation > 0:
 		return a.r.ListAuthAuditForImpersonation(ctx, f.Impersonation)
 	case f.User > 0:
-		return a.r.ListAuthAuditForUser(ctx, queries.ListAuthAuditForUserParams{UserID: f.User, Before: f.before, FromAt: f.fromAt, ToAt: f.toAt, Tag: f.Tag, PageSize: auditPageSize})
+		tag := f.Tag // GLOB: an exact tag, or a family like admin.*
+		actor, err := a.r.ListAuthAuditByActor(ctx, queries.ListAuthAuditByActorParams{UserID: f.User, Before: f.before, FromAt: f.fromAt, ToAt: f.toAt, Tag: tag, PageSize: auditPageSize})
+		if err != nil {
+			return nil, err
+		}
+		target, err := a.r.ListAuthAuditByTarget(ctx, queries.ListAuthAuditByTargetParams{UserID: f.User, Before: f.before, FromAt: f.fromAt, ToAt: f.toAt, Tag: tag, PageSize: auditPageSize})
+		if err != nil {
+			return nil, err
+		}
+		return newestPage(actor, target, func(r queries.AuthAudit) int64 { return r.ID }), nil
 	case strings.HasSuffix(f.Tag, "*"):
 		prefix := strings.TrimSuffix(f.Tag, "*")
 		return a.r.ListAuthAuditByTagPrefix(ctx, queries.ListAuthAuditByTagPrefixParams{TagFrom: prefix, TagTo: prefix + "\U0010FFFF", Before: f.before, FromAt: f.fromAt, ToAt: f.toAt, PageSize: auditPageSize})
@@ -116,10 +125,37 @@ func (a *App) routeRows(ctx context.Context, f auditFilter) ([]queries.Impersona
 	case f.Impersonation > 0:
 		return a.r.ListRouteAuditForImpersonation(ctx, f.Impersonation)
 	case f.User > 0:
-		return a.r.ListRouteAuditForUser(ctx, queries.ListRouteAuditForUserParams{UserID: f.User, Before: f.beforeRoute, FromAt: f.fromAt, ToAt: f.toAt, PageSize: auditPageSize})
+		admin, err := a.r.ListRouteAuditByAdmin(ctx, queries.ListRouteAuditByAdminParams{UserID: f.User, Before: f.beforeRoute, FromAt: f.fromAt, ToAt: f.toAt, PageSize: auditPageSize})
+		if err != nil {
+			return nil, err
+		}
+		cust, err := a.r.ListRouteAuditByCustomer(ctx, queries.ListRouteAuditByCustomerParams{UserID: f.User, Before: f.beforeRoute, FromAt: f.fromAt, ToAt: f.toAt, PageSize: auditPageSize})
+		if err != nil {
+			return nil, err
+		}
+		return newestPage(admin, cust, func(r queries.ImpersonationAudit) int64 { return r.ID }), nil
 	default:
 		return a.r.ListRouteAudit(ctx, queries.ListRouteAuditParams{Before: f.beforeRoute, FromAt: f.fromAt, ToAt: f.toAt, PageSize: auditPageSize})
 	}
+}
+
+// newestPage merges two newest-first lists into one page of distinct rows, newest first.
+func newestPage[T any](x, y []T, id func(T) int64) []T {
+	out := make([]T, 0, auditPageSize)
+	seen := map[int64]bool{}
+	for len(out) < auditPageSize && (len(x) > 0 || len(y) > 0) {
+		var next T
+		if len(y) == 0 || (len(x) > 0 && id(x[0]) >= id(y[0])) {
+			next, x = x[0], x[1:]
+		} else {
+			next, y = y[0], y[1:]
+		}
+		if !seen[id(next)] {
+			seen[id(next)] = true
+			out = append(out, next)
+		}
+	}
+	return out
 }
 
 // auditEntry is one auth_audit row on the page; an impersonation.start row carries its

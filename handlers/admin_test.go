@@ -322,10 +322,26 @@ func TestAuditLogFiltersJSONAndCSV(t *testing.T) {
 	if len(out["impersonation_audit"]) != 2 { // the start row and GET /cards
 		t.Errorf("impersonation_audit rows: %d, want 2", len(out["impersonation_audit"]))
 	}
+	// A customer's rows: where they act (their login) and where they are the target (the
+	// impersonation of them), merged newest first.
+	jc := ta.client()
+	jc.login(demo.JaneEmail)
+	r = c.get(fmt.Sprintf("/admin/audit?user=%d", jane), "Accept", "application/json")
+	json.Unmarshal([]byte(r.body), &out)
+	tags := map[string]bool{}
+	for i, row := range out["auth_audit"] {
+		tags[row["tag"].(string)] = true
+		if i > 0 && row["id"].(float64) >= out["auth_audit"][i-1]["id"].(float64) {
+			t.Error("a user's rows are not newest first")
+		}
+	}
+	if !tags["login.success"] || !tags["impersonation.start"] || !tags["impersonation.end"] {
+		t.Errorf("Jane's rows have tags %v, want her login and the impersonation of her", tags)
+	}
 	// Tag filter: only that tag, and no route rows.
 	r = c.get("/admin/audit?tag=login.success", "Accept", "application/json")
 	json.Unmarshal([]byte(r.body), &out)
-	if len(out["auth_audit"]) != 2 || len(out["impersonation_audit"]) != 0 {
+	if len(out["auth_audit"]) != 3 || len(out["impersonation_audit"]) != 0 {
 		t.Errorf("tag filter: %d auth rows, %d route rows", len(out["auth_audit"]), len(out["impersonation_audit"]))
 	}
 	// CSV download.

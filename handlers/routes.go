@@ -72,6 +72,7 @@ func (a *App) Routes() http.Handler {
 	// Public.
 	staticFS, _ := fs.Sub(static.FS, ".")
 	r.StaticFS("/static", http.FS(staticFS))
+	r.GET("/favicon.ico", func(c *gin.Context) { c.Redirect(http.StatusMovedPermanently, "/static/favicon.svg") })
 	r.GET("/healthz", a.healthz)
 	r.GET("/login", a.loginPage)
 	r.POST("/login", a.login)

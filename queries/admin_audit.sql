@@ -21,15 +21,20 @@ SELECT * FROM auth_audit
 WHERE tag >= @tag_from AND tag < @tag_to AND id < @before AND +at >= @from_at AND +at < @to_at
 ORDER BY id DESC LIMIT @page_size;
 
--- name: ListAuthAuditForUser :many
-SELECT o.* FROM auth_audit o
-WHERE o.id IN (
-    SELECT a.id FROM auth_audit a WHERE a.actor_user_id = CAST(@user_id AS INTEGER) AND a.id < @before
-    UNION
-    SELECT t.id FROM auth_audit t WHERE t.target_user_id = CAST(@user_id AS INTEGER) AND t.id < @before)
-  AND +o.at >= @from_at AND +o.at < @to_at
-  AND (CAST(@tag AS TEXT) = '' OR o.tag GLOB @tag)
-ORDER BY o.id DESC LIMIT @page_size;
+-- A user's rows are those where they act and those where they are the target: two index
+-- walks of one page each, merged by the caller (a UNION would read all of a busy admin's rows).
+
+-- name: ListAuthAuditByActor :many
+SELECT * FROM auth_audit
+WHERE actor_user_id = CAST(@user_id AS INTEGER) AND id < @before AND +at >= @from_at AND +at < @to_at
+  AND (CAST(@tag AS TEXT) = '' OR tag GLOB @tag)
+ORDER BY id DESC LIMIT @page_size;
+
+-- name: ListAuthAuditByTarget :many
+SELECT * FROM auth_audit
+WHERE target_user_id = CAST(@user_id AS INTEGER) AND id < @before AND +at >= @from_at AND +at < @to_at
+  AND (CAST(@tag AS TEXT) = '' OR tag GLOB @tag)
+ORDER BY id DESC LIMIT @page_size;
 
 -- name: ListAuthAuditForImpersonation :many
 SELECT * FROM auth_audit
@@ -42,14 +47,15 @@ SELECT * FROM impersonation_audit
 WHERE id < @before AND +at >= @from_at AND +at < @to_at
 ORDER BY id DESC LIMIT @page_size;
 
--- name: ListRouteAuditForUser :many
-SELECT o.* FROM impersonation_audit o
-WHERE o.id IN (
-    SELECT a.id FROM impersonation_audit a WHERE a.admin_user_id = @user_id AND a.id < @before
-    UNION
-    SELECT c.id FROM impersonation_audit c WHERE c.customer_user_id = @user_id AND c.id < @before)
-  AND +o.at >= @from_at AND +o.at < @to_at
-ORDER BY o.id DESC LIMIT @page_size;
+-- name: ListRouteAuditByAdmin :many
+SELECT * FROM impersonation_audit
+WHERE admin_user_id = @user_id AND id < @before AND +at >= @from_at AND +at < @to_at
+ORDER BY id DESC LIMIT @page_size;
+
+-- name: ListRouteAuditByCustomer :many
+SELECT * FROM impersonation_audit
+WHERE customer_user_id = @user_id AND id < @before AND +at >= @from_at AND +at < @to_at
+ORDER BY id DESC LIMIT @page_size;
 
 -- name: ListRouteAuditForImpersonation :many
 SELECT * FROM impersonation_audit WHERE impersonation_id = @impersonation_id ORDER BY id LIMIT 2000;

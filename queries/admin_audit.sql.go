@@ -114,6 +114,67 @@ func (q *Queries) ListAuthAudit(ctx context.Context, arg ListAuthAuditParams) ([
 	return items, nil
 }
 
+const listAuthAuditByActor = `-- name: ListAuthAuditByActor :many
+
+SELECT id, at, tag, actor_user_id, target_user_id, ip, user_agent, metadata, prev_hash, hash, impersonation_id FROM auth_audit
+WHERE actor_user_id = CAST(?1 AS INTEGER) AND id < ?2 AND +at >= ?3 AND +at < ?4
+  AND (CAST(?5 AS TEXT) = '' OR tag GLOB ?5)
+ORDER BY id DESC LIMIT ?6
+`
+
+type ListAuthAuditByActorParams struct {
+	UserID   int64
+	Before   int64
+	FromAt   int64
+	ToAt     int64
+	Tag      string
+	PageSize int64
+}
+
+// A user's rows are those where they act and those where they are the target: two index
+// walks of one page each, merged by the caller (a UNION would read all of a busy admin's rows).
+func (q *Queries) ListAuthAuditByActor(ctx context.Context, arg ListAuthAuditByActorParams) ([]AuthAudit, error) {
+	rows, err := q.db.QueryContext(ctx, listAuthAuditByActor,
+		arg.UserID,
+		arg.Before,
+		arg.FromAt,
+		arg.ToAt,
+		arg.Tag,
+		arg.PageSize,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []AuthAudit
+	for rows.Next() {
+		var i AuthAudit
+		if err := rows.Scan(
+			&i.ID,
+			&i.At,
+			&i.Tag,
+			&i.ActorUserID,
+			&i.TargetUserID,
+			&i.Ip,
+			&i.UserAgent,
+			&i.Metadata,
+			&i.PrevHash,
+			&i.Hash,
+			&i.ImpersonationID,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listAuthAuditByTag = `-- name: ListAuthAuditByTag :many
 SELECT id, at, tag, actor_user_id, target_user_id, ip, user_agent, metadata, prev_hash, hash, impersonation_id FROM auth_audit
 WHERE tag = ?1 AND id < ?2 AND +at >= ?3 AND +at < ?4
@@ -228,15 +289,31 @@ func (q *Queries) ListAuthAuditByTagPrefix(ctx context.Context, arg ListAuthAudi
 	return items, nil
 }
 
-const listAuthAuditForImpersonation = `-- name: ListAuthAuditForImpersonation :many
+const listAuthAuditByTarget = `-- name: ListAuthAuditByTarget :many
 SELECT id, at, tag, actor_user_id, target_user_id, ip, user_agent, metadata, prev_hash, hash, impersonation_id FROM auth_audit
-WHERE tag IN ('impersonation.start', 'impersonation.end')
-  AND impersonation_id = CAST(?1 AS INTEGER)
-ORDER BY id
+WHERE target_user_id = CAST(?1 AS INTEGER) AND id < ?2 AND +at >= ?3 AND +at < ?4
+  AND (CAST(?5 AS TEXT) = '' OR tag GLOB ?5)
+ORDER BY id DESC LIMIT ?6
 `
 
-func (q *Queries) ListAuthAuditForImpersonation(ctx context.Context, impersonationID int64) ([]AuthAudit, error) {
-	rows, err := q.db.QueryContext(ctx, listAuthAuditForImpersonation, impersonationID)
+type ListAuthAuditByTargetParams struct {
+	UserID   int64
+	Before   int64
+	FromAt   int64
+	ToAt     int64
+	Tag      string
+	PageSize int64
+}
+
+func (q *Queries) ListAuthAuditByTarget(ctx context.Context, arg ListAuthAuditByTargetParams) ([]AuthAudit, error) {
+	rows, err := q.db.QueryContext(ctx, listAuthAuditByTarget,
+		arg.UserID,
+		arg.Before,
+		arg.FromAt,
+		arg.ToAt,
+		arg.Tag,
+		arg.PageSize,
+	)
 	if err != nil {
 		return nil, err
 	}
@@ -270,35 +347,15 @@ func (q *Queries) ListAuthAuditForImpersonation(ctx context.Context, impersonati
 	return items, nil
 }
 
-const listAuthAuditForUser = `-- name: ListAuthAuditForUser :many
-SELECT o.id, o.at, o.tag, o.actor_user_id, o.target_user_id, o.ip, o.user_agent, o.metadata, o.prev_hash, o.hash, o.impersonation_id FROM auth_audit o
-WHERE o.id IN (
-    SELECT a.id FROM auth_audit a WHERE a.actor_user_id = CAST(?1 AS INTEGER) AND a.id < ?2
-    UNION
-    SELECT t.id FROM auth_audit t WHERE t.target_user_id = CAST(?1 AS INTEGER) AND t.id < ?2)
-  AND +o.at >= ?3 AND +o.at < ?4
-  AND (CAST(?5 AS TEXT) = '' OR o.tag GLOB ?5)
-ORDER BY o.id DESC LIMIT ?6
+const listAuthAuditForImpersonation = `-- name: ListAuthAuditForImpersonation :many
+SELECT id, at, tag, actor_user_id, target_user_id, ip, user_agent, metadata, prev_hash, hash, impersonation_id FROM auth_audit
+WHERE tag IN ('impersonation.start', 'impersonation.end')
+  AND impersonation_id = CAST(?1 AS INTEGER)
+ORDER BY id
 `
 
-type ListAuthAuditForUserParams struct {
-	UserID   int64
-	Before   int64
-	FromAt   int64
-	ToAt     int64
-	Tag      string
-	PageSize int64
-}
-
-func (q *Queries) ListAuthAuditForUser(ctx context.Context, arg ListAuthAuditForUserParams) ([]AuthAudit, error) {
-	rows, err := q.db.QueryContext(ctx, listAuthAuditForUser,
-		arg.UserID,
-		arg.Before,
-		arg.FromAt,
-		arg.ToAt,
-		arg.Tag,
-		arg.PageSize,
-	)
+func (q *Queries) ListAuthAuditForImpersonation(ctx context.Context, impersonationID int64) ([]AuthAudit, error) {
+	rows, err := q.db.QueryContext(ctx, listAuthAuditForImpersonation, impersonationID)
 	if err != nil {
 		return nil, err
 	}
@@ -456,12 +513,28 @@ func (q *Queries) ListRouteAudit(ctx context.Context, arg ListRouteAuditParams) 
 	return items, nil
 }
 
-const listRouteAuditForImpersonation = `-- name: ListRouteAuditForImpersonation :many
-SELECT id, impersonation_id, at, admin_user_id, customer_user_id, method, route, path, status, outcome, prev_hash, hash FROM impersonation_audit WHERE impersonation_id = ?1 ORDER BY id LIMIT 2000
+const listRouteAuditByAdmin = `-- name: ListRouteAuditByAdmin :many
+SELECT id, impersonation_id, at, admin_user_id, customer_user_id, method, route, path, status, outcome, prev_hash, hash FROM impersonation_audit
+WHERE admin_user_id = ?1 AND id < ?2 AND +at >= ?3 AND +at < ?4
+ORDER BY id DESC LIMIT ?5
 `
 
-func (q *Queries) ListRouteAuditForImpersonation(ctx context.Context, impersonationID int64) ([]ImpersonationAudit, error) {
-	rows, err := q.db.QueryContext(ctx, listRouteAuditForImpersonation, impersonationID)
+type ListRouteAuditByAdminParams struct {
+	UserID   int64
+	Before   int64
+	FromAt   int64
+	ToAt     int64
+	PageSize int64
+}
+
+func (q *Queries) ListRouteAuditByAdmin(ctx context.Context, arg ListRouteAuditByAdminParams) ([]ImpersonationAudit, error) {
+	rows, err := q.db.QueryContext(ctx, listRouteAuditByAdmin,
+		arg.UserID,
+		arg.Before,
+		arg.FromAt,
+		arg.ToAt,
+		arg.PageSize,
+	)
 	if err != nil {
 		return nil, err
 	}
@@ -496,17 +569,13 @@ func (q *Queries) ListRouteAuditForImpersonation(ctx context.Context, impersonat
 	return items, nil
 }
 
-const listRouteAuditForUser = `-- name: ListRouteAuditForUser :many
-SELECT o.id, o.impersonation_id, o.at, o.admin_user_id, o.customer_user_id, o.method, o.route, o.path, o.status, o.outcome, o.prev_hash, o.hash FROM impersonation_audit o
-WHERE o.id IN (
-    SELECT a.id FROM impersonation_audit a WHERE a.admin_user_id = ?1 AND a.id < ?2
-    UNION
-    SELECT c.id FROM impersonation_audit c WHERE c.customer_user_id = ?1 AND c.id < ?2)
-  AND +o.at >= ?3 AND +o.at < ?4
-ORDER BY o.id DESC LIMIT ?5
+const listRouteAuditByCustomer = `-- name: ListRouteAuditByCustomer :many
+SELECT id, impersonation_id, at, admin_user_id, customer_user_id, method, route, path, status, outcome, prev_hash, hash FROM impersonation_audit
+WHERE customer_user_id = ?1 AND id < ?2 AND +at >= ?3 AND +at < ?4
+ORDER BY id DESC LIMIT ?5
 `
 
-type ListRouteAuditForUserParams struct {
+type ListRouteAuditByCustomerParams struct {
 	UserID   int64
 	Before   int64
 	FromAt   int64
@@ -514,14 +583,54 @@ type ListRouteAuditForUserParams struct {
 	PageSize int64
 }
 
-func (q *Queries) ListRouteAuditForUser(ctx context.Context, arg ListRouteAuditForUserParams) ([]ImpersonationAudit, error) {
-	rows, err := q.db.QueryContext(ctx, listRouteAuditForUser,
+func (q *Queries) ListRouteAuditByCustomer(ctx context.Context, arg ListRouteAuditByCustomerParams) ([]ImpersonationAudit, error) {
+	rows, err := q.db.QueryContext(ctx, listRouteAuditByCustomer,
 		arg.UserID,
 		arg.Before,
 		arg.FromAt,
 		arg.ToAt,
 		arg.PageSize,
 	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ImpersonationAudit
+	for rows.Next() {
+		var i ImpersonationAudit
+		if err := rows.Scan(
+			&i.ID,
+			&i.ImpersonationID,
+			&i.At,
+			&i.AdminUserID,
+			&i.CustomerUserID,
+			&i.Method,
+			&i.Route,
+			&i.Path,
+			&i.Status,
+			&i.Outcome,
+			&i.PrevHash,
+			&i.Hash,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listRouteAuditForImpersonation = `-- name: ListRouteAuditForImpersonation :many
+SELECT id, impersonation_id, at, admin_user_id, customer_user_id, method, route, path, status, outcome, prev_hash, hash FROM impersonation_audit WHERE impersonation_id = ?1 ORDER BY id LIMIT 2000
+`
+
+func (q *Queries) ListRouteAuditForImpersonation(ctx context.Context, impersonationID int64) ([]ImpersonationAudit, error) {
+	rows, err := q.db.QueryContext(ctx, listRouteAuditForImpersonation, impersonationID)
 	if err != nil {
 		return nil, err
 	}

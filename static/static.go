@@ -5,5 +5,5 @@ import "embed"
 
 // FS holds the static files.
 //
-//go:embed *.js *.css
+//go:embed *.js *.css *.svg
 var FS embed.FS
