@@ -242,7 +242,7 @@ func (b *browser) screenshot(ctx context.Context, name string) {
 	if !*updateScreenshots {
 		return
 	}
-	buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	buf, err := chromedp.Run(ctx, chromedp.CaptureScreenshot()) // the viewport, as a person sees it
 	if err != nil {
 		b.t.Fatal(err)
 	}

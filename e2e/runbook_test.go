@@ -48,6 +48,7 @@ func TestRunbookInChromium(t *testing.T) {
 		if !b.eval(ctx, `Math.abs(document.getElementById("impersonation-banner").getBoundingClientRect().top) < 1`) {
 			t.Error("the banner is not pinned to the top after scrolling")
 		}
+		b.screenshot(ctx, "3b-banner-pinned-after-scrolling")
 	})
 
 	t.Run("2 navigate by clicking: the marker and the banner stay", func(t *testing.T) {
