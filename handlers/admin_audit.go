@@ -65,23 +65,8 @@ func parseAuditFilter(c *gin.Context) (auditFilter, error) {
 	if f.Tag != "" && !tagRE.MatchString(f.Tag) {
 		return f, errors.New("A tag looks like login.failure, or admin.* for a family of tags.")
 	}
-	day := func(s string) (int64, error) {
-		t, err := time.ParseInLocation("2006-01-02", s, displayZone)
-		if err != nil {
-			return 0, fmt.Errorf("Dates look like 2026-11-24; %q is not one.", truncate(s, 40))
-		}
-		return t.Unix(), nil
-	}
-	if f.From != "" {
-		if f.fromAt, err = day(f.From); err != nil {
-			return f, err
-		}
-	}
-	if f.To != "" {
-		if f.toAt, err = day(f.To); err != nil {
-			return f, err
-		}
-		f.toAt += 24 * 3600
+	if f.fromAt, f.toAt, err = dateRange(f.From, f.To); err != nil {
+		return f, err
 	}
 	return f, nil
 }

@@ -1,8 +1,12 @@
 package handlers
 
 import (
+	"errors"
+	"fmt"
+	"math"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
@@ -35,4 +39,32 @@ func formValues(c *gin.Context, fields ...string) map[string]string {
 		m[f] = v
 	}
 	return m
+}
+
+// dateRange reads a from/to pair of local dates (YYYY-MM-DD, either may be empty) as the unix
+// range [from, end of to). Its error is a sentence for the person.
+func dateRange(from, to string) (fromAt, toAt int64, err error) {
+	day := func(s string) (int64, error) {
+		t, err := time.ParseInLocation("2006-01-02", s, displayZone)
+		if err != nil {
+			return 0, fmt.Errorf("Dates look like 2026-11-24; %q is not one.", truncate(s, 40))
+		}
+		return t.Unix(), nil
+	}
+	fromAt, toAt = 0, math.MaxInt64
+	if from != "" {
+		if fromAt, err = day(from); err != nil {
+			return
+		}
+	}
+	if to != "" {
+		if toAt, err = day(to); err != nil {
+			return
+		}
+		toAt += 24 * 3600 // the "to" day is included
+	}
+	if fromAt >= toAt {
+		err = errors.New("The start date must be on or before the end date.")
+	}
+	return
 }

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -37,27 +36,9 @@ func parseSessionFilter(c *gin.Context) (sessionFilter, error) {
 	default:
 		return f, errors.New("Status must be Active, Completed or Invalid.")
 	}
-	day := func(s string) (int64, error) {
-		t, err := time.ParseInLocation("2006-01-02", s, displayZone)
-		if err != nil {
-			return 0, fmt.Errorf("Dates look like 2026-11-24; %q is not one.", truncate(s, 40))
-		}
-		return t.Unix(), nil
-	}
 	var err error
-	if f.From != "" {
-		if f.fromAt, err = day(f.From); err != nil {
-			return f, err
-		}
-	}
-	if f.To != "" {
-		if f.toAt, err = day(f.To); err != nil {
-			return f, err
-		}
-		f.toAt += 24 * 3600 // the "to" day is included
-	}
-	if f.fromAt >= f.toAt {
-		return f, errors.New("The start date must be on or before the end date.")
+	if f.fromAt, f.toAt, err = dateRange(f.From, f.To); err != nil {
+		return f, err
 	}
 	if after := c.Query("after"); after != "" {
 		at, id, ok := strings.Cut(after, "-")
