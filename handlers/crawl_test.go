@@ -196,3 +196,54 @@ func TestMarkerAndStartBadInput(t *testing.T) {
 		t.Errorf("broken JSON: %d %s", bad.status, bad.body)
 	}
 }
+
+// No dead links in the console: every page an admin can reach by links answers 200.
+func TestAdminConsoleHasNoDeadLinks(t *testing.T) {
+	ta := newTestApp(t)
+	c := ta.client()
+	c.login(demo.AdminEmail)
+	// Something in every list: an impersonation with a write, a refund, a violation.
+	alex := ta.client()
+	alex.login("alex@chargedesk.test")
+	alex.startImpersonating(ta.userID(demo.JaneEmail), "SUP-LINKS", true)
+	alex.post(fmt.Sprintf("/cards?as=%d", ta.userID(demo.JaneEmail)), url.Values{"label": {"x"}})
+	alex.post("/api/customer/impersonation/end", url.Values{})
+
+	queue := []string{"/admin"}
+	seen := map[string]bool{}
+	for len(queue) > 0 && len(seen) < 200 {
+		page := queue[0]
+		queue = queue[1:]
+		if seen[page] {
+			continue
+		}
+		seen[page] = true
+		r := c.get(page)
+		if r.status != 200 {
+			t.Errorf("%s: status %d", page, r.status)
+			continue
+		}
+		if !strings.Contains(r.header.Get("Content-Type"), "text/html") {
+			continue
+		}
+		doc, err := goquery.NewDocumentFromReader(strings.NewReader(r.body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc.Find("a[href]").Each(func(_ int, s *goquery.Selection) {
+			v, _ := s.Attr("href")
+			u, err := url.Parse(v)
+			if err != nil || u.Host != "" || v == "" || strings.HasPrefix(v, "#") {
+				return
+			}
+			u.Fragment = ""
+			if strings.HasPrefix(u.Path, "/admin") && !seen[u.String()] {
+				queue = append(queue, u.String())
+			}
+		})
+	}
+	if len(seen) < 12 {
+		t.Errorf("reached only %d console pages", len(seen))
+	}
+	t.Logf("followed %d console links", len(seen))
+}
