@@ -33,10 +33,11 @@ func actingAs(c *gin.Context) int64 {
 // customer-surface URL built for this request repeats it.
 func marker(c *gin.Context) int64 { return c.GetInt64(keyMarker) }
 
-// activeImpersonation is the impersonation this request is scoped by, nil when none.
-func activeImpersonation(c *gin.Context) *queries.Impersonation {
+// activeImpersonation is the impersonation this request is scoped by, with what its banner
+// shows; nil when none.
+func activeImpersonation(c *gin.Context) *bannerData {
 	v, _ := c.Get(keyImp)
-	imp, _ := v.(*queries.Impersonation)
+	imp, _ := v.(*bannerData)
 	return imp
 }
 

@@ -65,12 +65,8 @@ func (a *App) render(c *gin.Context, status int, name string, p *Page) {
 	}
 	p.As = marker(c)
 	p.Now = a.now()
-	if imp := activeImpersonation(c); imp != nil && p.Imp == nil {
-		if b, err := a.banner(c, *imp); err == nil {
-			p.Imp = b
-		} else {
-			a.logErr(c, "impersonation banner", err)
-		}
+	if p.Imp == nil {
+		p.Imp = activeImpersonation(c)
 	}
 	block := "base"
 	if c.GetHeader("HX-Request") == "true" && c.GetHeader("HX-Request-Type") != "full" {

@@ -89,7 +89,8 @@ func (a *App) customerSurface(c *gin.Context) {
 
 	c.Set(keyActingAs, as)
 	c.Set(keyMarker, as)
-	c.Set(keyImp, &cur)
+	c.Set(keyImp, &bannerData{Imp: cur, CustomerName: cust.Name, PublicID: cust.PublicID,
+		MinutesLeft: max(0, (cur.ExpiresAt-now.Unix()+59)/60)})
 	c.Header("Cache-Control", "no-store")
 
 	// The response is held back until its audit row is written.
@@ -133,8 +134,8 @@ func (a *App) banner(c *gin.Context, imp queries.Impersonation) (*bannerData, er
 	if err != nil {
 		return nil, err
 	}
-	left := max(0, (imp.ExpiresAt-a.now().Unix()+59)/60)
-	return &bannerData{Imp: imp, CustomerName: cust.Name, PublicID: cust.PublicID, MinutesLeft: left}, nil
+	return &bannerData{Imp: imp, CustomerName: cust.Name, PublicID: cust.PublicID,
+		MinutesLeft: max(0, (imp.ExpiresAt-a.now().Unix()+59)/60)}, nil
 }
 
 // expiresClock is when an impersonation ends, for the banner.
