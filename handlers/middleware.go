@@ -29,9 +29,12 @@ func (a *App) requestLog(c *gin.Context) {
 	if route == "" {
 		route = "(unmatched)"
 	}
-	var uid int64
+	var uid, imp int64
 	if u := currentUser(c); u != nil {
 		uid = u.ID
+	}
+	if b := activeImpersonation(c); b != nil {
+		imp = b.Imp.ID
 	}
 	a.Log.Info("request",
 		"request_id", id,
@@ -42,6 +45,7 @@ func (a *App) requestLog(c *gin.Context) {
 		"duration_ms", float64(time.Since(start).Microseconds())/1000,
 		"user_id", uid,
 		"acting_as", actingAs(c),
+		"impersonation_id", imp,
 	)
 }
 
