@@ -37,7 +37,7 @@ func (a *App) addCard(c *gin.Context) {
 		return
 	}
 	ctx, cust, now := c.Request.Context(), actingAs(c), a.now()
-	err := a.db.Tx(ctx, func(tx *sql.Tx) error {
+	err := a.tx(c, func(tx *sql.Tx) error {
 		q := queries.New(tx)
 		serial, err := q.NextCardSerial(ctx)
 		if err != nil {
@@ -69,7 +69,7 @@ func (a *App) blockCard(c *gin.Context) {
 		return
 	}
 	ctx, cust := c.Request.Context(), actingAs(c)
-	err := a.db.Tx(ctx, func(tx *sql.Tx) error {
+	err := a.tx(c, func(tx *sql.Tx) error {
 		q := queries.New(tx)
 		card, err := q.GetCard(ctx, queries.GetCardParams{ID: id, ActingAs: cust})
 		if errors.Is(err, sql.ErrNoRows) {

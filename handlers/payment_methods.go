@@ -96,7 +96,7 @@ func (a *App) addPaymentMethod(c *gin.Context) {
 		return
 	}
 	ctx, cust := c.Request.Context(), actingAs(c)
-	err := a.db.Tx(ctx, func(tx *sql.Tx) error {
+	err := a.tx(c, func(tx *sql.Tx) error {
 		q := queries.New(tx)
 		_, err := q.GetDefaultPaymentMethod(ctx, cust)
 		isDefault := errors.Is(err, sql.ErrNoRows)
@@ -160,7 +160,7 @@ func (a *App) changePaymentMethod(c *gin.Context, doneNotice string, change func
 		return
 	}
 	ctx := c.Request.Context()
-	err := a.db.Tx(ctx, func(tx *sql.Tx) error {
+	err := a.tx(c, func(tx *sql.Tx) error {
 		q := queries.New(tx)
 		pm, err := q.GetPaymentMethod(ctx, queries.GetPaymentMethodParams{ID: id, ActingAs: actingAs(c)})
 		if errors.Is(err, sql.ErrNoRows) {

@@ -76,7 +76,7 @@ func (a *App) createReservation(c *gin.Context) {
 	}
 	end := start.Add(time.Duration(minutes) * time.Minute)
 	ctx, cust := c.Request.Context(), actingAs(c)
-	err = a.db.Tx(ctx, func(tx *sql.Tx) error {
+	err = a.tx(c, func(tx *sql.Tx) error {
 		q := queries.New(tx)
 		if _, err := q.GetReservableEVSE(ctx, queries.GetReservableEVSEParams{ID: evseID, ActingAs: cust}); errors.Is(err, sql.ErrNoRows) {
 			return errInvalid("That charge point cannot be reserved. Choose one from the list.")
@@ -122,7 +122,7 @@ func (a *App) cancelReservation(c *gin.Context) {
 		return
 	}
 	ctx, cust, now := c.Request.Context(), actingAs(c), a.now()
-	err := a.db.Tx(ctx, func(tx *sql.Tx) error {
+	err := a.tx(c, func(tx *sql.Tx) error {
 		q := queries.New(tx)
 		r, err := q.GetReservation(ctx, queries.GetReservationParams{ID: id, ActingAs: cust})
 		if errors.Is(err, sql.ErrNoRows) {

@@ -284,6 +284,34 @@ func TestReadOnlyAndAllowChanges(t *testing.T) {
 	}
 }
 
+// A change made while impersonating commits together with its audit row, or not at all.
+func TestImpersonatedChangeAndItsAuditRowCommitTogether(t *testing.T) {
+	ta := newTestApp(t)
+	jane := ta.userID(demo.JaneEmail)
+	c := ta.client()
+	c.login(demo.AdminEmail)
+	c.startImpersonating(jane, "SUP-ATOMIC", true)
+	if _, err := ta.db.W.Exec(`CREATE TRIGGER fail_route BEFORE INSERT ON impersonation_audit WHEN NEW.route = '/cards'
+		BEGIN SELECT RAISE(ABORT, 'disk full'); END`); err != nil {
+		t.Fatal(err)
+	}
+	before := ta.fingerprint(demo.JaneEmail)
+	r := c.post(fmt.Sprintf("/cards?as=%d", jane), url.Values{"label": {"Unrecorded"}})
+	if r.status != http.StatusInternalServerError {
+		t.Errorf("change with a failing audit write: %d, want 500", r.status)
+	}
+	if ta.fingerprint(demo.JaneEmail) != before {
+		t.Error("the change committed without its audit row")
+	}
+	ta.db.W.Exec(`DROP TRIGGER fail_route`)
+	if r := c.post(fmt.Sprintf("/cards?as=%d", jane), url.Values{"label": {"Recorded"}}); r.status != http.StatusSeeOther {
+		t.Fatalf("change: %d", r.status)
+	}
+	if n := ta.count(`SELECT count(*) FROM impersonation_audit WHERE route = '/cards' AND outcome = 'changed' AND status = 303`); n != 1 {
+		t.Errorf("changed rows %d, want exactly 1 (no second row after the fact)", n)
+	}
+}
+
 func TestCustomerSeesSupportAccessInActivity(t *testing.T) {
 	ta := newTestApp(t)
 	jane := ta.userID(demo.JaneEmail)

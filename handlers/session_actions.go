@@ -24,7 +24,7 @@ func (a *App) startSession(c *gin.Context) {
 	}
 	ctx, cust, now := c.Request.Context(), actingAs(c), a.now()
 	var chargerID, sessionID int64
-	err := a.db.Tx(ctx, func(tx *sql.Tx) error {
+	err := a.tx(c, func(tx *sql.Tx) error {
 		q := queries.New(tx)
 		conn, err := q.GetStartableConnector(ctx, queries.GetStartableConnectorParams{ID: connID, ActingAs: cust})
 		if errors.Is(err, sql.ErrNoRows) {
@@ -108,7 +108,7 @@ func (a *App) stopSession(c *gin.Context) {
 		a.fail(c, errInternal(err))
 		return
 	}
-	err := a.db.Tx(ctx, func(tx *sql.Tx) error {
+	err := a.tx(c, func(tx *sql.Tx) error {
 		_, err := charging.Stop(ctx, tx, charging.StopRequest{
 			SessionID: id, ActingAs: cust, At: a.now(),
 			EndedBy: charging.EndedByDriver, Reason: "Stopped by the driver in ChargeDesk",

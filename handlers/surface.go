@@ -111,14 +111,18 @@ func (a *App) customerSurface(c *gin.Context) {
 		return
 	}
 	c.Next()
-	outcome := audit.Viewed
-	if write {
-		outcome = audit.Changed
-		if c.Writer.Status() >= 400 {
-			outcome = audit.Blocked
-		}
+	switch {
+	case c.GetBool(keyWriteAudited):
+		// A change: already recorded inside its own transaction (a.tx).
+	case write && c.Writer.Status() < 400:
+		// A change made outside a.tx: still recorded, after the fact.
+		a.recordRoute(c, cur, true, audit.Changed)
+	case write:
+		// A write that changed nothing (refused, invalid): recorded as blocked.
+		a.recordRoute(c, cur, true, audit.Blocked)
+	default:
+		a.recordRoute(c, cur, false, audit.Viewed)
 	}
-	a.recordRoute(c, cur, write, outcome)
 }
 
 // bannerData is what the ImpersonationBanner shows.
