@@ -219,3 +219,22 @@ func TestUnknownRouteAndMethod(t *testing.T) {
 		t.Errorf("DELETE /login: %d, want 405", r.status)
 	}
 }
+
+func TestStaticFilesAndSecurityHeaders(t *testing.T) {
+	ta := newTestApp(t)
+	c := ta.client()
+	if r := c.get("/static/htmx.min.js"); r.status != 200 || !strings.Contains(r.header.Get("Cache-Control"), "max-age") {
+		t.Errorf("htmx: %d %q", r.status, r.header.Get("Cache-Control"))
+	}
+	for _, p := range []string{"/static/", "/static/nope.js", "/static/../go.mod"} {
+		if r := c.get(p); r.status != 404 {
+			t.Errorf("%s: %d, want 404 (no listings, nothing outside static/)", p, r.status)
+		}
+	}
+	r := c.get("/login")
+	for h, want := range map[string]string{"X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff", "Content-Security-Policy": "frame-ancestors 'none'"} {
+		if !strings.Contains(r.header.Get(h), want) {
+			t.Errorf("%s: %q, want %q", h, r.header.Get(h), want)
+		}
+	}
+}

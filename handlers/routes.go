@@ -1,12 +1,10 @@
 package handlers
 
 import (
-	"io/fs"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
 
-	"chargedesk/static"
 )
 
 // Route is one customer-surface route. Write marks the routes that change the account.
@@ -63,15 +61,14 @@ func (a *App) Routes() http.Handler {
 	r := gin.New()
 	r.SetTrustedProxies(nil) // ClientIP is the peer address; X-Forwarded-For is not trusted
 	r.HandleMethodNotAllowed = true
-	r.Use(a.requestLog, a.recover, a.loadUser)
+	r.Use(a.requestLog, a.recover, securityHeaders, a.loadUser)
 	r.NoRoute(func(c *gin.Context) { a.fail(c, errNotFound("This page")) })
 	r.NoMethod(func(c *gin.Context) {
 		a.fail(c, &Error{Status: http.StatusMethodNotAllowed, Message: "This address does not accept " + c.Request.Method + " requests."})
 	})
 
 	// Public.
-	staticFS, _ := fs.Sub(static.FS, ".")
-	r.StaticFS("/static", http.FS(staticFS))
+	r.GET("/static/*file", a.static)
 	r.GET("/favicon.ico", func(c *gin.Context) { c.Redirect(http.StatusMovedPermanently, "/static/favicon.svg") })
 	r.GET("/healthz", a.healthz)
 	r.GET("/login", a.loginPage)
