@@ -212,6 +212,32 @@ func TestAdminToolsHappyPaths(t *testing.T) {
 	}
 }
 
+// The tools take exactly DESIGN.md's form (amount, reason, reference): without
+// customer_user_id the customer is the object's owner.
+func TestAdminToolWithTheDesignForm(t *testing.T) {
+	ta := newTestApp(t)
+	c := adminClient(t, ta)
+	jane := ta.userID(demo.JaneEmail)
+	var receipt int64
+	ta.db.R.QueryRow(`SELECT id FROM receipts WHERE user_id = ? AND gross_cents = 3096`, jane).Scan(&receipt)
+	form := url.Values{"amount": {"1.00"}, "reason": {"Goodwill"}, "reference": {"impersonation_audit #9"}}
+	r := c.post(fmt.Sprintf("/admin/charges/%d/refund", receipt), form)
+	if r.status != 200 || !strings.Contains(r.body, "Refund €1.00 on receipt") {
+		t.Fatalf("confirmation: %d %.300s", r.status, r.body)
+	}
+	form.Set("confirm", "yes")
+	r = c.post(fmt.Sprintf("/admin/charges/%d/refund", receipt), form)
+	if r.status != http.StatusSeeOther || !strings.HasPrefix(r.header.Get("Location"), fmt.Sprintf("/admin/customers/%d?", jane)) {
+		t.Fatalf("refund: %d %q", r.status, r.header.Get("Location"))
+	}
+	if n := ta.count(`SELECT count(*) FROM refunds WHERE receipt_id = ? AND amount_cents = 100`, receipt); n != 1 {
+		t.Errorf("refunds of €1.00: %d, want 1", n)
+	}
+	if r := c.post("/admin/charges/999999/refund", form); r.status != 404 {
+		t.Errorf("unknown receipt: %d, want 404", r.status)
+	}
+}
+
 func TestAdminToolRefusalsChangeNothing(t *testing.T) {
 	ta := newTestApp(t)
 	c := adminClient(t, ta)

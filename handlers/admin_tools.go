@@ -36,11 +36,13 @@ type toolInput struct {
 
 func readTool(c *gin.Context) (toolInput, *Error) {
 	var in toolInput
-	cust, ok := parseUserID(strings.TrimSpace(c.PostForm("customer_user_id")))
-	if !ok {
-		return in, errInvalid("The form does not say which customer this is for; open the tool from the customer's page.")
+	if raw := strings.TrimSpace(c.PostForm("customer_user_id")); raw != "" {
+		cust, ok := parseUserID(raw)
+		if !ok {
+			return in, errInvalid("customer_user_id must be a user id.")
+		}
+		in.Customer = cust
 	}
-	in.Customer = cust
 	reason, e := validText("Reason", c.PostForm("reason"), maxReason)
 	if e != nil {
 		return in, e
@@ -53,6 +55,28 @@ func readTool(c *gin.Context) (toolInput, *Error) {
 	in.Reference = ref
 	in.Confirmed = c.PostForm("confirm") == "yes"
 	return in, nil
+}
+
+// toolTarget reads the tool's :id and input. The customer is the one the form names (the
+// object must be theirs, or it is 404), or else the object's owner.
+func (a *App) toolTarget(c *gin.Context, what string, owner func(context.Context, int64) (int64, error)) (int64, toolInput, bool) {
+	id, ok := pathID(c)
+	in, e := readTool(c)
+	if !ok {
+		e = errNotFound(what)
+	}
+	if e == nil && in.Customer == 0 {
+		cust, err := owner(c.Request.Context(), id)
+		if !a.found(c, err, what) {
+			return 0, in, false
+		}
+		in.Customer = cust
+	}
+	if e != nil {
+		a.toolProblem(c, in, e)
+		return 0, in, false
+	}
+	return id, in, true
 }
 
 // toolProblem shows a refused tool request: the customer's page with the message, or the
@@ -151,13 +175,8 @@ func parseAmount(s string) (int64, bool) {
 // refund is POST /admin/charges/:id/refund (:id is the receipt): a partial or full refund,
 // never above what remains of the receipt (the database refuses it too), with a credit note.
 func (a *App) refund(c *gin.Context) {
-	id, ok := pathID(c)
-	in, e := readTool(c)
+	id, in, ok := a.toolTarget(c, "This receipt", a.r.OwnerOfReceipt)
 	if !ok {
-		e = errNotFound("This receipt")
-	}
-	if e != nil {
-		a.toolProblem(c, in, e)
 		return
 	}
 	r, err := a.r.GetReceiptForRefund(c.Request.Context(), queries.GetReceiptForRefundParams{ID: id, ActingAs: in.Customer})
@@ -207,13 +226,8 @@ func (a *App) refund(c *gin.Context) {
 // restoreReservation is POST /admin/reservations/:id/restore: a cancelled reservation whose
 // window is still ahead comes back as a new reservation pointing at the old one.
 func (a *App) restoreReservation(c *gin.Context) {
-	id, ok := pathID(c)
-	in, e := readTool(c)
+	id, in, ok := a.toolTarget(c, "This reservation", a.r.OwnerOfReservation)
 	if !ok {
-		e = errNotFound("This reservation")
-	}
-	if e != nil {
-		a.toolProblem(c, in, e)
 		return
 	}
 	ctx, now := c.Request.Context(), a.now()
@@ -265,13 +279,8 @@ func (a *App) restoreReservation(c *gin.Context) {
 // reissueCard is POST /admin/cards/:id/reissue: the old card becomes replaced, a new card
 // with a new printed number continues the same contract.
 func (a *App) reissueCard(c *gin.Context) {
-	id, ok := pathID(c)
-	in, e := readTool(c)
+	id, in, ok := a.toolTarget(c, "This card", a.r.OwnerOfCard)
 	if !ok {
-		e = errNotFound("This card")
-	}
-	if e != nil {
-		a.toolProblem(c, in, e)
 		return
 	}
 	card, err := a.r.GetCard(c.Request.Context(), queries.GetCardParams{ID: id, ActingAs: in.Customer})
@@ -317,13 +326,8 @@ func (a *App) reissueCard(c *gin.Context) {
 // forceStop is POST /admin/sessions/:id/force-stop: a stuck session is closed at its last
 // meter reading, ended by admin_force_close, its connector freed and its receipt priced.
 func (a *App) forceStop(c *gin.Context) {
-	id, ok := pathID(c)
-	in, e := readTool(c)
+	id, in, ok := a.toolTarget(c, "This charging session", a.r.OwnerOfSession)
 	if !ok {
-		e = errNotFound("This charging session")
-	}
-	if e != nil {
-		a.toolProblem(c, in, e)
 		return
 	}
 	s, err := a.r.GetSessionForForceStop(c.Request.Context(), queries.GetSessionForForceStopParams{ID: id, ActingAs: in.Customer})

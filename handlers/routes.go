@@ -4,7 +4,6 @@ import (
 	"net/http"
 
 	"github.com/gin-gonic/gin"
-
 )
 
 // Route is one customer-surface route. Write marks the routes that change the account.

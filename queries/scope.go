@@ -36,6 +36,10 @@ var Unscoped = map[string]string{
 	"NextCreditNoteSerial":         "a sequence number for a credit note; returns one number",
 	"ListImpersonations":           "admin audit: the impersonations with admin and customer names",
 	"GetImpersonation":             "admin audit: one impersonation with admin and customer names",
+	"OwnerOfReceipt":               "admin tools: whose receipt this is, when the form does not say (returns a user id)",
+	"OwnerOfReservation":           "admin tools: whose reservation this is, when the form does not say (returns a user id)",
+	"OwnerOfCard":                  "admin tools: whose card this is, when the form does not say (returns a user id)",
+	"OwnerOfSession":               "admin tools: whose session this is, when the form does not say (returns a user id)",
 	"CountOverlappingReservations": "availability: whether an EVSE is held in a window, as a count; no customer data",
 }
 
