@@ -41,27 +41,32 @@ func formValues(c *gin.Context, fields ...string) map[string]string {
 	return m
 }
 
-// dateRange reads a from/to pair of local dates (YYYY-MM-DD, either may be empty) as the unix
-// range [from, end of to). Its error is a sentence for the person.
+// dateRange reads a from/to pair (either may be empty) as the unix range [from, to). Each is a
+// local date (YYYY-MM-DD; a "to" date includes its whole day) or an RFC 3339 instant. Its
+// error is a sentence for the person.
 func dateRange(from, to string) (fromAt, toAt int64, err error) {
-	day := func(s string) (int64, error) {
-		t, err := time.ParseInLocation("2006-01-02", s, displayZone)
-		if err != nil {
-			return 0, fmt.Errorf("Dates look like 2026-11-24; %q is not one.", truncate(s, 40))
+	parse := func(s string, endOfDay bool) (int64, error) {
+		if t, err := time.ParseInLocation("2006-01-02", s, displayZone); err == nil {
+			if endOfDay {
+				t = t.AddDate(0, 0, 1)
+			}
+			return t.Unix(), nil
 		}
-		return t.Unix(), nil
+		if t, err := time.Parse(time.RFC3339, s); err == nil {
+			return t.Unix(), nil
+		}
+		return 0, fmt.Errorf("Dates look like 2026-11-24 (or 2026-11-24T14:02:00Z); %q is not one.", truncate(s, 40))
 	}
 	fromAt, toAt = 0, math.MaxInt64
 	if from != "" {
-		if fromAt, err = day(from); err != nil {
+		if fromAt, err = parse(from, false); err != nil {
 			return
 		}
 	}
 	if to != "" {
-		if toAt, err = day(to); err != nil {
+		if toAt, err = parse(to, true); err != nil {
 			return
 		}
-		toAt += 24 * 3600 // the "to" day is included
 	}
 	if fromAt >= toAt {
 		err = errors.New("The start date must be on or before the end date.")
