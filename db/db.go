@@ -27,7 +27,9 @@ var pragmas = []string{
 	"busy_timeout(5000)",
 	"journal_mode(WAL)",
 	"foreign_keys(1)",
-	"synchronous(NORMAL)",
+	// FULL, not NORMAL: with WAL, NORMAL can lose the last commits on power loss, and an
+	// acknowledged change or audit row must never be lost.
+	"synchronous(FULL)",
 }
 
 // DSN builds the modernc.org/sqlite data source name for path.

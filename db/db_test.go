@@ -24,7 +24,7 @@ func TestEveryPooledConnectionHasPragmas(t *testing.T) {
 	}()
 	check := func(name string, c *sql.Conn) {
 		var mode string
-		var fk, busy int
+		var fk, busy, sync int
 		if err := c.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
 			t.Fatal(err)
 		}
@@ -34,8 +34,11 @@ func TestEveryPooledConnectionHasPragmas(t *testing.T) {
 		if err := c.QueryRowContext(ctx, "PRAGMA busy_timeout").Scan(&busy); err != nil {
 			t.Fatal(err)
 		}
-		if mode != "wal" || fk != 1 || busy != 5000 {
-			t.Errorf("%s: journal_mode=%s foreign_keys=%d busy_timeout=%d, want wal 1 5000", name, mode, fk, busy)
+		if err := c.QueryRowContext(ctx, "PRAGMA synchronous").Scan(&sync); err != nil {
+			t.Fatal(err)
+		}
+		if mode != "wal" || fk != 1 || busy != 5000 || sync != 2 {
+			t.Errorf("%s: journal_mode=%s foreign_keys=%d busy_timeout=%d synchronous=%d, want wal 1 5000 2 (FULL)", name, mode, fk, busy, sync)
 		}
 	}
 	// Hold several reader connections at once so the pool must open distinct ones.
