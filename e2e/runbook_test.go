@@ -175,7 +175,32 @@ func TestRunbookInChromium(t *testing.T) {
 		}
 	})
 
-	t.Run("8 no JavaScript errors on any page", func(t *testing.T) {
+	t.Run("8 with allow changes a write asks first, then is real and recorded", func(t *testing.T) {
+		said := b.acceptDialogs(ctx)
+		b.do(ctx, "impersonate Jane with changes allowed", chromedp.Navigate(fmt.Sprintf("%s/admin/customers/%d", s.base, jane)),
+			chromedp.SendKeys(`#impersonate input[name=ticket]`, "SUP-5"), chromedp.SendKeys(`#impersonate input[name=reason]`, "customer asked us to block a card"),
+			chromedp.Click(`#impersonate input[name=allow_changes]`),
+			chromedp.Click(`#impersonate form button.primary`), chromedp.WaitVisible(`#impersonation-banner .mode.changes`))
+		b.do(ctx, "open EV cards", chromedp.Click(`nav a[href^="/cards"]`), chromedp.WaitVisible(`form[action*="/block"] button`))
+		b.do(ctx, "click Block", chromedp.Click(`form[action*="/block"] button`))
+		b.waitFor(ctx, "the result page", `location.search.includes("notice=card-blocked")`)
+		b.mu.Lock()
+		asked := strings.Join(*said, " | ")
+		b.mu.Unlock()
+		if !strings.Contains(asked, "This action is real") {
+			t.Errorf("the confirm said %q", asked)
+		}
+		if n := s.count(`SELECT count(*) FROM ev_cards WHERE user_id = ? AND status = 'blocked'`, jane); n != 1 {
+			t.Errorf("blocked cards: %d, want 1", n)
+		}
+		if n := s.count(`SELECT count(*) FROM impersonation_audit WHERE outcome = 'changed' AND route = '/cards/:id/block'`); n != 1 {
+			t.Errorf("changed rows: %d, want 1", n)
+		}
+		b.do(ctx, "Exit", chromedp.Click(`#impersonation-banner button`))
+		b.waitFor(ctx, "the dashboard", `location.pathname === "/admin"`)
+	})
+
+	t.Run("9 no JavaScript errors on any page", func(t *testing.T) {
 		// Visit the remaining pages once more, as a customer too, then check the record.
 		for _, p := range []string{"/admin", "/admin/customers?q=doe", "/admin/impersonations", fmt.Sprintf("/admin/customers/%d", jane)} {
 			b.do(ctx, "open "+p, chromedp.Navigate(s.base+p), chromedp.WaitVisible(`#main`))

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/csv"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
 	"net/http"
@@ -41,7 +40,7 @@ func parseAuditFilter(c *gin.Context) (auditFilter, error) {
 		}
 		n, ok := parseUserID(s)
 		if !ok {
-			return 0, fmt.Errorf("%s must be a row or user id (a positive whole number).", name)
+			return 0, errBadRequest(fmt.Sprintf("%s must be a row or user id (a positive whole number).", name))
 		}
 		return n, nil
 	}
@@ -63,7 +62,7 @@ func parseAuditFilter(c *gin.Context) (auditFilter, error) {
 		f.beforeRoute = b
 	}
 	if f.Tag != "" && !tagRE.MatchString(f.Tag) {
-		return f, errors.New("A tag looks like login.failure, or admin.* for a family of tags.")
+		return f, errBadRequest("A tag looks like login.failure, or admin.* for a family of tags.")
 	}
 	if f.fromAt, f.toAt, err = dateRange(f.From, f.To); err != nil {
 		return f, err

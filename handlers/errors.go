@@ -37,7 +37,6 @@ func errInvalid(msg string) *Error {
 func errNotFound(what string) *Error {
 	return &Error{Status: http.StatusNotFound, Message: what + " was not found."}
 }
-func errTooMany(msg string) *Error { return &Error{Status: http.StatusTooManyRequests, Message: msg} }
 func errInternal(err error) *Error {
 	return &Error{Status: http.StatusInternalServerError, Message: "Internal error. It has been logged; please try again.", Err: err}
 }

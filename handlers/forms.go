@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -55,7 +54,7 @@ func dateRange(from, to string) (fromAt, toAt int64, err error) {
 		if t, err := time.Parse(time.RFC3339, s); err == nil {
 			return t.Unix(), nil
 		}
-		return 0, fmt.Errorf("Dates look like 2026-11-24 (or 2026-11-24T14:02:00Z); %q is not one.", truncate(s, 40))
+		return 0, errBadRequest(fmt.Sprintf("Dates look like 2026-11-24 (or 2026-11-24T14:02:00Z); %q is not one.", truncate(s, 40)))
 	}
 	fromAt, toAt = 0, math.MaxInt64
 	if from != "" {
@@ -69,7 +68,7 @@ func dateRange(from, to string) (fromAt, toAt int64, err error) {
 		}
 	}
 	if fromAt >= toAt {
-		err = errors.New("The start date must be on or before the end date.")
+		err = errBadRequest("The start date must be on or before the end date.")
 	}
 	return
 }

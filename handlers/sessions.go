@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"net/http"
@@ -34,7 +33,7 @@ func parseSessionFilter(c *gin.Context) (sessionFilter, error) {
 	switch f.Status {
 	case "", "ACTIVE", "COMPLETED", "INVALID":
 	default:
-		return f, errors.New("Status must be Active, Completed or Invalid.")
+		return f, errBadRequest("Status must be Active, Completed or Invalid.")
 	}
 	var err error
 	if f.fromAt, f.toAt, err = dateRange(f.From, f.To); err != nil {
@@ -44,10 +43,10 @@ func parseSessionFilter(c *gin.Context) (sessionFilter, error) {
 		at, id, ok := strings.Cut(after, "-")
 		f.cursorAt, err = strconv.ParseInt(at, 10, 64)
 		if !ok || err != nil {
-			return f, errors.New("That page link is broken; start again from the first page.")
+			return f, errBadRequest("That page link is broken; start again from the first page.")
 		}
 		if f.cursorID, err = strconv.ParseInt(id, 10, 64); err != nil {
-			return f, errors.New("That page link is broken; start again from the first page.")
+			return f, errBadRequest("That page link is broken; start again from the first page.")
 		}
 	}
 	return f, nil
