@@ -56,8 +56,6 @@ func (a *App) adminHome(c *gin.Context) {
 			d.Charging++
 		}
 	}
-	if cur, err := a.r.ActiveImpersonationOf(ctx, currentUser(c).ID); err == nil {
-		d.MyActive, _ = a.banner(c, cur)
-	}
+	d.MyActive = a.myImpersonation(c)
 	a.render(c, http.StatusOK, "admin_home", &Page{Title: "Support console", Nav: "admin", Data: d})
 }

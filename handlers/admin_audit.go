@@ -38,7 +38,7 @@ func parseAuditFilter(c *gin.Context) (auditFilter, error) {
 		if s == "" {
 			return 0, nil
 		}
-		n, ok := parseUserID(s)
+		n, ok := parseID(s)
 		if !ok {
 			return 0, errBadRequest(fmt.Sprintf("%s must be a row or user id (a positive whole number).", name))
 		}

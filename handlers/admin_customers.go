@@ -49,7 +49,7 @@ func (a *App) adminCustomers(c *gin.Context) {
 		AfterName: "", AfterID: 0, PageSize: searchPageSize + 1,
 	}
 	if after := c.Query("after"); after != "" {
-		id, ok := parseUserID(after)
+		id, ok := parseID(after)
 		cust, err := a.r.GetCustomerForAdmin(ctx, id)
 		if !ok || err != nil {
 			page.Problem = "That page link is broken; search again."
@@ -150,16 +150,8 @@ func (a *App) showAdminCustomer(c *gin.Context, id int64, status int, problem st
 			return
 		}
 	}
-	if cur, err := a.r.ActiveImpersonationOf(ctx, currentUser(c).ID); err == nil {
-		d.MyActive, _ = a.banner(c, cur)
-	}
+	d.MyActive = a.myImpersonation(c)
 	a.render(c, status, "admin_customer", &Page{Title: cust.Name, Nav: "customers", Data: d, Problem: problem, Form: form, Notice: adminNotice(c)})
-}
-
-// textParam checks a free-text parameter: valid UTF-8, at most max characters, trimmed.
-func textParam(s string, max int) (string, bool) {
-	s = strings.TrimSpace(s)
-	return s, utf8.ValidString(s) && utf8.RuneCountInString(s) <= max
 }
 
 // adminNotices are the fixed results an admin tool redirect can show.
@@ -173,7 +165,7 @@ var adminNotices = map[string]string{
 func adminNotice(c *gin.Context) string {
 	n := adminNotices[c.Query("notice")]
 	if n != "" && c.Query("row") != "" {
-		if id, ok := parseUserID(c.Query("row")); ok {
+		if id, ok := parseID(c.Query("row")); ok {
 			n += fmt.Sprintf(" Audit row auth_audit #%d.", id)
 		}
 	}

@@ -24,7 +24,7 @@ type impersonationsData struct {
 func (a *App) adminImpersonations(c *gin.Context) {
 	before := int64(math.MaxInt64)
 	if s := c.Query("before"); s != "" {
-		n, ok := parseUserID(s)
+		n, ok := parseID(s)
 		if !ok {
 			a.fail(c, errBadRequest("That page link is broken; start again from the first page."))
 			return

@@ -37,7 +37,7 @@ type toolInput struct {
 func readTool(c *gin.Context) (toolInput, *Error) {
 	var in toolInput
 	if raw := strings.TrimSpace(c.PostForm("customer_user_id")); raw != "" {
-		cust, ok := parseUserID(raw)
+		cust, ok := parseID(raw)
 		if !ok {
 			return in, errInvalid("customer_user_id must be a user id.")
 		}
@@ -104,10 +104,8 @@ type confirmData struct {
 // confirm shows the confirmation step of a tool.
 func (a *App) confirm(c *gin.Context, in toolInput, heading string, lines ...string) {
 	fields := map[string]string{"customer_user_id": fmt.Sprint(in.Customer), "reason": in.Reason, "reference": in.Reference, "confirm": "yes"}
-	for _, k := range []string{"amount"} {
-		if v := c.PostForm(k); v != "" {
-			fields[k] = v
-		}
+	if v := c.PostForm("amount"); v != "" { // the refund's own field
+		fields["amount"] = v
 	}
 	lines = append(lines, "Reason: "+in.Reason)
 	if in.Reference != "" {

@@ -31,7 +31,7 @@ func (a *App) showCards(c *gin.Context, status int, problem string, form map[str
 
 // addCard orders a new EV card under the customer's contract.
 func (a *App) addCard(c *gin.Context) {
-	label, ok := formText(c, "label", 60)
+	label, ok := textParam(c.PostForm("label"), 60)
 	if !ok || label == "" {
 		a.showCards(c, http.StatusUnprocessableEntity, "Give the card a name of 1 to 60 characters, e.g. “Family car”.", formValues(c, "label"))
 		return

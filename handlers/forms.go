@@ -11,19 +11,24 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
-// formID reads a positive id from a form field; ok is false for anything else.
-func formID(c *gin.Context, field string) (int64, bool) {
-	s := strings.TrimSpace(c.PostForm(field))
-	if s == "" || len(s) > 18 || strings.TrimLeft(s, "0123456789") != "" {
+// parseID accepts a positive decimal id without sign or leading zeros; anything else, from
+// a path, a form or a query string, is not an id.
+func parseID(s string) (int64, bool) {
+	if s == "" || len(s) > 18 || s[0] == '0' || strings.TrimLeft(s, "0123456789") != "" {
 		return 0, false
 	}
-	id, err := strconv.ParseInt(s, 10, 64)
-	return id, err == nil && id > 0
+	n, err := strconv.ParseInt(s, 10, 64)
+	return n, err == nil && n > 0
 }
 
-// formText reads a trimmed text field and checks it is valid UTF-8 of at most max characters.
-func formText(c *gin.Context, field string, max int) (string, bool) {
-	s := strings.TrimSpace(c.PostForm(field))
+// formID reads a positive id from a form field.
+func formID(c *gin.Context, field string) (int64, bool) {
+	return parseID(strings.TrimSpace(c.PostForm(field)))
+}
+
+// textParam checks free text: trimmed, valid UTF-8, at most max characters.
+func textParam(s string, max int) (string, bool) {
+	s = strings.TrimSpace(s)
 	return s, utf8.ValidString(s) && utf8.RuneCountInString(s) <= max
 }
 

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -71,15 +70,6 @@ func truthy(s string) bool {
 	return false
 }
 
-// parseUserID accepts a positive decimal id without sign or leading zeros.
-func parseUserID(s string) (int64, bool) {
-	if s == "" || len(s) > 18 || s[0] == '0' || strings.TrimLeft(s, "0123456789") != "" {
-		return 0, false
-	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	return n, err == nil && n > 0
-}
-
 // validText trims s and checks it is present, UTF-8 and at most max characters.
 func validText(name, s string, max int) (string, *Error) {
 	s = strings.TrimSpace(s)
@@ -107,7 +97,7 @@ func (a *App) startImpersonation(c *gin.Context) {
 		a.fail(c, err)
 		return
 	}
-	target, ok := parseUserID(strings.TrimSpace(in.CustomerUserID))
+	target, ok := parseID(strings.TrimSpace(in.CustomerUserID))
 	if !ok {
 		a.startProblem(c, 0, errInvalid("Say which customer to impersonate: customer_user_id must be a user id."), in)
 		return
@@ -194,12 +184,7 @@ func (a *App) alreadyImpersonating(c *gin.Context) {
 		c.JSON(http.StatusConflict, gin.H{"error": msg})
 		return
 	}
-	cur, err := a.r.ActiveImpersonationOf(c.Request.Context(), currentUser(c).ID)
-	var d *bannerData
-	if err == nil {
-		d, _ = a.banner(c, cur)
-	}
-	a.render(c, http.StatusConflict, "already_impersonating", &Page{Title: "Already impersonating", Data: d, Problem: msg})
+	a.render(c, http.StatusConflict, "already_impersonating", &Page{Title: "Already impersonating", Data: a.myImpersonation(c), Problem: msg})
 }
 
 // endImpersonationRoute is POST /api/customer/impersonation/end: it ends the caller's own
@@ -224,11 +209,7 @@ func (a *App) endImpersonationRoute(c *gin.Context) {
 // endPage is GET /api/customer/impersonation/end: a page with the button, so that opening
 // the address in a tab never changes anything by itself.
 func (a *App) endPage(c *gin.Context) {
-	var d *bannerData
-	if cur, err := a.r.ActiveImpersonationOf(c.Request.Context(), currentUser(c).ID); err == nil {
-		d, _ = a.banner(c, cur)
-	}
-	a.render(c, http.StatusOK, "end_impersonation", &Page{Title: "End impersonation", Data: d})
+	a.render(c, http.StatusOK, "end_impersonation", &Page{Title: "End impersonation", Data: a.myImpersonation(c)})
 }
 
 // endImpersonation ends imp with via. The end is committed before its audit row; a failing

@@ -13,40 +13,37 @@ import (
 // impersonations that must end (expired, role revoked, a disabled admin or customer) and
 // advances the simulated meter feed; every minute it deletes expired web sessions.
 func (a *App) RunMaintenance(ctx context.Context) {
-	go a.runSimulator(ctx, 15*time.Second)
-	t := time.NewTicker(time.Minute)
+	t := time.NewTicker(15 * time.Second)
 	defer t.Stop()
-	for {
-		if n, err := a.web.Sweep(ctx); err != nil && ctx.Err() == nil {
-			a.Log.Error("sweep web sessions", "err", err)
-		} else if n > 0 {
-			a.Log.Info("swept expired web sessions", "count", n)
+	for tick := 0; ; tick++ {
+		if tick%4 == 0 {
+			a.sweepWebSessions(ctx)
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
-}
-
-func (a *App) runSimulator(ctx context.Context, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
 		a.SweepImpersonations(ctx, false)
-		err := a.db.Tx(ctx, func(tx *sql.Tx) error {
-			_, err := charging.Simulate(ctx, tx, a.now())
-			return err
-		})
-		if err != nil && ctx.Err() == nil {
-			a.Log.Error("simulated meter feed", "err", err)
-		}
+		a.simulate(ctx)
+	}
+}
+
+func (a *App) sweepWebSessions(ctx context.Context) {
+	if n, err := a.web.Sweep(ctx); err != nil && ctx.Err() == nil {
+		a.Log.Error("sweep web sessions", "err", err)
+	} else if n > 0 {
+		a.Log.Info("swept expired web sessions", "count", n)
+	}
+}
+
+func (a *App) simulate(ctx context.Context) {
+	err := a.db.Tx(ctx, func(tx *sql.Tx) error {
+		_, err := charging.Simulate(ctx, tx, a.now())
+		return err
+	})
+	if err != nil && ctx.Err() == nil {
+		a.Log.Error("simulated meter feed", "err", err)
 	}
 }
 

@@ -66,7 +66,7 @@ func (a *App) customerSurface(c *gin.Context) {
 		a.fail(c, errBadRequest("The address has more than one as= marker. Open the customer again from the admin console."))
 		return
 	}
-	as, ok := parseUserID(marks[0])
+	as, ok := parseID(marks[0])
 	if !ok {
 		a.fail(c, errBadRequest("The as= marker in the address is not a customer id. Open the customer again from the admin console."))
 		return
@@ -131,6 +131,17 @@ type bannerData struct {
 	CustomerName string
 	PublicID     string
 	MinutesLeft  int64
+}
+
+// myImpersonation is the caller's own active impersonation as the console shows it, nil
+// when there is none.
+func (a *App) myImpersonation(c *gin.Context) *bannerData {
+	cur, err := a.r.ActiveImpersonationOf(c.Request.Context(), currentUser(c).ID)
+	if err != nil {
+		return nil
+	}
+	b, _ := a.banner(c, cur)
+	return b
 }
 
 func (a *App) banner(c *gin.Context, imp queries.Impersonation) (*bannerData, error) {

@@ -50,14 +50,7 @@ func (a *App) seeOther(c *gin.Context, path string) {
 }
 
 // pathID reads the :id parameter; anything but a positive decimal number is "not found".
-func pathID(c *gin.Context) (int64, bool) {
-	s := c.Param("id")
-	if s == "" || len(s) > 18 || strings.TrimLeft(s, "0123456789") != "" || s[0] == '0' {
-		return 0, false
-	}
-	id, err := strconv.ParseInt(s, 10, 64)
-	return id, err == nil && id > 0
-}
+func pathID(c *gin.Context) (int64, bool) { return parseID(c.Param("id")) }
 
 // notices are the fixed messages a redirect can ask a page to show (?notice=key); user text
 // is never reflected.
