@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"chargedesk/audit"
 	"chargedesk/db"
 	"chargedesk/demo"
 	"chargedesk/handlers"
@@ -29,7 +30,12 @@ func TestAuditVerifyOnARealRunAndAfterTampering(t *testing.T) {
 	if _, err := demo.SeedIfEmpty(ctx, d, demo.DefaultPassword, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	app, err := handlers.New(handlers.Config{DB: d, SessionKey: []byte("0123456789abcdef0123456789abcdef"), Log: quiet})
+	key, _, err := audit.LoadOrCreateKey(audit.KeyFileFor(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	app, err := handlers.New(handlers.Config{DB: d, SessionKey: []byte("0123456789abcdef0123456789abcdef"), Log: quiet,
+		Audit: audit.NewTrail(key), CheckpointFile: audit.CheckpointFileFor(path)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,9 +62,11 @@ func TestAuditVerifyOnARealRunAndAfterTampering(t *testing.T) {
 		res.Body.Close()
 	}
 	post("/api/customer/impersonation/end", url.Values{})
+	app.Checkpoint(ctx)
 
 	out, err := runCmd(t, "", "audit", "verify", "--db", path)
-	if err != nil || !strings.Contains(out, "impersonation_audit: 5 rows, chain intact") || !strings.Contains(out, "auth_audit: 3 rows, chain intact") {
+	if err != nil || !strings.Contains(out, "impersonation_audit: 5 rows checked") || !strings.Contains(out, "auth_audit: 3 rows checked") ||
+		!strings.Contains(out, "audit trail intact") || !strings.Contains(out, "checkpoints: 2 valid signatures (1 from") {
 		t.Fatalf("verify on a real run: %q %v", out, err)
 	}
 	tamper(t, d, `DROP TRIGGER impersonation_audit_no_update`, `UPDATE impersonation_audit SET outcome = 'changed' WHERE id = 3`)

@@ -62,6 +62,7 @@ func cmdUserCreate(ctx context.Context, args []string, stdin io.Reader, stdout i
 	email := fs.String("email", "", "email address (login)")
 	name := fs.String("name", "", "display name")
 	role := fs.String("role", "customer", "admin or customer")
+	keyFile := fs.String("audit-key-file", "", "the audit key (env CHARGEDESK_AUDIT_KEY_FILE; default DB.audit-key, created when missing)")
 	if pos, err := parseArgs(fs, args); err != nil {
 		return err
 	} else if len(pos) > 0 {
@@ -76,8 +77,20 @@ func cmdUserCreate(ctx context.Context, args []string, stdin io.Reader, stdout i
 		return err
 	}
 	defer d.Close()
+	trail, err := openTrail(ctx, d, auditKeyFile(*keyFile, *dbPath), audit.CheckpointFileFor(*dbPath))
+	if err != nil {
+		return err
+	}
 	u, err := accounts.Create(ctx, queries.New(d.W), accounts.NewUser{Email: *email, Name: *name, Role: *role, Password: password}, time.Now())
 	if err != nil {
+		return err
+	}
+	// Creating an account from the command line is a privileged action: it is audited.
+	if _, err := trail.Log(ctx, d, time.Now(), audit.Entry{Tag: "admin.user.create", Target: u.ID, UserAgent: "chargedesk user create",
+		Metadata: map[string]any{"role": u.Role, "email": u.Email, "via": "cli"}}); err != nil {
+		return fmt.Errorf("user %s was created, but its audit row could not be written: %w", u.Email, err)
+	}
+	if _, err := trail.Checkpoint(ctx, d, audit.CheckpointFileFor(*dbPath), time.Now(), false); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "created %s %s (%s), user id %d\n", u.Role, u.Email, u.PublicID, u.ID)
@@ -85,7 +98,13 @@ func cmdUserCreate(ctx context.Context, args []string, stdin io.Reader, stdout i
 }
 
 func cmdAuditVerify(ctx context.Context, args []string, stdout io.Writer) error {
-	fs, dbPath := newFlags("audit verify", "Recomputes the audit hash chains; exits 1 naming the first row that does not match.", stdout)
+	fs, dbPath := newFlags("audit verify [--checkpoints FILE] [--audit-key-file FILE]",
+		"Checks the audit trail: both hash chains against the audit key, the signed checkpoints (in the database and\n"+
+			"in the checkpoint file), the append-only triggers, and that every impersonation matches its start and end\n"+
+			"rows. Opens the database read-only, so it runs on a live file or on a backup copy. Exits 1 naming the\n"+
+			"first problem.", stdout)
+	keyFile := fs.String("audit-key-file", "", "the audit key (env CHARGEDESK_AUDIT_KEY_FILE; default: beside the database, DB.audit-key)")
+	cpFile := fs.String("checkpoints", "", "checkpoint file to check against (default: DB.audit-checkpoints when it exists)")
 	if pos, err := parseArgs(fs, args); err != nil {
 		return err
 	} else if len(pos) > 0 {
@@ -94,21 +113,47 @@ func cmdAuditVerify(ctx context.Context, args []string, stdout io.Writer) error 
 	if _, err := os.Stat(*dbPath); err != nil {
 		return err
 	}
-	d, err := db.Open(ctx, *dbPath)
+	key, err := audit.LoadKey(auditKeyFile(*keyFile, *dbPath))
 	if err != nil {
 		return err
 	}
-	defer d.Close()
-	n, err := audit.VerifyAuth(ctx, d.R)
+	if *cpFile == "" {
+		*cpFile = audit.CheckpointFileFor(*dbPath)
+	} else if _, err := os.Stat(*cpFile); err != nil {
+		return err
+	}
+	r, err := db.OpenReadOnly(ctx, *dbPath)
 	if err != nil {
-		return fmt.Errorf("audit chain broken: %w", err)
+		return err
 	}
-	fmt.Fprintf(stdout, "auth_audit: %d rows, chain intact\n", n)
-	if n, err = audit.VerifyRoutes(ctx, d.R); err != nil {
-		return fmt.Errorf("audit chain broken: %w", err)
+	defer r.Close()
+	started := time.Now()
+	rep, err := audit.NewTrail(key).Verify(ctx, r, *cpFile, time.Now())
+	fmt.Fprintf(stdout, "auth_audit: %d rows checked\nimpersonation_audit: %d rows checked\nimpersonations: %d checked against their start and end rows\n",
+		rep.AuthRows, rep.RouteRows, rep.Impersonations)
+	fmt.Fprintf(stdout, "checkpoints: %d valid signatures (%d from %s)\n", rep.Checkpoints, rep.FileCheckpoints, *cpFile)
+	if rep.Latest != nil {
+		fmt.Fprintf(stdout, "latest checkpoint: %s, auth_audit row %d, impersonation_audit row %d\n",
+			time.Unix(rep.Latest.At, 0).UTC().Format(time.RFC3339), rep.Latest.Auth.ID, rep.Latest.Routes.ID)
+	} else {
+		fmt.Fprintln(stdout, "latest checkpoint: none yet (rows deleted from the end cannot be detected before the first one)")
 	}
-	fmt.Fprintf(stdout, "impersonation_audit: %d rows, chain intact\n", n)
+	if rep.TornLine {
+		fmt.Fprintln(stdout, "note: the checkpoint file's last line was cut short by a crash and was skipped")
+	}
+	if err != nil {
+		return fmt.Errorf("audit trail NOT intact: %w", err)
+	}
+	fmt.Fprintf(stdout, "triggers: %d, as the schema defines them\naudit trail intact (%.1f s)\n", rep.Triggers, time.Since(started).Seconds())
 	return nil
+}
+
+// auditKeyFile is the audit key's path: the flag, the environment, or beside the database.
+func auditKeyFile(flagValue, dbPath string) string {
+	if flagValue != "" {
+		return flagValue
+	}
+	return envOr("CHARGEDESK_AUDIT_KEY_FILE", audit.KeyFileFor(dbPath))
 }
 
 func cmdBackup(ctx context.Context, args []string, stdout io.Writer) error {

@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"time"
 
+	"chargedesk/audit"
+	"chargedesk/db"
 	"chargedesk/demo"
 	"chargedesk/handlers"
 	"chargedesk/websession"
@@ -24,6 +26,9 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 	ttl := fs.Duration("impersonation-ttl", 30*time.Minute, "how long an impersonation lasts before it ends by itself")
 	withDemo := fs.Bool("demo", false, "seed the demo data when the database has no users (never touches one that has)")
 	demoPassword := fs.String("demo-password", envOr("CHARGEDESK_DEMO_PASSWORD", demo.DefaultPassword), "password of every demo login (env CHARGEDESK_DEMO_PASSWORD)")
+	keyFile := fs.String("audit-key-file", "", "the audit key, created (mode 0600) on first start; keep a copy elsewhere (env CHARGEDESK_AUDIT_KEY_FILE; default DB.audit-key)")
+	cpFile := fs.String("audit-checkpoints", envOr("CHARGEDESK_AUDIT_CHECKPOINTS", ""), "file that receives every signed audit checkpoint, to ship off the machine (env CHARGEDESK_AUDIT_CHECKPOINTS; default DB.audit-checkpoints)")
+	reserveMB := fs.Int64("disk-reserve-mb", db.DefaultReserve>>20, "free disk space (MB) kept for audit rows and impersonation ends; below it ordinary writes are refused")
 	if pos, err := parseArgs(fs, args); err != nil {
 		return err
 	} else if len(pos) > 0 {
@@ -33,11 +38,28 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	d, err := openMigrated(ctx, *dbPath)
+	if *reserveMB < 0 {
+		return fmt.Errorf("--disk-reserve-mb must be 0 or more, not %d", *reserveMB)
+	}
+	if err := db.Migrate(*dbPath); err != nil {
+		return fmt.Errorf("open %s: %w", *dbPath, err)
+	}
+	reserve := *reserveMB << 20
+	if reserve == 0 {
+		reserve = -1 // no reserve
+	}
+	d, err := db.OpenWith(ctx, *dbPath, db.Options{Reserve: reserve})
 	if err != nil {
 		return fmt.Errorf("open %s: %w", *dbPath, err)
 	}
 	defer d.Close()
+	if *cpFile == "" {
+		*cpFile = audit.CheckpointFileFor(*dbPath)
+	}
+	trail, err := openTrail(ctx, d, auditKeyFile(*keyFile, *dbPath), *cpFile)
+	if err != nil {
+		return err
+	}
 
 	var seeded *demo.Summary
 	if *withDemo {
@@ -52,7 +74,8 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 	if *ttl < time.Minute || *ttl > 8*time.Hour {
 		return fmt.Errorf("--impersonation-ttl must be between 1m and 8h, not %s", *ttl)
 	}
-	app, err := handlers.New(handlers.Config{DB: d, Log: log, SessionKey: key, Version: version, ImpersonationTTL: *ttl})
+	app, err := handlers.New(handlers.Config{DB: d, Log: log, SessionKey: key, Version: version, ImpersonationTTL: *ttl,
+		Audit: trail, CheckpointFile: *cpFile})
 	if err != nil {
 		return err
 	}
@@ -69,7 +92,8 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	go app.RunMaintenance(ctx)
+	maintained := make(chan struct{})
+	go func() { app.RunMaintenance(ctx); close(maintained) }()
 
 	url := "http://" + ln.Addr().String() + "/"
 	fmt.Fprintf(stdout, "ChargeDesk %s listening on %s (database %s, ready in %d ms)\n", version, url, *dbPath, time.Since(started).Milliseconds())
@@ -93,6 +117,32 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
+	<-maintained // its last checkpoint is written before the database closes
 	log.Info("stopped cleanly")
 	return nil
+}
+
+// openTrail loads the audit key (creating it on first start) and signs a checkpoint. A new
+// key for a database that already has signed checkpoints is refused: the key was lost or
+// swapped, and a new one would make tampered history look intact. A new key for a database
+// with audit rows but no checkpoint (made before keys existed) adopts those rows: the first
+// checkpoint pins them.
+func openTrail(ctx context.Context, d *db.DB, keyFile, cpFile string) (*audit.Trail, error) {
+	key, created, err := audit.LoadOrCreateKey(keyFile)
+	if err != nil {
+		return nil, err
+	}
+	var checkpoints int64
+	if err := d.R.QueryRowContext(ctx, `SELECT count(*) FROM audit_checkpoints`).Scan(&checkpoints); err != nil {
+		return nil, err
+	}
+	if created && checkpoints > 0 {
+		os.Remove(keyFile)
+		return nil, fmt.Errorf("audit key file %s is missing, but this database's audit trail was signed with a key: restore the key file from your copy (or name it with --audit-key-file)", keyFile)
+	}
+	trail := audit.NewTrail(key)
+	if _, err := trail.Checkpoint(ctx, d, cpFile, time.Now(), created); err != nil {
+		return nil, fmt.Errorf("audit checkpoint: %w", err)
+	}
+	return trail, nil
 }

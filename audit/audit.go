@@ -1,21 +1,27 @@
-// Package audit writes and verifies the append-only, hash-chained audit tables (auth_audit and
-// impersonation_audit). Each row
-// stores the SHA-256 of its own content and of the previous row's hash, so an edited, deleted
-// or inserted row breaks the chain at that point and `chargedesk audit verify` names it.
+// Package audit writes and verifies the append-only audit tables (auth_audit and
+// impersonation_audit). Each row stores an HMAC of its own content and of the previous row's
+// hash, keyed by a secret kept outside the database, so an edited, deleted, inserted or forged
+// row breaks the chain at that point; signed checkpoints (checkpoint.go) pin the newest rows,
+// so that deleting them shows too. `chargedesk audit verify` (verify.go) names the first
+// problem.
 package audit
 
 import (
 	"context"
+	"crypto/ed25519"
+	"crypto/hmac"
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 	"strconv"
 	"strings"
 	"time"
 
+	"chargedesk/db"
 	"chargedesk/queries"
 )
 
@@ -30,6 +36,22 @@ const (
 // genesis is the prev_hash of the first row.
 const genesis = "0000000000000000000000000000000000000000000000000000000000000000"
 
+// writeTimeout bounds an audit write that no client can cancel.
+const writeTimeout = 30 * time.Second
+
+// Trail writes audit rows with a key. It holds no state besides the key.
+type Trail struct {
+	chainKey []byte
+	sign     ed25519.PrivateKey
+	key      Key
+	unkeyed  bool // writes the chain format of before keys (tests of adoption only)
+}
+
+// NewTrail returns the writer and verifier of the chains keyed by k.
+func NewTrail(k Key) *Trail {
+	return &Trail{chainKey: k.chainKey(), sign: k.signingKey(), key: k}
+}
+
 // Entry is one auth_audit row before it is chained. Zero user ids mean "none".
 type Entry struct {
 	Tag       string
@@ -42,7 +64,7 @@ type Entry struct {
 
 // Write appends e inside tx, which must be a write transaction so that reading the last hash
 // and inserting the next row cannot interleave with another writer.
-func Write(ctx context.Context, tx *sql.Tx, at time.Time, e Entry) (int64, error) {
+func (t *Trail) Write(ctx context.Context, tx *sql.Tx, at time.Time, e Entry) (int64, error) {
 	q := queries.New(tx)
 	prev, err := q.LastAuthAuditHash(ctx)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -68,21 +90,29 @@ func Write(ctx context.Context, tx *sql.Tx, at time.Time, e Entry) (int64, error
 		Metadata:     meta,
 		PrevHash:     prev,
 	}
-	row.Hash = hashRow(row.At, row.Tag, row.ActorUserID, row.TargetUserID, row.Ip, row.UserAgent, row.Metadata, prev)
+	row.Hash = authHash(t.mac(), row.At, row.Tag, row.ActorUserID, row.TargetUserID, row.Ip, row.UserAgent, row.Metadata, prev)
 	return q.InsertAuthAudit(ctx, row)
 }
 
-// Log appends e in a transaction of its own on the writer pool w.
-func Log(ctx context.Context, w *sql.DB, at time.Time, e Entry) (int64, error) {
-	tx, err := w.BeginTx(ctx, nil)
-	if err != nil {
-		return 0, err
-	}
-	id, err := Write(ctx, tx, at, e)
-	if err != nil {
-		return 0, errors.Join(err, tx.Rollback())
-	}
-	return id, tx.Commit()
+// Log appends e in a transaction of its own. It may use the disk reserve, and the client
+// going away does not cancel it: an audit row that was due is written or fails for a reason
+// of the machine.
+func (t *Trail) Log(ctx context.Context, d *db.DB, at time.Time, e Entry) (int64, error) {
+	ctx, cancel := Detached(ctx)
+	defer cancel()
+	var id int64
+	err := d.CriticalTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		id, err = t.Write(ctx, tx, at, e)
+		return err
+	})
+	return id, err
+}
+
+// Detached is ctx without its cancellation (a client that hangs up), bounded by a timeout of
+// its own: audit writes use it.
+func Detached(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), writeTimeout)
 }
 
 // BrokenChainError names the first row whose hash does not match.
@@ -96,34 +126,24 @@ func (e *BrokenChainError) Error() string {
 	return fmt.Sprintf("%s row %d: %s", e.Table, e.RowID, e.Why)
 }
 
-// VerifyAuth recomputes the auth_audit chain and returns the number of rows checked, or a
-// *BrokenChainError for the first row that does not match.
-func VerifyAuth(ctx context.Context, r *sql.DB) (int, error) {
-	rows, err := queries.New(r).ListAuthAuditChain(ctx)
-	if err != nil {
-		return 0, err
+// mac is the keyed hash of the chain. A nil key gives plain SHA-256: the chain format of
+// rows written before the database had a key (see keyed_from in checkpoints).
+func (t *Trail) mac() hash.Hash {
+	if t.unkeyed {
+		return legacy()
 	}
-	prev := genesis
-	for _, a := range rows {
-		if a.PrevHash != prev {
-			return 0, &BrokenChainError{"auth_audit", a.ID, "prev_hash does not match the row before it (a row was removed or inserted)"}
-		}
-		if h := hashRow(a.At, a.Tag, a.ActorUserID, a.TargetUserID, a.Ip, a.UserAgent, a.Metadata, a.PrevHash); h != a.Hash {
-			return 0, &BrokenChainError{"auth_audit", a.ID, "content does not match its hash (the row was changed)"}
-		}
-		prev = a.Hash
-	}
-	return len(rows), nil
+	return hmac.New(sha256.New, t.chainKey)
 }
 
-func hashRow(at int64, tag string, actor, target sql.NullInt64, ip, ua, meta, prev string) string {
-	return chainHash(strconv.FormatInt(at, 10), tag, nullString(actor), nullString(target), ip, ua, meta, prev)
+func legacy() hash.Hash { return sha256.New() }
+
+func authHash(h hash.Hash, at int64, tag string, actor, target sql.NullInt64, ip, ua, meta, prev string) string {
+	return chainHash(h, strconv.FormatInt(at, 10), tag, nullString(actor), nullString(target), ip, ua, meta, prev)
 }
 
-// chainHash is the SHA-256 of the fields, each length-prefixed so that no two different rows
-// serialise the same.
-func chainHash(fields ...string) string {
-	h := sha256.New()
+// chainHash hashes the fields, each length-prefixed so that no two different rows serialise
+// the same.
+func chainHash(h hash.Hash, fields ...string) string {
 	for _, f := range fields {
 		fmt.Fprintf(h, "%d:%s;", len(f), f)
 	}

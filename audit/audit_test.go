@@ -2,19 +2,27 @@ package audit_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"chargedesk/audit"
 	"chargedesk/db"
 	"chargedesk/db/dbtest"
+	"chargedesk/impersonation"
+	"chargedesk/queries"
 )
 
-func writeRows(t *testing.T, d *db.DB, n int) {
+var ctx = context.Background()
+
+func writeRows(t *testing.T, d *db.DB, tr *audit.Trail, n int) {
 	t.Helper()
 	for i := range n {
-		_, err := audit.Log(context.Background(), d.W, time.Unix(1_700_000_000+int64(i), 0), audit.Entry{
+		_, err := tr.Log(ctx, d, time.Unix(1_700_000_000+int64(i), 0), audit.Entry{
 			Tag: audit.TagLoginSuccess, Actor: int64(i + 1), IP: "127.0.0.1", Metadata: map[string]any{"email": "a@b.test"},
 		})
 		if err != nil {
@@ -23,14 +31,29 @@ func writeRows(t *testing.T, d *db.DB, n int) {
 	}
 }
 
-func TestAuthAuditIsAppendOnly(t *testing.T) {
-	d := dbtest.Open(t)
-	writeRows(t, d, 2)
-	if _, err := d.W.Exec(`UPDATE auth_audit SET tag = 'login.failure' WHERE id = 1`); err == nil {
-		t.Error("UPDATE on auth_audit succeeded; want it refused")
+func exec(t *testing.T, d *db.DB, stmts ...string) {
+	t.Helper()
+	for _, s := range stmts {
+		if _, err := d.W.Exec(s); err != nil {
+			t.Fatalf("%s: %v", s, err)
+		}
 	}
-	if _, err := d.W.Exec(`DELETE FROM auth_audit WHERE id = 1`); err == nil {
-		t.Error("DELETE on auth_audit succeeded; want it refused")
+}
+
+func TestAuditTablesAreAppendOnly(t *testing.T) {
+	d := dbtest.Open(t)
+	tr := audit.NewTrail(audit.NewKey())
+	writeRows(t, d, tr, 2)
+	if _, err := tr.Checkpoint(ctx, d, "", time.Now(), false); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`UPDATE auth_audit SET tag = 'login.failure' WHERE id = 1`, `DELETE FROM auth_audit WHERE id = 1`,
+		`UPDATE audit_checkpoints SET sig = 'x'`, `DELETE FROM audit_checkpoints`,
+	} {
+		if _, err := d.W.Exec(q); err == nil {
+			t.Errorf("%s succeeded; want it refused", q)
+		}
 	}
 	var n int
 	d.R.QueryRow(`SELECT count(*) FROM auth_audit`).Scan(&n)
@@ -39,34 +62,246 @@ func TestAuthAuditIsAppendOnly(t *testing.T) {
 	}
 }
 
-func TestVerifyNamesTheFirstTamperedRow(t *testing.T) {
+// world is a database with a real history: logins, three impersonations (one ended by Exit,
+// one still active, one ended by expiry), route rows, and a signed checkpoint in the database
+// and in the checkpoint file.
+type world struct {
+	d      *db.DB
+	tr     *audit.Trail
+	cpFile string
+	now    time.Time
+	active queries.Impersonation
+	ended  queries.Impersonation
+}
+
+func newWorld(t *testing.T) *world {
+	t.Helper()
+	d := dbtest.Open(t)
+	w := &world{d: d, tr: audit.NewTrail(audit.NewKey()), cpFile: filepath.Join(t.TempDir(), "cp.jsonl"), now: time.Now()}
+	exec(t, d,
+		`INSERT INTO users (id, public_id, email, name, role, status, password_hash, created_at) VALUES
+		 (1, 'adm_1', 'a1@x.test', 'Admin One', 'admin', 'active', 'x', 0),
+		 (2, 'adm_2', 'a2@x.test', 'Admin Two', 'admin', 'active', 'x', 0),
+		 (3, 'adm_3', 'a3@x.test', 'Admin Three', 'admin', 'active', 'x', 0),
+		 (10, 'cus_10', 'jane@x.test', 'Jane', 'customer', 'active', 'x', 0)`)
+	writeRows(t, d, w.tr, 20)
+	start := func(admin int64, at time.Time) queries.Impersonation {
+		imp, err := impersonation.Start(ctx, d, w.tr, impersonation.Request{Admin: admin, Customer: 10, Ticket: "SUP-1", Reason: "repro", TTL: 30 * time.Minute}, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range []string{"/", "/sessions", "/cards"} {
+			err := d.CriticalTx(ctx, func(tx *sql.Tx) error {
+				_, err := w.tr.WriteRoute(ctx, tx, at.Unix(), audit.RouteEntry{ImpersonationID: imp.ID, Admin: admin, Customer: 10, Method: "GET", Route: p, Path: p, Status: 200, Outcome: audit.Viewed})
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		return imp
+	}
+	w.ended = start(1, w.now.Add(-2*time.Hour))
+	if ended, auditErr, err := impersonation.End(ctx, d, w.tr, w.ended, impersonation.ViaExit, w.now.Add(-110*time.Minute), "", ""); !ended || auditErr != nil || err != nil {
+		t.Fatalf("end: %v %v %v", ended, auditErr, err)
+	}
+	start(3, w.now.Add(-time.Hour))
+	if n, err := impersonation.Sweep(ctx, d, w.tr, w.now, false); n != 1 || err != nil {
+		t.Fatalf("sweep ended %d, %v; want the expired one", n, err)
+	}
+	w.active = start(2, w.now.Add(-time.Minute))
+	writeRows(t, d, w.tr, 60)
+	if _, err := w.tr.Checkpoint(ctx, d, w.cpFile, w.now, false); err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+func (w *world) verify(t *testing.T) (audit.Report, error) {
+	t.Helper()
+	r, err := db.OpenReadOnly(ctx, w.d.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	return w.tr.Verify(ctx, r, w.cpFile, w.now)
+}
+
+func TestVerifyPassesOnAnUntouchedDatabaseAndOnABackup(t *testing.T) {
+	w := newWorld(t)
+	rep, err := w.verify(t)
+	if err != nil {
+		t.Fatalf("untouched: %v", err)
+	}
+	if rep.AuthRows != 85 || rep.RouteRows != 12 || rep.Impersonations != 3 || rep.Latest == nil || rep.FileCheckpoints != 1 || rep.Triggers == 0 {
+		t.Errorf("report = %+v; want 85 auth rows, 12 route rows, 3 impersonations, a checkpoint from the file, triggers checked", rep)
+	}
+	// A backup copy, made read-only, in a read-only folder.
+	dir := t.TempDir()
+	copyPath := filepath.Join(dir, "backup.db")
+	exec(t, w.d, `VACUUM INTO '`+copyPath+`'`)
+	os.Chmod(copyPath, 0o444)
+	os.Chmod(dir, 0o555)
+	t.Cleanup(func() { os.Chmod(dir, 0o755) })
+	r, err := db.OpenReadOnly(ctx, copyPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if _, err := w.tr.Verify(ctx, r, w.cpFile, w.now); err != nil {
+		t.Fatalf("backup copy: %v", err)
+	}
+}
+
+// Each way someone who can write the database file (but has not the key) might rewrite the
+// record is caught, with a message that names it.
+func TestVerifyDetectsEachKindOfTampering(t *testing.T) {
+	noTriggers := []string{`DROP TRIGGER auth_audit_no_update`, `DROP TRIGGER auth_audit_no_delete`,
+		`DROP TRIGGER impersonation_audit_no_update`, `DROP TRIGGER impersonation_audit_no_delete`,
+		`DROP TRIGGER impersonations_end_once`, `DROP TRIGGER impersonations_no_delete`,
+		`DROP TRIGGER audit_checkpoints_no_update`, `DROP TRIGGER audit_checkpoints_no_delete`}
+	restore := func(t *testing.T, d *db.DB) {
+		// The attacker puts the triggers back, so that only the data is different.
+		b, _ := os.ReadFile("../migrations/0001_schema.up.sql")
+		for _, name := range []string{"auth_audit_no_update", "auth_audit_no_delete"} {
+			exec(t, d, triggerSQL(t, string(b), name))
+		}
+		b2, _ := os.ReadFile("../migrations/0002_impersonation.up.sql")
+		for _, name := range []string{"impersonation_audit_no_update", "impersonation_audit_no_delete", "impersonations_no_delete"} {
+			exec(t, d, triggerSQL(t, string(b2), name))
+		}
+		b4, _ := os.ReadFile("../migrations/0004_audit_integrity.up.sql")
+		for _, name := range []string{"impersonations_end_once", "audit_checkpoints_no_update", "audit_checkpoints_no_delete"} {
+			exec(t, d, triggerSQL(t, string(b4), name))
+		}
+	}
 	tests := []struct {
-		name   string
-		tamper string
-		row    int64
+		name    string
+		tamper  func(t *testing.T, w *world)
+		want    string
+		restore bool
 	}{
-		{"changed content", `UPDATE auth_audit SET actor_user_id = 99 WHERE id = 3`, 3},
-		{"deleted row", `DELETE FROM auth_audit WHERE id = 2`, 3},
+		{"an edited row, every later hash recomputed", func(t *testing.T, w *world) {
+			exec(t, w.d, `UPDATE auth_audit SET actor_user_id = 99 WHERE id = 5`)
+			if err := audit.AttackerRehash(ctx, w.d.W, 5); err != nil {
+				t.Fatal(err)
+			}
+		}, "auth_audit row 5: content does not match its keyed hash", true},
+		{"a deleted row in the middle", func(t *testing.T, w *world) {
+			exec(t, w.d, `DELETE FROM auth_audit WHERE id = 7`)
+		}, "auth_audit row 8: prev_hash does not match", true},
+		{"the newest row deleted", func(t *testing.T, w *world) {
+			exec(t, w.d, `DELETE FROM auth_audit WHERE id = (SELECT max(id) FROM auth_audit)`)
+		}, "auth_audit: row 85, signed by the checkpoint", true},
+		{"the newest 50 rows deleted", func(t *testing.T, w *world) {
+			exec(t, w.d, `DELETE FROM auth_audit WHERE id > 36`)
+		}, "auth_audit: row 85, signed by the checkpoint", true},
+		{"every row deleted", func(t *testing.T, w *world) {
+			exec(t, w.d, `DELETE FROM auth_audit`, `DELETE FROM impersonation_audit`)
+		}, "auth_audit: row 85, signed by the checkpoint", true},
+		{"newest rows and the database's checkpoints deleted: the file still knows", func(t *testing.T, w *world) {
+			exec(t, w.d, `DELETE FROM auth_audit WHERE id > 80`, `DELETE FROM audit_checkpoints`)
+		}, "auth_audit: row 85, signed by the checkpoint", true},
+		{"newest route rows deleted", func(t *testing.T, w *world) {
+			exec(t, w.d, `DELETE FROM impersonation_audit WHERE id > 10`)
+		}, "impersonation_audit: row 12, signed by the checkpoint", true},
+		{"a forged row appended", func(t *testing.T, w *world) {
+			exec(t, w.d, `INSERT INTO auth_audit (at, tag, actor_user_id, metadata, prev_hash, hash)
+				SELECT 1700000999, 'login.success', 2, '{}', hash, lower(hex(randomblob(32))) FROM auth_audit ORDER BY id DESC LIMIT 1`)
+		}, "auth_audit row 86: content does not match its keyed hash", true},
+		{"a forged row appended in the chain's own format", func(t *testing.T, w *world) {
+			exec(t, w.d, `INSERT INTO auth_audit (at, tag, actor_user_id, metadata, prev_hash, hash)
+				SELECT 1700000999, 'login.success', 2, '{}', hash, 'tmp' FROM auth_audit ORDER BY id DESC LIMIT 1`)
+			if err := audit.AttackerRehash(ctx, w.d.W, 86); err != nil {
+				t.Fatal(err)
+			}
+		}, "auth_audit row 86: content does not match its keyed hash", true},
+		{"an impersonation's ticket changed", func(t *testing.T, w *world) {
+			exec(t, w.d, `UPDATE impersonations SET ticket = 'SUP-9' WHERE id = 1`)
+		}, "impersonations row 1 was changed", true},
+		{"an ended impersonation made active again", func(t *testing.T, w *world) {
+			exec(t, w.d, `UPDATE impersonations SET ended_at = NULL, end_via = NULL, end_audit_id = NULL WHERE id = 1`)
+		}, "impersonations row 1 was changed: it says active", true},
+		{"an impersonation's end reason changed", func(t *testing.T, w *world) {
+			exec(t, w.d, `UPDATE impersonations SET end_via = 'expired' WHERE id = 1`)
+		}, "impersonations row 1 was changed: its end no longer matches", true},
+		{"an impersonations row deleted", func(t *testing.T, w *world) {
+			exec(t, w.d, `PRAGMA foreign_keys = OFF`, `DELETE FROM impersonations WHERE id = 2`)
+		}, "impersonations row 2 was deleted", true},
+		{"an append-only trigger dropped", func(t *testing.T, w *world) {
+			exec(t, w.d, `DROP TRIGGER auth_audit_no_delete`)
+		}, "trigger auth_audit_no_delete is missing", false},
+		{"an append-only trigger made harmless", func(t *testing.T, w *world) {
+			exec(t, w.d, `DROP TRIGGER impersonation_audit_no_update`,
+				`CREATE TRIGGER impersonation_audit_no_update BEFORE UPDATE ON impersonation_audit WHEN 0 BEGIN SELECT 1; END`)
+		}, "trigger impersonation_audit_no_update was altered", false},
+		{"an ended impersonation without its end row", func(t *testing.T, w *world) {
+			exec(t, w.d, `UPDATE impersonations SET ended_at = started_at + 60, end_via = 'exit' WHERE id = 3`)
+		}, "impersonation 3 ended at", true},
+		{"a start with no end that is not active", func(t *testing.T, w *world) {
+			w.now = w.now.Add(time.Hour) // the active one has expired, and nothing ended it
+		}, "impersonation 3 started (auth_audit row", false},
+		{"a forged checkpoint in the database", func(t *testing.T, w *world) {
+			exec(t, w.d, `INSERT INTO audit_checkpoints (at, body, sig) SELECT at + 1, replace(body, '"v":1', '"v":2'), sig FROM audit_checkpoints`)
+		}, "audit_checkpoints row 2: its signature does not match", true},
+		{"a forged line in the checkpoint file", func(t *testing.T, w *world) {
+			b, _ := os.ReadFile(w.cpFile)
+			os.WriteFile(w.cpFile, append(b, []byte(strings.Replace(string(b), `"v":1`, `"v":3`, 1))...), 0o644)
+		}, "line 2: not a checkpoint signed with this key", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			d := dbtest.Open(t)
-			writeRows(t, d, 5)
-			if n, err := audit.VerifyAuth(context.Background(), d.R); err != nil || n != 5 {
-				t.Fatalf("intact chain: n=%d err=%v", n, err)
+			w := newWorld(t)
+			if _, err := w.verify(t); err != nil {
+				t.Fatalf("before tampering: %v", err)
 			}
-			// Someone with the file drops the triggers and edits history.
-			for _, q := range []string{`DROP TRIGGER auth_audit_no_update`, `DROP TRIGGER auth_audit_no_delete`, tt.tamper} {
-				if _, err := d.W.Exec(q); err != nil {
-					t.Fatal(err)
-				}
+			if tt.restore { // drop the triggers, change the data, put the triggers back
+				exec(t, w.d, noTriggers...)
+				tt.tamper(t, w)
+				restore(t, w.d)
+			} else {
+				tt.tamper(t, w)
 			}
-			_, err := audit.VerifyAuth(context.Background(), d.R)
-			var broken *audit.BrokenChainError
-			if !errors.As(err, &broken) || broken.RowID != tt.row {
-				t.Fatalf("verify after tampering: %v, want a broken chain at row %d", err, tt.row)
+			_, err := w.verify(t)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("verify after %s: %v\nwant an error containing %q", tt.name, err, tt.want)
 			}
 		})
+	}
+}
+
+// triggerSQL extracts CREATE TRIGGER name … END; from a migration.
+func triggerSQL(t *testing.T, migration, name string) string {
+	t.Helper()
+	i := strings.Index(migration, "CREATE TRIGGER "+name+" ")
+	if i < 0 {
+		t.Fatalf("no trigger %s in migration", name)
+	}
+	j := strings.Index(migration[i:], "END;")
+	return migration[i : i+j+4]
+}
+
+// Rows written before the database had a key are adopted by the first checkpoint: they still
+// verify, and only they may use the old format.
+func TestRowsFromBeforeTheKeyAreAdopted(t *testing.T) {
+	d := dbtest.Open(t)
+	writeRows(t, d, audit.UnkeyedTrail(), 5)
+	tr := audit.NewTrail(audit.NewKey())
+	cp, err := tr.Checkpoint(ctx, d, "", time.Now(), true)
+	if err != nil || cp.KeyedFrom.Auth != 6 {
+		t.Fatalf("adopting checkpoint = %+v, %v; want keyed from row 6", cp, err)
+	}
+	writeRows(t, d, tr, 3)
+	r, _ := db.OpenReadOnly(ctx, d.Path)
+	defer r.Close()
+	if _, err := tr.Verify(ctx, r, "", time.Now()); err != nil {
+		t.Fatalf("adopted rows: %v", err)
+	}
+	writeRows(t, d, audit.UnkeyedTrail(), 1) // a row in the old format after the key: forged
+	_, err = tr.Verify(ctx, r, "", time.Now())
+	var broken *audit.BrokenChainError
+	if !errors.As(err, &broken) || broken.RowID != 9 {
+		t.Fatalf("old-format row after the key: %v, want row 9 named", err)
 	}
 }
 

@@ -20,22 +20,43 @@ type DB struct {
 	W    *sql.DB
 	R    *sql.DB
 	Path string
+	// Reserve is the free disk space (bytes) that ordinary writes leave for audit rows and
+	// impersonation ends: below it, Tx refuses with ErrLowSpace and only CriticalTx writes.
+	Reserve int64
+	// free reports the free space of the file system; replaceable in tests.
+	free func() (int64, bool)
+}
+
+// DefaultReserve is the disk space kept for the audit trail: enough for roughly 100 000
+// audit rows, far more than a support team writes while someone frees the disk.
+const DefaultReserve = 64 << 20
+
+// Options tune Open. The zero value is production's.
+type Options struct {
+	// BusyTimeout is how long a write waits for the lock; zero means 5 s.
+	BusyTimeout time.Duration
+	// Reserve overrides DefaultReserve; negative disables it.
+	Reserve int64
 }
 
 // pragmas are applied by the driver to every new connection.
-var pragmas = []string{
-	"busy_timeout(5000)",
-	"journal_mode(WAL)",
-	"foreign_keys(1)",
-	// FULL, not NORMAL: with WAL, NORMAL can lose the last commits on power loss, and an
-	// acknowledged change or audit row must never be lost.
-	"synchronous(FULL)",
+func pragmas(busy time.Duration) []string {
+	return []string{
+		fmt.Sprintf("busy_timeout(%d)", busy.Milliseconds()),
+		"journal_mode(WAL)",
+		"foreign_keys(1)",
+		// FULL, not NORMAL: with WAL, NORMAL can lose the last commits on power loss, and an
+		// acknowledged change or audit row must never be lost.
+		"synchronous(FULL)",
+	}
 }
 
 // DSN builds the modernc.org/sqlite data source name for path.
-func DSN(path string, readOnly bool) string {
+func DSN(path string, readOnly bool) string { return dsn(path, readOnly, 5*time.Second) }
+
+func dsn(path string, readOnly bool, busy time.Duration) string {
 	q := url.Values{}
-	for _, p := range pragmas {
+	for _, p := range pragmas(busy) {
 		q.Add("_pragma", p)
 	}
 	if readOnly {
@@ -46,12 +67,24 @@ func DSN(path string, readOnly bool) string {
 	return "file:" + path + "?" + q.Encode()
 }
 
-// Open opens both pools and checks that the file answers. It does not migrate.
-func Open(ctx context.Context, path string) (*DB, error) {
+// Open opens both pools with production options and checks that the file answers.
+func Open(ctx context.Context, path string) (*DB, error) { return OpenWith(ctx, path, Options{}) }
+
+// OpenWith opens both pools and checks that the file answers. It does not migrate.
+func OpenWith(ctx context.Context, path string, o Options) (*DB, error) {
 	if path == "" {
 		return nil, errors.New("db: empty path")
 	}
-	w, err := sql.Open("sqlite", DSN(path, false))
+	if o.BusyTimeout <= 0 {
+		o.BusyTimeout = 5 * time.Second
+	}
+	switch {
+	case o.Reserve == 0:
+		o.Reserve = DefaultReserve
+	case o.Reserve < 0:
+		o.Reserve = 0
+	}
+	w, err := sql.Open("sqlite", dsn(path, false, o.BusyTimeout))
 	if err != nil {
 		return nil, err
 	}
@@ -62,7 +95,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		w.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	r, err := sql.Open("sqlite", DSN(path, true))
+	r, err := sql.Open("sqlite", dsn(path, true, o.BusyTimeout))
 	if err != nil {
 		w.Close()
 		return nil, err
@@ -71,7 +104,21 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
 	r.SetConnMaxIdleTime(5 * time.Minute)
-	return &DB{W: w, R: r, Path: path}, nil
+	return &DB{W: w, R: r, Path: path, Reserve: o.Reserve, free: func() (int64, bool) { return freeBytes(path) }}, nil
+}
+
+// OpenReadOnly opens path for reading only (no writer, nothing created beside a file that
+// is not in WAL mode), for checking a backup copy.
+func OpenReadOnly(ctx context.Context, path string) (*sql.DB, error) {
+	r, err := sql.Open("sqlite", "file:"+path+"?mode=ro&_pragma=busy_timeout(5000)&_pragma=query_only(1)")
+	if err != nil {
+		return nil, err
+	}
+	if err := r.PingContext(ctx); err != nil {
+		r.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	return r, nil
 }
 
 // Close closes both pools; the writer last so that it checkpoints the WAL.
@@ -85,8 +132,31 @@ func (d *DB) Ping(ctx context.Context) error {
 	return d.R.QueryRowContext(ctx, "SELECT 1").Scan(&one)
 }
 
-// Tx runs fn in one immediate write transaction, committing when fn returns nil.
+// SetFreeSpace replaces how free disk space is measured (tests).
+func (d *DB) SetFreeSpace(f func() (int64, bool)) { d.free = f }
+
+// LowOnSpace reports whether free disk space is below the reserve.
+func (d *DB) LowOnSpace() bool {
+	if d.Reserve <= 0 || d.free == nil {
+		return false
+	}
+	n, ok := d.free()
+	return ok && n < d.Reserve
+}
+
+// Tx runs fn in one immediate write transaction, committing when fn returns nil. It is for
+// ordinary writes: when free disk space is below the reserve it refuses with ErrLowSpace
+// and changes nothing.
 func (d *DB) Tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	if d.LowOnSpace() {
+		return ErrLowSpace
+	}
+	return d.CriticalTx(ctx, fn)
+}
+
+// CriticalTx is Tx for the writes the reserve is kept for: audit rows and impersonation
+// ends. It may use the reserve.
+func (d *DB) CriticalTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := d.W.BeginTx(ctx, nil)
 	if err != nil {
 		return err

@@ -62,6 +62,14 @@ func (m *Migrator) Down(n int) error {
 	return nil
 }
 
+// To migrates up or down to version v.
+func (m *Migrator) To(v uint) error {
+	if err := m.m.Migrate(v); err != nil && !errors.Is(err, migrate.ErrNoChange) {
+		return err
+	}
+	return nil
+}
+
 // Version reports the applied version; 0 means none.
 func (m *Migrator) Version() (version uint, dirty bool, err error) {
 	v, d, err := m.m.Version()

@@ -26,6 +26,7 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
+	"chargedesk/audit"
 	"chargedesk/db"
 	"chargedesk/db/dbtest"
 	"chargedesk/demo"
@@ -63,7 +64,7 @@ func startSite(t *testing.T) *site {
 	if _, err := demo.SeedIfEmpty(context.Background(), d, demo.DefaultPassword, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	app, err := handlers.New(handlers.Config{DB: d, SessionKey: []byte("e2e-key-e2e-key-e2e-key-e2e-key!!"), Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	app, err := handlers.New(handlers.Config{DB: d, SessionKey: []byte("e2e-key-e2e-key-e2e-key-e2e-key!!"), Audit: audit.NewTrail(audit.NewKey()), Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}

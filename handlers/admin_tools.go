@@ -133,7 +133,7 @@ func (a *App) runTool(c *gin.Context, in toolInput, tag, notice, section string,
 		if in.Reference != "" {
 			meta["reference"] = in.Reference
 		}
-		if rowID, err = audit.Write(ctx, tx, a.now(), audit.Entry{
+		if rowID, err = a.trail.Write(ctx, tx, a.now(), audit.Entry{
 			Tag: tag, Actor: u.ID, Target: in.Customer, IP: c.ClientIP(), UserAgent: c.Request.UserAgent(), Metadata: meta,
 		}); err != nil {
 			return err

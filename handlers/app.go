@@ -3,12 +3,14 @@
 package handlers
 
 import (
+	"errors"
 	"html/template"
 	"log/slog"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
+	"chargedesk/audit"
 	"chargedesk/db"
 	"chargedesk/queries"
 	"chargedesk/websession"
@@ -26,6 +28,14 @@ type Config struct {
 	Version string
 	// ImpersonationTTL bounds an impersonation; zero means 30 minutes.
 	ImpersonationTTL time.Duration
+	// Audit writes the audit chains with the key kept outside the database. Required.
+	Audit *audit.Trail
+	// CheckpointFile receives a copy of every signed audit checkpoint; empty means none.
+	CheckpointFile string
+	// WriteBurst and WriteEvery bound one customer's customer-surface writes: WriteBurst at
+	// once, then one per WriteEvery. Zero means 20 and 3 s.
+	WriteBurst int
+	WriteEvery time.Duration
 }
 
 // App holds the dependencies of every handler.
@@ -39,6 +49,14 @@ type App struct {
 	now     func() time.Time
 	version string
 	impTTL  time.Duration
+	trail   *audit.Trail
+	cpFile  string
+	// writes bounds each customer's writes; violations aggregates privilege violations;
+	// ending holds impersonations whose end could not be committed yet.
+	writes     *writeLimits
+	violations *violations
+	ending     *pendingEnds
+	health     healthCache
 }
 
 // sessionCookie is the name of the login cookie.
@@ -54,6 +72,15 @@ func New(cfg Config) (*App, error) {
 	}
 	if cfg.ImpersonationTTL <= 0 {
 		cfg.ImpersonationTTL = 30 * time.Minute
+	}
+	if cfg.Audit == nil {
+		return nil, errors.New("handlers: Config.Audit is required (the audit key)")
+	}
+	if cfg.WriteBurst <= 0 {
+		cfg.WriteBurst = 20
+	}
+	if cfg.WriteEvery <= 0 {
+		cfg.WriteEvery = 3 * time.Second
 	}
 	if cfg.SessionMaxAge == 0 {
 		cfg.SessionMaxAge = 12 * time.Hour
@@ -75,5 +102,11 @@ func New(cfg Config) (*App, error) {
 		now:     cfg.Now,
 		version: cfg.Version,
 		impTTL:  cfg.ImpersonationTTL,
+		trail:   cfg.Audit,
+		cpFile:  cfg.CheckpointFile,
+
+		writes:     newWriteLimits(cfg.WriteBurst, cfg.WriteEvery),
+		violations: &violations{open: map[violationKey]*violationWindow{}},
+		ending:     &pendingEnds{m: map[int64]pendingEnd{}},
 	}, nil
 }

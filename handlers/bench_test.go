@@ -83,13 +83,13 @@ func bigApp(b *testing.B) (*testApp, string) {
 				imps++
 				e = audit.Entry{Tag: audit.TagImpersonationStart, Actor: admin, Target: cust, Metadata: map[string]any{"customer_user_id": cust, "impersonation_id": imp}}
 				for r := range benchRoutesEach {
-					if _, err := audit.WriteRoute(ctx, tx, at.Unix()+int64(r), audit.RouteEntry{ImpersonationID: imp, Admin: admin, Customer: cust,
+					if _, err := ta.trail.WriteRoute(ctx, tx, at.Unix()+int64(r), audit.RouteEntry{ImpersonationID: imp, Admin: admin, Customer: cust,
 						Method: "GET", Route: "/sessions", Path: "/sessions", Status: 200, Outcome: audit.Viewed}); err != nil {
 						return err
 					}
 				}
 			}
-			if _, err := audit.Write(ctx, tx, at, e); err != nil {
+			if _, err := ta.trail.Write(ctx, tx, at, e); err != nil {
 				return err
 			}
 		}

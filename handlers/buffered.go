@@ -8,18 +8,21 @@ import (
 )
 
 // bufferedWriter holds a response back until it is released, so that an impersonated request
-// is written to the audit trail before the admin sees its page: nothing is shown unrecorded.
-// Headers go straight to the real writer's map; status and body wait.
+// is written to the audit trail before the admin sees anything of it: nothing is shown
+// unrecorded. Status, the headers set while it was held (a redirect's Location, say) and the
+// body all wait; discarding it drops them all.
 type bufferedWriter struct {
 	gin.ResponseWriter
+	header http.Header
 	status int
 	body   bytes.Buffer
 }
 
 func newBufferedWriter(w gin.ResponseWriter) *bufferedWriter {
-	return &bufferedWriter{ResponseWriter: w, status: http.StatusOK}
+	return &bufferedWriter{ResponseWriter: w, header: w.Header().Clone(), status: http.StatusOK}
 }
 
+func (b *bufferedWriter) Header() http.Header { return b.header }
 func (b *bufferedWriter) WriteHeader(code int) {
 	if code > 0 {
 		b.status = code
@@ -35,6 +38,11 @@ func (b *bufferedWriter) Flush()                            {}
 
 // release writes the held response to the real writer.
 func (b *bufferedWriter) release() {
+	h := b.ResponseWriter.Header()
+	clear(h)
+	for k, v := range b.header {
+		h[k] = v
+	}
 	b.ResponseWriter.WriteHeader(b.status)
 	b.ResponseWriter.WriteHeaderNow()
 	b.ResponseWriter.Write(b.body.Bytes())

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/gin-gonic/gin"
+
+	"chargedesk/db"
 )
 
 // Error is what a handler returns when a request cannot be served: an HTTP status and a
@@ -57,6 +59,9 @@ func (a *App) fail(c *gin.Context, err error) {
 	if !errors.As(err, &e) {
 		e = errInternal(err)
 	}
+	if e.Status == http.StatusInternalServerError {
+		e = storageError(c, e)
+	}
 	if e.Status >= 500 {
 		a.Log.Error("request failed", "request_id", requestID(c), "route", c.FullPath(), "err", e.Err)
 	}
@@ -70,6 +75,33 @@ func (a *App) fail(c *gin.Context, err error) {
 		title = http.StatusText(e.Status)
 	}
 	a.render(c, e.Status, "error", &Page{Title: title, Data: e})
+}
+
+// storageError turns an internal error caused by the machine (disk full, read-only file,
+// writer busy past its timeout) into 507 or 503 with Retry-After and a sentence saying so.
+func storageError(c *gin.Context, e *Error) *Error {
+	f := db.FaultOf(e.Err)
+	if f == db.NoFault {
+		return e
+	}
+	status := http.StatusServiceUnavailable
+	if f == db.Full && c.Request.Method != http.MethodGet && c.Request.Method != http.MethodHead {
+		status = http.StatusInsufficientStorage
+	}
+	c.Header("Retry-After", "30")
+	msg := "This page could not be loaded because " + f.String() + ". Try again in a minute."
+	if c.Request.Method != http.MethodGet && c.Request.Method != http.MethodHead {
+		msg = "This was not saved because " + f.String() + ": nothing was changed. Try again in a minute."
+	}
+	return &Error{Status: status, Title: "Try again later", Message: msg, Err: e.Err}
+}
+
+// faultSentence names why the database refused, for a message.
+func faultSentence(err error) string {
+	if f := db.FaultOf(err); f != db.NoFault {
+		return f.String()
+	}
+	return "the database refused the write"
 }
 
 // logErr records an error that does not change the answer.

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"chargedesk/audit"
 	"chargedesk/db"
 	"chargedesk/db/dbtest"
 	"chargedesk/demo"
@@ -23,6 +24,7 @@ import (
 type testApp struct {
 	t      testing.TB
 	db     *db.DB
+	trail  *audit.Trail
 	app    *handlers.App
 	srv    *httptest.Server
 	offset atomic.Int64 // added to the wall clock the app sees, to test expiry
@@ -37,9 +39,9 @@ func newTestApp(t testing.TB) *testApp {
 	if _, err := demo.SeedIfEmpty(context.Background(), d, demo.DefaultPassword, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	ta := &testApp{t: t, db: d}
+	ta := &testApp{t: t, db: d, trail: audit.NewTrail(audit.NewKey())}
 	app, err := handlers.New(handlers.Config{
-		DB: d, SessionKey: []byte("test-key-test-key-test-key-test-key!"),
+		DB: d, SessionKey: []byte("test-key-test-key-test-key-test-key!"), Audit: ta.trail,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Now: func() time.Time { return time.Now().Add(time.Duration(ta.offset.Load())) },
 	})

@@ -135,7 +135,7 @@ func (a *App) startImpersonation(c *gin.Context) {
 	if cur, err := a.r.ActiveImpersonationOf(ctx, u.ID); err == nil && cur.ExpiresAt <= a.now().Unix() {
 		a.endImpersonation(c, cur, impersonation.ViaExpired)
 	}
-	imp, err := impersonation.Start(ctx, a.db, impersonation.Request{
+	imp, err := impersonation.Start(ctx, a.db, a.trail, impersonation.Request{
 		Admin: u.ID, Customer: target, Ticket: ticket, Reason: reason, AllowChanges: in.AllowChanges,
 		TTL: a.impTTL, IP: c.ClientIP(), UserAgent: c.Request.UserAgent(),
 	}, a.now())
@@ -144,8 +144,9 @@ func (a *App) startImpersonation(c *gin.Context) {
 		a.alreadyImpersonating(c)
 		return
 	case err != nil:
-		a.Log.Error("impersonation start refused: audit could not be written", "request_id", requestID(c), "err", err)
-		a.fail(c, &Error{Status: http.StatusServiceUnavailable, Message: "The impersonation could not be recorded in the audit log, so it was not started. Try again in a moment.", Err: err})
+		a.Log.Error("impersonation start refused: it could not be recorded", "request_id", requestID(c), "err", err)
+		c.Header("Retry-After", "30")
+		a.fail(c, &Error{Status: http.StatusServiceUnavailable, Message: "The impersonation could not be recorded in the audit log (" + faultSentence(err) + "), so it was not started. Try again in a moment.", Err: err})
 		return
 	}
 	to := customerURL(target, "/")
@@ -188,12 +189,16 @@ func (a *App) alreadyImpersonating(c *gin.Context) {
 }
 
 // endImpersonationRoute is POST /api/customer/impersonation/end: it ends the caller's own
-// active impersonation, if any, and always answers success (idempotent).
+// active impersonation, if any, and answers success (idempotent) — unless the end itself could
+// not be committed, which it says (503) instead of pretending.
 func (a *App) endImpersonationRoute(c *gin.Context) {
 	u := currentUser(c)
 	ended := false
 	if cur, err := a.r.ActiveImpersonationOf(c.Request.Context(), u.ID); err == nil {
-		ended = a.endImpersonation(c, cur, impersonation.ViaExit)
+		if ended, err = a.endImpersonation(c, cur, impersonation.ViaExit); err != nil {
+			a.endNotRecorded(c, cur, err)
+			return
+		}
 	} else if !errors.Is(err, sql.ErrNoRows) {
 		a.fail(c, errInternal(err))
 		return
@@ -212,23 +217,44 @@ func (a *App) endPage(c *gin.Context) {
 	a.render(c, http.StatusOK, "end_impersonation", &Page{Title: "End impersonation", Data: a.myImpersonation(c)})
 }
 
-// endImpersonation ends imp with via. The end is committed before its audit row; a failing
-// audit write is logged loudly and does not stop the end.
-func (a *App) endImpersonation(c *gin.Context, imp queries.Impersonation, via string) bool {
-	ended, auditErr, err := impersonation.End(c.Request.Context(), a.db, imp, via, a.now(), c.ClientIP(), c.Request.UserAgent())
-	if err != nil {
-		a.logErr(c, "end impersonation", err)
-	}
+// endImpersonation ends imp with via, with its impersonation.end row in the same transaction.
+// When only the row failed, the end stands (logged loudly; the row is written later). err
+// means the end itself was not committed: the impersonation is held as ending (no customer
+// page is shown for it) and maintenance retries.
+func (a *App) endImpersonation(c *gin.Context, imp queries.Impersonation, via string) (bool, error) {
+	ended, auditErr, err := impersonation.End(c.Request.Context(), a.db, a.trail, imp, via, a.now(), c.ClientIP(), c.Request.UserAgent())
 	if auditErr != nil {
-		a.Log.Error("AUDIT WRITE FAILED: impersonation ended without its impersonation.end row",
+		a.Log.Error("AUDIT WRITE FAILED: impersonation ended, its impersonation.end row is owed and will be written when the database takes it",
 			"request_id", requestID(c), "impersonation_id", imp.ID, "via", via, "err", auditErr)
 	}
-	return ended
+	if err != nil {
+		a.ending.add(imp, via)
+		a.Log.Error("IMPERSONATION END NOT COMMITTED: no customer page is shown for it until it ends",
+			"request_id", requestID(c), "impersonation_id", imp.ID, "via", via, "err", err)
+		return false, err
+	}
+	a.ending.remove(imp.ID)
+	return ended, nil
+}
+
+// endNotRecorded answers 503 for an impersonation whose end could not be committed: it says
+// so, and when it expires. Nothing of the customer's is shown meanwhile.
+func (a *App) endNotRecorded(c *gin.Context, imp queries.Impersonation, err error) {
+	why := "the database refused the write"
+	if err != nil {
+		why = faultSentence(err)
+	}
+	c.Header("Retry-After", "30")
+	c.Header("Cache-Control", "no-store")
+	a.fail(c, &Error{Status: http.StatusServiceUnavailable, Title: "Impersonation not ended yet",
+		Message: "Your impersonation could not be recorded as ended (" + why + "). No customer page will be shown meanwhile; it expires at " +
+			expiresClock(imp.ExpiresAt) + ", and ChargeDesk ends it as soon as the database takes writes again."})
 }
 
 // recordRoute writes the impersonation_audit row of a customer-surface request: reads at most
-// once per (impersonation, method, route) per minute, writes always.
-func (a *App) recordRoute(c *gin.Context, imp queries.Impersonation, write bool, outcome string) {
+// once per (impersonation, method, route) per minute, writes always. The row uses the disk
+// reserve, and a client that hangs up does not cancel it.
+func (a *App) recordRoute(c *gin.Context, imp queries.Impersonation, write bool, outcome string) error {
 	ctx, now := c.Request.Context(), a.now()
 	route := c.FullPath()
 	if !write {
@@ -236,17 +262,16 @@ func (a *App) recordRoute(c *gin.Context, imp queries.Impersonation, write bool,
 			ImpersonationID: imp.ID, Method: c.Request.Method, Route: route, Since: now.Unix() - 60,
 		})
 		if err == nil && n > 0 {
-			return
+			return nil
 		}
 	}
-	err := a.db.Tx(ctx, func(tx *sql.Tx) error {
-		_, err := audit.WriteRoute(ctx, tx, now.Unix(), audit.RouteEntry{
+	ctx, cancel := audit.Detached(ctx)
+	defer cancel()
+	return a.db.CriticalTx(ctx, func(tx *sql.Tx) error {
+		_, err := a.trail.WriteRoute(ctx, tx, now.Unix(), audit.RouteEntry{
 			ImpersonationID: imp.ID, Admin: imp.AdminUserID, Customer: imp.CustomerUserID,
 			Method: c.Request.Method, Route: route, Path: c.Request.URL.RequestURI(), Status: c.Writer.Status(), Outcome: outcome,
 		})
 		return err
 	})
-	if err != nil {
-		a.Log.Error("AUDIT WRITE FAILED: impersonation route", "request_id", requestID(c), "impersonation_id", imp.ID, "route", route, "err", err)
-	}
 }

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"database/sql"
 	"errors"
 	"net/http"
@@ -98,7 +99,7 @@ func (a *App) login(c *gin.Context) {
 		if found {
 			entry.Target = u.ID
 		}
-		if _, err := audit.Log(c.Request.Context(), a.db.W, a.now(), entry); err != nil {
+		if _, err := a.trail.Log(c.Request.Context(), a.db, a.now(), entry); err != nil {
 			a.fail(c, errInternal(err))
 			return
 		}
@@ -120,9 +121,16 @@ func (a *App) login(c *gin.Context) {
 		a.fail(c, errInternal(err))
 		return
 	}
+	// No login without its login.success row: if the row cannot be written, the session
+	// just saved is deleted and the login is refused.
 	entry.Tag, entry.Actor = audit.TagLoginSuccess, u.ID
-	if _, err := audit.Log(c.Request.Context(), a.db.W, a.now(), entry); err != nil {
-		a.logErr(c, "audit login.success", err)
+	if _, err := a.trail.Log(c.Request.Context(), a.db, a.now(), entry); err != nil {
+		if derr := a.web.Delete(context.WithoutCancel(c.Request.Context()), sess.ID); derr != nil {
+			a.logErr(c, "delete the session of an unrecorded login", derr)
+		}
+		c.Writer.Header().Del("Set-Cookie")
+		a.fail(c, errInternal(err))
+		return
 	}
 	a.redirect(c, homeFor(u.Role))
 }
@@ -138,7 +146,7 @@ func (a *App) logout(c *gin.Context) {
 		if cur, err := a.r.ActiveImpersonationOf(c.Request.Context(), u.ID); err == nil {
 			a.endImpersonation(c, cur, impersonation.ViaLogout)
 		}
-		if _, err := audit.Log(c.Request.Context(), a.db.W, a.now(), audit.Entry{
+		if _, err := a.trail.Log(c.Request.Context(), a.db, a.now(), audit.Entry{
 			Tag: audit.TagLogout, Actor: u.ID, IP: c.ClientIP(), UserAgent: c.Request.UserAgent(),
 		}); err != nil {
 			a.logErr(c, "audit logout", err)

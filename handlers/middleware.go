@@ -116,20 +116,29 @@ func (a *App) requireAdmin(c *gin.Context) {
 	a.fail(c, errForbidden("This page is for ChargeDesk support staff only."))
 }
 
-// privilegeViolation records an attempt to use a privilege the caller does not have.
+// privilegeViolation records an attempt to use a privilege the caller does not have. The
+// first from a user and address in a minute is written at once; repeats in that minute are
+// counted into one row (limits.go), so a flood cannot fill the disk and none is dropped.
 func (a *App) privilegeViolation(c *gin.Context, what string) {
-	u := currentUser(c)
 	var actor int64
-	if u != nil {
+	if u := currentUser(c); u != nil {
 		actor = u.ID
 	}
-	_, err := audit.Log(c.Request.Context(), a.db.W, a.now(), audit.Entry{
-		Tag: audit.TagPrivilegeViolation, Actor: actor,
-		IP: c.ClientIP(), UserAgent: c.Request.UserAgent(),
+	e := audit.Entry{
+		Tag: audit.TagPrivilegeViolation, Actor: actor, IP: c.ClientIP(), UserAgent: c.Request.UserAgent(),
 		Metadata: map[string]any{"what": what, "method": c.Request.Method, "path": audit.Truncate(c.Request.URL.Path, 200)},
-	})
-	if err != nil {
-		a.logErr(c, "audit privilege_violation", err)
+	}
+	first, closed := a.violations.note(e, a.now())
+	if closed != nil {
+		if _, err := a.trail.Log(c.Request.Context(), a.db, a.now(), closed.summary()); err != nil {
+			a.logErr(c, "AUDIT WRITE FAILED: aggregated privilege_violation", err)
+		}
+	}
+	if !first {
+		return
+	}
+	if _, err := a.trail.Log(c.Request.Context(), a.db, a.now(), e); err != nil {
+		a.logErr(c, "AUDIT WRITE FAILED: privilege_violation", err)
 	}
 }
 

@@ -23,6 +23,9 @@ import (
 //   - a marker from someone who is not an admin: 403 and a privilege_violation row.
 //   - a marker that does not match the admin's active impersonation (stale tab, expired): 403.
 //   - a matching marker: scoped to that customer; writes need allow_changes, or are blocked.
+//
+// An impersonated response is held back until its impersonation_audit row is committed; when
+// the row cannot be written, the admin gets 503 and none of the customer's data (fail closed).
 func (a *App) customerSurface(c *gin.Context) {
 	u := currentUser(c)
 	ctx, now := c.Request.Context(), a.now()
@@ -32,6 +35,10 @@ func (a *App) customerSurface(c *gin.Context) {
 	hasImp := err == nil
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		a.fail(c, errInternal(err))
+		return
+	}
+	if hasImp && a.ending.has(cur.ID) {
+		a.endNotRecorded(c, cur, nil)
 		return
 	}
 	if hasImp && u.Role != "admin" {
@@ -53,7 +60,10 @@ func (a *App) customerSurface(c *gin.Context) {
 		case u.Role == "customer":
 			c.Set(keyActingAs, u.ID)
 		case hasImp:
-			a.endImpersonation(c, cur, impersonation.ViaMarkerRemoved)
+			if _, err := a.endImpersonation(c, cur, impersonation.ViaMarkerRemoved); err != nil {
+				a.endNotRecorded(c, cur, err)
+				return
+			}
 			a.redirect(c, "/admin")
 			c.Abort()
 		default:
@@ -81,9 +91,13 @@ func (a *App) customerSurface(c *gin.Context) {
 		return
 	}
 	cust, err := a.r.GetImpersonatedCustomer(ctx, as)
-	if err != nil || cust.Status != "active" {
+	switch {
+	case errors.Is(err, sql.ErrNoRows) || (err == nil && cust.Status != "active"):
 		a.endImpersonation(c, cur, impersonation.ViaCustomerDisabled)
 		a.fail(c, errForbidden("This customer's account is disabled, so the impersonation has ended."))
+		return
+	case err != nil: // a database error never ends an impersonation
+		a.fail(c, errInternal(err))
 		return
 	}
 
@@ -92,8 +106,13 @@ func (a *App) customerSurface(c *gin.Context) {
 	c.Set(keyImp, &bannerData{Imp: cur, CustomerName: cust.Name, PublicID: cust.PublicID,
 		MinutesLeft: max(0, (cur.ExpiresAt-now.Unix()+59)/60)})
 	c.Header("Cache-Control", "no-store")
+	a.impersonated(c, cur)
+}
 
-	// The response is held back until its audit row is written.
+// impersonated runs the rest of an impersonated request with its response held back, writes
+// its impersonation_audit row, and only then lets the response go. If the row cannot be
+// committed, the held response is dropped and the admin gets 503 without customer data.
+func (a *App) impersonated(c *gin.Context, cur queries.Impersonation) {
 	real := c.Writer
 	buf := newBufferedWriter(real)
 	c.Writer = buf
@@ -102,27 +121,48 @@ func (a *App) customerSurface(c *gin.Context) {
 		if v := recover(); v != nil {
 			panic(v) // the recover middleware answers; nothing held back is sent
 		}
-		buf.release()
 	}()
 	write := c.Request.Method != http.MethodGet && c.Request.Method != http.MethodHead
-	if write && cur.AllowChanges == 0 {
-		a.fail(c, &Error{Status: http.StatusForbidden, Title: "This impersonation is read-only", Message: "This impersonation is read-only: it was started without “allow changes”, so nothing on this account can be changed. The attempt was recorded."})
-		a.recordRoute(c, cur, true, audit.Blocked)
-		return
-	}
-	c.Next()
+	outcome := audit.Viewed
 	switch {
-	case c.GetBool(keyWriteAudited):
-		// A change: already recorded inside its own transaction (a.tx).
-	case write && c.Writer.Status() < 400:
-		// A change made outside a.tx: still recorded, after the fact.
-		a.recordRoute(c, cur, true, audit.Changed)
+	case write && cur.AllowChanges == 0:
+		a.fail(c, &Error{Status: http.StatusForbidden, Title: "This impersonation is read-only", Message: "This impersonation is read-only: it was started without “allow changes”, so nothing on this account can be changed. The attempt was recorded."})
+		outcome = audit.Blocked
 	case write:
-		// A write that changed nothing (refused, invalid): recorded as blocked.
-		a.recordRoute(c, cur, true, audit.Blocked)
+		if ok, wait := a.writes.allow(cur.CustomerUserID, a.now()); !ok {
+			a.tooManyWrites(c, wait)
+			outcome = audit.Blocked
+			break
+		}
+		c.Next()
+		outcome = audit.Changed
+		if c.Writer.Status() >= 400 {
+			outcome = audit.Blocked // a write that changed nothing (refused, invalid)
+		}
 	default:
-		a.recordRoute(c, cur, false, audit.Viewed)
+		c.Next()
 	}
+	if !c.GetBool(keyWriteAudited) { // a change is recorded inside its own transaction (a.tx)
+		if err := a.recordRoute(c, cur, write, outcome); err != nil {
+			c.Writer = real
+			a.auditUnavailable(c, cur, err)
+			return
+		}
+	}
+	buf.release()
+}
+
+// auditUnavailable answers 503 when an impersonated request could not be recorded: the page
+// is not shown, and neither is anything of the customer's (no banner, no marker links).
+func (a *App) auditUnavailable(c *gin.Context, cur queries.Impersonation, err error) {
+	a.Log.Error("AUDIT WRITE FAILED: impersonated response withheld", "request_id", requestID(c),
+		"impersonation_id", cur.ID, "path", audit.Truncate(c.Request.URL.Path, 200), "err", err)
+	c.Set(keyImp, (*bannerData)(nil))
+	c.Set(keyMarker, int64(0))
+	c.Set(keyActingAs, int64(0))
+	c.Header("Retry-After", "30")
+	a.fail(c, &Error{Status: http.StatusServiceUnavailable, Title: "Not recorded, so not shown",
+		Message: "This page could not be recorded in the impersonation audit trail (" + faultSentence(err) + "), so it is not shown. Nothing of the customer's account left the server. Try again in a minute; if it persists, the server's disk or database needs attention."})
 }
 
 // bannerData is what the ImpersonationBanner shows.

@@ -26,7 +26,7 @@ func (a *App) tx(c *gin.Context, fn func(tx *sql.Tx) error) error {
 			return nil
 		}
 		// The change succeeded, so the answer is the redirect to the result page.
-		_, err := audit.WriteRoute(ctx, tx, a.now().Unix(), audit.RouteEntry{
+		_, err := a.trail.WriteRoute(ctx, tx, a.now().Unix(), audit.RouteEntry{
 			ImpersonationID: imp.Imp.ID, Admin: imp.Imp.AdminUserID, Customer: imp.Imp.CustomerUserID,
 			Method: c.Request.Method, Route: c.FullPath(), Path: c.Request.URL.RequestURI(),
 			Status: http.StatusSeeOther, Outcome: audit.Changed,

@@ -8,7 +8,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"chargedesk/audit"
@@ -46,8 +45,10 @@ type Request struct {
 // Start records a new impersonation with its impersonation.start auth_audit row and its first
 // impersonation_audit row, all in one transaction: if the audit cannot be written, nothing
 // starts (fail closed). A second active impersonation for the admin is ErrAlreadyActive.
-func Start(ctx context.Context, d *db.DB, r Request, now time.Time) (queries.Impersonation, error) {
+func Start(ctx context.Context, d *db.DB, trail *audit.Trail, r Request, now time.Time) (queries.Impersonation, error) {
 	var imp queries.Impersonation
+	ctx, cancel := audit.Detached(ctx)
+	defer cancel()
 	err := d.Tx(ctx, func(tx *sql.Tx) error {
 		q := queries.New(tx)
 		var allow int64
@@ -59,13 +60,12 @@ func Start(ctx context.Context, d *db.DB, r Request, now time.Time) (queries.Imp
 			AdminUserID: r.Admin, CustomerUserID: r.Customer, Ticket: r.Ticket, Reason: r.Reason,
 			AllowChanges: allow, StartedAt: now.Unix(), ExpiresAt: now.Add(r.TTL).Unix(),
 		})
-		if err != nil {
-			if strings.Contains(err.Error(), "UNIQUE constraint failed") {
-				return ErrAlreadyActive
-			}
+		if db.IsConstraint(err, "impersonations.admin_user_id") {
+			return ErrAlreadyActive
+		} else if err != nil {
 			return err
 		}
-		if _, err := audit.Write(ctx, tx, now, audit.Entry{
+		if _, err := trail.Write(ctx, tx, now, audit.Entry{
 			Tag: audit.TagImpersonationStart, Actor: r.Admin, Target: r.Customer, IP: r.IP, UserAgent: r.UserAgent,
 			Metadata: map[string]any{
 				"customer_user_id": r.Customer, "impersonation_id": imp.ID,
@@ -75,7 +75,7 @@ func Start(ctx context.Context, d *db.DB, r Request, now time.Time) (queries.Imp
 		}); err != nil {
 			return fmt.Errorf("write impersonation.start: %w", err)
 		}
-		_, err = audit.WriteRoute(ctx, tx, now.Unix(), audit.RouteEntry{
+		_, err = trail.WriteRoute(ctx, tx, now.Unix(), audit.RouteEntry{
 			ImpersonationID: imp.ID, Admin: r.Admin, Customer: r.Customer,
 			Method: "POST", Route: StartRoute, Path: StartRoute, Status: 303, Outcome: audit.Changed,
 		})
@@ -84,34 +84,91 @@ func Start(ctx context.Context, d *db.DB, r Request, now time.Time) (queries.Imp
 	return imp, err
 }
 
-// End ends imp (if it is still active) and then writes its impersonation.end row. The end
-// itself is committed first, so a failing audit write never keeps an impersonation alive:
-// auditErr reports that failure for the caller to log loudly. ended is false when the
-// impersonation had already ended.
-func End(ctx context.Context, d *db.DB, imp queries.Impersonation, via string, now time.Time, ip, ua string) (ended bool, auditErr error, err error) {
-	n, err := queries.New(d.W).EndImpersonation(ctx, queries.EndImpersonationParams{
-		ID: imp.ID, EndedAt: sql.NullInt64{Int64: now.Unix(), Valid: true}, EndVia: sql.NullString{String: via, Valid: true},
+// End ends imp, if it is still active, and writes its impersonation.end row in the same
+// transaction, so that after a crash at any instant an ended impersonation has its end row.
+// Only when the row itself cannot be written is the end committed alone (an audit failure
+// never keeps an impersonation alive): auditErr reports it, for the caller to log loudly, and
+// the row stays owed (end_audit_id NULL) until RecordOwedEnds writes it. err means the end
+// itself could not be committed: the impersonation is still active. ended is false when it
+// had already ended. The client going away cancels none of this.
+func End(ctx context.Context, d *db.DB, trail *audit.Trail, imp queries.Impersonation, via string, now time.Time, ip, ua string) (ended bool, auditErr error, err error) {
+	ctx, cancel := audit.Detached(ctx)
+	defer cancel()
+	err = d.CriticalTx(ctx, func(tx *sql.Tx) error {
+		q := queries.New(tx)
+		cur, err := q.GetImpersonationByID(ctx, imp.ID)
+		if err != nil || cur.EndedAt.Valid {
+			return err
+		}
+		row, err := trail.Write(ctx, tx, now, endEntry(cur, via, now, ip, ua))
+		if err != nil {
+			auditErr = err
+			return err
+		}
+		n, err := q.EndImpersonation(ctx, queries.EndImpersonationParams{
+			ID: imp.ID, EndedAt: sql.NullInt64{Int64: now.Unix(), Valid: true},
+			EndVia: sql.NullString{String: via, Valid: true}, EndAuditID: sql.NullInt64{Int64: row, Valid: true},
+		})
+		ended = n == 1
+		return err
 	})
-	if err != nil {
-		return false, nil, err
+	if auditErr == nil {
+		return ended, nil, err
 	}
-	if n == 0 {
-		return false, nil, nil
-	}
-	_, auditErr = audit.Log(ctx, d.W, now, audit.Entry{
+	// The end row could not be written: end it alone, its row owed.
+	err = d.CriticalTx(ctx, func(tx *sql.Tx) error {
+		n, err := queries.New(tx).EndImpersonation(ctx, queries.EndImpersonationParams{
+			ID: imp.ID, EndedAt: sql.NullInt64{Int64: now.Unix(), Valid: true}, EndVia: sql.NullString{String: via, Valid: true},
+		})
+		ended = n == 1
+		return err
+	})
+	return ended, auditErr, err
+}
+
+func endEntry(imp queries.Impersonation, via string, now time.Time, ip, ua string) audit.Entry {
+	return audit.Entry{
 		Tag: audit.TagImpersonationEnd, Actor: imp.AdminUserID, Target: imp.CustomerUserID, IP: ip, UserAgent: ua,
 		Metadata: map[string]any{
 			"customer_user_id": imp.CustomerUserID, "impersonation_id": imp.ID, "via": via,
 			"ticket": imp.Ticket, "duration_s": now.Unix() - imp.StartedAt,
 		},
-	})
-	return true, auditErr, nil
+	}
+}
+
+// RecordOwedEnds writes the impersonation.end row of every impersonation that ended while its
+// row could not be written (at the time it ended, marked late), and returns how many it wrote.
+func RecordOwedEnds(ctx context.Context, d *db.DB, trail *audit.Trail, now time.Time) (int, error) {
+	ctx, cancel := audit.Detached(ctx)
+	defer cancel()
+	owed, err := queries.New(d.W).ListUnrecordedEnds(ctx)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, imp := range owed {
+		err := d.CriticalTx(ctx, func(tx *sql.Tx) error {
+			e := endEntry(imp, imp.EndVia.String, time.Unix(imp.EndedAt.Int64, 0), "", "chargedesk")
+			e.Metadata["recorded_late_at"] = now.Unix()
+			row, err := trail.Write(ctx, tx, time.Unix(imp.EndedAt.Int64, 0), e)
+			if err != nil {
+				return err
+			}
+			_, err = queries.New(tx).RecordEndAudit(ctx, queries.RecordEndAuditParams{EndAuditID: sql.NullInt64{Int64: row, Valid: true}, ID: imp.ID})
+			return err
+		})
+		if err != nil {
+			return n, fmt.Errorf("impersonation %d: end row still owed: %w", imp.ID, err)
+		}
+		n++
+	}
+	return n, nil
 }
 
 // Sweep ends every active impersonation that must end (expired, admin no longer an active
 // admin, customer disabled) and returns how many it ended. At start-up, via overrides the
 // reason for expired ones with server_restart.
-func Sweep(ctx context.Context, d *db.DB, now time.Time, atStartup bool) (int, error) {
+func Sweep(ctx context.Context, d *db.DB, trail *audit.Trail, now time.Time, atStartup bool) (int, error) {
 	rows, err := queries.New(d.W).ListImpersonationsToEnd(ctx, now.Unix())
 	if err != nil {
 		return 0, err
@@ -123,13 +180,13 @@ func Sweep(ctx context.Context, d *db.DB, now time.Time, atStartup bool) (int, e
 		if atStartup && via == ViaExpired {
 			via = ViaServerRestart
 		}
-		ok, auditErr, err := End(ctx, d, queries.Impersonation{ID: r.ID, AdminUserID: r.AdminUserID, CustomerUserID: r.CustomerUserID, Ticket: r.Ticket, StartedAt: r.StartedAt}, via, now, "", "chargedesk")
+		ok, auditErr, err := End(ctx, d, trail, queries.Impersonation{ID: r.ID, AdminUserID: r.AdminUserID, CustomerUserID: r.CustomerUserID, Ticket: r.Ticket, StartedAt: r.StartedAt}, via, now, "", "chargedesk")
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
 		if auditErr != nil {
-			errs = append(errs, fmt.Errorf("impersonation %d ended but its end row was not written: %w", r.ID, auditErr))
+			errs = append(errs, fmt.Errorf("impersonation %d ended but its end row is owed: %w", r.ID, auditErr))
 		}
 		if ok {
 			ended++

@@ -11,7 +11,7 @@ import (
 )
 
 const getImpersonation = `-- name: GetImpersonation :one
-SELECT i.id, i.admin_user_id, i.customer_user_id, i.ticket, i.reason, i.allow_changes, i.started_at, i.expires_at, i.ended_at, i.end_via, a.name AS admin_name, c.name AS customer_name, c.public_id AS customer_public_id
+SELECT i.id, i.admin_user_id, i.customer_user_id, i.ticket, i.reason, i.allow_changes, i.started_at, i.expires_at, i.ended_at, i.end_via, i.end_audit_id, a.name AS admin_name, c.name AS customer_name, c.public_id AS customer_public_id
 FROM impersonations i
 JOIN users a ON a.id = i.admin_user_id
 JOIN users c ON c.id = i.customer_user_id
@@ -29,6 +29,7 @@ type GetImpersonationRow struct {
 	ExpiresAt        int64
 	EndedAt          sql.NullInt64
 	EndVia           sql.NullString
+	EndAuditID       sql.NullInt64
 	AdminName        string
 	CustomerName     string
 	CustomerPublicID string
@@ -48,6 +49,7 @@ func (q *Queries) GetImpersonation(ctx context.Context, id int64) (GetImpersonat
 		&i.ExpiresAt,
 		&i.EndedAt,
 		&i.EndVia,
+		&i.EndAuditID,
 		&i.AdminName,
 		&i.CustomerName,
 		&i.CustomerPublicID,
@@ -390,7 +392,7 @@ func (q *Queries) ListAuthAuditForImpersonation(ctx context.Context, impersonati
 }
 
 const listImpersonations = `-- name: ListImpersonations :many
-SELECT i.id, i.admin_user_id, i.customer_user_id, i.ticket, i.reason, i.allow_changes, i.started_at, i.expires_at, i.ended_at, i.end_via, a.name AS admin_name, c.name AS customer_name, c.public_id AS customer_public_id,
+SELECT i.id, i.admin_user_id, i.customer_user_id, i.ticket, i.reason, i.allow_changes, i.started_at, i.expires_at, i.ended_at, i.end_via, i.end_audit_id, a.name AS admin_name, c.name AS customer_name, c.public_id AS customer_public_id,
        (SELECT count(*) FROM impersonation_audit r WHERE r.impersonation_id = i.id) AS route_rows
 FROM impersonations i
 JOIN users a ON a.id = i.admin_user_id
@@ -415,6 +417,7 @@ type ListImpersonationsRow struct {
 	ExpiresAt        int64
 	EndedAt          sql.NullInt64
 	EndVia           sql.NullString
+	EndAuditID       sql.NullInt64
 	AdminName        string
 	CustomerName     string
 	CustomerPublicID string
@@ -441,6 +444,7 @@ func (q *Queries) ListImpersonations(ctx context.Context, arg ListImpersonations
 			&i.ExpiresAt,
 			&i.EndedAt,
 			&i.EndVia,
+			&i.EndAuditID,
 			&i.AdminName,
 			&i.CustomerName,
 			&i.CustomerPublicID,

@@ -13,4 +13,36 @@ WHERE tag = 'login.failure' AND ip = @ip AND at >= @since
   AND json_extract(metadata, '$.email') = @email;
 
 -- name: ListAuthAuditChain :many
-SELECT * FROM auth_audit ORDER BY id;
+-- One page of the chain in id order (audit verify walks it in pages: constant memory).
+SELECT * FROM auth_audit WHERE id > @after ORDER BY id LIMIT @limit;
+
+-- name: AuthAuditHead :one
+SELECT id, hash FROM auth_audit ORDER BY id DESC LIMIT 1;
+
+-- name: GetAuthAudit :one
+SELECT * FROM auth_audit WHERE id = ?;
+
+-- name: ImpersonationStartOrEndRows :many
+-- The impersonation.start and .end rows of one impersonation.
+SELECT * FROM auth_audit WHERE impersonation_id = @impersonation_id AND tag IN ('impersonation.start', 'impersonation.end') ORDER BY id;
+
+-- name: StartRowsAfter :many
+-- impersonation.start rows, paged, for audit verify to find starts without an impersonation.
+SELECT a.id, a.impersonation_id, CAST(EXISTS (SELECT 1 FROM impersonations i WHERE i.id = a.impersonation_id) AS INTEGER) AS has_row
+FROM auth_audit a WHERE a.tag = 'impersonation.start' AND a.id > @after ORDER BY a.id LIMIT @limit;
+
+-- name: InsertCheckpoint :one
+INSERT INTO audit_checkpoints (at, body, sig) VALUES (?, ?, ?) RETURNING id;
+
+-- name: ListCheckpointsAfter :many
+SELECT * FROM audit_checkpoints WHERE id > @after ORDER BY id LIMIT @limit;
+
+-- name: LatestCheckpoint :one
+SELECT * FROM audit_checkpoints ORDER BY id DESC LIMIT 1;
+
+-- name: CountCheckpoints :one
+SELECT count(*) FROM audit_checkpoints;
+
+-- name: TouchHealthProbe :exec
+UPDATE health_probe SET at = ? WHERE id = 1;
+

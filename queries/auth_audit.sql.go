@@ -10,6 +10,33 @@ import (
 	"database/sql"
 )
 
+const authAuditHead = `-- name: AuthAuditHead :one
+SELECT id, hash FROM auth_audit ORDER BY id DESC LIMIT 1
+`
+
+type AuthAuditHeadRow struct {
+	ID   int64
+	Hash string
+}
+
+func (q *Queries) AuthAuditHead(ctx context.Context) (AuthAuditHeadRow, error) {
+	row := q.db.QueryRowContext(ctx, authAuditHead)
+	var i AuthAuditHeadRow
+	err := row.Scan(&i.ID, &i.Hash)
+	return i, err
+}
+
+const countCheckpoints = `-- name: CountCheckpoints :one
+SELECT count(*) FROM audit_checkpoints
+`
+
+func (q *Queries) CountCheckpoints(ctx context.Context) (int64, error) {
+	row := q.db.QueryRowContext(ctx, countCheckpoints)
+	var count int64
+	err := row.Scan(&count)
+	return count, err
+}
+
 const countRecentLoginFailures = `-- name: CountRecentLoginFailures :one
 SELECT count(*) FROM auth_audit
 WHERE tag = 'login.failure' AND ip = ?1 AND at >= ?2
@@ -28,6 +55,69 @@ func (q *Queries) CountRecentLoginFailures(ctx context.Context, arg CountRecentL
 	var count int64
 	err := row.Scan(&count)
 	return count, err
+}
+
+const getAuthAudit = `-- name: GetAuthAudit :one
+SELECT id, at, tag, actor_user_id, target_user_id, ip, user_agent, metadata, prev_hash, hash, impersonation_id FROM auth_audit WHERE id = ?
+`
+
+func (q *Queries) GetAuthAudit(ctx context.Context, id int64) (AuthAudit, error) {
+	row := q.db.QueryRowContext(ctx, getAuthAudit, id)
+	var i AuthAudit
+	err := row.Scan(
+		&i.ID,
+		&i.At,
+		&i.Tag,
+		&i.ActorUserID,
+		&i.TargetUserID,
+		&i.Ip,
+		&i.UserAgent,
+		&i.Metadata,
+		&i.PrevHash,
+		&i.Hash,
+		&i.ImpersonationID,
+	)
+	return i, err
+}
+
+const impersonationStartOrEndRows = `-- name: ImpersonationStartOrEndRows :many
+SELECT id, at, tag, actor_user_id, target_user_id, ip, user_agent, metadata, prev_hash, hash, impersonation_id FROM auth_audit WHERE impersonation_id = ?1 AND tag IN ('impersonation.start', 'impersonation.end') ORDER BY id
+`
+
+// The impersonation.start and .end rows of one impersonation.
+func (q *Queries) ImpersonationStartOrEndRows(ctx context.Context, impersonationID sql.NullInt64) ([]AuthAudit, error) {
+	rows, err := q.db.QueryContext(ctx, impersonationStartOrEndRows, impersonationID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []AuthAudit
+	for rows.Next() {
+		var i AuthAudit
+		if err := rows.Scan(
+			&i.ID,
+			&i.At,
+			&i.Tag,
+			&i.ActorUserID,
+			&i.TargetUserID,
+			&i.Ip,
+			&i.UserAgent,
+			&i.Metadata,
+			&i.PrevHash,
+			&i.Hash,
+			&i.ImpersonationID,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const insertAuthAudit = `-- name: InsertAuthAudit :one
@@ -65,6 +155,23 @@ func (q *Queries) InsertAuthAudit(ctx context.Context, arg InsertAuthAuditParams
 	return id, err
 }
 
+const insertCheckpoint = `-- name: InsertCheckpoint :one
+INSERT INTO audit_checkpoints (at, body, sig) VALUES (?, ?, ?) RETURNING id
+`
+
+type InsertCheckpointParams struct {
+	At   int64
+	Body string
+	Sig  string
+}
+
+func (q *Queries) InsertCheckpoint(ctx context.Context, arg InsertCheckpointParams) (int64, error) {
+	row := q.db.QueryRowContext(ctx, insertCheckpoint, arg.At, arg.Body, arg.Sig)
+	var id int64
+	err := row.Scan(&id)
+	return id, err
+}
+
 const lastAuthAuditHash = `-- name: LastAuthAuditHash :one
 SELECT hash FROM auth_audit ORDER BY id DESC LIMIT 1
 `
@@ -76,12 +183,34 @@ func (q *Queries) LastAuthAuditHash(ctx context.Context) (string, error) {
 	return hash, err
 }
 
-const listAuthAuditChain = `-- name: ListAuthAuditChain :many
-SELECT id, at, tag, actor_user_id, target_user_id, ip, user_agent, metadata, prev_hash, hash, impersonation_id FROM auth_audit ORDER BY id
+const latestCheckpoint = `-- name: LatestCheckpoint :one
+SELECT id, at, body, sig FROM audit_checkpoints ORDER BY id DESC LIMIT 1
 `
 
-func (q *Queries) ListAuthAuditChain(ctx context.Context) ([]AuthAudit, error) {
-	rows, err := q.db.QueryContext(ctx, listAuthAuditChain)
+func (q *Queries) LatestCheckpoint(ctx context.Context) (AuditCheckpoint, error) {
+	row := q.db.QueryRowContext(ctx, latestCheckpoint)
+	var i AuditCheckpoint
+	err := row.Scan(
+		&i.ID,
+		&i.At,
+		&i.Body,
+		&i.Sig,
+	)
+	return i, err
+}
+
+const listAuthAuditChain = `-- name: ListAuthAuditChain :many
+SELECT id, at, tag, actor_user_id, target_user_id, ip, user_agent, metadata, prev_hash, hash, impersonation_id FROM auth_audit WHERE id > ?1 ORDER BY id LIMIT ?2
+`
+
+type ListAuthAuditChainParams struct {
+	After int64
+	Limit int64
+}
+
+// One page of the chain in id order (audit verify walks it in pages: constant memory).
+func (q *Queries) ListAuthAuditChain(ctx context.Context, arg ListAuthAuditChainParams) ([]AuthAudit, error) {
+	rows, err := q.db.QueryContext(ctx, listAuthAuditChain, arg.After, arg.Limit)
 	if err != nil {
 		return nil, err
 	}
@@ -113,4 +242,90 @@ func (q *Queries) ListAuthAuditChain(ctx context.Context) ([]AuthAudit, error) {
 		return nil, err
 	}
 	return items, nil
+}
+
+const listCheckpointsAfter = `-- name: ListCheckpointsAfter :many
+SELECT id, at, body, sig FROM audit_checkpoints WHERE id > ?1 ORDER BY id LIMIT ?2
+`
+
+type ListCheckpointsAfterParams struct {
+	After int64
+	Limit int64
+}
+
+func (q *Queries) ListCheckpointsAfter(ctx context.Context, arg ListCheckpointsAfterParams) ([]AuditCheckpoint, error) {
+	rows, err := q.db.QueryContext(ctx, listCheckpointsAfter, arg.After, arg.Limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []AuditCheckpoint
+	for rows.Next() {
+		var i AuditCheckpoint
+		if err := rows.Scan(
+			&i.ID,
+			&i.At,
+			&i.Body,
+			&i.Sig,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const startRowsAfter = `-- name: StartRowsAfter :many
+SELECT a.id, a.impersonation_id, CAST(EXISTS (SELECT 1 FROM impersonations i WHERE i.id = a.impersonation_id) AS INTEGER) AS has_row
+FROM auth_audit a WHERE a.tag = 'impersonation.start' AND a.id > ?1 ORDER BY a.id LIMIT ?2
+`
+
+type StartRowsAfterParams struct {
+	After int64
+	Limit int64
+}
+
+type StartRowsAfterRow struct {
+	ID              int64
+	ImpersonationID sql.NullInt64
+	HasRow          int64
+}
+
+// impersonation.start rows, paged, for audit verify to find starts without an impersonation.
+func (q *Queries) StartRowsAfter(ctx context.Context, arg StartRowsAfterParams) ([]StartRowsAfterRow, error) {
+	rows, err := q.db.QueryContext(ctx, startRowsAfter, arg.After, arg.Limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []StartRowsAfterRow
+	for rows.Next() {
+		var i StartRowsAfterRow
+		if err := rows.Scan(&i.ID, &i.ImpersonationID, &i.HasRow); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const touchHealthProbe = `-- name: TouchHealthProbe :exec
+UPDATE health_probe SET at = ? WHERE id = 1
+`
+
+func (q *Queries) TouchHealthProbe(ctx context.Context, at int64) error {
+	_, err := q.db.ExecContext(ctx, touchHealthProbe, at)
+	return err
 }

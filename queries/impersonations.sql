@@ -8,7 +8,21 @@ RETURNING *;
 SELECT * FROM impersonations WHERE admin_user_id = @admin_user_id AND ended_at IS NULL;
 
 -- name: EndImpersonation :execrows
-UPDATE impersonations SET ended_at = @ended_at, end_via = @end_via WHERE id = @id AND ended_at IS NULL;
+-- Ends an active impersonation. end_audit_id is its impersonation.end row, written in the same
+-- transaction; NULL only when that row could not be written (it is then owed: see below).
+UPDATE impersonations SET ended_at = @ended_at, end_via = @end_via, end_audit_id = sqlc.narg(end_audit_id)
+WHERE id = @id AND ended_at IS NULL;
+
+-- name: ListUnrecordedEnds :many
+-- Ended impersonations whose impersonation.end row is still owed.
+SELECT * FROM impersonations WHERE ended_at IS NOT NULL AND end_audit_id IS NULL ORDER BY id LIMIT 100;
+
+-- name: RecordEndAudit :execrows
+UPDATE impersonations SET end_audit_id = @end_audit_id
+WHERE id = @id AND ended_at IS NOT NULL AND end_audit_id IS NULL;
+
+-- name: GetImpersonationByID :one
+SELECT * FROM impersonations WHERE id = ?;
 
 -- name: ListImpersonationsToEnd :many
 -- Active impersonations that must end: expired, or whose admin lost the role or was disabled,
@@ -52,4 +66,15 @@ SELECT count(*) FROM impersonation_audit
 WHERE impersonation_id = @impersonation_id AND method = @method AND route = @route AND at > @since;
 
 -- name: ListImpersonationAuditChain :many
-SELECT * FROM impersonation_audit ORDER BY id;
+-- One page of the chain in id order (audit verify walks it in pages: constant memory).
+SELECT * FROM impersonation_audit WHERE id > @after ORDER BY id LIMIT @limit;
+
+-- name: ImpersonationAuditHead :one
+SELECT id, hash FROM impersonation_audit ORDER BY id DESC LIMIT 1;
+
+-- name: ListImpersonationsAfter :many
+-- One page of impersonations with their start and end rows, for audit verify.
+SELECT i.*,
+       CAST(coalesce((SELECT count(*) FROM auth_audit s WHERE s.impersonation_id = i.id AND s.tag = 'impersonation.start'), 0) AS INTEGER) AS start_rows,
+       CAST(coalesce((SELECT count(*) FROM auth_audit e WHERE e.impersonation_id = i.id AND e.tag = 'impersonation.end'), 0) AS INTEGER) AS end_rows
+FROM impersonations i WHERE i.id > @after ORDER BY i.id LIMIT @limit;

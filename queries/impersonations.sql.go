@@ -11,7 +11,7 @@ import (
 )
 
 const activeImpersonationOf = `-- name: ActiveImpersonationOf :one
-SELECT id, admin_user_id, customer_user_id, ticket, reason, allow_changes, started_at, expires_at, ended_at, end_via FROM impersonations WHERE admin_user_id = ?1 AND ended_at IS NULL
+SELECT id, admin_user_id, customer_user_id, ticket, reason, allow_changes, started_at, expires_at, ended_at, end_via, end_audit_id FROM impersonations WHERE admin_user_id = ?1 AND ended_at IS NULL
 `
 
 // The caller's own active impersonation, if any.
@@ -29,22 +29,32 @@ func (q *Queries) ActiveImpersonationOf(ctx context.Context, adminUserID int64) 
 		&i.ExpiresAt,
 		&i.EndedAt,
 		&i.EndVia,
+		&i.EndAuditID,
 	)
 	return i, err
 }
 
 const endImpersonation = `-- name: EndImpersonation :execrows
-UPDATE impersonations SET ended_at = ?1, end_via = ?2 WHERE id = ?3 AND ended_at IS NULL
+UPDATE impersonations SET ended_at = ?1, end_via = ?2, end_audit_id = ?3
+WHERE id = ?4 AND ended_at IS NULL
 `
 
 type EndImpersonationParams struct {
-	EndedAt sql.NullInt64
-	EndVia  sql.NullString
-	ID      int64
+	EndedAt    sql.NullInt64
+	EndVia     sql.NullString
+	EndAuditID sql.NullInt64
+	ID         int64
 }
 
+// Ends an active impersonation. end_audit_id is its impersonation.end row, written in the same
+// transaction; NULL only when that row could not be written (it is then owed: see below).
 func (q *Queries) EndImpersonation(ctx context.Context, arg EndImpersonationParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, endImpersonation, arg.EndedAt, arg.EndVia, arg.ID)
+	result, err := q.db.ExecContext(ctx, endImpersonation,
+		arg.EndedAt,
+		arg.EndVia,
+		arg.EndAuditID,
+		arg.ID,
+	)
 	if err != nil {
 		return 0, err
 	}
@@ -76,6 +86,29 @@ func (q *Queries) GetImpersonatedCustomer(ctx context.Context, actingAs int64) (
 	return i, err
 }
 
+const getImpersonationByID = `-- name: GetImpersonationByID :one
+SELECT id, admin_user_id, customer_user_id, ticket, reason, allow_changes, started_at, expires_at, ended_at, end_via, end_audit_id FROM impersonations WHERE id = ?
+`
+
+func (q *Queries) GetImpersonationByID(ctx context.Context, id int64) (Impersonation, error) {
+	row := q.db.QueryRowContext(ctx, getImpersonationByID, id)
+	var i Impersonation
+	err := row.Scan(
+		&i.ID,
+		&i.AdminUserID,
+		&i.CustomerUserID,
+		&i.Ticket,
+		&i.Reason,
+		&i.AllowChanges,
+		&i.StartedAt,
+		&i.ExpiresAt,
+		&i.EndedAt,
+		&i.EndVia,
+		&i.EndAuditID,
+	)
+	return i, err
+}
+
 const getImpersonationTarget = `-- name: GetImpersonationTarget :one
 SELECT id, public_id, name, role, status FROM users WHERE id = ?
 `
@@ -99,6 +132,22 @@ func (q *Queries) GetImpersonationTarget(ctx context.Context, id int64) (GetImpe
 		&i.Role,
 		&i.Status,
 	)
+	return i, err
+}
+
+const impersonationAuditHead = `-- name: ImpersonationAuditHead :one
+SELECT id, hash FROM impersonation_audit ORDER BY id DESC LIMIT 1
+`
+
+type ImpersonationAuditHeadRow struct {
+	ID   int64
+	Hash string
+}
+
+func (q *Queries) ImpersonationAuditHead(ctx context.Context) (ImpersonationAuditHeadRow, error) {
+	row := q.db.QueryRowContext(ctx, impersonationAuditHead)
+	var i ImpersonationAuditHeadRow
+	err := row.Scan(&i.ID, &i.Hash)
 	return i, err
 }
 
@@ -153,11 +202,17 @@ func (q *Queries) LastImpersonationAuditHash(ctx context.Context) (string, error
 }
 
 const listImpersonationAuditChain = `-- name: ListImpersonationAuditChain :many
-SELECT id, impersonation_id, at, admin_user_id, customer_user_id, method, route, path, status, outcome, prev_hash, hash FROM impersonation_audit ORDER BY id
+SELECT id, impersonation_id, at, admin_user_id, customer_user_id, method, route, path, status, outcome, prev_hash, hash FROM impersonation_audit WHERE id > ?1 ORDER BY id LIMIT ?2
 `
 
-func (q *Queries) ListImpersonationAuditChain(ctx context.Context) ([]ImpersonationAudit, error) {
-	rows, err := q.db.QueryContext(ctx, listImpersonationAuditChain)
+type ListImpersonationAuditChainParams struct {
+	After int64
+	Limit int64
+}
+
+// One page of the chain in id order (audit verify walks it in pages: constant memory).
+func (q *Queries) ListImpersonationAuditChain(ctx context.Context, arg ListImpersonationAuditChainParams) ([]ImpersonationAudit, error) {
+	rows, err := q.db.QueryContext(ctx, listImpersonationAuditChain, arg.After, arg.Limit)
 	if err != nil {
 		return nil, err
 	}
@@ -178,6 +233,72 @@ func (q *Queries) ListImpersonationAuditChain(ctx context.Context) ([]Impersonat
 			&i.Outcome,
 			&i.PrevHash,
 			&i.Hash,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listImpersonationsAfter = `-- name: ListImpersonationsAfter :many
+SELECT i.id, i.admin_user_id, i.customer_user_id, i.ticket, i.reason, i.allow_changes, i.started_at, i.expires_at, i.ended_at, i.end_via, i.end_audit_id,
+       CAST(coalesce((SELECT count(*) FROM auth_audit s WHERE s.impersonation_id = i.id AND s.tag = 'impersonation.start'), 0) AS INTEGER) AS start_rows,
+       CAST(coalesce((SELECT count(*) FROM auth_audit e WHERE e.impersonation_id = i.id AND e.tag = 'impersonation.end'), 0) AS INTEGER) AS end_rows
+FROM impersonations i WHERE i.id > ?1 ORDER BY i.id LIMIT ?2
+`
+
+type ListImpersonationsAfterParams struct {
+	After int64
+	Limit int64
+}
+
+type ListImpersonationsAfterRow struct {
+	ID             int64
+	AdminUserID    int64
+	CustomerUserID int64
+	Ticket         string
+	Reason         string
+	AllowChanges   int64
+	StartedAt      int64
+	ExpiresAt      int64
+	EndedAt        sql.NullInt64
+	EndVia         sql.NullString
+	EndAuditID     sql.NullInt64
+	StartRows      int64
+	EndRows        int64
+}
+
+// One page of impersonations with their start and end rows, for audit verify.
+func (q *Queries) ListImpersonationsAfter(ctx context.Context, arg ListImpersonationsAfterParams) ([]ListImpersonationsAfterRow, error) {
+	rows, err := q.db.QueryContext(ctx, listImpersonationsAfter, arg.After, arg.Limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ListImpersonationsAfterRow
+	for rows.Next() {
+		var i ListImpersonationsAfterRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.AdminUserID,
+			&i.CustomerUserID,
+			&i.Ticket,
+			&i.Reason,
+			&i.AllowChanges,
+			&i.StartedAt,
+			&i.ExpiresAt,
+			&i.EndedAt,
+			&i.EndVia,
+			&i.EndAuditID,
+			&i.StartRows,
+			&i.EndRows,
 		); err != nil {
 			return nil, err
 		}
@@ -291,6 +412,46 @@ func (q *Queries) ListSupportAccess(ctx context.Context, actingAs int64) ([]List
 	return items, nil
 }
 
+const listUnrecordedEnds = `-- name: ListUnrecordedEnds :many
+SELECT id, admin_user_id, customer_user_id, ticket, reason, allow_changes, started_at, expires_at, ended_at, end_via, end_audit_id FROM impersonations WHERE ended_at IS NOT NULL AND end_audit_id IS NULL ORDER BY id LIMIT 100
+`
+
+// Ended impersonations whose impersonation.end row is still owed.
+func (q *Queries) ListUnrecordedEnds(ctx context.Context) ([]Impersonation, error) {
+	rows, err := q.db.QueryContext(ctx, listUnrecordedEnds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Impersonation
+	for rows.Next() {
+		var i Impersonation
+		if err := rows.Scan(
+			&i.ID,
+			&i.AdminUserID,
+			&i.CustomerUserID,
+			&i.Ticket,
+			&i.Reason,
+			&i.AllowChanges,
+			&i.StartedAt,
+			&i.ExpiresAt,
+			&i.EndedAt,
+			&i.EndVia,
+			&i.EndAuditID,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const recentRouteAudit = `-- name: RecentRouteAudit :one
 SELECT count(*) FROM impersonation_audit
 WHERE impersonation_id = ?1 AND method = ?2 AND route = ?3 AND at > ?4
@@ -316,10 +477,28 @@ func (q *Queries) RecentRouteAudit(ctx context.Context, arg RecentRouteAuditPara
 	return count, err
 }
 
+const recordEndAudit = `-- name: RecordEndAudit :execrows
+UPDATE impersonations SET end_audit_id = ?1
+WHERE id = ?2 AND ended_at IS NOT NULL AND end_audit_id IS NULL
+`
+
+type RecordEndAuditParams struct {
+	EndAuditID sql.NullInt64
+	ID         int64
+}
+
+func (q *Queries) RecordEndAudit(ctx context.Context, arg RecordEndAuditParams) (int64, error) {
+	result, err := q.db.ExecContext(ctx, recordEndAudit, arg.EndAuditID, arg.ID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
+}
+
 const startImpersonation = `-- name: StartImpersonation :one
 INSERT INTO impersonations (admin_user_id, customer_user_id, ticket, reason, allow_changes, started_at, expires_at)
 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-RETURNING id, admin_user_id, customer_user_id, ticket, reason, allow_changes, started_at, expires_at, ended_at, end_via
+RETURNING id, admin_user_id, customer_user_id, ticket, reason, allow_changes, started_at, expires_at, ended_at, end_via, end_audit_id
 `
 
 type StartImpersonationParams struct {
@@ -354,6 +533,7 @@ func (q *Queries) StartImpersonation(ctx context.Context, arg StartImpersonation
 		&i.ExpiresAt,
 		&i.EndedAt,
 		&i.EndVia,
+		&i.EndAuditID,
 	)
 	return i, err
 }

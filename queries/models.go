@@ -17,6 +17,13 @@ type Activity struct {
 	ActorRole string
 }
 
+type AuditCheckpoint struct {
+	ID   int64
+	At   int64
+	Body string
+	Sig  string
+}
+
 type AuthAudit struct {
 	ID              int64
 	At              int64
@@ -95,6 +102,11 @@ type FavouriteCharger struct {
 	CreatedAt int64
 }
 
+type HealthProbe struct {
+	ID int64
+	At int64
+}
+
 type Impersonation struct {
 	ID             int64
 	AdminUserID    int64
@@ -106,6 +118,7 @@ type Impersonation struct {
 	ExpiresAt      int64
 	EndedAt        sql.NullInt64
 	EndVia         sql.NullString
+	EndAuditID     sql.NullInt64
 }
 
 type ImpersonationAudit struct {

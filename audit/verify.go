@@ -1,0 +1,350 @@
+package audit
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"chargedesk/db"
+	"chargedesk/queries"
+)
+
+// page is how many rows verify reads at a time: memory stays constant at any table size.
+const page = 5000
+
+// Problem is the first thing verify found wrong, in a sentence that names the row.
+type Problem struct{ What string }
+
+func (p *Problem) Error() string { return p.What }
+
+func problem(format string, args ...any) error { return &Problem{fmt.Sprintf(format, args...)} }
+
+// Report is what verify checked.
+type Report struct {
+	AuthRows, RouteRows int64
+	Impersonations      int64
+	Checkpoints         int64 // valid checkpoints read, database and file
+	Latest              *CheckpointBody
+	FileCheckpoints     int64
+	TornLine            bool
+	Triggers            int
+}
+
+// Verify checks, on a read-only connection r: every checkpoint's signature (database and
+// file); both chains row by row against the key; that the newest checkpoint's head rows are
+// still there unchanged (so rows deleted up to it show); that the append-only triggers are
+// the schema's own; and that every impersonation agrees with its start and end rows (so a
+// changed or deleted impersonations row, an end without its row and a start that never
+// ended show). It returns the first problem as a *Problem.
+func (t *Trail) Verify(ctx context.Context, r *sql.DB, checkpointFile string, now time.Time) (Report, error) {
+	var rep Report
+	q := queries.New(r)
+	if err := t.verifyCheckpoints(ctx, q, checkpointFile, &rep); err != nil {
+		return rep, err
+	}
+	keyed, latest := Keyed{Auth: 1, Routes: 1}, CheckpointBody{Auth: Head{Hash: genesis}, Routes: Head{Hash: genesis}}
+	if rep.Latest != nil {
+		keyed, latest = rep.Latest.KeyedFrom, *rep.Latest
+	}
+	if err := t.verifyAuthChain(ctx, q, keyed.Auth, latest, &rep); err != nil {
+		return rep, err
+	}
+	if err := t.verifyRouteChain(ctx, q, keyed.Routes, latest, &rep); err != nil {
+		return rep, err
+	}
+	if err := verifyTriggers(ctx, r, &rep); err != nil {
+		return rep, err
+	}
+	return rep, verifyImpersonations(ctx, q, now, &rep)
+}
+
+func (t *Trail) verifyCheckpoints(ctx context.Context, q *queries.Queries, file string, rep *Report) error {
+	consider := func(b CheckpointBody) {
+		if rep.Latest == nil || b.Auth.ID > rep.Latest.Auth.ID || b.Routes.ID > rep.Latest.Routes.ID ||
+			(b.Auth.ID == rep.Latest.Auth.ID && b.Routes.ID == rep.Latest.Routes.ID && b.At > rep.Latest.At) {
+			rep.Latest = &b
+		}
+		rep.Checkpoints++
+	}
+	for after := int64(0); ; {
+		cps, err := q.ListCheckpointsAfter(ctx, queries.ListCheckpointsAfterParams{After: after, Limit: page})
+		if err != nil {
+			return err
+		}
+		for _, c := range cps {
+			b, ok := t.openCheckpoint([]byte(c.Body), c.Sig)
+			if !ok {
+				return problem("audit_checkpoints row %d: its signature does not match (a forged or edited checkpoint)", c.ID)
+			}
+			consider(b)
+			after = c.ID
+		}
+		if len(cps) < page {
+			break
+		}
+	}
+	if file == "" {
+		return nil
+	}
+	torn, err := readCheckpointFile(file, func(n int, l checkpointLine, ok bool) error {
+		var b CheckpointBody
+		if ok {
+			b, ok = t.openCheckpoint(l.Body, l.Sig)
+		}
+		if !ok {
+			return problem("checkpoint file %s line %d: not a checkpoint signed with this key (a forged or edited line)", file, n)
+		}
+		rep.FileCheckpoints++
+		consider(b)
+		return nil
+	})
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	rep.TornLine = torn
+	return err
+}
+
+func (t *Trail) verifyAuthChain(ctx context.Context, q *queries.Queries, keyedFrom int64, latest CheckpointBody, rep *Report) error {
+	prev, sawHead := genesis, latest.Auth.ID == 0
+	for after := int64(0); ; {
+		rows, err := q.ListAuthAuditChain(ctx, queries.ListAuthAuditChainParams{After: after, Limit: page})
+		if err != nil {
+			return err
+		}
+		for _, a := range rows {
+			if a.PrevHash != prev {
+				return &BrokenChainError{"auth_audit", a.ID, "prev_hash does not match the row before it (a row was removed or inserted)"}
+			}
+			h := t.mac()
+			if a.ID < keyedFrom {
+				h = legacy()
+			}
+			if authHash(h, a.At, a.Tag, a.ActorUserID, a.TargetUserID, a.Ip, a.UserAgent, a.Metadata, a.PrevHash) != a.Hash {
+				return &BrokenChainError{"auth_audit", a.ID, "content does not match its keyed hash (the row was changed, or forged without the key)"}
+			}
+			if a.ID == latest.Auth.ID {
+				if a.Hash != latest.Auth.Hash {
+					return &BrokenChainError{"auth_audit", a.ID, "differs from the row the checkpoint of " + clock(latest.At) + " signed (history was rewritten)"}
+				}
+				sawHead = true
+			}
+			prev, after = a.Hash, a.ID
+			rep.AuthRows++
+		}
+		if len(rows) < page {
+			break
+		}
+	}
+	if !sawHead {
+		return problem("auth_audit: row %d, signed by the checkpoint of %s, is gone: rows were deleted (the chain now ends at %d rows)", latest.Auth.ID, clock(latest.At), rep.AuthRows)
+	}
+	return nil
+}
+
+func (t *Trail) verifyRouteChain(ctx context.Context, q *queries.Queries, keyedFrom int64, latest CheckpointBody, rep *Report) error {
+	prev, sawHead := genesis, latest.Routes.ID == 0
+	for after := int64(0); ; {
+		rows, err := q.ListImpersonationAuditChain(ctx, queries.ListImpersonationAuditChainParams{After: after, Limit: page})
+		if err != nil {
+			return err
+		}
+		for _, a := range rows {
+			if a.PrevHash != prev {
+				return &BrokenChainError{"impersonation_audit", a.ID, "prev_hash does not match the row before it (a row was removed or inserted)"}
+			}
+			h := t.mac()
+			if a.ID < keyedFrom {
+				h = legacy()
+			}
+			if routeHash(h, a.ImpersonationID, a.At, a.AdminUserID, a.CustomerUserID, a.Method, a.Route, a.Path, a.Status, a.Outcome, a.PrevHash) != a.Hash {
+				return &BrokenChainError{"impersonation_audit", a.ID, "content does not match its keyed hash (the row was changed, or forged without the key)"}
+			}
+			if a.ID == latest.Routes.ID {
+				if a.Hash != latest.Routes.Hash {
+					return &BrokenChainError{"impersonation_audit", a.ID, "differs from the row the checkpoint of " + clock(latest.At) + " signed (history was rewritten)"}
+				}
+				sawHead = true
+			}
+			prev, after = a.Hash, a.ID
+			rep.RouteRows++
+		}
+		if len(rows) < page {
+			break
+		}
+	}
+	if !sawHead {
+		return problem("impersonation_audit: row %d, signed by the checkpoint of %s, is gone: rows were deleted (the chain now ends at %d rows)", latest.Routes.ID, clock(latest.At), rep.RouteRows)
+	}
+	return nil
+}
+
+// verifyTriggers compares the file's triggers with those of a fresh database migrated to the
+// same schema version: a dropped, altered or added trigger shows.
+func verifyTriggers(ctx context.Context, r *sql.DB, rep *Report) error {
+	var version uint
+	if err := r.QueryRowContext(ctx, `SELECT version FROM schema_migrations LIMIT 1`).Scan(&version); err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	dir, err := os.MkdirTemp("", "chargedesk-verify-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	m, err := db.NewMigrator(filepath.Join(dir, "schema.db"))
+	if err != nil {
+		return err
+	}
+	if err := errors.Join(m.To(version), m.Close()); err != nil {
+		return fmt.Errorf("build the reference schema: %w", err)
+	}
+	ref, err := db.OpenReadOnly(ctx, filepath.Join(dir, "schema.db"))
+	if err != nil {
+		return err
+	}
+	defer ref.Close()
+	want, err := triggers(ctx, ref)
+	if err != nil {
+		return err
+	}
+	got, err := triggers(ctx, r)
+	if err != nil {
+		return err
+	}
+	for name, sql := range want {
+		switch g, ok := got[name]; {
+		case !ok:
+			return problem("trigger %s is missing: the append-only and end-once rules were removed from the database file", name)
+		case g != sql:
+			return problem("trigger %s was altered: it is not the schema's own", name)
+		}
+	}
+	for name := range got {
+		if _, ok := want[name]; !ok {
+			return problem("trigger %s is not part of the schema: someone added it to the database file", name)
+		}
+	}
+	rep.Triggers = len(want)
+	return nil
+}
+
+func triggers(ctx context.Context, r *sql.DB) (map[string]string, error) {
+	rows, err := r.QueryContext(ctx, `SELECT name, coalesce(sql, '') FROM sqlite_master WHERE type = 'trigger'`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	m := map[string]string{}
+	for rows.Next() {
+		var name, sql string
+		if err := rows.Scan(&name, &sql); err != nil {
+			return nil, err
+		}
+		m[name] = sql
+	}
+	return m, rows.Err()
+}
+
+// startMeta is what an impersonation.start row says about its impersonation.
+type startMeta struct {
+	Customer     int64  `json:"customer_user_id"`
+	Ticket       string `json:"ticket"`
+	Reason       string `json:"reason"`
+	AllowChanges bool   `json:"allow_changes"`
+	ExpiresAt    int64  `json:"expires_at"`
+}
+
+type endMeta struct {
+	Via string `json:"via"`
+}
+
+// verifyImpersonations checks that each impersonations row is exactly what its start and end
+// rows in the chain say, and that no start row lost its impersonation.
+func verifyImpersonations(ctx context.Context, q *queries.Queries, now time.Time, rep *Report) error {
+	for after := int64(0); ; {
+		imps, err := q.ListImpersonationsAfter(ctx, queries.ListImpersonationsAfterParams{After: after, Limit: page})
+		if err != nil {
+			return err
+		}
+		for _, i := range imps {
+			if err := verifyImpersonation(ctx, q, i, now); err != nil {
+				return err
+			}
+			after = i.ID
+			rep.Impersonations++
+		}
+		if len(imps) < page {
+			break
+		}
+	}
+	for after := int64(0); ; {
+		rows, err := q.StartRowsAfter(ctx, queries.StartRowsAfterParams{After: after, Limit: page})
+		if err != nil {
+			return err
+		}
+		for _, s := range rows {
+			if s.HasRow == 0 {
+				return problem("impersonations row %d was deleted: auth_audit row %d records its start", s.ImpersonationID.Int64, s.ID)
+			}
+			after = s.ID
+		}
+		if len(rows) < page {
+			return nil
+		}
+	}
+}
+
+func verifyImpersonation(ctx context.Context, q *queries.Queries, i queries.ListImpersonationsAfterRow, now time.Time) error {
+	rows, err := q.ImpersonationStartOrEndRows(ctx, sql.NullInt64{Int64: i.ID, Valid: true})
+	if err != nil {
+		return err
+	}
+	var starts, ends []queries.AuthAudit
+	for _, r := range rows {
+		if r.Tag == TagImpersonationStart {
+			starts = append(starts, r)
+		} else {
+			ends = append(ends, r)
+		}
+	}
+	if len(starts) != 1 {
+		return problem("impersonation %d has %d impersonation.start rows, want exactly one", i.ID, len(starts))
+	}
+	s := starts[0]
+	var sm startMeta
+	if err := json.Unmarshal([]byte(s.Metadata), &sm); err != nil {
+		return problem("auth_audit row %d: metadata is not JSON", s.ID)
+	}
+	if s.ActorUserID.Int64 != i.AdminUserID || sm.Customer != i.CustomerUserID || sm.Ticket != i.Ticket || sm.Reason != i.Reason ||
+		sm.AllowChanges != (i.AllowChanges == 1) || sm.ExpiresAt != i.ExpiresAt || s.At != i.StartedAt {
+		return problem("impersonations row %d was changed: it no longer matches its impersonation.start row (auth_audit row %d)", i.ID, s.ID)
+	}
+	switch {
+	case !i.EndedAt.Valid && len(ends) > 0:
+		return problem("impersonations row %d was changed: it says active, but auth_audit row %d records its end", i.ID, ends[0].ID)
+	case !i.EndedAt.Valid && i.ExpiresAt <= now.Unix():
+		return problem("impersonation %d started (auth_audit row %d) and never ended, though it expired at %s: its end is missing (a server start ends it and writes the row)", i.ID, s.ID, clock(i.ExpiresAt))
+	case !i.EndedAt.Valid:
+		return nil // active now
+	case len(ends) == 0:
+		return problem("impersonation %d ended at %s (via %s) without its impersonation.end row", i.ID, clock(i.EndedAt.Int64), i.EndVia.String)
+	case len(ends) > 1:
+		return problem("impersonation %d has %d impersonation.end rows (auth_audit rows %d and %d), want exactly one", i.ID, len(ends), ends[0].ID, ends[1].ID)
+	}
+	e := ends[0]
+	var em endMeta
+	if err := json.Unmarshal([]byte(e.Metadata), &em); err != nil {
+		return problem("auth_audit row %d: metadata is not JSON", e.ID)
+	}
+	if em.Via != i.EndVia.String || e.At != i.EndedAt.Int64 || (i.EndAuditID.Valid && i.EndAuditID.Int64 != e.ID) {
+		return problem("impersonations row %d was changed: its end no longer matches its impersonation.end row (auth_audit row %d)", i.ID, e.ID)
+	}
+	return nil
+}
+
+func clock(unix int64) string { return time.Unix(unix, 0).UTC().Format("2006-01-02 15:04:05 UTC") }

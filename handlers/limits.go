@@ -1,0 +1,182 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"golang.org/x/time/rate"
+
+	"chargedesk/audit"
+	"chargedesk/queries"
+)
+
+// writeLimits bounds each customer's customer-surface writes (a token bucket per customer,
+// in memory): one account cannot fill the disk with cards and reservations.
+type writeLimits struct {
+	mu    sync.Mutex
+	burst int
+	every time.Duration
+	m     map[int64]*rate.Limiter
+}
+
+func newWriteLimits(burst int, every time.Duration) *writeLimits {
+	return &writeLimits{burst: burst, every: every, m: map[int64]*rate.Limiter{}}
+}
+
+// allow takes one write for customer at now, or says how long until the next one.
+func (w *writeLimits) allow(customer int64, now time.Time) (ok bool, wait time.Duration) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	l := w.m[customer]
+	if l == nil {
+		l = rate.NewLimiter(rate.Every(w.every), w.burst)
+		w.m[customer] = l
+	}
+	r := l.ReserveN(now, 1)
+	if d := r.DelayFrom(now); d > 0 {
+		r.CancelAt(now)
+		return false, d
+	}
+	return true, 0
+}
+
+// forget drops the buckets that are full again, so the map holds only recent writers.
+func (w *writeLimits) forget(now time.Time) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for id, l := range w.m {
+		if l.TokensAt(now) >= float64(w.burst) {
+			delete(w.m, id)
+		}
+	}
+}
+
+// tooManyWrites answers 429 with Retry-After; nothing is changed.
+func (a *App) tooManyWrites(c *gin.Context, wait time.Duration) {
+	secs := int(math.Ceil(wait.Seconds()))
+	c.Header("Retry-After", fmt.Sprint(secs))
+	a.fail(c, &Error{Status: http.StatusTooManyRequests, Title: "Too many changes",
+		Message: fmt.Sprintf("Too many changes to this account in a short time, so this one was not made. Wait %d seconds and try again.", secs)})
+}
+
+// violations aggregates privilege violations: the first from a user and address in a minute
+// is written at once; the rest of that minute are counted and written as one row when the
+// minute is over (flush), so a flood costs one row a minute, and none is dropped.
+type violations struct {
+	mu   sync.Mutex
+	open map[violationKey]*violationWindow
+}
+
+type violationKey struct {
+	actor int64
+	ip    string
+}
+
+type violationWindow struct {
+	start time.Time
+	more  int
+	last  audit.Entry
+}
+
+const violationWindowLen = time.Minute
+
+// note counts e and says whether it opens a window (write it now); a window of the same
+// source that is over is handed back to be written first.
+func (v *violations) note(e audit.Entry, now time.Time) (first bool, closed *violationWindow) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	k := violationKey{e.Actor, e.IP}
+	w := v.open[k]
+	if w != nil && now.Sub(w.start) < violationWindowLen {
+		w.more++
+		w.last = e
+		return false, nil
+	}
+	if w != nil && w.more > 0 {
+		closed = w
+	}
+	v.open[k] = &violationWindow{start: now, last: e}
+	return true, closed
+}
+
+// due takes the windows that are over (all of them when all is set).
+func (v *violations) due(now time.Time, all bool) []*violationWindow {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	var out []*violationWindow
+	for k, w := range v.open {
+		if all || now.Sub(w.start) >= violationWindowLen {
+			delete(v.open, k)
+			if w.more > 0 {
+				out = append(out, w)
+			}
+		}
+	}
+	return out
+}
+
+// summary is the row that stands for the repeats of a window.
+func (w *violationWindow) summary() audit.Entry {
+	e := w.last
+	meta := map[string]any{"count": w.more, "window_start": w.start.Unix(), "window_s": int(violationWindowLen.Seconds()), "aggregated": true}
+	for k, v := range w.last.Metadata {
+		meta["last_"+k] = v
+	}
+	e.Metadata = meta
+	return e
+}
+
+// flushViolations writes the rows of the windows that are over.
+func (a *App) flushViolations(all bool) {
+	for _, w := range a.violations.due(a.now(), all) {
+		if _, err := a.trail.Log(context.Background(), a.db, a.now(), w.summary()); err != nil {
+			a.Log.Error("AUDIT WRITE FAILED: aggregated privilege_violation", "count", w.more, "err", err)
+		}
+	}
+}
+
+// pendingEnds holds the impersonations whose end could not be committed (the database
+// refused the write). No customer page is shown for them; maintenance retries the end.
+type pendingEnds struct {
+	mu sync.Mutex
+	m  map[int64]pendingEnd
+}
+
+type pendingEnd struct {
+	imp queries.Impersonation
+	via string
+}
+
+func (p *pendingEnds) add(imp queries.Impersonation, via string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.m[imp.ID] = pendingEnd{imp, via}
+}
+
+func (p *pendingEnds) has(id int64) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	_, ok := p.m[id]
+	return ok
+}
+
+func (p *pendingEnds) remove(id int64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	delete(p.m, id)
+}
+
+func (p *pendingEnds) list() []pendingEnd {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := make([]pendingEnd, 0, len(p.m))
+	for _, e := range p.m {
+		out = append(out, e)
+	}
+	return out
+}
