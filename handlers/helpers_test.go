@@ -8,6 +8,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -15,7 +16,6 @@ import (
 
 	"chargedesk/audit"
 	"chargedesk/db"
-	"chargedesk/db/dbtest"
 	"chargedesk/demo"
 	"chargedesk/handlers"
 )
@@ -33,13 +33,40 @@ type testApp struct {
 // advance moves the app's clock forward.
 func (ta *testApp) advance(d time.Duration) { ta.offset.Add(int64(d)) }
 
-func newTestApp(t testing.TB) *testApp {
+func newTestApp(t testing.TB) *testApp { return newTestAppWith(t, appOptions{}) }
+
+// appOptions vary the test app: where the file lives (a tmpfs, say) and how the database is
+// opened.
+type appOptions struct {
+	dir      string
+	db       db.Options
+	existing bool // the file is there and migrated: open it as it is
+	trail    *audit.Trail
+}
+
+func newTestAppWith(t testing.TB, o appOptions) *testApp {
 	t.Helper()
-	d := dbtest.Open(t)
+	if o.dir == "" {
+		o.dir = t.TempDir()
+	}
+	path := filepath.Join(o.dir, "chargedesk.db")
+	if !o.existing {
+		if err := db.Migrate(path); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d, err := db.OpenWith(context.Background(), path, o.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
 	if _, err := demo.SeedIfEmpty(context.Background(), d, demo.DefaultPassword, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	ta := &testApp{t: t, db: d, trail: audit.NewTrail(audit.NewKey())}
+	if o.trail == nil {
+		o.trail = audit.NewTrail(audit.NewKey())
+	}
+	ta := &testApp{t: t, db: d, trail: o.trail}
 	app, err := handlers.New(handlers.Config{
 		DB: d, SessionKey: []byte("test-key-test-key-test-key-test-key!"), Audit: ta.trail,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),

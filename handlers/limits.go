@@ -28,8 +28,9 @@ func newWriteLimits(burst int, every time.Duration) *writeLimits {
 	return &writeLimits{burst: burst, every: every, m: map[int64]*rate.Limiter{}}
 }
 
-// allow takes one write for customer at now, or says how long until the next one.
-func (w *writeLimits) allow(customer int64, now time.Time) (ok bool, wait time.Duration) {
+// take takes one write for customer at now, or says how long until the next one. The write
+// that took it gives it back (undo) when it changed nothing: only changes count.
+func (w *writeLimits) take(customer int64, now time.Time) (undo func(), wait time.Duration) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	l := w.m[customer]
@@ -40,9 +41,29 @@ func (w *writeLimits) allow(customer int64, now time.Time) (ok bool, wait time.D
 	r := l.ReserveN(now, 1)
 	if d := r.DelayFrom(now); d > 0 {
 		r.CancelAt(now)
-		return false, d
+		return nil, d
 	}
-	return true, 0
+	return func() {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		r.CancelAt(now)
+	}, 0
+}
+
+// limitWrite runs the rest of a customer-surface write if the customer has a write left, and
+// gives it back when the write changed nothing (an error status). It reports whether the
+// write ran.
+func (a *App) limitWrite(c *gin.Context, customer int64) bool {
+	undo, wait := a.writes.take(customer, a.now())
+	if undo == nil {
+		a.tooManyWrites(c, wait)
+		return false
+	}
+	c.Next()
+	if c.Writer.Status() >= 400 {
+		undo()
+	}
+	return true
 }
 
 // forget drops the buckets that are full again, so the map holds only recent writers.

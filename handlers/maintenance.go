@@ -30,11 +30,17 @@ func (a *App) RunMaintenance(ctx context.Context) {
 			return
 		case <-t.C:
 		}
-		a.SweepImpersonations(ctx, false)
-		a.flushViolations(false)
-		a.Checkpoint(ctx)
+		a.Tick(ctx)
 		a.simulate(ctx)
 	}
+}
+
+// Tick is one round of the audit housekeeping: impersonations that must end, end rows owed,
+// privilege violations counted, and a checkpoint.
+func (a *App) Tick(ctx context.Context) {
+	a.SweepImpersonations(ctx, false)
+	a.flushViolations(false)
+	a.Checkpoint(ctx)
 }
 
 func (a *App) sweepWebSessions(ctx context.Context) {

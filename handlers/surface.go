@@ -59,6 +59,9 @@ func (a *App) customerSurface(c *gin.Context) {
 		switch {
 		case u.Role == "customer":
 			c.Set(keyActingAs, u.ID)
+			if write(c) {
+				a.limitWrite(c, u.ID)
+			}
 		case hasImp:
 			if _, err := a.endImpersonation(c, cur, impersonation.ViaMarkerRemoved); err != nil {
 				a.endNotRecorded(c, cur, err)
@@ -122,22 +125,16 @@ func (a *App) impersonated(c *gin.Context, cur queries.Impersonation) {
 			panic(v) // the recover middleware answers; nothing held back is sent
 		}
 	}()
-	write := c.Request.Method != http.MethodGet && c.Request.Method != http.MethodHead
+	write := write(c)
 	outcome := audit.Viewed
 	switch {
 	case write && cur.AllowChanges == 0:
 		a.fail(c, &Error{Status: http.StatusForbidden, Title: "This impersonation is read-only", Message: "This impersonation is read-only: it was started without “allow changes”, so nothing on this account can be changed. The attempt was recorded."})
 		outcome = audit.Blocked
 	case write:
-		if ok, wait := a.writes.allow(cur.CustomerUserID, a.now()); !ok {
-			a.tooManyWrites(c, wait)
-			outcome = audit.Blocked
-			break
-		}
-		c.Next()
-		outcome = audit.Changed
-		if c.Writer.Status() >= 400 {
-			outcome = audit.Blocked // a write that changed nothing (refused, invalid)
+		outcome = audit.Blocked // a write that changed nothing (refused, invalid, too many)
+		if a.limitWrite(c, cur.CustomerUserID) && c.Writer.Status() < 400 {
+			outcome = audit.Changed
 		}
 	default:
 		c.Next()
@@ -150,6 +147,11 @@ func (a *App) impersonated(c *gin.Context, cur queries.Impersonation) {
 		}
 	}
 	buf.release()
+}
+
+// write reports whether the request may change something.
+func write(c *gin.Context) bool {
+	return c.Request.Method != http.MethodGet && c.Request.Method != http.MethodHead
 }
 
 // auditUnavailable answers 503 when an impersonated request could not be recorded: the page

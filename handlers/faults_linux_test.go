@@ -1,0 +1,393 @@
+package handlers_test
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"chargedesk/db"
+	"chargedesk/demo"
+)
+
+// The audit's promises under the faults that break them: a full disk, a read-only file
+// system, a writer that holds the lock past busy_timeout, a client that hangs up. Each test
+// asserts what the admin saw and what the database holds.
+
+// tmpfs mounts a small tmpfs for the database (root only: CI is root). Elsewhere it skips,
+// unless CHARGEDESK_FAULTS=1 (CI), where it fails.
+func tmpfs(t *testing.T, size string) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, "size="+size); err != nil {
+		if os.Getenv("CHARGEDESK_FAULTS") == "1" {
+			t.Fatalf("mount a tmpfs for the disk-fault tests: %v", err)
+		}
+		t.Skipf("mounting a tmpfs needs root (%v); CI runs this test", err)
+	}
+	t.Cleanup(func() {
+		if err := syscall.Unmount(dir, syscall.MNT_DETACH); err != nil {
+			t.Errorf("unmount: %v", err)
+		}
+	})
+	return dir
+}
+
+func remount(t *testing.T, dir string, readOnly bool) {
+	t.Helper()
+	flags := uintptr(syscall.MS_REMOUNT)
+	if readOnly {
+		flags |= syscall.MS_RDONLY
+	}
+	if err := syscall.Mount("tmpfs", dir, "tmpfs", flags, ""); err != nil {
+		t.Fatalf("remount (read-only %v): %v", readOnly, err)
+	}
+}
+
+func freeBytes(t *testing.T, dir string) int64 {
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(dir, &st); err != nil {
+		t.Fatal(err)
+	}
+	return int64(st.Bavail) * int64(st.Bsize)
+}
+
+// fill writes a junk file until at most leave bytes are free (0: until the disk is full).
+func fill(t *testing.T, dir string, leave int64) string {
+	t.Helper()
+	path := filepath.Join(dir, "junk")
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	chunk := make([]byte, 64<<10)
+	for free := freeBytes(t, dir); free > leave; free = freeBytes(t, dir) {
+		n := min(int64(len(chunk)), free-leave)
+		if _, err := f.Write(chunk[:n]); err != nil {
+			if errors.Is(err, syscall.ENOSPC) {
+				break
+			}
+			t.Fatal(err)
+		}
+	}
+	return path
+}
+
+// impersonating is the usual scene: Jane logged in on her phone, an admin impersonating
+// her with changes allowed.
+type scene struct {
+	ta          *testApp
+	jane        int64
+	admin, cust *client
+}
+
+func impersonating(t *testing.T, o appOptions) *scene {
+	t.Helper()
+	ta := newTestAppWith(t, o)
+	s := &scene{ta: ta, jane: ta.userID(demo.JaneEmail), admin: ta.client(), cust: ta.client()}
+	s.admin.login(demo.AdminEmail)
+	if r := s.admin.startImpersonating(s.jane, "SUP-FAULT", true); r.status != http.StatusSeeOther {
+		t.Fatalf("start: %d %.300s", r.status, r.body)
+	}
+	s.cust.login(demo.JaneEmail)
+	return s
+}
+
+func (s *scene) as(path string) string {
+	sep := "?"
+	if strings.Contains(path, "?") {
+		sep = "&"
+	}
+	return fmt.Sprintf("%s%sas=%d", path, sep, s.jane)
+}
+
+func (s *scene) routeRows(route string) int {
+	return s.ta.count(`SELECT count(*) FROM impersonation_audit WHERE route = ?`, route)
+}
+
+// noCustomerData fails when a body shows anything of Jane's account or the banner.
+func noCustomerData(t *testing.T, what string, r response) {
+	t.Helper()
+	for _, s := range append(janeOnly, `id="impersonation-banner"`) {
+		if strings.Contains(r.body, s) {
+			t.Errorf("%s: the body shows %q; a response that was not recorded must show nothing of the customer", what, s)
+		}
+	}
+}
+
+// afterRecovery checks the end state once the fault is gone and maintenance ran: the
+// impersonation ended by Exit with exactly one end row, the file is sound and the audit
+// trail verifies.
+func (s *scene) afterRecovery(t *testing.T) {
+	t.Helper()
+	s.ta.app.Tick(context.Background())
+	var via string
+	var endRow sql.NullInt64
+	if err := s.ta.db.R.QueryRow(`SELECT coalesce(end_via, ''), end_audit_id FROM impersonations ORDER BY id DESC LIMIT 1`).Scan(&via, &endRow); err != nil {
+		t.Fatal(err)
+	}
+	if via != "exit" || !endRow.Valid {
+		t.Errorf("after recovery: end_via %q, end row %v; want ended by exit, with its row", via, endRow)
+	}
+	if n := s.ta.count(`SELECT count(*) FROM auth_audit WHERE tag = 'impersonation.end'`); n != 1 {
+		t.Errorf("impersonation.end rows = %d, want exactly 1", n)
+	}
+	var ok string
+	s.ta.db.R.QueryRow(`PRAGMA integrity_check`).Scan(&ok)
+	if ok != "ok" {
+		t.Errorf("integrity_check: %s", ok)
+	}
+	r, err := db.OpenReadOnly(context.Background(), s.ta.db.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if _, err := s.ta.trail.Verify(context.Background(), r, "", time.Now().Add(time.Duration(s.ta.offset.Load()))); err != nil {
+		t.Errorf("audit verify after recovery: %v", err)
+	}
+}
+
+// exitRefused checks that Exit, when its end cannot be committed, says so instead of
+// pretending, and that the impersonation then shows no customer page.
+func (s *scene) exitRefused(t *testing.T) {
+	t.Helper()
+	r := s.admin.post("/api/customer/impersonation/end", url.Values{})
+	if r.status != http.StatusServiceUnavailable || !strings.Contains(r.body, "could not be recorded as ended") || !strings.Contains(r.body, "it expires at") {
+		t.Errorf("Exit while the database refuses writes: %d %.400s; want 503 saying it was not recorded as ended and when it expires", r.status, r.body)
+	}
+	if n := s.ta.count(`SELECT count(*) FROM impersonations WHERE ended_at IS NULL`); n != 1 {
+		t.Errorf("active impersonations after a refused Exit = %d; the database must still say active", n)
+	}
+	g := s.admin.get(s.as("/cards"))
+	if g.status != http.StatusServiceUnavailable {
+		t.Errorf("a page of an impersonation being ended: %d, want 503", g.status)
+	}
+	noCustomerData(t, "page of an impersonation being ended", g)
+}
+
+func TestDiskFull(t *testing.T) {
+	dir := tmpfs(t, "48m")
+	s := impersonating(t, appOptions{dir: dir, db: db.Options{Reserve: 8 << 20}})
+	if _, err := s.ta.db.W.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+		t.Fatal(err)
+	}
+	jane := s.ta.fingerprint(demo.JaneEmail)
+
+	// Below the reserve: ordinary writes are refused, the audit trail still writes.
+	junk := fill(t, dir, 4<<20)
+	r := s.cust.post("/cards", url.Values{"label": {"Disk"}})
+	if r.status != http.StatusInsufficientStorage || !strings.Contains(r.body, "disk is full") || !strings.Contains(r.body, "nothing was changed") || r.header.Get("Retry-After") == "" {
+		t.Errorf("customer write below the reserve: %d %q %.300s; want 507 with a sentence and Retry-After", r.status, r.header.Get("Retry-After"), r.body)
+	}
+	r = s.admin.post(s.as("/cards"), url.Values{"label": {"Disk"}})
+	if r.status != http.StatusInsufficientStorage {
+		t.Errorf("impersonated write below the reserve: %d, want 507", r.status)
+	}
+	if n := s.ta.count(`SELECT count(*) FROM impersonation_audit WHERE route = '/cards' AND method = 'POST' AND outcome = 'blocked' AND status = 507`); n != 1 {
+		t.Errorf("the refused impersonated write has %d audit rows, want 1 (blocked, 507)", n)
+	}
+	if g := s.admin.get(s.as("/sessions")); g.status != http.StatusOK || !hasBanner(g.body) || s.routeRows("/sessions") != 1 {
+		t.Errorf("impersonated page below the reserve: %d, rows %d; want 200 with its audit row", g.status, s.routeRows("/sessions"))
+	}
+	if h := s.cust.get("/healthz"); h.status != http.StatusServiceUnavailable || !strings.Contains(h.body, "reserve") {
+		t.Errorf("healthz below the reserve: %d %s", h.status, h.body)
+	}
+
+	// Completely full: no impersonated page leaves without its row.
+	fill(t, dir, 0)
+	routes := []string{"/", "/chargers", "/reservations", "/payment-methods", "/activity", "/cards"}
+	refused := 0
+	for i := 0; i < 12 && refused < 3; i++ {
+		s.ta.advance(61 * time.Second) // a new minute: every view needs a new row
+		route := routes[i%len(routes)]
+		before := s.routeRows(route)
+		g := s.admin.get(s.as(route))
+		switch g.status {
+		case http.StatusOK:
+			if s.routeRows(route) != before+1 {
+				t.Errorf("GET %s was shown without its audit row", route)
+			}
+		case http.StatusServiceUnavailable:
+			refused++
+			noCustomerData(t, "GET "+route+" on a full disk", g)
+			if !strings.Contains(g.body, "not shown") || s.routeRows(route) != before {
+				t.Errorf("GET %s refused: rows %d→%d, body %.300s", route, before, s.routeRows(route), g.body)
+			}
+		default:
+			t.Fatalf("GET %s on a full disk: %d %.300s", route, g.status, g.body)
+		}
+	}
+	if refused == 0 {
+		t.Fatal("every page was recorded although the disk was full: the test did not fill it")
+	}
+	logins := s.ta.count(`SELECT count(*) FROM auth_audit WHERE tag = 'login.success'`)
+	omar := s.ta.client()
+	if l := omar.post("/login", url.Values{"email": {demo.OmarEmail}, "password": {demo.DefaultPassword}}); l.status < 500 {
+		t.Errorf("login on a full disk: %d, want it refused (5xx): no login without its row", l.status)
+	}
+	if s.ta.count(`SELECT count(*) FROM auth_audit WHERE tag = 'login.success'`) != logins || omar.get("/").status != http.StatusSeeOther {
+		t.Error("a refused login left a session or a row")
+	}
+	s.exitRefused(t)
+	if s.ta.fingerprint(demo.JaneEmail) != jane {
+		t.Error("Jane's account changed while the disk was full")
+	}
+
+	os.Remove(junk)
+	s.afterRecovery(t)
+}
+
+// A read-only file system under a running server. Linux refuses to remount a file system
+// read-only while a file on it is open for writing, so the server is started again on a
+// read-only bind mount of the same folder (as after a disk error turned it read-only), while
+// the first process keeps the file and its WAL open.
+func TestReadOnlyFileSystem(t *testing.T) {
+	dir := t.TempDir()
+	ro := t.TempDir()
+	if err := syscall.Mount(dir, ro, "", syscall.MS_BIND, ""); err != nil {
+		if os.Getenv("CHARGEDESK_FAULTS") == "1" {
+			t.Fatalf("bind mount: %v", err)
+		}
+		t.Skipf("a bind mount needs root (%v); CI runs this test", err)
+	}
+	t.Cleanup(func() { syscall.Unmount(ro, syscall.MNT_DETACH) })
+	if err := syscall.Mount("", ro, "", syscall.MS_REMOUNT|syscall.MS_BIND|syscall.MS_RDONLY, ""); err != nil {
+		t.Fatalf("remount the bind mount read-only: %v", err)
+	}
+	o := appOptions{dir: dir, db: db.Options{Reserve: 1 << 20}}
+	s := impersonating(t, o)
+	jane := s.ta.fingerprint(demo.JaneEmail)
+	first := s.ta
+	first.srv.Close()
+	s.restart(t, appOptions{dir: ro, db: o.db})
+
+	g := s.admin.get(s.as("/sessions"))
+	if g.status != http.StatusServiceUnavailable {
+		t.Errorf("impersonated page on a read-only file system: %d, want 503", g.status)
+	}
+	noCustomerData(t, "impersonated page on a read-only file system", g)
+	if r := s.cust.post("/cards", url.Values{"label": {"RO"}}); r.status != http.StatusServiceUnavailable || r.header.Get("Retry-After") == "" || !strings.Contains(r.body, "nothing was changed") {
+		t.Errorf("customer write on a read-only file system: %d %.300s; want 503 with a sentence", r.status, r.body)
+	}
+	if h := s.cust.get("/healthz"); h.status != http.StatusServiceUnavailable || !strings.Contains(h.body, "refuses writes") {
+		t.Errorf("healthz on a read-only file system: %d %s", h.status, h.body)
+	}
+	s.exitRefused(t)
+	if first.fingerprint(demo.JaneEmail) != jane {
+		t.Error("Jane's account changed on a read-only file system")
+	}
+	// The writable server takes over again (a restart forgets the refused Exit: the
+	// impersonation is still active, as the 503 said, until Exit or expiry).
+	s.ta = first
+	s.ta.srv = httptest.NewServer(s.ta.app.Routes())
+	t.Cleanup(s.ta.srv.Close)
+	s.admin.base = s.ta.srv.URL
+	if r := s.admin.post("/api/customer/impersonation/end", url.Values{}); r.status != http.StatusSeeOther {
+		t.Fatalf("Exit on the writable server: %d", r.status)
+	}
+	s.afterRecovery(t)
+}
+
+// holdWriter takes the database's write lock from another connection, as a long-running
+// process would, until release is called.
+func holdWriter(t *testing.T, path string) (release func()) {
+	t.Helper()
+	other, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(5000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := other.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.ExecContext(context.Background(), `BEGIN IMMEDIATE`); err != nil {
+		t.Fatal(err)
+	}
+	done := false
+	release = func() {
+		if !done {
+			done = true
+			conn.ExecContext(context.Background(), `ROLLBACK`)
+			conn.Close()
+			other.Close()
+		}
+	}
+	t.Cleanup(release)
+	return release
+}
+
+func TestWriterLockedPastBusyTimeout(t *testing.T) {
+	s := impersonating(t, appOptions{db: db.Options{BusyTimeout: 300 * time.Millisecond}})
+	jane := s.ta.fingerprint(demo.JaneEmail)
+	release := holdWriter(t, s.ta.db.Path)
+	s.ta.advance(61 * time.Second)
+
+	g := s.admin.get(s.as("/sessions"))
+	if g.status != http.StatusServiceUnavailable || g.header.Get("Retry-After") == "" {
+		t.Errorf("impersonated page while the writer is held: %d %q, want 503 with Retry-After", g.status, g.header.Get("Retry-After"))
+	}
+	noCustomerData(t, "impersonated page while the writer is held", g)
+	if r := s.cust.post("/cards", url.Values{"label": {"Busy"}}); r.status != http.StatusServiceUnavailable || r.header.Get("Retry-After") == "" || !strings.Contains(r.body, "busy") {
+		t.Errorf("customer write while the writer is held: %d %.300s; want 503 saying the database is busy", r.status, r.body)
+	}
+	if h := s.cust.get("/healthz"); h.status != http.StatusServiceUnavailable {
+		t.Errorf("healthz while the writer is held: %d %s", h.status, h.body)
+	}
+	s.exitRefused(t)
+	release()
+	if s.ta.fingerprint(demo.JaneEmail) != jane {
+		t.Error("Jane's account changed while the writer was held")
+	}
+	s.afterRecovery(t)
+}
+
+// A client that hangs up while its page waits for the writer does not cancel the audit row:
+// the page was computed for the admin, so it is recorded.
+func TestAuditWriteSurvivesAClientThatHangsUp(t *testing.T) {
+	s := impersonating(t, appOptions{db: db.Options{BusyTimeout: 10 * time.Second}})
+	release := holdWriter(t, s.ta.db.Path)
+	ctx, cancel := context.WithCancel(context.Background())
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, s.admin.base+s.as("/reservations"), nil)
+	done := make(chan error, 1)
+	go func() {
+		res, err := s.admin.http.Do(req)
+		if err == nil {
+			res.Body.Close()
+		}
+		done <- err
+	}()
+	time.Sleep(500 * time.Millisecond) // the request is now waiting for the writer
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("the client should have given up: %v", err)
+	}
+	release()
+	deadline := time.Now().Add(15 * time.Second)
+	for s.routeRows("/reservations") == 0 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if n := s.routeRows("/reservations"); n != 1 {
+		t.Errorf("audit rows for the page whose client hung up = %d, want 1 (never cancelled)", n)
+	}
+}
+
+// restart starts a new server on the same file and audit key (as after a restart); the
+// clients keep their cookies and point at it.
+func (s *scene) restart(t *testing.T, o appOptions) {
+	t.Helper()
+	o.existing, o.trail = true, s.ta.trail
+	offset := s.ta.offset.Load()
+	s.ta = newTestAppWith(t, o)
+	s.ta.offset.Store(offset)
+	s.admin.base, s.cust.base = s.ta.srv.URL, s.ta.srv.URL
+}
