@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -50,6 +51,16 @@ func TestCommandLine(t *testing.T) {
 	backup := filepath.Join(t.TempDir(), "backup.db")
 	if out, err := runCmd(t, "", "backup", "--db", dbPath, backup); err != nil || !strings.Contains(out, "backed up") {
 		t.Errorf("backup: %q %v", out, err)
+	}
+	if st, err := os.Stat(dbPath + ".audit-key"); err != nil || st.Mode().Perm() != 0o600 {
+		t.Errorf("audit key file: %v, mode %v; want it beside the database with mode 0600", err, st.Mode().Perm())
+	}
+	// The backup verifies on its own, with the key named.
+	if out, err := runCmd(t, "", "audit", "verify", "--db", backup, "--audit-key-file", dbPath+".audit-key", "--checkpoints", dbPath+".audit-checkpoints"); err != nil || !strings.Contains(out, "audit trail intact") {
+		t.Errorf("audit verify on the backup: %q %v", out, err)
+	}
+	if _, err := runCmd(t, "", "audit", "verify", "--db", backup); err == nil || !strings.Contains(err.Error(), "audit key file") {
+		t.Errorf("audit verify without the key: %v, want it to say the key file is missing", err)
 	}
 	if _, err := runCmd(t, "", "backup", "--db", dbPath, backup); err == nil {
 		t.Error("backup over an existing file succeeded")

@@ -391,3 +391,31 @@ func (s *scene) restart(t *testing.T, o appOptions) {
 	s.ta.offset.Store(offset)
 	s.admin.base, s.cust.base = s.ta.srv.URL, s.ta.srv.URL
 }
+
+// The runbook's tolerance: when only the impersonation.end row cannot be written, Exit still
+// succeeds and the impersonation ends; the row is owed (verify says so) and maintenance writes
+// it as soon as it can, marked late. Every start keeps exactly one end.
+func TestExitWhenOnlyTheEndRowFails(t *testing.T) {
+	s := impersonating(t, appOptions{})
+	if _, err := s.ta.db.W.Exec(`CREATE TRIGGER fail_end BEFORE INSERT ON auth_audit WHEN NEW.tag = 'impersonation.end'
+		BEGIN SELECT RAISE(ABORT, 'audit insert failed'); END`); err != nil {
+		t.Fatal(err)
+	}
+	if r := s.admin.post("/api/customer/impersonation/end", url.Values{}); r.status != http.StatusSeeOther || r.header.Get("Location") != "/admin" {
+		t.Fatalf("Exit with a failing end row: %d %q, want 303 to /admin", r.status, r.header.Get("Location"))
+	}
+	if n := s.ta.count(`SELECT count(*) FROM impersonations WHERE ended_at IS NOT NULL AND end_via = 'exit' AND end_audit_id IS NULL`); n != 1 {
+		t.Fatalf("ended with its row owed: %d, want 1", n)
+	}
+	if g := s.admin.get(s.as("/cards")); g.status != http.StatusForbidden {
+		t.Errorf("a page after Exit: %d, want 403 (ended)", g.status)
+	}
+	s.ta.app.Tick(context.Background()) // still failing: the row stays owed, nothing breaks
+	if _, err := s.ta.db.W.Exec(`DROP TRIGGER fail_end`); err != nil {
+		t.Fatal(err)
+	}
+	s.afterRecovery(t)
+	var meta string
+	s.ta.db.R.QueryRow(`SELECT metadata FROM auth_audit WHERE tag = 'impersonation.end'`).Scan(&meta)
+	mustContain(t, meta, `"recorded_late_at"`, `"via":"exit"`)
+}
