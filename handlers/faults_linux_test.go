@@ -42,17 +42,6 @@ func tmpfs(t *testing.T, size string) string {
 	return dir
 }
 
-func remount(t *testing.T, dir string, readOnly bool) {
-	t.Helper()
-	flags := uintptr(syscall.MS_REMOUNT)
-	if readOnly {
-		flags |= syscall.MS_RDONLY
-	}
-	if err := syscall.Mount("tmpfs", dir, "tmpfs", flags, ""); err != nil {
-		t.Fatalf("remount (read-only %v): %v", readOnly, err)
-	}
-}
-
 func freeBytes(t *testing.T, dir string) int64 {
 	var st syscall.Statfs_t
 	if err := syscall.Statfs(dir, &st); err != nil {
