@@ -8,8 +8,10 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -28,6 +30,8 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 	demoPassword := fs.String("demo-password", envOr("CHARGEDESK_DEMO_PASSWORD", demo.DefaultPassword), "password of every demo login (env CHARGEDESK_DEMO_PASSWORD)")
 	keyFile := fs.String("audit-key-file", "", "the audit key, created (mode 0600) on first start; keep a copy elsewhere (env CHARGEDESK_AUDIT_KEY_FILE; default DB.audit-key)")
 	cpFile := fs.String("audit-checkpoints", envOr("CHARGEDESK_AUDIT_CHECKPOINTS", ""), "file that receives every signed audit checkpoint, to ship off the machine (env CHARGEDESK_AUDIT_CHECKPOINTS; default DB.audit-checkpoints)")
+	publicURL := fs.String("public-url", envOr("CHARGEDESK_PUBLIC_URL", ""), "the address people use, e.g. https://support.example.com (env CHARGEDESK_PUBLIC_URL); its host is allowed")
+	allowedHosts := fs.String("allowed-hosts", envOr("CHARGEDESK_ALLOWED_HOSTS", ""), "more host names to answer to, comma-separated (env CHARGEDESK_ALLOWED_HOSTS); always: localhost, 127.0.0.1 and the host of --addr")
 	reserveMB := fs.Int64("disk-reserve-mb", db.DefaultReserve>>20, "free disk space (MB) kept for audit rows and impersonation ends; below it ordinary writes are refused")
 	if pos, err := parseArgs(fs, args); err != nil {
 		return err
@@ -74,8 +78,12 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 	if *ttl < time.Minute || *ttl > 8*time.Hour {
 		return fmt.Errorf("--impersonation-ttl must be between 1m and 8h, not %s", *ttl)
 	}
+	hosts, err := serveHosts(*addr, *publicURL, *allowedHosts)
+	if err != nil {
+		return err
+	}
 	app, err := handlers.New(handlers.Config{DB: d, Log: log, SessionKey: key, Version: version, ImpersonationTTL: *ttl,
-		Audit: trail, CheckpointFile: *cpFile})
+		Audit: trail, CheckpointFile: *cpFile, Hosts: hosts, Simulate: *withDemo})
 	if err != nil {
 		return err
 	}
@@ -102,6 +110,9 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 		fmt.Fprint(stdout, seeded.String())
 	case *withDemo:
 		fmt.Fprintf(stdout, "--demo: %s already has users, so nothing was seeded.\n", *dbPath)
+	}
+	if *withDemo {
+		log.Info("demo: the simulated meter feed is on (it writes made-up meter readings; never use --demo in production)")
 	}
 
 	errc := make(chan error, 1)
@@ -145,4 +156,25 @@ func openTrail(ctx context.Context, d *db.DB, keyFile, cpFile string) (*audit.Tr
 		return nil, fmt.Errorf("audit checkpoint: %w", err)
 	}
 	return trail, nil
+}
+
+// serveHosts is the Host allow-list: the host of --addr, of --public-url, and --allowed-hosts.
+func serveHosts(addr, publicURL, extra string) ([]string, error) {
+	var hosts []string
+	if h, _, err := net.SplitHostPort(addr); err == nil && h != "" && h != "0.0.0.0" && h != "::" {
+		hosts = append(hosts, h)
+	}
+	if publicURL != "" {
+		u, err := url.Parse(publicURL)
+		if err != nil || u.Hostname() == "" || (u.Scheme != "http" && u.Scheme != "https") {
+			return nil, fmt.Errorf("--public-url %q is not an http(s) address like https://support.example.com", publicURL)
+		}
+		hosts = append(hosts, u.Hostname())
+	}
+	for _, h := range strings.Split(extra, ",") {
+		if h = strings.TrimSpace(h); h != "" {
+			hosts = append(hosts, h)
+		}
+	}
+	return hosts, nil
 }

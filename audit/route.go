@@ -24,6 +24,9 @@ const (
 	Blocked = "blocked"
 )
 
+// MaxPath is how much of a request's path and query a route row keeps.
+const MaxPath = 300
+
 // RouteEntry is one impersonation_audit row before it is chained.
 type RouteEntry struct {
 	ImpersonationID, Admin, Customer int64
@@ -43,7 +46,7 @@ func (t *Trail) WriteRoute(ctx context.Context, tx *sql.Tx, at int64, e RouteEnt
 	}
 	row := queries.InsertImpersonationAuditParams{
 		ImpersonationID: e.ImpersonationID, At: at, AdminUserID: e.Admin, CustomerUserID: e.Customer,
-		Method: e.Method, Route: e.Route, Path: Truncate(e.Path, 300), Status: int64(e.Status), Outcome: e.Outcome, PrevHash: prev,
+		Method: e.Method, Route: e.Route, Path: Truncate(e.Path, MaxPath), Status: int64(e.Status), Outcome: e.Outcome, PrevHash: prev,
 	}
 	row.Hash = routeHash(t.mac(), row.ImpersonationID, row.At, row.AdminUserID, row.CustomerUserID, row.Method, row.Route, row.Path, row.Status, row.Outcome, prev)
 	return q.InsertImpersonationAudit(ctx, row)

@@ -43,7 +43,7 @@ func readTool(c *gin.Context) (toolInput, *Error) {
 		}
 		in.Customer = cust
 	}
-	reason, e := validText("Reason", c.PostForm("reason"), maxReason)
+	reason, e := validText(reasonField, c.PostForm("reason"))
 	if e != nil {
 		return in, e
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"html/template"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -36,6 +37,11 @@ type Config struct {
 	// once, then one per WriteEvery. Zero means 20 and 3 s.
 	WriteBurst int
 	WriteEvery time.Duration
+	// Hosts are the names this server answers to (Host header, without port); others get
+	// 421. Empty means localhost and 127.0.0.1.
+	Hosts []string
+	// Simulate runs the simulated meter feed (the demo only).
+	Simulate bool
 }
 
 // App holds the dependencies of every handler.
@@ -57,6 +63,8 @@ type App struct {
 	violations *violations
 	ending     *pendingEnds
 	health     healthCache
+	hosts      map[string]struct{}
+	simulate   bool
 }
 
 // sessionCookie is the name of the login cookie.
@@ -85,6 +93,10 @@ func New(cfg Config) (*App, error) {
 	if cfg.SessionMaxAge == 0 {
 		cfg.SessionMaxAge = 12 * time.Hour
 	}
+	hosts := map[string]struct{}{}
+	for _, h := range append(cfg.Hosts, "localhost", "127.0.0.1", "::1") {
+		hosts[strings.ToLower(h)] = struct{}{}
+	}
 	pages, err := parseTemplates()
 	if err != nil {
 		return nil, err
@@ -108,5 +120,7 @@ func New(cfg Config) (*App, error) {
 		writes:     newWriteLimits(cfg.WriteBurst, cfg.WriteEvery),
 		violations: &violations{open: map[violationKey]*violationWindow{}},
 		ending:     &pendingEnds{m: map[int64]pendingEnd{}},
+		hosts:      hosts,
+		simulate:   cfg.Simulate,
 	}, nil
 }

@@ -138,9 +138,10 @@ func TestMarkerAndStartBadInput(t *testing.T) {
 	}
 	c.post("/api/customer/impersonation/end", url.Values{})
 
-	// Ticket and reason with newlines and HTML are stored as typed and shown escaped.
+	// Ticket and reason with HTML (and the reason with a newline) are stored as typed and
+	// shown escaped.
 	nasty := "SUP-9 <script>alert(1)</script>\nline two"
-	r := c.post("/api/customer/impersonation/start", url.Values{"customer_user_id": {fmt.Sprint(jane)}, "ticket": {nasty[:40]}, "reason": {nasty}})
+	r := c.post("/api/customer/impersonation/start", url.Values{"customer_user_id": {fmt.Sprint(jane)}, "ticket": {nasty[:31]}, "reason": {nasty}})
 	if r.status != http.StatusSeeOther {
 		t.Fatalf("start with HTML in the ticket: %d %.300s", r.status, r.body)
 	}
@@ -163,6 +164,11 @@ func TestMarkerAndStartBadInput(t *testing.T) {
 	}{
 		{"10 kB reason", url.Values{"customer_user_id": {fmt.Sprint(jane)}, "ticket": {"SUP-1"}, "reason": {strings.Repeat("r", 10_000)}}, 422, "Reason is too long"},
 		{"no ticket", url.Values{"customer_user_id": {fmt.Sprint(jane)}, "reason": {"x"}}, 422, "Ticket is required"},
+		{"newline in the ticket", url.Values{"customer_user_id": {fmt.Sprint(jane)}, "ticket": {"SUP-1\nSUP-2"}, "reason": {"x"}}, 422, "Ticket contains a control character"},
+		{"zero-width space in the ticket", url.Values{"customer_user_id": {fmt.Sprint(jane)}, "ticket": {"SUP-\u200b1"}, "reason": {"x"}}, 422, "Ticket contains an invisible formatting character"},
+		{"bidi override in the reason", url.Values{"customer_user_id": {fmt.Sprint(jane)}, "ticket": {"SUP-1"}, "reason": {"refund \u202eoreZ"}}, 422, "Reason contains a text-direction override"},
+		{"ESC in the reason", url.Values{"customer_user_id": {fmt.Sprint(jane)}, "ticket": {"SUP-1"}, "reason": {"bug \x1b[2J"}}, 422, "Reason contains a control character"},
+		{"no visible letters", url.Values{"customer_user_id": {fmt.Sprint(jane)}, "ticket": {"SUP-1"}, "reason": {"..."}}, 422, "Reason has no visible letters or digits"},
 		{"blank reason", url.Values{"customer_user_id": {fmt.Sprint(jane)}, "ticket": {"SUP-1"}, "reason": {"   "}}, 422, "Reason is required"},
 		{"no customer", url.Values{"ticket": {"SUP-1"}, "reason": {"x"}}, 422, "customer_user_id"},
 		{"customer abc", url.Values{"customer_user_id": {"abc"}, "ticket": {"SUP-1"}, "reason": {"x"}}, 422, "customer_user_id"},

@@ -10,6 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"chargedesk/db"
+	"chargedesk/errs"
 )
 
 // Error is what a handler returns when a request cannot be served: an HTTP status and a
@@ -56,7 +57,13 @@ func wantsJSON(c *gin.Context) bool {
 // sentence as JSON ({"error": "..."}) or as an HTML page (fragment for HTMX).
 func (a *App) fail(c *gin.Context, err error) {
 	var e *Error
-	if !errors.As(err, &e) {
+	if d, ok := errs.As(err); ok && !errors.As(err, &e) {
+		e = &Error{Status: statusOf[d.Code], Message: d.Message, Err: d.Err}
+		if d.Code == errs.Internal {
+			e = errInternal(d)
+		}
+	}
+	if e == nil && !errors.As(err, &e) {
 		e = errInternal(err)
 	}
 	if e.Status == http.StatusInternalServerError {
@@ -75,6 +82,17 @@ func (a *App) fail(c *gin.Context, err error) {
 		title = http.StatusText(e.Status)
 	}
 	a.render(c, e.Status, "error", &Page{Title: title, Data: e})
+}
+
+// statusOf maps each domain error code to its HTTP status: the one place that does.
+var statusOf = map[errs.Code]int{
+	errs.Internal:    http.StatusInternalServerError,
+	errs.Invalid:     http.StatusUnprocessableEntity,
+	errs.NotFound:    http.StatusNotFound,
+	errs.Forbidden:   http.StatusForbidden,
+	errs.Conflict:    http.StatusConflict,
+	errs.TooMany:     http.StatusTooManyRequests,
+	errs.Unavailable: http.StatusServiceUnavailable,
 }
 
 // storageError turns an internal error caused by the machine (disk full, read-only file,

@@ -4,7 +4,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"strings"
 	"unicode/utf8"
@@ -12,8 +11,10 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"chargedesk/audit"
+	"chargedesk/errs"
 	"chargedesk/impersonation"
 	"chargedesk/queries"
+	"chargedesk/text"
 )
 
 // Limits of the start form.
@@ -36,6 +37,10 @@ func readStartInput(c *gin.Context) (startInput, error) {
 		dec := json.NewDecoder(c.Request.Body)
 		dec.UseNumber()
 		if err := dec.Decode(&body); err != nil {
+			var tooBig *http.MaxBytesError
+			if errors.As(err, &tooBig) {
+				return in, tooLarge()
+			}
 			return in, errBadRequest("The request body is not valid JSON.")
 		}
 		str := func(k string) string {
@@ -70,18 +75,19 @@ func truthy(s string) bool {
 	return false
 }
 
-// validText trims s and checks it is present, UTF-8 and at most max characters.
-func validText(name, s string, max int) (string, *Error) {
-	s = strings.TrimSpace(s)
-	switch {
-	case !utf8.ValidString(s):
-		return "", errInvalid(name + " must be plain text.")
-	case s == "":
-		return "", errInvalid(name + " is required: note why you are opening this customer's account.")
-	case utf8.RuneCountInString(s) > max:
-		return "", errInvalid(fmt.Sprintf("%s is too long (%d characters at most).", name, max))
+// The start form's fields (and every admin tool's reason).
+var (
+	ticketField = text.Field{Name: "Ticket", Max: maxTicket, Required: true}
+	reasonField = text.Field{Name: "Reason", Max: maxReason, Required: true, Multiline: true}
+)
+
+// validText checks one field; its error is the 422 the form shows.
+func validText(f text.Field, s string) (string, *Error) {
+	v, err := f.Check(s)
+	if err != nil {
+		return "", errInvalid(err.(*errs.Error).Message)
 	}
-	return s, nil
+	return v, nil
 }
 
 // startImpersonation is POST /api/customer/impersonation/start.
@@ -102,12 +108,12 @@ func (a *App) startImpersonation(c *gin.Context) {
 		a.startProblem(c, 0, errInvalid("Say which customer to impersonate: customer_user_id must be a user id."), in)
 		return
 	}
-	ticket, e := validText("Ticket", in.Ticket, maxTicket)
+	ticket, e := validText(ticketField, in.Ticket)
 	if e != nil {
 		a.startProblem(c, target, e, in)
 		return
 	}
-	reason, e := validText("Reason", in.Reason, maxReason)
+	reason, e := validText(reasonField, in.Reason)
 	if e != nil {
 		a.startProblem(c, target, e, in)
 		return
@@ -252,14 +258,15 @@ func (a *App) endNotRecorded(c *gin.Context, imp queries.Impersonation, err erro
 }
 
 // recordRoute writes the impersonation_audit row of a customer-surface request: reads at most
-// once per (impersonation, method, route) per minute, writes always. The row uses the disk
+// once per (impersonation, method, concrete path) per minute — so the record says which
+// receipt was seen, not only that a receipt was — writes always. The row uses the disk
 // reserve, and a client that hangs up does not cancel it.
 func (a *App) recordRoute(c *gin.Context, imp queries.Impersonation, write bool, outcome string) error {
 	ctx, now := c.Request.Context(), a.now()
 	route := c.FullPath()
 	if !write {
 		n, err := a.r.RecentRouteAudit(ctx, queries.RecentRouteAuditParams{
-			ImpersonationID: imp.ID, Method: c.Request.Method, Route: route, Since: now.Unix() - 60,
+			ImpersonationID: imp.ID, Method: c.Request.Method, Path: audit.Truncate(c.Request.URL.RequestURI(), audit.MaxPath), Since: now.Unix() - 60,
 		})
 		if err == nil && n > 0 {
 			return nil

@@ -12,8 +12,9 @@ import (
 // RunMaintenance does periodic housekeeping until ctx ends. Every 15 seconds: it ends the
 // impersonations that must end (expired, role revoked, a disabled admin or customer) and
 // retries ends that could not be committed; writes end rows still owed; writes the privilege
-// violations counted in the last minute; signs an audit checkpoint when the chains moved; and
-// advances the simulated meter feed. Every minute it deletes expired web sessions. When ctx
+// violations counted in the last minute; signs an audit checkpoint when the chains moved; and,
+// in the demo only, advances the simulated meter feed (a real deployment never fabricates
+// meter readings). Every minute it deletes expired web sessions. When ctx
 // ends it writes what it still holds and a last checkpoint.
 func (a *App) RunMaintenance(ctx context.Context) {
 	t := time.NewTicker(15 * time.Second)
@@ -31,7 +32,9 @@ func (a *App) RunMaintenance(ctx context.Context) {
 		case <-t.C:
 		}
 		a.Tick(ctx)
-		a.simulate(ctx)
+		if a.simulate {
+			a.simulateFeed(ctx)
+		}
 	}
 }
 
@@ -51,7 +54,7 @@ func (a *App) sweepWebSessions(ctx context.Context) {
 	}
 }
 
-func (a *App) simulate(ctx context.Context) {
+func (a *App) simulateFeed(ctx context.Context) {
 	err := a.db.Tx(ctx, func(tx *sql.Tx) error {
 		_, err := charging.Simulate(ctx, tx, a.now())
 		return err

@@ -60,7 +60,7 @@ func (a *App) Routes() http.Handler {
 	r := gin.New()
 	r.SetTrustedProxies(nil) // ClientIP is the peer address; X-Forwarded-For is not trusted
 	r.HandleMethodNotAllowed = true
-	r.Use(a.requestLog, a.recover, securityHeaders, a.loadUser)
+	r.Use(a.requestLog, a.recover, securityHeaders, a.allowedHost, a.cleanQuery, a.readForm, a.loadUser, noStore)
 	r.NoRoute(func(c *gin.Context) { a.fail(c, errNotFound("This page")) })
 	r.NoMethod(func(c *gin.Context) {
 		a.fail(c, &Error{Status: http.StatusMethodNotAllowed, Message: "This address does not accept " + c.Request.Method + " requests."})
@@ -108,5 +108,5 @@ func (a *App) Routes() http.Handler {
 		w.WriteHeader(http.StatusForbidden)
 		w.Write([]byte("Forbidden: this request came from another site and was refused.\n"))
 	}))
-	return http.MaxBytesHandler(cop.Handler(r), maxBody)
+	return headAsGet(http.MaxBytesHandler(cop.Handler(r), maxBody))
 }

@@ -61,9 +61,9 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 RETURNING id;
 
 -- name: RecentRouteAudit :one
--- Whether this route was already recorded for the impersonation since a moment (rate limit).
+-- Whether this concrete path was already recorded for the impersonation since a moment.
 SELECT count(*) FROM impersonation_audit
-WHERE impersonation_id = @impersonation_id AND method = @method AND route = @route AND at > @since;
+WHERE impersonation_id = @impersonation_id AND method = @method AND path = @path AND at > @since;
 
 -- name: ListImpersonationAuditChain :many
 -- One page of the chain in id order (audit verify walks it in pages: constant memory).

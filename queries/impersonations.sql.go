@@ -454,22 +454,22 @@ func (q *Queries) ListUnrecordedEnds(ctx context.Context) ([]Impersonation, erro
 
 const recentRouteAudit = `-- name: RecentRouteAudit :one
 SELECT count(*) FROM impersonation_audit
-WHERE impersonation_id = ?1 AND method = ?2 AND route = ?3 AND at > ?4
+WHERE impersonation_id = ?1 AND method = ?2 AND path = ?3 AND at > ?4
 `
 
 type RecentRouteAuditParams struct {
 	ImpersonationID int64
 	Method          string
-	Route           string
+	Path            string
 	Since           int64
 }
 
-// Whether this route was already recorded for the impersonation since a moment (rate limit).
+// Whether this concrete path was already recorded for the impersonation since a moment.
 func (q *Queries) RecentRouteAudit(ctx context.Context, arg RecentRouteAuditParams) (int64, error) {
 	row := q.db.QueryRowContext(ctx, recentRouteAudit,
 		arg.ImpersonationID,
 		arg.Method,
-		arg.Route,
+		arg.Path,
 		arg.Since,
 	)
 	var count int64

@@ -1,0 +1,45 @@
+package handlers_test
+
+import (
+	"fmt"
+	"net/http"
+	"testing"
+
+	"chargedesk/demo"
+)
+
+// The route audit is rate-limited per concrete path: each receipt support opened is its own
+// row, and opening the same one again within the minute adds none.
+func TestRouteAuditSaysWhichObjectWasSeen(t *testing.T) {
+	ta := newTestApp(t)
+	jane := ta.userID(demo.JaneEmail)
+	rows, err := ta.db.R.Query(`SELECT id FROM receipts WHERE user_id = ? ORDER BY id`, jane)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var receipts []int64
+	for rows.Next() {
+		var id int64
+		rows.Scan(&id)
+		receipts = append(receipts, id)
+	}
+	rows.Close()
+	if len(receipts) < 2 {
+		t.Fatalf("the demo gives Jane %d receipts; need at least 2", len(receipts))
+	}
+	c := ta.client()
+	c.login(demo.AdminEmail)
+	c.startImpersonating(jane, "SUP-RCPT", false)
+	for range 2 {
+		for _, id := range receipts {
+			if r := c.get(fmt.Sprintf("/receipts/%d?as=%d", id, jane)); r.status != http.StatusOK {
+				t.Fatalf("receipt %d: %d", id, r.status)
+			}
+		}
+	}
+	for _, id := range receipts {
+		if n := ta.count(`SELECT count(*) FROM impersonation_audit WHERE route = '/receipts/:id' AND path = ?`, fmt.Sprintf("/receipts/%d?as=%d", id, jane)); n != 1 {
+			t.Errorf("receipt %d: %d audit rows, want 1", id, n)
+		}
+	}
+}

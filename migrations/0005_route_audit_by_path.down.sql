@@ -1,0 +1,1 @@
+DROP INDEX impersonation_audit_path;
