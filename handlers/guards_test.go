@@ -106,3 +106,40 @@ func TestAuthenticatedAnswersAreNotCached(t *testing.T) {
 		}
 	}
 }
+
+// A link on another site or a browser prefetch changes nothing: it neither ends an
+// impersonation nor records a violation against the customer who clicked it.
+func TestCrossSiteNavigationAndPrefetchChangeNothing(t *testing.T) {
+	ta := newTestApp(t)
+	jane := ta.userID(demo.JaneEmail)
+	omar := ta.client()
+	omar.login(demo.OmarEmail)
+	for _, h := range [][]string{{"Sec-Fetch-Site", "cross-site"}, {"Sec-Purpose", "prefetch"}, {"Purpose", "prefetch"}} {
+		r := omar.get(fmt.Sprintf("/?as=%d", jane), h...)
+		if r.status != http.StatusForbidden || !strings.Contains(r.body, "came from another site") {
+			t.Errorf("%v: %d %.200s", h, r.status, r.body)
+		}
+	}
+	if n := ta.count(`SELECT count(*) FROM auth_audit WHERE tag = 'privilege_violation'`); n != 0 {
+		t.Errorf("a link on another site recorded %d violations against the customer who clicked it", n)
+	}
+	if r := omar.get("/", "Sec-Fetch-Site", "cross-site"); r.status != http.StatusOK {
+		t.Errorf("a customer following a link to their own home: %d, want 200", r.status)
+	}
+	admin := ta.client()
+	admin.login(demo.AdminEmail)
+	admin.startImpersonating(jane, "SUP-XS", false)
+	active := func() int { return ta.count(`SELECT count(*) FROM impersonations WHERE ended_at IS NULL`) }
+	for _, h := range [][]string{{"Sec-Fetch-Site", "cross-site"}, {"Sec-Purpose", "prefetch;prerender"}} {
+		if r := admin.get("/", h...); r.status != http.StatusForbidden || active() != 1 {
+			t.Errorf("%v to / while impersonating: %d, active %d; want 403 and still active", h, r.status, active())
+		}
+		if r := admin.get(fmt.Sprintf("/cards?as=%d", jane), h...); r.status != http.StatusForbidden || strings.Contains(r.body, "Jane Doe") {
+			t.Errorf("%v to a customer page: %d; want 403 without her data", h, r.status)
+		}
+	}
+	// Typing the address without the marker (Sec-Fetch-Site: none) still ends it: the runbook.
+	if r := admin.get("/", "Sec-Fetch-Site", "none"); r.status != http.StatusSeeOther || active() != 0 {
+		t.Errorf("typed address without the marker: %d, active %d; want 303 and ended", r.status, active())
+	}
+}

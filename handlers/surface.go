@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"errors"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -31,6 +32,13 @@ func (a *App) customerSurface(c *gin.Context) {
 	ctx, now := c.Request.Context(), a.now()
 	marks := c.Request.URL.Query()["as"]
 
+	if fromElsewhere(c.Request) && (len(marks) > 0 || u.Role == "admin") {
+		// A link on another site, or a prefetch: it changes nothing (no end, no violation
+		// against whoever clicked) and shows nothing of a customer's.
+		a.fail(c, &Error{Status: http.StatusForbidden, Title: "Open the customer from the console",
+			Message: "This address came from another site or was fetched ahead by the browser, so ChargeDesk did not act on it. Support staff: open the customer from the admin console. Customers: go to your own home page."})
+		return
+	}
 	cur, err := a.r.ActiveImpersonationOf(ctx, u.ID)
 	hasImp := err == nil
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
@@ -147,6 +155,21 @@ func (a *App) impersonated(c *gin.Context, cur queries.Impersonation) {
 		}
 	}
 	buf.release()
+}
+
+// fromElsewhere reports a request the person did not make from ChargeDesk itself: a
+// navigation from another site (Fetch Metadata) or a prefetch. Typing the address is "none",
+// and counts as the person's own.
+func fromElsewhere(r *http.Request) bool {
+	if r.Header.Get("Sec-Fetch-Site") == "cross-site" {
+		return true
+	}
+	for _, h := range []string{"Sec-Purpose", "Purpose", "X-Moz", "X-Purpose"} {
+		if strings.Contains(strings.ToLower(r.Header.Get(h)), "prefetch") || strings.EqualFold(r.Header.Get(h), "preview") {
+			return true
+		}
+	}
+	return false
 }
 
 // write reports whether the request may change something.
