@@ -26,6 +26,7 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 	fs, dbPath := newFlags("serve [flags]", "Runs the web server. Migrates the database first; with --demo, seeds an empty one.", stdout)
 	addr := fs.String("addr", envOr("CHARGEDESK_ADDR", "127.0.0.1:8080"), "listen address (env CHARGEDESK_ADDR)")
 	ttl := fs.Duration("impersonation-ttl", 30*time.Minute, "how long an impersonation lasts before it ends by itself")
+	impIdle := fs.Duration("impersonation-idle", 10*time.Minute, "an impersonation with no request for this long ends (end_via idle)")
 	withDemo := fs.Bool("demo", false, "seed the demo data when the database has no users (never touches one that has)")
 	demoPassword := fs.String("demo-password", envOr("CHARGEDESK_DEMO_PASSWORD", demo.DefaultPassword), "password of every demo login (env CHARGEDESK_DEMO_PASSWORD)")
 	keyFile := fs.String("audit-key-file", "", "the audit key, created (mode 0600) on first start; keep a copy elsewhere (env CHARGEDESK_AUDIT_KEY_FILE; default DB.audit-key)")
@@ -75,6 +76,9 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 	if err != nil {
 		return err
 	}
+	if *impIdle < time.Minute || *impIdle > *ttl {
+		return fmt.Errorf("--impersonation-idle must be between 1m and --impersonation-ttl, not %s", *impIdle)
+	}
 	if *ttl < time.Minute || *ttl > 8*time.Hour {
 		return fmt.Errorf("--impersonation-ttl must be between 1m and 8h, not %s", *ttl)
 	}
@@ -82,7 +86,7 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 	if err != nil {
 		return err
 	}
-	app, err := handlers.New(handlers.Config{DB: d, Log: log, SessionKey: key, Version: version, ImpersonationTTL: *ttl,
+	app, err := handlers.New(handlers.Config{DB: d, Log: log, SessionKey: key, Version: version, ImpersonationTTL: *ttl, ImpersonationIdle: *impIdle,
 		Audit: trail, CheckpointFile: *cpFile, Hosts: hosts, Simulate: *withDemo})
 	if err != nil {
 		return err

@@ -106,7 +106,7 @@ func newWorld(t *testing.T) *world {
 		t.Fatalf("end: %v %v %v", ended, auditErr, err)
 	}
 	start(3, w.now.Add(-time.Hour))
-	if n, err := impersonation.Sweep(ctx, d, w.tr, w.now, false); n != 1 || err != nil {
+	if n, err := impersonation.Sweep(ctx, d, w.tr, w.now, 0, false); n != 1 || err != nil {
 		t.Fatalf("sweep ended %d, %v; want the expired one", n, err)
 	}
 	w.active = start(2, w.now.Add(-time.Minute))

@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/golang-migrate/migrate/v4"
 	"github.com/golang-migrate/migrate/v4/database/sqlite"
@@ -20,7 +21,9 @@ type Migrator struct {
 
 // NewMigrator opens a migrator on the file at path.
 func NewMigrator(path string) (*Migrator, error) {
-	conn, err := sql.Open("sqlite", DSN(path, false))
+	// Foreign keys are off while migrating (SQLite's own advice for rebuilding a table), and
+	// checked after (Migrate).
+	conn, err := sql.Open("sqlite", strings.Replace(DSN(path, false), "foreign_keys%281%29", "foreign_keys%280%29", 1))
 	if err != nil {
 		return nil, err
 	}
@@ -85,11 +88,27 @@ func (m *Migrator) Close() error {
 	return errors.Join(serr, derr)
 }
 
-// Migrate brings the file at path up to the newest schema.
+// Migrate brings the file at path up to the newest schema, then checks every foreign key.
 func Migrate(path string) error {
 	m, err := NewMigrator(path)
 	if err != nil {
 		return err
 	}
-	return errors.Join(m.Up(), m.Close())
+	if err := errors.Join(m.Up(), m.Close()); err != nil {
+		return err
+	}
+	conn, err := sql.Open("sqlite", DSN(path, false))
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	var table string
+	var rowid, parent, fk any
+	switch err := conn.QueryRow(`PRAGMA foreign_key_check`).Scan(&table, &rowid, &parent, &fk); {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil
+	case err != nil:
+		return err
+	}
+	return fmt.Errorf("migrate: a row of %s refers to a missing %v row", table, parent)
 }

@@ -29,6 +29,9 @@ type Config struct {
 	Version string
 	// ImpersonationTTL bounds an impersonation; zero means 30 minutes.
 	ImpersonationTTL time.Duration
+	// ImpersonationIdle ends an impersonation with no request for this long; zero means 10
+	// minutes.
+	ImpersonationIdle time.Duration
 	// Audit writes the audit chains with the key kept outside the database. Required.
 	Audit *audit.Trail
 	// CheckpointFile receives a copy of every signed audit checkpoint; empty means none.
@@ -55,6 +58,7 @@ type App struct {
 	now     func() time.Time
 	version string
 	impTTL  time.Duration
+	impIdle time.Duration
 	trail   *audit.Trail
 	cpFile  string
 	// writes bounds each customer's writes; violations aggregates privilege violations;
@@ -80,6 +84,9 @@ func New(cfg Config) (*App, error) {
 	}
 	if cfg.ImpersonationTTL <= 0 {
 		cfg.ImpersonationTTL = 30 * time.Minute
+	}
+	if cfg.ImpersonationIdle <= 0 {
+		cfg.ImpersonationIdle = 10 * time.Minute
 	}
 	if cfg.Audit == nil {
 		return nil, errors.New("handlers: Config.Audit is required (the audit key)")
@@ -114,6 +121,7 @@ func New(cfg Config) (*App, error) {
 		now:     cfg.Now,
 		version: cfg.Version,
 		impTTL:  cfg.ImpersonationTTL,
+		impIdle: cfg.ImpersonationIdle,
 		trail:   cfg.Audit,
 		cpFile:  cfg.CheckpointFile,
 

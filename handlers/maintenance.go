@@ -81,7 +81,7 @@ func (a *App) SweepImpersonations(ctx context.Context, atStartup bool) {
 			a.Log.Info("ended an impersonation whose end had been refused", "impersonation_id", p.imp.ID, "via", p.via)
 		}
 	}
-	n, err := impersonation.Sweep(ctx, a.db, a.trail, a.now(), atStartup)
+	n, err := impersonation.Sweep(ctx, a.db, a.trail, a.now(), a.impIdle, atStartup)
 	if err != nil && ctx.Err() == nil {
 		a.Log.Error("AUDIT: impersonation sweep", "err", err)
 	}

@@ -9,21 +9,15 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"chargedesk/access"
 	"chargedesk/audit"
-	"chargedesk/impersonation"
 	"chargedesk/queries"
 )
 
-// customerSurface decides whose data a customer-surface request shows, from the ?as= marker
-// and the caller's role and impersonation, both re-read from the database on every request:
-//
-//   - no marker, a customer: their own account.
-//   - no marker, an admin with an active impersonation: it ends (marker_removed) and the admin
-//     is sent to /admin. Without one: sent to /admin.
-//   - a malformed or repeated marker: 400.
-//   - a marker from someone who is not an admin: 403 and a privilege_violation row.
-//   - a marker that does not match the admin's active impersonation (stale tab, expired): 403.
-//   - a matching marker: scoped to that customer; writes need allow_changes, or are blocked.
+// customerSurface decides whose data a customer-surface request shows: it reads the caller,
+// their active impersonation and its customer from the database on every request, asks
+// access.Decide (the marker semantics, as one table-tested function), ends the impersonation
+// when the decision says so, and answers. A database error never ends an impersonation.
 //
 // An impersonated response is held back until its impersonation_audit row is committed; when
 // the row cannot be written, the admin gets 503 and none of the customer's data (fail closed).
@@ -31,93 +25,113 @@ func (a *App) customerSurface(c *gin.Context) {
 	u := currentUser(c)
 	ctx, now := c.Request.Context(), a.now()
 	marks := c.Request.URL.Query()["as"]
+	req := access.Request{Caller: access.User{ID: u.ID, Role: u.Role, Status: u.Status}, Marks: marks, Now: now,
+		Idle: a.impIdle, Elsewhere: fromElsewhere(c.Request), Write: write(c)}
 
-	if fromElsewhere(c.Request) && (len(marks) > 0 || u.Role == "admin") {
-		// A link on another site, or a prefetch: it changes nothing (no end, no violation
-		// against whoever clicked) and shows nothing of a customer's.
-		a.fail(c, &Error{Status: http.StatusForbidden, Title: "Open the customer from the console",
-			Message: "This address came from another site or was fetched ahead by the browser, so ChargeDesk did not act on it. Support staff: open the customer from the admin console. Customers: go to your own home page."})
-		return
-	}
+	var cust queries.GetImpersonatedCustomerRow
 	cur, err := a.r.ActiveImpersonationOf(ctx, u.ID)
-	hasImp := err == nil
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+	case err != nil:
 		a.fail(c, errInternal(err))
 		return
-	}
-	if hasImp && a.ending.has(cur.ID) {
+	case a.ending.has(cur.ID):
 		a.endNotRecorded(c, cur, nil)
 		return
-	}
-	if hasImp && u.Role != "admin" {
-		// The role was revoked while impersonating: the impersonation ends now.
-		a.endImpersonation(c, cur, impersonation.ViaRoleRevoked)
-		hasImp = false
-	}
-	if hasImp && cur.ExpiresAt <= now.Unix() {
-		a.endImpersonation(c, cur, impersonation.ViaExpired)
-		hasImp = false
-		if len(marks) > 0 {
-			a.fail(c, errForbidden("Your impersonation expired, so it has ended. Start a new one from the customer's page if you still need it."))
+	default:
+		if req.Active, req.Target, cust, err = a.impersonationFacts(c, cur); err != nil {
+			a.fail(c, errInternal(err))
 			return
 		}
 	}
 
-	if len(marks) == 0 {
-		switch {
-		case u.Role == "customer":
-			c.Set(keyActingAs, u.ID)
-			if write(c) {
-				a.limitWrite(c, u.ID)
-			}
-		case hasImp:
-			if _, err := a.endImpersonation(c, cur, impersonation.ViaMarkerRemoved); err != nil {
-				a.endNotRecorded(c, cur, err)
-				return
-			}
-			a.redirect(c, "/admin")
-			c.Abort()
-		default:
-			a.redirect(c, "/admin")
-			c.Abort()
+	d := access.Decide(req)
+	if d.EndVia != "" {
+		if _, err := a.endImpersonation(c, cur, d.EndVia); err != nil && d.EndVia == access.ViaMarkerRemoved {
+			a.endNotRecorded(c, cur, err)
+			return
 		}
-		return
 	}
-	if len(marks) > 1 {
-		a.fail(c, errBadRequest("The address has more than one as= marker. Open the customer again from the admin console."))
-		return
+	switch d.Outcome {
+	case access.Own:
+		c.Set(keyActingAs, u.ID)
+		if req.Write {
+			a.limitWrite(c, u.ID)
+		}
+	case access.ToConsole:
+		a.redirect(c, "/admin")
+		c.Abort()
+	case access.Scoped:
+		a.scope(c, cur, cust)
+	case access.Refused:
+		if d.Reason == access.ReadOnly {
+			a.scope(c, cur, cust) // refused inside, and recorded
+			return
+		}
+		if d.Reason == access.NotStaff {
+			a.privilegeViolation(c, "as= marker on the customer surface")
+		}
+		a.fail(c, refusal(d, len(marks)))
 	}
-	as, ok := parseID(marks[0])
-	if !ok {
-		a.fail(c, errBadRequest("The as= marker in the address is not a customer id. Open the customer again from the admin console."))
-		return
-	}
-	if u.Role != "admin" {
-		a.privilegeViolation(c, "as= marker on the customer surface")
-		a.fail(c, errForbidden("Only ChargeDesk support staff can view another account. This attempt was logged."))
-		return
-	}
-	if !hasImp || cur.CustomerUserID != as {
-		a.fail(c, errForbidden("You are not impersonating this customer: the impersonation in this tab has ended or belongs to another customer. Start one from the customer's page in the admin console."))
-		return
-	}
-	cust, err := a.r.GetImpersonatedCustomer(ctx, as)
-	switch {
-	case errors.Is(err, sql.ErrNoRows) || (err == nil && cust.Status != "active"):
-		a.endImpersonation(c, cur, impersonation.ViaCustomerDisabled)
-		a.fail(c, errForbidden("This customer's account is disabled, so the impersonation has ended."))
-		return
-	case err != nil: // a database error never ends an impersonation
-		a.fail(c, errInternal(err))
-		return
-	}
+}
 
-	c.Set(keyActingAs, as)
-	c.Set(keyMarker, as)
+// impersonationFacts reads what the decision needs about an active impersonation: its last
+// request and its customer (target nil when the account is gone).
+func (a *App) impersonationFacts(c *gin.Context, cur queries.Impersonation) (*access.Impersonation, *access.User, queries.GetImpersonatedCustomerRow, error) {
+	ctx := c.Request.Context()
+	var cust queries.GetImpersonatedCustomerRow
+	last, err := a.r.LastImpersonationActivity(ctx, cur.ID)
+	if err != nil {
+		return nil, nil, cust, err
+	}
+	imp := &access.Impersonation{ID: cur.ID, Customer: cur.CustomerUserID, ExpiresAt: time.Unix(cur.ExpiresAt, 0),
+		LastActivity: time.Unix(max(last, cur.StartedAt), 0), AllowChanges: cur.AllowChanges == 1}
+	cust, err = a.r.GetImpersonatedCustomer(ctx, cur.CustomerUserID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return imp, nil, cust, nil
+	} else if err != nil {
+		return nil, nil, cust, err
+	}
+	return imp, &access.User{ID: cust.ID, Role: cust.Role, Status: cust.Status}, cust, nil
+}
+
+// scope sets the impersonated customer for the rest of the request and runs it held back
+// until its audit row is written.
+func (a *App) scope(c *gin.Context, cur queries.Impersonation, cust queries.GetImpersonatedCustomerRow) {
+	c.Set(keyActingAs, cust.ID)
+	c.Set(keyMarker, cust.ID)
 	c.Set(keyImp, &bannerData{Imp: cur, CustomerName: cust.Name, PublicID: cust.PublicID,
-		MinutesLeft: max(0, (cur.ExpiresAt-now.Unix()+59)/60)})
+		MinutesLeft: max(0, (cur.ExpiresAt-a.now().Unix()+59)/60)})
 	c.Header("Cache-Control", "no-store")
 	a.impersonated(c, cur)
+}
+
+// refusal is the sentence for a refused decision.
+func refusal(d access.Decision, marks int) *Error {
+	switch d.Reason {
+	case access.BadMarker:
+		if marks > 1 {
+			return errBadRequest("The address has more than one as= marker. Open the customer again from the admin console.")
+		}
+		return errBadRequest("The as= marker in the address is not a customer id. Open the customer again from the admin console.")
+	case access.NotStaff:
+		return errForbidden("Only ChargeDesk support staff can view another account. This attempt was logged.")
+	case access.FromElsewhere:
+		return &Error{Status: http.StatusForbidden, Title: "Open the customer from the console",
+			Message: "This address came from another site or was fetched ahead by the browser, so ChargeDesk did not act on it. Support staff: open the customer from the admin console. Customers: go to your own home page."}
+	case access.Ended:
+		switch d.EndVia {
+		case access.ViaExpired:
+			return errForbidden("Your impersonation expired, so it has ended. Start a new one from the customer's page if you still need it.")
+		case access.ViaIdle:
+			return errForbidden("Your impersonation ended because it was idle. Start a new one from the customer's page if you still need it.")
+		case access.ViaCustomerPromoted:
+			return errForbidden("This account is now a staff account, so the impersonation has ended.")
+		default:
+			return errForbidden("This customer's account is disabled, so the impersonation has ended.")
+		}
+	}
+	return errForbidden("You are not impersonating this customer: the impersonation in this tab has ended or belongs to another customer. Start one from the customer's page in the admin console.")
 }
 
 // impersonated runs the rest of an impersonated request with its response held back, writes

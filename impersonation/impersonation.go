@@ -10,21 +10,20 @@ import (
 	"fmt"
 	"time"
 
+	"chargedesk/access"
 	"chargedesk/audit"
 	"chargedesk/db"
 	"chargedesk/queries"
 )
 
-// How an impersonation ended (impersonations.end_via).
+// How an impersonation ended (impersonations.end_via); the rules are in package access.
 const (
-	ViaExit             = "exit"
-	ViaMarkerRemoved    = "marker_removed"
-	ViaExpired          = "expired"
-	ViaRoleRevoked      = "role_revoked"
-	ViaAdminDisabled    = "admin_disabled"
-	ViaCustomerDisabled = "customer_disabled"
-	ViaServerRestart    = "server_restart"
-	ViaLogout           = "logout"
+	ViaExit          = access.ViaExit
+	ViaMarkerRemoved = access.ViaMarkerRemoved
+	ViaExpired       = access.ViaExpired
+	ViaAdminDisabled = access.ViaAdminDisabled
+	ViaServerRestart = access.ViaServerRestart
+	ViaLogout        = access.ViaLogout
 )
 
 // StartRoute is the route recorded on the start's impersonation_audit row.
@@ -165,18 +164,27 @@ func RecordOwedEnds(ctx context.Context, d *db.DB, trail *audit.Trail, now time.
 	return n, nil
 }
 
-// Sweep ends every active impersonation that must end (expired, admin no longer an active
-// admin, customer disabled) and returns how many it ended. At start-up, via overrides the
-// reason for expired ones with server_restart.
-func Sweep(ctx context.Context, d *db.DB, trail *audit.Trail, now time.Time, atStartup bool) (int, error) {
-	rows, err := queries.New(d.W).ListImpersonationsToEnd(ctx, now.Unix())
+// Sweep ends every active impersonation that must end by access.MustEnd (the admin lost the
+// role or was disabled, the customer was disabled or made staff, it expired or sat idle) and
+// returns how many it ended. At start-up, expired ones end as server_restart.
+func Sweep(ctx context.Context, d *db.DB, trail *audit.Trail, now time.Time, idle time.Duration, atStartup bool) (int, error) {
+	rows, err := queries.New(d.W).ListActiveImpersonationsForSweep(ctx)
 	if err != nil {
 		return 0, err
 	}
 	ended := 0
 	var errs []error
 	for _, r := range rows {
-		via := r.Why
+		var target *access.User
+		if r.CustomerRole != "" {
+			target = &access.User{ID: r.CustomerUserID, Role: r.CustomerRole, Status: r.CustomerStatus}
+		}
+		via, end := access.MustEnd(access.Impersonation{ID: r.ID, Customer: r.CustomerUserID, ExpiresAt: time.Unix(r.ExpiresAt, 0),
+			LastActivity: time.Unix(r.LastActivity, 0), AllowChanges: r.AllowChanges == 1},
+			access.User{ID: r.AdminUserID, Role: r.AdminRole, Status: r.AdminStatus}, target, now, idle)
+		if !end {
+			continue
+		}
 		if atStartup && via == ViaExpired {
 			via = ViaServerRestart
 		}

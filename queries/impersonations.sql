@@ -24,27 +24,28 @@ WHERE id = @id AND ended_at IS NOT NULL AND end_audit_id IS NULL;
 -- name: GetImpersonationByID :one
 SELECT * FROM impersonations WHERE id = ?;
 
--- name: ListImpersonationsToEnd :many
--- Active impersonations that must end: expired, or whose admin lost the role or was disabled,
--- or whose customer was disabled. why says which.
-SELECT i.id, i.admin_user_id, i.customer_user_id, i.ticket, i.started_at,
-       CAST(CASE
-           WHEN a.role <> 'admin' THEN 'role_revoked'
-           WHEN a.status <> 'active' THEN 'admin_disabled'
-           WHEN c.status <> 'active' THEN 'customer_disabled'
-           ELSE 'expired' END AS TEXT) AS why
+-- name: ListActiveImpersonationsForSweep :many
+-- Every active impersonation with what the end rule needs: its admin's and customer's role and
+-- status (NULL when the customer is gone) and its last request.
+SELECT i.id, i.admin_user_id, i.customer_user_id, i.ticket, i.allow_changes, i.started_at, i.expires_at,
+       a.role AS admin_role, a.status AS admin_status,
+       CAST(coalesce(c.role, '') AS TEXT) AS customer_role, CAST(coalesce(c.status, '') AS TEXT) AS customer_status,
+       CAST(coalesce((SELECT max(r.at) FROM impersonation_audit r WHERE r.impersonation_id = i.id), i.started_at) AS INTEGER) AS last_activity
 FROM impersonations i
 JOIN users a ON a.id = i.admin_user_id
-JOIN users c ON c.id = i.customer_user_id
-WHERE i.ended_at IS NULL
-  AND (i.expires_at <= @now OR a.role <> 'admin' OR a.status <> 'active' OR c.status <> 'active');
+LEFT JOIN users c ON c.id = i.customer_user_id
+WHERE i.ended_at IS NULL;
+
+-- name: LastImpersonationActivity :one
+-- When the impersonation last showed or changed anything (its newest route row).
+SELECT CAST(coalesce(max(at), 0) AS INTEGER) FROM impersonation_audit WHERE impersonation_id = ?;
 
 -- name: GetImpersonationTarget :one
 -- The user an admin asks to impersonate, before any impersonation exists.
 SELECT id, public_id, name, role, status FROM users WHERE id = ?;
 
 -- name: GetImpersonatedCustomer :one
-SELECT id, public_id, name, email, status FROM users WHERE id = @acting_as;
+SELECT id, public_id, name, email, role, status FROM users WHERE id = @acting_as;
 
 -- name: ListSupportAccess :many
 SELECT i.id, i.ticket, i.started_at, i.ended_at, i.allow_changes FROM impersonations i

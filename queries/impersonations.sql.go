@@ -62,7 +62,7 @@ func (q *Queries) EndImpersonation(ctx context.Context, arg EndImpersonationPara
 }
 
 const getImpersonatedCustomer = `-- name: GetImpersonatedCustomer :one
-SELECT id, public_id, name, email, status FROM users WHERE id = ?1
+SELECT id, public_id, name, email, role, status FROM users WHERE id = ?1
 `
 
 type GetImpersonatedCustomerRow struct {
@@ -70,6 +70,7 @@ type GetImpersonatedCustomerRow struct {
 	PublicID string
 	Name     string
 	Email    string
+	Role     string
 	Status   string
 }
 
@@ -81,6 +82,7 @@ func (q *Queries) GetImpersonatedCustomer(ctx context.Context, actingAs int64) (
 		&i.PublicID,
 		&i.Name,
 		&i.Email,
+		&i.Role,
 		&i.Status,
 	)
 	return i, err
@@ -190,6 +192,18 @@ func (q *Queries) InsertImpersonationAudit(ctx context.Context, arg InsertImpers
 	return id, err
 }
 
+const lastImpersonationActivity = `-- name: LastImpersonationActivity :one
+SELECT CAST(coalesce(max(at), 0) AS INTEGER) FROM impersonation_audit WHERE impersonation_id = ?
+`
+
+// When the impersonation last showed or changed anything (its newest route row).
+func (q *Queries) LastImpersonationActivity(ctx context.Context, impersonationID int64) (int64, error) {
+	row := q.db.QueryRowContext(ctx, lastImpersonationActivity, impersonationID)
+	var column_1 int64
+	err := row.Scan(&column_1)
+	return column_1, err
+}
+
 const lastImpersonationAuditHash = `-- name: LastImpersonationAuditHash :one
 SELECT hash FROM impersonation_audit ORDER BY id DESC LIMIT 1
 `
@@ -199,6 +213,70 @@ func (q *Queries) LastImpersonationAuditHash(ctx context.Context) (string, error
 	var hash string
 	err := row.Scan(&hash)
 	return hash, err
+}
+
+const listActiveImpersonationsForSweep = `-- name: ListActiveImpersonationsForSweep :many
+SELECT i.id, i.admin_user_id, i.customer_user_id, i.ticket, i.allow_changes, i.started_at, i.expires_at,
+       a.role AS admin_role, a.status AS admin_status,
+       CAST(coalesce(c.role, '') AS TEXT) AS customer_role, CAST(coalesce(c.status, '') AS TEXT) AS customer_status,
+       CAST(coalesce((SELECT max(r.at) FROM impersonation_audit r WHERE r.impersonation_id = i.id), i.started_at) AS INTEGER) AS last_activity
+FROM impersonations i
+JOIN users a ON a.id = i.admin_user_id
+LEFT JOIN users c ON c.id = i.customer_user_id
+WHERE i.ended_at IS NULL
+`
+
+type ListActiveImpersonationsForSweepRow struct {
+	ID             int64
+	AdminUserID    int64
+	CustomerUserID int64
+	Ticket         string
+	AllowChanges   int64
+	StartedAt      int64
+	ExpiresAt      int64
+	AdminRole      string
+	AdminStatus    string
+	CustomerRole   string
+	CustomerStatus string
+	LastActivity   int64
+}
+
+// Every active impersonation with what the end rule needs: its admin's and customer's role and
+// status (NULL when the customer is gone) and its last request.
+func (q *Queries) ListActiveImpersonationsForSweep(ctx context.Context) ([]ListActiveImpersonationsForSweepRow, error) {
+	rows, err := q.db.QueryContext(ctx, listActiveImpersonationsForSweep)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ListActiveImpersonationsForSweepRow
+	for rows.Next() {
+		var i ListActiveImpersonationsForSweepRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.AdminUserID,
+			&i.CustomerUserID,
+			&i.Ticket,
+			&i.AllowChanges,
+			&i.StartedAt,
+			&i.ExpiresAt,
+			&i.AdminRole,
+			&i.AdminStatus,
+			&i.CustomerRole,
+			&i.CustomerStatus,
+			&i.LastActivity,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const listImpersonationAuditChain = `-- name: ListImpersonationAuditChain :many
@@ -299,61 +377,6 @@ func (q *Queries) ListImpersonationsAfter(ctx context.Context, arg ListImpersona
 			&i.EndAuditID,
 			&i.StartRows,
 			&i.EndRows,
-		); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Close(); err != nil {
-		return nil, err
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
-const listImpersonationsToEnd = `-- name: ListImpersonationsToEnd :many
-SELECT i.id, i.admin_user_id, i.customer_user_id, i.ticket, i.started_at,
-       CAST(CASE
-           WHEN a.role <> 'admin' THEN 'role_revoked'
-           WHEN a.status <> 'active' THEN 'admin_disabled'
-           WHEN c.status <> 'active' THEN 'customer_disabled'
-           ELSE 'expired' END AS TEXT) AS why
-FROM impersonations i
-JOIN users a ON a.id = i.admin_user_id
-JOIN users c ON c.id = i.customer_user_id
-WHERE i.ended_at IS NULL
-  AND (i.expires_at <= ?1 OR a.role <> 'admin' OR a.status <> 'active' OR c.status <> 'active')
-`
-
-type ListImpersonationsToEndRow struct {
-	ID             int64
-	AdminUserID    int64
-	CustomerUserID int64
-	Ticket         string
-	StartedAt      int64
-	Why            string
-}
-
-// Active impersonations that must end: expired, or whose admin lost the role or was disabled,
-// or whose customer was disabled. why says which.
-func (q *Queries) ListImpersonationsToEnd(ctx context.Context, now int64) ([]ListImpersonationsToEndRow, error) {
-	rows, err := q.db.QueryContext(ctx, listImpersonationsToEnd, now)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var items []ListImpersonationsToEndRow
-	for rows.Next() {
-		var i ListImpersonationsToEndRow
-		if err := rows.Scan(
-			&i.ID,
-			&i.AdminUserID,
-			&i.CustomerUserID,
-			&i.Ticket,
-			&i.StartedAt,
-			&i.Why,
 		); err != nil {
 			return nil, err
 		}

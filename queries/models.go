@@ -268,9 +268,10 @@ type UsersNameFt struct {
 }
 
 type WebSession struct {
-	ID        string
-	UserID    sql.NullInt64
-	Data      []byte
-	CreatedAt int64
-	ExpiresAt int64
+	ID         string
+	UserID     sql.NullInt64
+	Data       []byte
+	CreatedAt  int64
+	ExpiresAt  int64
+	LastSeenAt int64
 }

@@ -32,7 +32,7 @@ func (q *Queries) DeleteWebSession(ctx context.Context, id string) error {
 }
 
 const getWebSession = `-- name: GetWebSession :one
-SELECT id, user_id, data, created_at, expires_at FROM web_sessions WHERE id = ? AND expires_at > ?
+SELECT id, user_id, data, created_at, expires_at, last_seen_at FROM web_sessions WHERE id = ? AND expires_at > ?
 `
 
 type GetWebSessionParams struct {
@@ -49,6 +49,7 @@ func (q *Queries) GetWebSession(ctx context.Context, arg GetWebSessionParams) (W
 		&i.Data,
 		&i.CreatedAt,
 		&i.ExpiresAt,
+		&i.LastSeenAt,
 	)
 	return i, err
 }
