@@ -26,6 +26,8 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 	fs, dbPath := newFlags("serve [flags]", "Runs the web server. Migrates the database first; with --demo, seeds an empty one.", stdout)
 	addr := fs.String("addr", envOr("CHARGEDESK_ADDR", "127.0.0.1:8080"), "listen address (env CHARGEDESK_ADDR)")
 	ttl := fs.Duration("impersonation-ttl", 30*time.Minute, "how long an impersonation lasts before it ends by itself")
+	sessionMax := fs.Duration("session-max", 12*time.Hour, "a login ends after this long, used or not")
+	sessionIdle := fs.Duration("session-idle", 30*time.Minute, "a login not used for this long ends")
 	impIdle := fs.Duration("impersonation-idle", 10*time.Minute, "an impersonation with no request for this long ends (end_via idle)")
 	withDemo := fs.Bool("demo", false, "seed the demo data when the database has no users (never touches one that has)")
 	demoPassword := fs.String("demo-password", envOr("CHARGEDESK_DEMO_PASSWORD", demo.DefaultPassword), "password of every demo login (env CHARGEDESK_DEMO_PASSWORD)")
@@ -76,6 +78,9 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 	if err != nil {
 		return err
 	}
+	if *sessionIdle < time.Minute || *sessionIdle > *sessionMax || *sessionMax > 30*24*time.Hour {
+		return fmt.Errorf("--session-idle (%s) must be at least 1m and at most --session-max (%s), which is at most 720h", *sessionIdle, *sessionMax)
+	}
 	if *impIdle < time.Minute || *impIdle > *ttl {
 		return fmt.Errorf("--impersonation-idle must be between 1m and --impersonation-ttl, not %s", *impIdle)
 	}
@@ -87,6 +92,7 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 		return err
 	}
 	app, err := handlers.New(handlers.Config{DB: d, Log: log, SessionKey: key, Version: version, ImpersonationTTL: *ttl, ImpersonationIdle: *impIdle,
+		SessionMaxAge: *sessionMax, SessionIdle: *sessionIdle,
 		Audit: trail, CheckpointFile: *cpFile, Hosts: hosts, Simulate: *withDemo})
 	if err != nil {
 		return err

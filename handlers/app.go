@@ -24,6 +24,8 @@ type Config struct {
 	SessionKey []byte
 	// SessionMaxAge bounds a login; zero means 12 hours.
 	SessionMaxAge time.Duration
+	// SessionIdle ends a login not used for this long; zero means 30 minutes.
+	SessionIdle time.Duration
 	// Now is the clock; nil means time.Now.
 	Now     func() time.Time
 	Version string
@@ -71,8 +73,14 @@ type App struct {
 	simulate   bool
 }
 
-// sessionCookie is the name of the login cookie.
-const sessionCookie = "chargedesk_session"
+// cookieName is the login cookie's name: with the __Host- prefix over TLS, so that the
+// browser only accepts it Secure, for this host and path /.
+func cookieName(c *gin.Context) string {
+	if c.Request.TLS != nil {
+		return "__Host-chargedesk_session"
+	}
+	return "chargedesk_session"
+}
 
 // New builds the App: it parses every template once.
 func New(cfg Config) (*App, error) {
@@ -97,6 +105,9 @@ func New(cfg Config) (*App, error) {
 	if cfg.WriteEvery <= 0 {
 		cfg.WriteEvery = 3 * time.Second
 	}
+	if cfg.SessionIdle == 0 {
+		cfg.SessionIdle = 30 * time.Minute
+	}
 	if cfg.SessionMaxAge == 0 {
 		cfg.SessionMaxAge = 12 * time.Hour
 	}
@@ -110,6 +121,7 @@ func New(cfg Config) (*App, error) {
 	}
 	store := websession.New(cfg.DB.W, cfg.DB.R, cfg.SessionKey, cfg.SessionMaxAge)
 	store.Now = cfg.Now
+	store.Idle = cfg.SessionIdle
 	gin.SetMode(gin.ReleaseMode)
 	return &App{
 		db:      cfg.DB,

@@ -33,6 +33,16 @@ type testApp struct {
 // advance moves the app's clock forward.
 func (ta *testApp) advance(d time.Duration) { ta.offset.Add(int64(d)) }
 
+// advanceKeepingLogin moves the clock forward in steps, with a console request each step, so
+// that c's login does not end idle on the way (an impersonation still can).
+func (ta *testApp) advanceKeepingLogin(c *client, d time.Duration) {
+	ta.t.Helper()
+	for step := 5 * time.Minute; d > 0; d -= step {
+		ta.advance(min(step, d))
+		c.get("/admin")
+	}
+}
+
 func newTestApp(t testing.TB) *testApp { return newTestAppWith(t, appOptions{}) }
 
 // appOptions vary the test app: where the file lives (a tmpfs, say) and how the database is

@@ -109,13 +109,13 @@ func (a *App) login(c *gin.Context) {
 	}
 
 	// A fresh session with a new id: whatever id the browser brought is dropped.
-	if old, err := a.web.Get(c.Request, sessionCookie); err == nil && !old.IsNew {
+	if old, err := a.web.Get(c.Request, cookieName(c)); err == nil && !old.IsNew {
 		if err := a.web.Delete(c.Request.Context(), old.ID); err != nil {
 			a.fail(c, errInternal(err))
 			return
 		}
 	}
-	sess := a.web.Fresh(sessionCookie)
+	sess := a.web.Fresh(cookieName(c))
 	sess.Values[websession.UserIDKey] = u.ID
 	if err := sess.Save(c.Request, c.Writer); err != nil {
 		a.fail(c, errInternal(err))
@@ -136,7 +136,7 @@ func (a *App) login(c *gin.Context) {
 }
 
 func (a *App) logout(c *gin.Context) {
-	sess, err := a.web.Get(c.Request, sessionCookie)
+	sess, err := a.web.Get(c.Request, cookieName(c))
 	if err != nil {
 		a.fail(c, errInternal(err))
 		return

@@ -65,7 +65,7 @@ func (a *App) recover(c *gin.Context) {
 // loadUser resolves the session cookie to a user, reading the user from the database on
 // every request so that a disabled account or a changed role takes effect at once.
 func (a *App) loadUser(c *gin.Context) {
-	sess, err := a.web.Get(c.Request, sessionCookie)
+	sess, err := a.web.Get(c.Request, cookieName(c))
 	if err != nil {
 		a.fail(c, errInternal(err))
 		return

@@ -338,7 +338,7 @@ func TestImpersonationEndsOnExpiryRoleRevocationAndRestart(t *testing.T) {
 	c.login(demo.AdminEmail)
 
 	c.startImpersonating(jane, "SUP-1", false)
-	ta.advance(31 * time.Minute)
+	ta.advanceKeepingLogin(c, 31*time.Minute)
 	r := c.get(fmt.Sprintf("/?as=%d", jane))
 	if r.status != http.StatusForbidden {
 		t.Errorf("after expiry: %d, want 403", r.status)
@@ -359,7 +359,7 @@ func TestImpersonationEndsOnExpiryRoleRevocationAndRestart(t *testing.T) {
 	ta.db.W.Exec(`UPDATE users SET role = 'admin' WHERE id = ?`, admin)
 
 	c.startImpersonating(jane, "SUP-3", false)
-	ta.advance(31 * time.Minute)
+	ta.advanceKeepingLogin(c, 31*time.Minute)
 	ta.app.SweepImpersonations(t.Context(), true)
 	if n := ta.count(`SELECT count(*) FROM impersonations WHERE end_via = 'server_restart'`); n != 1 {
 		t.Errorf("server_restart ends %d, want 1", n)

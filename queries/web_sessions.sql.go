@@ -55,8 +55,8 @@ func (q *Queries) GetWebSession(ctx context.Context, arg GetWebSessionParams) (W
 }
 
 const saveWebSession = `-- name: SaveWebSession :exec
-INSERT INTO web_sessions (id, user_id, data, created_at, expires_at)
-VALUES (?, ?, ?, ?, ?)
+INSERT INTO web_sessions (id, user_id, data, created_at, expires_at, last_seen_at)
+VALUES (?1, ?2, ?3, ?4, ?5, ?4)
 ON CONFLICT (id) DO UPDATE SET user_id = excluded.user_id, data = excluded.data, expires_at = excluded.expires_at
 `
 
@@ -68,6 +68,7 @@ type SaveWebSessionParams struct {
 	ExpiresAt int64
 }
 
+// id is the SHA-256 of the session id the cookie carries, never the id itself.
 func (q *Queries) SaveWebSession(ctx context.Context, arg SaveWebSessionParams) error {
 	_, err := q.db.ExecContext(ctx, saveWebSession,
 		arg.ID,
@@ -76,5 +77,19 @@ func (q *Queries) SaveWebSession(ctx context.Context, arg SaveWebSessionParams) 
 		arg.CreatedAt,
 		arg.ExpiresAt,
 	)
+	return err
+}
+
+const touchWebSession = `-- name: TouchWebSession :exec
+UPDATE web_sessions SET last_seen_at = ? WHERE id = ?
+`
+
+type TouchWebSessionParams struct {
+	LastSeenAt int64
+	ID         string
+}
+
+func (q *Queries) TouchWebSession(ctx context.Context, arg TouchWebSessionParams) error {
+	_, err := q.db.ExecContext(ctx, touchWebSession, arg.LastSeenAt, arg.ID)
 	return err
 }

@@ -1,11 +1,15 @@
 // Package websession is a gorilla/sessions Store kept in the SQLite file. The cookie carries
-// only a signed random id; the values live in web_sessions, so deleting the row (logout,
-// expiry, a disabled user) revokes the session at once and a replayed cookie finds nothing.
+// only a signed random id; the values live in web_sessions under the SHA-256 of that id, so
+// deleting the row (logout, expiry, a disabled user) revokes the session at once, a replayed
+// cookie finds nothing, and a copy of the database holds no id a cookie could carry. A
+// session ends after Idle without a request, and after its absolute lifetime in any case.
 package websession
 
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
 	"database/sql"
 	"encoding/base32"
 	"errors"
@@ -27,6 +31,18 @@ type Store struct {
 	codecs  []securecookie.Codec
 	Options sessions.Options
 	Now     func() time.Time
+	// Idle ends a session not used for this long; zero means never.
+	Idle time.Duration
+}
+
+// touchEvery is how stale last_seen_at may get before a request writes it again: a session
+// costs at most one write a minute.
+const touchEvery = time.Minute
+
+// key is how a session id is stored: its SHA-256, so the table alone cannot make a cookie.
+func key(id string) string {
+	h := sha256.Sum256([]byte(id))
+	return hex.EncodeToString(h[:])
 }
 
 // New returns a store that writes through w, reads through r and signs ids with hashKey.
@@ -63,11 +79,21 @@ func (s *Store) New(r *http.Request, name string) (*sessions.Session, error) {
 	if err := securecookie.DecodeMulti(name, c.Value, &id, s.codecs...); err != nil {
 		return sess, nil
 	}
-	row, err := s.r.GetWebSession(r.Context(), queries.GetWebSessionParams{ID: id, ExpiresAt: s.Now().Unix()})
+	now := s.Now()
+	row, err := s.r.GetWebSession(r.Context(), queries.GetWebSessionParams{ID: key(id), ExpiresAt: now.Unix()})
 	if errors.Is(err, sql.ErrNoRows) {
 		return sess, nil
 	} else if err != nil {
 		return sess, err
+	}
+	seen := time.Unix(max(row.LastSeenAt, row.CreatedAt), 0)
+	if s.Idle > 0 && now.Sub(seen) >= s.Idle {
+		s.w.DeleteWebSession(r.Context(), row.ID) // idle too long: it ends here
+		return sess, nil
+	}
+	if now.Sub(seen) >= touchEvery {
+		// Best effort: a refused write only makes the session look idle earlier.
+		s.w.TouchWebSession(context.WithoutCancel(r.Context()), queries.TouchWebSessionParams{LastSeenAt: now.Unix(), ID: row.ID})
 	}
 	if err := (securecookie.GobEncoder{}).Deserialize(row.Data, &sess.Values); err != nil {
 		return s.Fresh(name), nil
@@ -93,7 +119,7 @@ func (s *Store) Save(r *http.Request, w http.ResponseWriter, sess *sessions.Sess
 	opts.Secure = opts.Secure || r.TLS != nil
 	if opts.MaxAge < 0 {
 		if sess.ID != "" {
-			if err := s.w.DeleteWebSession(r.Context(), sess.ID); err != nil {
+			if err := s.w.DeleteWebSession(r.Context(), key(sess.ID)); err != nil {
 				return err
 			}
 		}
@@ -113,7 +139,7 @@ func (s *Store) Save(r *http.Request, w http.ResponseWriter, sess *sessions.Sess
 	}
 	now := s.Now()
 	err = s.w.SaveWebSession(r.Context(), queries.SaveWebSessionParams{
-		ID: sess.ID, UserID: uid, Data: data,
+		ID: key(sess.ID), UserID: uid, Data: data,
 		CreatedAt: now.Unix(), ExpiresAt: now.Add(time.Duration(opts.MaxAge) * time.Second).Unix(),
 	})
 	if err != nil {
@@ -127,9 +153,9 @@ func (s *Store) Save(r *http.Request, w http.ResponseWriter, sess *sessions.Sess
 	return nil
 }
 
-// Delete removes a session row by id.
+// Delete removes a session by its id.
 func (s *Store) Delete(ctx context.Context, id string) error {
-	return s.w.DeleteWebSession(ctx, id)
+	return s.w.DeleteWebSession(ctx, key(id))
 }
 
 // Sweep deletes expired rows and reports how many.
