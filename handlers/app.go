@@ -66,6 +66,7 @@ type App struct {
 	// writes bounds each customer's writes; violations aggregates privilege violations;
 	// ending holds impersonations whose end could not be committed yet.
 	writes     *writeLimits
+	logins     *loginLimits
 	violations *violations
 	ending     *pendingEnds
 	health     healthCache
@@ -138,6 +139,7 @@ func New(cfg Config) (*App, error) {
 		cpFile:  cfg.CheckpointFile,
 
 		writes:     newWriteLimits(cfg.WriteBurst, cfg.WriteEvery),
+		logins:     newLoginLimits(),
 		violations: &violations{open: map[violationKey]*violationWindow{}},
 		ending:     &pendingEnds{m: map[int64]pendingEnd{}},
 		hosts:      hosts,

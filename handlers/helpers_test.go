@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -104,6 +105,15 @@ func (ta *testApp) client() *client {
 		Jar:           jar,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}}
+}
+
+// clientFrom is a browser whose connections come from ip (any 127.x.y.z address), so that
+// limits per address can be tested.
+func (ta *testApp) clientFrom(ip string) *client {
+	c := ta.client()
+	d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}}
+	c.http.Transport = &http.Transport{DialContext: d.DialContext}
+	return c
 }
 
 type response struct {

@@ -201,3 +201,67 @@ func (p *pendingEnds) list() []pendingEnd {
 	}
 	return out
 }
+
+// loginLimits bounds password guesses, checked and counted in one step before the password
+// is compared (so 100 parallel guesses cannot all be checked): per address and account, 5,
+// then one every 3 minutes; per account from anywhere, 20, then one every 30 seconds — an
+// account under attack is slowed down, never locked out for its owner. A successful login
+// gives its token back.
+type loginLimits struct {
+	mu      sync.Mutex
+	pair    map[[2]string]*rate.Limiter
+	account map[string]*rate.Limiter
+}
+
+func newLoginLimits() *loginLimits {
+	return &loginLimits{pair: map[[2]string]*rate.Limiter{}, account: map[string]*rate.Limiter{}}
+}
+
+// take reserves one attempt for ip and email at now; undo gives it back (a success).
+func (l *loginLimits) take(ip, email string, now time.Time) (undo func(), wait time.Duration, perAccount bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	p := l.pair[[2]string{ip, email}]
+	if p == nil {
+		p = rate.NewLimiter(rate.Every(3*time.Minute), 5)
+		l.pair[[2]string{ip, email}] = p
+	}
+	a := l.account[email]
+	if a == nil {
+		a = rate.NewLimiter(rate.Every(30*time.Second), 20)
+		l.account[email] = a
+	}
+	rp := p.ReserveN(now, 1)
+	if d := rp.DelayFrom(now); d > 0 {
+		rp.CancelAt(now)
+		return nil, d, false
+	}
+	ra := a.ReserveN(now, 1)
+	if d := ra.DelayFrom(now); d > 0 {
+		ra.CancelAt(now)
+		rp.CancelAt(now)
+		return nil, d, true
+	}
+	return func() {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		rp.CancelAt(now)
+		ra.CancelAt(now)
+	}, 0, false
+}
+
+// forget drops full buckets.
+func (l *loginLimits) forget(now time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for k, p := range l.pair {
+		if p.TokensAt(now) >= 5 {
+			delete(l.pair, k)
+		}
+	}
+	for k, a := range l.account {
+		if a.TokensAt(now) >= 20 {
+			delete(l.account, k)
+		}
+	}
+}

@@ -2,11 +2,13 @@ package handlers
 
 import (
 	"context"
+	"fmt"
+	"math"
+	"strconv"
 	"database/sql"
 	"errors"
 	"net/http"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
@@ -14,14 +16,7 @@ import (
 
 	"chargedesk/audit"
 	"chargedesk/impersonation"
-	"chargedesk/queries"
 	"chargedesk/websession"
-)
-
-// Login limits: at most loginMaxFailures failed attempts per IP and email in loginWindow.
-const (
-	loginMaxFailures = 5
-	loginWindow      = 15 * time.Minute
 )
 
 // dummyHash is compared against when the email is unknown, so that an unknown email and a
@@ -70,15 +65,15 @@ func (a *App) login(c *gin.Context) {
 		return
 	}
 	ip := c.ClientIP()
-	failures, err := a.r.CountRecentLoginFailures(c.Request.Context(), queries.CountRecentLoginFailuresParams{
-		Ip: ip, Email: strings.ToLower(email), Since: a.now().Add(-loginWindow).Unix(),
-	})
-	if err != nil {
-		a.fail(c, errInternal(err))
-		return
-	}
-	if failures >= loginMaxFailures {
-		a.loginProblem(c, http.StatusTooManyRequests, email, "Too many failed attempts for this email from your network. Wait 15 minutes and try again.")
+	undo, wait, perAccount := a.logins.take(ip, strings.ToLower(email), a.now())
+	if undo == nil {
+		secs := int(math.Ceil(wait.Seconds()))
+		c.Header("Retry-After", strconv.Itoa(secs))
+		msg := fmt.Sprintf("Too many failed attempts for this email from your network. Wait %d seconds and try again.", secs)
+		if perAccount {
+			msg = fmt.Sprintf("Too many failed attempts for this account: logins to it are slowed down. Wait %d seconds and try again.", secs)
+		}
+		a.loginProblem(c, http.StatusTooManyRequests, email, msg)
 		return
 	}
 
@@ -107,6 +102,8 @@ func (a *App) login(c *gin.Context) {
 		a.loginProblem(c, http.StatusUnauthorized, email, "That email and password do not match an account.")
 		return
 	}
+
+	undo() // a success does not count against the limits
 
 	// A fresh session with a new id: whatever id the browser brought is dropped.
 	if old, err := a.web.Get(c.Request, cookieName(c)); err == nil && !old.IsNew {

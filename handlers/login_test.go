@@ -1,10 +1,13 @@
 package handlers_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"chargedesk/demo"
 )
@@ -237,4 +240,55 @@ func TestStaticFilesAndSecurityHeaders(t *testing.T) {
 			t.Errorf("%s: %q, want %q", h, r.header.Get(h), want)
 		}
 	}
+}
+
+// 100 wrong guesses at once from one address: the check and the count are one step, so at
+// most 5 passwords are compared; the rest get 429 without a bcrypt.
+func TestParallelGuessesAreLimitedAtomically(t *testing.T) {
+	ta := newTestApp(t)
+	var wg sync.WaitGroup
+	statuses := make(chan int, 100)
+	for range 100 {
+		wg.Go(func() {
+			r := ta.client().post("/login", url.Values{"email": {demo.JaneEmail}, "password": {"guess"}})
+			statuses <- r.status
+		})
+	}
+	wg.Wait()
+	close(statuses)
+	checked := 0
+	for s := range statuses {
+		switch s {
+		case http.StatusUnauthorized:
+			checked++
+		case http.StatusTooManyRequests:
+		default:
+			t.Fatalf("a guess got %d", s)
+		}
+	}
+	if checked > 5 || ta.count(`SELECT count(*) FROM auth_audit WHERE tag = 'login.failure'`) != checked {
+		t.Errorf("%d of 100 parallel guesses were checked (%d failure rows); want at most 5", checked, ta.count(`SELECT count(*) FROM auth_audit WHERE tag = 'login.failure'`))
+	}
+}
+
+// An account under attack from many addresses is slowed down, not locked: after 20 failures
+// from anywhere, one attempt per 30 seconds gets through, and the owner's right password
+// works when it does.
+func TestAnAccountIsSlowedDownNotLockedOut(t *testing.T) {
+	ta := newTestApp(t)
+	for i := range 20 {
+		from := ta.clientFrom(fmt.Sprintf("127.0.0.%d", 2+i/4)) // 4 guesses from each of 5 addresses
+		if r := from.post("/login", url.Values{"email": {demo.JaneEmail}, "password": {"guess"}}); r.status != http.StatusUnauthorized {
+			t.Fatalf("guess %d: %d", i, r.status)
+		}
+	}
+	owner := ta.clientFrom("127.0.0.42")
+	r := owner.post("/login", url.Values{"email": {demo.JaneEmail}, "password": {demo.DefaultPassword}})
+	if r.status != http.StatusTooManyRequests || !strings.Contains(r.body, "slowed down") || r.header.Get("Retry-After") == "" {
+		t.Fatalf("the owner during the attack: %d %q; want 429 saying logins are slowed down, with Retry-After", r.status, r.header.Get("Retry-After"))
+	}
+	ta.advance(30 * time.Second)
+	owner.login(demo.JaneEmail)
+	// Another account is not affected at all.
+	ta.clientFrom("127.0.0.2").login(demo.OmarEmail)
 }

@@ -6,12 +6,6 @@ INSERT INTO auth_audit (at, tag, actor_user_id, target_user_id, ip, user_agent, 
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 RETURNING id;
 
--- name: CountRecentLoginFailures :one
--- Failed logins for one IP and email since a moment: the login rate limit.
-SELECT count(*) FROM auth_audit
-WHERE tag = 'login.failure' AND ip = @ip AND at >= @since
-  AND json_extract(metadata, '$.email') = @email;
-
 -- name: ListAuthAuditChain :many
 -- One page of the chain in id order (audit verify walks it in pages: constant memory).
 SELECT * FROM auth_audit WHERE id > @after ORDER BY id LIMIT @limit;

@@ -37,26 +37,6 @@ func (q *Queries) CountCheckpoints(ctx context.Context) (int64, error) {
 	return count, err
 }
 
-const countRecentLoginFailures = `-- name: CountRecentLoginFailures :one
-SELECT count(*) FROM auth_audit
-WHERE tag = 'login.failure' AND ip = ?1 AND at >= ?2
-  AND json_extract(metadata, '$.email') = ?3
-`
-
-type CountRecentLoginFailuresParams struct {
-	Ip    string
-	Since int64
-	Email string
-}
-
-// Failed logins for one IP and email since a moment: the login rate limit.
-func (q *Queries) CountRecentLoginFailures(ctx context.Context, arg CountRecentLoginFailuresParams) (int64, error) {
-	row := q.db.QueryRowContext(ctx, countRecentLoginFailures, arg.Ip, arg.Since, arg.Email)
-	var count int64
-	err := row.Scan(&count)
-	return count, err
-}
-
 const getAuthAudit = `-- name: GetAuthAudit :one
 SELECT id, at, tag, actor_user_id, target_user_id, ip, user_agent, metadata, prev_hash, hash, impersonation_id FROM auth_audit WHERE id = ?
 `
