@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"cmp"
-	"context"
 	"fmt"
 	"net/http"
 	"slices"
@@ -11,18 +10,6 @@ import (
 
 	"chargedesk/queries"
 )
-
-// activity records a change in the acting customer's history, inside the change's own
-// transaction. A change made by an impersonating admin is recorded as made by support.
-func (a *App) activity(ctx context.Context, q *queries.Queries, c *gin.Context, kind, summary string) error {
-	actor := "customer"
-	if u := currentUser(c); u != nil && u.Role == "admin" {
-		actor = "support"
-	}
-	return q.InsertActivity(ctx, queries.InsertActivityParams{
-		ActingAs: actingAs(c), At: a.now().Unix(), Kind: kind, Summary: summary, ActorRole: actor,
-	})
-}
 
 // activityPage shows the customer's own history, support access included: "Support viewed
 // your account — ticket SUP-1234, 14:02–14:15" (support is named by role, never by email).

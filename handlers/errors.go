@@ -33,7 +33,6 @@ func (e *Error) Unwrap() error { return e.Err }
 
 func errBadRequest(msg string) *Error { return &Error{Status: http.StatusBadRequest, Message: msg} }
 func errForbidden(msg string) *Error  { return &Error{Status: http.StatusForbidden, Message: msg} }
-func errConflict(msg string) *Error   { return &Error{Status: http.StatusConflict, Message: msg} }
 func errInvalid(msg string) *Error {
 	return &Error{Status: http.StatusUnprocessableEntity, Message: msg}
 }

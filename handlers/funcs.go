@@ -9,11 +9,11 @@ import (
 
 	"database/sql"
 
-	"chargedesk/tariff"
+	"chargedesk/format"
 )
 
 // displayZone is where times are shown; they are stored in UTC.
-var displayZone = tariff.Zone
+var displayZone = format.Zone
 
 // funcs are the template helpers: formatting only, never logic.
 var funcs = template.FuncMap{
@@ -45,13 +45,7 @@ var funcs = template.FuncMap{
 }
 
 // money formats integer cents as euros: 3096 → "€30.96".
-func money(cents int64) string {
-	sign := ""
-	if cents < 0 {
-		sign, cents = "−", -cents
-	}
-	return fmt.Sprintf("%s€%d.%02d", sign, cents/100, cents%100)
-}
+func money(cents int64) string { return format.Money(cents) }
 
 // kwh formats Wh as kWh with up to two decimals: 42265 → "42.27 kWh".
 func kwh(wh int64) string {
@@ -63,16 +57,11 @@ func kw(w int64) string {
 	return trimFloat(float64(w)/1000) + " kW"
 }
 
-func when(unix int64) string {
-	if unix == 0 {
-		return "—"
-	}
-	return time.Unix(unix, 0).In(displayZone).Format("2 Jan 2006, 15:04")
-}
+func when(unix int64) string { return format.When(unix) }
 
 func day(unix int64) string { return time.Unix(unix, 0).In(displayZone).Format("2 Jan 2006") }
 
-func clock(unix int64) string { return time.Unix(unix, 0).In(displayZone).Format("15:04") }
+func clock(unix int64) string { return format.Clock(unix) }
 
 // ago says how long before now a moment was, coarsely: "5 min ago", "19 h ago", "2 days ago".
 func ago(now time.Time, unix int64) string {

@@ -149,6 +149,9 @@ func (a *App) startImpersonation(c *gin.Context) {
 	case errors.Is(err, impersonation.ErrAlreadyActive):
 		a.alreadyImpersonating(c)
 		return
+	case errs.CodeOf(err) == errs.Forbidden:
+		a.fail(c, err)
+		return
 	case err != nil:
 		a.Log.Error("impersonation start refused: it could not be recorded", "request_id", requestID(c), "err", err)
 		c.Header("Retry-After", "30")

@@ -2,12 +2,12 @@ package handlers
 
 import (
 	"context"
-	"fmt"
-	"math"
-	"strconv"
 	"database/sql"
 	"errors"
+	"fmt"
+	"math"
 	"net/http"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 

@@ -2,19 +2,15 @@ package handlers
 
 import (
 	"database/sql"
-	"errors"
-	"net/http"
-	"strings"
 
 	"github.com/gin-gonic/gin"
 
 	"chargedesk/charging"
-	"chargedesk/queries"
+	"chargedesk/errs"
 )
 
 // startSession starts a (simulated) charging session on a connector with one of the
-// customer's cards. It is refused without a payment method, on a busy connector, and with a
-// card that is not active.
+// customer's cards; a refusal shows the charger's page again with the reason.
 func (a *App) startSession(c *gin.Context) {
 	connID, ok1 := formID(c, "connector_id")
 	cardID, ok2 := formID(c, "card_id")
@@ -22,75 +18,17 @@ func (a *App) startSession(c *gin.Context) {
 		a.fail(c, errInvalid("Choose a connector and one of your EV cards to start charging."))
 		return
 	}
-	ctx, cust, now := c.Request.Context(), actingAs(c), a.now()
-	var chargerID, sessionID int64
-	err := a.tx(c, func(tx *sql.Tx) error {
-		q := queries.New(tx)
-		conn, err := q.GetStartableConnector(ctx, queries.GetStartableConnectorParams{ID: connID, ActingAs: cust})
-		if errors.Is(err, sql.ErrNoRows) {
-			return errNotFound("This connector")
-		} else if err != nil {
-			return err
-		}
-		chargerID = conn.ChargerID
-		card, err := q.GetCard(ctx, queries.GetCardParams{ID: cardID, ActingAs: cust})
-		if errors.Is(err, sql.ErrNoRows) {
-			return errInvalid("Choose one of your own EV cards.")
-		} else if err != nil {
-			return err
-		}
-		if card.Status != "active" {
-			return errInvalid("Card " + card.VisualNumber + " is " + card.Status + " and cannot start charging. Choose an active card.")
-		}
-		pm, err := q.GetDefaultPaymentMethod(ctx, cust)
-		if errors.Is(err, sql.ErrNoRows) {
-			return errInvalid("Add a payment method before you start charging.")
-		} else if err != nil {
-			return err
-		}
-		if conn.Busy == 1 || (conn.Status != "Available" && conn.Status != "Preparing") {
-			return errConflict("This connector is busy (" + conn.Status + "). Choose another one.")
-		}
-		if n, err := q.CardInActiveSession(ctx, queries.CardInActiveSessionParams{CardID: cardID, ActingAs: cust}); err != nil {
-			return err
-		} else if n > 0 {
-			return errConflict("Card " + card.VisualNumber + " is already charging in another session.")
-		}
-		t, err := charging.LoadTariff(ctx, q, conn.TariffID)
-		if err != nil {
-			return err
-		}
-		meter, err := q.ConnectorMeterWh(ctx, connID)
-		if err != nil {
-			return err
-		}
-		sessionID, err = q.InsertSession(ctx, queries.InsertSessionParams{
-			ActingAs: cust, ConnectorID: connID, CardID: cardID, PaymentMethodID: sql.NullInt64{Int64: pm.ID, Valid: true},
-			StartedAt: now.Unix(), MeterStartWh: meter, TariffSnapshot: t.Snapshot(),
-		})
-		if err != nil {
-			if strings.Contains(err.Error(), "UNIQUE constraint failed: charging_sessions.connector_id") {
-				return errConflict("This connector is busy. Choose another one.")
-			}
-			return err
-		}
-		if err := q.SetConnectorStatus(ctx, queries.SetConnectorStatusParams{ID: connID, Status: "Charging"}); err != nil {
-			return err
-		}
-		if err := q.TouchCharger(ctx, queries.TouchChargerParams{ID: conn.ChargerID, At: sql.NullInt64{Int64: now.Unix(), Valid: true}}); err != nil {
-			return err
-		}
-		return q.InsertMeterReading(ctx, queries.InsertMeterReadingParams{SessionID: sessionID, ActingAs: cust, At: now.Unix(), EnergyWh: meter})
+	ch := a.change(c)
+	var st charging.Started
+	err := a.tx(c, func(tx *sql.Tx) (err error) {
+		st, err = charging.Start(c.Request.Context(), tx, charging.StartRequest{Actor: ch.Actor, Customer: ch.Customer, Now: ch.Now, Connector: connID, Card: cardID})
+		return err
 	})
-	var e *Error
-	switch {
-	case err == nil:
-		a.seeOther(c, "/sessions/"+itoa(sessionID)+"?notice=session-started")
-	case errors.As(err, &e) && e.Status < 500 && e.Status != http.StatusNotFound && chargerID != 0 && !wantsJSON(c):
-		a.showChargerID(c, chargerID, e.Status, e.Message)
-	default:
-		a.fail(c, err)
+	reshow := func(status int, msg string) { a.showChargerID(c, st.Charger, status, msg) }
+	if e, ok := errs.As(err); ok && st.Charger == 0 || ok && e.Code == errs.NotFound {
+		reshow = nil
 	}
+	a.afterChange(c, err, "/sessions/"+itoa(st.Session)+"?notice=session-started", reshow)
 }
 
 // stopSession stops the customer's active session and issues its receipt.
@@ -100,27 +38,9 @@ func (a *App) stopSession(c *gin.Context) {
 		a.fail(c, errNotFound("This charging session"))
 		return
 	}
-	ctx, cust := c.Request.Context(), actingAs(c)
-	if _, err := a.r.GetSession(ctx, queries.GetSessionParams{ID: id, ActingAs: cust}); errors.Is(err, sql.ErrNoRows) {
-		a.fail(c, errNotFound("This charging session"))
-		return
-	} else if err != nil {
-		a.fail(c, errInternal(err))
-		return
-	}
+	ch := a.change(c)
 	err := a.tx(c, func(tx *sql.Tx) error {
-		_, err := charging.Stop(ctx, tx, charging.StopRequest{
-			SessionID: id, ActingAs: cust, At: a.now(),
-			EndedBy: charging.EndedByDriver, Reason: "Stopped by the driver in ChargeDesk",
-		})
-		return err
+		return charging.StopByDriver(c.Request.Context(), tx, ch.Actor, ch.Customer, ch.Now, id)
 	})
-	switch {
-	case errors.Is(err, charging.ErrNotActive):
-		a.fail(c, errConflict("This charging session has already ended."))
-	case err != nil:
-		a.fail(c, errInternal(err))
-	default:
-		a.seeOther(c, "/sessions/"+itoa(id)+"?notice=session-stopped")
-	}
+	a.afterChange(c, err, "/sessions/"+itoa(id)+"?notice=session-stopped", nil)
 }

@@ -6,7 +6,10 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"chargedesk/access"
+	"chargedesk/account"
 	"chargedesk/audit"
+	"chargedesk/errs"
 )
 
 // keyWriteAudited marks a request whose change was audited inside its own transaction.
@@ -36,4 +39,29 @@ func (a *App) tx(c *gin.Context, fn func(tx *sql.Tx) error) error {
 		}
 		return err
 	})
+}
+
+// change is the account change this request makes: who (the actor, with their impersonation
+// when there is one), for which customer, and when.
+func (a *App) change(c *gin.Context) account.Change {
+	ch := account.Change{Actor: access.Actor{UserID: currentUser(c).ID}, Customer: actingAs(c), Now: a.now()}
+	if b := activeImpersonation(c); b != nil {
+		ch.Actor.ImpersonationID = b.Imp.ID
+	}
+	return ch
+}
+
+// afterChange answers a customer-surface change: on success, 303 to done (keeping the
+// marker); on invalid input or a conflict, the form again with the message (reshow); on
+// anything else, the error page.
+func (a *App) afterChange(c *gin.Context, err error, done string, reshow func(status int, msg string)) {
+	if err == nil {
+		a.seeOther(c, done)
+		return
+	}
+	if e, ok := errs.As(err); ok && (e.Code == errs.Invalid || e.Code == errs.Conflict) && !wantsJSON(c) && reshow != nil {
+		reshow(statusOf[e.Code], e.Message)
+		return
+	}
+	a.fail(c, err)
 }

@@ -13,6 +13,7 @@ import (
 	"chargedesk/access"
 	"chargedesk/audit"
 	"chargedesk/db"
+	"chargedesk/errs"
 	"chargedesk/queries"
 )
 
@@ -50,6 +51,14 @@ func Start(ctx context.Context, d *db.DB, trail *audit.Trail, r Request, now tim
 	defer cancel()
 	err := d.Tx(ctx, func(tx *sql.Tx) error {
 		q := queries.New(tx)
+		// Checked again here, after the request body was read: still an active admin, and
+		// the target still an active customer.
+		if err := access.CheckStaff(ctx, q, access.Actor{UserID: r.Admin}); err != nil {
+			return err
+		}
+		if t, err := q.GetImpersonatedCustomer(ctx, r.Customer); err != nil || t.Role != access.RoleCustomer || t.Status != access.StatusActive {
+			return errors.Join(errs.Forbiddenf("This account can no longer be impersonated."), err)
+		}
 		var allow int64
 		if r.AllowChanges {
 			allow = 1

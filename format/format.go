@@ -1,0 +1,33 @@
+// Package format writes money and times the way ChargeDesk shows them to people, for pages
+// and for the sentences domain packages return.
+package format
+
+import (
+	"fmt"
+	"time"
+
+	"chargedesk/tariff"
+)
+
+// Zone is where times are shown (the network's time zone).
+var Zone = tariff.Zone
+
+// Money is cents as euros: €2.50, −€1.00.
+func Money(cents int64) string {
+	sign := ""
+	if cents < 0 {
+		sign, cents = "−", -cents
+	}
+	return fmt.Sprintf("%s€%d.%02d", sign, cents/100, cents%100)
+}
+
+// When is a moment as a date and a time: 2 Jan 2006, 15:04.
+func When(unix int64) string {
+	if unix == 0 {
+		return "—"
+	}
+	return time.Unix(unix, 0).In(Zone).Format("2 Jan 2006, 15:04")
+}
+
+// Clock is a moment's time of day: 15:04.
+func Clock(unix int64) string { return time.Unix(unix, 0).In(Zone).Format("15:04") }

@@ -1,0 +1,63 @@
+package support
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"chargedesk/audit"
+	"chargedesk/charging"
+	"chargedesk/errs"
+	"chargedesk/queries"
+)
+
+// StopPlan is a stuck session and why it looks stuck.
+type StopPlan struct {
+	Session queries.GetSessionForForceStopRow
+	Why     []string
+}
+
+// PlanForceStop checks that a session is active and looks stuck (charging.StuckReasons).
+func PlanForceStop(ctx context.Context, q *queries.Queries, t Tool, id int64) (StopPlan, error) {
+	s, err := q.GetSessionForForceStop(ctx, queries.GetSessionForForceStopParams{ID: id, ActingAs: t.Customer})
+	if errors.Is(err, sql.ErrNoRows) {
+		return StopPlan{}, errs.NotFoundf("This charging session")
+	} else if err != nil {
+		return StopPlan{}, err
+	}
+	p := StopPlan{Session: s, Why: charging.StuckReasons(t.Now, s.StartedAt, s.LastSeenAt, s.HeartbeatIntervalS, s.ConnectorStatus, s.LastReadingAt)}
+	switch {
+	case s.Status != "ACTIVE":
+		return p, errs.Invalidf("Session #%d has already ended.", id)
+	case len(p.Why) == 0:
+		return p, errs.Invalidf("Session #%d is charging normally, not stuck; the driver or the station can stop it.", id)
+	}
+	return p, nil
+}
+
+// ForceStop closes a stuck session at its last meter reading (ended by admin_force_close),
+// frees its connector and prices its receipt up to that reading.
+func ForceStop(ctx context.Context, tx *sql.Tx, trail *audit.Trail, t Tool, id int64) (Done, error) {
+	return commit(ctx, tx, trail, t, "admin.session_force_stop", func(q *queries.Queries) (string, map[string]any, error) {
+		p, err := PlanForceStop(ctx, q, t, id)
+		if err != nil {
+			return "", nil, err
+		}
+		stopAt := t.Now // priced up to the last reading: that is where the session really stopped
+		if p.Session.LastReadingAt > 0 {
+			stopAt = time.Unix(p.Session.LastReadingAt, 0)
+		}
+		receipt, err := charging.Stop(ctx, tx, charging.StopRequest{
+			SessionID: id, ActingAs: t.Customer, At: stopAt, EndedBy: charging.EndedByAdmin, Reason: "Closed by support: " + t.Reason,
+		})
+		if errors.Is(err, charging.ErrNotActive) {
+			return "", nil, errs.Conflictf("Session #%d has ended meanwhile.", id)
+		} else if err != nil {
+			return "", nil, err
+		}
+		return fmt.Sprintf("Support closed your stuck charging session #%d; its receipt is issued", id),
+			map[string]any{"session_id": id, "receipt_id": receipt, "stuck_because": p.Why}, nil
+	})
+}
