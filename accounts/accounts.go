@@ -14,6 +14,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"chargedesk/db"
 	"chargedesk/queries"
 )
 
@@ -70,7 +71,7 @@ func Insert(ctx context.Context, q *queries.Queries, n NewUser, hash string, now
 		PublicID: NewPublicID(n.Role), Email: n.Email, Name: n.Name,
 		PasswordHash: hash, Role: n.Role, CreatedAt: now.Unix(),
 	})
-	if err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed: users.email") {
+	if db.IsConstraint(err, "users.email") {
 		return u, fmt.Errorf("a user with email %s already exists", n.Email)
 	}
 	return u, err

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -105,6 +106,14 @@ func TestRunbookInChromium(t *testing.T) {
 		if b.hasBanner(ctx) {
 			t.Error("the banner is still there after Exit")
 		}
+		// Back brings no customer page from the browser's cache: it is fetched again, and the
+		// ended impersonation shows nothing of Jane's.
+		b.do(ctx, "go back", chromedp.NavigateBack(), chromedp.WaitVisible(`#main`))
+		b.do(ctx, "let a restored page reload", chromedp.Sleep(500*time.Millisecond), chromedp.WaitVisible(`#main`))
+		if back := b.text(ctx, "body"); b.hasBanner(ctx) || contains(back, "Jane Doe") || !contains(back, "not impersonating this customer") {
+			t.Errorf("Back after Exit shows: %.400s", back)
+		}
+		b.do(ctx, "return to the console", chromedp.Navigate(s.base+"/admin"), chromedp.WaitVisible(`nav a[href="/admin/audit"]`))
 		b.do(ctx, "open the audit log", chromedp.Navigate(fmt.Sprintf("%s/admin/audit?user=%d", s.base, admin)), chromedp.WaitVisible(`table.audit`))
 		page := b.text(ctx, "#main")
 		if !contains(page, "impersonation.start", "impersonation.end", "impersonation_audit #", "GET /chargers", "POST /cards/:id/block") {

@@ -17,12 +17,6 @@ import (
 	"chargedesk/text"
 )
 
-// Limits of the start form.
-const (
-	maxTicket = 64
-	maxReason = 1000
-)
-
 // startInput is the start request, from a form or a JSON body.
 type startInput struct {
 	CustomerUserID string
@@ -75,11 +69,8 @@ func truthy(s string) bool {
 	return false
 }
 
-// The start form's fields (and every admin tool's reason).
-var (
-	ticketField = text.Field{Name: "Ticket", Max: maxTicket, Required: true}
-	reasonField = text.Field{Name: "Reason", Max: maxReason, Required: true, Multiline: true}
-)
+// reasonField is every admin tool's reason, like the start form's.
+var reasonField = impersonation.ReasonField
 
 // validText checks one field; its error is the 422 the form shows.
 func validText(f text.Field, s string) (string, *Error) {
@@ -108,62 +99,27 @@ func (a *App) startImpersonation(c *gin.Context) {
 		a.startProblem(c, 0, errInvalid("Say which customer to impersonate: customer_user_id must be a user id."), in)
 		return
 	}
-	ticket, e := validText(ticketField, in.Ticket)
-	if e != nil {
-		a.startProblem(c, target, e, in)
-		return
-	}
-	reason, e := validText(reasonField, in.Reason)
-	if e != nil {
-		a.startProblem(c, target, e, in)
-		return
-	}
-	ctx := c.Request.Context()
-	t, err := a.r.GetImpersonationTarget(ctx, target)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		a.fail(c, errNotFound("This user"))
-		return
-	case err != nil:
-		a.fail(c, errInternal(err))
-		return
-	case t.ID == u.ID:
-		a.startProblem(c, target, errInvalid("You cannot impersonate yourself."), in)
-		return
-	case t.Role != "customer":
-		a.startProblem(c, target, errInvalid("Admins cannot be impersonated; only customers can."), in)
-		return
-	case t.Status != "active":
-		a.startProblem(c, target, errInvalid("This customer's account is disabled and cannot be impersonated."), in)
-		return
-	}
-	// An expired impersonation still on record ends here, so it cannot block a new one.
-	if cur, err := a.r.ActiveImpersonationOf(ctx, u.ID); err == nil && cur.ExpiresAt <= a.now().Unix() {
-		a.endImpersonation(c, cur, impersonation.ViaExpired)
-	}
-	imp, err := impersonation.Start(ctx, a.db, a.trail, impersonation.Request{
-		Admin: u.ID, Customer: target, Ticket: ticket, Reason: reason, AllowChanges: in.AllowChanges,
+	imp, err := impersonation.Start(c.Request.Context(), a.db, a.trail, impersonation.Request{
+		Admin: u.ID, Customer: target, Ticket: in.Ticket, Reason: in.Reason, AllowChanges: in.AllowChanges,
 		TTL: a.impTTL, IP: c.ClientIP(), UserAgent: c.Request.UserAgent(),
 	}, a.now())
+	e, coded := errs.As(err)
 	switch {
 	case errors.Is(err, impersonation.ErrAlreadyActive):
 		a.alreadyImpersonating(c)
-		return
-	case errs.CodeOf(err) == errs.Forbidden:
+	case coded && e.Code == errs.Invalid:
+		a.startProblem(c, target, errInvalid(e.Message), in)
+	case coded:
 		a.fail(c, err)
-		return
 	case err != nil:
 		a.Log.Error("impersonation start refused: it could not be recorded", "request_id", requestID(c), "err", err)
 		c.Header("Retry-After", "30")
 		a.fail(c, &Error{Status: http.StatusServiceUnavailable, Message: "The impersonation could not be recorded in the audit log (" + faultSentence(err) + "), so it was not started. Try again in a moment.", Err: err})
-		return
+	case wantsJSON(c):
+		c.JSON(http.StatusCreated, gin.H{"impersonation_id": imp.ID, "redirect": customerURL(target, "/")})
+	default:
+		a.redirect(c, customerURL(target, "/"))
 	}
-	to := customerURL(target, "/")
-	if wantsJSON(c) {
-		c.JSON(http.StatusCreated, gin.H{"impersonation_id": imp.ID, "redirect": to})
-		return
-	}
-	a.redirect(c, to)
 }
 
 // startProblem answers a refused start: JSON clients get the error; the admin's form is shown

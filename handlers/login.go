@@ -16,6 +16,7 @@ import (
 
 	"chargedesk/audit"
 	"chargedesk/impersonation"
+	"chargedesk/queries"
 	"chargedesk/websession"
 )
 
@@ -47,25 +48,15 @@ func (a *App) loginProblem(c *gin.Context, status int, email, msg string) {
 	a.render(c, status, "login", &Page{Title: "Log in", Form: map[string]string{"email": email}, Problem: msg})
 }
 
+// login is POST /login: limits first (counted before the password is compared), then one
+// answer for an unknown email, a wrong password and a disabled account.
 func (a *App) login(c *gin.Context) {
-	email := strings.TrimSpace(c.PostForm("email"))
-	password := c.PostForm("password")
-	switch {
-	case !utf8.ValidString(email) || !utf8.ValidString(password):
-		a.loginProblem(c, http.StatusBadRequest, "", "Email and password must be plain text.")
-		return
-	case email == "" || password == "":
-		a.loginProblem(c, http.StatusUnprocessableEntity, email, "Enter your email and your password.")
-		return
-	case len(email) > 254:
-		a.loginProblem(c, http.StatusUnprocessableEntity, "", "That email address is too long (254 characters at most).")
-		return
-	case len(password) > 1024:
-		a.loginProblem(c, http.StatusUnprocessableEntity, email, "That password is too long (1024 characters at most).")
+	email, password, problem := loginForm(c)
+	if problem != nil {
+		a.loginProblem(c, problem.Status, email, problem.Message)
 		return
 	}
-	ip := c.ClientIP()
-	undo, wait, perAccount := a.logins.take(ip, strings.ToLower(email), a.now())
+	undo, wait, perAccount := a.logins.take(c.ClientIP(), strings.ToLower(email), a.now())
 	if undo == nil {
 		secs := int(math.Ceil(wait.Seconds()))
 		c.Header("Retry-After", strconv.Itoa(secs))
@@ -76,19 +67,12 @@ func (a *App) login(c *gin.Context) {
 		a.loginProblem(c, http.StatusTooManyRequests, email, msg)
 		return
 	}
-
-	u, err := a.r.GetUserByEmailForAuth(c.Request.Context(), email)
-	found := err == nil
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+	u, found, ok, err := a.checkPassword(c, email, password)
+	if err != nil {
 		a.fail(c, errInternal(err))
 		return
 	}
-	hash := dummyHash
-	if found {
-		hash = []byte(u.PasswordHash)
-	}
-	ok := bcrypt.CompareHashAndPassword(hash, []byte(password)) == nil && found && u.Status == "active"
-	entry := audit.Entry{IP: ip, UserAgent: c.Request.UserAgent(), Metadata: map[string]any{"email": strings.ToLower(email)}}
+	entry := audit.Entry{IP: c.ClientIP(), UserAgent: c.Request.UserAgent(), Metadata: map[string]any{"email": strings.ToLower(email)}}
 	if !ok {
 		entry.Tag = audit.TagLoginFailure
 		if found {
@@ -98,14 +82,49 @@ func (a *App) login(c *gin.Context) {
 			a.fail(c, errInternal(err))
 			return
 		}
-		// One answer for an unknown email, a wrong password and a disabled account.
 		a.loginProblem(c, http.StatusUnauthorized, email, "That email and password do not match an account.")
 		return
 	}
-
 	undo() // a success does not count against the limits
+	a.signIn(c, u, entry)
+}
 
-	// A fresh session with a new id: whatever id the browser brought is dropped.
+// loginForm reads and checks the login form; problem is the answer to a bad one.
+func loginForm(c *gin.Context) (email, password string, problem *Error) {
+	email, password = strings.TrimSpace(c.PostForm("email")), c.PostForm("password")
+	switch {
+	case !utf8.ValidString(email) || !utf8.ValidString(password):
+		return "", "", errBadRequest("Email and password must be plain text.")
+	case email == "" || password == "":
+		return email, "", errInvalid("Enter your email and your password.")
+	case len(email) > 254:
+		return "", "", errInvalid("That email address is too long (254 characters at most).")
+	case len(password) > 1024:
+		return email, "", errInvalid("That password is too long (1024 characters at most).")
+	}
+	return email, password, nil
+}
+
+// checkPassword compares the password with the account's, or with a dummy hash when there is
+// no such account, so both take the same time. ok needs an active account.
+func (a *App) checkPassword(c *gin.Context, email, password string) (u queries.User, found, ok bool, err error) {
+	u, err = a.r.GetUserByEmailForAuth(c.Request.Context(), email)
+	found = err == nil
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return u, false, false, err
+	}
+	hash := dummyHash
+	if found {
+		hash = []byte(u.PasswordHash)
+	}
+	ok = bcrypt.CompareHashAndPassword(hash, []byte(password)) == nil && found && u.Status == "active"
+	return u, found, ok, nil
+}
+
+// signIn starts a fresh session (a new id: whatever id the browser brought is dropped) and
+// writes login.success. No login without its row: if the row cannot be written, the session
+// just saved is deleted and the login is refused.
+func (a *App) signIn(c *gin.Context, u queries.User, entry audit.Entry) {
 	if old, err := a.web.Get(c.Request, cookieName(c)); err == nil && !old.IsNew {
 		if err := a.web.Delete(c.Request.Context(), old.ID); err != nil {
 			a.fail(c, errInternal(err))
@@ -118,8 +137,6 @@ func (a *App) login(c *gin.Context) {
 		a.fail(c, errInternal(err))
 		return
 	}
-	// No login without its login.success row: if the row cannot be written, the session
-	// just saved is deleted and the login is refused.
 	entry.Tag, entry.Actor = audit.TagLoginSuccess, u.ID
 	if _, err := a.trail.Log(c.Request.Context(), a.db, a.now(), entry); err != nil {
 		if derr := a.web.Delete(context.WithoutCancel(c.Request.Context()), sess.ID); derr != nil {

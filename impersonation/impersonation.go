@@ -15,6 +15,7 @@ import (
 	"chargedesk/db"
 	"chargedesk/errs"
 	"chargedesk/queries"
+	"chargedesk/text"
 )
 
 // How an impersonation ended (impersonations.end_via); the rules are in package access.
@@ -42,28 +43,44 @@ type Request struct {
 	IP, UserAgent   string
 }
 
+// The start form's free-text fields.
+var (
+	TicketField = text.Field{Name: "Ticket", Max: 64, Required: true}
+	ReasonField = text.Field{Name: "Reason", Max: 1000, Required: true, Multiline: true}
+)
+
 // Start records a new impersonation with its impersonation.start auth_audit row and its first
 // impersonation_audit row, all in one transaction: if the audit cannot be written, nothing
-// starts (fail closed). A second active impersonation for the admin is ErrAlreadyActive.
+// starts (fail closed). It checks the ticket and reason (errs.Invalid), and — inside the
+// transaction, after the request body was read — that the admin is still an active admin
+// (errs.Forbidden) and the target an active customer other than themself (errs.NotFound,
+// errs.Invalid). An expired impersonation still on record ends first; another active one is
+// ErrAlreadyActive.
 func Start(ctx context.Context, d *db.DB, trail *audit.Trail, r Request, now time.Time) (queries.Impersonation, error) {
 	var imp queries.Impersonation
+	var err error
+	if r.Ticket, err = TicketField.Check(r.Ticket); err != nil {
+		return imp, err
+	}
+	if r.Reason, err = ReasonField.Check(r.Reason); err != nil {
+		return imp, err
+	}
 	ctx, cancel := audit.Detached(ctx)
 	defer cancel()
-	err := d.Tx(ctx, func(tx *sql.Tx) error {
+	err = d.Tx(ctx, func(tx *sql.Tx) error {
 		q := queries.New(tx)
-		// Checked again here, after the request body was read: still an active admin, and
-		// the target still an active customer.
-		if err := access.CheckStaff(ctx, q, access.Actor{UserID: r.Admin}); err != nil {
+		if err := checkStart(ctx, q, r); err != nil {
 			return err
 		}
-		if t, err := q.GetImpersonatedCustomer(ctx, r.Customer); err != nil || t.Role != access.RoleCustomer || t.Status != access.StatusActive {
-			return errors.Join(errs.Forbiddenf("This account can no longer be impersonated."), err)
+		if cur, err := q.ActiveImpersonationOf(ctx, r.Admin); err == nil && cur.ExpiresAt <= now.Unix() {
+			if _, auditErr, err := endInTx(ctx, tx, trail, cur, ViaExpired, now, r.IP, r.UserAgent); auditErr != nil || err != nil {
+				return errors.Join(auditErr, err)
+			}
 		}
 		var allow int64
 		if r.AllowChanges {
 			allow = 1
 		}
-		var err error
 		imp, err = q.StartImpersonation(ctx, queries.StartImpersonationParams{
 			AdminUserID: r.Admin, CustomerUserID: r.Customer, Ticket: r.Ticket, Reason: r.Reason,
 			AllowChanges: allow, StartedAt: now.Unix(), ExpiresAt: now.Add(r.TTL).Unix(),
@@ -92,6 +109,27 @@ func Start(ctx context.Context, d *db.DB, trail *audit.Trail, r Request, now tim
 	return imp, err
 }
 
+// checkStart re-reads the admin and the target inside the start's transaction.
+func checkStart(ctx context.Context, q *queries.Queries, r Request) error {
+	if err := access.CheckStaff(ctx, q, access.Actor{UserID: r.Admin}); err != nil {
+		return err
+	}
+	t, err := q.GetImpersonationTarget(ctx, r.Customer)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return errs.NotFoundf("This user")
+	case err != nil:
+		return err
+	case t.ID == r.Admin:
+		return errs.Invalidf("You cannot impersonate yourself.")
+	case t.Role != access.RoleCustomer:
+		return errs.Invalidf("Admins cannot be impersonated; only customers can.")
+	case t.Status != access.StatusActive:
+		return errs.Invalidf("This customer's account is disabled and cannot be impersonated.")
+	}
+	return nil
+}
+
 // End ends imp, if it is still active, and writes its impersonation.end row in the same
 // transaction, so that after a crash at any instant an ended impersonation has its end row.
 // Only when the row itself cannot be written is the end committed alone (an audit failure
@@ -102,23 +140,9 @@ func Start(ctx context.Context, d *db.DB, trail *audit.Trail, r Request, now tim
 func End(ctx context.Context, d *db.DB, trail *audit.Trail, imp queries.Impersonation, via string, now time.Time, ip, ua string) (ended bool, auditErr error, err error) {
 	ctx, cancel := audit.Detached(ctx)
 	defer cancel()
-	err = d.CriticalTx(ctx, func(tx *sql.Tx) error {
-		q := queries.New(tx)
-		cur, err := q.GetImpersonationByID(ctx, imp.ID)
-		if err != nil || cur.EndedAt.Valid {
-			return err
-		}
-		row, err := trail.Write(ctx, tx, now, endEntry(cur, via, now, ip, ua))
-		if err != nil {
-			auditErr = err
-			return err
-		}
-		n, err := q.EndImpersonation(ctx, queries.EndImpersonationParams{
-			ID: imp.ID, EndedAt: sql.NullInt64{Int64: now.Unix(), Valid: true},
-			EndVia: sql.NullString{String: via, Valid: true}, EndAuditID: sql.NullInt64{Int64: row, Valid: true},
-		})
-		ended = n == 1
-		return err
+	err = d.CriticalTx(ctx, func(tx *sql.Tx) (err error) {
+		ended, auditErr, err = endInTx(ctx, tx, trail, imp, via, now, ip, ua)
+		return errors.Join(auditErr, err)
 	})
 	if auditErr == nil {
 		return ended, nil, err
@@ -132,6 +156,25 @@ func End(ctx context.Context, d *db.DB, trail *audit.Trail, imp queries.Imperson
 		return err
 	})
 	return ended, auditErr, err
+}
+
+// endInTx ends imp inside tx with its end row, if it is still active. auditErr is a failure
+// to write the row (the caller may then end it alone); err is any other failure.
+func endInTx(ctx context.Context, tx *sql.Tx, trail *audit.Trail, imp queries.Impersonation, via string, now time.Time, ip, ua string) (ended bool, auditErr, err error) {
+	q := queries.New(tx)
+	cur, err := q.GetImpersonationByID(ctx, imp.ID)
+	if err != nil || cur.EndedAt.Valid {
+		return false, nil, err
+	}
+	row, auditErr := trail.Write(ctx, tx, now, endEntry(cur, via, now, ip, ua))
+	if auditErr != nil {
+		return false, auditErr, nil
+	}
+	n, err := q.EndImpersonation(ctx, queries.EndImpersonationParams{
+		ID: imp.ID, EndedAt: sql.NullInt64{Int64: now.Unix(), Valid: true},
+		EndVia: sql.NullString{String: via, Valid: true}, EndAuditID: sql.NullInt64{Int64: row, Valid: true},
+	})
+	return n == 1, nil, err
 }
 
 func endEntry(imp queries.Impersonation, via string, now time.Time, ip, ua string) audit.Entry {
