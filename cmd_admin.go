@@ -77,7 +77,7 @@ func cmdUserCreate(ctx context.Context, args []string, stdin io.Reader, stdout i
 		return err
 	}
 	defer d.Close()
-	trail, err := openTrail(ctx, d, auditKeyFile(*keyFile, *dbPath), audit.CheckpointFileFor(*dbPath))
+	trail, _, err := openTrail(ctx, d, auditKeyFile(*keyFile, *dbPath), audit.CheckpointFileFor(*dbPath))
 	if err != nil {
 		return err
 	}

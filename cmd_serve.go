@@ -63,7 +63,7 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 	if *cpFile == "" {
 		*cpFile = audit.CheckpointFileFor(*dbPath)
 	}
-	trail, err := openTrail(ctx, d, auditKeyFile(*keyFile, *dbPath), *cpFile)
+	trail, newKey, err := openTrail(ctx, d, auditKeyFile(*keyFile, *dbPath), *cpFile)
 	if err != nil {
 		return err
 	}
@@ -121,6 +121,9 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 	case *withDemo:
 		fmt.Fprintf(stdout, "--demo: %s already has users, so nothing was seeded.\n", *dbPath)
 	}
+	if newKey {
+		fmt.Fprintf(stdout, "Made the audit key %s: keep a copy somewhere else; without it the audit trail cannot be verified.\n", auditKeyFile(*keyFile, *dbPath))
+	}
 	if *withDemo {
 		log.Info("demo: the simulated meter feed is on (it writes made-up meter readings; never use --demo in production)")
 	}
@@ -148,24 +151,24 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 // swapped, and a new one would make tampered history look intact. A new key for a database
 // with audit rows but no checkpoint (made before keys existed) adopts those rows: the first
 // checkpoint pins them.
-func openTrail(ctx context.Context, d *db.DB, keyFile, cpFile string) (*audit.Trail, error) {
+func openTrail(ctx context.Context, d *db.DB, keyFile, cpFile string) (*audit.Trail, bool, error) {
 	key, created, err := audit.LoadOrCreateKey(keyFile)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	var checkpoints int64
 	if err := d.R.QueryRowContext(ctx, `SELECT count(*) FROM audit_checkpoints`).Scan(&checkpoints); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if created && checkpoints > 0 {
 		os.Remove(keyFile)
-		return nil, fmt.Errorf("audit key file %s is missing, but this database's audit trail was signed with a key: restore the key file from your copy (or name it with --audit-key-file)", keyFile)
+		return nil, false, fmt.Errorf("audit key file %s is missing, but this database's audit trail was signed with a key: restore the key file from your copy (or name it with --audit-key-file)", keyFile)
 	}
 	trail := audit.NewTrail(key)
 	if _, err := trail.Checkpoint(ctx, d, cpFile, time.Now(), created); err != nil {
-		return nil, fmt.Errorf("audit checkpoint: %w", err)
+		return nil, false, fmt.Errorf("audit checkpoint: %w", err)
 	}
-	return trail, nil
+	return trail, created, nil
 }
 
 // serveHosts is the Host allow-list: the host of --addr, of --public-url, and --allowed-hosts.

@@ -116,3 +116,20 @@ func TestServeStartsAndShutsDownGracefully(t *testing.T) {
 		t.Fatal("serve did not shut down")
 	}
 }
+
+// A new key for a database whose trail was signed with another is refused: the key was lost
+// or swapped, and a new one would make rewritten history look intact.
+func TestServeRefusesANewKeyForASignedTrail(t *testing.T) {
+	dbPath := filepath.Join(t.TempDir(), "k.db")
+	if _, err := runCmd(t, "a-long-password\n", "user", "create", "--db", dbPath, "--email", "ops@example.com", "--name", "Ops", "--role", "admin"); err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(dbPath + ".audit-key")
+	err := run(context.Background(), []string{"serve", "--db", dbPath, "--addr", "127.0.0.1:0"}, nil, io.Discard, quiet)
+	if err == nil || !strings.Contains(err.Error(), "restore the key file") {
+		t.Fatalf("serve without its key: %v, want a refusal that says to restore the key", err)
+	}
+	if _, err := os.Stat(dbPath + ".audit-key"); err == nil {
+		t.Error("a new key file was left behind")
+	}
+}
