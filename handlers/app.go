@@ -3,6 +3,7 @@
 package handlers
 
 import (
+	"cmp"
 	"errors"
 	"html/template"
 	"log/slog"
@@ -47,6 +48,8 @@ type Config struct {
 	Hosts []string
 	// Simulate runs the simulated meter feed (the demo only).
 	Simulate bool
+	// MaintenanceEvery is how often RunMaintenance works; zero means 15 seconds.
+	MaintenanceEvery time.Duration
 }
 
 // App holds the dependencies of every handler.
@@ -72,6 +75,7 @@ type App struct {
 	health     healthCache
 	hosts      map[string]struct{}
 	simulate   bool
+	every      time.Duration
 }
 
 // cookieName is the login cookie's name: with the __Host- prefix over TLS, so that the
@@ -144,5 +148,6 @@ func New(cfg Config) (*App, error) {
 		ending:     &pendingEnds{m: map[int64]pendingEnd{}},
 		hosts:      hosts,
 		simulate:   cfg.Simulate,
+		every:      cmp.Or(cfg.MaintenanceEvery, 15*time.Second),
 	}, nil
 }

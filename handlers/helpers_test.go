@@ -53,6 +53,8 @@ type appOptions struct {
 	db       db.Options
 	existing bool // the file is there and migrated: open it as it is
 	trail    *audit.Trail
+	simulate bool          // run the demo's meter feed
+	every    time.Duration // maintenance interval
 }
 
 func newTestAppWith(t testing.TB, o appOptions) *testApp {
@@ -80,8 +82,9 @@ func newTestAppWith(t testing.TB, o appOptions) *testApp {
 	ta := &testApp{t: t, db: d, trail: o.trail}
 	app, err := handlers.New(handlers.Config{
 		DB: d, SessionKey: []byte("test-key-test-key-test-key-test-key!"), Audit: ta.trail,
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Now: func() time.Time { return time.Now().Add(time.Duration(ta.offset.Load())) },
+		Log:      slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Now:      func() time.Time { return time.Now().Add(time.Duration(ta.offset.Load())) },
+		Simulate: o.simulate, MaintenanceEvery: o.every,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -17,7 +17,7 @@ import (
 // meter readings). Every minute it deletes expired web sessions. When ctx
 // ends it writes what it still holds and a last checkpoint.
 func (a *App) RunMaintenance(ctx context.Context) {
-	t := time.NewTicker(15 * time.Second)
+	t := time.NewTicker(a.every)
 	defer t.Stop()
 	for tick := 0; ; tick++ {
 		if tick%4 == 0 {
