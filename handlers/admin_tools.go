@@ -138,14 +138,20 @@ func (a *App) tool(c *gin.Context, in toolInput) support.Tool {
 
 // plan shows a tool's confirmation page (lines from plan), or the refusal.
 func (a *App) plan(c *gin.Context, in toolInput, err error, heading string, lines ...string) {
+	if !a.toolRefused(c, in, err) {
+		a.confirm(c, in, heading, lines...)
+	}
+}
+
+// toolRefused answers a tool's error, if there is one: a refusal on the customer's page, or
+// the error page.
+func (a *App) toolRefused(c *gin.Context, in toolInput, err error) bool {
 	if e, ok := errs.As(err); ok {
-		a.toolProblem(c, in, &Error{Status: statusOf[e.Code], Message: e.Message})
-		return
+		a.toolProblem(c, in, &Error{Status: statusOf[e.Code], Message: e.Message, Err: e.Err})
 	} else if err != nil {
 		a.fail(c, errInternal(err))
-		return
 	}
-	a.confirm(c, in, heading, lines...)
+	return err != nil
 }
 
 // runTool does a confirmed tool in one transaction (change, admin.* audit row, activity
@@ -156,11 +162,7 @@ func (a *App) runTool(c *gin.Context, in toolInput, notice, section string, do f
 		done, err = do(c.Request.Context(), tx)
 		return err
 	})
-	if e, ok := errs.As(err); ok {
-		a.toolProblem(c, in, &Error{Status: statusOf[e.Code], Message: e.Message})
-		return
-	} else if err != nil {
-		a.fail(c, errInternal(err))
+	if a.toolRefused(c, in, err) {
 		return
 	}
 	a.redirect(c, fmt.Sprintf("/admin/customers/%d?notice=%s&row=%d#%s", in.Customer, notice, done.AuditRow, section))
