@@ -28,6 +28,8 @@ Usage:
   chargedesk user create [flags]      create a user; the password is read from stdin
   chargedesk audit verify             recompute the audit hash chains and name the first bad row
   chargedesk backup FILE              write a consistent copy of the database to FILE
+  chargedesk demo --scale SPEC        grow a big database for benchmarks (see README)
+  chargedesk bench                    measure pages against a bare-page anchor (see README)
   chargedesk version                  print the version
 
 Every command takes --db PATH (env CHARGEDESK_DB, default chargedesk.db).
@@ -70,6 +72,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer, 
 		return cmdAuditVerify(ctx, rest[1:], stdout)
 	case "backup":
 		return cmdBackup(ctx, rest, stdout)
+	case "demo":
+		return cmdDemoScale(ctx, rest, stdout)
+	case "bench":
+		return cmdBench(ctx, rest, stdout)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "chargedesk", version)
 		return nil

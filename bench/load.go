@@ -1,0 +1,81 @@
+// Package bench measures pages under load: a closed loop of concurrent clients against a
+// running server for a fixed time, reporting throughput and latency percentiles, side by side
+// with a bare-page anchor measured the same way in the same run (`chargedesk bench`).
+package bench
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"slices"
+	"sync"
+	"time"
+)
+
+// Page is one address to measure, with the headers its client sends (a session cookie, an
+// Accept).
+type Page struct {
+	Name   string
+	URL    string
+	Header http.Header
+}
+
+// Result is one page's figures.
+type Result struct {
+	Page           Page
+	Requests, Errs int
+	PerSecond      float64
+	P50, P99, Max  time.Duration
+}
+
+// Run keeps conns requests in flight against p for d and measures every answer. A non-2xx
+// answer counts as an error.
+func Run(ctx context.Context, p Page, conns int, d time.Duration) Result {
+	tr := &http.Transport{MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns}
+	defer tr.CloseIdleConnections()
+	hc := &http.Client{Transport: tr, Timeout: 30 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	ctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	var mu sync.Mutex
+	var all []time.Duration
+	errs := 0
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range conns {
+		wg.Go(func() {
+			var mine []time.Duration
+			bad := 0
+			for ctx.Err() == nil {
+				req, _ := http.NewRequestWithContext(ctx, http.MethodGet, p.URL, nil)
+				req.Header = p.Header.Clone()
+				t0 := time.Now()
+				res, err := hc.Do(req)
+				if err != nil {
+					if ctx.Err() == nil {
+						bad++
+					}
+					continue
+				}
+				io.Copy(io.Discard, res.Body)
+				res.Body.Close()
+				mine = append(mine, time.Since(t0))
+				if res.StatusCode >= 300 {
+					bad++
+				}
+			}
+			mu.Lock()
+			all = append(all, mine...)
+			errs += bad
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	slices.Sort(all)
+	r := Result{Page: p, Requests: len(all), Errs: errs, PerSecond: float64(len(all)) / elapsed.Seconds()}
+	if n := len(all); n > 0 {
+		r.P50, r.P99, r.Max = all[n/2], all[min(n-1, n*99/100)], all[n-1]
+	}
+	return r
+}

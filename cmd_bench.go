@@ -1,0 +1,186 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"chargedesk/audit"
+	"chargedesk/bench"
+	"chargedesk/db"
+	"chargedesk/demo"
+	"chargedesk/handlers"
+	"chargedesk/websession"
+)
+
+// cmdBench is `chargedesk bench`: it serves the database in this process and measures the
+// pages support and drivers use most, each beside the bare-page anchor, and prints a table.
+func cmdBench(ctx context.Context, args []string, stdout io.Writer) error {
+	fs, dbPath := newFlags("bench [--conns 32] [--duration 5s] [--pages a,b]", "Measures pages under load (a closed loop of --conns clients for --duration each) against a bare-page anchor\n(one indexed query of 20 rows and html/template through Gin), in this process, on a copy-safe read of DB.\nGrow a big database first with: chargedesk demo --scale customers=100000,sessions=5000000,audit=10000000 --db big.db", stdout)
+	conns := fs.Int("conns", 32, "requests in flight")
+	dur := fs.Duration("duration", 5*time.Second, "how long each page is measured")
+	only := fs.String("pages", "", "measure only these pages (comma-separated names from the table)")
+	if pos, err := parseArgs(fs, args); err != nil {
+		return err
+	} else if len(pos) > 0 {
+		return fmt.Errorf("unexpected argument %q", pos[0])
+	}
+	if _, err := os.Stat(*dbPath); err != nil {
+		return fmt.Errorf("%w (grow one with chargedesk demo --scale …)", err)
+	}
+	d, err := db.Open(ctx, *dbPath)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	trail, _, err := openTrail(ctx, d, auditKeyFile("", *dbPath), audit.CheckpointFileFor(*dbPath))
+	if err != nil {
+		return err
+	}
+	key, err := websession.LoadKey(ctx, d.W, os.Getenv("CHARGEDESK_SESSION_KEY"))
+	if err != nil {
+		return err
+	}
+	app, err := handlers.New(handlers.Config{DB: d, Log: slog.New(slog.DiscardHandler), SessionKey: key, Version: version, Audit: trail})
+	if err != nil {
+		return err
+	}
+	base, stopApp, err := serveLocal(app.Routes())
+	if err != nil {
+		return err
+	}
+	defer stopApp()
+	anchor, stopAnchor, err := serveLocal(bench.Anchor(d.R))
+	if err != nil {
+		return err
+	}
+	defer stopAnchor()
+	pages, err := benchPages(ctx, d, base, anchor+"/anchor")
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%d connections, %s per page, database %s\n\n", *conns, *dur, *dbPath)
+	fmt.Fprintf(stdout, "%-26s %10s %9s %9s %9s %7s\n", "page", "req/s", "p50 ms", "p99 ms", "× anchor", "errors")
+	var anchorRate float64
+	for _, p := range pages {
+		if *only != "" && p.Name != "anchor" && !strings.Contains(","+*only+",", ","+p.Name+",") {
+			continue
+		}
+		r := bench.Run(ctx, p, *conns, *dur)
+		if p.Name == "anchor" {
+			anchorRate = r.PerSecond
+		}
+		fmt.Fprintf(stdout, "%-26s %10.0f %9.2f %9.2f %9.2f %7d\n", p.Name, r.PerSecond, ms(r.P50), ms(r.P99), r.PerSecond/anchorRate, r.Errs)
+	}
+	return nil
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// serveLocal serves h on a loopback port and returns its base URL.
+func serveLocal(h http.Handler) (string, func(), error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, err
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
+	go srv.Serve(ln)
+	return "http://" + ln.Addr().String(), func() { srv.Close() }, nil
+}
+
+// benchPages logs in the biggest fleet customer (or Jane) and a support agent impersonating
+// them, and lists the pages to measure.
+func benchPages(ctx context.Context, d *db.DB, base, anchor string) ([]bench.Page, error) {
+	driver := demo.FleetEmail(1)
+	var cust, session, receipt int64
+	if err := d.R.QueryRowContext(ctx, `SELECT id FROM users WHERE email = ?`, driver).Scan(&cust); err != nil {
+		driver = demo.JaneEmail
+		if err := d.R.QueryRowContext(ctx, `SELECT id FROM users WHERE email = ?`, driver).Scan(&cust); err != nil {
+			return nil, errors.New("the database has neither a fleet customer nor Jane: grow it with chargedesk demo --scale …")
+		}
+	}
+	d.R.QueryRowContext(ctx, `SELECT id FROM charging_sessions WHERE user_id = ? ORDER BY started_at DESC LIMIT 1`, cust).Scan(&session)
+	d.R.QueryRowContext(ctx, `SELECT id FROM receipts WHERE user_id = ? ORDER BY issued_at DESC LIMIT 1`, cust).Scan(&receipt)
+	customer, err := benchLogin(base, driver)
+	if err != nil {
+		return nil, err
+	}
+	admin := "support01@chargedesk.test"
+	if err := d.R.QueryRowContext(ctx, `SELECT 1 FROM users WHERE email = ?`, admin).Scan(new(int)); err != nil {
+		admin = demo.AdminEmail
+	}
+	staff, err := benchLogin(base, admin)
+	if err != nil {
+		return nil, err
+	}
+	if err := benchImpersonate(base, staff, cust); err != nil {
+		return nil, err
+	}
+	year := time.Now().AddDate(-1, 0, 0)
+	as := fmt.Sprintf("?as=%d", cust)
+	json := staff.Clone()
+	json.Set("Accept", "application/json")
+	return []bench.Page{
+		{Name: "anchor", URL: anchor},
+		{Name: "home", URL: base + "/", Header: customer},
+		{Name: "home-impersonated", URL: base + "/" + as, Header: staff},
+		{Name: "activity", URL: base + "/activity", Header: customer},
+		{Name: "search-jane", URL: base + "/admin/customers?q=jane", Header: staff},
+		{Name: "audit-admin-family", URL: base + "/admin/audit?tag=admin.*", Header: staff},
+		{Name: "audit-year-ago", URL: base + "/admin/audit?from=" + year.Format("2006-01-02") + "&to=" + year.AddDate(0, 0, 7).Format("2006-01-02"), Header: staff},
+		{Name: "audit-first-page", URL: base + "/admin/audit", Header: staff},
+		{Name: "audit-json", URL: base + "/admin/audit", Header: json},
+		{Name: "receipt", URL: fmt.Sprintf("%s/receipts/%d", base, receipt), Header: customer},
+		{Name: "session", URL: fmt.Sprintf("%s/sessions/%d", base, session), Header: customer},
+	}, nil
+}
+
+// benchLogin logs in with the demo password and returns the session cookie as a header.
+func benchLogin(base, email string) (http.Header, error) {
+	jar, _ := cookiejar.New(nil)
+	hc := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := hc.PostForm(base+"/login", url.Values{"email": {email}, "password": {demo.DefaultPassword}})
+	if err != nil {
+		return nil, err
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusSeeOther {
+		return nil, fmt.Errorf("log in as %s: %s (does the database use the demo password?)", email, res.Status)
+	}
+	h := http.Header{}
+	for _, c := range res.Cookies() {
+		h.Add("Cookie", c.Name+"="+c.Value)
+	}
+	return h, nil
+}
+
+func benchImpersonate(base string, staff http.Header, cust int64) error {
+	hc := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	end, _ := http.NewRequest(http.MethodPost, base+"/api/customer/impersonation/end", nil)
+	end.Header = staff.Clone()
+	if res, err := hc.Do(end); err == nil {
+		res.Body.Close()
+	}
+	form := url.Values{"customer_user_id": {fmt.Sprint(cust)}, "ticket": {"BENCH-1"}, "reason": {"Benchmark of the impersonated pages"}}
+	req, _ := http.NewRequest(http.MethodPost, base+"/api/customer/impersonation/start", strings.NewReader(form.Encode()))
+	req.Header = staff.Clone()
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	res, err := hc.Do(req)
+	if err != nil {
+		return err
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusSeeOther {
+		return fmt.Errorf("start impersonating: %s", res.Status)
+	}
+	return nil
+}
