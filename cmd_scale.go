@@ -56,4 +56,3 @@ func cmdDemoScale(ctx context.Context, args []string, stdout io.Writer) error {
 		time.Since(started).Round(time.Second), demo.FleetEmail(1), demo.DefaultPassword)
 	return nil
 }
-
