@@ -100,6 +100,9 @@ func OpenWith(ctx context.Context, path string, o Options) (*DB, error) {
 		w.Close()
 		return nil, err
 	}
+	// Statistics for the planner, kept current: at open (analysing only what needs it, with a
+	// bounded effort; best effort — a read-only file still opens) and then periodically.
+	w.ExecContext(ctx, `PRAGMA optimize=0x10002`)
 	n := max(4, runtime.NumCPU()*2)
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
@@ -130,6 +133,12 @@ func (d *DB) Close() error {
 func (d *DB) Ping(ctx context.Context) error {
 	var one int
 	return d.R.QueryRowContext(ctx, "SELECT 1").Scan(&one)
+}
+
+// Optimize refreshes the planner's statistics where they are stale (cheap when nothing is).
+func (d *DB) Optimize(ctx context.Context) error {
+	_, err := d.W.ExecContext(ctx, `PRAGMA optimize`)
+	return err
 }
 
 // SetFreeSpace replaces how free disk space is measured (tests).

@@ -65,6 +65,12 @@ func (a *App) fail(c *gin.Context, err error) {
 	if e == nil && !errors.As(err, &e) {
 		e = errInternal(err)
 	}
+	if e.Status == http.StatusInternalServerError && c.Request.Context().Err() != nil {
+		// The client went away and took the request's context with it: not our error.
+		a.Log.Info("request cancelled by the client", "request_id", requestID(c), "route", c.FullPath())
+		c.AbortWithStatus(499)
+		return
+	}
 	if e.Status == http.StatusInternalServerError {
 		e = storageError(c, e)
 	}

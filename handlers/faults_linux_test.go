@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -407,4 +408,58 @@ func TestExitWhenOnlyTheEndRowFails(t *testing.T) {
 	var meta string
 	s.ta.db.R.QueryRow(`SELECT metadata FROM auth_audit WHERE tag = 'impersonation.end'`).Scan(&meta)
 	mustContain(t, meta, `"recorded_late_at"`, `"via":"exit"`)
+}
+
+// syncBuffer is a log that tests read while the server writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// A client that gives up while its change waits for the writer is not a server error: the
+// log says the request was cancelled, at INFO, and nothing changed.
+func TestClientDisconnectIsNotAnError(t *testing.T) {
+	var log syncBuffer
+	ta := newTestAppWith(t, appOptions{db: db.Options{BusyTimeout: 10 * time.Second}, log: &log})
+	jane := ta.client()
+	jane.login(demo.JaneEmail)
+	before := ta.fingerprint(demo.JaneEmail)
+	release := holdWriter(t, ta.db.Path)
+	ctx, cancel := context.WithCancel(context.Background())
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, jane.base+"/cards", strings.NewReader("label=Gone"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	done := make(chan struct{})
+	go func() {
+		if res, err := jane.http.Do(req); err == nil {
+			res.Body.Close()
+		}
+		close(done)
+	}()
+	time.Sleep(300 * time.Millisecond)
+	cancel()
+	<-done
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(log.String(), "request cancelled by the client") && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	release()
+	out := log.String()
+	if !strings.Contains(out, "request cancelled by the client") || strings.Contains(out, "level=ERROR") || !strings.Contains(out, "status=499") {
+		t.Errorf("log of a cancelled request:\n%s", out)
+	}
+	if ta.fingerprint(demo.JaneEmail) != before {
+		t.Error("the cancelled change was made")
+	}
 }

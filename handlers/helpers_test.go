@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"cmp"
 	"context"
 	"io"
 	"log/slog"
@@ -55,6 +56,7 @@ type appOptions struct {
 	trail    *audit.Trail
 	simulate bool          // run the demo's meter feed
 	every    time.Duration // maintenance interval
+	log      io.Writer     // the app's log; nil discards it
 }
 
 func newTestAppWith(t testing.TB, o appOptions) *testApp {
@@ -82,7 +84,7 @@ func newTestAppWith(t testing.TB, o appOptions) *testApp {
 	ta := &testApp{t: t, db: d, trail: o.trail}
 	app, err := handlers.New(handlers.Config{
 		DB: d, SessionKey: []byte("test-key-test-key-test-key-test-key!"), Audit: ta.trail,
-		Log:      slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Log:      slog.New(slog.NewTextHandler(cmp.Or[io.Writer](o.log, io.Discard), nil)),
 		Now:      func() time.Time { return time.Now().Add(time.Duration(ta.offset.Load())) },
 		Simulate: o.simulate, MaintenanceEvery: o.every,
 	})

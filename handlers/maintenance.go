@@ -20,6 +20,11 @@ func (a *App) RunMaintenance(ctx context.Context) {
 	t := time.NewTicker(a.every)
 	defer t.Stop()
 	for tick := 0; ; tick++ {
+		if tick%240 == 239 { // hourly
+			if err := a.db.Optimize(ctx); err != nil && ctx.Err() == nil {
+				a.Log.Error("PRAGMA optimize", "err", err)
+			}
+		}
 		if tick%4 == 0 {
 			a.sweepWebSessions(ctx)
 			a.writes.forget(a.now())

@@ -384,7 +384,11 @@ const listSessions = `-- name: ListSessions :many
 SELECT s.id, s.status, s.started_at, s.stopped_at, s.meter_start_wh, s.meter_stop_wh,
        cn.standard, cn.power_type, l.name AS location_name,
        CAST(coalesce(r.id, 0) AS INTEGER) AS receipt_id, CAST(coalesce(r.gross_cents, 0) AS INTEGER) AS gross_cents,
-       CAST(coalesce((SELECT max(m.energy_wh) FROM meter_readings m WHERE m.session_id = s.id), s.meter_start_wh) AS INTEGER) AS last_energy_wh
+       -- A finished session has its stop value; an active one its newest reading (the meter only
+       -- counts up), found through the (session_id, at) index without reading the others.
+       CAST(coalesce(s.meter_stop_wh,
+           (SELECT m.energy_wh FROM meter_readings m WHERE m.session_id = s.id ORDER BY m.at DESC LIMIT 1),
+           s.meter_start_wh) AS INTEGER) AS last_energy_wh
 FROM charging_sessions s
 JOIN connectors cn ON cn.id = s.connector_id
 JOIN evses e ON e.id = cn.evse_id

@@ -11,7 +11,8 @@ import (
 
 const customerCounts = `-- name: CustomerCounts :one
 SELECT
-    (SELECT count(*) FROM charging_sessions s WHERE s.user_id = ?1) AS sessions,
+    -- Bounded: past 10 000 the page says "10 000+" instead of counting a fleet's history.
+    (SELECT count(*) FROM (SELECT 1 FROM charging_sessions s WHERE s.user_id = ?1 LIMIT 10001)) AS sessions,
     (SELECT count(*) FROM chargers c WHERE c.owner_user_id = ?1) +
     (SELECT count(*) FROM favourite_chargers f WHERE f.user_id = ?1) AS chargers,
     (SELECT count(*) FROM ev_cards e WHERE e.user_id = ?1 AND e.status = 'active') AS active_cards

@@ -1,0 +1,71 @@
+package handlers_test
+
+import (
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+
+	"chargedesk/queries"
+)
+
+// planOf is the EXPLAIN QUERY PLAN of a named query in a queries/*.sql file, its named
+// parameters bound to NULL (the plan is the prepared one).
+func planOf(t *testing.T, ta *testApp, file, name string) []string {
+	t.Helper()
+	src, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range queries.ParseQueries(file, string(src)) {
+		if q.Name != name {
+			continue
+		}
+		sqlText := regexp.MustCompile(`@\w+`).ReplaceAllString(q.SQL, "?")
+		rows, err := ta.db.R.Query("EXPLAIN QUERY PLAN "+sqlText, make([]any, strings.Count(sqlText, "?"))...)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		defer rows.Close()
+		var plan []string
+		for rows.Next() {
+			var id, parent, notused int
+			var detail string
+			rows.Scan(&id, &parent, &notused, &detail)
+			plan = append(plan, detail)
+		}
+		return plan
+	}
+	t.Fatalf("no query %s in %s", name, file)
+	return nil
+}
+
+// The customer pages read what the page shows, not the customer's whole history: each
+// query walks an index of the customer's rows in order and stops (a fleet has hundreds of
+// thousands of sessions).
+func TestCustomerPageQueriesDoNotGrowWithHistory(t *testing.T) {
+	ta := newTestApp(t)
+	cases := []struct {
+		file, name string
+		must       []string // plan lines that must appear
+		mustNot    []string
+	}{
+		{"../queries/charging_sessions.sql", "ListActiveSessions", []string{"charging_sessions_user_active"}, []string{"SCAN s", "charging_sessions_user "}},
+		{"../queries/charging_sessions.sql", "ListSessions", []string{"SEARCH s USING INDEX charging_sessions_user"}, []string{"TEMP B-TREE", "SCAN m"}},
+		{"../queries/activity.sql", "ListActivity", []string{"SEARCH a USING INDEX activity_user", "SEARCH s USING INDEX charging_sessions_user", "SEARCH r USING INDEX receipts_user"}, []string{"SCAN a", "SCAN s", "SCAN r"}},
+		{"../queries/home.sql", "CustomerCounts", []string{"charging_sessions_user"}, []string{"SCAN s "}},
+	}
+	for _, tc := range cases {
+		plan := strings.Join(planOf(t, ta, tc.file, tc.name), "\n")
+		for _, m := range tc.must {
+			if !strings.Contains(plan, m) {
+				t.Errorf("%s: the plan lacks %q:\n%s", tc.name, m, plan)
+			}
+		}
+		for _, m := range tc.mustNot {
+			if strings.Contains(plan, m) {
+				t.Errorf("%s: the plan has %q:\n%s", tc.name, m, plan)
+			}
+		}
+	}
+}
