@@ -37,7 +37,7 @@ func cmdBench(ctx context.Context, args []string, stdout io.Writer) error {
 	if _, err := os.Stat(*dbPath); err != nil {
 		return fmt.Errorf("%w (grow one with chargedesk demo --scale …)", err)
 	}
-	d, err := db.Open(ctx, *dbPath)
+	d, err := openMigrated(ctx, *dbPath)
 	if err != nil {
 		return err
 	}
