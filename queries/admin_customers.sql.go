@@ -54,6 +54,28 @@ func (q *Queries) ActiveImpersonationsOfCustomer(ctx context.Context, actingAs i
 	return items, nil
 }
 
+const countSearchMatches = `-- name: CountSearchMatches :one
+SELECT CAST((SELECT count(*) FROM (SELECT 1 FROM users e WHERE e.email >= ?1 AND e.email < ?2 LIMIT 1000)) +
+       (SELECT count(*) FROM (SELECT 1 FROM users_name_fts f WHERE f.name MATCH ?3 LIMIT 1000)) AS INTEGER) AS n
+`
+
+type CountSearchMatchesParams struct {
+	EmailFrom string
+	EmailTo   string
+	NameMatch string
+}
+
+// How many customers a search matches by email prefix and by name, each counted to 1000 at
+// most: below that the matches are gathered and sorted (SearchCustomers); at 1000 the name
+// index is walked in order and stops after a page (SearchCustomersDense). Either way a search
+// reads a bounded number of rows.
+func (q *Queries) CountSearchMatches(ctx context.Context, arg CountSearchMatchesParams) (int64, error) {
+	row := q.db.QueryRowContext(ctx, countSearchMatches, arg.EmailFrom, arg.EmailTo, arg.NameMatch)
+	var n int64
+	err := row.Scan(&n)
+	return n, err
+}
+
 const getCustomerForAdmin = `-- name: GetCustomerForAdmin :one
 SELECT id, public_id, email, name, status, created_at FROM users
 WHERE id = ?1 AND role = 'customer'
@@ -135,6 +157,72 @@ func (q *Queries) SearchCustomers(ctx context.Context, arg SearchCustomersParams
 	var items []SearchCustomersRow
 	for rows.Next() {
 		var i SearchCustomersRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.PublicID,
+			&i.Email,
+			&i.Name,
+			&i.Status,
+			&i.CreatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const searchCustomersDense = `-- name: SearchCustomersDense :many
+SELECT u.id, u.public_id, u.email, u.name, u.status, u.created_at FROM users u
+WHERE u.role = 'customer'
+  AND (u.name > ?1 OR (u.name = ?1 AND u.id > ?2))
+  AND (u.public_id = ?3 OR (u.email >= ?4 AND u.email < ?5) OR instr(lower(u.name), lower(?3)) > 0)
+ORDER BY u.name, u.id
+LIMIT ?6
+`
+
+type SearchCustomersDenseParams struct {
+	AfterName string
+	AfterID   int64
+	Q         string
+	EmailFrom string
+	EmailTo   string
+	PageSize  int64
+}
+
+type SearchCustomersDenseRow struct {
+	ID        int64
+	PublicID  string
+	Email     string
+	Name      string
+	Status    string
+	CreatedAt int64
+}
+
+// SearchCustomers for a common search ("jane"): walks customers in (name, id) order from the
+// keyset and keeps those that match; matches are dense, so a page is found quickly.
+func (q *Queries) SearchCustomersDense(ctx context.Context, arg SearchCustomersDenseParams) ([]SearchCustomersDenseRow, error) {
+	rows, err := q.db.QueryContext(ctx, searchCustomersDense,
+		arg.AfterName,
+		arg.AfterID,
+		arg.Q,
+		arg.EmailFrom,
+		arg.EmailTo,
+		arg.PageSize,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []SearchCustomersDenseRow
+	for rows.Next() {
+		var i SearchCustomersDenseRow
 		if err := rows.Scan(
 			&i.ID,
 			&i.PublicID,
