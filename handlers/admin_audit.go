@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"net/http"
@@ -96,9 +97,30 @@ func (a *App) authRows(ctx context.Context, f auditFilter) ([]queries.AuthAudit,
 		return a.r.ListAuthAuditByTagPrefix(ctx, queries.ListAuthAuditByTagPrefixParams{TagFrom: prefix, TagTo: prefix + "\U0010FFFF", Before: f.before, FromAt: f.fromAt, ToAt: f.toAt, PageSize: auditPageSize})
 	case f.Tag != "":
 		return a.r.ListAuthAuditByTag(ctx, queries.ListAuthAuditByTagParams{Tag: f.Tag, Before: f.before, FromAt: f.fromAt, ToAt: f.toAt, PageSize: auditPageSize})
+	case f.dated():
+		beforeAt, err := cursorAt(ctx, f.before, a.r.AuthAuditAt)
+		if err != nil {
+			return nil, err
+		}
+		return a.r.ListAuthAuditInRange(ctx, queries.ListAuthAuditInRangeParams{FromAt: f.fromAt, ToAt: f.toAt, BeforeAt: beforeAt, Before: f.before, PageSize: auditPageSize})
 	default:
 		return a.r.ListAuthAudit(ctx, queries.ListAuthAuditParams{Before: f.before, FromAt: f.fromAt, ToAt: f.toAt, PageSize: auditPageSize})
 	}
+}
+
+// dated reports a date window: its pages walk the (at, id) index.
+func (f auditFilter) dated() bool { return f.fromAt > 0 || f.toAt < math.MaxInt64 }
+
+// cursorAt is the time of the keyset row before, for a walk in (at, id) order.
+func cursorAt(ctx context.Context, before int64, at func(context.Context, int64) (int64, error)) (int64, error) {
+	if before == math.MaxInt64 {
+		return math.MaxInt64, nil
+	}
+	t, err := at(ctx, before)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, errBadRequest("That page link points at a row that does not exist.")
+	}
+	return t, err
 }
 
 // routeRows loads one page of impersonation_audit with the index that fits the filters.
@@ -118,6 +140,12 @@ func (a *App) routeRows(ctx context.Context, f auditFilter) ([]queries.Impersona
 			return nil, err
 		}
 		return newestPage(admin, cust, func(r queries.ImpersonationAudit) int64 { return r.ID }), nil
+	case f.dated():
+		beforeAt, err := cursorAt(ctx, f.beforeRoute, a.r.RouteAuditAt)
+		if err != nil {
+			return nil, err
+		}
+		return a.r.ListRouteAuditInRange(ctx, queries.ListRouteAuditInRangeParams{FromAt: f.fromAt, ToAt: f.toAt, BeforeAt: beforeAt, Before: f.beforeRoute, PageSize: auditPageSize})
 	default:
 		return a.r.ListRouteAudit(ctx, queries.ListRouteAuditParams{Before: f.beforeRoute, FromAt: f.fromAt, ToAt: f.toAt, PageSize: auditPageSize})
 	}

@@ -9,6 +9,17 @@ SELECT * FROM auth_audit
 WHERE id < @before AND +at >= @from_at AND +at < @to_at
 ORDER BY id DESC LIMIT @page_size;
 
+-- name: ListAuthAuditInRange :many
+-- A date range without other filters: walks the (at, id) index backwards from the keyset
+-- (before_at, before), so a window a year ago costs what today's does.
+SELECT * FROM auth_audit
+WHERE at >= @from_at AND at < @to_at
+  AND (at < @before_at OR (at = @before_at AND id < @before))
+ORDER BY at DESC, id DESC LIMIT @page_size;
+
+-- name: AuthAuditAt :one
+SELECT at FROM auth_audit WHERE id = ?;
+
 -- name: ListAuthAuditByTag :many
 -- One tag exactly: walks the (tag, id) index backwards.
 SELECT * FROM auth_audit
@@ -46,6 +57,15 @@ ORDER BY id;
 SELECT * FROM impersonation_audit
 WHERE id < @before AND +at >= @from_at AND +at < @to_at
 ORDER BY id DESC LIMIT @page_size;
+
+-- name: ListRouteAuditInRange :many
+SELECT * FROM impersonation_audit
+WHERE at >= @from_at AND at < @to_at
+  AND (at < @before_at OR (at = @before_at AND id < @before))
+ORDER BY at DESC, id DESC LIMIT @page_size;
+
+-- name: RouteAuditAt :one
+SELECT at FROM impersonation_audit WHERE id = ?;
 
 -- name: ListRouteAuditByAdmin :many
 SELECT * FROM impersonation_audit

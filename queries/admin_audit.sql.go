@@ -10,6 +10,17 @@ import (
 	"database/sql"
 )
 
+const authAuditAt = `-- name: AuthAuditAt :one
+SELECT at FROM auth_audit WHERE id = ?
+`
+
+func (q *Queries) AuthAuditAt(ctx context.Context, id int64) (int64, error) {
+	row := q.db.QueryRowContext(ctx, authAuditAt, id)
+	var at int64
+	err := row.Scan(&at)
+	return at, err
+}
+
 const getImpersonation = `-- name: GetImpersonation :one
 SELECT i.id, i.admin_user_id, i.customer_user_id, i.ticket, i.reason, i.allow_changes, i.started_at, i.expires_at, i.ended_at, i.end_via, i.end_audit_id, a.name AS admin_name, c.name AS customer_name, c.public_id AS customer_public_id
 FROM impersonations i
@@ -391,6 +402,64 @@ func (q *Queries) ListAuthAuditForImpersonation(ctx context.Context, impersonati
 	return items, nil
 }
 
+const listAuthAuditInRange = `-- name: ListAuthAuditInRange :many
+SELECT id, at, tag, actor_user_id, target_user_id, ip, user_agent, metadata, prev_hash, hash, impersonation_id FROM auth_audit
+WHERE at >= ?1 AND at < ?2
+  AND (at < ?3 OR (at = ?3 AND id < ?4))
+ORDER BY at DESC, id DESC LIMIT ?5
+`
+
+type ListAuthAuditInRangeParams struct {
+	FromAt   int64
+	ToAt     int64
+	BeforeAt int64
+	Before   int64
+	PageSize int64
+}
+
+// A date range without other filters: walks the (at, id) index backwards from the keyset
+// (before_at, before), so a window a year ago costs what today's does.
+func (q *Queries) ListAuthAuditInRange(ctx context.Context, arg ListAuthAuditInRangeParams) ([]AuthAudit, error) {
+	rows, err := q.db.QueryContext(ctx, listAuthAuditInRange,
+		arg.FromAt,
+		arg.ToAt,
+		arg.BeforeAt,
+		arg.Before,
+		arg.PageSize,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []AuthAudit
+	for rows.Next() {
+		var i AuthAudit
+		if err := rows.Scan(
+			&i.ID,
+			&i.At,
+			&i.Tag,
+			&i.ActorUserID,
+			&i.TargetUserID,
+			&i.Ip,
+			&i.UserAgent,
+			&i.Metadata,
+			&i.PrevHash,
+			&i.Hash,
+			&i.ImpersonationID,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listImpersonations = `-- name: ListImpersonations :many
 SELECT i.id, i.admin_user_id, i.customer_user_id, i.ticket, i.reason, i.allow_changes, i.started_at, i.expires_at, i.ended_at, i.end_via, i.end_audit_id, a.name AS admin_name, c.name AS customer_name, c.public_id AS customer_public_id,
        (SELECT count(*) FROM impersonation_audit r WHERE r.impersonation_id = i.id) AS route_rows
@@ -667,4 +736,72 @@ func (q *Queries) ListRouteAuditForImpersonation(ctx context.Context, impersonat
 		return nil, err
 	}
 	return items, nil
+}
+
+const listRouteAuditInRange = `-- name: ListRouteAuditInRange :many
+SELECT id, impersonation_id, at, admin_user_id, customer_user_id, method, route, path, status, outcome, prev_hash, hash FROM impersonation_audit
+WHERE at >= ?1 AND at < ?2
+  AND (at < ?3 OR (at = ?3 AND id < ?4))
+ORDER BY at DESC, id DESC LIMIT ?5
+`
+
+type ListRouteAuditInRangeParams struct {
+	FromAt   int64
+	ToAt     int64
+	BeforeAt int64
+	Before   int64
+	PageSize int64
+}
+
+func (q *Queries) ListRouteAuditInRange(ctx context.Context, arg ListRouteAuditInRangeParams) ([]ImpersonationAudit, error) {
+	rows, err := q.db.QueryContext(ctx, listRouteAuditInRange,
+		arg.FromAt,
+		arg.ToAt,
+		arg.BeforeAt,
+		arg.Before,
+		arg.PageSize,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ImpersonationAudit
+	for rows.Next() {
+		var i ImpersonationAudit
+		if err := rows.Scan(
+			&i.ID,
+			&i.ImpersonationID,
+			&i.At,
+			&i.AdminUserID,
+			&i.CustomerUserID,
+			&i.Method,
+			&i.Route,
+			&i.Path,
+			&i.Status,
+			&i.Outcome,
+			&i.PrevHash,
+			&i.Hash,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const routeAuditAt = `-- name: RouteAuditAt :one
+SELECT at FROM impersonation_audit WHERE id = ?
+`
+
+func (q *Queries) RouteAuditAt(ctx context.Context, id int64) (int64, error) {
+	row := q.db.QueryRowContext(ctx, routeAuditAt, id)
+	var at int64
+	err := row.Scan(&at)
+	return at, err
 }

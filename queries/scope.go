@@ -29,6 +29,8 @@ var Unscoped = map[string]string{
 	"ListActiveImpersonationsForSweep": "the impersonation sweeper reads role and status of the admin and customer of each active impersonation",
 	"GetImpersonationTarget":           "an admin's start request: is the target a customer, active, not themself (admin-only endpoint)",
 	"SearchCustomers":                  "admin console search across customers (admin routes only); returns profile fields, no account data",
+	"SearchCustomersDense":             "admin console search across customers, for common terms (admin routes only); profile fields only",
+	"CountSearchMatches":               "admin console search: how many customers match, bounded; a number, no data",
 	"ListActiveImpersonations":         "admin dashboard: who is impersonating whom right now (names only)",
 	"RecentPrivilegeViolations":        "admin dashboard: the audit's privilege_violation rows with the actor's name",
 	"ListActiveSessionsPlatform":       "admin dashboard: the stuck-session board across the network (names, places, times)",
