@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/csv"
@@ -10,6 +11,7 @@ import (
 	"math"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -93,8 +95,7 @@ func (a *App) authRows(ctx context.Context, f auditFilter) ([]queries.AuthAudit,
 		}
 		return newestPage(actor, target, func(r queries.AuthAudit) int64 { return r.ID }), nil
 	case strings.HasSuffix(f.Tag, "*"):
-		prefix := strings.TrimSuffix(f.Tag, "*")
-		return a.r.ListAuthAuditByTagPrefix(ctx, queries.ListAuthAuditByTagPrefixParams{TagFrom: prefix, TagTo: prefix + "\U0010FFFF", Before: f.before, FromAt: f.fromAt, ToAt: f.toAt, PageSize: auditPageSize})
+		return a.tagFamilyRows(ctx, f)
 	case f.Tag != "":
 		return a.r.ListAuthAuditByTag(ctx, queries.ListAuthAuditByTagParams{Tag: f.Tag, Before: f.before, FromAt: f.fromAt, ToAt: f.toAt, PageSize: auditPageSize})
 	case f.dated():
@@ -106,6 +107,30 @@ func (a *App) authRows(ctx context.Context, f auditFilter) ([]queries.AuthAudit,
 	default:
 		return a.r.ListAuthAudit(ctx, queries.ListAuthAuditParams{Before: f.before, FromAt: f.fromAt, ToAt: f.toAt, PageSize: auditPageSize})
 	}
+}
+
+// tagFamilyRows is one page of a family of tags (admin.*): the family's distinct tags are
+// found by index seeks, each tag's newest page is read through the (tag, id) index, and the
+// pages are merged, newest first.
+func (a *App) tagFamilyRows(ctx context.Context, f auditFilter) ([]queries.AuthAudit, error) {
+	prefix := strings.TrimSuffix(f.Tag, "*")
+	var all []queries.AuthAudit
+	after := prefix
+	for range 100 { // a family has a handful of tags
+		tag, err := a.r.NextTagInFamily(ctx, queries.NextTagInFamilyParams{After: after, TagTo: prefix + "\U0010FFFF"})
+		if errors.Is(err, sql.ErrNoRows) {
+			break
+		} else if err != nil {
+			return nil, err
+		}
+		page, err := a.r.ListAuthAuditByTag(ctx, queries.ListAuthAuditByTagParams{Tag: tag, Before: f.before, FromAt: f.fromAt, ToAt: f.toAt, PageSize: auditPageSize})
+		if err != nil {
+			return nil, err
+		}
+		all, after = append(all, page...), tag
+	}
+	slices.SortFunc(all, func(x, y queries.AuthAudit) int { return cmp.Compare(y.ID, x.ID) })
+	return all[:min(len(all), auditPageSize)], nil
 }
 
 // dated reports a date window: its pages walk the (at, id) index.

@@ -26,11 +26,11 @@ SELECT * FROM auth_audit
 WHERE tag = @tag AND id < @before AND +at >= @from_at AND +at < @to_at
 ORDER BY id DESC LIMIT @page_size;
 
--- name: ListAuthAuditByTagPrefix :many
--- A family of tags (admin.*): a range of the (tag, id) index.
-SELECT * FROM auth_audit
-WHERE tag >= @tag_from AND tag < @tag_to AND id < @before AND +at >= @from_at AND +at < @to_at
-ORDER BY id DESC LIMIT @page_size;
+-- name: NextTagInFamily :one
+-- The next distinct tag of a family (admin.*) after one: a seek in the (tag, id) index. The
+-- family's page is one ListAuthAuditByTag walk per tag, merged (a single range would sort
+-- every row of the family).
+SELECT tag FROM auth_audit WHERE tag > @after AND tag < @tag_to ORDER BY tag LIMIT 1;
 
 -- A user's rows are those where they act and those where they are the target: two index
 -- walks of one page each, merged by the caller (a UNION would read all of a busy admin's rows).

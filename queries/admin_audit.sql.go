@@ -244,64 +244,6 @@ func (q *Queries) ListAuthAuditByTag(ctx context.Context, arg ListAuthAuditByTag
 	return items, nil
 }
 
-const listAuthAuditByTagPrefix = `-- name: ListAuthAuditByTagPrefix :many
-SELECT id, at, tag, actor_user_id, target_user_id, ip, user_agent, metadata, prev_hash, hash, impersonation_id FROM auth_audit
-WHERE tag >= ?1 AND tag < ?2 AND id < ?3 AND +at >= ?4 AND +at < ?5
-ORDER BY id DESC LIMIT ?6
-`
-
-type ListAuthAuditByTagPrefixParams struct {
-	TagFrom  string
-	TagTo    string
-	Before   int64
-	FromAt   int64
-	ToAt     int64
-	PageSize int64
-}
-
-// A family of tags (admin.*): a range of the (tag, id) index.
-func (q *Queries) ListAuthAuditByTagPrefix(ctx context.Context, arg ListAuthAuditByTagPrefixParams) ([]AuthAudit, error) {
-	rows, err := q.db.QueryContext(ctx, listAuthAuditByTagPrefix,
-		arg.TagFrom,
-		arg.TagTo,
-		arg.Before,
-		arg.FromAt,
-		arg.ToAt,
-		arg.PageSize,
-	)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var items []AuthAudit
-	for rows.Next() {
-		var i AuthAudit
-		if err := rows.Scan(
-			&i.ID,
-			&i.At,
-			&i.Tag,
-			&i.ActorUserID,
-			&i.TargetUserID,
-			&i.Ip,
-			&i.UserAgent,
-			&i.Metadata,
-			&i.PrevHash,
-			&i.Hash,
-			&i.ImpersonationID,
-		); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Close(); err != nil {
-		return nil, err
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
 const listAuthAuditByTarget = `-- name: ListAuthAuditByTarget :many
 SELECT id, at, tag, actor_user_id, target_user_id, ip, user_agent, metadata, prev_hash, hash, impersonation_id FROM auth_audit
 WHERE target_user_id = CAST(?1 AS INTEGER) AND id < ?2 AND +at >= ?3 AND +at < ?4
@@ -793,6 +735,25 @@ func (q *Queries) ListRouteAuditInRange(ctx context.Context, arg ListRouteAuditI
 		return nil, err
 	}
 	return items, nil
+}
+
+const nextTagInFamily = `-- name: NextTagInFamily :one
+SELECT tag FROM auth_audit WHERE tag > ?1 AND tag < ?2 ORDER BY tag LIMIT 1
+`
+
+type NextTagInFamilyParams struct {
+	After string
+	TagTo string
+}
+
+// The next distinct tag of a family (admin.*) after one: a seek in the (tag, id) index. The
+// family's page is one ListAuthAuditByTag walk per tag, merged (a single range would sort
+// every row of the family).
+func (q *Queries) NextTagInFamily(ctx context.Context, arg NextTagInFamilyParams) (string, error) {
+	row := q.db.QueryRowContext(ctx, nextTagInFamily, arg.After, arg.TagTo)
+	var tag string
+	err := row.Scan(&tag)
+	return tag, err
 }
 
 const routeAuditAt = `-- name: RouteAuditAt :one
