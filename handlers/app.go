@@ -4,6 +4,7 @@ package handlers
 
 import (
 	"cmp"
+	"context"
 	"errors"
 	"html/template"
 	"log/slog"
@@ -120,6 +121,16 @@ func New(cfg Config) (*App, error) {
 	for _, h := range append(cfg.Hosts, "localhost", "127.0.0.1", "::1") {
 		hosts[strings.ToLower(h)] = struct{}{}
 	}
+	// Every query is prepared once per pooled connection instead of parsed and planned on
+	// every call.
+	r, err := queries.Prepare(context.Background(), cfg.DB.R)
+	if err != nil {
+		return nil, err
+	}
+	w, err := queries.Prepare(context.Background(), cfg.DB.W)
+	if err != nil {
+		return nil, err
+	}
 	pages, err := parseTemplates()
 	if err != nil {
 		return nil, err
@@ -130,8 +141,8 @@ func New(cfg Config) (*App, error) {
 	gin.SetMode(gin.ReleaseMode)
 	return &App{
 		db:      cfg.DB,
-		r:       queries.New(cfg.DB.R),
-		w:       queries.New(cfg.DB.W),
+		r:       r,
+		w:       w,
 		pages:   pages,
 		web:     store,
 		Log:     cfg.Log,

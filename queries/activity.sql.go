@@ -22,7 +22,7 @@ type InsertActivityParams struct {
 }
 
 func (q *Queries) InsertActivity(ctx context.Context, arg InsertActivityParams) error {
-	_, err := q.db.ExecContext(ctx, insertActivity,
+	_, err := q.exec(ctx, q.insertActivityStmt, insertActivity,
 		arg.ActingAs,
 		arg.At,
 		arg.Kind,
@@ -67,7 +67,7 @@ type ListActivityRow struct {
 // Each branch takes only its newest rows through its (user, time) index, so the cost is the
 // page, not the history.
 func (q *Queries) ListActivity(ctx context.Context, arg ListActivityParams) ([]ListActivityRow, error) {
-	rows, err := q.db.QueryContext(ctx, listActivity, arg.ActingAs, arg.MaxRows)
+	rows, err := q.query(ctx, q.listActivityStmt, listActivity, arg.ActingAs, arg.MaxRows)
 	if err != nil {
 		return nil, err
 	}

@@ -15,7 +15,7 @@ SELECT at FROM auth_audit WHERE id = ?
 `
 
 func (q *Queries) AuthAuditAt(ctx context.Context, id int64) (int64, error) {
-	row := q.db.QueryRowContext(ctx, authAuditAt, id)
+	row := q.queryRow(ctx, q.authAuditAtStmt, authAuditAt, id)
 	var at int64
 	err := row.Scan(&at)
 	return at, err
@@ -47,7 +47,7 @@ type GetImpersonationRow struct {
 }
 
 func (q *Queries) GetImpersonation(ctx context.Context, id int64) (GetImpersonationRow, error) {
-	row := q.db.QueryRowContext(ctx, getImpersonation, id)
+	row := q.queryRow(ctx, q.getImpersonationStmt, getImpersonation, id)
 	var i GetImpersonationRow
 	err := row.Scan(
 		&i.ID,
@@ -88,7 +88,7 @@ type ListAuthAuditParams struct {
 // The unary + on at keeps the planner walking ids newest first (and stopping after a page)
 // instead of sorting the whole time range.
 func (q *Queries) ListAuthAudit(ctx context.Context, arg ListAuthAuditParams) ([]AuthAudit, error) {
-	rows, err := q.db.QueryContext(ctx, listAuthAudit,
+	rows, err := q.query(ctx, q.listAuthAuditStmt, listAuthAudit,
 		arg.Before,
 		arg.FromAt,
 		arg.ToAt,
@@ -147,7 +147,7 @@ type ListAuthAuditByActorParams struct {
 // A user's rows are those where they act and those where they are the target: two index
 // walks of one page each, merged by the caller (a UNION would read all of a busy admin's rows).
 func (q *Queries) ListAuthAuditByActor(ctx context.Context, arg ListAuthAuditByActorParams) ([]AuthAudit, error) {
-	rows, err := q.db.QueryContext(ctx, listAuthAuditByActor,
+	rows, err := q.query(ctx, q.listAuthAuditByActorStmt, listAuthAuditByActor,
 		arg.UserID,
 		arg.Before,
 		arg.FromAt,
@@ -204,7 +204,7 @@ type ListAuthAuditByTagParams struct {
 
 // One tag exactly: walks the (tag, id) index backwards.
 func (q *Queries) ListAuthAuditByTag(ctx context.Context, arg ListAuthAuditByTagParams) ([]AuthAudit, error) {
-	rows, err := q.db.QueryContext(ctx, listAuthAuditByTag,
+	rows, err := q.query(ctx, q.listAuthAuditByTagStmt, listAuthAuditByTag,
 		arg.Tag,
 		arg.Before,
 		arg.FromAt,
@@ -261,7 +261,7 @@ type ListAuthAuditByTargetParams struct {
 }
 
 func (q *Queries) ListAuthAuditByTarget(ctx context.Context, arg ListAuthAuditByTargetParams) ([]AuthAudit, error) {
-	rows, err := q.db.QueryContext(ctx, listAuthAuditByTarget,
+	rows, err := q.query(ctx, q.listAuthAuditByTargetStmt, listAuthAuditByTarget,
 		arg.UserID,
 		arg.Before,
 		arg.FromAt,
@@ -310,7 +310,7 @@ ORDER BY id
 `
 
 func (q *Queries) ListAuthAuditForImpersonation(ctx context.Context, impersonationID int64) ([]AuthAudit, error) {
-	rows, err := q.db.QueryContext(ctx, listAuthAuditForImpersonation, impersonationID)
+	rows, err := q.query(ctx, q.listAuthAuditForImpersonationStmt, listAuthAuditForImpersonation, impersonationID)
 	if err != nil {
 		return nil, err
 	}
@@ -362,7 +362,7 @@ type ListAuthAuditInRangeParams struct {
 // A date range without other filters: walks the (at, id) index backwards from the keyset
 // (before_at, before), so a window a year ago costs what today's does.
 func (q *Queries) ListAuthAuditInRange(ctx context.Context, arg ListAuthAuditInRangeParams) ([]AuthAudit, error) {
-	rows, err := q.db.QueryContext(ctx, listAuthAuditInRange,
+	rows, err := q.query(ctx, q.listAuthAuditInRangeStmt, listAuthAuditInRange,
 		arg.FromAt,
 		arg.ToAt,
 		arg.BeforeAt,
@@ -436,7 +436,7 @@ type ListImpersonationsRow struct {
 }
 
 func (q *Queries) ListImpersonations(ctx context.Context, arg ListImpersonationsParams) ([]ListImpersonationsRow, error) {
-	rows, err := q.db.QueryContext(ctx, listImpersonations, arg.Before, arg.PageSize)
+	rows, err := q.query(ctx, q.listImpersonationsStmt, listImpersonations, arg.Before, arg.PageSize)
 	if err != nil {
 		return nil, err
 	}
@@ -488,7 +488,7 @@ type ListRouteAuditParams struct {
 }
 
 func (q *Queries) ListRouteAudit(ctx context.Context, arg ListRouteAuditParams) ([]ImpersonationAudit, error) {
-	rows, err := q.db.QueryContext(ctx, listRouteAudit,
+	rows, err := q.query(ctx, q.listRouteAuditStmt, listRouteAudit,
 		arg.Before,
 		arg.FromAt,
 		arg.ToAt,
@@ -543,7 +543,7 @@ type ListRouteAuditByAdminParams struct {
 }
 
 func (q *Queries) ListRouteAuditByAdmin(ctx context.Context, arg ListRouteAuditByAdminParams) ([]ImpersonationAudit, error) {
-	rows, err := q.db.QueryContext(ctx, listRouteAuditByAdmin,
+	rows, err := q.query(ctx, q.listRouteAuditByAdminStmt, listRouteAuditByAdmin,
 		arg.UserID,
 		arg.Before,
 		arg.FromAt,
@@ -599,7 +599,7 @@ type ListRouteAuditByCustomerParams struct {
 }
 
 func (q *Queries) ListRouteAuditByCustomer(ctx context.Context, arg ListRouteAuditByCustomerParams) ([]ImpersonationAudit, error) {
-	rows, err := q.db.QueryContext(ctx, listRouteAuditByCustomer,
+	rows, err := q.query(ctx, q.listRouteAuditByCustomerStmt, listRouteAuditByCustomer,
 		arg.UserID,
 		arg.Before,
 		arg.FromAt,
@@ -645,7 +645,7 @@ SELECT id, impersonation_id, at, admin_user_id, customer_user_id, method, route,
 `
 
 func (q *Queries) ListRouteAuditForImpersonation(ctx context.Context, impersonationID int64) ([]ImpersonationAudit, error) {
-	rows, err := q.db.QueryContext(ctx, listRouteAuditForImpersonation, impersonationID)
+	rows, err := q.query(ctx, q.listRouteAuditForImpersonationStmt, listRouteAuditForImpersonation, impersonationID)
 	if err != nil {
 		return nil, err
 	}
@@ -696,7 +696,7 @@ type ListRouteAuditInRangeParams struct {
 }
 
 func (q *Queries) ListRouteAuditInRange(ctx context.Context, arg ListRouteAuditInRangeParams) ([]ImpersonationAudit, error) {
-	rows, err := q.db.QueryContext(ctx, listRouteAuditInRange,
+	rows, err := q.query(ctx, q.listRouteAuditInRangeStmt, listRouteAuditInRange,
 		arg.FromAt,
 		arg.ToAt,
 		arg.BeforeAt,
@@ -750,7 +750,7 @@ type NextTagInFamilyParams struct {
 // family's page is one ListAuthAuditByTag walk per tag, merged (a single range would sort
 // every row of the family).
 func (q *Queries) NextTagInFamily(ctx context.Context, arg NextTagInFamilyParams) (string, error) {
-	row := q.db.QueryRowContext(ctx, nextTagInFamily, arg.After, arg.TagTo)
+	row := q.queryRow(ctx, q.nextTagInFamilyStmt, nextTagInFamily, arg.After, arg.TagTo)
 	var tag string
 	err := row.Scan(&tag)
 	return tag, err
@@ -761,7 +761,7 @@ SELECT at FROM impersonation_audit WHERE id = ?
 `
 
 func (q *Queries) RouteAuditAt(ctx context.Context, id int64) (int64, error) {
-	row := q.db.QueryRowContext(ctx, routeAuditAt, id)
+	row := q.queryRow(ctx, q.routeAuditAtStmt, routeAuditAt, id)
 	var at int64
 	err := row.Scan(&at)
 	return at, err

@@ -24,7 +24,7 @@ type ConsoleCountsRow struct {
 }
 
 func (q *Queries) ConsoleCounts(ctx context.Context, since int64) (ConsoleCountsRow, error) {
-	row := q.db.QueryRowContext(ctx, consoleCounts, since)
+	row := q.queryRow(ctx, q.consoleCountsStmt, consoleCounts, since)
 	var i ConsoleCountsRow
 	err := row.Scan(&i.Customers, &i.ActiveSessions, &i.ImpersonationsToday)
 	return i, err
@@ -54,7 +54,7 @@ type ListActiveImpersonationsRow struct {
 }
 
 func (q *Queries) ListActiveImpersonations(ctx context.Context) ([]ListActiveImpersonationsRow, error) {
-	rows, err := q.db.QueryContext(ctx, listActiveImpersonations)
+	rows, err := q.query(ctx, q.listActiveImpersonationsStmt, listActiveImpersonations)
 	if err != nil {
 		return nil, err
 	}
@@ -115,7 +115,7 @@ type ListActiveSessionsPlatformRow struct {
 
 // Every session charging or stuck across the network, for the stuck-session board.
 func (q *Queries) ListActiveSessionsPlatform(ctx context.Context) ([]ListActiveSessionsPlatformRow, error) {
-	rows, err := q.db.QueryContext(ctx, listActiveSessionsPlatform)
+	rows, err := q.query(ctx, q.listActiveSessionsPlatformStmt, listActiveSessionsPlatform)
 	if err != nil {
 		return nil, err
 	}
@@ -165,7 +165,7 @@ type RecentPrivilegeViolationsRow struct {
 }
 
 func (q *Queries) RecentPrivilegeViolations(ctx context.Context) ([]RecentPrivilegeViolationsRow, error) {
-	rows, err := q.db.QueryContext(ctx, recentPrivilegeViolations)
+	rows, err := q.query(ctx, q.recentPrivilegeViolationsStmt, recentPrivilegeViolations)
 	if err != nil {
 		return nil, err
 	}

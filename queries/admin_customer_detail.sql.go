@@ -30,7 +30,7 @@ type AdminListReceiptsRow struct {
 }
 
 func (q *Queries) AdminListReceipts(ctx context.Context, actingAs int64) ([]AdminListReceiptsRow, error) {
-	rows, err := q.db.QueryContext(ctx, adminListReceipts, actingAs)
+	rows, err := q.query(ctx, q.adminListReceiptsStmt, adminListReceipts, actingAs)
 	if err != nil {
 		return nil, err
 	}
@@ -76,7 +76,7 @@ type AdminListRefundsRow struct {
 }
 
 func (q *Queries) AdminListRefunds(ctx context.Context, actingAs int64) ([]AdminListRefundsRow, error) {
-	rows, err := q.db.QueryContext(ctx, adminListRefunds, actingAs)
+	rows, err := q.query(ctx, q.adminListRefundsStmt, adminListRefunds, actingAs)
 	if err != nil {
 		return nil, err
 	}
@@ -126,7 +126,7 @@ type GetReceiptForRefundRow struct {
 }
 
 func (q *Queries) GetReceiptForRefund(ctx context.Context, arg GetReceiptForRefundParams) (GetReceiptForRefundRow, error) {
-	row := q.db.QueryRowContext(ctx, getReceiptForRefund, arg.ID, arg.ActingAs)
+	row := q.queryRow(ctx, q.getReceiptForRefundStmt, getReceiptForRefund, arg.ID, arg.ActingAs)
 	var i GetReceiptForRefundRow
 	err := row.Scan(
 		&i.ID,
@@ -164,7 +164,7 @@ type GetSessionForForceStopRow struct {
 }
 
 func (q *Queries) GetSessionForForceStop(ctx context.Context, arg GetSessionForForceStopParams) (GetSessionForForceStopRow, error) {
-	row := q.db.QueryRowContext(ctx, getSessionForForceStop, arg.ID, arg.ActingAs)
+	row := q.queryRow(ctx, q.getSessionForForceStopStmt, getSessionForForceStop, arg.ID, arg.ActingAs)
 	var i GetSessionForForceStopRow
 	err := row.Scan(
 		&i.ID,
@@ -196,7 +196,7 @@ type InsertRefundParams struct {
 }
 
 func (q *Queries) InsertRefund(ctx context.Context, arg InsertRefundParams) (int64, error) {
-	row := q.db.QueryRowContext(ctx, insertRefund,
+	row := q.queryRow(ctx, q.insertRefundStmt, insertRefund,
 		arg.ReceiptID,
 		arg.ActingAs,
 		arg.AmountCents,
@@ -227,7 +227,7 @@ type InsertReissuedCardParams struct {
 }
 
 func (q *Queries) InsertReissuedCard(ctx context.Context, arg InsertReissuedCardParams) (int64, error) {
-	row := q.db.QueryRowContext(ctx, insertReissuedCard,
+	row := q.queryRow(ctx, q.insertReissuedCardStmt, insertReissuedCard,
 		arg.ActingAs,
 		arg.VisualNumber,
 		arg.Uid,
@@ -257,7 +257,7 @@ type InsertRestoredReservationParams struct {
 }
 
 func (q *Queries) InsertRestoredReservation(ctx context.Context, arg InsertRestoredReservationParams) (int64, error) {
-	row := q.db.QueryRowContext(ctx, insertRestoredReservation,
+	row := q.queryRow(ctx, q.insertRestoredReservationStmt, insertRestoredReservation,
 		arg.ActingAs,
 		arg.EvseID,
 		arg.CardID,
@@ -276,7 +276,7 @@ SELECT CAST(count(*) + 1 AS INTEGER) FROM refunds
 `
 
 func (q *Queries) NextCreditNoteSerial(ctx context.Context) (int64, error) {
-	row := q.db.QueryRowContext(ctx, nextCreditNoteSerial)
+	row := q.queryRow(ctx, q.nextCreditNoteSerialStmt, nextCreditNoteSerial)
 	var column_1 int64
 	err := row.Scan(&column_1)
 	return column_1, err
@@ -294,7 +294,7 @@ type ReplaceCardParams struct {
 }
 
 func (q *Queries) ReplaceCard(ctx context.Context, arg ReplaceCardParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, replaceCard, arg.ReplacedByID, arg.ID, arg.ActingAs)
+	result, err := q.exec(ctx, q.replaceCardStmt, replaceCard, arg.ReplacedByID, arg.ID, arg.ActingAs)
 	if err != nil {
 		return 0, err
 	}
@@ -311,7 +311,7 @@ type RestoredCopyOfParams struct {
 }
 
 func (q *Queries) RestoredCopyOf(ctx context.Context, arg RestoredCopyOfParams) (int64, error) {
-	row := q.db.QueryRowContext(ctx, restoredCopyOf, arg.ID, arg.ActingAs)
+	row := q.queryRow(ctx, q.restoredCopyOfStmt, restoredCopyOf, arg.ID, arg.ActingAs)
 	var count int64
 	err := row.Scan(&count)
 	return count, err

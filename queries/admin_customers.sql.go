@@ -25,7 +25,7 @@ type ActiveImpersonationsOfCustomerRow struct {
 }
 
 func (q *Queries) ActiveImpersonationsOfCustomer(ctx context.Context, actingAs int64) ([]ActiveImpersonationsOfCustomerRow, error) {
-	rows, err := q.db.QueryContext(ctx, activeImpersonationsOfCustomer, actingAs)
+	rows, err := q.query(ctx, q.activeImpersonationsOfCustomerStmt, activeImpersonationsOfCustomer, actingAs)
 	if err != nil {
 		return nil, err
 	}
@@ -70,7 +70,7 @@ type CountSearchMatchesParams struct {
 // index is walked in order and stops after a page (SearchCustomersDense). Either way a search
 // reads a bounded number of rows.
 func (q *Queries) CountSearchMatches(ctx context.Context, arg CountSearchMatchesParams) (int64, error) {
-	row := q.db.QueryRowContext(ctx, countSearchMatches, arg.EmailFrom, arg.EmailTo, arg.NameMatch)
+	row := q.queryRow(ctx, q.countSearchMatchesStmt, countSearchMatches, arg.EmailFrom, arg.EmailTo, arg.NameMatch)
 	var n int64
 	err := row.Scan(&n)
 	return n, err
@@ -91,7 +91,7 @@ type GetCustomerForAdminRow struct {
 }
 
 func (q *Queries) GetCustomerForAdmin(ctx context.Context, actingAs int64) (GetCustomerForAdminRow, error) {
-	row := q.db.QueryRowContext(ctx, getCustomerForAdmin, actingAs)
+	row := q.queryRow(ctx, q.getCustomerForAdminStmt, getCustomerForAdmin, actingAs)
 	var i GetCustomerForAdminRow
 	err := row.Scan(
 		&i.ID,
@@ -141,7 +141,7 @@ type SearchCustomersRow struct {
 // Support search, one page after the keyset (name, id): Public ID exactly, email by prefix
 // (case-insensitive, the NOCASE index), name by substring (the trigram index; 3+ characters).
 func (q *Queries) SearchCustomers(ctx context.Context, arg SearchCustomersParams) ([]SearchCustomersRow, error) {
-	rows, err := q.db.QueryContext(ctx, searchCustomers,
+	rows, err := q.query(ctx, q.searchCustomersStmt, searchCustomers,
 		arg.Q,
 		arg.EmailFrom,
 		arg.EmailTo,
@@ -208,7 +208,7 @@ type SearchCustomersDenseRow struct {
 // SearchCustomers for a common search ("jane"): walks customers in (name, id) order from the
 // keyset and keeps those that match; matches are dense, so a page is found quickly.
 func (q *Queries) SearchCustomersDense(ctx context.Context, arg SearchCustomersDenseParams) ([]SearchCustomersDenseRow, error) {
-	rows, err := q.db.QueryContext(ctx, searchCustomersDense,
+	rows, err := q.query(ctx, q.searchCustomersDenseStmt, searchCustomersDense,
 		arg.AfterName,
 		arg.AfterID,
 		arg.Q,

@@ -14,7 +14,7 @@ SELECT user_id FROM ev_cards WHERE id = ?
 `
 
 func (q *Queries) OwnerOfCard(ctx context.Context, id int64) (int64, error) {
-	row := q.db.QueryRowContext(ctx, ownerOfCard, id)
+	row := q.queryRow(ctx, q.ownerOfCardStmt, ownerOfCard, id)
 	var user_id int64
 	err := row.Scan(&user_id)
 	return user_id, err
@@ -27,7 +27,7 @@ SELECT user_id FROM receipts WHERE id = ?
 
 // Which customer an object belongs to, for an admin tool posted without customer_user_id.
 func (q *Queries) OwnerOfReceipt(ctx context.Context, id int64) (int64, error) {
-	row := q.db.QueryRowContext(ctx, ownerOfReceipt, id)
+	row := q.queryRow(ctx, q.ownerOfReceiptStmt, ownerOfReceipt, id)
 	var user_id int64
 	err := row.Scan(&user_id)
 	return user_id, err
@@ -38,7 +38,7 @@ SELECT user_id FROM reservations WHERE id = ?
 `
 
 func (q *Queries) OwnerOfReservation(ctx context.Context, id int64) (int64, error) {
-	row := q.db.QueryRowContext(ctx, ownerOfReservation, id)
+	row := q.queryRow(ctx, q.ownerOfReservationStmt, ownerOfReservation, id)
 	var user_id int64
 	err := row.Scan(&user_id)
 	return user_id, err
@@ -49,7 +49,7 @@ SELECT user_id FROM charging_sessions WHERE id = ?
 `
 
 func (q *Queries) OwnerOfSession(ctx context.Context, id int64) (int64, error) {
-	row := q.db.QueryRowContext(ctx, ownerOfSession, id)
+	row := q.queryRow(ctx, q.ownerOfSessionStmt, ownerOfSession, id)
 	var user_id int64
 	err := row.Scan(&user_id)
 	return user_id, err

@@ -20,7 +20,7 @@ type AuthAuditHeadRow struct {
 }
 
 func (q *Queries) AuthAuditHead(ctx context.Context) (AuthAuditHeadRow, error) {
-	row := q.db.QueryRowContext(ctx, authAuditHead)
+	row := q.queryRow(ctx, q.authAuditHeadStmt, authAuditHead)
 	var i AuthAuditHeadRow
 	err := row.Scan(&i.ID, &i.Hash)
 	return i, err
@@ -31,7 +31,7 @@ SELECT count(*) FROM audit_checkpoints
 `
 
 func (q *Queries) CountCheckpoints(ctx context.Context) (int64, error) {
-	row := q.db.QueryRowContext(ctx, countCheckpoints)
+	row := q.queryRow(ctx, q.countCheckpointsStmt, countCheckpoints)
 	var count int64
 	err := row.Scan(&count)
 	return count, err
@@ -42,7 +42,7 @@ SELECT id, at, tag, actor_user_id, target_user_id, ip, user_agent, metadata, pre
 `
 
 func (q *Queries) GetAuthAudit(ctx context.Context, id int64) (AuthAudit, error) {
-	row := q.db.QueryRowContext(ctx, getAuthAudit, id)
+	row := q.queryRow(ctx, q.getAuthAuditStmt, getAuthAudit, id)
 	var i AuthAudit
 	err := row.Scan(
 		&i.ID,
@@ -66,7 +66,7 @@ SELECT id, at, tag, actor_user_id, target_user_id, ip, user_agent, metadata, pre
 
 // The impersonation.start and .end rows of one impersonation.
 func (q *Queries) ImpersonationStartOrEndRows(ctx context.Context, impersonationID sql.NullInt64) ([]AuthAudit, error) {
-	rows, err := q.db.QueryContext(ctx, impersonationStartOrEndRows, impersonationID)
+	rows, err := q.query(ctx, q.impersonationStartOrEndRowsStmt, impersonationStartOrEndRows, impersonationID)
 	if err != nil {
 		return nil, err
 	}
@@ -119,7 +119,7 @@ type InsertAuthAuditParams struct {
 }
 
 func (q *Queries) InsertAuthAudit(ctx context.Context, arg InsertAuthAuditParams) (int64, error) {
-	row := q.db.QueryRowContext(ctx, insertAuthAudit,
+	row := q.queryRow(ctx, q.insertAuthAuditStmt, insertAuthAudit,
 		arg.At,
 		arg.Tag,
 		arg.ActorUserID,
@@ -146,7 +146,7 @@ type InsertCheckpointParams struct {
 }
 
 func (q *Queries) InsertCheckpoint(ctx context.Context, arg InsertCheckpointParams) (int64, error) {
-	row := q.db.QueryRowContext(ctx, insertCheckpoint, arg.At, arg.Body, arg.Sig)
+	row := q.queryRow(ctx, q.insertCheckpointStmt, insertCheckpoint, arg.At, arg.Body, arg.Sig)
 	var id int64
 	err := row.Scan(&id)
 	return id, err
@@ -157,7 +157,7 @@ SELECT hash FROM auth_audit ORDER BY id DESC LIMIT 1
 `
 
 func (q *Queries) LastAuthAuditHash(ctx context.Context) (string, error) {
-	row := q.db.QueryRowContext(ctx, lastAuthAuditHash)
+	row := q.queryRow(ctx, q.lastAuthAuditHashStmt, lastAuthAuditHash)
 	var hash string
 	err := row.Scan(&hash)
 	return hash, err
@@ -168,7 +168,7 @@ SELECT id, at, body, sig FROM audit_checkpoints ORDER BY id DESC LIMIT 1
 `
 
 func (q *Queries) LatestCheckpoint(ctx context.Context) (AuditCheckpoint, error) {
-	row := q.db.QueryRowContext(ctx, latestCheckpoint)
+	row := q.queryRow(ctx, q.latestCheckpointStmt, latestCheckpoint)
 	var i AuditCheckpoint
 	err := row.Scan(
 		&i.ID,
@@ -190,7 +190,7 @@ type ListAuthAuditChainParams struct {
 
 // One page of the chain in id order (audit verify walks it in pages: constant memory).
 func (q *Queries) ListAuthAuditChain(ctx context.Context, arg ListAuthAuditChainParams) ([]AuthAudit, error) {
-	rows, err := q.db.QueryContext(ctx, listAuthAuditChain, arg.After, arg.Limit)
+	rows, err := q.query(ctx, q.listAuthAuditChainStmt, listAuthAuditChain, arg.After, arg.Limit)
 	if err != nil {
 		return nil, err
 	}
@@ -234,7 +234,7 @@ type ListCheckpointsAfterParams struct {
 }
 
 func (q *Queries) ListCheckpointsAfter(ctx context.Context, arg ListCheckpointsAfterParams) ([]AuditCheckpoint, error) {
-	rows, err := q.db.QueryContext(ctx, listCheckpointsAfter, arg.After, arg.Limit)
+	rows, err := q.query(ctx, q.listCheckpointsAfterStmt, listCheckpointsAfter, arg.After, arg.Limit)
 	if err != nil {
 		return nil, err
 	}
@@ -279,7 +279,7 @@ type StartRowsAfterRow struct {
 
 // impersonation.start rows, paged, for audit verify to find starts without an impersonation.
 func (q *Queries) StartRowsAfter(ctx context.Context, arg StartRowsAfterParams) ([]StartRowsAfterRow, error) {
-	rows, err := q.db.QueryContext(ctx, startRowsAfter, arg.After, arg.Limit)
+	rows, err := q.query(ctx, q.startRowsAfterStmt, startRowsAfter, arg.After, arg.Limit)
 	if err != nil {
 		return nil, err
 	}
@@ -306,6 +306,6 @@ UPDATE health_probe SET at = ? WHERE id = 1
 `
 
 func (q *Queries) TouchHealthProbe(ctx context.Context, at int64) error {
-	_, err := q.db.ExecContext(ctx, touchHealthProbe, at)
+	_, err := q.exec(ctx, q.touchHealthProbeStmt, touchHealthProbe, at)
 	return err
 }

@@ -26,7 +26,7 @@ type GetReservableEVSEParams struct {
 }
 
 func (q *Queries) GetReservableEVSE(ctx context.Context, arg GetReservableEVSEParams) (int64, error) {
-	row := q.db.QueryRowContext(ctx, getReservableEVSE, arg.ID, arg.ActingAs)
+	row := q.queryRow(ctx, q.getReservableEVSEStmt, getReservableEVSE, arg.ID, arg.ActingAs)
 	var id int64
 	err := row.Scan(&id)
 	return id, err
@@ -58,7 +58,7 @@ type GetStartableConnectorRow struct {
 
 // A connector on a charger the customer may use, with whether a session holds it.
 func (q *Queries) GetStartableConnector(ctx context.Context, arg GetStartableConnectorParams) (GetStartableConnectorRow, error) {
-	row := q.db.QueryRowContext(ctx, getStartableConnector, arg.ID, arg.ActingAs)
+	row := q.queryRow(ctx, q.getStartableConnectorStmt, getStartableConnector, arg.ID, arg.ActingAs)
 	var i GetStartableConnectorRow
 	err := row.Scan(
 		&i.ID,
@@ -104,7 +104,7 @@ type GetVisibleChargerRow struct {
 
 // A charger the customer may see: their own, or a public one.
 func (q *Queries) GetVisibleCharger(ctx context.Context, arg GetVisibleChargerParams) (GetVisibleChargerRow, error) {
-	row := q.db.QueryRowContext(ctx, getVisibleCharger, arg.ActingAs, arg.ID)
+	row := q.queryRow(ctx, q.getVisibleChargerStmt, getVisibleCharger, arg.ActingAs, arg.ID)
 	var i GetVisibleChargerRow
 	err := row.Scan(
 		&i.ID,
@@ -158,7 +158,7 @@ type ListChargerConnectorsRow struct {
 }
 
 func (q *Queries) ListChargerConnectors(ctx context.Context, arg ListChargerConnectorsParams) ([]ListChargerConnectorsRow, error) {
-	rows, err := q.db.QueryContext(ctx, listChargerConnectors, arg.ActingAs, arg.ChargerID)
+	rows, err := q.query(ctx, q.listChargerConnectorsStmt, listChargerConnectors, arg.ActingAs, arg.ChargerID)
 	if err != nil {
 		return nil, err
 	}
@@ -216,7 +216,7 @@ type ListFavouriteChargersRow struct {
 }
 
 func (q *Queries) ListFavouriteChargers(ctx context.Context, actingAs int64) ([]ListFavouriteChargersRow, error) {
-	rows, err := q.db.QueryContext(ctx, listFavouriteChargers, actingAs)
+	rows, err := q.query(ctx, q.listFavouriteChargersStmt, listFavouriteChargers, actingAs)
 	if err != nil {
 		return nil, err
 	}
@@ -275,7 +275,7 @@ type ListOtherPublicChargersRow struct {
 
 // Public sites the customer has not marked as favourite.
 func (q *Queries) ListOtherPublicChargers(ctx context.Context, actingAs int64) ([]ListOtherPublicChargersRow, error) {
-	rows, err := q.db.QueryContext(ctx, listOtherPublicChargers, actingAs)
+	rows, err := q.query(ctx, q.listOtherPublicChargersStmt, listOtherPublicChargers, actingAs)
 	if err != nil {
 		return nil, err
 	}
@@ -332,7 +332,7 @@ type ListOwnedChargersRow struct {
 }
 
 func (q *Queries) ListOwnedChargers(ctx context.Context, actingAs int64) ([]ListOwnedChargersRow, error) {
-	rows, err := q.db.QueryContext(ctx, listOwnedChargers, actingAs)
+	rows, err := q.query(ctx, q.listOwnedChargersStmt, listOwnedChargers, actingAs)
 	if err != nil {
 		return nil, err
 	}
@@ -387,7 +387,7 @@ type ListReservableEVSEsRow struct {
 }
 
 func (q *Queries) ListReservableEVSEs(ctx context.Context, actingAs int64) ([]ListReservableEVSEsRow, error) {
-	rows, err := q.db.QueryContext(ctx, listReservableEVSEs, actingAs)
+	rows, err := q.query(ctx, q.listReservableEVSEsStmt, listReservableEVSEs, actingAs)
 	if err != nil {
 		return nil, err
 	}
@@ -425,6 +425,6 @@ type TouchChargerParams struct {
 }
 
 func (q *Queries) TouchCharger(ctx context.Context, arg TouchChargerParams) error {
-	_, err := q.db.ExecContext(ctx, touchCharger, arg.At, arg.ID)
+	_, err := q.exec(ctx, q.touchChargerStmt, touchCharger, arg.At, arg.ID)
 	return err
 }

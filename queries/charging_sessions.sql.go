@@ -20,7 +20,7 @@ type CardInActiveSessionParams struct {
 }
 
 func (q *Queries) CardInActiveSession(ctx context.Context, arg CardInActiveSessionParams) (int64, error) {
-	row := q.db.QueryRowContext(ctx, cardInActiveSession, arg.CardID, arg.ActingAs)
+	row := q.queryRow(ctx, q.cardInActiveSessionStmt, cardInActiveSession, arg.CardID, arg.ActingAs)
 	var count int64
 	err := row.Scan(&count)
 	return count, err
@@ -44,7 +44,7 @@ type CompleteSessionParams struct {
 }
 
 func (q *Queries) CompleteSession(ctx context.Context, arg CompleteSessionParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, completeSession,
+	result, err := q.exec(ctx, q.completeSessionStmt, completeSession,
 		arg.StoppedAt,
 		arg.ChargingEndedAt,
 		arg.MeterStopWh,
@@ -69,7 +69,7 @@ type GetSessionParams struct {
 }
 
 func (q *Queries) GetSession(ctx context.Context, arg GetSessionParams) (ChargingSession, error) {
-	row := q.db.QueryRowContext(ctx, getSession, arg.ID, arg.ActingAs)
+	row := q.queryRow(ctx, q.getSessionStmt, getSession, arg.ID, arg.ActingAs)
 	var i ChargingSession
 	err := row.Scan(
 		&i.ID,
@@ -142,7 +142,7 @@ type GetSessionDetailRow struct {
 }
 
 func (q *Queries) GetSessionDetail(ctx context.Context, arg GetSessionDetailParams) (GetSessionDetailRow, error) {
-	row := q.db.QueryRowContext(ctx, getSessionDetail, arg.ID, arg.ActingAs)
+	row := q.queryRow(ctx, q.getSessionDetailStmt, getSessionDetail, arg.ID, arg.ActingAs)
 	var i GetSessionDetailRow
 	err := row.Scan(
 		&i.ID,
@@ -192,7 +192,7 @@ type InsertMeterReadingParams struct {
 }
 
 func (q *Queries) InsertMeterReading(ctx context.Context, arg InsertMeterReadingParams) error {
-	_, err := q.db.ExecContext(ctx, insertMeterReading,
+	_, err := q.exec(ctx, q.insertMeterReadingStmt, insertMeterReading,
 		arg.At,
 		arg.EnergyWh,
 		arg.PowerW,
@@ -221,7 +221,7 @@ type InsertSessionParams struct {
 }
 
 func (q *Queries) InsertSession(ctx context.Context, arg InsertSessionParams) (int64, error) {
-	row := q.db.QueryRowContext(ctx, insertSession,
+	row := q.queryRow(ctx, q.insertSessionStmt, insertSession,
 		arg.ActingAs,
 		arg.ConnectorID,
 		arg.CardID,
@@ -248,7 +248,7 @@ type LastReadingParams struct {
 }
 
 func (q *Queries) LastReading(ctx context.Context, arg LastReadingParams) (MeterReading, error) {
-	row := q.db.QueryRowContext(ctx, lastReading, arg.SessionID, arg.ActingAs)
+	row := q.queryRow(ctx, q.lastReadingStmt, lastReading, arg.SessionID, arg.ActingAs)
 	var i MeterReading
 	err := row.Scan(
 		&i.ID,
@@ -296,7 +296,7 @@ type ListActiveSessionsRow struct {
 
 // The customer's charging sessions in progress, with where they are and the newest reading.
 func (q *Queries) ListActiveSessions(ctx context.Context, actingAs int64) ([]ListActiveSessionsRow, error) {
-	rows, err := q.db.QueryContext(ctx, listActiveSessions, actingAs)
+	rows, err := q.query(ctx, q.listActiveSessionsStmt, listActiveSessions, actingAs)
 	if err != nil {
 		return nil, err
 	}
@@ -353,7 +353,7 @@ type ListReadingsRow struct {
 }
 
 func (q *Queries) ListReadings(ctx context.Context, arg ListReadingsParams) ([]ListReadingsRow, error) {
-	rows, err := q.db.QueryContext(ctx, listReadings, arg.SessionID, arg.ActingAs)
+	rows, err := q.query(ctx, q.listReadingsStmt, listReadings, arg.SessionID, arg.ActingAs)
 	if err != nil {
 		return nil, err
 	}
@@ -431,7 +431,7 @@ type ListSessionsRow struct {
 // One page of the customer's sessions, newest first, filtered by status and start window,
 // after the keyset cursor (started_at, id).
 func (q *Queries) ListSessions(ctx context.Context, arg ListSessionsParams) ([]ListSessionsRow, error) {
-	rows, err := q.db.QueryContext(ctx, listSessions,
+	rows, err := q.query(ctx, q.listSessionsStmt, listSessions,
 		arg.ActingAs,
 		arg.Status,
 		arg.FromAt,
@@ -500,7 +500,7 @@ type ListSimulatedSessionsRow struct {
 
 // The simulated meter feed: every session charging right now on a connector that says so.
 func (q *Queries) ListSimulatedSessions(ctx context.Context) ([]ListSimulatedSessionsRow, error) {
-	rows, err := q.db.QueryContext(ctx, listSimulatedSessions)
+	rows, err := q.query(ctx, q.listSimulatedSessionsStmt, listSimulatedSessions)
 	if err != nil {
 		return nil, err
 	}
@@ -544,7 +544,7 @@ type SessionPeakPowerParams struct {
 }
 
 func (q *Queries) SessionPeakPower(ctx context.Context, arg SessionPeakPowerParams) (int64, error) {
-	row := q.db.QueryRowContext(ctx, sessionPeakPower, arg.SessionID, arg.ActingAs)
+	row := q.queryRow(ctx, q.sessionPeakPowerStmt, sessionPeakPower, arg.SessionID, arg.ActingAs)
 	var peak_w int64
 	err := row.Scan(&peak_w)
 	return peak_w, err

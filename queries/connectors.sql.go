@@ -15,7 +15,7 @@ SELECT CAST(coalesce(max(coalesce(meter_stop_wh, meter_start_wh)), 1000000) AS I
 
 // The connector's meter: where the last session on it ended.
 func (q *Queries) ConnectorMeterWh(ctx context.Context, connectorID int64) (int64, error) {
-	row := q.db.QueryRowContext(ctx, connectorMeterWh, connectorID)
+	row := q.queryRow(ctx, q.connectorMeterWhStmt, connectorMeterWh, connectorID)
 	var column_1 int64
 	err := row.Scan(&column_1)
 	return column_1, err
@@ -31,6 +31,6 @@ type SetConnectorStatusParams struct {
 }
 
 func (q *Queries) SetConnectorStatus(ctx context.Context, arg SetConnectorStatusParams) error {
-	_, err := q.db.ExecContext(ctx, setConnectorStatus, arg.Status, arg.ID)
+	_, err := q.exec(ctx, q.setConnectorStatusStmt, setConnectorStatus, arg.Status, arg.ID)
 	return err
 }

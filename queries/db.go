@@ -7,6 +7,7 @@ package queries
 import (
 	"context"
 	"database/sql"
+	"fmt"
 )
 
 type DBTX interface {
@@ -20,12 +21,1368 @@ func New(db DBTX) *Queries {
 	return &Queries{db: db}
 }
 
+func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
+	q := Queries{db: db}
+	var err error
+	if q.activeImpersonationOfStmt, err = db.PrepareContext(ctx, activeImpersonationOf); err != nil {
+		return nil, fmt.Errorf("error preparing query ActiveImpersonationOf: %w", err)
+	}
+	if q.activeImpersonationsOfCustomerStmt, err = db.PrepareContext(ctx, activeImpersonationsOfCustomer); err != nil {
+		return nil, fmt.Errorf("error preparing query ActiveImpersonationsOfCustomer: %w", err)
+	}
+	if q.adminListReceiptsStmt, err = db.PrepareContext(ctx, adminListReceipts); err != nil {
+		return nil, fmt.Errorf("error preparing query AdminListReceipts: %w", err)
+	}
+	if q.adminListRefundsStmt, err = db.PrepareContext(ctx, adminListRefunds); err != nil {
+		return nil, fmt.Errorf("error preparing query AdminListRefunds: %w", err)
+	}
+	if q.authAuditAtStmt, err = db.PrepareContext(ctx, authAuditAt); err != nil {
+		return nil, fmt.Errorf("error preparing query AuthAuditAt: %w", err)
+	}
+	if q.authAuditHeadStmt, err = db.PrepareContext(ctx, authAuditHead); err != nil {
+		return nil, fmt.Errorf("error preparing query AuthAuditHead: %w", err)
+	}
+	if q.blockCardStmt, err = db.PrepareContext(ctx, blockCard); err != nil {
+		return nil, fmt.Errorf("error preparing query BlockCard: %w", err)
+	}
+	if q.cancelReservationStmt, err = db.PrepareContext(ctx, cancelReservation); err != nil {
+		return nil, fmt.Errorf("error preparing query CancelReservation: %w", err)
+	}
+	if q.cardInActiveSessionStmt, err = db.PrepareContext(ctx, cardInActiveSession); err != nil {
+		return nil, fmt.Errorf("error preparing query CardInActiveSession: %w", err)
+	}
+	if q.clearDefaultPaymentMethodStmt, err = db.PrepareContext(ctx, clearDefaultPaymentMethod); err != nil {
+		return nil, fmt.Errorf("error preparing query ClearDefaultPaymentMethod: %w", err)
+	}
+	if q.completeSessionStmt, err = db.PrepareContext(ctx, completeSession); err != nil {
+		return nil, fmt.Errorf("error preparing query CompleteSession: %w", err)
+	}
+	if q.connectorMeterWhStmt, err = db.PrepareContext(ctx, connectorMeterWh); err != nil {
+		return nil, fmt.Errorf("error preparing query ConnectorMeterWh: %w", err)
+	}
+	if q.consoleCountsStmt, err = db.PrepareContext(ctx, consoleCounts); err != nil {
+		return nil, fmt.Errorf("error preparing query ConsoleCounts: %w", err)
+	}
+	if q.countCheckpointsStmt, err = db.PrepareContext(ctx, countCheckpoints); err != nil {
+		return nil, fmt.Errorf("error preparing query CountCheckpoints: %w", err)
+	}
+	if q.countCustomersStmt, err = db.PrepareContext(ctx, countCustomers); err != nil {
+		return nil, fmt.Errorf("error preparing query CountCustomers: %w", err)
+	}
+	if q.countOverlappingReservationsStmt, err = db.PrepareContext(ctx, countOverlappingReservations); err != nil {
+		return nil, fmt.Errorf("error preparing query CountOverlappingReservations: %w", err)
+	}
+	if q.countSearchMatchesStmt, err = db.PrepareContext(ctx, countSearchMatches); err != nil {
+		return nil, fmt.Errorf("error preparing query CountSearchMatches: %w", err)
+	}
+	if q.countUsersStmt, err = db.PrepareContext(ctx, countUsers); err != nil {
+		return nil, fmt.Errorf("error preparing query CountUsers: %w", err)
+	}
+	if q.createUserStmt, err = db.PrepareContext(ctx, createUser); err != nil {
+		return nil, fmt.Errorf("error preparing query CreateUser: %w", err)
+	}
+	if q.customerCountsStmt, err = db.PrepareContext(ctx, customerCounts); err != nil {
+		return nil, fmt.Errorf("error preparing query CustomerCounts: %w", err)
+	}
+	if q.deleteExpiredWebSessionsStmt, err = db.PrepareContext(ctx, deleteExpiredWebSessions); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteExpiredWebSessions: %w", err)
+	}
+	if q.deletePaymentMethodStmt, err = db.PrepareContext(ctx, deletePaymentMethod); err != nil {
+		return nil, fmt.Errorf("error preparing query DeletePaymentMethod: %w", err)
+	}
+	if q.deleteWebSessionStmt, err = db.PrepareContext(ctx, deleteWebSession); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteWebSession: %w", err)
+	}
+	if q.endImpersonationStmt, err = db.PrepareContext(ctx, endImpersonation); err != nil {
+		return nil, fmt.Errorf("error preparing query EndImpersonation: %w", err)
+	}
+	if q.getAuthAuditStmt, err = db.PrepareContext(ctx, getAuthAudit); err != nil {
+		return nil, fmt.Errorf("error preparing query GetAuthAudit: %w", err)
+	}
+	if q.getCardStmt, err = db.PrepareContext(ctx, getCard); err != nil {
+		return nil, fmt.Errorf("error preparing query GetCard: %w", err)
+	}
+	if q.getCustomerForAdminStmt, err = db.PrepareContext(ctx, getCustomerForAdmin); err != nil {
+		return nil, fmt.Errorf("error preparing query GetCustomerForAdmin: %w", err)
+	}
+	if q.getCustomerProfileStmt, err = db.PrepareContext(ctx, getCustomerProfile); err != nil {
+		return nil, fmt.Errorf("error preparing query GetCustomerProfile: %w", err)
+	}
+	if q.getDefaultPaymentMethodStmt, err = db.PrepareContext(ctx, getDefaultPaymentMethod); err != nil {
+		return nil, fmt.Errorf("error preparing query GetDefaultPaymentMethod: %w", err)
+	}
+	if q.getImpersonatedCustomerStmt, err = db.PrepareContext(ctx, getImpersonatedCustomer); err != nil {
+		return nil, fmt.Errorf("error preparing query GetImpersonatedCustomer: %w", err)
+	}
+	if q.getImpersonationStmt, err = db.PrepareContext(ctx, getImpersonation); err != nil {
+		return nil, fmt.Errorf("error preparing query GetImpersonation: %w", err)
+	}
+	if q.getImpersonationByIDStmt, err = db.PrepareContext(ctx, getImpersonationByID); err != nil {
+		return nil, fmt.Errorf("error preparing query GetImpersonationByID: %w", err)
+	}
+	if q.getImpersonationTargetStmt, err = db.PrepareContext(ctx, getImpersonationTarget); err != nil {
+		return nil, fmt.Errorf("error preparing query GetImpersonationTarget: %w", err)
+	}
+	if q.getPaymentMethodStmt, err = db.PrepareContext(ctx, getPaymentMethod); err != nil {
+		return nil, fmt.Errorf("error preparing query GetPaymentMethod: %w", err)
+	}
+	if q.getReceiptStmt, err = db.PrepareContext(ctx, getReceipt); err != nil {
+		return nil, fmt.Errorf("error preparing query GetReceipt: %w", err)
+	}
+	if q.getReceiptForRefundStmt, err = db.PrepareContext(ctx, getReceiptForRefund); err != nil {
+		return nil, fmt.Errorf("error preparing query GetReceiptForRefund: %w", err)
+	}
+	if q.getReservableEVSEStmt, err = db.PrepareContext(ctx, getReservableEVSE); err != nil {
+		return nil, fmt.Errorf("error preparing query GetReservableEVSE: %w", err)
+	}
+	if q.getReservationStmt, err = db.PrepareContext(ctx, getReservation); err != nil {
+		return nil, fmt.Errorf("error preparing query GetReservation: %w", err)
+	}
+	if q.getSessionStmt, err = db.PrepareContext(ctx, getSession); err != nil {
+		return nil, fmt.Errorf("error preparing query GetSession: %w", err)
+	}
+	if q.getSessionDetailStmt, err = db.PrepareContext(ctx, getSessionDetail); err != nil {
+		return nil, fmt.Errorf("error preparing query GetSessionDetail: %w", err)
+	}
+	if q.getSessionForForceStopStmt, err = db.PrepareContext(ctx, getSessionForForceStop); err != nil {
+		return nil, fmt.Errorf("error preparing query GetSessionForForceStop: %w", err)
+	}
+	if q.getSettingStmt, err = db.PrepareContext(ctx, getSetting); err != nil {
+		return nil, fmt.Errorf("error preparing query GetSetting: %w", err)
+	}
+	if q.getStartableConnectorStmt, err = db.PrepareContext(ctx, getStartableConnector); err != nil {
+		return nil, fmt.Errorf("error preparing query GetStartableConnector: %w", err)
+	}
+	if q.getTariffStmt, err = db.PrepareContext(ctx, getTariff); err != nil {
+		return nil, fmt.Errorf("error preparing query GetTariff: %w", err)
+	}
+	if q.getUserByEmailForAuthStmt, err = db.PrepareContext(ctx, getUserByEmailForAuth); err != nil {
+		return nil, fmt.Errorf("error preparing query GetUserByEmailForAuth: %w", err)
+	}
+	if q.getUserForAuthStmt, err = db.PrepareContext(ctx, getUserForAuth); err != nil {
+		return nil, fmt.Errorf("error preparing query GetUserForAuth: %w", err)
+	}
+	if q.getVisibleChargerStmt, err = db.PrepareContext(ctx, getVisibleCharger); err != nil {
+		return nil, fmt.Errorf("error preparing query GetVisibleCharger: %w", err)
+	}
+	if q.getWebSessionStmt, err = db.PrepareContext(ctx, getWebSession); err != nil {
+		return nil, fmt.Errorf("error preparing query GetWebSession: %w", err)
+	}
+	if q.impersonationAuditHeadStmt, err = db.PrepareContext(ctx, impersonationAuditHead); err != nil {
+		return nil, fmt.Errorf("error preparing query ImpersonationAuditHead: %w", err)
+	}
+	if q.impersonationStartOrEndRowsStmt, err = db.PrepareContext(ctx, impersonationStartOrEndRows); err != nil {
+		return nil, fmt.Errorf("error preparing query ImpersonationStartOrEndRows: %w", err)
+	}
+	if q.insertActivityStmt, err = db.PrepareContext(ctx, insertActivity); err != nil {
+		return nil, fmt.Errorf("error preparing query InsertActivity: %w", err)
+	}
+	if q.insertAuthAuditStmt, err = db.PrepareContext(ctx, insertAuthAudit); err != nil {
+		return nil, fmt.Errorf("error preparing query InsertAuthAudit: %w", err)
+	}
+	if q.insertCardStmt, err = db.PrepareContext(ctx, insertCard); err != nil {
+		return nil, fmt.Errorf("error preparing query InsertCard: %w", err)
+	}
+	if q.insertCheckpointStmt, err = db.PrepareContext(ctx, insertCheckpoint); err != nil {
+		return nil, fmt.Errorf("error preparing query InsertCheckpoint: %w", err)
+	}
+	if q.insertImpersonationAuditStmt, err = db.PrepareContext(ctx, insertImpersonationAudit); err != nil {
+		return nil, fmt.Errorf("error preparing query InsertImpersonationAudit: %w", err)
+	}
+	if q.insertMeterReadingStmt, err = db.PrepareContext(ctx, insertMeterReading); err != nil {
+		return nil, fmt.Errorf("error preparing query InsertMeterReading: %w", err)
+	}
+	if q.insertPaymentMethodStmt, err = db.PrepareContext(ctx, insertPaymentMethod); err != nil {
+		return nil, fmt.Errorf("error preparing query InsertPaymentMethod: %w", err)
+	}
+	if q.insertReceiptStmt, err = db.PrepareContext(ctx, insertReceipt); err != nil {
+		return nil, fmt.Errorf("error preparing query InsertReceipt: %w", err)
+	}
+	if q.insertReceiptLineStmt, err = db.PrepareContext(ctx, insertReceiptLine); err != nil {
+		return nil, fmt.Errorf("error preparing query InsertReceiptLine: %w", err)
+	}
+	if q.insertRefundStmt, err = db.PrepareContext(ctx, insertRefund); err != nil {
+		return nil, fmt.Errorf("error preparing query InsertRefund: %w", err)
+	}
+	if q.insertReissuedCardStmt, err = db.PrepareContext(ctx, insertReissuedCard); err != nil {
+		return nil, fmt.Errorf("error preparing query InsertReissuedCard: %w", err)
+	}
+	if q.insertReservationStmt, err = db.PrepareContext(ctx, insertReservation); err != nil {
+		return nil, fmt.Errorf("error preparing query InsertReservation: %w", err)
+	}
+	if q.insertRestoredReservationStmt, err = db.PrepareContext(ctx, insertRestoredReservation); err != nil {
+		return nil, fmt.Errorf("error preparing query InsertRestoredReservation: %w", err)
+	}
+	if q.insertSessionStmt, err = db.PrepareContext(ctx, insertSession); err != nil {
+		return nil, fmt.Errorf("error preparing query InsertSession: %w", err)
+	}
+	if q.insertSettingIfAbsentStmt, err = db.PrepareContext(ctx, insertSettingIfAbsent); err != nil {
+		return nil, fmt.Errorf("error preparing query InsertSettingIfAbsent: %w", err)
+	}
+	if q.lastAuthAuditHashStmt, err = db.PrepareContext(ctx, lastAuthAuditHash); err != nil {
+		return nil, fmt.Errorf("error preparing query LastAuthAuditHash: %w", err)
+	}
+	if q.lastImpersonationActivityStmt, err = db.PrepareContext(ctx, lastImpersonationActivity); err != nil {
+		return nil, fmt.Errorf("error preparing query LastImpersonationActivity: %w", err)
+	}
+	if q.lastImpersonationAuditHashStmt, err = db.PrepareContext(ctx, lastImpersonationAuditHash); err != nil {
+		return nil, fmt.Errorf("error preparing query LastImpersonationAuditHash: %w", err)
+	}
+	if q.lastReadingStmt, err = db.PrepareContext(ctx, lastReading); err != nil {
+		return nil, fmt.Errorf("error preparing query LastReading: %w", err)
+	}
+	if q.latestCheckpointStmt, err = db.PrepareContext(ctx, latestCheckpoint); err != nil {
+		return nil, fmt.Errorf("error preparing query LatestCheckpoint: %w", err)
+	}
+	if q.listActiveImpersonationsStmt, err = db.PrepareContext(ctx, listActiveImpersonations); err != nil {
+		return nil, fmt.Errorf("error preparing query ListActiveImpersonations: %w", err)
+	}
+	if q.listActiveImpersonationsForSweepStmt, err = db.PrepareContext(ctx, listActiveImpersonationsForSweep); err != nil {
+		return nil, fmt.Errorf("error preparing query ListActiveImpersonationsForSweep: %w", err)
+	}
+	if q.listActiveSessionsStmt, err = db.PrepareContext(ctx, listActiveSessions); err != nil {
+		return nil, fmt.Errorf("error preparing query ListActiveSessions: %w", err)
+	}
+	if q.listActiveSessionsPlatformStmt, err = db.PrepareContext(ctx, listActiveSessionsPlatform); err != nil {
+		return nil, fmt.Errorf("error preparing query ListActiveSessionsPlatform: %w", err)
+	}
+	if q.listActivityStmt, err = db.PrepareContext(ctx, listActivity); err != nil {
+		return nil, fmt.Errorf("error preparing query ListActivity: %w", err)
+	}
+	if q.listAuthAuditStmt, err = db.PrepareContext(ctx, listAuthAudit); err != nil {
+		return nil, fmt.Errorf("error preparing query ListAuthAudit: %w", err)
+	}
+	if q.listAuthAuditByActorStmt, err = db.PrepareContext(ctx, listAuthAuditByActor); err != nil {
+		return nil, fmt.Errorf("error preparing query ListAuthAuditByActor: %w", err)
+	}
+	if q.listAuthAuditByTagStmt, err = db.PrepareContext(ctx, listAuthAuditByTag); err != nil {
+		return nil, fmt.Errorf("error preparing query ListAuthAuditByTag: %w", err)
+	}
+	if q.listAuthAuditByTargetStmt, err = db.PrepareContext(ctx, listAuthAuditByTarget); err != nil {
+		return nil, fmt.Errorf("error preparing query ListAuthAuditByTarget: %w", err)
+	}
+	if q.listAuthAuditChainStmt, err = db.PrepareContext(ctx, listAuthAuditChain); err != nil {
+		return nil, fmt.Errorf("error preparing query ListAuthAuditChain: %w", err)
+	}
+	if q.listAuthAuditForImpersonationStmt, err = db.PrepareContext(ctx, listAuthAuditForImpersonation); err != nil {
+		return nil, fmt.Errorf("error preparing query ListAuthAuditForImpersonation: %w", err)
+	}
+	if q.listAuthAuditInRangeStmt, err = db.PrepareContext(ctx, listAuthAuditInRange); err != nil {
+		return nil, fmt.Errorf("error preparing query ListAuthAuditInRange: %w", err)
+	}
+	if q.listCardsStmt, err = db.PrepareContext(ctx, listCards); err != nil {
+		return nil, fmt.Errorf("error preparing query ListCards: %w", err)
+	}
+	if q.listChargerConnectorsStmt, err = db.PrepareContext(ctx, listChargerConnectors); err != nil {
+		return nil, fmt.Errorf("error preparing query ListChargerConnectors: %w", err)
+	}
+	if q.listCheckpointsAfterStmt, err = db.PrepareContext(ctx, listCheckpointsAfter); err != nil {
+		return nil, fmt.Errorf("error preparing query ListCheckpointsAfter: %w", err)
+	}
+	if q.listFavouriteChargersStmt, err = db.PrepareContext(ctx, listFavouriteChargers); err != nil {
+		return nil, fmt.Errorf("error preparing query ListFavouriteChargers: %w", err)
+	}
+	if q.listImpersonationAuditChainStmt, err = db.PrepareContext(ctx, listImpersonationAuditChain); err != nil {
+		return nil, fmt.Errorf("error preparing query ListImpersonationAuditChain: %w", err)
+	}
+	if q.listImpersonationsStmt, err = db.PrepareContext(ctx, listImpersonations); err != nil {
+		return nil, fmt.Errorf("error preparing query ListImpersonations: %w", err)
+	}
+	if q.listImpersonationsAfterStmt, err = db.PrepareContext(ctx, listImpersonationsAfter); err != nil {
+		return nil, fmt.Errorf("error preparing query ListImpersonationsAfter: %w", err)
+	}
+	if q.listOtherPublicChargersStmt, err = db.PrepareContext(ctx, listOtherPublicChargers); err != nil {
+		return nil, fmt.Errorf("error preparing query ListOtherPublicChargers: %w", err)
+	}
+	if q.listOwnedChargersStmt, err = db.PrepareContext(ctx, listOwnedChargers); err != nil {
+		return nil, fmt.Errorf("error preparing query ListOwnedChargers: %w", err)
+	}
+	if q.listPaymentMethodsStmt, err = db.PrepareContext(ctx, listPaymentMethods); err != nil {
+		return nil, fmt.Errorf("error preparing query ListPaymentMethods: %w", err)
+	}
+	if q.listReadingsStmt, err = db.PrepareContext(ctx, listReadings); err != nil {
+		return nil, fmt.Errorf("error preparing query ListReadings: %w", err)
+	}
+	if q.listReceiptLinesStmt, err = db.PrepareContext(ctx, listReceiptLines); err != nil {
+		return nil, fmt.Errorf("error preparing query ListReceiptLines: %w", err)
+	}
+	if q.listRefundsStmt, err = db.PrepareContext(ctx, listRefunds); err != nil {
+		return nil, fmt.Errorf("error preparing query ListRefunds: %w", err)
+	}
+	if q.listReservableEVSEsStmt, err = db.PrepareContext(ctx, listReservableEVSEs); err != nil {
+		return nil, fmt.Errorf("error preparing query ListReservableEVSEs: %w", err)
+	}
+	if q.listReservationsStmt, err = db.PrepareContext(ctx, listReservations); err != nil {
+		return nil, fmt.Errorf("error preparing query ListReservations: %w", err)
+	}
+	if q.listRouteAuditStmt, err = db.PrepareContext(ctx, listRouteAudit); err != nil {
+		return nil, fmt.Errorf("error preparing query ListRouteAudit: %w", err)
+	}
+	if q.listRouteAuditByAdminStmt, err = db.PrepareContext(ctx, listRouteAuditByAdmin); err != nil {
+		return nil, fmt.Errorf("error preparing query ListRouteAuditByAdmin: %w", err)
+	}
+	if q.listRouteAuditByCustomerStmt, err = db.PrepareContext(ctx, listRouteAuditByCustomer); err != nil {
+		return nil, fmt.Errorf("error preparing query ListRouteAuditByCustomer: %w", err)
+	}
+	if q.listRouteAuditForImpersonationStmt, err = db.PrepareContext(ctx, listRouteAuditForImpersonation); err != nil {
+		return nil, fmt.Errorf("error preparing query ListRouteAuditForImpersonation: %w", err)
+	}
+	if q.listRouteAuditInRangeStmt, err = db.PrepareContext(ctx, listRouteAuditInRange); err != nil {
+		return nil, fmt.Errorf("error preparing query ListRouteAuditInRange: %w", err)
+	}
+	if q.listSessionsStmt, err = db.PrepareContext(ctx, listSessions); err != nil {
+		return nil, fmt.Errorf("error preparing query ListSessions: %w", err)
+	}
+	if q.listSimulatedSessionsStmt, err = db.PrepareContext(ctx, listSimulatedSessions); err != nil {
+		return nil, fmt.Errorf("error preparing query ListSimulatedSessions: %w", err)
+	}
+	if q.listSupportAccessStmt, err = db.PrepareContext(ctx, listSupportAccess); err != nil {
+		return nil, fmt.Errorf("error preparing query ListSupportAccess: %w", err)
+	}
+	if q.listTariffComponentsStmt, err = db.PrepareContext(ctx, listTariffComponents); err != nil {
+		return nil, fmt.Errorf("error preparing query ListTariffComponents: %w", err)
+	}
+	if q.listUnrecordedEndsStmt, err = db.PrepareContext(ctx, listUnrecordedEnds); err != nil {
+		return nil, fmt.Errorf("error preparing query ListUnrecordedEnds: %w", err)
+	}
+	if q.nextCardSerialStmt, err = db.PrepareContext(ctx, nextCardSerial); err != nil {
+		return nil, fmt.Errorf("error preparing query NextCardSerial: %w", err)
+	}
+	if q.nextCreditNoteSerialStmt, err = db.PrepareContext(ctx, nextCreditNoteSerial); err != nil {
+		return nil, fmt.Errorf("error preparing query NextCreditNoteSerial: %w", err)
+	}
+	if q.nextTagInFamilyStmt, err = db.PrepareContext(ctx, nextTagInFamily); err != nil {
+		return nil, fmt.Errorf("error preparing query NextTagInFamily: %w", err)
+	}
+	if q.ownerOfCardStmt, err = db.PrepareContext(ctx, ownerOfCard); err != nil {
+		return nil, fmt.Errorf("error preparing query OwnerOfCard: %w", err)
+	}
+	if q.ownerOfReceiptStmt, err = db.PrepareContext(ctx, ownerOfReceipt); err != nil {
+		return nil, fmt.Errorf("error preparing query OwnerOfReceipt: %w", err)
+	}
+	if q.ownerOfReservationStmt, err = db.PrepareContext(ctx, ownerOfReservation); err != nil {
+		return nil, fmt.Errorf("error preparing query OwnerOfReservation: %w", err)
+	}
+	if q.ownerOfSessionStmt, err = db.PrepareContext(ctx, ownerOfSession); err != nil {
+		return nil, fmt.Errorf("error preparing query OwnerOfSession: %w", err)
+	}
+	if q.recentPrivilegeViolationsStmt, err = db.PrepareContext(ctx, recentPrivilegeViolations); err != nil {
+		return nil, fmt.Errorf("error preparing query RecentPrivilegeViolations: %w", err)
+	}
+	if q.recentRouteAuditStmt, err = db.PrepareContext(ctx, recentRouteAudit); err != nil {
+		return nil, fmt.Errorf("error preparing query RecentRouteAudit: %w", err)
+	}
+	if q.recordEndAuditStmt, err = db.PrepareContext(ctx, recordEndAudit); err != nil {
+		return nil, fmt.Errorf("error preparing query RecordEndAudit: %w", err)
+	}
+	if q.replaceCardStmt, err = db.PrepareContext(ctx, replaceCard); err != nil {
+		return nil, fmt.Errorf("error preparing query ReplaceCard: %w", err)
+	}
+	if q.restoredCopyOfStmt, err = db.PrepareContext(ctx, restoredCopyOf); err != nil {
+		return nil, fmt.Errorf("error preparing query RestoredCopyOf: %w", err)
+	}
+	if q.routeAuditAtStmt, err = db.PrepareContext(ctx, routeAuditAt); err != nil {
+		return nil, fmt.Errorf("error preparing query RouteAuditAt: %w", err)
+	}
+	if q.saveWebSessionStmt, err = db.PrepareContext(ctx, saveWebSession); err != nil {
+		return nil, fmt.Errorf("error preparing query SaveWebSession: %w", err)
+	}
+	if q.searchCustomersStmt, err = db.PrepareContext(ctx, searchCustomers); err != nil {
+		return nil, fmt.Errorf("error preparing query SearchCustomers: %w", err)
+	}
+	if q.searchCustomersDenseStmt, err = db.PrepareContext(ctx, searchCustomersDense); err != nil {
+		return nil, fmt.Errorf("error preparing query SearchCustomersDense: %w", err)
+	}
+	if q.sessionPeakPowerStmt, err = db.PrepareContext(ctx, sessionPeakPower); err != nil {
+		return nil, fmt.Errorf("error preparing query SessionPeakPower: %w", err)
+	}
+	if q.setConnectorStatusStmt, err = db.PrepareContext(ctx, setConnectorStatus); err != nil {
+		return nil, fmt.Errorf("error preparing query SetConnectorStatus: %w", err)
+	}
+	if q.setDefaultPaymentMethodStmt, err = db.PrepareContext(ctx, setDefaultPaymentMethod); err != nil {
+		return nil, fmt.Errorf("error preparing query SetDefaultPaymentMethod: %w", err)
+	}
+	if q.startImpersonationStmt, err = db.PrepareContext(ctx, startImpersonation); err != nil {
+		return nil, fmt.Errorf("error preparing query StartImpersonation: %w", err)
+	}
+	if q.startRowsAfterStmt, err = db.PrepareContext(ctx, startRowsAfter); err != nil {
+		return nil, fmt.Errorf("error preparing query StartRowsAfter: %w", err)
+	}
+	if q.touchChargerStmt, err = db.PrepareContext(ctx, touchCharger); err != nil {
+		return nil, fmt.Errorf("error preparing query TouchCharger: %w", err)
+	}
+	if q.touchHealthProbeStmt, err = db.PrepareContext(ctx, touchHealthProbe); err != nil {
+		return nil, fmt.Errorf("error preparing query TouchHealthProbe: %w", err)
+	}
+	if q.touchWebSessionStmt, err = db.PrepareContext(ctx, touchWebSession); err != nil {
+		return nil, fmt.Errorf("error preparing query TouchWebSession: %w", err)
+	}
+	return &q, nil
+}
+
+func (q *Queries) Close() error {
+	var err error
+	if q.activeImpersonationOfStmt != nil {
+		if cerr := q.activeImpersonationOfStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing activeImpersonationOfStmt: %w", cerr)
+		}
+	}
+	if q.activeImpersonationsOfCustomerStmt != nil {
+		if cerr := q.activeImpersonationsOfCustomerStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing activeImpersonationsOfCustomerStmt: %w", cerr)
+		}
+	}
+	if q.adminListReceiptsStmt != nil {
+		if cerr := q.adminListReceiptsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing adminListReceiptsStmt: %w", cerr)
+		}
+	}
+	if q.adminListRefundsStmt != nil {
+		if cerr := q.adminListRefundsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing adminListRefundsStmt: %w", cerr)
+		}
+	}
+	if q.authAuditAtStmt != nil {
+		if cerr := q.authAuditAtStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing authAuditAtStmt: %w", cerr)
+		}
+	}
+	if q.authAuditHeadStmt != nil {
+		if cerr := q.authAuditHeadStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing authAuditHeadStmt: %w", cerr)
+		}
+	}
+	if q.blockCardStmt != nil {
+		if cerr := q.blockCardStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing blockCardStmt: %w", cerr)
+		}
+	}
+	if q.cancelReservationStmt != nil {
+		if cerr := q.cancelReservationStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing cancelReservationStmt: %w", cerr)
+		}
+	}
+	if q.cardInActiveSessionStmt != nil {
+		if cerr := q.cardInActiveSessionStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing cardInActiveSessionStmt: %w", cerr)
+		}
+	}
+	if q.clearDefaultPaymentMethodStmt != nil {
+		if cerr := q.clearDefaultPaymentMethodStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing clearDefaultPaymentMethodStmt: %w", cerr)
+		}
+	}
+	if q.completeSessionStmt != nil {
+		if cerr := q.completeSessionStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing completeSessionStmt: %w", cerr)
+		}
+	}
+	if q.connectorMeterWhStmt != nil {
+		if cerr := q.connectorMeterWhStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing connectorMeterWhStmt: %w", cerr)
+		}
+	}
+	if q.consoleCountsStmt != nil {
+		if cerr := q.consoleCountsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing consoleCountsStmt: %w", cerr)
+		}
+	}
+	if q.countCheckpointsStmt != nil {
+		if cerr := q.countCheckpointsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing countCheckpointsStmt: %w", cerr)
+		}
+	}
+	if q.countCustomersStmt != nil {
+		if cerr := q.countCustomersStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing countCustomersStmt: %w", cerr)
+		}
+	}
+	if q.countOverlappingReservationsStmt != nil {
+		if cerr := q.countOverlappingReservationsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing countOverlappingReservationsStmt: %w", cerr)
+		}
+	}
+	if q.countSearchMatchesStmt != nil {
+		if cerr := q.countSearchMatchesStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing countSearchMatchesStmt: %w", cerr)
+		}
+	}
+	if q.countUsersStmt != nil {
+		if cerr := q.countUsersStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing countUsersStmt: %w", cerr)
+		}
+	}
+	if q.createUserStmt != nil {
+		if cerr := q.createUserStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing createUserStmt: %w", cerr)
+		}
+	}
+	if q.customerCountsStmt != nil {
+		if cerr := q.customerCountsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing customerCountsStmt: %w", cerr)
+		}
+	}
+	if q.deleteExpiredWebSessionsStmt != nil {
+		if cerr := q.deleteExpiredWebSessionsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteExpiredWebSessionsStmt: %w", cerr)
+		}
+	}
+	if q.deletePaymentMethodStmt != nil {
+		if cerr := q.deletePaymentMethodStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deletePaymentMethodStmt: %w", cerr)
+		}
+	}
+	if q.deleteWebSessionStmt != nil {
+		if cerr := q.deleteWebSessionStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteWebSessionStmt: %w", cerr)
+		}
+	}
+	if q.endImpersonationStmt != nil {
+		if cerr := q.endImpersonationStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing endImpersonationStmt: %w", cerr)
+		}
+	}
+	if q.getAuthAuditStmt != nil {
+		if cerr := q.getAuthAuditStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getAuthAuditStmt: %w", cerr)
+		}
+	}
+	if q.getCardStmt != nil {
+		if cerr := q.getCardStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getCardStmt: %w", cerr)
+		}
+	}
+	if q.getCustomerForAdminStmt != nil {
+		if cerr := q.getCustomerForAdminStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getCustomerForAdminStmt: %w", cerr)
+		}
+	}
+	if q.getCustomerProfileStmt != nil {
+		if cerr := q.getCustomerProfileStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getCustomerProfileStmt: %w", cerr)
+		}
+	}
+	if q.getDefaultPaymentMethodStmt != nil {
+		if cerr := q.getDefaultPaymentMethodStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getDefaultPaymentMethodStmt: %w", cerr)
+		}
+	}
+	if q.getImpersonatedCustomerStmt != nil {
+		if cerr := q.getImpersonatedCustomerStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getImpersonatedCustomerStmt: %w", cerr)
+		}
+	}
+	if q.getImpersonationStmt != nil {
+		if cerr := q.getImpersonationStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getImpersonationStmt: %w", cerr)
+		}
+	}
+	if q.getImpersonationByIDStmt != nil {
+		if cerr := q.getImpersonationByIDStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getImpersonationByIDStmt: %w", cerr)
+		}
+	}
+	if q.getImpersonationTargetStmt != nil {
+		if cerr := q.getImpersonationTargetStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getImpersonationTargetStmt: %w", cerr)
+		}
+	}
+	if q.getPaymentMethodStmt != nil {
+		if cerr := q.getPaymentMethodStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getPaymentMethodStmt: %w", cerr)
+		}
+	}
+	if q.getReceiptStmt != nil {
+		if cerr := q.getReceiptStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getReceiptStmt: %w", cerr)
+		}
+	}
+	if q.getReceiptForRefundStmt != nil {
+		if cerr := q.getReceiptForRefundStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getReceiptForRefundStmt: %w", cerr)
+		}
+	}
+	if q.getReservableEVSEStmt != nil {
+		if cerr := q.getReservableEVSEStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getReservableEVSEStmt: %w", cerr)
+		}
+	}
+	if q.getReservationStmt != nil {
+		if cerr := q.getReservationStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getReservationStmt: %w", cerr)
+		}
+	}
+	if q.getSessionStmt != nil {
+		if cerr := q.getSessionStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getSessionStmt: %w", cerr)
+		}
+	}
+	if q.getSessionDetailStmt != nil {
+		if cerr := q.getSessionDetailStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getSessionDetailStmt: %w", cerr)
+		}
+	}
+	if q.getSessionForForceStopStmt != nil {
+		if cerr := q.getSessionForForceStopStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getSessionForForceStopStmt: %w", cerr)
+		}
+	}
+	if q.getSettingStmt != nil {
+		if cerr := q.getSettingStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getSettingStmt: %w", cerr)
+		}
+	}
+	if q.getStartableConnectorStmt != nil {
+		if cerr := q.getStartableConnectorStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getStartableConnectorStmt: %w", cerr)
+		}
+	}
+	if q.getTariffStmt != nil {
+		if cerr := q.getTariffStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getTariffStmt: %w", cerr)
+		}
+	}
+	if q.getUserByEmailForAuthStmt != nil {
+		if cerr := q.getUserByEmailForAuthStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getUserByEmailForAuthStmt: %w", cerr)
+		}
+	}
+	if q.getUserForAuthStmt != nil {
+		if cerr := q.getUserForAuthStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getUserForAuthStmt: %w", cerr)
+		}
+	}
+	if q.getVisibleChargerStmt != nil {
+		if cerr := q.getVisibleChargerStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getVisibleChargerStmt: %w", cerr)
+		}
+	}
+	if q.getWebSessionStmt != nil {
+		if cerr := q.getWebSessionStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getWebSessionStmt: %w", cerr)
+		}
+	}
+	if q.impersonationAuditHeadStmt != nil {
+		if cerr := q.impersonationAuditHeadStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing impersonationAuditHeadStmt: %w", cerr)
+		}
+	}
+	if q.impersonationStartOrEndRowsStmt != nil {
+		if cerr := q.impersonationStartOrEndRowsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing impersonationStartOrEndRowsStmt: %w", cerr)
+		}
+	}
+	if q.insertActivityStmt != nil {
+		if cerr := q.insertActivityStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing insertActivityStmt: %w", cerr)
+		}
+	}
+	if q.insertAuthAuditStmt != nil {
+		if cerr := q.insertAuthAuditStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing insertAuthAuditStmt: %w", cerr)
+		}
+	}
+	if q.insertCardStmt != nil {
+		if cerr := q.insertCardStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing insertCardStmt: %w", cerr)
+		}
+	}
+	if q.insertCheckpointStmt != nil {
+		if cerr := q.insertCheckpointStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing insertCheckpointStmt: %w", cerr)
+		}
+	}
+	if q.insertImpersonationAuditStmt != nil {
+		if cerr := q.insertImpersonationAuditStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing insertImpersonationAuditStmt: %w", cerr)
+		}
+	}
+	if q.insertMeterReadingStmt != nil {
+		if cerr := q.insertMeterReadingStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing insertMeterReadingStmt: %w", cerr)
+		}
+	}
+	if q.insertPaymentMethodStmt != nil {
+		if cerr := q.insertPaymentMethodStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing insertPaymentMethodStmt: %w", cerr)
+		}
+	}
+	if q.insertReceiptStmt != nil {
+		if cerr := q.insertReceiptStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing insertReceiptStmt: %w", cerr)
+		}
+	}
+	if q.insertReceiptLineStmt != nil {
+		if cerr := q.insertReceiptLineStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing insertReceiptLineStmt: %w", cerr)
+		}
+	}
+	if q.insertRefundStmt != nil {
+		if cerr := q.insertRefundStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing insertRefundStmt: %w", cerr)
+		}
+	}
+	if q.insertReissuedCardStmt != nil {
+		if cerr := q.insertReissuedCardStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing insertReissuedCardStmt: %w", cerr)
+		}
+	}
+	if q.insertReservationStmt != nil {
+		if cerr := q.insertReservationStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing insertReservationStmt: %w", cerr)
+		}
+	}
+	if q.insertRestoredReservationStmt != nil {
+		if cerr := q.insertRestoredReservationStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing insertRestoredReservationStmt: %w", cerr)
+		}
+	}
+	if q.insertSessionStmt != nil {
+		if cerr := q.insertSessionStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing insertSessionStmt: %w", cerr)
+		}
+	}
+	if q.insertSettingIfAbsentStmt != nil {
+		if cerr := q.insertSettingIfAbsentStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing insertSettingIfAbsentStmt: %w", cerr)
+		}
+	}
+	if q.lastAuthAuditHashStmt != nil {
+		if cerr := q.lastAuthAuditHashStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing lastAuthAuditHashStmt: %w", cerr)
+		}
+	}
+	if q.lastImpersonationActivityStmt != nil {
+		if cerr := q.lastImpersonationActivityStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing lastImpersonationActivityStmt: %w", cerr)
+		}
+	}
+	if q.lastImpersonationAuditHashStmt != nil {
+		if cerr := q.lastImpersonationAuditHashStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing lastImpersonationAuditHashStmt: %w", cerr)
+		}
+	}
+	if q.lastReadingStmt != nil {
+		if cerr := q.lastReadingStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing lastReadingStmt: %w", cerr)
+		}
+	}
+	if q.latestCheckpointStmt != nil {
+		if cerr := q.latestCheckpointStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing latestCheckpointStmt: %w", cerr)
+		}
+	}
+	if q.listActiveImpersonationsStmt != nil {
+		if cerr := q.listActiveImpersonationsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listActiveImpersonationsStmt: %w", cerr)
+		}
+	}
+	if q.listActiveImpersonationsForSweepStmt != nil {
+		if cerr := q.listActiveImpersonationsForSweepStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listActiveImpersonationsForSweepStmt: %w", cerr)
+		}
+	}
+	if q.listActiveSessionsStmt != nil {
+		if cerr := q.listActiveSessionsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listActiveSessionsStmt: %w", cerr)
+		}
+	}
+	if q.listActiveSessionsPlatformStmt != nil {
+		if cerr := q.listActiveSessionsPlatformStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listActiveSessionsPlatformStmt: %w", cerr)
+		}
+	}
+	if q.listActivityStmt != nil {
+		if cerr := q.listActivityStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listActivityStmt: %w", cerr)
+		}
+	}
+	if q.listAuthAuditStmt != nil {
+		if cerr := q.listAuthAuditStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listAuthAuditStmt: %w", cerr)
+		}
+	}
+	if q.listAuthAuditByActorStmt != nil {
+		if cerr := q.listAuthAuditByActorStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listAuthAuditByActorStmt: %w", cerr)
+		}
+	}
+	if q.listAuthAuditByTagStmt != nil {
+		if cerr := q.listAuthAuditByTagStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listAuthAuditByTagStmt: %w", cerr)
+		}
+	}
+	if q.listAuthAuditByTargetStmt != nil {
+		if cerr := q.listAuthAuditByTargetStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listAuthAuditByTargetStmt: %w", cerr)
+		}
+	}
+	if q.listAuthAuditChainStmt != nil {
+		if cerr := q.listAuthAuditChainStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listAuthAuditChainStmt: %w", cerr)
+		}
+	}
+	if q.listAuthAuditForImpersonationStmt != nil {
+		if cerr := q.listAuthAuditForImpersonationStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listAuthAuditForImpersonationStmt: %w", cerr)
+		}
+	}
+	if q.listAuthAuditInRangeStmt != nil {
+		if cerr := q.listAuthAuditInRangeStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listAuthAuditInRangeStmt: %w", cerr)
+		}
+	}
+	if q.listCardsStmt != nil {
+		if cerr := q.listCardsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listCardsStmt: %w", cerr)
+		}
+	}
+	if q.listChargerConnectorsStmt != nil {
+		if cerr := q.listChargerConnectorsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listChargerConnectorsStmt: %w", cerr)
+		}
+	}
+	if q.listCheckpointsAfterStmt != nil {
+		if cerr := q.listCheckpointsAfterStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listCheckpointsAfterStmt: %w", cerr)
+		}
+	}
+	if q.listFavouriteChargersStmt != nil {
+		if cerr := q.listFavouriteChargersStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listFavouriteChargersStmt: %w", cerr)
+		}
+	}
+	if q.listImpersonationAuditChainStmt != nil {
+		if cerr := q.listImpersonationAuditChainStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listImpersonationAuditChainStmt: %w", cerr)
+		}
+	}
+	if q.listImpersonationsStmt != nil {
+		if cerr := q.listImpersonationsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listImpersonationsStmt: %w", cerr)
+		}
+	}
+	if q.listImpersonationsAfterStmt != nil {
+		if cerr := q.listImpersonationsAfterStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listImpersonationsAfterStmt: %w", cerr)
+		}
+	}
+	if q.listOtherPublicChargersStmt != nil {
+		if cerr := q.listOtherPublicChargersStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listOtherPublicChargersStmt: %w", cerr)
+		}
+	}
+	if q.listOwnedChargersStmt != nil {
+		if cerr := q.listOwnedChargersStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listOwnedChargersStmt: %w", cerr)
+		}
+	}
+	if q.listPaymentMethodsStmt != nil {
+		if cerr := q.listPaymentMethodsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listPaymentMethodsStmt: %w", cerr)
+		}
+	}
+	if q.listReadingsStmt != nil {
+		if cerr := q.listReadingsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listReadingsStmt: %w", cerr)
+		}
+	}
+	if q.listReceiptLinesStmt != nil {
+		if cerr := q.listReceiptLinesStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listReceiptLinesStmt: %w", cerr)
+		}
+	}
+	if q.listRefundsStmt != nil {
+		if cerr := q.listRefundsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listRefundsStmt: %w", cerr)
+		}
+	}
+	if q.listReservableEVSEsStmt != nil {
+		if cerr := q.listReservableEVSEsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listReservableEVSEsStmt: %w", cerr)
+		}
+	}
+	if q.listReservationsStmt != nil {
+		if cerr := q.listReservationsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listReservationsStmt: %w", cerr)
+		}
+	}
+	if q.listRouteAuditStmt != nil {
+		if cerr := q.listRouteAuditStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listRouteAuditStmt: %w", cerr)
+		}
+	}
+	if q.listRouteAuditByAdminStmt != nil {
+		if cerr := q.listRouteAuditByAdminStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listRouteAuditByAdminStmt: %w", cerr)
+		}
+	}
+	if q.listRouteAuditByCustomerStmt != nil {
+		if cerr := q.listRouteAuditByCustomerStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listRouteAuditByCustomerStmt: %w", cerr)
+		}
+	}
+	if q.listRouteAuditForImpersonationStmt != nil {
+		if cerr := q.listRouteAuditForImpersonationStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listRouteAuditForImpersonationStmt: %w", cerr)
+		}
+	}
+	if q.listRouteAuditInRangeStmt != nil {
+		if cerr := q.listRouteAuditInRangeStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listRouteAuditInRangeStmt: %w", cerr)
+		}
+	}
+	if q.listSessionsStmt != nil {
+		if cerr := q.listSessionsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listSessionsStmt: %w", cerr)
+		}
+	}
+	if q.listSimulatedSessionsStmt != nil {
+		if cerr := q.listSimulatedSessionsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listSimulatedSessionsStmt: %w", cerr)
+		}
+	}
+	if q.listSupportAccessStmt != nil {
+		if cerr := q.listSupportAccessStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listSupportAccessStmt: %w", cerr)
+		}
+	}
+	if q.listTariffComponentsStmt != nil {
+		if cerr := q.listTariffComponentsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listTariffComponentsStmt: %w", cerr)
+		}
+	}
+	if q.listUnrecordedEndsStmt != nil {
+		if cerr := q.listUnrecordedEndsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listUnrecordedEndsStmt: %w", cerr)
+		}
+	}
+	if q.nextCardSerialStmt != nil {
+		if cerr := q.nextCardSerialStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing nextCardSerialStmt: %w", cerr)
+		}
+	}
+	if q.nextCreditNoteSerialStmt != nil {
+		if cerr := q.nextCreditNoteSerialStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing nextCreditNoteSerialStmt: %w", cerr)
+		}
+	}
+	if q.nextTagInFamilyStmt != nil {
+		if cerr := q.nextTagInFamilyStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing nextTagInFamilyStmt: %w", cerr)
+		}
+	}
+	if q.ownerOfCardStmt != nil {
+		if cerr := q.ownerOfCardStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing ownerOfCardStmt: %w", cerr)
+		}
+	}
+	if q.ownerOfReceiptStmt != nil {
+		if cerr := q.ownerOfReceiptStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing ownerOfReceiptStmt: %w", cerr)
+		}
+	}
+	if q.ownerOfReservationStmt != nil {
+		if cerr := q.ownerOfReservationStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing ownerOfReservationStmt: %w", cerr)
+		}
+	}
+	if q.ownerOfSessionStmt != nil {
+		if cerr := q.ownerOfSessionStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing ownerOfSessionStmt: %w", cerr)
+		}
+	}
+	if q.recentPrivilegeViolationsStmt != nil {
+		if cerr := q.recentPrivilegeViolationsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing recentPrivilegeViolationsStmt: %w", cerr)
+		}
+	}
+	if q.recentRouteAuditStmt != nil {
+		if cerr := q.recentRouteAuditStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing recentRouteAuditStmt: %w", cerr)
+		}
+	}
+	if q.recordEndAuditStmt != nil {
+		if cerr := q.recordEndAuditStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing recordEndAuditStmt: %w", cerr)
+		}
+	}
+	if q.replaceCardStmt != nil {
+		if cerr := q.replaceCardStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing replaceCardStmt: %w", cerr)
+		}
+	}
+	if q.restoredCopyOfStmt != nil {
+		if cerr := q.restoredCopyOfStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing restoredCopyOfStmt: %w", cerr)
+		}
+	}
+	if q.routeAuditAtStmt != nil {
+		if cerr := q.routeAuditAtStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing routeAuditAtStmt: %w", cerr)
+		}
+	}
+	if q.saveWebSessionStmt != nil {
+		if cerr := q.saveWebSessionStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing saveWebSessionStmt: %w", cerr)
+		}
+	}
+	if q.searchCustomersStmt != nil {
+		if cerr := q.searchCustomersStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing searchCustomersStmt: %w", cerr)
+		}
+	}
+	if q.searchCustomersDenseStmt != nil {
+		if cerr := q.searchCustomersDenseStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing searchCustomersDenseStmt: %w", cerr)
+		}
+	}
+	if q.sessionPeakPowerStmt != nil {
+		if cerr := q.sessionPeakPowerStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing sessionPeakPowerStmt: %w", cerr)
+		}
+	}
+	if q.setConnectorStatusStmt != nil {
+		if cerr := q.setConnectorStatusStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing setConnectorStatusStmt: %w", cerr)
+		}
+	}
+	if q.setDefaultPaymentMethodStmt != nil {
+		if cerr := q.setDefaultPaymentMethodStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing setDefaultPaymentMethodStmt: %w", cerr)
+		}
+	}
+	if q.startImpersonationStmt != nil {
+		if cerr := q.startImpersonationStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing startImpersonationStmt: %w", cerr)
+		}
+	}
+	if q.startRowsAfterStmt != nil {
+		if cerr := q.startRowsAfterStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing startRowsAfterStmt: %w", cerr)
+		}
+	}
+	if q.touchChargerStmt != nil {
+		if cerr := q.touchChargerStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing touchChargerStmt: %w", cerr)
+		}
+	}
+	if q.touchHealthProbeStmt != nil {
+		if cerr := q.touchHealthProbeStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing touchHealthProbeStmt: %w", cerr)
+		}
+	}
+	if q.touchWebSessionStmt != nil {
+		if cerr := q.touchWebSessionStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing touchWebSessionStmt: %w", cerr)
+		}
+	}
+	return err
+}
+
+func (q *Queries) exec(ctx context.Context, stmt *sql.Stmt, query string, args ...interface{}) (sql.Result, error) {
+	switch {
+	case stmt != nil && q.tx != nil:
+		return q.tx.StmtContext(ctx, stmt).ExecContext(ctx, args...)
+	case stmt != nil:
+		return stmt.ExecContext(ctx, args...)
+	default:
+		return q.db.ExecContext(ctx, query, args...)
+	}
+}
+
+func (q *Queries) query(ctx context.Context, stmt *sql.Stmt, query string, args ...interface{}) (*sql.Rows, error) {
+	switch {
+	case stmt != nil && q.tx != nil:
+		return q.tx.StmtContext(ctx, stmt).QueryContext(ctx, args...)
+	case stmt != nil:
+		return stmt.QueryContext(ctx, args...)
+	default:
+		return q.db.QueryContext(ctx, query, args...)
+	}
+}
+
+func (q *Queries) queryRow(ctx context.Context, stmt *sql.Stmt, query string, args ...interface{}) *sql.Row {
+	switch {
+	case stmt != nil && q.tx != nil:
+		return q.tx.StmtContext(ctx, stmt).QueryRowContext(ctx, args...)
+	case stmt != nil:
+		return stmt.QueryRowContext(ctx, args...)
+	default:
+		return q.db.QueryRowContext(ctx, query, args...)
+	}
+}
+
 type Queries struct {
-	db DBTX
+	db                                   DBTX
+	tx                                   *sql.Tx
+	activeImpersonationOfStmt            *sql.Stmt
+	activeImpersonationsOfCustomerStmt   *sql.Stmt
+	adminListReceiptsStmt                *sql.Stmt
+	adminListRefundsStmt                 *sql.Stmt
+	authAuditAtStmt                      *sql.Stmt
+	authAuditHeadStmt                    *sql.Stmt
+	blockCardStmt                        *sql.Stmt
+	cancelReservationStmt                *sql.Stmt
+	cardInActiveSessionStmt              *sql.Stmt
+	clearDefaultPaymentMethodStmt        *sql.Stmt
+	completeSessionStmt                  *sql.Stmt
+	connectorMeterWhStmt                 *sql.Stmt
+	consoleCountsStmt                    *sql.Stmt
+	countCheckpointsStmt                 *sql.Stmt
+	countCustomersStmt                   *sql.Stmt
+	countOverlappingReservationsStmt     *sql.Stmt
+	countSearchMatchesStmt               *sql.Stmt
+	countUsersStmt                       *sql.Stmt
+	createUserStmt                       *sql.Stmt
+	customerCountsStmt                   *sql.Stmt
+	deleteExpiredWebSessionsStmt         *sql.Stmt
+	deletePaymentMethodStmt              *sql.Stmt
+	deleteWebSessionStmt                 *sql.Stmt
+	endImpersonationStmt                 *sql.Stmt
+	getAuthAuditStmt                     *sql.Stmt
+	getCardStmt                          *sql.Stmt
+	getCustomerForAdminStmt              *sql.Stmt
+	getCustomerProfileStmt               *sql.Stmt
+	getDefaultPaymentMethodStmt          *sql.Stmt
+	getImpersonatedCustomerStmt          *sql.Stmt
+	getImpersonationStmt                 *sql.Stmt
+	getImpersonationByIDStmt             *sql.Stmt
+	getImpersonationTargetStmt           *sql.Stmt
+	getPaymentMethodStmt                 *sql.Stmt
+	getReceiptStmt                       *sql.Stmt
+	getReceiptForRefundStmt              *sql.Stmt
+	getReservableEVSEStmt                *sql.Stmt
+	getReservationStmt                   *sql.Stmt
+	getSessionStmt                       *sql.Stmt
+	getSessionDetailStmt                 *sql.Stmt
+	getSessionForForceStopStmt           *sql.Stmt
+	getSettingStmt                       *sql.Stmt
+	getStartableConnectorStmt            *sql.Stmt
+	getTariffStmt                        *sql.Stmt
+	getUserByEmailForAuthStmt            *sql.Stmt
+	getUserForAuthStmt                   *sql.Stmt
+	getVisibleChargerStmt                *sql.Stmt
+	getWebSessionStmt                    *sql.Stmt
+	impersonationAuditHeadStmt           *sql.Stmt
+	impersonationStartOrEndRowsStmt      *sql.Stmt
+	insertActivityStmt                   *sql.Stmt
+	insertAuthAuditStmt                  *sql.Stmt
+	insertCardStmt                       *sql.Stmt
+	insertCheckpointStmt                 *sql.Stmt
+	insertImpersonationAuditStmt         *sql.Stmt
+	insertMeterReadingStmt               *sql.Stmt
+	insertPaymentMethodStmt              *sql.Stmt
+	insertReceiptStmt                    *sql.Stmt
+	insertReceiptLineStmt                *sql.Stmt
+	insertRefundStmt                     *sql.Stmt
+	insertReissuedCardStmt               *sql.Stmt
+	insertReservationStmt                *sql.Stmt
+	insertRestoredReservationStmt        *sql.Stmt
+	insertSessionStmt                    *sql.Stmt
+	insertSettingIfAbsentStmt            *sql.Stmt
+	lastAuthAuditHashStmt                *sql.Stmt
+	lastImpersonationActivityStmt        *sql.Stmt
+	lastImpersonationAuditHashStmt       *sql.Stmt
+	lastReadingStmt                      *sql.Stmt
+	latestCheckpointStmt                 *sql.Stmt
+	listActiveImpersonationsStmt         *sql.Stmt
+	listActiveImpersonationsForSweepStmt *sql.Stmt
+	listActiveSessionsStmt               *sql.Stmt
+	listActiveSessionsPlatformStmt       *sql.Stmt
+	listActivityStmt                     *sql.Stmt
+	listAuthAuditStmt                    *sql.Stmt
+	listAuthAuditByActorStmt             *sql.Stmt
+	listAuthAuditByTagStmt               *sql.Stmt
+	listAuthAuditByTargetStmt            *sql.Stmt
+	listAuthAuditChainStmt               *sql.Stmt
+	listAuthAuditForImpersonationStmt    *sql.Stmt
+	listAuthAuditInRangeStmt             *sql.Stmt
+	listCardsStmt                        *sql.Stmt
+	listChargerConnectorsStmt            *sql.Stmt
+	listCheckpointsAfterStmt             *sql.Stmt
+	listFavouriteChargersStmt            *sql.Stmt
+	listImpersonationAuditChainStmt      *sql.Stmt
+	listImpersonationsStmt               *sql.Stmt
+	listImpersonationsAfterStmt          *sql.Stmt
+	listOtherPublicChargersStmt          *sql.Stmt
+	listOwnedChargersStmt                *sql.Stmt
+	listPaymentMethodsStmt               *sql.Stmt
+	listReadingsStmt                     *sql.Stmt
+	listReceiptLinesStmt                 *sql.Stmt
+	listRefundsStmt                      *sql.Stmt
+	listReservableEVSEsStmt              *sql.Stmt
+	listReservationsStmt                 *sql.Stmt
+	listRouteAuditStmt                   *sql.Stmt
+	listRouteAuditByAdminStmt            *sql.Stmt
+	listRouteAuditByCustomerStmt         *sql.Stmt
+	listRouteAuditForImpersonationStmt   *sql.Stmt
+	listRouteAuditInRangeStmt            *sql.Stmt
+	listSessionsStmt                     *sql.Stmt
+	listSimulatedSessionsStmt            *sql.Stmt
+	listSupportAccessStmt                *sql.Stmt
+	listTariffComponentsStmt             *sql.Stmt
+	listUnrecordedEndsStmt               *sql.Stmt
+	nextCardSerialStmt                   *sql.Stmt
+	nextCreditNoteSerialStmt             *sql.Stmt
+	nextTagInFamilyStmt                  *sql.Stmt
+	ownerOfCardStmt                      *sql.Stmt
+	ownerOfReceiptStmt                   *sql.Stmt
+	ownerOfReservationStmt               *sql.Stmt
+	ownerOfSessionStmt                   *sql.Stmt
+	recentPrivilegeViolationsStmt        *sql.Stmt
+	recentRouteAuditStmt                 *sql.Stmt
+	recordEndAuditStmt                   *sql.Stmt
+	replaceCardStmt                      *sql.Stmt
+	restoredCopyOfStmt                   *sql.Stmt
+	routeAuditAtStmt                     *sql.Stmt
+	saveWebSessionStmt                   *sql.Stmt
+	searchCustomersStmt                  *sql.Stmt
+	searchCustomersDenseStmt             *sql.Stmt
+	sessionPeakPowerStmt                 *sql.Stmt
+	setConnectorStatusStmt               *sql.Stmt
+	setDefaultPaymentMethodStmt          *sql.Stmt
+	startImpersonationStmt               *sql.Stmt
+	startRowsAfterStmt                   *sql.Stmt
+	touchChargerStmt                     *sql.Stmt
+	touchHealthProbeStmt                 *sql.Stmt
+	touchWebSessionStmt                  *sql.Stmt
 }
 
 func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 	return &Queries{
-		db: tx,
+		db:                                   tx,
+		tx:                                   tx,
+		activeImpersonationOfStmt:            q.activeImpersonationOfStmt,
+		activeImpersonationsOfCustomerStmt:   q.activeImpersonationsOfCustomerStmt,
+		adminListReceiptsStmt:                q.adminListReceiptsStmt,
+		adminListRefundsStmt:                 q.adminListRefundsStmt,
+		authAuditAtStmt:                      q.authAuditAtStmt,
+		authAuditHeadStmt:                    q.authAuditHeadStmt,
+		blockCardStmt:                        q.blockCardStmt,
+		cancelReservationStmt:                q.cancelReservationStmt,
+		cardInActiveSessionStmt:              q.cardInActiveSessionStmt,
+		clearDefaultPaymentMethodStmt:        q.clearDefaultPaymentMethodStmt,
+		completeSessionStmt:                  q.completeSessionStmt,
+		connectorMeterWhStmt:                 q.connectorMeterWhStmt,
+		consoleCountsStmt:                    q.consoleCountsStmt,
+		countCheckpointsStmt:                 q.countCheckpointsStmt,
+		countCustomersStmt:                   q.countCustomersStmt,
+		countOverlappingReservationsStmt:     q.countOverlappingReservationsStmt,
+		countSearchMatchesStmt:               q.countSearchMatchesStmt,
+		countUsersStmt:                       q.countUsersStmt,
+		createUserStmt:                       q.createUserStmt,
+		customerCountsStmt:                   q.customerCountsStmt,
+		deleteExpiredWebSessionsStmt:         q.deleteExpiredWebSessionsStmt,
+		deletePaymentMethodStmt:              q.deletePaymentMethodStmt,
+		deleteWebSessionStmt:                 q.deleteWebSessionStmt,
+		endImpersonationStmt:                 q.endImpersonationStmt,
+		getAuthAuditStmt:                     q.getAuthAuditStmt,
+		getCardStmt:                          q.getCardStmt,
+		getCustomerForAdminStmt:              q.getCustomerForAdminStmt,
+		getCustomerProfileStmt:               q.getCustomerProfileStmt,
+		getDefaultPaymentMethodStmt:          q.getDefaultPaymentMethodStmt,
+		getImpersonatedCustomerStmt:          q.getImpersonatedCustomerStmt,
+		getImpersonationStmt:                 q.getImpersonationStmt,
+		getImpersonationByIDStmt:             q.getImpersonationByIDStmt,
+		getImpersonationTargetStmt:           q.getImpersonationTargetStmt,
+		getPaymentMethodStmt:                 q.getPaymentMethodStmt,
+		getReceiptStmt:                       q.getReceiptStmt,
+		getReceiptForRefundStmt:              q.getReceiptForRefundStmt,
+		getReservableEVSEStmt:                q.getReservableEVSEStmt,
+		getReservationStmt:                   q.getReservationStmt,
+		getSessionStmt:                       q.getSessionStmt,
+		getSessionDetailStmt:                 q.getSessionDetailStmt,
+		getSessionForForceStopStmt:           q.getSessionForForceStopStmt,
+		getSettingStmt:                       q.getSettingStmt,
+		getStartableConnectorStmt:            q.getStartableConnectorStmt,
+		getTariffStmt:                        q.getTariffStmt,
+		getUserByEmailForAuthStmt:            q.getUserByEmailForAuthStmt,
+		getUserForAuthStmt:                   q.getUserForAuthStmt,
+		getVisibleChargerStmt:                q.getVisibleChargerStmt,
+		getWebSessionStmt:                    q.getWebSessionStmt,
+		impersonationAuditHeadStmt:           q.impersonationAuditHeadStmt,
+		impersonationStartOrEndRowsStmt:      q.impersonationStartOrEndRowsStmt,
+		insertActivityStmt:                   q.insertActivityStmt,
+		insertAuthAuditStmt:                  q.insertAuthAuditStmt,
+		insertCardStmt:                       q.insertCardStmt,
+		insertCheckpointStmt:                 q.insertCheckpointStmt,
+		insertImpersonationAuditStmt:         q.insertImpersonationAuditStmt,
+		insertMeterReadingStmt:               q.insertMeterReadingStmt,
+		insertPaymentMethodStmt:              q.insertPaymentMethodStmt,
+		insertReceiptStmt:                    q.insertReceiptStmt,
+		insertReceiptLineStmt:                q.insertReceiptLineStmt,
+		insertRefundStmt:                     q.insertRefundStmt,
+		insertReissuedCardStmt:               q.insertReissuedCardStmt,
+		insertReservationStmt:                q.insertReservationStmt,
+		insertRestoredReservationStmt:        q.insertRestoredReservationStmt,
+		insertSessionStmt:                    q.insertSessionStmt,
+		insertSettingIfAbsentStmt:            q.insertSettingIfAbsentStmt,
+		lastAuthAuditHashStmt:                q.lastAuthAuditHashStmt,
+		lastImpersonationActivityStmt:        q.lastImpersonationActivityStmt,
+		lastImpersonationAuditHashStmt:       q.lastImpersonationAuditHashStmt,
+		lastReadingStmt:                      q.lastReadingStmt,
+		latestCheckpointStmt:                 q.latestCheckpointStmt,
+		listActiveImpersonationsStmt:         q.listActiveImpersonationsStmt,
+		listActiveImpersonationsForSweepStmt: q.listActiveImpersonationsForSweepStmt,
+		listActiveSessionsStmt:               q.listActiveSessionsStmt,
+		listActiveSessionsPlatformStmt:       q.listActiveSessionsPlatformStmt,
+		listActivityStmt:                     q.listActivityStmt,
+		listAuthAuditStmt:                    q.listAuthAuditStmt,
+		listAuthAuditByActorStmt:             q.listAuthAuditByActorStmt,
+		listAuthAuditByTagStmt:               q.listAuthAuditByTagStmt,
+		listAuthAuditByTargetStmt:            q.listAuthAuditByTargetStmt,
+		listAuthAuditChainStmt:               q.listAuthAuditChainStmt,
+		listAuthAuditForImpersonationStmt:    q.listAuthAuditForImpersonationStmt,
+		listAuthAuditInRangeStmt:             q.listAuthAuditInRangeStmt,
+		listCardsStmt:                        q.listCardsStmt,
+		listChargerConnectorsStmt:            q.listChargerConnectorsStmt,
+		listCheckpointsAfterStmt:             q.listCheckpointsAfterStmt,
+		listFavouriteChargersStmt:            q.listFavouriteChargersStmt,
+		listImpersonationAuditChainStmt:      q.listImpersonationAuditChainStmt,
+		listImpersonationsStmt:               q.listImpersonationsStmt,
+		listImpersonationsAfterStmt:          q.listImpersonationsAfterStmt,
+		listOtherPublicChargersStmt:          q.listOtherPublicChargersStmt,
+		listOwnedChargersStmt:                q.listOwnedChargersStmt,
+		listPaymentMethodsStmt:               q.listPaymentMethodsStmt,
+		listReadingsStmt:                     q.listReadingsStmt,
+		listReceiptLinesStmt:                 q.listReceiptLinesStmt,
+		listRefundsStmt:                      q.listRefundsStmt,
+		listReservableEVSEsStmt:              q.listReservableEVSEsStmt,
+		listReservationsStmt:                 q.listReservationsStmt,
+		listRouteAuditStmt:                   q.listRouteAuditStmt,
+		listRouteAuditByAdminStmt:            q.listRouteAuditByAdminStmt,
+		listRouteAuditByCustomerStmt:         q.listRouteAuditByCustomerStmt,
+		listRouteAuditForImpersonationStmt:   q.listRouteAuditForImpersonationStmt,
+		listRouteAuditInRangeStmt:            q.listRouteAuditInRangeStmt,
+		listSessionsStmt:                     q.listSessionsStmt,
+		listSimulatedSessionsStmt:            q.listSimulatedSessionsStmt,
+		listSupportAccessStmt:                q.listSupportAccessStmt,
+		listTariffComponentsStmt:             q.listTariffComponentsStmt,
+		listUnrecordedEndsStmt:               q.listUnrecordedEndsStmt,
+		nextCardSerialStmt:                   q.nextCardSerialStmt,
+		nextCreditNoteSerialStmt:             q.nextCreditNoteSerialStmt,
+		nextTagInFamilyStmt:                  q.nextTagInFamilyStmt,
+		ownerOfCardStmt:                      q.ownerOfCardStmt,
+		ownerOfReceiptStmt:                   q.ownerOfReceiptStmt,
+		ownerOfReservationStmt:               q.ownerOfReservationStmt,
+		ownerOfSessionStmt:                   q.ownerOfSessionStmt,
+		recentPrivilegeViolationsStmt:        q.recentPrivilegeViolationsStmt,
+		recentRouteAuditStmt:                 q.recentRouteAuditStmt,
+		recordEndAuditStmt:                   q.recordEndAuditStmt,
+		replaceCardStmt:                      q.replaceCardStmt,
+		restoredCopyOfStmt:                   q.restoredCopyOfStmt,
+		routeAuditAtStmt:                     q.routeAuditAtStmt,
+		saveWebSessionStmt:                   q.saveWebSessionStmt,
+		searchCustomersStmt:                  q.searchCustomersStmt,
+		searchCustomersDenseStmt:             q.searchCustomersDenseStmt,
+		sessionPeakPowerStmt:                 q.sessionPeakPowerStmt,
+		setConnectorStatusStmt:               q.setConnectorStatusStmt,
+		setDefaultPaymentMethodStmt:          q.setDefaultPaymentMethodStmt,
+		startImpersonationStmt:               q.startImpersonationStmt,
+		startRowsAfterStmt:                   q.startRowsAfterStmt,
+		touchChargerStmt:                     q.touchChargerStmt,
+		touchHealthProbeStmt:                 q.touchHealthProbeStmt,
+		touchWebSessionStmt:                  q.touchWebSessionStmt,
 	}
 }

@@ -19,7 +19,7 @@ type BlockCardParams struct {
 }
 
 func (q *Queries) BlockCard(ctx context.Context, arg BlockCardParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, blockCard, arg.ID, arg.ActingAs)
+	result, err := q.exec(ctx, q.blockCardStmt, blockCard, arg.ID, arg.ActingAs)
 	if err != nil {
 		return 0, err
 	}
@@ -36,7 +36,7 @@ type GetCardParams struct {
 }
 
 func (q *Queries) GetCard(ctx context.Context, arg GetCardParams) (EvCard, error) {
-	row := q.db.QueryRowContext(ctx, getCard, arg.ID, arg.ActingAs)
+	row := q.queryRow(ctx, q.getCardStmt, getCard, arg.ID, arg.ActingAs)
 	var i EvCard
 	err := row.Scan(
 		&i.ID,
@@ -68,7 +68,7 @@ type InsertCardParams struct {
 }
 
 func (q *Queries) InsertCard(ctx context.Context, arg InsertCardParams) (int64, error) {
-	row := q.db.QueryRowContext(ctx, insertCard,
+	row := q.queryRow(ctx, q.insertCardStmt, insertCard,
 		arg.ActingAs,
 		arg.VisualNumber,
 		arg.Uid,
@@ -100,7 +100,7 @@ type ListCardsRow struct {
 }
 
 func (q *Queries) ListCards(ctx context.Context, actingAs int64) ([]ListCardsRow, error) {
-	rows, err := q.db.QueryContext(ctx, listCards, actingAs)
+	rows, err := q.query(ctx, q.listCardsStmt, listCards, actingAs)
 	if err != nil {
 		return nil, err
 	}
@@ -135,7 +135,7 @@ SELECT CAST(coalesce(max(id), 0) + 121 AS INTEGER) FROM ev_cards
 `
 
 func (q *Queries) NextCardSerial(ctx context.Context) (int64, error) {
-	row := q.db.QueryRowContext(ctx, nextCardSerial)
+	row := q.queryRow(ctx, q.nextCardSerialStmt, nextCardSerial)
 	var column_1 int64
 	err := row.Scan(&column_1)
 	return column_1, err

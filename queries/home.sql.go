@@ -25,7 +25,7 @@ type CustomerCountsRow struct {
 }
 
 func (q *Queries) CustomerCounts(ctx context.Context, actingAs int64) (CustomerCountsRow, error) {
-	row := q.db.QueryRowContext(ctx, customerCounts, actingAs)
+	row := q.queryRow(ctx, q.customerCountsStmt, customerCounts, actingAs)
 	var i CustomerCountsRow
 	err := row.Scan(&i.Sessions, &i.Chargers, &i.ActiveCards)
 	return i, err

@@ -16,7 +16,7 @@ SELECT id, admin_user_id, customer_user_id, ticket, reason, allow_changes, start
 
 // The caller's own active impersonation, if any.
 func (q *Queries) ActiveImpersonationOf(ctx context.Context, adminUserID int64) (Impersonation, error) {
-	row := q.db.QueryRowContext(ctx, activeImpersonationOf, adminUserID)
+	row := q.queryRow(ctx, q.activeImpersonationOfStmt, activeImpersonationOf, adminUserID)
 	var i Impersonation
 	err := row.Scan(
 		&i.ID,
@@ -49,7 +49,7 @@ type EndImpersonationParams struct {
 // Ends an active impersonation. end_audit_id is its impersonation.end row, written in the same
 // transaction; NULL only when that row could not be written (it is then owed: see below).
 func (q *Queries) EndImpersonation(ctx context.Context, arg EndImpersonationParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, endImpersonation,
+	result, err := q.exec(ctx, q.endImpersonationStmt, endImpersonation,
 		arg.EndedAt,
 		arg.EndVia,
 		arg.EndAuditID,
@@ -75,7 +75,7 @@ type GetImpersonatedCustomerRow struct {
 }
 
 func (q *Queries) GetImpersonatedCustomer(ctx context.Context, actingAs int64) (GetImpersonatedCustomerRow, error) {
-	row := q.db.QueryRowContext(ctx, getImpersonatedCustomer, actingAs)
+	row := q.queryRow(ctx, q.getImpersonatedCustomerStmt, getImpersonatedCustomer, actingAs)
 	var i GetImpersonatedCustomerRow
 	err := row.Scan(
 		&i.ID,
@@ -93,7 +93,7 @@ SELECT id, admin_user_id, customer_user_id, ticket, reason, allow_changes, start
 `
 
 func (q *Queries) GetImpersonationByID(ctx context.Context, id int64) (Impersonation, error) {
-	row := q.db.QueryRowContext(ctx, getImpersonationByID, id)
+	row := q.queryRow(ctx, q.getImpersonationByIDStmt, getImpersonationByID, id)
 	var i Impersonation
 	err := row.Scan(
 		&i.ID,
@@ -125,7 +125,7 @@ type GetImpersonationTargetRow struct {
 
 // The user an admin asks to impersonate, before any impersonation exists.
 func (q *Queries) GetImpersonationTarget(ctx context.Context, id int64) (GetImpersonationTargetRow, error) {
-	row := q.db.QueryRowContext(ctx, getImpersonationTarget, id)
+	row := q.queryRow(ctx, q.getImpersonationTargetStmt, getImpersonationTarget, id)
 	var i GetImpersonationTargetRow
 	err := row.Scan(
 		&i.ID,
@@ -147,7 +147,7 @@ type ImpersonationAuditHeadRow struct {
 }
 
 func (q *Queries) ImpersonationAuditHead(ctx context.Context) (ImpersonationAuditHeadRow, error) {
-	row := q.db.QueryRowContext(ctx, impersonationAuditHead)
+	row := q.queryRow(ctx, q.impersonationAuditHeadStmt, impersonationAuditHead)
 	var i ImpersonationAuditHeadRow
 	err := row.Scan(&i.ID, &i.Hash)
 	return i, err
@@ -174,7 +174,7 @@ type InsertImpersonationAuditParams struct {
 }
 
 func (q *Queries) InsertImpersonationAudit(ctx context.Context, arg InsertImpersonationAuditParams) (int64, error) {
-	row := q.db.QueryRowContext(ctx, insertImpersonationAudit,
+	row := q.queryRow(ctx, q.insertImpersonationAuditStmt, insertImpersonationAudit,
 		arg.ImpersonationID,
 		arg.At,
 		arg.AdminUserID,
@@ -198,7 +198,7 @@ SELECT CAST(coalesce(max(at), 0) AS INTEGER) FROM impersonation_audit WHERE impe
 
 // When the impersonation last showed or changed anything (its newest route row).
 func (q *Queries) LastImpersonationActivity(ctx context.Context, impersonationID int64) (int64, error) {
-	row := q.db.QueryRowContext(ctx, lastImpersonationActivity, impersonationID)
+	row := q.queryRow(ctx, q.lastImpersonationActivityStmt, lastImpersonationActivity, impersonationID)
 	var column_1 int64
 	err := row.Scan(&column_1)
 	return column_1, err
@@ -209,7 +209,7 @@ SELECT hash FROM impersonation_audit ORDER BY id DESC LIMIT 1
 `
 
 func (q *Queries) LastImpersonationAuditHash(ctx context.Context) (string, error) {
-	row := q.db.QueryRowContext(ctx, lastImpersonationAuditHash)
+	row := q.queryRow(ctx, q.lastImpersonationAuditHashStmt, lastImpersonationAuditHash)
 	var hash string
 	err := row.Scan(&hash)
 	return hash, err
@@ -244,7 +244,7 @@ type ListActiveImpersonationsForSweepRow struct {
 // Every active impersonation with what the end rule needs: its admin's and customer's role and
 // status (NULL when the customer is gone) and its last request.
 func (q *Queries) ListActiveImpersonationsForSweep(ctx context.Context) ([]ListActiveImpersonationsForSweepRow, error) {
-	rows, err := q.db.QueryContext(ctx, listActiveImpersonationsForSweep)
+	rows, err := q.query(ctx, q.listActiveImpersonationsForSweepStmt, listActiveImpersonationsForSweep)
 	if err != nil {
 		return nil, err
 	}
@@ -290,7 +290,7 @@ type ListImpersonationAuditChainParams struct {
 
 // One page of the chain in id order (audit verify walks it in pages: constant memory).
 func (q *Queries) ListImpersonationAuditChain(ctx context.Context, arg ListImpersonationAuditChainParams) ([]ImpersonationAudit, error) {
-	rows, err := q.db.QueryContext(ctx, listImpersonationAuditChain, arg.After, arg.Limit)
+	rows, err := q.query(ctx, q.listImpersonationAuditChainStmt, listImpersonationAuditChain, arg.After, arg.Limit)
 	if err != nil {
 		return nil, err
 	}
@@ -355,7 +355,7 @@ type ListImpersonationsAfterRow struct {
 
 // One page of impersonations with their start and end rows, for audit verify.
 func (q *Queries) ListImpersonationsAfter(ctx context.Context, arg ListImpersonationsAfterParams) ([]ListImpersonationsAfterRow, error) {
-	rows, err := q.db.QueryContext(ctx, listImpersonationsAfter, arg.After, arg.Limit)
+	rows, err := q.query(ctx, q.listImpersonationsAfterStmt, listImpersonationsAfter, arg.After, arg.Limit)
 	if err != nil {
 		return nil, err
 	}
@@ -407,7 +407,7 @@ type ListSupportAccessRow struct {
 }
 
 func (q *Queries) ListSupportAccess(ctx context.Context, actingAs int64) ([]ListSupportAccessRow, error) {
-	rows, err := q.db.QueryContext(ctx, listSupportAccess, actingAs)
+	rows, err := q.query(ctx, q.listSupportAccessStmt, listSupportAccess, actingAs)
 	if err != nil {
 		return nil, err
 	}
@@ -441,7 +441,7 @@ SELECT id, admin_user_id, customer_user_id, ticket, reason, allow_changes, start
 
 // Ended impersonations whose impersonation.end row is still owed.
 func (q *Queries) ListUnrecordedEnds(ctx context.Context) ([]Impersonation, error) {
-	rows, err := q.db.QueryContext(ctx, listUnrecordedEnds)
+	rows, err := q.query(ctx, q.listUnrecordedEndsStmt, listUnrecordedEnds)
 	if err != nil {
 		return nil, err
 	}
@@ -489,7 +489,7 @@ type RecentRouteAuditParams struct {
 
 // Whether this concrete path was already recorded for the impersonation since a moment.
 func (q *Queries) RecentRouteAudit(ctx context.Context, arg RecentRouteAuditParams) (int64, error) {
-	row := q.db.QueryRowContext(ctx, recentRouteAudit,
+	row := q.queryRow(ctx, q.recentRouteAuditStmt, recentRouteAudit,
 		arg.ImpersonationID,
 		arg.Method,
 		arg.Path,
@@ -511,7 +511,7 @@ type RecordEndAuditParams struct {
 }
 
 func (q *Queries) RecordEndAudit(ctx context.Context, arg RecordEndAuditParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, recordEndAudit, arg.EndAuditID, arg.ID)
+	result, err := q.exec(ctx, q.recordEndAuditStmt, recordEndAudit, arg.EndAuditID, arg.ID)
 	if err != nil {
 		return 0, err
 	}
@@ -535,7 +535,7 @@ type StartImpersonationParams struct {
 }
 
 func (q *Queries) StartImpersonation(ctx context.Context, arg StartImpersonationParams) (Impersonation, error) {
-	row := q.db.QueryRowContext(ctx, startImpersonation,
+	row := q.queryRow(ctx, q.startImpersonationStmt, startImpersonation,
 		arg.AdminUserID,
 		arg.CustomerUserID,
 		arg.Ticket,

@@ -14,7 +14,7 @@ UPDATE payment_methods SET is_default = 0 WHERE user_id = ?1 AND is_default = 1
 `
 
 func (q *Queries) ClearDefaultPaymentMethod(ctx context.Context, actingAs int64) error {
-	_, err := q.db.ExecContext(ctx, clearDefaultPaymentMethod, actingAs)
+	_, err := q.exec(ctx, q.clearDefaultPaymentMethodStmt, clearDefaultPaymentMethod, actingAs)
 	return err
 }
 
@@ -28,7 +28,7 @@ type DeletePaymentMethodParams struct {
 }
 
 func (q *Queries) DeletePaymentMethod(ctx context.Context, arg DeletePaymentMethodParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, deletePaymentMethod, arg.ID, arg.ActingAs)
+	result, err := q.exec(ctx, q.deletePaymentMethodStmt, deletePaymentMethod, arg.ID, arg.ActingAs)
 	if err != nil {
 		return 0, err
 	}
@@ -40,7 +40,7 @@ SELECT id, user_id, brand, last4, exp_month, exp_year, is_default, provider_toke
 `
 
 func (q *Queries) GetDefaultPaymentMethod(ctx context.Context, actingAs int64) (PaymentMethod, error) {
-	row := q.db.QueryRowContext(ctx, getDefaultPaymentMethod, actingAs)
+	row := q.queryRow(ctx, q.getDefaultPaymentMethodStmt, getDefaultPaymentMethod, actingAs)
 	var i PaymentMethod
 	err := row.Scan(
 		&i.ID,
@@ -66,7 +66,7 @@ type GetPaymentMethodParams struct {
 }
 
 func (q *Queries) GetPaymentMethod(ctx context.Context, arg GetPaymentMethodParams) (PaymentMethod, error) {
-	row := q.db.QueryRowContext(ctx, getPaymentMethod, arg.ID, arg.ActingAs)
+	row := q.queryRow(ctx, q.getPaymentMethodStmt, getPaymentMethod, arg.ID, arg.ActingAs)
 	var i PaymentMethod
 	err := row.Scan(
 		&i.ID,
@@ -100,7 +100,7 @@ type InsertPaymentMethodParams struct {
 }
 
 func (q *Queries) InsertPaymentMethod(ctx context.Context, arg InsertPaymentMethodParams) (int64, error) {
-	row := q.db.QueryRowContext(ctx, insertPaymentMethod,
+	row := q.queryRow(ctx, q.insertPaymentMethodStmt, insertPaymentMethod,
 		arg.ActingAs,
 		arg.Brand,
 		arg.Last4,
@@ -120,7 +120,7 @@ SELECT id, user_id, brand, last4, exp_month, exp_year, is_default, provider_toke
 `
 
 func (q *Queries) ListPaymentMethods(ctx context.Context, actingAs int64) ([]PaymentMethod, error) {
-	rows, err := q.db.QueryContext(ctx, listPaymentMethods, actingAs)
+	rows, err := q.query(ctx, q.listPaymentMethodsStmt, listPaymentMethods, actingAs)
 	if err != nil {
 		return nil, err
 	}
@@ -162,7 +162,7 @@ type SetDefaultPaymentMethodParams struct {
 }
 
 func (q *Queries) SetDefaultPaymentMethod(ctx context.Context, arg SetDefaultPaymentMethodParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, setDefaultPaymentMethod, arg.ID, arg.ActingAs)
+	result, err := q.exec(ctx, q.setDefaultPaymentMethodStmt, setDefaultPaymentMethod, arg.ID, arg.ActingAs)
 	if err != nil {
 		return 0, err
 	}

@@ -51,7 +51,7 @@ type GetReceiptRow struct {
 }
 
 func (q *Queries) GetReceipt(ctx context.Context, arg GetReceiptParams) (GetReceiptRow, error) {
-	row := q.db.QueryRowContext(ctx, getReceipt, arg.ID, arg.ActingAs)
+	row := q.queryRow(ctx, q.getReceiptStmt, getReceipt, arg.ID, arg.ActingAs)
 	var i GetReceiptRow
 	err := row.Scan(
 		&i.ID,
@@ -96,7 +96,7 @@ type InsertReceiptParams struct {
 }
 
 func (q *Queries) InsertReceipt(ctx context.Context, arg InsertReceiptParams) (int64, error) {
-	row := q.db.QueryRowContext(ctx, insertReceipt,
+	row := q.queryRow(ctx, q.insertReceiptStmt, insertReceipt,
 		arg.SessionID,
 		arg.ActingAs,
 		arg.Number,
@@ -131,7 +131,7 @@ type InsertReceiptLineParams struct {
 }
 
 func (q *Queries) InsertReceiptLine(ctx context.Context, arg InsertReceiptLineParams) error {
-	_, err := q.db.ExecContext(ctx, insertReceiptLine,
+	_, err := q.exec(ctx, q.insertReceiptLineStmt, insertReceiptLine,
 		arg.Position,
 		arg.Dimension,
 		arg.MeasuredQty,
@@ -157,7 +157,7 @@ type ListReceiptLinesParams struct {
 }
 
 func (q *Queries) ListReceiptLines(ctx context.Context, arg ListReceiptLinesParams) ([]ReceiptLine, error) {
-	rows, err := q.db.QueryContext(ctx, listReceiptLines, arg.ReceiptID, arg.ActingAs)
+	rows, err := q.query(ctx, q.listReceiptLinesStmt, listReceiptLines, arg.ReceiptID, arg.ActingAs)
 	if err != nil {
 		return nil, err
 	}
@@ -209,7 +209,7 @@ type ListRefundsRow struct {
 }
 
 func (q *Queries) ListRefunds(ctx context.Context, arg ListRefundsParams) ([]ListRefundsRow, error) {
-	rows, err := q.db.QueryContext(ctx, listRefunds, arg.ReceiptID, arg.ActingAs)
+	rows, err := q.query(ctx, q.listRefundsStmt, listRefunds, arg.ReceiptID, arg.ActingAs)
 	if err != nil {
 		return nil, err
 	}

@@ -22,7 +22,7 @@ type CancelReservationParams struct {
 }
 
 func (q *Queries) CancelReservation(ctx context.Context, arg CancelReservationParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, cancelReservation, arg.Now, arg.ID, arg.ActingAs)
+	result, err := q.exec(ctx, q.cancelReservationStmt, cancelReservation, arg.Now, arg.ID, arg.ActingAs)
 	if err != nil {
 		return 0, err
 	}
@@ -42,7 +42,7 @@ type CountOverlappingReservationsParams struct {
 
 // Availability only: whether any live reservation holds the EVSE in the window.
 func (q *Queries) CountOverlappingReservations(ctx context.Context, arg CountOverlappingReservationsParams) (int64, error) {
-	row := q.db.QueryRowContext(ctx, countOverlappingReservations, arg.EvseID, arg.EndsAt, arg.StartsAt)
+	row := q.queryRow(ctx, q.countOverlappingReservationsStmt, countOverlappingReservations, arg.EvseID, arg.EndsAt, arg.StartsAt)
 	var count int64
 	err := row.Scan(&count)
 	return count, err
@@ -58,7 +58,7 @@ type GetReservationParams struct {
 }
 
 func (q *Queries) GetReservation(ctx context.Context, arg GetReservationParams) (Reservation, error) {
-	row := q.db.QueryRowContext(ctx, getReservation, arg.ID, arg.ActingAs)
+	row := q.queryRow(ctx, q.getReservationStmt, getReservation, arg.ID, arg.ActingAs)
 	var i Reservation
 	err := row.Scan(
 		&i.ID,
@@ -91,7 +91,7 @@ type InsertReservationParams struct {
 }
 
 func (q *Queries) InsertReservation(ctx context.Context, arg InsertReservationParams) (int64, error) {
-	row := q.db.QueryRowContext(ctx, insertReservation,
+	row := q.queryRow(ctx, q.insertReservationStmt, insertReservation,
 		arg.ActingAs,
 		arg.EvseID,
 		arg.CardID,
@@ -130,7 +130,7 @@ type ListReservationsRow struct {
 }
 
 func (q *Queries) ListReservations(ctx context.Context, actingAs int64) ([]ListReservationsRow, error) {
-	rows, err := q.db.QueryContext(ctx, listReservations, actingAs)
+	rows, err := q.query(ctx, q.listReservationsStmt, listReservations, actingAs)
 	if err != nil {
 		return nil, err
 	}

@@ -14,7 +14,7 @@ SELECT value FROM settings WHERE key = ?
 `
 
 func (q *Queries) GetSetting(ctx context.Context, key string) ([]byte, error) {
-	row := q.db.QueryRowContext(ctx, getSetting, key)
+	row := q.queryRow(ctx, q.getSettingStmt, getSetting, key)
 	var value []byte
 	err := row.Scan(&value)
 	return value, err
@@ -30,6 +30,6 @@ type InsertSettingIfAbsentParams struct {
 }
 
 func (q *Queries) InsertSettingIfAbsent(ctx context.Context, arg InsertSettingIfAbsentParams) error {
-	_, err := q.db.ExecContext(ctx, insertSettingIfAbsent, arg.Key, arg.Value)
+	_, err := q.exec(ctx, q.insertSettingIfAbsentStmt, insertSettingIfAbsent, arg.Key, arg.Value)
 	return err
 }

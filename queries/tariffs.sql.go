@@ -15,7 +15,7 @@ SELECT id, name, currency, min_price_cents, max_price_cents FROM tariffs WHERE i
 `
 
 func (q *Queries) GetTariff(ctx context.Context, id int64) (Tariff, error) {
-	row := q.db.QueryRowContext(ctx, getTariff, id)
+	row := q.queryRow(ctx, q.getTariffStmt, getTariff, id)
 	var i Tariff
 	err := row.Scan(
 		&i.ID,
@@ -55,7 +55,7 @@ type ListTariffComponentsRow struct {
 }
 
 func (q *Queries) ListTariffComponents(ctx context.Context, tariffID int64) ([]ListTariffComponentsRow, error) {
-	rows, err := q.db.QueryContext(ctx, listTariffComponents, tariffID)
+	rows, err := q.query(ctx, q.listTariffComponentsStmt, listTariffComponents, tariffID)
 	if err != nil {
 		return nil, err
 	}

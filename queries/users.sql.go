@@ -14,7 +14,7 @@ SELECT count(*) FROM users WHERE role = 'customer'
 `
 
 func (q *Queries) CountCustomers(ctx context.Context) (int64, error) {
-	row := q.db.QueryRowContext(ctx, countCustomers)
+	row := q.queryRow(ctx, q.countCustomersStmt, countCustomers)
 	var count int64
 	err := row.Scan(&count)
 	return count, err
@@ -25,7 +25,7 @@ SELECT count(*) FROM users
 `
 
 func (q *Queries) CountUsers(ctx context.Context) (int64, error) {
-	row := q.db.QueryRowContext(ctx, countUsers)
+	row := q.queryRow(ctx, q.countUsersStmt, countUsers)
 	var count int64
 	err := row.Scan(&count)
 	return count, err
@@ -47,7 +47,7 @@ type CreateUserParams struct {
 }
 
 func (q *Queries) CreateUser(ctx context.Context, arg CreateUserParams) (User, error) {
-	row := q.db.QueryRowContext(ctx, createUser,
+	row := q.queryRow(ctx, q.createUserStmt, createUser,
 		arg.PublicID,
 		arg.Email,
 		arg.Name,
@@ -84,7 +84,7 @@ type GetCustomerProfileRow struct {
 }
 
 func (q *Queries) GetCustomerProfile(ctx context.Context, actingAs int64) (GetCustomerProfileRow, error) {
-	row := q.db.QueryRowContext(ctx, getCustomerProfile, actingAs)
+	row := q.queryRow(ctx, q.getCustomerProfileStmt, getCustomerProfile, actingAs)
 	var i GetCustomerProfileRow
 	err := row.Scan(
 		&i.ID,
@@ -102,7 +102,7 @@ SELECT id, public_id, email, name, password_hash, role, status, created_at FROM 
 `
 
 func (q *Queries) GetUserByEmailForAuth(ctx context.Context, email string) (User, error) {
-	row := q.db.QueryRowContext(ctx, getUserByEmailForAuth, email)
+	row := q.queryRow(ctx, q.getUserByEmailForAuthStmt, getUserByEmailForAuth, email)
 	var i User
 	err := row.Scan(
 		&i.ID,
@@ -123,7 +123,7 @@ SELECT id, public_id, email, name, password_hash, role, status, created_at FROM 
 
 // Reads the logged-in user on every request, so role and status are never cached.
 func (q *Queries) GetUserForAuth(ctx context.Context, id int64) (User, error) {
-	row := q.db.QueryRowContext(ctx, getUserForAuth, id)
+	row := q.queryRow(ctx, q.getUserForAuthStmt, getUserForAuth, id)
 	var i User
 	err := row.Scan(
 		&i.ID,

@@ -15,7 +15,7 @@ DELETE FROM web_sessions WHERE expires_at <= ?
 `
 
 func (q *Queries) DeleteExpiredWebSessions(ctx context.Context, expiresAt int64) (int64, error) {
-	result, err := q.db.ExecContext(ctx, deleteExpiredWebSessions, expiresAt)
+	result, err := q.exec(ctx, q.deleteExpiredWebSessionsStmt, deleteExpiredWebSessions, expiresAt)
 	if err != nil {
 		return 0, err
 	}
@@ -27,7 +27,7 @@ DELETE FROM web_sessions WHERE id = ?
 `
 
 func (q *Queries) DeleteWebSession(ctx context.Context, id string) error {
-	_, err := q.db.ExecContext(ctx, deleteWebSession, id)
+	_, err := q.exec(ctx, q.deleteWebSessionStmt, deleteWebSession, id)
 	return err
 }
 
@@ -41,7 +41,7 @@ type GetWebSessionParams struct {
 }
 
 func (q *Queries) GetWebSession(ctx context.Context, arg GetWebSessionParams) (WebSession, error) {
-	row := q.db.QueryRowContext(ctx, getWebSession, arg.ID, arg.ExpiresAt)
+	row := q.queryRow(ctx, q.getWebSessionStmt, getWebSession, arg.ID, arg.ExpiresAt)
 	var i WebSession
 	err := row.Scan(
 		&i.ID,
@@ -70,7 +70,7 @@ type SaveWebSessionParams struct {
 
 // id is the SHA-256 of the session id the cookie carries, never the id itself.
 func (q *Queries) SaveWebSession(ctx context.Context, arg SaveWebSessionParams) error {
-	_, err := q.db.ExecContext(ctx, saveWebSession,
+	_, err := q.exec(ctx, q.saveWebSessionStmt, saveWebSession,
 		arg.ID,
 		arg.UserID,
 		arg.Data,
@@ -90,6 +90,6 @@ type TouchWebSessionParams struct {
 }
 
 func (q *Queries) TouchWebSession(ctx context.Context, arg TouchWebSessionParams) error {
-	_, err := q.db.ExecContext(ctx, touchWebSession, arg.LastSeenAt, arg.ID)
+	_, err := q.exec(ctx, q.touchWebSessionStmt, touchWebSession, arg.LastSeenAt, arg.ID)
 	return err
 }
