@@ -28,8 +28,8 @@ func (a *App) customerSurface(c *gin.Context) {
 	req := access.Request{Caller: access.User{ID: u.ID, Role: u.Role, Status: u.Status}, Marks: marks, Now: now,
 		Idle: a.impIdle, Elsewhere: fromElsewhere(c.Request), Write: write(c)}
 
-	var cust queries.GetImpersonatedCustomerRow
-	cur, err := a.r.ActiveImpersonationOf(ctx, u.ID)
+	facts, err := a.r.ActiveImpersonationFacts(ctx, u.ID)
+	cur := impersonationOf(facts)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 	case err != nil:
@@ -39,11 +39,13 @@ func (a *App) customerSurface(c *gin.Context) {
 		a.endNotRecorded(c, cur, nil)
 		return
 	default:
-		if req.Active, req.Target, cust, err = a.impersonationFacts(c, cur); err != nil {
-			a.fail(c, errInternal(err))
-			return
+		req.Active = &access.Impersonation{ID: cur.ID, Customer: cur.CustomerUserID, ExpiresAt: time.Unix(cur.ExpiresAt, 0),
+			LastActivity: time.Unix(facts.LastActivity, 0), AllowChanges: cur.AllowChanges == 1}
+		if facts.CustID != 0 {
+			req.Target = &access.User{ID: facts.CustID, Role: facts.CustRole, Status: facts.CustStatus}
 		}
 	}
+	cust := queries.GetImpersonatedCustomerRow{ID: facts.CustID, PublicID: facts.CustPublicID, Name: facts.CustName, Role: facts.CustRole, Status: facts.CustStatus}
 
 	d := access.Decide(req)
 	if d.EndVia != "" {
@@ -75,24 +77,10 @@ func (a *App) customerSurface(c *gin.Context) {
 	}
 }
 
-// impersonationFacts reads what the decision needs about an active impersonation: its last
-// request and its customer (target nil when the account is gone).
-func (a *App) impersonationFacts(c *gin.Context, cur queries.Impersonation) (*access.Impersonation, *access.User, queries.GetImpersonatedCustomerRow, error) {
-	ctx := c.Request.Context()
-	var cust queries.GetImpersonatedCustomerRow
-	last, err := a.r.LastImpersonationActivity(ctx, cur.ID)
-	if err != nil {
-		return nil, nil, cust, err
-	}
-	imp := &access.Impersonation{ID: cur.ID, Customer: cur.CustomerUserID, ExpiresAt: time.Unix(cur.ExpiresAt, 0),
-		LastActivity: time.Unix(max(last, cur.StartedAt), 0), AllowChanges: cur.AllowChanges == 1}
-	cust, err = a.r.GetImpersonatedCustomer(ctx, cur.CustomerUserID)
-	if errors.Is(err, sql.ErrNoRows) {
-		return imp, nil, cust, nil
-	} else if err != nil {
-		return nil, nil, cust, err
-	}
-	return imp, &access.User{ID: cust.ID, Role: cust.Role, Status: cust.Status}, cust, nil
+// impersonationOf is the impersonations row of the facts.
+func impersonationOf(f queries.ActiveImpersonationFactsRow) queries.Impersonation {
+	return queries.Impersonation{ID: f.ID, AdminUserID: f.AdminUserID, CustomerUserID: f.CustomerUserID, Ticket: f.Ticket, Reason: f.Reason,
+		AllowChanges: f.AllowChanges, StartedAt: f.StartedAt, ExpiresAt: f.ExpiresAt, EndedAt: f.EndedAt, EndVia: f.EndVia, EndAuditID: f.EndAuditID}
 }
 
 // scope sets the impersonated customer for the rest of the request and runs it held back

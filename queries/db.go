@@ -24,6 +24,9 @@ func New(db DBTX) *Queries {
 func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	q := Queries{db: db}
 	var err error
+	if q.activeImpersonationFactsStmt, err = db.PrepareContext(ctx, activeImpersonationFacts); err != nil {
+		return nil, fmt.Errorf("error preparing query ActiveImpersonationFacts: %w", err)
+	}
 	if q.activeImpersonationOfStmt, err = db.PrepareContext(ctx, activeImpersonationOf); err != nil {
 		return nil, fmt.Errorf("error preparing query ActiveImpersonationOf: %w", err)
 	}
@@ -222,9 +225,6 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.lastAuthAuditHashStmt, err = db.PrepareContext(ctx, lastAuthAuditHash); err != nil {
 		return nil, fmt.Errorf("error preparing query LastAuthAuditHash: %w", err)
 	}
-	if q.lastImpersonationActivityStmt, err = db.PrepareContext(ctx, lastImpersonationActivity); err != nil {
-		return nil, fmt.Errorf("error preparing query LastImpersonationActivity: %w", err)
-	}
 	if q.lastImpersonationAuditHashStmt, err = db.PrepareContext(ctx, lastImpersonationAuditHash); err != nil {
 		return nil, fmt.Errorf("error preparing query LastImpersonationAuditHash: %w", err)
 	}
@@ -422,6 +422,11 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 
 func (q *Queries) Close() error {
 	var err error
+	if q.activeImpersonationFactsStmt != nil {
+		if cerr := q.activeImpersonationFactsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing activeImpersonationFactsStmt: %w", cerr)
+		}
+	}
 	if q.activeImpersonationOfStmt != nil {
 		if cerr := q.activeImpersonationOfStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing activeImpersonationOfStmt: %w", cerr)
@@ -750,11 +755,6 @@ func (q *Queries) Close() error {
 	if q.lastAuthAuditHashStmt != nil {
 		if cerr := q.lastAuthAuditHashStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing lastAuthAuditHashStmt: %w", cerr)
-		}
-	}
-	if q.lastImpersonationActivityStmt != nil {
-		if cerr := q.lastImpersonationActivityStmt.Close(); cerr != nil {
-			err = fmt.Errorf("error closing lastImpersonationActivityStmt: %w", cerr)
 		}
 	}
 	if q.lastImpersonationAuditHashStmt != nil {
@@ -1116,6 +1116,7 @@ func (q *Queries) queryRow(ctx context.Context, stmt *sql.Stmt, query string, ar
 type Queries struct {
 	db                                   DBTX
 	tx                                   *sql.Tx
+	activeImpersonationFactsStmt         *sql.Stmt
 	activeImpersonationOfStmt            *sql.Stmt
 	activeImpersonationsOfCustomerStmt   *sql.Stmt
 	adminListReceiptsStmt                *sql.Stmt
@@ -1182,7 +1183,6 @@ type Queries struct {
 	insertSessionStmt                    *sql.Stmt
 	insertSettingIfAbsentStmt            *sql.Stmt
 	lastAuthAuditHashStmt                *sql.Stmt
-	lastImpersonationActivityStmt        *sql.Stmt
 	lastImpersonationAuditHashStmt       *sql.Stmt
 	lastReadingStmt                      *sql.Stmt
 	latestCheckpointStmt                 *sql.Stmt
@@ -1253,6 +1253,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 	return &Queries{
 		db:                                   tx,
 		tx:                                   tx,
+		activeImpersonationFactsStmt:         q.activeImpersonationFactsStmt,
 		activeImpersonationOfStmt:            q.activeImpersonationOfStmt,
 		activeImpersonationsOfCustomerStmt:   q.activeImpersonationsOfCustomerStmt,
 		adminListReceiptsStmt:                q.adminListReceiptsStmt,
@@ -1319,7 +1320,6 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		insertSessionStmt:                    q.insertSessionStmt,
 		insertSettingIfAbsentStmt:            q.insertSettingIfAbsentStmt,
 		lastAuthAuditHashStmt:                q.lastAuthAuditHashStmt,
-		lastImpersonationActivityStmt:        q.lastImpersonationActivityStmt,
 		lastImpersonationAuditHashStmt:       q.lastImpersonationAuditHashStmt,
 		lastReadingStmt:                      q.lastReadingStmt,
 		latestCheckpointStmt:                 q.latestCheckpointStmt,
