@@ -77,3 +77,24 @@ func BenchmarkVerifyLarge(b *testing.B) {
 	}
 	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/verify")
 }
+
+// Audited writes from 16 concurrent callers, one transaction each as the callers see it,
+// synchronous(FULL): group commit shares the fsyncs.
+//
+//	go test ./audit -run '^$' -bench AuditLogConcurrent -benchtime 20s
+func BenchmarkAuditLogConcurrent(b *testing.B) {
+	d := dbtest.Open(b)
+	tr := audit.NewTrail(audit.NewKey())
+	e := audit.Entry{Tag: audit.TagLoginSuccess, Actor: 1, IP: "127.0.0.1", Metadata: map[string]any{"email": "a@b.test"}}
+	before := d.Batches()
+	b.SetParallelism(8)
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := tr.Log(ctx, d, time.Now(), e); err != nil {
+				b.Error(err)
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "writes/s")
+	b.ReportMetric(float64(b.N)/float64(max(1, d.Batches()-before)), "writes/commit")
+}

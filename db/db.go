@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/url"
 	"runtime"
+	"sync/atomic"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -25,6 +26,10 @@ type DB struct {
 	Reserve int64
 	// free reports the free space of the file system; replaceable in tests.
 	free func() (int64, bool)
+	// The group-commit writer (batch.go).
+	jobs            chan *job
+	closed, stopped chan struct{}
+	batches         atomic.Int64
 }
 
 // DefaultReserve is the disk space kept for the audit trail: enough for roughly 100 000
@@ -107,7 +112,10 @@ func OpenWith(ctx context.Context, path string, o Options) (*DB, error) {
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
 	r.SetConnMaxIdleTime(5 * time.Minute)
-	return &DB{W: w, R: r, Path: path, Reserve: o.Reserve, free: func() (int64, bool) { return freeBytes(path) }}, nil
+	d := &DB{W: w, R: r, Path: path, Reserve: o.Reserve, free: func() (int64, bool) { return freeBytes(path) },
+		jobs: make(chan *job, maxBatch), closed: make(chan struct{}), stopped: make(chan struct{})}
+	go d.writer()
+	return d, nil
 }
 
 // OpenReadOnly opens path for reading only (no writer, nothing created beside a file that
@@ -124,8 +132,15 @@ func OpenReadOnly(ctx context.Context, path string) (*sql.DB, error) {
 	return r, nil
 }
 
-// Close closes both pools; the writer last so that it checkpoints the WAL.
+// Close stops the group-commit writer and closes both pools; the writer last so that it
+// checkpoints the WAL.
 func (d *DB) Close() error {
+	select {
+	case <-d.closed:
+	default:
+		close(d.closed)
+		<-d.stopped
+	}
 	return errors.Join(d.R.Close(), d.W.Close())
 }
 
@@ -164,14 +179,9 @@ func (d *DB) Tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 }
 
 // CriticalTx is Tx for the writes the reserve is kept for: audit rows and impersonation
-// ends. It may use the reserve.
+// ends. It may use the reserve. fn runs inside a savepoint of a transaction it may share with
+// other writes (group commit, batch.go); it is all or nothing, and CriticalTx returns once
+// the commit that holds it is durable.
 func (d *DB) CriticalTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := d.W.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	if err := fn(tx); err != nil {
-		return errors.Join(err, tx.Rollback())
-	}
-	return tx.Commit()
+	return d.submit(ctx, fn)
 }

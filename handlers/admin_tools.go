@@ -159,7 +159,7 @@ func (a *App) toolRefused(c *gin.Context, in toolInput, err error) bool {
 func (a *App) runTool(c *gin.Context, in toolInput, notice, section string, do func(context.Context, *sql.Tx) (support.Done, error)) {
 	var done support.Done
 	err := a.db.Tx(c.Request.Context(), func(tx *sql.Tx) (err error) {
-		done, err = do(c.Request.Context(), tx)
+		done, err = do(context.WithoutCancel(c.Request.Context()), tx) // see App.tx
 		return err
 	})
 	if a.toolRefused(c, in, err) {

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"database/sql"
 	"net/http"
 
@@ -18,9 +19,17 @@ const keyWriteAudited = "chargedesk.write_audited"
 // tx runs a customer-surface change in one write transaction. While an admin impersonates,
 // the change's impersonation_audit row is written in that same transaction: the change and
 // its record commit together or not at all.
+//
+// Once the change runs it is not cancelled by a client that hangs up: it shares its
+// transaction with other writes (group commit), and an interrupted statement would roll them
+// all back. (A client that gives up while the change still waits its turn cancels it.)
 func (a *App) tx(c *gin.Context, fn func(tx *sql.Tx) error) error {
 	ctx := c.Request.Context()
+	req := c.Request
+	c.Request = req.WithContext(context.WithoutCancel(ctx))
+	defer func() { c.Request = req }()
 	return a.db.Tx(ctx, func(tx *sql.Tx) error {
+		ctx := c.Request.Context()
 		if err := fn(tx); err != nil {
 			return err
 		}
