@@ -168,9 +168,9 @@ func (d *DB) LowOnSpace() bool {
 	return ok && n < d.Reserve
 }
 
-// Tx runs fn in one immediate write transaction, committing when fn returns nil. It is for
-// ordinary writes: when free disk space is below the reserve it refuses with ErrLowSpace
-// and changes nothing.
+// Tx runs fn as one all-or-nothing write (a savepoint of a group commit, batch.go) and
+// returns once it is durable. It is for ordinary writes: when free disk space is below the
+// reserve it refuses with ErrLowSpace and changes nothing.
 func (d *DB) Tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	if d.LowOnSpace() {
 		return ErrLowSpace

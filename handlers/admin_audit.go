@@ -23,6 +23,10 @@ import (
 
 const auditPageSize = 50
 
+// routePreview is how many route rows the audit page nests under a start row; a busy
+// impersonation's others are on its timeline, so a page stays small.
+const routePreview = 10
+
 // auditFilter is the /admin/audit query string, validated.
 type auditFilter struct {
 	User, Impersonation int64
@@ -201,6 +205,7 @@ type auditEntry struct {
 	queries.AuthAudit
 	ImpersonationID int64
 	Routes          []queries.ImpersonationAudit
+	MoreRoutes      bool // more route rows than the page shows: see the timeline
 	EndRowID        int64
 	StartRowID      int64
 }
@@ -256,9 +261,12 @@ func (a *App) adminAudit(c *gin.Context) {
 				}
 			}
 			if r.Tag == "impersonation.start" {
-				if e.Routes, err = a.r.ListRouteAuditForImpersonation(ctx, e.ImpersonationID); err != nil {
+				if e.Routes, err = a.r.ListRouteAuditPreview(ctx, queries.ListRouteAuditPreviewParams{ImpersonationID: e.ImpersonationID, MaxRows: routePreview + 1}); err != nil {
 					a.fail(c, errInternal(err))
 					return
+				}
+				if e.MoreRoutes = len(e.Routes) > routePreview; e.MoreRoutes {
+					e.Routes = e.Routes[:routePreview]
 				}
 			}
 		}

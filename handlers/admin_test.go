@@ -525,3 +525,25 @@ func TestAuditDateWindowPages(t *testing.T) {
 		t.Errorf("saw %d rows of the window, want %d", len(seen), want)
 	}
 }
+
+// A busy impersonation does not make the audit page grow: ten route rows nest under its
+// start, and a link leads to the rest on its timeline.
+func TestAuditPageNestsABoundedNumberOfRouteRows(t *testing.T) {
+	ta := newTestApp(t)
+	jane := ta.userID(demo.JaneEmail)
+	c := adminClient(t, ta)
+	c.startImpersonating(jane, "SUP-BUSY", false)
+	for i := range 25 {
+		c.get(fmt.Sprintf("/sessions?as=%d&status=&page=%d", jane, i)) // distinct paths: a row each
+	}
+	page := c.get("/admin/audit")
+	if n := strings.Count(page.body, "impersonation_audit #"); n != 10 {
+		t.Errorf("nested route rows: %d, want 10", n)
+	}
+	mustContain(t, page.body, "more route rows: open the timeline")
+	var imp int64
+	ta.db.R.QueryRow(`SELECT id FROM impersonations`).Scan(&imp)
+	if tl := c.get(fmt.Sprintf("/admin/impersonations/%d", imp)); strings.Count(tl.body, "impersonation_audit #") < 26 {
+		t.Errorf("the timeline shows %d route rows, want all 26", strings.Count(tl.body, "impersonation_audit #"))
+	}
+}

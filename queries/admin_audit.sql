@@ -80,9 +80,14 @@ ORDER BY id DESC LIMIT @page_size;
 -- name: ListRouteAuditForImpersonation :many
 SELECT * FROM impersonation_audit WHERE impersonation_id = @impersonation_id ORDER BY id LIMIT 2000;
 
+-- name: ListRouteAuditPreview :many
+-- The first route rows of an impersonation, for the audit page (the rest are on its timeline).
+SELECT * FROM impersonation_audit WHERE impersonation_id = @impersonation_id ORDER BY id LIMIT @max_rows;
+
 -- name: ListImpersonations :many
 SELECT i.*, a.name AS admin_name, c.name AS customer_name, c.public_id AS customer_public_id,
-       (SELECT count(*) FROM impersonation_audit r WHERE r.impersonation_id = i.id) AS route_rows
+       -- Bounded: the list shows "1000+" rather than count a busy impersonation's rows.
+       (SELECT count(*) FROM (SELECT 1 FROM impersonation_audit r WHERE r.impersonation_id = i.id LIMIT 1001)) AS route_rows
 FROM impersonations i
 JOIN users a ON a.id = i.admin_user_id
 JOIN users c ON c.id = i.customer_user_id

@@ -404,7 +404,8 @@ func (q *Queries) ListAuthAuditInRange(ctx context.Context, arg ListAuthAuditInR
 
 const listImpersonations = `-- name: ListImpersonations :many
 SELECT i.id, i.admin_user_id, i.customer_user_id, i.ticket, i.reason, i.allow_changes, i.started_at, i.expires_at, i.ended_at, i.end_via, i.end_audit_id, a.name AS admin_name, c.name AS customer_name, c.public_id AS customer_public_id,
-       (SELECT count(*) FROM impersonation_audit r WHERE r.impersonation_id = i.id) AS route_rows
+       -- Bounded: the list shows "1000+" rather than count a busy impersonation's rows.
+       (SELECT count(*) FROM (SELECT 1 FROM impersonation_audit r WHERE r.impersonation_id = i.id LIMIT 1001)) AS route_rows
 FROM impersonations i
 JOIN users a ON a.id = i.admin_user_id
 JOIN users c ON c.id = i.customer_user_id
@@ -703,6 +704,52 @@ func (q *Queries) ListRouteAuditInRange(ctx context.Context, arg ListRouteAuditI
 		arg.Before,
 		arg.PageSize,
 	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ImpersonationAudit
+	for rows.Next() {
+		var i ImpersonationAudit
+		if err := rows.Scan(
+			&i.ID,
+			&i.ImpersonationID,
+			&i.At,
+			&i.AdminUserID,
+			&i.CustomerUserID,
+			&i.Method,
+			&i.Route,
+			&i.Path,
+			&i.Status,
+			&i.Outcome,
+			&i.PrevHash,
+			&i.Hash,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listRouteAuditPreview = `-- name: ListRouteAuditPreview :many
+SELECT id, impersonation_id, at, admin_user_id, customer_user_id, method, route, path, status, outcome, prev_hash, hash FROM impersonation_audit WHERE impersonation_id = ?1 ORDER BY id LIMIT ?2
+`
+
+type ListRouteAuditPreviewParams struct {
+	ImpersonationID int64
+	MaxRows         int64
+}
+
+// The first route rows of an impersonation, for the audit page (the rest are on its timeline).
+func (q *Queries) ListRouteAuditPreview(ctx context.Context, arg ListRouteAuditPreviewParams) ([]ImpersonationAudit, error) {
+	rows, err := q.query(ctx, q.listRouteAuditPreviewStmt, listRouteAuditPreview, arg.ImpersonationID, arg.MaxRows)
 	if err != nil {
 		return nil, err
 	}

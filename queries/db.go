@@ -330,6 +330,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.listRouteAuditInRangeStmt, err = db.PrepareContext(ctx, listRouteAuditInRange); err != nil {
 		return nil, fmt.Errorf("error preparing query ListRouteAuditInRange: %w", err)
 	}
+	if q.listRouteAuditPreviewStmt, err = db.PrepareContext(ctx, listRouteAuditPreview); err != nil {
+		return nil, fmt.Errorf("error preparing query ListRouteAuditPreview: %w", err)
+	}
 	if q.listSessionsStmt, err = db.PrepareContext(ctx, listSessions); err != nil {
 		return nil, fmt.Errorf("error preparing query ListSessions: %w", err)
 	}
@@ -932,6 +935,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing listRouteAuditInRangeStmt: %w", cerr)
 		}
 	}
+	if q.listRouteAuditPreviewStmt != nil {
+		if cerr := q.listRouteAuditPreviewStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listRouteAuditPreviewStmt: %w", cerr)
+		}
+	}
 	if q.listSessionsStmt != nil {
 		if cerr := q.listSessionsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listSessionsStmt: %w", cerr)
@@ -1218,6 +1226,7 @@ type Queries struct {
 	listRouteAuditByCustomerStmt         *sql.Stmt
 	listRouteAuditForImpersonationStmt   *sql.Stmt
 	listRouteAuditInRangeStmt            *sql.Stmt
+	listRouteAuditPreviewStmt            *sql.Stmt
 	listSessionsStmt                     *sql.Stmt
 	listSimulatedSessionsStmt            *sql.Stmt
 	listSupportAccessStmt                *sql.Stmt
@@ -1355,6 +1364,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		listRouteAuditByCustomerStmt:         q.listRouteAuditByCustomerStmt,
 		listRouteAuditForImpersonationStmt:   q.listRouteAuditForImpersonationStmt,
 		listRouteAuditInRangeStmt:            q.listRouteAuditInRangeStmt,
+		listRouteAuditPreviewStmt:            q.listRouteAuditPreviewStmt,
 		listSessionsStmt:                     q.listSessionsStmt,
 		listSimulatedSessionsStmt:            q.listSimulatedSessionsStmt,
 		listSupportAccessStmt:                q.listSupportAccessStmt,
