@@ -88,14 +88,24 @@ func (m *Migrator) Close() error {
 	return errors.Join(serr, derr)
 }
 
-// Migrate brings the file at path up to the newest schema, then checks every foreign key.
+// Migrate brings the file at path up to the newest schema and, when a migration ran, checks
+// every foreign key (a full read of the file, so not on every start).
 func Migrate(path string) error {
 	m, err := NewMigrator(path)
 	if err != nil {
 		return err
 	}
-	if err := errors.Join(m.Up(), m.Close()); err != nil {
+	before, _, verr := m.Version()
+	if err := errors.Join(verr, m.Up()); err != nil {
+		m.Close()
 		return err
+	}
+	after, _, verr := m.Version()
+	if err := errors.Join(verr, m.Close()); err != nil {
+		return err
+	}
+	if before == after {
+		return nil
 	}
 	conn, err := sql.Open("sqlite", DSN(path, false))
 	if err != nil {
