@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -49,47 +50,84 @@ func (a *App) adminCustomers(c *gin.Context) {
 		Q: q, EmailFrom: q, EmailTo: q + "\U0010FFFF", NameMatch: nameMatch(q),
 		AfterName: "", AfterID: 0, PageSize: searchPageSize + 1,
 	}
-	if after := c.Query("after"); after != "" {
-		id, ok := parseID(after)
-		cust, err := a.r.GetCustomerForAdmin(ctx, id)
-		if !ok || err != nil {
-			page.Problem = "That page link is broken; search again."
-			a.render(c, http.StatusBadRequest, "admin_customers", page)
-			return
-		}
-		params.AfterName, params.AfterID, d.Paged = cust.Name, cust.ID, true
-	}
-	rows, err := a.searchCustomers(ctx, params)
+	n, err := a.r.CountSearchMatches(ctx, queries.CountSearchMatchesParams{EmailFrom: params.EmailFrom, EmailTo: params.EmailTo, NameMatch: params.NameMatch})
 	if err != nil {
 		a.fail(c, errInternal(err))
 		return
 	}
-	if len(rows) > searchPageSize {
-		rows = rows[:searchPageSize]
-		d.Next = rows[len(rows)-1].ID
+	after, ok := parseID(c.Query("after"))
+	d.Paged = ok
+	if c.Query("after") != "" && !ok {
+		page.Problem = "That page link is broken; search again."
+		a.render(c, http.StatusBadRequest, "admin_customers", page)
+		return
 	}
-	d.Results = rows
+	if n.Emails+n.Names >= 1000 {
+		d.Results, d.Next, err = a.searchCommon(ctx, params, after, n.Emails >= 1000)
+	} else {
+		d.Results, d.Next, err = a.searchRare(ctx, params, after)
+	}
+	if e, ok := err.(*Error); ok {
+		page.Problem = e.Message
+		a.render(c, e.Status, "admin_customers", page)
+		return
+	} else if err != nil {
+		a.fail(c, errInternal(err))
+		return
+	}
 	a.render(c, http.StatusOK, "admin_customers", page)
 }
 
-// searchCustomers runs the search whose cost does not grow with the number of matches: a
-// rare term gathers its (fewer than 1000) matches and sorts them; a common one walks the
-// customers in name order until a page is full.
-func (a *App) searchCustomers(ctx context.Context, p queries.SearchCustomersParams) ([]queries.SearchCustomersRow, error) {
-	n, err := a.r.CountSearchMatches(ctx, queries.CountSearchMatchesParams{EmailFrom: p.EmailFrom, EmailTo: p.EmailTo, NameMatch: p.NameMatch})
-	if err != nil || n < 1000 {
+// searchRare is a search with fewer than 1000 matches: gathered, sorted by (name, id), one
+// keyset page after the customer after.
+func (a *App) searchRare(ctx context.Context, p queries.SearchCustomersParams, after int64) ([]queries.SearchCustomersRow, int64, error) {
+	if after > 0 {
+		cust, err := a.r.GetCustomerForAdmin(ctx, after)
 		if err != nil {
-			return nil, err
+			return nil, 0, errBadRequest("That page link is broken; search again.")
 		}
-		return a.r.SearchCustomers(ctx, p)
+		p.AfterName, p.AfterID = cust.Name, cust.ID
 	}
-	dense, err := a.r.SearchCustomersDense(ctx, queries.SearchCustomersDenseParams{
-		AfterName: p.AfterName, AfterID: p.AfterID, Q: p.Q, EmailFrom: p.EmailFrom, EmailTo: p.EmailTo, PageSize: p.PageSize})
-	rows := make([]queries.SearchCustomersRow, len(dense))
-	for i, r := range dense {
+	rows, err := a.r.SearchCustomers(ctx, p)
+	var next int64
+	if len(rows) > searchPageSize {
+		rows = rows[:searchPageSize]
+		next = rows[len(rows)-1].ID
+	}
+	return rows, next, err
+}
+
+// searchCommon is a search with 1000 matches or more ("jane"): email and name matches in id
+// order, each read through its own index from the keyset and stopped after a page, so its
+// cost does not grow with the number of matches.
+func (a *App) searchCommon(ctx context.Context, p queries.SearchCustomersParams, after int64, commonEmail bool) ([]queries.SearchCustomersRow, int64, error) {
+	names, err := a.r.NameMatchesAfter(ctx, p.NameMatch, after, p.PageSize)
+	if err != nil {
+		return nil, 0, err
+	}
+	emailsAfter := a.r.EmailMatchesAfter
+	if commonEmail {
+		emailsAfter = func(ctx context.Context, e queries.EmailMatchesAfterParams) ([]int64, error) {
+			return a.r.CommonEmailMatchesAfter(ctx, queries.CommonEmailMatchesAfterParams(e))
+		}
+	}
+	emails, err := emailsAfter(ctx, queries.EmailMatchesAfterParams{EmailFrom: p.EmailFrom, EmailTo: p.EmailTo, AfterID: after, PageSize: p.PageSize})
+	if err != nil {
+		return nil, 0, err
+	}
+	ids := slices.Compact(slices.Sorted(slices.Values(append(names, emails...))))
+	ids = ids[:min(len(ids), searchPageSize+1)]
+	var next int64
+	if len(ids) > searchPageSize {
+		ids = ids[:searchPageSize]
+		next = ids[len(ids)-1]
+	}
+	found, err := a.r.CustomersByIDs(ctx, ids)
+	rows := make([]queries.SearchCustomersRow, len(found))
+	for i, r := range found {
 		rows[i] = queries.SearchCustomersRow(r)
 	}
-	return rows, err
+	return rows, next, err
 }
 
 type sessionWithFlag struct {

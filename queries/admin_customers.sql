@@ -19,18 +19,27 @@ LIMIT @page_size;
 -- most: below that the matches are gathered and sorted (SearchCustomers); at 1000 the name
 -- index is walked in order and stops after a page (SearchCustomersDense). Either way a search
 -- reads a bounded number of rows.
-SELECT CAST((SELECT count(*) FROM (SELECT 1 FROM users e WHERE e.email >= @email_from AND e.email < @email_to LIMIT 1000)) +
-       (SELECT count(*) FROM (SELECT 1 FROM users_name_fts f WHERE f.name MATCH @name_match LIMIT 1000)) AS INTEGER) AS n;
+SELECT CAST((SELECT count(*) FROM (SELECT 1 FROM users e WHERE e.email >= @email_from AND e.email < @email_to LIMIT 1000)) AS INTEGER) AS emails,
+       CAST((SELECT count(*) FROM (SELECT 1 FROM users_name_fts f WHERE f.name MATCH @name_match LIMIT 1000)) AS INTEGER) AS names;
 
--- name: SearchCustomersDense :many
--- SearchCustomers for a common search ("jane"): walks customers in (name, id) order from the
--- keyset and keeps those that match; matches are dense, so a page is found quickly.
+-- A common search ("jane": thousands of matches) pages in id order instead, each source read
+-- through its own index from the keyset and stopped after a page.
+
+-- (NameMatchesAfter is in name_matches.go: sqlc cannot parse a rowid constraint on FTS5.)
+
+-- name: EmailMatchesAfter :many
+-- Fewer than 1000 email matches: read them through the email index and sort them.
+SELECT e.id FROM users e WHERE e.email >= @email_from AND e.email < @email_to AND e.id > @after_id ORDER BY e.id LIMIT @page_size;
+
+-- name: CommonEmailMatchesAfter :many
+-- 1000 email matches or more: walk ids from the keyset and keep the matches (dense, so a page
+-- comes quickly).
+SELECT e.id FROM users e WHERE +e.email >= @email_from AND +e.email < @email_to AND e.id > @after_id ORDER BY e.id LIMIT @page_size;
+
+-- name: CustomersByIDs :many
 SELECT u.id, u.public_id, u.email, u.name, u.status, u.created_at FROM users u
-WHERE u.role = 'customer'
-  AND (u.name > @after_name OR (u.name = @after_name AND u.id > @after_id))
-  AND (u.public_id = @q OR (u.email >= @email_from AND u.email < @email_to) OR instr(lower(u.name), lower(@q)) > 0)
-ORDER BY u.name, u.id
-LIMIT @page_size;
+WHERE u.id IN (sqlc.slice('ids')) AND u.role = 'customer'
+ORDER BY u.id;
 
 -- name: GetCustomerForAdmin :one
 SELECT id, public_id, email, name, status, created_at FROM users

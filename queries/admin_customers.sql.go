@@ -7,6 +7,7 @@ package queries
 
 import (
 	"context"
+	"strings"
 )
 
 const activeImpersonationsOfCustomer = `-- name: ActiveImpersonationsOfCustomer :many
@@ -54,9 +55,50 @@ func (q *Queries) ActiveImpersonationsOfCustomer(ctx context.Context, actingAs i
 	return items, nil
 }
 
+const commonEmailMatchesAfter = `-- name: CommonEmailMatchesAfter :many
+SELECT e.id FROM users e WHERE +e.email >= ?1 AND +e.email < ?2 AND e.id > ?3 ORDER BY e.id LIMIT ?4
+`
+
+type CommonEmailMatchesAfterParams struct {
+	EmailFrom string
+	EmailTo   string
+	AfterID   int64
+	PageSize  int64
+}
+
+// 1000 email matches or more: walk ids from the keyset and keep the matches (dense, so a page
+// comes quickly).
+func (q *Queries) CommonEmailMatchesAfter(ctx context.Context, arg CommonEmailMatchesAfterParams) ([]int64, error) {
+	rows, err := q.query(ctx, q.commonEmailMatchesAfterStmt, commonEmailMatchesAfter,
+		arg.EmailFrom,
+		arg.EmailTo,
+		arg.AfterID,
+		arg.PageSize,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const countSearchMatches = `-- name: CountSearchMatches :one
-SELECT CAST((SELECT count(*) FROM (SELECT 1 FROM users e WHERE e.email >= ?1 AND e.email < ?2 LIMIT 1000)) +
-       (SELECT count(*) FROM (SELECT 1 FROM users_name_fts f WHERE f.name MATCH ?3 LIMIT 1000)) AS INTEGER) AS n
+SELECT CAST((SELECT count(*) FROM (SELECT 1 FROM users e WHERE e.email >= ?1 AND e.email < ?2 LIMIT 1000)) AS INTEGER) AS emails,
+       CAST((SELECT count(*) FROM (SELECT 1 FROM users_name_fts f WHERE f.name MATCH ?3 LIMIT 1000)) AS INTEGER) AS names
 `
 
 type CountSearchMatchesParams struct {
@@ -65,15 +107,120 @@ type CountSearchMatchesParams struct {
 	NameMatch string
 }
 
+type CountSearchMatchesRow struct {
+	Emails int64
+	Names  int64
+}
+
 // How many customers a search matches by email prefix and by name, each counted to 1000 at
 // most: below that the matches are gathered and sorted (SearchCustomers); at 1000 the name
 // index is walked in order and stops after a page (SearchCustomersDense). Either way a search
 // reads a bounded number of rows.
-func (q *Queries) CountSearchMatches(ctx context.Context, arg CountSearchMatchesParams) (int64, error) {
+func (q *Queries) CountSearchMatches(ctx context.Context, arg CountSearchMatchesParams) (CountSearchMatchesRow, error) {
 	row := q.queryRow(ctx, q.countSearchMatchesStmt, countSearchMatches, arg.EmailFrom, arg.EmailTo, arg.NameMatch)
-	var n int64
-	err := row.Scan(&n)
-	return n, err
+	var i CountSearchMatchesRow
+	err := row.Scan(&i.Emails, &i.Names)
+	return i, err
+}
+
+const customersByIDs = `-- name: CustomersByIDs :many
+SELECT u.id, u.public_id, u.email, u.name, u.status, u.created_at FROM users u
+WHERE u.id IN (/*SLICE:ids*/?) AND u.role = 'customer'
+ORDER BY u.id
+`
+
+type CustomersByIDsRow struct {
+	ID        int64
+	PublicID  string
+	Email     string
+	Name      string
+	Status    string
+	CreatedAt int64
+}
+
+func (q *Queries) CustomersByIDs(ctx context.Context, ids []int64) ([]CustomersByIDsRow, error) {
+	query := customersByIDs
+	var queryParams []interface{}
+	if len(ids) > 0 {
+		for _, v := range ids {
+			queryParams = append(queryParams, v)
+		}
+		query = strings.Replace(query, "/*SLICE:ids*/?", strings.Repeat(",?", len(ids))[1:], 1)
+	} else {
+		query = strings.Replace(query, "/*SLICE:ids*/?", "NULL", 1)
+	}
+	rows, err := q.query(ctx, nil, query, queryParams...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []CustomersByIDsRow
+	for rows.Next() {
+		var i CustomersByIDsRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.PublicID,
+			&i.Email,
+			&i.Name,
+			&i.Status,
+			&i.CreatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const emailMatchesAfter = `-- name: EmailMatchesAfter :many
+
+
+SELECT e.id FROM users e WHERE e.email >= ?1 AND e.email < ?2 AND e.id > ?3 ORDER BY e.id LIMIT ?4
+`
+
+type EmailMatchesAfterParams struct {
+	EmailFrom string
+	EmailTo   string
+	AfterID   int64
+	PageSize  int64
+}
+
+// A common search ("jane": thousands of matches) pages in id order instead, each source read
+// through its own index from the keyset and stopped after a page.
+// (NameMatchesAfter is in name_matches.go: sqlc cannot parse a rowid constraint on FTS5.)
+// Fewer than 1000 email matches: read them through the email index and sort them.
+func (q *Queries) EmailMatchesAfter(ctx context.Context, arg EmailMatchesAfterParams) ([]int64, error) {
+	rows, err := q.query(ctx, q.emailMatchesAfterStmt, emailMatchesAfter,
+		arg.EmailFrom,
+		arg.EmailTo,
+		arg.AfterID,
+		arg.PageSize,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const getCustomerForAdmin = `-- name: GetCustomerForAdmin :one
@@ -157,72 +304,6 @@ func (q *Queries) SearchCustomers(ctx context.Context, arg SearchCustomersParams
 	var items []SearchCustomersRow
 	for rows.Next() {
 		var i SearchCustomersRow
-		if err := rows.Scan(
-			&i.ID,
-			&i.PublicID,
-			&i.Email,
-			&i.Name,
-			&i.Status,
-			&i.CreatedAt,
-		); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Close(); err != nil {
-		return nil, err
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
-const searchCustomersDense = `-- name: SearchCustomersDense :many
-SELECT u.id, u.public_id, u.email, u.name, u.status, u.created_at FROM users u
-WHERE u.role = 'customer'
-  AND (u.name > ?1 OR (u.name = ?1 AND u.id > ?2))
-  AND (u.public_id = ?3 OR (u.email >= ?4 AND u.email < ?5) OR instr(lower(u.name), lower(?3)) > 0)
-ORDER BY u.name, u.id
-LIMIT ?6
-`
-
-type SearchCustomersDenseParams struct {
-	AfterName string
-	AfterID   int64
-	Q         string
-	EmailFrom string
-	EmailTo   string
-	PageSize  int64
-}
-
-type SearchCustomersDenseRow struct {
-	ID        int64
-	PublicID  string
-	Email     string
-	Name      string
-	Status    string
-	CreatedAt int64
-}
-
-// SearchCustomers for a common search ("jane"): walks customers in (name, id) order from the
-// keyset and keeps those that match; matches are dense, so a page is found quickly.
-func (q *Queries) SearchCustomersDense(ctx context.Context, arg SearchCustomersDenseParams) ([]SearchCustomersDenseRow, error) {
-	rows, err := q.query(ctx, q.searchCustomersDenseStmt, searchCustomersDense,
-		arg.AfterName,
-		arg.AfterID,
-		arg.Q,
-		arg.EmailFrom,
-		arg.EmailTo,
-		arg.PageSize,
-	)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var items []SearchCustomersDenseRow
-	for rows.Next() {
-		var i SearchCustomersDenseRow
 		if err := rows.Scan(
 			&i.ID,
 			&i.PublicID,

@@ -57,6 +57,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.clearDefaultPaymentMethodStmt, err = db.PrepareContext(ctx, clearDefaultPaymentMethod); err != nil {
 		return nil, fmt.Errorf("error preparing query ClearDefaultPaymentMethod: %w", err)
 	}
+	if q.commonEmailMatchesAfterStmt, err = db.PrepareContext(ctx, commonEmailMatchesAfter); err != nil {
+		return nil, fmt.Errorf("error preparing query CommonEmailMatchesAfter: %w", err)
+	}
 	if q.completeSessionStmt, err = db.PrepareContext(ctx, completeSession); err != nil {
 		return nil, fmt.Errorf("error preparing query CompleteSession: %w", err)
 	}
@@ -87,6 +90,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.customerCountsStmt, err = db.PrepareContext(ctx, customerCounts); err != nil {
 		return nil, fmt.Errorf("error preparing query CustomerCounts: %w", err)
 	}
+	if q.customersByIDsStmt, err = db.PrepareContext(ctx, customersByIDs); err != nil {
+		return nil, fmt.Errorf("error preparing query CustomersByIDs: %w", err)
+	}
 	if q.deleteExpiredWebSessionsStmt, err = db.PrepareContext(ctx, deleteExpiredWebSessions); err != nil {
 		return nil, fmt.Errorf("error preparing query DeleteExpiredWebSessions: %w", err)
 	}
@@ -95,6 +101,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.deleteWebSessionStmt, err = db.PrepareContext(ctx, deleteWebSession); err != nil {
 		return nil, fmt.Errorf("error preparing query DeleteWebSession: %w", err)
+	}
+	if q.emailMatchesAfterStmt, err = db.PrepareContext(ctx, emailMatchesAfter); err != nil {
+		return nil, fmt.Errorf("error preparing query EmailMatchesAfter: %w", err)
 	}
 	if q.endImpersonationStmt, err = db.PrepareContext(ctx, endImpersonation); err != nil {
 		return nil, fmt.Errorf("error preparing query EndImpersonation: %w", err)
@@ -393,9 +402,6 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.searchCustomersStmt, err = db.PrepareContext(ctx, searchCustomers); err != nil {
 		return nil, fmt.Errorf("error preparing query SearchCustomers: %w", err)
 	}
-	if q.searchCustomersDenseStmt, err = db.PrepareContext(ctx, searchCustomersDense); err != nil {
-		return nil, fmt.Errorf("error preparing query SearchCustomersDense: %w", err)
-	}
 	if q.sessionPeakPowerStmt, err = db.PrepareContext(ctx, sessionPeakPower); err != nil {
 		return nil, fmt.Errorf("error preparing query SessionPeakPower: %w", err)
 	}
@@ -480,6 +486,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing clearDefaultPaymentMethodStmt: %w", cerr)
 		}
 	}
+	if q.commonEmailMatchesAfterStmt != nil {
+		if cerr := q.commonEmailMatchesAfterStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing commonEmailMatchesAfterStmt: %w", cerr)
+		}
+	}
 	if q.completeSessionStmt != nil {
 		if cerr := q.completeSessionStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing completeSessionStmt: %w", cerr)
@@ -530,6 +541,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing customerCountsStmt: %w", cerr)
 		}
 	}
+	if q.customersByIDsStmt != nil {
+		if cerr := q.customersByIDsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing customersByIDsStmt: %w", cerr)
+		}
+	}
 	if q.deleteExpiredWebSessionsStmt != nil {
 		if cerr := q.deleteExpiredWebSessionsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing deleteExpiredWebSessionsStmt: %w", cerr)
@@ -543,6 +559,11 @@ func (q *Queries) Close() error {
 	if q.deleteWebSessionStmt != nil {
 		if cerr := q.deleteWebSessionStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing deleteWebSessionStmt: %w", cerr)
+		}
+	}
+	if q.emailMatchesAfterStmt != nil {
+		if cerr := q.emailMatchesAfterStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing emailMatchesAfterStmt: %w", cerr)
 		}
 	}
 	if q.endImpersonationStmt != nil {
@@ -1040,11 +1061,6 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing searchCustomersStmt: %w", cerr)
 		}
 	}
-	if q.searchCustomersDenseStmt != nil {
-		if cerr := q.searchCustomersDenseStmt.Close(); cerr != nil {
-			err = fmt.Errorf("error closing searchCustomersDenseStmt: %w", cerr)
-		}
-	}
 	if q.sessionPeakPowerStmt != nil {
 		if cerr := q.sessionPeakPowerStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing sessionPeakPowerStmt: %w", cerr)
@@ -1135,6 +1151,7 @@ type Queries struct {
 	cancelReservationStmt                *sql.Stmt
 	cardInActiveSessionStmt              *sql.Stmt
 	clearDefaultPaymentMethodStmt        *sql.Stmt
+	commonEmailMatchesAfterStmt          *sql.Stmt
 	completeSessionStmt                  *sql.Stmt
 	connectorMeterWhStmt                 *sql.Stmt
 	consoleCountsStmt                    *sql.Stmt
@@ -1145,9 +1162,11 @@ type Queries struct {
 	countUsersStmt                       *sql.Stmt
 	createUserStmt                       *sql.Stmt
 	customerCountsStmt                   *sql.Stmt
+	customersByIDsStmt                   *sql.Stmt
 	deleteExpiredWebSessionsStmt         *sql.Stmt
 	deletePaymentMethodStmt              *sql.Stmt
 	deleteWebSessionStmt                 *sql.Stmt
+	emailMatchesAfterStmt                *sql.Stmt
 	endImpersonationStmt                 *sql.Stmt
 	getAuthAuditStmt                     *sql.Stmt
 	getCardStmt                          *sql.Stmt
@@ -1247,7 +1266,6 @@ type Queries struct {
 	routeAuditAtStmt                     *sql.Stmt
 	saveWebSessionStmt                   *sql.Stmt
 	searchCustomersStmt                  *sql.Stmt
-	searchCustomersDenseStmt             *sql.Stmt
 	sessionPeakPowerStmt                 *sql.Stmt
 	setConnectorStatusStmt               *sql.Stmt
 	setDefaultPaymentMethodStmt          *sql.Stmt
@@ -1273,6 +1291,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		cancelReservationStmt:                q.cancelReservationStmt,
 		cardInActiveSessionStmt:              q.cardInActiveSessionStmt,
 		clearDefaultPaymentMethodStmt:        q.clearDefaultPaymentMethodStmt,
+		commonEmailMatchesAfterStmt:          q.commonEmailMatchesAfterStmt,
 		completeSessionStmt:                  q.completeSessionStmt,
 		connectorMeterWhStmt:                 q.connectorMeterWhStmt,
 		consoleCountsStmt:                    q.consoleCountsStmt,
@@ -1283,9 +1302,11 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		countUsersStmt:                       q.countUsersStmt,
 		createUserStmt:                       q.createUserStmt,
 		customerCountsStmt:                   q.customerCountsStmt,
+		customersByIDsStmt:                   q.customersByIDsStmt,
 		deleteExpiredWebSessionsStmt:         q.deleteExpiredWebSessionsStmt,
 		deletePaymentMethodStmt:              q.deletePaymentMethodStmt,
 		deleteWebSessionStmt:                 q.deleteWebSessionStmt,
+		emailMatchesAfterStmt:                q.emailMatchesAfterStmt,
 		endImpersonationStmt:                 q.endImpersonationStmt,
 		getAuthAuditStmt:                     q.getAuthAuditStmt,
 		getCardStmt:                          q.getCardStmt,
@@ -1385,7 +1406,6 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		routeAuditAtStmt:                     q.routeAuditAtStmt,
 		saveWebSessionStmt:                   q.saveWebSessionStmt,
 		searchCustomersStmt:                  q.searchCustomersStmt,
-		searchCustomersDenseStmt:             q.searchCustomersDenseStmt,
 		sessionPeakPowerStmt:                 q.sessionPeakPowerStmt,
 		setConnectorStatusStmt:               q.setConnectorStatusStmt,
 		setDefaultPaymentMethodStmt:          q.setDefaultPaymentMethodStmt,
