@@ -151,12 +151,17 @@ func Decide(r Request) Decision {
 	return Decision{Outcome: Scoped, ActingAs: as}
 }
 
-// parseMarker accepts exactly one marker: a positive decimal id without sign or leading zeros.
+// parseMarker accepts exactly one marker, an id.
 func parseMarker(marks []string) (int64, bool) {
 	if len(marks) != 1 {
 		return 0, false
 	}
-	s := marks[0]
+	return ParseID(marks[0])
+}
+
+// ParseID accepts a positive decimal id without sign or leading zeros; anything else — from a
+// path, a form, a query string or a marker — is not an id.
+func ParseID(s string) (int64, bool) {
 	if s == "" || len(s) > 18 || s[0] == '0' || strings.TrimLeft(s, "0123456789") != "" {
 		return 0, false
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 	"os"
 	"path/filepath"
 	"time"
@@ -110,78 +111,81 @@ func (t *Trail) verifyCheckpoints(ctx context.Context, q *queries.Queries, file 
 	return err
 }
 
-func (t *Trail) verifyAuthChain(ctx context.Context, q *queries.Queries, keyedFrom int64, latest CheckpointBody, rep *Report) error {
-	prev, sawHead := genesis, latest.Auth.ID == 0
-	for after := int64(0); ; {
-		rows, err := q.ListAuthAuditChain(ctx, queries.ListAuthAuditChainParams{After: after, Limit: page})
-		if err != nil {
-			return err
-		}
-		for _, a := range rows {
-			if a.PrevHash != prev {
-				return &BrokenChainError{"auth_audit", a.ID, "prev_hash does not match the row before it (a row was removed or inserted)"}
-			}
-			h := t.mac()
-			if a.ID < keyedFrom {
-				h = legacy()
-			}
-			if authHash(h, a.At, a.Tag, a.ActorUserID, a.TargetUserID, a.Ip, a.UserAgent, a.Metadata, a.PrevHash) != a.Hash {
-				return &BrokenChainError{"auth_audit", a.ID, "content does not match its keyed hash (the row was changed, or forged without the key)"}
-			}
-			if a.ID == latest.Auth.ID {
-				if a.Hash != latest.Auth.Hash {
-					return &BrokenChainError{"auth_audit", a.ID, "differs from the row the checkpoint of " + clock(latest.At) + " signed (history was rewritten)"}
-				}
-				sawHead = true
-			}
-			prev, after = a.Hash, a.ID
-			rep.AuthRows++
-		}
-		if len(rows) < page {
-			break
-		}
-	}
-	if !sawHead {
-		return problem("auth_audit: row %d, signed by the checkpoint of %s, is gone: rows were deleted (the chain now ends at %d rows)", latest.Auth.ID, clock(latest.At), rep.AuthRows)
-	}
-	return nil
+// chained is one row of a chain as verify sees it: its id, links, and its hash recomputed
+// with a given hash function.
+type chained struct {
+	id         int64
+	prev, hash string
+	recompute  func(hash.Hash) string
 }
 
-func (t *Trail) verifyRouteChain(ctx context.Context, q *queries.Queries, keyedFrom int64, latest CheckpointBody, rep *Report) error {
-	prev, sawHead := genesis, latest.Routes.ID == 0
+// verifyChain walks one chain in pages of its rows: each row must link to the row before it
+// and match its keyed hash (rows before keyedFrom: the unkeyed format of before the key), and
+// the row the newest checkpoint signed as head must still be there, unchanged. It returns how
+// many rows it checked.
+func (t *Trail) verifyChain(table string, keyedFrom int64, head Head, signedAt int64, pageAfter func(after int64) ([]chained, error)) (int64, error) {
+	prev, sawHead, n := genesis, head.ID == 0, int64(0)
 	for after := int64(0); ; {
-		rows, err := q.ListImpersonationAuditChain(ctx, queries.ListImpersonationAuditChainParams{After: after, Limit: page})
+		rows, err := pageAfter(after)
 		if err != nil {
-			return err
+			return n, err
 		}
-		for _, a := range rows {
-			if a.PrevHash != prev {
-				return &BrokenChainError{"impersonation_audit", a.ID, "prev_hash does not match the row before it (a row was removed or inserted)"}
+		for _, r := range rows {
+			if r.prev != prev {
+				return n, &BrokenChainError{table, r.id, "prev_hash does not match the row before it (a row was removed or inserted)"}
 			}
 			h := t.mac()
-			if a.ID < keyedFrom {
+			if r.id < keyedFrom {
 				h = legacy()
 			}
-			if routeHash(h, a.ImpersonationID, a.At, a.AdminUserID, a.CustomerUserID, a.Method, a.Route, a.Path, a.Status, a.Outcome, a.PrevHash) != a.Hash {
-				return &BrokenChainError{"impersonation_audit", a.ID, "content does not match its keyed hash (the row was changed, or forged without the key)"}
+			if r.recompute(h) != r.hash {
+				return n, &BrokenChainError{table, r.id, "content does not match its keyed hash (the row was changed, or forged without the key)"}
 			}
-			if a.ID == latest.Routes.ID {
-				if a.Hash != latest.Routes.Hash {
-					return &BrokenChainError{"impersonation_audit", a.ID, "differs from the row the checkpoint of " + clock(latest.At) + " signed (history was rewritten)"}
+			if r.id == head.ID {
+				if r.hash != head.Hash {
+					return n, &BrokenChainError{table, r.id, "differs from the row the checkpoint of " + clock(signedAt) + " signed (history was rewritten)"}
 				}
 				sawHead = true
 			}
-			prev, after = a.Hash, a.ID
-			rep.RouteRows++
+			prev, after = r.hash, r.id
+			n++
 		}
 		if len(rows) < page {
 			break
 		}
 	}
 	if !sawHead {
-		return problem("impersonation_audit: row %d, signed by the checkpoint of %s, is gone: rows were deleted (the chain now ends at %d rows)", latest.Routes.ID, clock(latest.At), rep.RouteRows)
+		return n, problem("%s: row %d, signed by the checkpoint of %s, is gone: rows were deleted (the chain now ends at %d rows)", table, head.ID, clock(signedAt), n)
 	}
-	return nil
+	return n, nil
+}
+
+func (t *Trail) verifyAuthChain(ctx context.Context, q *queries.Queries, keyedFrom int64, latest CheckpointBody, rep *Report) (err error) {
+	rep.AuthRows, err = t.verifyChain("auth_audit", keyedFrom, latest.Auth, latest.At, func(after int64) ([]chained, error) {
+		rows, err := q.ListAuthAuditChain(ctx, queries.ListAuthAuditChainParams{After: after, Limit: page})
+		out := make([]chained, len(rows))
+		for i, a := range rows {
+			out[i] = chained{a.ID, a.PrevHash, a.Hash, func(h hash.Hash) string {
+				return authHash(h, a.At, a.Tag, a.ActorUserID, a.TargetUserID, a.Ip, a.UserAgent, a.Metadata, a.PrevHash)
+			}}
+		}
+		return out, err
+	})
+	return err
+}
+
+func (t *Trail) verifyRouteChain(ctx context.Context, q *queries.Queries, keyedFrom int64, latest CheckpointBody, rep *Report) (err error) {
+	rep.RouteRows, err = t.verifyChain("impersonation_audit", keyedFrom, latest.Routes, latest.At, func(after int64) ([]chained, error) {
+		rows, err := q.ListImpersonationAuditChain(ctx, queries.ListImpersonationAuditChainParams{After: after, Limit: page})
+		out := make([]chained, len(rows))
+		for i, a := range rows {
+			out[i] = chained{a.ID, a.PrevHash, a.Hash, func(h hash.Hash) string {
+				return routeHash(h, a.ImpersonationID, a.At, a.AdminUserID, a.CustomerUserID, a.Method, a.Route, a.Path, a.Status, a.Outcome, a.PrevHash)
+			}}
+		}
+		return out, err
+	})
+	return err
 }
 
 // verifyTriggers compares the file's triggers with those of a fresh database migrated to the

@@ -73,7 +73,7 @@ type App struct {
 	logins     *loginLimits
 	violations *violations
 	ending     *pendingEnds
-	health     healthCache
+	health     probeWrites
 	hosts      map[string]struct{}
 	simulate   bool
 	every      time.Duration

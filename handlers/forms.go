@@ -3,23 +3,17 @@ package handlers
 import (
 	"fmt"
 	"math"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
+
+	"chargedesk/access"
 )
 
-// parseID accepts a positive decimal id without sign or leading zeros; anything else, from
-// a path, a form or a query string, is not an id.
-func parseID(s string) (int64, bool) {
-	if s == "" || len(s) > 18 || s[0] == '0' || strings.TrimLeft(s, "0123456789") != "" {
-		return 0, false
-	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	return n, err == nil && n > 0
-}
+// parseID reads an id from a path, a form or a query string (access.ParseID).
+func parseID(s string) (int64, bool) { return access.ParseID(s) }
 
 // formID reads a positive id from a form field.
 func formID(c *gin.Context, field string) (int64, bool) {

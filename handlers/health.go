@@ -12,9 +12,9 @@ import (
 	"chargedesk/queries"
 )
 
-// healthCache remembers when the probe write last succeeded, so that a busy monitor costs at
+// probeWrites remembers when the probe write last succeeded, so that a busy monitor costs at
 // most one write a second; reads and disk space are checked on every call.
-type healthCache struct {
+type probeWrites struct {
 	mu      sync.Mutex
 	wroteAt time.Time
 }

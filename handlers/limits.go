@@ -15,17 +15,68 @@ import (
 	"chargedesk/queries"
 )
 
-// writeLimits bounds each customer's customer-surface writes (a token bucket per customer,
-// in memory): one account cannot fill the disk with cards and reservations.
-type writeLimits struct {
-	mu    sync.Mutex
+// buckets is a token bucket per key (in memory), taken and given back under one lock: the
+// write limits per customer and the login limits per address and account are both made of it.
+type buckets[K comparable] struct {
+	mu    *sync.Mutex
 	burst int
 	every time.Duration
-	m     map[int64]*rate.Limiter
+	m     map[K]*rate.Limiter
+}
+
+func newBuckets[K comparable](mu *sync.Mutex, burst int, every time.Duration) *buckets[K] {
+	return &buckets[K]{mu: mu, burst: burst, every: every, m: map[K]*rate.Limiter{}}
+}
+
+// reserve takes one token for k at now (the caller holds mu), or says how long until one is
+// free, taking nothing.
+func (b *buckets[K]) reserve(k K, now time.Time) (*rate.Reservation, time.Duration) {
+	l := b.m[k]
+	if l == nil {
+		l = rate.NewLimiter(rate.Every(b.every), b.burst)
+		b.m[k] = l
+	}
+	r := l.ReserveN(now, 1)
+	if d := r.DelayFrom(now); d > 0 {
+		r.CancelAt(now)
+		return nil, d
+	}
+	return r, 0
+}
+
+// forget drops the buckets that are full again, so the map holds only recent keys.
+func (b *buckets[K]) forget(now time.Time) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for k, l := range b.m {
+		if l.TokensAt(now) >= float64(b.burst) {
+			delete(b.m, k)
+		}
+	}
+}
+
+// giveBack returns the tokens of reservations made at now.
+func giveBack(mu *sync.Mutex, now time.Time, rs ...*rate.Reservation) func() {
+	return func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, r := range rs {
+			r.CancelAt(now)
+		}
+	}
+}
+
+// writeLimits bounds each customer's customer-surface writes: one account cannot fill the
+// disk with cards and reservations.
+type writeLimits struct {
+	mu       sync.Mutex
+	customer *buckets[int64]
 }
 
 func newWriteLimits(burst int, every time.Duration) *writeLimits {
-	return &writeLimits{burst: burst, every: every, m: map[int64]*rate.Limiter{}}
+	w := &writeLimits{}
+	w.customer = newBuckets[int64](&w.mu, burst, every)
+	return w
 }
 
 // take takes one write for customer at now, or says how long until the next one. The write
@@ -33,21 +84,11 @@ func newWriteLimits(burst int, every time.Duration) *writeLimits {
 func (w *writeLimits) take(customer int64, now time.Time) (undo func(), wait time.Duration) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	l := w.m[customer]
-	if l == nil {
-		l = rate.NewLimiter(rate.Every(w.every), w.burst)
-		w.m[customer] = l
+	r, wait := w.customer.reserve(customer, now)
+	if r == nil {
+		return nil, wait
 	}
-	r := l.ReserveN(now, 1)
-	if d := r.DelayFrom(now); d > 0 {
-		r.CancelAt(now)
-		return nil, d
-	}
-	return func() {
-		w.mu.Lock()
-		defer w.mu.Unlock()
-		r.CancelAt(now)
-	}, 0
+	return giveBack(&w.mu, now, r), 0
 }
 
 // limitWrite runs the rest of a customer-surface write if the customer has a write left, and
@@ -64,17 +105,6 @@ func (a *App) limitWrite(c *gin.Context, customer int64) bool {
 		undo()
 	}
 	return true
-}
-
-// forget drops the buckets that are full again, so the map holds only recent writers.
-func (w *writeLimits) forget(now time.Time) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	for id, l := range w.m {
-		if l.TokensAt(now) >= float64(w.burst) {
-			delete(w.m, id)
-		}
-	}
 }
 
 // tooManyWrites answers 429 with Retry-After; nothing is changed.
@@ -206,62 +236,38 @@ func (p *pendingEnds) list() []pendingEnd {
 // is compared (so 100 parallel guesses cannot all be checked): per address and account, 5,
 // then one every 3 minutes; per account from anywhere, 20, then one every 30 seconds — an
 // account under attack is slowed down, never locked out for its owner. A successful login
-// gives its token back.
+// gives its tokens back.
 type loginLimits struct {
 	mu      sync.Mutex
-	pair    map[[2]string]*rate.Limiter
-	account map[string]*rate.Limiter
+	pair    *buckets[[2]string]
+	account *buckets[string]
 }
 
 func newLoginLimits() *loginLimits {
-	return &loginLimits{pair: map[[2]string]*rate.Limiter{}, account: map[string]*rate.Limiter{}}
+	l := &loginLimits{}
+	l.pair = newBuckets[[2]string](&l.mu, 5, 3*time.Minute)
+	l.account = newBuckets[string](&l.mu, 20, 30*time.Second)
+	return l
 }
 
 // take reserves one attempt for ip and email at now; undo gives it back (a success).
 func (l *loginLimits) take(ip, email string, now time.Time) (undo func(), wait time.Duration, perAccount bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	p := l.pair[[2]string{ip, email}]
-	if p == nil {
-		p = rate.NewLimiter(rate.Every(3*time.Minute), 5)
-		l.pair[[2]string{ip, email}] = p
+	rp, wait := l.pair.reserve([2]string{ip, email}, now)
+	if rp == nil {
+		return nil, wait, false
 	}
-	a := l.account[email]
-	if a == nil {
-		a = rate.NewLimiter(rate.Every(30*time.Second), 20)
-		l.account[email] = a
-	}
-	rp := p.ReserveN(now, 1)
-	if d := rp.DelayFrom(now); d > 0 {
+	ra, wait := l.account.reserve(email, now)
+	if ra == nil {
 		rp.CancelAt(now)
-		return nil, d, false
+		return nil, wait, true
 	}
-	ra := a.ReserveN(now, 1)
-	if d := ra.DelayFrom(now); d > 0 {
-		ra.CancelAt(now)
-		rp.CancelAt(now)
-		return nil, d, true
-	}
-	return func() {
-		l.mu.Lock()
-		defer l.mu.Unlock()
-		rp.CancelAt(now)
-		ra.CancelAt(now)
-	}, 0, false
+	return giveBack(&l.mu, now, rp, ra), 0, false
 }
 
 // forget drops full buckets.
 func (l *loginLimits) forget(now time.Time) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	for k, p := range l.pair {
-		if p.TokensAt(now) >= 5 {
-			delete(l.pair, k)
-		}
-	}
-	for k, a := range l.account {
-		if a.TokensAt(now) >= 20 {
-			delete(l.account, k)
-		}
-	}
+	l.pair.forget(now)
+	l.account.forget(now)
 }

@@ -27,7 +27,7 @@ func (a *App) RunMaintenance(ctx context.Context) {
 		}
 		if tick%4 == 0 {
 			a.sweepWebSessions(ctx)
-			a.writes.forget(a.now())
+			a.writes.customer.forget(a.now())
 			a.logins.forget(a.now())
 		}
 		select {
