@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -102,5 +103,37 @@ func TestPrivilegeViolationsAreAggregated(t *testing.T) {
 	lena.get(path)
 	if rows() != 3 {
 		t.Errorf("a second source: %d rows, want 3", rows())
+	}
+}
+
+// The write limit holds under a race: 100 changes sent at once by one customer make at most
+// 20 cards, and every other answer is 429.
+func TestCustomerWriteLimitHoldsUnderARace(t *testing.T) {
+	ta := newTestApp(t)
+	jane := ta.client()
+	jane.login(demo.JaneEmail)
+	cards := func() int {
+		return ta.count(`SELECT count(*) FROM ev_cards WHERE user_id = ?`, ta.userID(demo.JaneEmail))
+	}
+	before := cards()
+	var wg sync.WaitGroup
+	statuses := make(chan int, 100)
+	for i := range 100 {
+		wg.Go(func() { statuses <- jane.post("/cards", url.Values{"label": {fmt.Sprintf("Race %d", i)}}).status })
+	}
+	wg.Wait()
+	close(statuses)
+	made := 0
+	for s := range statuses {
+		switch s {
+		case http.StatusSeeOther:
+			made++
+		case http.StatusTooManyRequests:
+		default:
+			t.Fatalf("a racing write got %d", s)
+		}
+	}
+	if made > 20 || cards()-before != made {
+		t.Errorf("100 racing writes: %d acknowledged, %d cards made; want at most 20, and the same number", made, cards()-before)
 	}
 }
