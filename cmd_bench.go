@@ -11,6 +11,7 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"os"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -29,6 +30,7 @@ func cmdBench(ctx context.Context, args []string, stdout io.Writer) error {
 	conns := fs.Int("conns", 32, "requests in flight")
 	dur := fs.Duration("duration", 5*time.Second, "how long each page is measured")
 	only := fs.String("pages", "", "measure only these pages (comma-separated names from the table)")
+	profile := fs.String("cpuprofile", "", "write a CPU profile of the measured pages (anchor excluded) to this file")
 	if pos, err := parseArgs(fs, args); err != nil {
 		return err
 	} else if len(pos) > 0 {
@@ -75,6 +77,14 @@ func cmdBench(ctx context.Context, args []string, stdout io.Writer) error {
 		if *only != "" && p.Name != "anchor" && !strings.Contains(","+*only+",", ","+p.Name+",") {
 			continue
 		}
+		if *profile != "" && p.Name != "anchor" {
+			stop, err := startProfile(*profile)
+			if err != nil {
+				return err
+			}
+			defer stop()
+			*profile = ""
+		}
 		r := bench.Run(ctx, p, *conns, *dur)
 		if p.Name == "anchor" {
 			anchorRate = r.PerSecond
@@ -82,6 +92,19 @@ func cmdBench(ctx context.Context, args []string, stdout io.Writer) error {
 		fmt.Fprintf(stdout, "%-26s %10.0f %9.2f %9.2f %9.2f %7d\n", p.Name, r.PerSecond, ms(r.P50), ms(r.P99), r.PerSecond/anchorRate, r.Errs)
 	}
 	return nil
+}
+
+// startProfile starts the CPU profiler into path; the returned func stops it and closes the file.
+func startProfile(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

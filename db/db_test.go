@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -147,5 +148,58 @@ func TestSchemaConstraints(t *testing.T) {
 		if _, err := d.W.Exec(r.sql); err == nil {
 			t.Errorf("%s was accepted; want the schema to refuse it", r.name)
 		}
+	}
+}
+
+// Statistics keep the per-index averages and never the sampled values: with samples, SQLite
+// compiles a prepared statement again after every new binding of a parameter it looked up in
+// them, which undoes statement preparation on the request path.
+func TestOptimizeKeepsNoSampledStatistics(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.db")
+	if err := db.Migrate(path); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	d, err := db.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { d.Close() }()
+	for i := range 300 {
+		if _, err := d.W.Exec(`INSERT INTO users (public_id, email, name, password_hash, role, created_at) VALUES (?, ?, 'N', 'h', 'customer', ?)`,
+			"cus_"+strconv.Itoa(i), strconv.Itoa(i)+"@x.test", i%7); err != nil {
+			t.Fatal(err)
+		}
+	}
+	count := func(table string) int {
+		var n int
+		if err := d.R.QueryRow(`SELECT count(*) FROM ` + table).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if _, err := d.W.Exec(`ANALYZE`); err != nil {
+		t.Fatal(err)
+	}
+	if count("sqlite_stat4") == 0 {
+		t.Fatal("ANALYZE wrote no samples: this SQLite lacks STAT4 and the test cannot fail")
+	}
+	if err := d.Optimize(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := count("sqlite_stat4"); n != 0 {
+		t.Errorf("after Optimize, sqlite_stat4 holds %d samples, want none", n)
+	}
+	if count("sqlite_stat1") == 0 {
+		t.Error("after Optimize, sqlite_stat1 is empty: the averages must stay")
+	}
+	// Opening the file (which optimizes) leaves none either.
+	d.W.Exec(`ANALYZE`)
+	d.Close()
+	if d, err = db.Open(ctx, path); err != nil {
+		t.Fatal(err)
+	}
+	if n := count("sqlite_stat4"); n != 0 {
+		t.Errorf("after open, sqlite_stat4 holds %d samples, want none", n)
 	}
 }

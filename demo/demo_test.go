@@ -51,3 +51,43 @@ func TestSeedOnlyIntoAnEmptyDatabase(t *testing.T) {
 		t.Errorf("demo seeded %d customers, want at least 12", first.Customers)
 	}
 }
+
+// The per-customer session counts (kept by triggers, read by the home page) equal a real
+// count after seeding, after new sessions, after a session moves customer and after deletes.
+func TestSessionCountsFollowSessions(t *testing.T) {
+	d := dbtest.Open(t)
+	if _, err := demo.SeedIfEmpty(context.Background(), d, demo.DefaultPassword, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	mismatches := func() int {
+		var n int
+		err := d.R.QueryRow(`SELECT count(*) FROM users u
+			WHERE coalesce((SELECT sessions FROM user_session_counts n WHERE n.user_id = u.id), 0)
+			   <> (SELECT count(*) FROM charging_sessions s WHERE s.user_id = u.id)`).Scan(&n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	steps := []struct{ what, sql string }{
+		{"seeded", ``},
+		{"a copy of every completed session", `INSERT INTO charging_sessions (user_id, connector_id, card_id, status, started_at, stopped_at, meter_start_wh, meter_stop_wh, tariff_snapshot, ended_by)
+			SELECT user_id, connector_id, card_id, status, started_at, stopped_at, meter_start_wh, meter_stop_wh, tariff_snapshot, ended_by FROM charging_sessions WHERE status = 'COMPLETED'`},
+		{"a session moved to another customer", `UPDATE charging_sessions SET user_id = (SELECT max(id) FROM users WHERE role = 'customer') WHERE id = (SELECT min(id) FROM charging_sessions)`},
+		{"the copies deleted", `DELETE FROM charging_sessions WHERE id NOT IN (SELECT session_id FROM receipts) AND id NOT IN (SELECT session_id FROM meter_readings) AND status = 'COMPLETED'`},
+	}
+	for _, s := range steps {
+		if s.sql != "" {
+			res, err := d.W.Exec(s.sql)
+			if err != nil {
+				t.Fatalf("%s: %v", s.what, err)
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				t.Fatalf("%s changed no session", s.what)
+			}
+		}
+		if n := mismatches(); n != 0 {
+			t.Errorf("after %s: %d customers' session counts differ from their sessions", s.what, n)
+		}
+	}
+}

@@ -4,6 +4,8 @@ package format
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"chargedesk/tariff"
@@ -31,3 +33,23 @@ func When(unix int64) string {
 
 // Clock is a moment's time of day: 15:04.
 func Clock(unix int64) string { return time.Unix(unix, 0).In(Zone).Format("15:04") }
+
+// Count is a whole number with its thousands apart: 1234567 → "1 234 567".
+func Count(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	neg := n < 0
+	if neg {
+		s = s[1:]
+	}
+	var b strings.Builder
+	if neg {
+		b.WriteString("−")
+	}
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}

@@ -107,7 +107,8 @@ func (a *App) authRows(ctx context.Context, f auditFilter) ([]queries.AuthAudit,
 		if err != nil {
 			return nil, err
 		}
-		return a.r.ListAuthAuditInRange(ctx, queries.ListAuthAuditInRangeParams{FromAt: f.fromAt, ToAt: f.toAt, BeforeAt: beforeAt, Before: f.before, PageSize: auditPageSize})
+		top, below := keysetTop(f.toAt, beforeAt, f.before)
+		return a.r.ListAuthAuditInRange(ctx, queries.ListAuthAuditInRangeParams{FromAt: f.fromAt, TopAt: top, BelowID: below, PageSize: auditPageSize})
 	default:
 		return a.r.ListAuthAudit(ctx, queries.ListAuthAuditParams{Before: f.before, FromAt: f.fromAt, ToAt: f.toAt, PageSize: auditPageSize})
 	}
@@ -174,7 +175,8 @@ func (a *App) routeRows(ctx context.Context, f auditFilter) ([]queries.Impersona
 		if err != nil {
 			return nil, err
 		}
-		return a.r.ListRouteAuditInRange(ctx, queries.ListRouteAuditInRangeParams{FromAt: f.fromAt, ToAt: f.toAt, BeforeAt: beforeAt, Before: f.beforeRoute, PageSize: auditPageSize})
+		top, below := keysetTop(f.toAt, beforeAt, f.beforeRoute)
+		return a.r.ListRouteAuditInRange(ctx, queries.ListRouteAuditInRangeParams{FromAt: f.fromAt, TopAt: top, BelowID: below, PageSize: auditPageSize})
 	default:
 		return a.r.ListRouteAudit(ctx, queries.ListRouteAuditParams{Before: f.beforeRoute, FromAt: f.fromAt, ToAt: f.toAt, PageSize: auditPageSize})
 	}

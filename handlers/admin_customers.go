@@ -187,7 +187,7 @@ func (a *App) showAdminCustomer(c *gin.Context, id int64, status int, problem st
 		},
 		func() error {
 			rows, err := a.r.ListSessions(ctx, queries.ListSessionsParams{
-				ActingAs: id, ToAt: math.MaxInt64, CursorAt: math.MaxInt64, CursorID: math.MaxInt64, PageSize: 30,
+				ActingAs: id, TopAt: math.MaxInt64, BelowID: math.MaxInt64, PageSize: 30,
 			})
 			for _, s := range rows {
 				row := sessionWithFlag{ListSessionsRow: s}

@@ -135,7 +135,7 @@ func New(cfg Config) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	store := websession.New(cfg.DB.W, cfg.DB.R, cfg.SessionKey, cfg.SessionMaxAge)
+	store := websession.New(w, r, cfg.SessionKey, cfg.SessionMaxAge)
 	store.Now = cfg.Now
 	store.Idle = cfg.SessionIdle
 	gin.SetMode(gin.ReleaseMode)

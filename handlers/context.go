@@ -9,6 +9,7 @@ import (
 // Context keys are unexported and read only through the typed accessors below.
 const (
 	keyUser      = "chargedesk.user"
+	keyCaller    = "chargedesk.caller" // *queries.GetCallerRow: the session, user and open impersonation
 	keyActingAs  = "chargedesk.acting_as"
 	keyRequestID = "chargedesk.request_id"
 	keyMarker    = "chargedesk.as"

@@ -18,6 +18,7 @@ var displayZone = format.Zone
 // funcs are the template helpers: formatting only, never logic.
 var funcs = template.FuncMap{
 	"money":       money,
+	"count":       format.Count,
 	"kwh":         kwh,
 	"kw":          kw,
 	"when":        when,

@@ -40,7 +40,7 @@ func (a *App) home(c *gin.Context) {
 		return
 	}
 	if d.Recent, err = a.r.ListSessions(ctx, queries.ListSessionsParams{
-		ActingAs: cust, ToAt: math.MaxInt64, CursorAt: math.MaxInt64, CursorID: math.MaxInt64, PageSize: 5,
+		ActingAs: cust, TopAt: math.MaxInt64, BelowID: math.MaxInt64, PageSize: 5,
 	}); err != nil {
 		a.fail(c, errInternal(err))
 		return

@@ -2,9 +2,7 @@ package handlers
 
 import (
 	"crypto/rand"
-	"database/sql"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -13,7 +11,7 @@ import (
 
 	"chargedesk/audit"
 	"chargedesk/impersonation"
-	"chargedesk/websession"
+	"chargedesk/queries"
 )
 
 // requestLog gives every request an id and writes one slog line when it is done.
@@ -62,35 +60,38 @@ func (a *App) recover(c *gin.Context) {
 	c.Next()
 }
 
-// loadUser resolves the session cookie to a user, reading the user from the database on
-// every request so that a disabled account or a changed role takes effect at once.
+// loadUser resolves the session cookie to the caller in one query (websession.Caller): the
+// user, re-read from the database on every request so that a disabled account or a changed
+// role takes effect at once, and their open impersonation, which customerSurface decides on.
 func (a *App) loadUser(c *gin.Context) {
-	sess, err := a.web.Get(c.Request, cookieName(c))
+	caller, err := a.web.Caller(c.Request, cookieName(c))
 	if err != nil {
 		a.fail(c, errInternal(err))
 		return
 	}
-	id, ok := sess.Values[websession.UserIDKey].(int64)
-	if !ok {
+	if caller == nil {
 		return
 	}
-	u, err := a.r.GetUserForAuth(c.Request.Context(), id)
-	if errors.Is(err, sql.ErrNoRows) || (err == nil && u.Status != "active") {
+	if caller.UserID == 0 || caller.UserStatus != "active" {
 		// The account is gone or disabled: the session dies with it, and so does any
 		// impersonation it had open.
-		if cur, ierr := a.r.ActiveImpersonationOf(c.Request.Context(), id); ierr == nil {
-			a.endImpersonation(c, cur, impersonation.ViaAdminDisabled)
+		if caller.ImpID != 0 {
+			a.endImpersonation(c, callerImpersonation(caller), impersonation.ViaAdminDisabled)
 		}
-		if derr := a.web.Delete(c.Request.Context(), sess.ID); derr != nil {
+		if derr := a.web.Revoke(c.Request.Context(), caller.SessionKey); derr != nil {
 			a.logErr(c, "delete session of disabled user", derr)
 		}
 		return
 	}
-	if err != nil {
-		a.fail(c, errInternal(err))
-		return
-	}
-	c.Set(keyUser, &u)
+	c.Set(keyUser, &queries.User{ID: caller.UserID, PublicID: caller.UserPublicID, Email: caller.UserEmail, Name: caller.UserName,
+		Role: caller.UserRole, Status: caller.UserStatus, CreatedAt: caller.UserCreatedAt})
+	c.Set(keyCaller, caller)
+}
+
+// callerImpersonation is the caller's open impersonation as an impersonations row.
+func callerImpersonation(f *queries.GetCallerRow) queries.Impersonation {
+	return queries.Impersonation{ID: f.ImpID, AdminUserID: f.UserID, CustomerUserID: f.ImpCustomerUserID, Ticket: f.ImpTicket,
+		Reason: f.ImpReason, AllowChanges: f.ImpAllowChanges, StartedAt: f.ImpStartedAt, ExpiresAt: f.ImpExpiresAt}
 }
 
 // requireUser sends anonymous visitors to the login page (401 for JSON clients).

@@ -67,9 +67,9 @@ func (a *App) sessions(c *gin.Context) {
 		a.render(c, http.StatusBadRequest, "sessions", &Page{Title: "Charging sessions", Nav: "sessions", Data: d, Problem: ferr.Error()})
 		return
 	}
+	top, below := keysetTop(f.toAt, f.cursorAt, f.cursorID)
 	rows, err := a.r.ListSessions(c.Request.Context(), queries.ListSessionsParams{
-		ActingAs: actingAs(c), Status: f.Status, FromAt: f.fromAt, ToAt: f.toAt,
-		CursorAt: f.cursorAt, CursorID: f.cursorID, PageSize: sessionsPageSize + 1,
+		ActingAs: actingAs(c), Status: f.Status, FromAt: f.fromAt, TopAt: top, BelowID: below, PageSize: sessionsPageSize + 1,
 	})
 	if err != nil {
 		a.fail(c, errInternal(err))

@@ -1,8 +1,6 @@
 package handlers
 
 import (
-	"database/sql"
-	"errors"
 	"net/http"
 	"strings"
 	"time"
@@ -23,24 +21,21 @@ import (
 // the row cannot be written, the admin gets 503 and none of the customer's data (fail closed).
 func (a *App) customerSurface(c *gin.Context) {
 	u := currentUser(c)
-	ctx, now := c.Request.Context(), a.now()
+	now := a.now()
 	marks := c.Request.URL.Query()["as"]
 	req := access.Request{Caller: access.User{ID: u.ID, Role: u.Role, Status: u.Status}, Marks: marks, Now: now,
 		Idle: a.impIdle, Elsewhere: fromElsewhere(c.Request), Write: write(c)}
 
-	facts, err := a.r.ActiveImpersonationFacts(ctx, u.ID)
-	cur := impersonationOf(facts)
+	facts := c.MustGet(keyCaller).(*queries.GetCallerRow) // read with the user, in one query
+	cur := callerImpersonation(facts)
 	switch {
-	case errors.Is(err, sql.ErrNoRows):
-	case err != nil:
-		a.fail(c, errInternal(err))
-		return
+	case facts.ImpID == 0:
 	case a.ending.has(cur.ID):
 		a.endNotRecorded(c, cur, nil)
 		return
 	default:
 		req.Active = &access.Impersonation{ID: cur.ID, Customer: cur.CustomerUserID, ExpiresAt: time.Unix(cur.ExpiresAt, 0),
-			LastActivity: time.Unix(facts.LastActivity, 0), AllowChanges: cur.AllowChanges == 1}
+			LastActivity: time.Unix(facts.ImpLastActivity, 0), AllowChanges: cur.AllowChanges == 1}
 		if facts.CustID != 0 {
 			req.Target = &access.User{ID: facts.CustID, Role: facts.CustRole, Status: facts.CustStatus}
 		}
@@ -75,12 +70,6 @@ func (a *App) customerSurface(c *gin.Context) {
 		}
 		a.fail(c, refusal(d, len(marks)))
 	}
-}
-
-// impersonationOf is the impersonations row of the facts.
-func impersonationOf(f queries.ActiveImpersonationFactsRow) queries.Impersonation {
-	return queries.Impersonation{ID: f.ID, AdminUserID: f.AdminUserID, CustomerUserID: f.CustomerUserID, Ticket: f.Ticket, Reason: f.Reason,
-		AllowChanges: f.AllowChanges, StartedAt: f.StartedAt, ExpiresAt: f.ExpiresAt, EndedAt: f.EndedAt, EndVia: f.EndVia, EndAuditID: f.EndAuditID}
 }
 
 // scope sets the impersonated customer for the rest of the request and runs it held back

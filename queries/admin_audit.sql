@@ -10,11 +10,11 @@ WHERE id < @before AND +at >= @from_at AND +at < @to_at
 ORDER BY id DESC LIMIT @page_size;
 
 -- name: ListAuthAuditInRange :many
--- A date range without other filters: walks the (at, id) index backwards from the keyset
--- (before_at, before), so a window a year ago costs what today's does.
+-- A date range without other filters: walks the (at, id) index backwards from top_at, so a
+-- window a year ago costs what today's does. top_at and below_id are the one upper bound of
+-- the range's end and the keyset, whichever is earlier (handlers.keysetTop).
 SELECT * FROM auth_audit
-WHERE at >= @from_at AND at < @to_at
-  AND (at < @before_at OR (at = @before_at AND id < @before))
+WHERE at >= @from_at AND at <= @top_at AND (at < @top_at OR id < @below_id)
 ORDER BY at DESC, id DESC LIMIT @page_size;
 
 -- name: AuthAuditAt :one
@@ -59,9 +59,9 @@ WHERE id < @before AND +at >= @from_at AND +at < @to_at
 ORDER BY id DESC LIMIT @page_size;
 
 -- name: ListRouteAuditInRange :many
+-- As ListAuthAuditInRange.
 SELECT * FROM impersonation_audit
-WHERE at >= @from_at AND at < @to_at
-  AND (at < @before_at OR (at = @before_at AND id < @before))
+WHERE at >= @from_at AND at <= @top_at AND (at < @top_at OR id < @below_id)
 ORDER BY at DESC, id DESC LIMIT @page_size;
 
 -- name: RouteAuditAt :one

@@ -346,27 +346,25 @@ func (q *Queries) ListAuthAuditForImpersonation(ctx context.Context, impersonati
 
 const listAuthAuditInRange = `-- name: ListAuthAuditInRange :many
 SELECT id, at, tag, actor_user_id, target_user_id, ip, user_agent, metadata, prev_hash, hash, impersonation_id FROM auth_audit
-WHERE at >= ?1 AND at < ?2
-  AND (at < ?3 OR (at = ?3 AND id < ?4))
-ORDER BY at DESC, id DESC LIMIT ?5
+WHERE at >= ?1 AND at <= ?2 AND (at < ?2 OR id < ?3)
+ORDER BY at DESC, id DESC LIMIT ?4
 `
 
 type ListAuthAuditInRangeParams struct {
 	FromAt   int64
-	ToAt     int64
-	BeforeAt int64
-	Before   int64
+	TopAt    int64
+	BelowID  int64
 	PageSize int64
 }
 
-// A date range without other filters: walks the (at, id) index backwards from the keyset
-// (before_at, before), so a window a year ago costs what today's does.
+// A date range without other filters: walks the (at, id) index backwards from top_at, so a
+// window a year ago costs what today's does. top_at and below_id are the one upper bound of
+// the range's end and the keyset, whichever is earlier (handlers.keysetTop).
 func (q *Queries) ListAuthAuditInRange(ctx context.Context, arg ListAuthAuditInRangeParams) ([]AuthAudit, error) {
 	rows, err := q.query(ctx, q.listAuthAuditInRangeStmt, listAuthAuditInRange,
 		arg.FromAt,
-		arg.ToAt,
-		arg.BeforeAt,
-		arg.Before,
+		arg.TopAt,
+		arg.BelowID,
 		arg.PageSize,
 	)
 	if err != nil {
@@ -683,25 +681,23 @@ func (q *Queries) ListRouteAuditForImpersonation(ctx context.Context, impersonat
 
 const listRouteAuditInRange = `-- name: ListRouteAuditInRange :many
 SELECT id, impersonation_id, at, admin_user_id, customer_user_id, method, route, path, status, outcome, prev_hash, hash FROM impersonation_audit
-WHERE at >= ?1 AND at < ?2
-  AND (at < ?3 OR (at = ?3 AND id < ?4))
-ORDER BY at DESC, id DESC LIMIT ?5
+WHERE at >= ?1 AND at <= ?2 AND (at < ?2 OR id < ?3)
+ORDER BY at DESC, id DESC LIMIT ?4
 `
 
 type ListRouteAuditInRangeParams struct {
 	FromAt   int64
-	ToAt     int64
-	BeforeAt int64
-	Before   int64
+	TopAt    int64
+	BelowID  int64
 	PageSize int64
 }
 
+// As ListAuthAuditInRange.
 func (q *Queries) ListRouteAuditInRange(ctx context.Context, arg ListRouteAuditInRangeParams) ([]ImpersonationAudit, error) {
 	rows, err := q.query(ctx, q.listRouteAuditInRangeStmt, listRouteAuditInRange,
 		arg.FromAt,
-		arg.ToAt,
-		arg.BeforeAt,
-		arg.Before,
+		arg.TopAt,
+		arg.BelowID,
 		arg.PageSize,
 	)
 	if err != nil {

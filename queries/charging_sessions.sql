@@ -64,8 +64,9 @@ JOIN locations l ON l.id = ch.location_id
 LEFT JOIN receipts r ON r.session_id = s.id
 WHERE s.user_id = @acting_as
   AND (s.status = @status OR CAST(@status AS TEXT) = '')
-  AND s.started_at >= @from_at AND s.started_at < @to_at
-  AND (s.started_at < @cursor_at OR (s.started_at = @cursor_at AND s.id < @cursor_id))
+  -- One upper bound (see handlers.keysetTop): the range's end or the keyset, the earlier.
+  AND s.started_at >= @from_at AND s.started_at <= @top_at
+  AND (s.started_at < @top_at OR s.id < @below_id)
 ORDER BY s.started_at DESC, s.id DESC
 LIMIT @page_size;
 

@@ -397,19 +397,19 @@ JOIN locations l ON l.id = ch.location_id
 LEFT JOIN receipts r ON r.session_id = s.id
 WHERE s.user_id = ?1
   AND (s.status = ?2 OR CAST(?2 AS TEXT) = '')
-  AND s.started_at >= ?3 AND s.started_at < ?4
-  AND (s.started_at < ?5 OR (s.started_at = ?5 AND s.id < ?6))
+  -- One upper bound (see handlers.keysetTop): the range's end or the keyset, the earlier.
+  AND s.started_at >= ?3 AND s.started_at <= ?4
+  AND (s.started_at < ?4 OR s.id < ?5)
 ORDER BY s.started_at DESC, s.id DESC
-LIMIT ?7
+LIMIT ?6
 `
 
 type ListSessionsParams struct {
 	ActingAs int64
 	Status   string
 	FromAt   int64
-	ToAt     int64
-	CursorAt int64
-	CursorID int64
+	TopAt    int64
+	BelowID  int64
 	PageSize int64
 }
 
@@ -435,9 +435,8 @@ func (q *Queries) ListSessions(ctx context.Context, arg ListSessionsParams) ([]L
 		arg.ActingAs,
 		arg.Status,
 		arg.FromAt,
-		arg.ToAt,
-		arg.CursorAt,
-		arg.CursorID,
+		arg.TopAt,
+		arg.BelowID,
 		arg.PageSize,
 	)
 	if err != nil {

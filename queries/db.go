@@ -24,9 +24,6 @@ func New(db DBTX) *Queries {
 func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	q := Queries{db: db}
 	var err error
-	if q.activeImpersonationFactsStmt, err = db.PrepareContext(ctx, activeImpersonationFacts); err != nil {
-		return nil, fmt.Errorf("error preparing query ActiveImpersonationFacts: %w", err)
-	}
 	if q.activeImpersonationOfStmt, err = db.PrepareContext(ctx, activeImpersonationOf); err != nil {
 		return nil, fmt.Errorf("error preparing query ActiveImpersonationOf: %w", err)
 	}
@@ -110,6 +107,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.getAuthAuditStmt, err = db.PrepareContext(ctx, getAuthAudit); err != nil {
 		return nil, fmt.Errorf("error preparing query GetAuthAudit: %w", err)
+	}
+	if q.getCallerStmt, err = db.PrepareContext(ctx, getCaller); err != nil {
+		return nil, fmt.Errorf("error preparing query GetCaller: %w", err)
 	}
 	if q.getCardStmt, err = db.PrepareContext(ctx, getCard); err != nil {
 		return nil, fmt.Errorf("error preparing query GetCard: %w", err)
@@ -431,11 +431,6 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 
 func (q *Queries) Close() error {
 	var err error
-	if q.activeImpersonationFactsStmt != nil {
-		if cerr := q.activeImpersonationFactsStmt.Close(); cerr != nil {
-			err = fmt.Errorf("error closing activeImpersonationFactsStmt: %w", cerr)
-		}
-	}
 	if q.activeImpersonationOfStmt != nil {
 		if cerr := q.activeImpersonationOfStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing activeImpersonationOfStmt: %w", cerr)
@@ -574,6 +569,11 @@ func (q *Queries) Close() error {
 	if q.getAuthAuditStmt != nil {
 		if cerr := q.getAuthAuditStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing getAuthAuditStmt: %w", cerr)
+		}
+	}
+	if q.getCallerStmt != nil {
+		if cerr := q.getCallerStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getCallerStmt: %w", cerr)
 		}
 	}
 	if q.getCardStmt != nil {
@@ -1140,7 +1140,6 @@ func (q *Queries) queryRow(ctx context.Context, stmt *sql.Stmt, query string, ar
 type Queries struct {
 	db                                   DBTX
 	tx                                   *sql.Tx
-	activeImpersonationFactsStmt         *sql.Stmt
 	activeImpersonationOfStmt            *sql.Stmt
 	activeImpersonationsOfCustomerStmt   *sql.Stmt
 	adminListReceiptsStmt                *sql.Stmt
@@ -1169,6 +1168,7 @@ type Queries struct {
 	emailMatchesAfterStmt                *sql.Stmt
 	endImpersonationStmt                 *sql.Stmt
 	getAuthAuditStmt                     *sql.Stmt
+	getCallerStmt                        *sql.Stmt
 	getCardStmt                          *sql.Stmt
 	getCustomerForAdminStmt              *sql.Stmt
 	getCustomerProfileStmt               *sql.Stmt
@@ -1280,7 +1280,6 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 	return &Queries{
 		db:                                   tx,
 		tx:                                   tx,
-		activeImpersonationFactsStmt:         q.activeImpersonationFactsStmt,
 		activeImpersonationOfStmt:            q.activeImpersonationOfStmt,
 		activeImpersonationsOfCustomerStmt:   q.activeImpersonationsOfCustomerStmt,
 		adminListReceiptsStmt:                q.adminListReceiptsStmt,
@@ -1309,6 +1308,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		emailMatchesAfterStmt:                q.emailMatchesAfterStmt,
 		endImpersonationStmt:                 q.endImpersonationStmt,
 		getAuthAuditStmt:                     q.getAuthAuditStmt,
+		getCallerStmt:                        q.getCallerStmt,
 		getCardStmt:                          q.getCardStmt,
 		getCustomerForAdminStmt:              q.getCustomerForAdminStmt,
 		getCustomerProfileStmt:               q.getCustomerProfileStmt,

@@ -11,15 +11,15 @@ import (
 
 const customerCounts = `-- name: CustomerCounts :one
 SELECT
-    -- Bounded: past 10 000 the page says "10 000+" instead of counting a fleet's history.
-    (SELECT count(*) FROM (SELECT 1 FROM charging_sessions s WHERE s.user_id = ?1 LIMIT 10001)) AS sessions,
+    -- Kept by triggers (migration 0008): one row, whatever the size of a fleet's history.
+    coalesce((SELECT n.sessions FROM user_session_counts n WHERE n.user_id = ?1), 0) AS sessions,
     (SELECT count(*) FROM chargers c WHERE c.owner_user_id = ?1) +
     (SELECT count(*) FROM favourite_chargers f WHERE f.user_id = ?1) AS chargers,
     (SELECT count(*) FROM ev_cards e WHERE e.user_id = ?1 AND e.status = 'active') AS active_cards
 `
 
 type CustomerCountsRow struct {
-	Sessions    int64
+	Sessions    interface{}
 	Chargers    int64
 	ActiveCards int64
 }

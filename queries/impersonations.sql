@@ -36,17 +36,6 @@ JOIN users a ON a.id = i.admin_user_id
 LEFT JOIN users c ON c.id = i.customer_user_id
 WHERE i.ended_at IS NULL;
 
--- name: ActiveImpersonationFacts :one
--- The caller's active impersonation with everything the customer-surface decision needs, in
--- one query: its last request and its customer (empty when the account is gone).
-SELECT i.*,
-       CAST(coalesce((SELECT max(r.at) FROM impersonation_audit r WHERE r.impersonation_id = i.id), i.started_at) AS INTEGER) AS last_activity,
-       CAST(coalesce(c.id, 0) AS INTEGER) AS cust_id, CAST(coalesce(c.public_id, '') AS TEXT) AS cust_public_id,
-       CAST(coalesce(c.name, '') AS TEXT) AS cust_name, CAST(coalesce(c.role, '') AS TEXT) AS cust_role,
-       CAST(coalesce(c.status, '') AS TEXT) AS cust_status
-FROM impersonations i LEFT JOIN users c ON c.id = i.customer_user_id
-WHERE i.admin_user_id = @admin_user_id AND i.ended_at IS NULL;
-
 -- name: GetImpersonationTarget :one
 -- The user an admin asks to impersonate, before any impersonation exists.
 SELECT id, public_id, name, role, status FROM users WHERE id = ?;

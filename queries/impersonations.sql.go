@@ -10,63 +10,6 @@ import (
 	"database/sql"
 )
 
-const activeImpersonationFacts = `-- name: ActiveImpersonationFacts :one
-SELECT i.id, i.admin_user_id, i.customer_user_id, i.ticket, i.reason, i.allow_changes, i.started_at, i.expires_at, i.ended_at, i.end_via, i.end_audit_id,
-       CAST(coalesce((SELECT max(r.at) FROM impersonation_audit r WHERE r.impersonation_id = i.id), i.started_at) AS INTEGER) AS last_activity,
-       CAST(coalesce(c.id, 0) AS INTEGER) AS cust_id, CAST(coalesce(c.public_id, '') AS TEXT) AS cust_public_id,
-       CAST(coalesce(c.name, '') AS TEXT) AS cust_name, CAST(coalesce(c.role, '') AS TEXT) AS cust_role,
-       CAST(coalesce(c.status, '') AS TEXT) AS cust_status
-FROM impersonations i LEFT JOIN users c ON c.id = i.customer_user_id
-WHERE i.admin_user_id = ?1 AND i.ended_at IS NULL
-`
-
-type ActiveImpersonationFactsRow struct {
-	ID             int64
-	AdminUserID    int64
-	CustomerUserID int64
-	Ticket         string
-	Reason         string
-	AllowChanges   int64
-	StartedAt      int64
-	ExpiresAt      int64
-	EndedAt        sql.NullInt64
-	EndVia         sql.NullString
-	EndAuditID     sql.NullInt64
-	LastActivity   int64
-	CustID         int64
-	CustPublicID   string
-	CustName       string
-	CustRole       string
-	CustStatus     string
-}
-
-// The caller's active impersonation with everything the customer-surface decision needs, in
-// one query: its last request and its customer (empty when the account is gone).
-func (q *Queries) ActiveImpersonationFacts(ctx context.Context, adminUserID int64) (ActiveImpersonationFactsRow, error) {
-	row := q.queryRow(ctx, q.activeImpersonationFactsStmt, activeImpersonationFacts, adminUserID)
-	var i ActiveImpersonationFactsRow
-	err := row.Scan(
-		&i.ID,
-		&i.AdminUserID,
-		&i.CustomerUserID,
-		&i.Ticket,
-		&i.Reason,
-		&i.AllowChanges,
-		&i.StartedAt,
-		&i.ExpiresAt,
-		&i.EndedAt,
-		&i.EndVia,
-		&i.EndAuditID,
-		&i.LastActivity,
-		&i.CustID,
-		&i.CustPublicID,
-		&i.CustName,
-		&i.CustRole,
-		&i.CustStatus,
-	)
-	return i, err
-}
-
 const activeImpersonationOf = `-- name: ActiveImpersonationOf :one
 SELECT id, admin_user_id, customer_user_id, ticket, reason, allow_changes, started_at, expires_at, ended_at, end_via, end_audit_id FROM impersonations WHERE admin_user_id = ?1 AND ended_at IS NULL
 `

@@ -263,6 +263,11 @@ type User struct {
 	CreatedAt    int64
 }
 
+type UserSessionCount struct {
+	UserID   int64
+	Sessions int64
+}
+
 type UsersNameFt struct {
 	Name string
 }

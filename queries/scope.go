@@ -28,7 +28,7 @@ var Unscoped = map[string]string{
 	"ConnectorMeterWh":                 "the connector's meter value for a new session's start; returns one number",
 	"ListActiveImpersonationsForSweep": "the impersonation sweeper reads role and status of the admin and customer of each active impersonation",
 	"GetImpersonationTarget":           "an admin's start request: is the target a customer, active, not themself (admin-only endpoint)",
-	"ActiveImpersonationFacts":         "the caller's own active impersonation with its customer's name, role and status (banner and end rule)",
+	"GetCaller":                        "authentication: the logged-in user by their own session, with their own open impersonation and its customer's name, role and status (banner and end rule)",
 	"SearchCustomers":                  "admin console search across customers (admin routes only); returns profile fields, no account data",
 	"EmailMatchesAfter":                "admin console search: ids of customers whose email matches, one page",
 	"CommonEmailMatchesAfter":          "admin console search: ids of customers whose email matches a common prefix, one page",

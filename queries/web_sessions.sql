@@ -15,3 +15,27 @@ DELETE FROM web_sessions WHERE expires_at <= ?;
 
 -- name: TouchWebSession :exec
 UPDATE web_sessions SET last_seen_at = ? WHERE id = ?;
+
+-- name: GetCaller :one
+-- The caller of a request in one read, on every request: their session (by the hash of the
+-- id the cookie carries), their user row (role and status never cached) and their open
+-- impersonation with its customer and its last request. user_id is 0 when the account is
+-- gone; imp_id is 0 when they impersonate no one; cust_id is 0 when that customer is gone.
+SELECT ws.id AS session_key, ws.created_at AS session_created_at, ws.last_seen_at AS session_last_seen_at,
+       CAST(coalesce(u.id, 0) AS INTEGER) AS user_id, CAST(coalesce(u.public_id, '') AS TEXT) AS user_public_id,
+       CAST(coalesce(u.email, '') AS TEXT) AS user_email, CAST(coalesce(u.name, '') AS TEXT) AS user_name,
+       CAST(coalesce(u.role, '') AS TEXT) AS user_role, CAST(coalesce(u.status, '') AS TEXT) AS user_status,
+       CAST(coalesce(u.created_at, 0) AS INTEGER) AS user_created_at,
+       CAST(coalesce(i.id, 0) AS INTEGER) AS imp_id, CAST(coalesce(i.customer_user_id, 0) AS INTEGER) AS imp_customer_user_id,
+       CAST(coalesce(i.ticket, '') AS TEXT) AS imp_ticket, CAST(coalesce(i.reason, '') AS TEXT) AS imp_reason,
+       CAST(coalesce(i.allow_changes, 0) AS INTEGER) AS imp_allow_changes,
+       CAST(coalesce(i.started_at, 0) AS INTEGER) AS imp_started_at, CAST(coalesce(i.expires_at, 0) AS INTEGER) AS imp_expires_at,
+       CAST(coalesce((SELECT max(r.at) FROM impersonation_audit r WHERE r.impersonation_id = i.id), i.started_at, 0) AS INTEGER) AS imp_last_activity,
+       CAST(coalesce(c.id, 0) AS INTEGER) AS cust_id, CAST(coalesce(c.public_id, '') AS TEXT) AS cust_public_id,
+       CAST(coalesce(c.name, '') AS TEXT) AS cust_name, CAST(coalesce(c.role, '') AS TEXT) AS cust_role,
+       CAST(coalesce(c.status, '') AS TEXT) AS cust_status
+FROM web_sessions ws
+LEFT JOIN users u ON u.id = ws.user_id
+LEFT JOIN impersonations i ON i.admin_user_id = ws.user_id AND i.ended_at IS NULL
+LEFT JOIN users c ON c.id = i.customer_user_id
+WHERE ws.id = @id AND ws.expires_at > @now;

@@ -45,11 +45,12 @@ func key(id string) string {
 	return hex.EncodeToString(h[:])
 }
 
-// New returns a store that writes through w, reads through r and signs ids with hashKey.
-func New(w, r *sql.DB, hashKey []byte, maxAge time.Duration) *Store {
+// New returns a store that writes through w, reads through r (prepared queries) and signs
+// ids with hashKey.
+func New(w, r *queries.Queries, hashKey []byte, maxAge time.Duration) *Store {
 	return &Store{
-		w:      queries.New(w),
-		r:      queries.New(r),
+		w:      w,
+		r:      r,
 		codecs: securecookie.CodecsFromPairs(hashKey),
 		// Explicit options: gorilla's defaults have changed between versions.
 		Options: sessions.Options{
@@ -67,16 +68,61 @@ func (s *Store) Get(r *http.Request, name string) (*sessions.Session, error) {
 	return sessions.GetRegistry(r).Get(s, name)
 }
 
+// Caller is who sent the request: their session, user and open impersonation, read in one
+// query (GetCaller) on every request. It is nil, with no error, when the cookie is missing,
+// forged, expired, idle too long or names a row that no longer exists. An idle session is
+// deleted here; a session last seen over a minute ago is touched.
+func (s *Store) Caller(r *http.Request, name string) (*queries.GetCallerRow, error) {
+	id, ok := s.cookieID(r, name)
+	if !ok {
+		return nil, nil
+	}
+	now := s.Now()
+	row, err := s.r.GetCaller(r.Context(), queries.GetCallerParams{ID: key(id), Now: now.Unix()})
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	if !s.alive(r.Context(), row.SessionKey, row.SessionCreatedAt, row.SessionLastSeenAt, now) {
+		return nil, nil
+	}
+	return &row, nil
+}
+
+// cookieID is the session id the request's cookie carries, if its signature holds.
+func (s *Store) cookieID(r *http.Request, name string) (string, bool) {
+	c, err := r.Cookie(name)
+	if err != nil {
+		return "", false
+	}
+	var id string
+	if err := securecookie.DecodeMulti(name, c.Value, &id, s.codecs...); err != nil {
+		return "", false
+	}
+	return id, true
+}
+
+// alive ends a session idle too long and touches one last seen over a minute ago.
+func (s *Store) alive(ctx context.Context, key string, created, lastSeen int64, now time.Time) bool {
+	seen := time.Unix(max(lastSeen, created), 0)
+	if s.Idle > 0 && now.Sub(seen) >= s.Idle {
+		s.w.DeleteWebSession(ctx, key) // idle too long: it ends here
+		return false
+	}
+	if now.Sub(seen) >= touchEvery {
+		// Best effort: a refused write only makes the session look idle earlier.
+		s.w.TouchWebSession(context.WithoutCancel(ctx), queries.TouchWebSessionParams{LastSeenAt: now.Unix(), ID: key})
+	}
+	return true
+}
+
 // New loads the session named by the request's cookie, or a fresh one when the cookie is
 // missing, forged or names a row that no longer exists.
 func (s *Store) New(r *http.Request, name string) (*sessions.Session, error) {
 	sess := s.Fresh(name)
-	c, err := r.Cookie(name)
-	if err != nil {
-		return sess, nil
-	}
-	var id string
-	if err := securecookie.DecodeMulti(name, c.Value, &id, s.codecs...); err != nil {
+	id, ok := s.cookieID(r, name)
+	if !ok {
 		return sess, nil
 	}
 	now := s.Now()
@@ -86,14 +132,8 @@ func (s *Store) New(r *http.Request, name string) (*sessions.Session, error) {
 	} else if err != nil {
 		return sess, err
 	}
-	seen := time.Unix(max(row.LastSeenAt, row.CreatedAt), 0)
-	if s.Idle > 0 && now.Sub(seen) >= s.Idle {
-		s.w.DeleteWebSession(r.Context(), row.ID) // idle too long: it ends here
+	if !s.alive(r.Context(), row.ID, row.CreatedAt, row.LastSeenAt, now) {
 		return sess, nil
-	}
-	if now.Sub(seen) >= touchEvery {
-		// Best effort: a refused write only makes the session look idle earlier.
-		s.w.TouchWebSession(context.WithoutCancel(r.Context()), queries.TouchWebSessionParams{LastSeenAt: now.Unix(), ID: row.ID})
 	}
 	if err := (securecookie.GobEncoder{}).Deserialize(row.Data, &sess.Values); err != nil {
 		return s.Fresh(name), nil
@@ -156,6 +196,11 @@ func (s *Store) Save(r *http.Request, w http.ResponseWriter, sess *sessions.Sess
 // Delete removes a session by its id.
 func (s *Store) Delete(ctx context.Context, id string) error {
 	return s.w.DeleteWebSession(ctx, key(id))
+}
+
+// Revoke removes a session by the key Caller returned (the hash of its id).
+func (s *Store) Revoke(ctx context.Context, sessionKey string) error {
+	return s.w.DeleteWebSession(ctx, sessionKey)
 }
 
 // Sweep deletes expired rows and reports how many.

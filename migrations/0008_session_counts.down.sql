@@ -1,0 +1,4 @@
+DROP TRIGGER charging_sessions_count_move;
+DROP TRIGGER charging_sessions_count_delete;
+DROP TRIGGER charging_sessions_count_insert;
+DROP TABLE user_session_counts;
