@@ -1,38 +1,76 @@
 package handlers
 
 import (
-	"cmp"
 	"fmt"
+	"math"
 	"net/http"
-	"slices"
 
 	"github.com/gin-gonic/gin"
 
 	"chargedesk/queries"
 )
 
-// activityPage shows the customer's own history, support access included: "Support viewed
-// your account — ticket SUP-1234, 14:02–14:15" (support is named by role, never by email).
+const activityPageSize = 50
+
+// activityItem is one line of a customer's history as pages show it.
+type activityItem struct {
+	At        int64
+	Kind      string // session, receipt, support, or an account change (card_blocked, …)
+	Summary   string
+	ActorRole string // customer, support or system
+	ID        int64  // the session's or receipt's id, for its link
+}
+
+type activityData struct {
+	Items []activityItem
+	Next  string // the "after" keyset of the next page, "" on the last
+	Paged bool   // this is not the first page
+}
+
+// activityPage shows the customer's own history, newest first, a page at a time, support
+// access included: "Support viewed your account — ticket SUP-1234, 14:02–14:15" (support is
+// named by role, never by email).
 func (a *App) activityPage(c *gin.Context) {
-	ctx, cust := c.Request.Context(), actingAs(c)
-	rows, err := a.r.ListActivity(ctx, queries.ListActivityParams{ActingAs: cust, MaxRows: 200})
-	if err != nil {
-		a.fail(c, errInternal(err))
-		return
-	}
-	access, err := a.r.ListSupportAccess(ctx, cust)
-	if err != nil {
-		a.fail(c, errInternal(err))
-		return
-	}
-	for _, s := range access {
-		until := "now"
-		if s.EndedAt.Valid {
-			until = clock(s.EndedAt.Int64)
+	p := queries.ListActivityParams{ActingAs: actingAs(c), BeforeAt: math.MaxInt64, BeforeID: math.MaxInt64, BeforeSrc: math.MaxInt64, MaxRows: activityPageSize + 1}
+	if after := c.Query("after"); after != "" {
+		k, ok := cursorOf(after, 3)
+		if !ok {
+			a.fail(c, errBrokenPageLink())
+			return
 		}
-		rows = append(rows, queries.ListActivityRow{At: s.StartedAt, Kind: "support", ActorRole: "support",
-			Summary: fmt.Sprintf("Support viewed your account — ticket %s, %s–%s", s.Ticket, clock(s.StartedAt), until)})
+		p.BeforeAt, p.BeforeID, p.BeforeSrc = k[0], k[1], k[2]
 	}
-	slices.SortStableFunc(rows, func(x, y queries.ListActivityRow) int { return cmp.Compare(y.At, x.At) })
-	a.render(c, http.StatusOK, "activity", &Page{Title: "Activity", Nav: "activity", Data: rows})
+	rows, err := a.r.ListActivity(c.Request.Context(), p)
+	if err != nil {
+		a.fail(c, errInternal(err))
+		return
+	}
+	d := activityData{Paged: c.Query("after") != ""}
+	if len(rows) > activityPageSize {
+		rows = rows[:activityPageSize]
+		last := rows[len(rows)-1]
+		d.Next = fmt.Sprintf("%d-%d-%d", last.At, last.ID, last.Src)
+	}
+	d.Items = activityItems(rows)
+	a.render(c, http.StatusOK, "activity", &Page{Title: "Activity", Nav: "activity", Data: d})
+}
+
+// activityItems words the rows of ListActivity for a page.
+func activityItems(rows []queries.ListActivityRow) []activityItem {
+	out := make([]activityItem, 0, len(rows))
+	for _, r := range rows {
+		it := activityItem{At: r.At, Kind: r.Kind, Summary: r.Summary, ActorRole: r.ActorRole}
+		switch r.Kind {
+		case "session", "receipt":
+			it.ID = r.ID
+		case "support":
+			until := "now"
+			if r.EndedAt != 0 {
+				until = clock(r.EndedAt)
+			}
+			it.Summary = fmt.Sprintf("Support viewed your account — ticket %s, %s–%s", r.Summary, clock(r.At), until)
+		}
+		out = append(out, it)
+	}
+	return out
 }

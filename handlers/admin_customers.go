@@ -147,7 +147,7 @@ type adminCustomerData struct {
 	Cards        []queries.ListCardsRow
 	Reservations []queries.ListReservationsRow
 	Payments     []queries.PaymentMethod
-	Activity     []queries.ListActivityRow
+	Activity     []activityItem
 	Reference    string // prefilled into the admin tools (?reference=, from a timeline)
 }
 
@@ -181,9 +181,10 @@ func (a *App) showAdminCustomer(c *gin.Context, id int64, status int, problem st
 		func() (err error) { d.Cards, err = a.r.ListCards(ctx, id); return },
 		func() (err error) { d.Reservations, err = a.r.ListReservations(ctx, id); return },
 		func() (err error) { d.Payments, err = a.r.ListPaymentMethods(ctx, id); return },
-		func() (err error) {
-			d.Activity, err = a.r.ListActivity(ctx, queries.ListActivityParams{ActingAs: id, MaxRows: 30})
-			return
+		func() error {
+			rows, err := a.r.ListActivity(ctx, queries.ListActivityParams{ActingAs: id, BeforeAt: math.MaxInt64, BeforeID: math.MaxInt64, BeforeSrc: math.MaxInt64, MaxRows: 30})
+			d.Activity = activityItems(rows)
+			return err
 		},
 		func() error {
 			rows, err := a.r.ListSessions(ctx, queries.ListSessionsParams{

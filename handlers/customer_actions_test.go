@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -270,5 +271,56 @@ func TestFragmentsForHTMX(t *testing.T) {
 		if !strings.Contains(full.body, "<html") || strings.Contains(frag.body, "<html") || len(frag.body) == 0 {
 			t.Errorf("%s: full page or fragment is wrong (full has html: %v, fragment has html: %v)", p, strings.Contains(full.body, "<html"), strings.Contains(frag.body, "<html"))
 		}
+	}
+}
+
+// The activity page is keyset-paged over four histories: paging through it shows every line
+// once, newest first, even when lines of different kinds share a second.
+func TestActivityKeysetPaging(t *testing.T) {
+	ta := newTestApp(t)
+	jane := ta.userID(demo.JaneEmail)
+	// 120 account changes, many at the very second a session of hers started or a receipt
+	// was issued (ties across histories and within one).
+	var tie int64
+	ta.db.R.QueryRow(`SELECT started_at FROM charging_sessions WHERE user_id = ? AND id IN (SELECT session_id FROM receipts) ORDER BY started_at LIMIT 1`, jane).Scan(&tie)
+	for i := range 120 {
+		at := tie - int64(i%3)
+		if _, err := ta.db.W.Exec(`INSERT INTO activity (user_id, at, kind, summary, actor_role) VALUES (?, ?, 'note', ?, 'customer')`, jane, at, fmt.Sprintf("Paging line %03d.", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := ta.count(`SELECT (SELECT count(*) FROM activity WHERE user_id = ?1) + (SELECT count(*) FROM charging_sessions WHERE user_id = ?1)
+		+ (SELECT count(*) FROM receipts WHERE user_id = ?1) + (SELECT count(*) FROM impersonations WHERE customer_user_id = ?1)`, jane)
+	c := ta.client()
+	c.login(demo.JaneEmail)
+	seen, lines, pages := map[string]int{}, 0, 0
+	for next := "/activity"; next != ""; pages++ {
+		if pages > 20 {
+			t.Fatal("paging does not end")
+		}
+		r := c.get(next)
+		if r.status != http.StatusOK {
+			t.Fatalf("%s: %d", next, r.status)
+		}
+		body := r.body[strings.Index(r.body, "<tbody>"):]
+		lines += strings.Count(body, "<tr>")
+		for _, m := range regexp.MustCompile(`Paging line \d+\.|/(sessions|receipts)/\d+`).FindAllString(body, -1) {
+			seen[m]++
+		}
+		next = ""
+		if i := strings.Index(r.body, `">Older →</a>`); i >= 0 {
+			next = strings.ReplaceAll(r.body[strings.LastIndex(r.body[:i], `href="`)+6:i], "&amp;", "&")
+		}
+	}
+	if lines != want || pages < 3 {
+		t.Errorf("%d pages show %d lines, want %d lines over at least 3 pages", pages, lines, want)
+	}
+	for m, n := range seen {
+		if n != 1 {
+			t.Errorf("%s shown %d times", m, n)
+		}
+	}
+	if r := c.get("/activity?after=1-2"); r.status != http.StatusBadRequest {
+		t.Errorf("a broken page link: %d, want 400", r.status)
 	}
 }

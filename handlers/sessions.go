@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"math"
 	"net/http"
-	"strconv"
-	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -40,14 +38,11 @@ func parseSessionFilter(c *gin.Context) (sessionFilter, error) {
 		return f, err
 	}
 	if after := c.Query("after"); after != "" {
-		at, id, ok := strings.Cut(after, "-")
-		f.cursorAt, err = strconv.ParseInt(at, 10, 64)
-		if !ok || err != nil {
-			return f, errBadRequest("That page link is broken; start again from the first page.")
+		k, ok := cursorOf(after, 2)
+		if !ok {
+			return f, errBrokenPageLink()
 		}
-		if f.cursorID, err = strconv.ParseInt(id, 10, 64); err != nil {
-			return f, errBadRequest("That page link is broken; start again from the first page.")
-		}
+		f.cursorAt, f.cursorID = k[0], k[1]
 	}
 	return f, nil
 }

@@ -33,41 +33,62 @@ func (q *Queries) InsertActivity(ctx context.Context, arg InsertActivityParams) 
 }
 
 const listActivity = `-- name: ListActivity :many
-SELECT at, kind, summary, actor_role, ref_id FROM (
-    SELECT at, kind, summary, actor_role, ref_id FROM (SELECT a.at, a.kind, a.summary, a.actor_role, CAST(0 AS INTEGER) AS ref_id
-        FROM activity a WHERE a.user_id = ?1 ORDER BY a.at DESC LIMIT ?2)
-    UNION ALL
-    SELECT at, kind, summary, actor_role, ref_id FROM (SELECT s.started_at AS at, 'session' AS kind, 'Started charging at ' || l.name AS summary, 'customer' AS actor_role, s.id AS ref_id
-        FROM charging_sessions s
-        JOIN connectors cn ON cn.id = s.connector_id JOIN evses e ON e.id = cn.evse_id
-        JOIN chargers ch ON ch.id = e.charger_id JOIN locations l ON l.id = ch.location_id
-        WHERE s.user_id = ?1 ORDER BY s.started_at DESC LIMIT ?2)
-    UNION ALL
-    SELECT at, kind, summary, actor_role, ref_id FROM (SELECT r.issued_at AS at, 'receipt' AS kind, 'Receipt ' || r.number || ' issued' AS summary, 'system' AS actor_role, r.id AS ref_id
-        FROM receipts r WHERE r.user_id = ?1 ORDER BY r.issued_at DESC LIMIT ?2)
-)
-ORDER BY at DESC
-LIMIT ?2
+SELECT a.at, 3 AS src, a.id, a.kind, a.summary, a.actor_role, CAST(0 AS INTEGER) AS ended_at
+FROM activity a
+WHERE a.user_id = ?2 AND a.at <= ?3
+  AND (a.at < ?3 OR a.id < CAST(?4 AS INTEGER) OR (a.id = ?4 AND 3 < CAST(?5 AS INTEGER)))
+UNION ALL
+SELECT s.started_at, 2, s.id, 'session', 'Started charging at ' || l.name, 'customer', 0
+FROM charging_sessions s
+JOIN connectors cn ON cn.id = s.connector_id JOIN evses e ON e.id = cn.evse_id
+JOIN chargers ch ON ch.id = e.charger_id JOIN locations l ON l.id = ch.location_id
+WHERE s.user_id = ?2 AND s.started_at <= ?3
+  AND (s.started_at < ?3 OR s.id < ?4 OR (s.id = ?4 AND 2 < ?5))
+UNION ALL
+SELECT r.issued_at, 1, r.id, 'receipt', 'Receipt ' || r.number || ' issued', 'system', 0
+FROM receipts r
+WHERE r.user_id = ?2 AND r.issued_at <= ?3
+  AND (r.issued_at < ?3 OR r.id < ?4 OR (r.id = ?4 AND 1 < ?5))
+UNION ALL
+SELECT i.started_at, 0, i.id, 'support', i.ticket, 'support', coalesce(i.ended_at, 0)
+FROM impersonations i
+WHERE i.customer_user_id = ?2 AND i.started_at <= ?3
+  AND (i.started_at < ?3 OR i.id < ?4 OR (i.id = ?4 AND 0 < ?5))
+ORDER BY 1 DESC, 3 DESC, 2 DESC
+LIMIT ?1
 `
 
 type ListActivityParams struct {
-	ActingAs int64
-	MaxRows  int64
+	MaxRows   int64
+	ActingAs  int64
+	BeforeAt  int64
+	BeforeID  int64
+	BeforeSrc int64
 }
 
 type ListActivityRow struct {
 	At        int64
+	Src       int64
+	ID        int64
 	Kind      string
 	Summary   string
 	ActorRole string
-	RefID     int64
+	EndedAt   int64
 }
 
-// The customer's history: their own changes, admin fixes, sessions and receipts, newest first.
-// Each branch takes only its newest rows through its (user, time) index, so the cost is the
-// page, not the history.
+// One page of the customer's history, newest first: their own changes and admin fixes,
+// sessions, receipts and support access, after the keyset (before_at, before_id, before_src)
+// in (at, id, src) order. The four are merged as a compound SELECT ordered like their
+// indexes, so SQLite walks each index and stops once the page is full: the cost is the page,
+// not the history. Each arm has one upper bound on time (before_at).
 func (q *Queries) ListActivity(ctx context.Context, arg ListActivityParams) ([]ListActivityRow, error) {
-	rows, err := q.query(ctx, q.listActivityStmt, listActivity, arg.ActingAs, arg.MaxRows)
+	rows, err := q.query(ctx, q.listActivityStmt, listActivity,
+		arg.MaxRows,
+		arg.ActingAs,
+		arg.BeforeAt,
+		arg.BeforeID,
+		arg.BeforeSrc,
+	)
 	if err != nil {
 		return nil, err
 	}
@@ -77,10 +98,12 @@ func (q *Queries) ListActivity(ctx context.Context, arg ListActivityParams) ([]L
 		var i ListActivityRow
 		if err := rows.Scan(
 			&i.At,
+			&i.Src,
+			&i.ID,
 			&i.Kind,
 			&i.Summary,
 			&i.ActorRole,
-			&i.RefID,
+			&i.EndedAt,
 		); err != nil {
 			return nil, err
 		}
