@@ -25,7 +25,7 @@ const auditPageSize = 50
 
 // routePreview is how many route rows the audit page nests under a start row; a busy
 // impersonation's others are on its timeline, so a page stays small.
-const routePreview = 10
+const routePreview = 3
 
 // auditFilter is the /admin/audit query string, validated.
 type auditFilter struct {
@@ -212,6 +212,67 @@ type auditEntry struct {
 	StartRowID      int64
 }
 
+// auditEntries pairs each impersonation.start row with its end row and first route rows,
+// and each end row with its start: two queries for the whole page.
+func (a *App) auditEntries(ctx context.Context, rows []queries.AuthAudit) ([]auditEntry, error) {
+	var paired, started []int64 // impersonations with a start or end row here; with a start row
+	entries := make([]auditEntry, len(rows))
+	for i, r := range rows {
+		entries[i] = auditEntry{AuthAudit: r, ImpersonationID: r.ImpersonationID.Int64}
+		switch {
+		case r.ImpersonationID.Int64 == 0:
+		case r.Tag == "impersonation.start":
+			started = append(started, r.ImpersonationID.Int64)
+			paired = append(paired, r.ImpersonationID.Int64)
+		case r.Tag == "impersonation.end":
+			paired = append(paired, r.ImpersonationID.Int64)
+		}
+	}
+	if len(paired) == 0 {
+		return entries, nil
+	}
+	list, _ := json.Marshal(paired)
+	bounds, err := a.r.ListImpersonationBounds(ctx, string(list))
+	if err != nil {
+		return nil, err
+	}
+	var routes []queries.ImpersonationAudit
+	if len(started) > 0 {
+		list, _ := json.Marshal(started)
+		if routes, err = a.r.ListRouteAuditPreviews(ctx, queries.ListRouteAuditPreviewsParams{Ids: string(list), MaxRows: routePreview + 1}); err != nil {
+			return nil, err
+		}
+	}
+	slices.SortFunc(routes, func(x, y queries.ImpersonationAudit) int { return cmp.Or(cmp.Compare(x.At, y.At), cmp.Compare(x.ID, y.ID)) })
+	start, end := map[int64]int64{}, map[int64]int64{}
+	for _, b := range bounds {
+		if b.Tag == "impersonation.start" {
+			start[b.ImpersonationID] = b.ID
+		} else {
+			end[b.ImpersonationID] = b.ID
+		}
+	}
+	for i := range entries {
+		e := &entries[i]
+		switch {
+		case e.ImpersonationID == 0:
+		case e.Tag == "impersonation.start":
+			e.EndRowID = end[e.ImpersonationID]
+			for _, r := range routes {
+				if r.ImpersonationID == e.ImpersonationID {
+					e.Routes = append(e.Routes, r)
+				}
+			}
+			if e.MoreRoutes = len(e.Routes) > routePreview; e.MoreRoutes {
+				e.Routes = e.Routes[:routePreview]
+			}
+		case e.Tag == "impersonation.end":
+			e.StartRowID = start[e.ImpersonationID]
+		}
+	}
+	return entries, nil
+}
+
 type auditData struct {
 	Filter  auditFilter
 	Entries []auditEntry
@@ -246,33 +307,9 @@ func (a *App) adminAudit(c *gin.Context) {
 		return
 	}
 	d := auditData{Filter: f}
-	for _, r := range rows {
-		e := auditEntry{AuthAudit: r, ImpersonationID: r.ImpersonationID.Int64}
-		if e.ImpersonationID > 0 {
-			pair, err := a.r.ListAuthAuditForImpersonation(ctx, e.ImpersonationID)
-			if err != nil {
-				a.fail(c, errInternal(err))
-				return
-			}
-			for _, p := range pair {
-				switch {
-				case p.Tag == "impersonation.end" && r.Tag == "impersonation.start":
-					e.EndRowID = p.ID
-				case p.Tag == "impersonation.start" && r.Tag == "impersonation.end":
-					e.StartRowID = p.ID
-				}
-			}
-			if r.Tag == "impersonation.start" {
-				if e.Routes, err = a.r.ListRouteAuditPreview(ctx, queries.ListRouteAuditPreviewParams{ImpersonationID: e.ImpersonationID, MaxRows: routePreview + 1}); err != nil {
-					a.fail(c, errInternal(err))
-					return
-				}
-				if e.MoreRoutes = len(e.Routes) > routePreview; e.MoreRoutes {
-					e.Routes = e.Routes[:routePreview]
-				}
-			}
-		}
-		d.Entries = append(d.Entries, e)
+	if d.Entries, err = a.auditEntries(ctx, rows); err != nil {
+		a.fail(c, errInternal(err))
+		return
 	}
 	if len(rows) == auditPageSize && f.Impersonation == 0 {
 		d.Next = rows[len(rows)-1].ID

@@ -73,6 +73,7 @@ type App struct {
 	logins     *loginLimits
 	violations *violations
 	ending     *pendingEnds
+	routes     recentRoutes // impersonated pages recorded in the last minute
 	health     probeWrites
 	hosts      map[string]struct{}
 	simulate   bool

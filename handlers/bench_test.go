@@ -164,3 +164,29 @@ func BenchmarkAdminAtScale(b *testing.B) {
 		measure(b, ta, cookie, []string{"/admin/audit", "/admin/audit?user=1", "/admin/audit?tag=impersonation.start"}, "Accept", "application/json")
 	})
 }
+
+// The customer pages on the demo database, through the real router, one at a time: CPU and
+// allocations per request (-benchmem), for working on the request path. Run with
+//
+//	go test ./handlers/ -run '^$' -bench CustomerPages -benchmem
+func BenchmarkCustomerPages(b *testing.B) {
+	ta := newTestApp(b)
+	c := ta.client()
+	c.login(demo.JaneEmail)
+	cookie := c.cookie()
+	h := ta.app.Routes()
+	for _, path := range []string{"/", "/activity", "/sessions", "/cards"} {
+		b.Run(strings.TrimPrefix(path, "/"), func(b *testing.B) {
+			for b.Loop() {
+				req := httptest.NewRequest(http.MethodGet, path, nil)
+				req.Host = "localhost"
+				req.Header.Set("Cookie", "chargedesk_session="+cookie)
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, req)
+				if rec.Code != http.StatusOK {
+					b.Fatalf("%s: %d", path, rec.Code)
+				}
+			}
+		})
+	}
+}

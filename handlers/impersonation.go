@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
@@ -223,21 +224,63 @@ func (a *App) endNotRecorded(c *gin.Context, imp queries.Impersonation, err erro
 func (a *App) recordRoute(c *gin.Context, imp queries.Impersonation, write bool, outcome string) error {
 	ctx, now := c.Request.Context(), a.now()
 	route := c.FullPath()
+	key := routeKey{imp: imp.ID, method: c.Request.Method, path: audit.Truncate(c.Request.URL.RequestURI(), audit.MaxPath)}
+	since := now.Unix() - 60
 	if !write {
-		n, err := a.r.RecentRouteAudit(ctx, queries.RecentRouteAuditParams{
-			ImpersonationID: imp.ID, Method: c.Request.Method, Path: audit.Truncate(c.Request.URL.RequestURI(), audit.MaxPath), Since: now.Unix() - 60,
-		})
+		if a.routes.seen(key, since) {
+			return nil
+		}
+		n, err := a.r.RecentRouteAudit(ctx, queries.RecentRouteAuditParams{ImpersonationID: imp.ID, Method: key.method, Path: key.path, Since: since})
 		if err == nil && n > 0 {
+			a.routes.note(key, since+1) // its row is at least this recent
 			return nil
 		}
 	}
 	ctx, cancel := audit.Detached(ctx)
 	defer cancel()
-	return a.db.CriticalTx(ctx, func(tx *sql.Tx) error {
+	err := a.db.CriticalTx(ctx, func(tx *sql.Tx) error {
 		_, err := a.trail.WriteRoute(ctx, tx, now.Unix(), audit.RouteEntry{
 			ImpersonationID: imp.ID, Admin: imp.AdminUserID, Customer: imp.CustomerUserID,
 			Method: c.Request.Method, Route: route, Path: c.Request.URL.RequestURI(), Status: c.Writer.Status(), Outcome: outcome,
 		})
 		return err
 	})
+	if err == nil {
+		a.routes.note(key, now.Unix())
+	}
+	return err
+}
+
+// recentRoutes remembers, for the last minute, which pages of which impersonation this
+// process has seen recorded, so that a page reloaded within the minute needs no lookup: a
+// cache of a fact the database holds (route rows are never deleted), set only after a commit
+// or a lookup that found the row, never instead of writing one.
+type recentRoutes struct {
+	mu sync.Mutex
+	m  map[routeKey]int64 // the moment its row was recorded, or a lower bound of it
+}
+
+type routeKey struct {
+	imp          int64
+	method, path string
+}
+
+// maxRecentRoutes bounds the memory: past it, the cache starts again empty.
+const maxRecentRoutes = 10_000
+
+// seen reports a row for k recorded after since.
+func (r *recentRoutes) seen(k routeKey, since int64) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	at, ok := r.m[k]
+	return ok && at > since
+}
+
+func (r *recentRoutes) note(k routeKey, at int64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.m == nil || len(r.m) >= maxRecentRoutes {
+		r.m = make(map[routeKey]int64)
+	}
+	r.m[k] = max(r.m[k], at)
 }

@@ -59,6 +59,9 @@ func TestCustomerPageQueriesDoNotGrowWithHistory(t *testing.T) {
 		// The caller of every request: session, user, open impersonation, its last request.
 		{"../queries/web_sessions.sql", "GetCaller", []string{"SEARCH ws USING INDEX sqlite_autoindex_web_sessions_1 (id=?)", "SEARCH u USING INTEGER PRIMARY KEY",
 			"impersonations_one_active_per_admin", "SEARCH r USING COVERING INDEX"}, []string{"SCAN", "TEMP B-TREE"}},
+		// The audit page's start/end pairs and first route rows: by impersonation, bounded.
+		{"../queries/admin_audit.sql", "ListImpersonationBounds", []string{"SEARCH auth_audit USING INDEX auth_audit_impersonation (impersonation_id=?)"}, []string{"auth_audit_tag", "SCAN auth_audit"}},
+		{"../queries/admin_audit.sql", "ListRouteAuditPreviews", []string{"SEARCH x USING COVERING INDEX impersonation_audit_last (impersonation_id=?)"}, []string{"TEMP B-TREE", "SCAN r", "SCAN x"}},
 	}
 	for _, tc := range cases {
 		plan := strings.Join(planOf(t, ta, tc.file, tc.name), "\n")

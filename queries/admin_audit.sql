@@ -80,9 +80,21 @@ ORDER BY id DESC LIMIT @page_size;
 -- name: ListRouteAuditForImpersonation :many
 SELECT * FROM impersonation_audit WHERE impersonation_id = @impersonation_id ORDER BY id LIMIT 2000;
 
--- name: ListRouteAuditPreview :many
--- The first route rows of an impersonation, for the audit page (the rest are on its timeline).
-SELECT * FROM impersonation_audit WHERE impersonation_id = @impersonation_id ORDER BY id LIMIT @max_rows;
+-- name: ListRouteAuditPreviews :many
+-- The first route rows of each of several impersonations (ids: a JSON array), for the audit
+-- page (the rest are on their timelines): max_rows per impersonation through its (at) index,
+-- however busy it was. Unordered: the caller groups them.
+SELECT r.* FROM json_each(CAST(@ids AS TEXT)) j
+JOIN impersonation_audit r ON r.id IN (
+    SELECT x.id FROM impersonation_audit x WHERE x.impersonation_id = j.value ORDER BY x.at, x.id LIMIT @max_rows);
+
+-- name: ListImpersonationBounds :many
+-- The start and end rows of several impersonations (ids: a JSON array), for the audit page,
+-- found by impersonation (the unary + keeps the planner off the tag index, which would walk
+-- every impersonation.start row ever written).
+SELECT id, tag, CAST(impersonation_id AS INTEGER) AS impersonation_id FROM auth_audit
+WHERE impersonation_id IN (SELECT value FROM json_each(CAST(@ids AS TEXT)))
+  AND +tag IN ('impersonation.start', 'impersonation.end');
 
 -- name: ListImpersonations :many
 SELECT i.*, a.name AS admin_name, c.name AS customer_name, c.public_id AS customer_public_id,

@@ -400,6 +400,44 @@ func (q *Queries) ListAuthAuditInRange(ctx context.Context, arg ListAuthAuditInR
 	return items, nil
 }
 
+const listImpersonationBounds = `-- name: ListImpersonationBounds :many
+SELECT id, tag, CAST(impersonation_id AS INTEGER) AS impersonation_id FROM auth_audit
+WHERE impersonation_id IN (SELECT value FROM json_each(CAST(?1 AS TEXT)))
+  AND +tag IN ('impersonation.start', 'impersonation.end')
+`
+
+type ListImpersonationBoundsRow struct {
+	ID              int64
+	Tag             string
+	ImpersonationID int64
+}
+
+// The start and end rows of several impersonations (ids: a JSON array), for the audit page,
+// found by impersonation (the unary + keeps the planner off the tag index, which would walk
+// every impersonation.start row ever written).
+func (q *Queries) ListImpersonationBounds(ctx context.Context, ids string) ([]ListImpersonationBoundsRow, error) {
+	rows, err := q.query(ctx, q.listImpersonationBoundsStmt, listImpersonationBounds, ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ListImpersonationBoundsRow
+	for rows.Next() {
+		var i ListImpersonationBoundsRow
+		if err := rows.Scan(&i.ID, &i.Tag, &i.ImpersonationID); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listImpersonations = `-- name: ListImpersonations :many
 SELECT i.id, i.admin_user_id, i.customer_user_id, i.ticket, i.reason, i.allow_changes, i.started_at, i.expires_at, i.ended_at, i.end_via, i.end_audit_id, a.name AS admin_name, c.name AS customer_name, c.public_id AS customer_public_id,
        -- Bounded: the list shows "1000+" rather than count a busy impersonation's rows.
@@ -734,18 +772,22 @@ func (q *Queries) ListRouteAuditInRange(ctx context.Context, arg ListRouteAuditI
 	return items, nil
 }
 
-const listRouteAuditPreview = `-- name: ListRouteAuditPreview :many
-SELECT id, impersonation_id, at, admin_user_id, customer_user_id, method, route, path, status, outcome, prev_hash, hash FROM impersonation_audit WHERE impersonation_id = ?1 ORDER BY id LIMIT ?2
+const listRouteAuditPreviews = `-- name: ListRouteAuditPreviews :many
+SELECT r.id, r.impersonation_id, r.at, r.admin_user_id, r.customer_user_id, r.method, r.route, r.path, r.status, r.outcome, r.prev_hash, r.hash FROM json_each(CAST(?1 AS TEXT)) j
+JOIN impersonation_audit r ON r.id IN (
+    SELECT x.id FROM impersonation_audit x WHERE x.impersonation_id = j.value ORDER BY x.at, x.id LIMIT ?2)
 `
 
-type ListRouteAuditPreviewParams struct {
-	ImpersonationID int64
-	MaxRows         int64
+type ListRouteAuditPreviewsParams struct {
+	Ids     string
+	MaxRows int64
 }
 
-// The first route rows of an impersonation, for the audit page (the rest are on its timeline).
-func (q *Queries) ListRouteAuditPreview(ctx context.Context, arg ListRouteAuditPreviewParams) ([]ImpersonationAudit, error) {
-	rows, err := q.query(ctx, q.listRouteAuditPreviewStmt, listRouteAuditPreview, arg.ImpersonationID, arg.MaxRows)
+// The first route rows of each of several impersonations (ids: a JSON array), for the audit
+// page (the rest are on their timelines): max_rows per impersonation through its (at) index,
+// however busy it was. Unordered: the caller groups them.
+func (q *Queries) ListRouteAuditPreviews(ctx context.Context, arg ListRouteAuditPreviewsParams) ([]ImpersonationAudit, error) {
+	rows, err := q.query(ctx, q.listRouteAuditPreviewsStmt, listRouteAuditPreviews, arg.Ids, arg.MaxRows)
 	if err != nil {
 		return nil, err
 	}

@@ -294,6 +294,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.listImpersonationAuditChainStmt, err = db.PrepareContext(ctx, listImpersonationAuditChain); err != nil {
 		return nil, fmt.Errorf("error preparing query ListImpersonationAuditChain: %w", err)
 	}
+	if q.listImpersonationBoundsStmt, err = db.PrepareContext(ctx, listImpersonationBounds); err != nil {
+		return nil, fmt.Errorf("error preparing query ListImpersonationBounds: %w", err)
+	}
 	if q.listImpersonationsStmt, err = db.PrepareContext(ctx, listImpersonations); err != nil {
 		return nil, fmt.Errorf("error preparing query ListImpersonations: %w", err)
 	}
@@ -339,8 +342,8 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.listRouteAuditInRangeStmt, err = db.PrepareContext(ctx, listRouteAuditInRange); err != nil {
 		return nil, fmt.Errorf("error preparing query ListRouteAuditInRange: %w", err)
 	}
-	if q.listRouteAuditPreviewStmt, err = db.PrepareContext(ctx, listRouteAuditPreview); err != nil {
-		return nil, fmt.Errorf("error preparing query ListRouteAuditPreview: %w", err)
+	if q.listRouteAuditPreviewsStmt, err = db.PrepareContext(ctx, listRouteAuditPreviews); err != nil {
+		return nil, fmt.Errorf("error preparing query ListRouteAuditPreviews: %w", err)
 	}
 	if q.listSessionsStmt, err = db.PrepareContext(ctx, listSessions); err != nil {
 		return nil, fmt.Errorf("error preparing query ListSessions: %w", err)
@@ -881,6 +884,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing listImpersonationAuditChainStmt: %w", cerr)
 		}
 	}
+	if q.listImpersonationBoundsStmt != nil {
+		if cerr := q.listImpersonationBoundsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listImpersonationBoundsStmt: %w", cerr)
+		}
+	}
 	if q.listImpersonationsStmt != nil {
 		if cerr := q.listImpersonationsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listImpersonationsStmt: %w", cerr)
@@ -956,9 +964,9 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing listRouteAuditInRangeStmt: %w", cerr)
 		}
 	}
-	if q.listRouteAuditPreviewStmt != nil {
-		if cerr := q.listRouteAuditPreviewStmt.Close(); cerr != nil {
-			err = fmt.Errorf("error closing listRouteAuditPreviewStmt: %w", cerr)
+	if q.listRouteAuditPreviewsStmt != nil {
+		if cerr := q.listRouteAuditPreviewsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listRouteAuditPreviewsStmt: %w", cerr)
 		}
 	}
 	if q.listSessionsStmt != nil {
@@ -1230,6 +1238,7 @@ type Queries struct {
 	listCheckpointsAfterStmt             *sql.Stmt
 	listFavouriteChargersStmt            *sql.Stmt
 	listImpersonationAuditChainStmt      *sql.Stmt
+	listImpersonationBoundsStmt          *sql.Stmt
 	listImpersonationsStmt               *sql.Stmt
 	listImpersonationsAfterStmt          *sql.Stmt
 	listOtherPublicChargersStmt          *sql.Stmt
@@ -1245,7 +1254,7 @@ type Queries struct {
 	listRouteAuditByCustomerStmt         *sql.Stmt
 	listRouteAuditForImpersonationStmt   *sql.Stmt
 	listRouteAuditInRangeStmt            *sql.Stmt
-	listRouteAuditPreviewStmt            *sql.Stmt
+	listRouteAuditPreviewsStmt           *sql.Stmt
 	listSessionsStmt                     *sql.Stmt
 	listSimulatedSessionsStmt            *sql.Stmt
 	listSupportAccessStmt                *sql.Stmt
@@ -1370,6 +1379,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		listCheckpointsAfterStmt:             q.listCheckpointsAfterStmt,
 		listFavouriteChargersStmt:            q.listFavouriteChargersStmt,
 		listImpersonationAuditChainStmt:      q.listImpersonationAuditChainStmt,
+		listImpersonationBoundsStmt:          q.listImpersonationBoundsStmt,
 		listImpersonationsStmt:               q.listImpersonationsStmt,
 		listImpersonationsAfterStmt:          q.listImpersonationsAfterStmt,
 		listOtherPublicChargersStmt:          q.listOtherPublicChargersStmt,
@@ -1385,7 +1395,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		listRouteAuditByCustomerStmt:         q.listRouteAuditByCustomerStmt,
 		listRouteAuditForImpersonationStmt:   q.listRouteAuditForImpersonationStmt,
 		listRouteAuditInRangeStmt:            q.listRouteAuditInRangeStmt,
-		listRouteAuditPreviewStmt:            q.listRouteAuditPreviewStmt,
+		listRouteAuditPreviewsStmt:           q.listRouteAuditPreviewsStmt,
 		listSessionsStmt:                     q.listSessionsStmt,
 		listSimulatedSessionsStmt:            q.listSimulatedSessionsStmt,
 		listSupportAccessStmt:                q.listSupportAccessStmt,

@@ -12,14 +12,14 @@ import (
 const customerCounts = `-- name: CustomerCounts :one
 SELECT
     -- Kept by triggers (migration 0008): one row, whatever the size of a fleet's history.
-    coalesce((SELECT n.sessions FROM user_session_counts n WHERE n.user_id = ?1), 0) AS sessions,
+    CAST(coalesce((SELECT n.sessions FROM user_session_counts n WHERE n.user_id = ?1), 0) AS INTEGER) AS sessions,
     (SELECT count(*) FROM chargers c WHERE c.owner_user_id = ?1) +
     (SELECT count(*) FROM favourite_chargers f WHERE f.user_id = ?1) AS chargers,
     (SELECT count(*) FROM ev_cards e WHERE e.user_id = ?1 AND e.status = 'active') AS active_cards
 `
 
 type CustomerCountsRow struct {
-	Sessions    interface{}
+	Sessions    int64
 	Chargers    int64
 	ActiveCards int64
 }
