@@ -243,7 +243,9 @@ func (a *App) auditEntries(ctx context.Context, rows []queries.AuthAudit) ([]aud
 			return nil, err
 		}
 	}
-	slices.SortFunc(routes, func(x, y queries.ImpersonationAudit) int { return cmp.Or(cmp.Compare(x.At, y.At), cmp.Compare(x.ID, y.ID)) })
+	slices.SortFunc(routes, func(x, y queries.ImpersonationAudit) int {
+		return cmp.Or(cmp.Compare(x.At, y.At), cmp.Compare(x.ID, y.ID))
+	})
 	start, end := map[int64]int64{}, map[int64]int64{}
 	for _, b := range bounds {
 		if b.Tag == "impersonation.start" {
