@@ -12,8 +12,8 @@ import (
 type homeData struct {
 	Profile  queries.GetCustomerProfileRow
 	Counts   queries.CustomerCountsRow
-	Active   []queries.ListActiveSessionsRow
-	Recent   []queries.ListSessionsRow
+	Active   []activeSession
+	Recent   []sessionRow
 	Cards    []queries.ListCardsRow
 	Payments []paymentMethodView
 	// Warnings about payment: none on file, or expiring soon.
@@ -35,16 +35,20 @@ func (a *App) home(c *gin.Context) {
 		a.fail(c, errInternal(err))
 		return
 	}
-	if d.Active, err = a.r.ListActiveSessions(ctx, cust); err != nil {
+	active, err := a.r.ListActiveSessions(ctx, cust)
+	if err != nil {
 		a.fail(c, errInternal(err))
 		return
 	}
-	if d.Recent, err = a.r.ListSessions(ctx, queries.ListSessionsParams{
+	d.Active = activeSessions(marker(c), active)
+	recent, err := a.r.ListSessions(ctx, queries.ListSessionsParams{
 		ActingAs: cust, TopAt: math.MaxInt64, BelowID: math.MaxInt64, PageSize: 5,
-	}); err != nil {
+	})
+	if err != nil {
 		a.fail(c, errInternal(err))
 		return
 	}
+	d.Recent = sessionRows(marker(c), recent)
 	if d.Cards, err = a.activeCards(c); err != nil {
 		a.fail(c, errInternal(err))
 		return

@@ -26,6 +26,9 @@ type Page struct {
 	Imp   *bannerData // set while impersonating: the layout shows the ImpersonationBanner
 	Now   time.Time
 	Data  any
+	// Current marks the navigation entry of Nav, for aria-current: Current.sessions is true
+	// on the sessions pages (a map lookup in the template, not a call per link).
+	Current map[string]bool
 	// Form and Problem re-render a form after bad input.
 	Form    map[string]string
 	Problem string
@@ -65,6 +68,7 @@ func (a *App) render(c *gin.Context, status int, name string, p *Page) {
 	}
 	p.As = marker(c)
 	p.Now = a.now()
+	p.Current = map[string]bool{p.Nav: true}
 	if p.Imp == nil {
 		p.Imp = activeImpersonation(c)
 	}

@@ -16,10 +16,12 @@ func BenchmarkRenderHome(b *testing.B) {
 	}
 	u := &queries.User{ID: 3, Name: "Jane Doe", Role: "customer"}
 	d := homeData{Profile: queries.GetCustomerProfileRow{Name: "Jane Doe", PublicID: "cus_X", Email: "jane@x"}}
+	var recent []queries.ListSessionsRow
 	for i := range 5 {
-		d.Recent = append(d.Recent, queries.ListSessionsRow{ID: int64(i + 1), Status: "COMPLETED", StartedAt: 1700000000, LocationName: "Somewhere", Standard: "CCS", ReceiptID: 4, GrossCents: 3096, LastEnergyWh: 42000})
+		recent = append(recent, queries.ListSessionsRow{ID: int64(i + 1), Status: "COMPLETED", StartedAt: 1700000000, LocationName: "Somewhere", Standard: "CCS", ReceiptID: 4, GrossCents: 3096, LastEnergyWh: 42000})
 	}
-	d.Active = []queries.ListActiveSessionsRow{{ID: 9, LocationName: "Here", ChargerName: "C1", Standard: "Type2", MaxPowerW: 22000, StartedAt: 1700000000, EnergyWh: sql.NullInt64{Int64: 5000, Valid: true}}}
+	d.Recent = sessionRows(0, recent)
+	d.Active = activeSessions(0, []queries.ListActiveSessionsRow{{ID: 9, LocationName: "Here", ChargerName: "C1", Standard: "Type2", MaxPowerW: 22000, StartedAt: 1700000000, EnergyWh: sql.NullInt64{Int64: 5000, Valid: true}}})
 	d.Cards = []queries.ListCardsRow{{VisualNumber: "DE-1", Label: "Main"}}
 	for _, block := range []string{"base", "layout-only"} {
 		b.Run(block, func(b *testing.B) {

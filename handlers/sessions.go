@@ -49,7 +49,7 @@ func parseSessionFilter(c *gin.Context) (sessionFilter, error) {
 
 type sessionsData struct {
 	Filter   sessionFilter
-	Sessions []queries.ListSessionsRow
+	Sessions []sessionRow
 	Next     string // the "after" cursor of the next page, "" on the last
 	Paged    bool   // this is not the first page
 }
@@ -75,7 +75,7 @@ func (a *App) sessions(c *gin.Context) {
 		last := rows[len(rows)-1]
 		d.Next = fmt.Sprintf("%d-%d", last.StartedAt, last.ID)
 	}
-	d.Sessions = rows
+	d.Sessions = sessionRows(marker(c), rows)
 	a.render(c, http.StatusOK, "sessions", &Page{Title: "Charging sessions", Nav: "sessions", Data: d, Notice: notice(c)})
 }
 

@@ -1,0 +1,52 @@
+package handlers
+
+import (
+	"fmt"
+
+	"chargedesk/queries"
+)
+
+// sessionRow is one line of a session list, formatted once in Go: the template only prints
+// its fields (each action through html/template's escaper), with no helper calls per row.
+type sessionRow struct {
+	Href, When, Where, Standard string
+	Status, StatusClass, Energy string
+	ReceiptHref, Total          string // empty without a receipt
+}
+
+// sessionRows formats rows for the session_rows partial; as is the impersonation marker.
+func sessionRows(as int64, rows []queries.ListSessionsRow) []sessionRow {
+	out := make([]sessionRow, len(rows))
+	for i, s := range rows {
+		out[i] = sessionRow{
+			Href: customerURL(as, fmt.Sprintf("/sessions/%d", s.ID)), When: when(s.StartedAt),
+			Where: s.LocationName, Standard: s.Standard, Status: s.Status, StatusClass: "tag " + tagClass(s.Status),
+			Energy: kwh(s.LastEnergyWh - s.MeterStartWh),
+		}
+		if s.ReceiptID != 0 {
+			out[i].ReceiptHref, out[i].Total = customerURL(as, fmt.Sprintf("/receipts/%d", s.ReceiptID)), money(s.GrossCents)
+		}
+	}
+	return out
+}
+
+// activeSession is a session charging now, as the home page shows it (live, refreshed).
+type activeSession struct {
+	ID                                 int64
+	Href                               string
+	Where, Charger, Connector, Started string
+	Energy, Power, Battery             string // Battery is empty when the car does not report it
+}
+
+func activeSessions(as int64, rows []queries.ListActiveSessionsRow) []activeSession {
+	out := make([]activeSession, len(rows))
+	for i, s := range rows {
+		out[i] = activeSession{ID: s.ID, Href: customerURL(as, fmt.Sprintf("/sessions/%d", s.ID)),
+			Where: s.LocationName, Charger: s.ChargerName, Connector: s.Standard + " " + kw(s.MaxPowerW), Started: when(s.StartedAt),
+			Energy: kwh(max(0, s.EnergyWh.Int64-s.MeterStartWh)), Power: kw(s.PowerW.Int64)} // no reading yet: 0
+		if s.SocPct.Valid {
+			out[i].Battery = fmt.Sprintf("%d %%", s.SocPct.Int64)
+		}
+	}
+	return out
+}
