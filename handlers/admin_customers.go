@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math"
 	"net/http"
@@ -62,7 +63,7 @@ func (a *App) adminCustomers(c *gin.Context) {
 		a.render(c, http.StatusBadRequest, "admin_customers", page)
 		return
 	}
-	if n.Emails+n.Names >= 1000 {
+	if n.Emails >= 1000 || n.Names >= 200 {
 		d.Results, d.Next, err = a.searchCommon(ctx, params, after, n.Emails >= 1000)
 	} else {
 		d.Results, d.Next, err = a.searchRare(ctx, params, after)
@@ -78,7 +79,7 @@ func (a *App) adminCustomers(c *gin.Context) {
 	a.render(c, http.StatusOK, "admin_customers", page)
 }
 
-// searchRare is a search with fewer than 1000 matches: gathered, sorted by (name, id), one
+// searchRare is a search with fewer than 1000 email and 200 name matches: gathered, sorted by (name, id), one
 // keyset page after the customer after.
 func (a *App) searchRare(ctx context.Context, p queries.SearchCustomersParams, after int64) ([]queries.SearchCustomersRow, int64, error) {
 	if after > 0 {
@@ -97,7 +98,7 @@ func (a *App) searchRare(ctx context.Context, p queries.SearchCustomersParams, a
 	return rows, next, err
 }
 
-// searchCommon is a search with 1000 matches or more ("jane"): email and name matches in id
+// searchCommon is a search with 1000 email or 200 name matches or more ("jane"): email and name matches in id
 // order, each read through its own index from the keyset and stopped after a page, so its
 // cost does not grow with the number of matches.
 func (a *App) searchCommon(ctx context.Context, p queries.SearchCustomersParams, after int64, commonEmail bool) ([]queries.SearchCustomersRow, int64, error) {
@@ -122,7 +123,8 @@ func (a *App) searchCommon(ctx context.Context, p queries.SearchCustomersParams,
 		ids = ids[:searchPageSize]
 		next = ids[len(ids)-1]
 	}
-	found, err := a.r.CustomersByIDs(ctx, ids)
+	list, _ := json.Marshal(ids)
+	found, err := a.r.CustomersByIDs(ctx, string(list))
 	rows := make([]queries.SearchCustomersRow, len(found))
 	for i, r := range found {
 		rows[i] = queries.SearchCustomersRow(r)

@@ -62,6 +62,8 @@ func TestCustomerPageQueriesDoNotGrowWithHistory(t *testing.T) {
 		// The audit page's start/end pairs and first route rows: by impersonation, bounded.
 		{"../queries/admin_audit.sql", "ListImpersonationBounds", []string{"SEARCH auth_audit USING INDEX auth_audit_impersonation (impersonation_id=?)"}, []string{"auth_audit_tag", "SCAN auth_audit"}},
 		{"../queries/admin_audit.sql", "ListRouteAuditPreviews", []string{"SEARCH x USING COVERING INDEX impersonation_audit_last (impersonation_id=?)"}, []string{"TEMP B-TREE", "SCAN r", "SCAN x"}},
+		// A page of search results by id: each looked up by its key, never a walk of all customers.
+		{"../queries/admin_customers.sql", "CustomersByIDs", []string{"SEARCH u USING INTEGER PRIMARY KEY (rowid=?)"}, []string{"users_role_name", "SCAN u"}},
 	}
 	for _, tc := range cases {
 		plan := strings.Join(planOf(t, ta, tc.file, tc.name), "\n")

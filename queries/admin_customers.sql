@@ -15,12 +15,13 @@ ORDER BY u.name, u.id
 LIMIT @page_size;
 
 -- name: CountSearchMatches :one
--- How many customers a search matches by email prefix and by name, each counted to 1000 at
--- most: below that the matches are gathered and sorted (SearchCustomers); at 1000 the name
--- index is walked in order and stops after a page (SearchCustomersDense). Either way a search
--- reads a bounded number of rows.
+-- How many customers a search matches by email prefix (counted to 1000 at most) and by name
+-- (to 200): below both, the matches are gathered and sorted (SearchCustomers); at either, each
+-- source is read in id order from the keyset and stops after a page. Either way a search reads
+-- a bounded number of rows. (The name index pages by id at any density, so its count stops
+-- early; email matches are walked in id order only when dense.)
 SELECT CAST((SELECT count(*) FROM (SELECT 1 FROM users e WHERE e.email >= @email_from AND e.email < @email_to LIMIT 1000)) AS INTEGER) AS emails,
-       CAST((SELECT count(*) FROM (SELECT 1 FROM users_name_fts f WHERE f.name MATCH @name_match LIMIT 1000)) AS INTEGER) AS names;
+       CAST((SELECT count(*) FROM (SELECT 1 FROM users_name_fts f WHERE f.name MATCH @name_match LIMIT 200)) AS INTEGER) AS names;
 
 -- A common search ("jane": thousands of matches) pages in id order instead, each source read
 -- through its own index from the keyset and stopped after a page.
@@ -37,8 +38,10 @@ SELECT e.id FROM users e WHERE e.email >= @email_from AND e.email < @email_to AN
 SELECT e.id FROM users e WHERE +e.email >= @email_from AND +e.email < @email_to AND e.id > @after_id ORDER BY e.id LIMIT @page_size;
 
 -- name: CustomersByIDs :many
+-- ids is a JSON array (one prepared statement for any page, unlike an IN list); each is
+-- looked up by id (the unary + keeps the planner off the role index).
 SELECT u.id, u.public_id, u.email, u.name, u.status, u.created_at FROM users u
-WHERE u.id IN (sqlc.slice('ids')) AND u.role = 'customer'
+WHERE u.id IN (SELECT value FROM json_each(CAST(@ids AS TEXT))) AND +u.role = 'customer'
 ORDER BY u.id;
 
 -- name: GetCustomerForAdmin :one

@@ -7,7 +7,6 @@ package queries
 
 import (
 	"context"
-	"strings"
 )
 
 const activeImpersonationsOfCustomer = `-- name: ActiveImpersonationsOfCustomer :many
@@ -98,7 +97,7 @@ func (q *Queries) CommonEmailMatchesAfter(ctx context.Context, arg CommonEmailMa
 
 const countSearchMatches = `-- name: CountSearchMatches :one
 SELECT CAST((SELECT count(*) FROM (SELECT 1 FROM users e WHERE e.email >= ?1 AND e.email < ?2 LIMIT 1000)) AS INTEGER) AS emails,
-       CAST((SELECT count(*) FROM (SELECT 1 FROM users_name_fts f WHERE f.name MATCH ?3 LIMIT 1000)) AS INTEGER) AS names
+       CAST((SELECT count(*) FROM (SELECT 1 FROM users_name_fts f WHERE f.name MATCH ?3 LIMIT 200)) AS INTEGER) AS names
 `
 
 type CountSearchMatchesParams struct {
@@ -112,10 +111,11 @@ type CountSearchMatchesRow struct {
 	Names  int64
 }
 
-// How many customers a search matches by email prefix and by name, each counted to 1000 at
-// most: below that the matches are gathered and sorted (SearchCustomers); at 1000 the name
-// index is walked in order and stops after a page (SearchCustomersDense). Either way a search
-// reads a bounded number of rows.
+// How many customers a search matches by email prefix (counted to 1000 at most) and by name
+// (to 200): below both, the matches are gathered and sorted (SearchCustomers); at either, each
+// source is read in id order from the keyset and stops after a page. Either way a search reads
+// a bounded number of rows. (The name index pages by id at any density, so its count stops
+// early; email matches are walked in id order only when dense.)
 func (q *Queries) CountSearchMatches(ctx context.Context, arg CountSearchMatchesParams) (CountSearchMatchesRow, error) {
 	row := q.queryRow(ctx, q.countSearchMatchesStmt, countSearchMatches, arg.EmailFrom, arg.EmailTo, arg.NameMatch)
 	var i CountSearchMatchesRow
@@ -125,7 +125,7 @@ func (q *Queries) CountSearchMatches(ctx context.Context, arg CountSearchMatches
 
 const customersByIDs = `-- name: CustomersByIDs :many
 SELECT u.id, u.public_id, u.email, u.name, u.status, u.created_at FROM users u
-WHERE u.id IN (/*SLICE:ids*/?) AND u.role = 'customer'
+WHERE u.id IN (SELECT value FROM json_each(CAST(?1 AS TEXT))) AND +u.role = 'customer'
 ORDER BY u.id
 `
 
@@ -138,18 +138,10 @@ type CustomersByIDsRow struct {
 	CreatedAt int64
 }
 
-func (q *Queries) CustomersByIDs(ctx context.Context, ids []int64) ([]CustomersByIDsRow, error) {
-	query := customersByIDs
-	var queryParams []interface{}
-	if len(ids) > 0 {
-		for _, v := range ids {
-			queryParams = append(queryParams, v)
-		}
-		query = strings.Replace(query, "/*SLICE:ids*/?", strings.Repeat(",?", len(ids))[1:], 1)
-	} else {
-		query = strings.Replace(query, "/*SLICE:ids*/?", "NULL", 1)
-	}
-	rows, err := q.query(ctx, nil, query, queryParams...)
+// ids is a JSON array (one prepared statement for any page, unlike an IN list); each is
+// looked up by id (the unary + keeps the planner off the role index).
+func (q *Queries) CustomersByIDs(ctx context.Context, ids string) ([]CustomersByIDsRow, error) {
+	rows, err := q.query(ctx, q.customersByIDsStmt, customersByIDs, ids)
 	if err != nil {
 		return nil, err
 	}
