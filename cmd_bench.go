@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +14,7 @@ import (
 	"os"
 	"runtime/pprof"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"chargedesk/audit"
@@ -31,6 +33,8 @@ func cmdBench(ctx context.Context, args []string, stdout io.Writer) error {
 	dur := fs.Duration("duration", 5*time.Second, "how long each page is measured")
 	only := fs.String("pages", "", "measure only these pages (comma-separated names from the table)")
 	profile := fs.String("cpuprofile", "", "write a CPU profile of the measured pages (anchor excluded) to this file")
+	writes := fs.Duration("writes", 0, "instead of pages, measure audited writes for this long (e.g. 20s): --writers goroutines each\ncommitting one impersonation_audit row per transaction, as an impersonated request does;\nthe rows are appended to DB's audit trail")
+	writers := fs.Int("writers", 16, "concurrent writers for --writes")
 	if pos, err := parseArgs(fs, args); err != nil {
 		return err
 	} else if len(pos) > 0 {
@@ -70,6 +74,16 @@ func cmdBench(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if *writes > 0 {
+		if *profile != "" {
+			stop, err := startProfile(*profile)
+			if err != nil {
+				return err
+			}
+			defer stop()
+		}
+		return benchWrites(ctx, d, trail, *writers, *writes, stdout)
+	}
 	fmt.Fprintf(stdout, "%d connections, %s per page, database %s\n\n", *conns, *dur, *dbPath)
 	fmt.Fprintf(stdout, "%-26s %10s %9s %9s %9s %7s\n", "page", "req/s", "p50 ms", "p99 ms", "× anchor", "errors")
 	var anchorRate float64
@@ -92,6 +106,52 @@ func cmdBench(ctx context.Context, args []string, stdout io.Writer) error {
 		fmt.Fprintf(stdout, "%-26s %10.0f %9.2f %9.2f %9.2f %7d\n", p.Name, r.PerSecond, ms(r.P50), ms(r.P99), r.PerSecond/anchorRate, r.Errs)
 	}
 	return nil
+}
+
+// benchWrites measures audited writes: each writer commits one route row of the bench's
+// impersonation per transaction through the group-commit writer, as an impersonated request
+// does, for dur; then it prints the rate, the latency and the process's peak memory.
+func benchWrites(ctx context.Context, d *db.DB, trail *audit.Trail, writers int, dur time.Duration, stdout io.Writer) error {
+	var imp, admin, cust int64
+	err := d.R.QueryRowContext(ctx, `SELECT id, admin_user_id, customer_user_id FROM impersonations WHERE ended_at IS NULL AND ticket = 'BENCH-1' ORDER BY id DESC LIMIT 1`).Scan(&imp, &admin, &cust)
+	if err != nil {
+		return fmt.Errorf("the bench impersonation: %w", err)
+	}
+	var sync string
+	d.W.QueryRowContext(ctx, `PRAGMA synchronous`).Scan(&sync)
+	var n atomic.Int64
+	batches := d.Batches()
+	r := bench.Loop(ctx, writers, dur, func(ctx context.Context) error {
+		i := n.Add(1)
+		return d.CriticalTx(ctx, func(tx *sql.Tx) error {
+			_, err := trail.WriteRoute(ctx, tx, time.Now().Unix(), audit.RouteEntry{ImpersonationID: imp, Admin: admin, Customer: cust,
+				Method: http.MethodGet, Route: "/sessions/:id", Path: fmt.Sprintf("/sessions/%d?as=%d", i, cust), Status: http.StatusOK, Outcome: audit.Viewed})
+			return err
+		})
+	})
+	fmt.Fprintf(stdout, "audited writes: %d writers for %s, synchronous=%s (2 = FULL)\n", writers, dur, sync)
+	fmt.Fprintf(stdout, "%.0f writes/s, p50 %.2f ms, p99 %.2f ms, max %.2f ms, %d errors, %.1f writes per commit\n",
+		r.PerSecond, ms(r.P50), ms(r.P99), ms(r.Max), r.Errs, float64(r.Requests)/float64(max(1, d.Batches()-batches)))
+	fmt.Fprintf(stdout, "memory: %s\n", memoryStatus())
+	return nil
+}
+
+// memoryStatus is the process's resident memory now and at its peak (Linux), or "unknown".
+func memoryStatus() string {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return "unknown"
+	}
+	var rss, peak string
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			rss = strings.TrimSpace(v)
+		}
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			peak = strings.TrimSpace(v)
+		}
+	}
+	return "RSS " + rss + ", peak RSS " + peak
 }
 
 // startProfile starts the CPU profiler into path; the returned func stops it and closes the file.

@@ -45,6 +45,22 @@ type Trail struct {
 	sign     ed25519.PrivateKey
 	key      Key
 	unkeyed  bool // writes the chain format of before keys (tests of adoption only)
+	// prepared are the writer's prepared statements (UsePrepared), or nil: rows are written
+	// with statements parsed anew.
+	prepared *queries.Queries
+}
+
+// UsePrepared makes the trail write through statements prepared once on the writer pool
+// (queries.Prepare on db.DB.W) instead of parsing them in every transaction. Call it at
+// start-up, before the trail is shared.
+func (t *Trail) UsePrepared(w *queries.Queries) { t.prepared = w }
+
+// queriesOn returns the queries to run inside tx, prepared when the trail has them.
+func (t *Trail) queriesOn(tx *sql.Tx) *queries.Queries {
+	if t.prepared != nil {
+		return t.prepared.WithTx(tx)
+	}
+	return queries.New(tx)
 }
 
 // NewTrail returns the writer and verifier of the chains keyed by k.
@@ -65,7 +81,7 @@ type Entry struct {
 // Write appends e inside tx, which must be a write transaction so that reading the last hash
 // and inserting the next row cannot interleave with another writer.
 func (t *Trail) Write(ctx context.Context, tx *sql.Tx, at time.Time, e Entry) (int64, error) {
-	q := queries.New(tx)
+	q := t.queriesOn(tx)
 	prev, err := q.LastAuthAuditHash(ctx)
 	if errors.Is(err, sql.ErrNoRows) {
 		prev = genesis

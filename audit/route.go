@@ -37,7 +37,7 @@ type RouteEntry struct {
 
 // WriteRoute appends e to impersonation_audit inside tx (a write transaction).
 func (t *Trail) WriteRoute(ctx context.Context, tx *sql.Tx, at int64, e RouteEntry) (int64, error) {
-	q := queries.New(tx)
+	q := t.queriesOn(tx)
 	prev, err := q.LastImpersonationAuditHash(ctx)
 	if errors.Is(err, sql.ErrNoRows) {
 		prev = genesis

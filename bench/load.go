@@ -5,6 +5,7 @@ package bench
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"slices"
@@ -35,6 +36,27 @@ func Run(ctx context.Context, p Page, conns int, d time.Duration) Result {
 	defer tr.CloseIdleConnections()
 	hc := &http.Client{Transport: tr, Timeout: 30 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	r := Loop(ctx, conns, d, func(ctx context.Context) error {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, p.URL, nil)
+		req.Header = p.Header.Clone()
+		res, err := hc.Do(req)
+		if err != nil {
+			return err
+		}
+		io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		if res.StatusCode >= 300 {
+			return errors.New(res.Status)
+		}
+		return nil
+	})
+	r.Page = p
+	return r
+}
+
+// Loop calls f from n workers, each again as soon as its last call returned, for d, and
+// measures every call; an error counts as one (unless the run's time was up).
+func Loop(ctx context.Context, n int, d time.Duration, f func(context.Context) error) Result {
 	ctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
 	var mu sync.Mutex
@@ -42,27 +64,19 @@ func Run(ctx context.Context, p Page, conns int, d time.Duration) Result {
 	errs := 0
 	var wg sync.WaitGroup
 	start := time.Now()
-	for range conns {
+	for range n {
 		wg.Go(func() {
 			var mine []time.Duration
 			bad := 0
 			for ctx.Err() == nil {
-				req, _ := http.NewRequestWithContext(ctx, http.MethodGet, p.URL, nil)
-				req.Header = p.Header.Clone()
 				t0 := time.Now()
-				res, err := hc.Do(req)
-				if err != nil {
+				if err := f(ctx); err != nil {
 					if ctx.Err() == nil {
 						bad++
 					}
 					continue
 				}
-				io.Copy(io.Discard, res.Body)
-				res.Body.Close()
 				mine = append(mine, time.Since(t0))
-				if res.StatusCode >= 300 {
-					bad++
-				}
 			}
 			mu.Lock()
 			all = append(all, mine...)
@@ -73,7 +87,7 @@ func Run(ctx context.Context, p Page, conns int, d time.Duration) Result {
 	wg.Wait()
 	elapsed := time.Since(start)
 	slices.Sort(all)
-	r := Result{Page: p, Requests: len(all), Errs: errs, PerSecond: float64(len(all)) / elapsed.Seconds()}
+	r := Result{Requests: len(all), Errs: errs, PerSecond: float64(len(all)) / elapsed.Seconds()}
 	if n := len(all); n > 0 {
 		r.P50, r.P99, r.Max = all[n/2], all[min(n-1, n*99/100)], all[n-1]
 	}

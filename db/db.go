@@ -53,6 +53,11 @@ func pragmas(busy time.Duration) []string {
 		// FULL, not NORMAL: with WAL, NORMAL can lose the last commits on power loss, and an
 		// acknowledged change or audit row must never be lost.
 		"synchronous(FULL)",
+		// Temporary files in memory: the sub-journal of each group-commit savepoint (a copy
+		// of every page a job changes, to roll that job back alone) was a temp file opened,
+		// written and closed per transaction. It only protects the open transaction: the WAL,
+		// fsynced at commit, is what makes a commit durable.
+		"temp_store(MEMORY)",
 	}
 }
 

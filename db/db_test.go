@@ -25,7 +25,7 @@ func TestEveryPooledConnectionHasPragmas(t *testing.T) {
 	}()
 	check := func(name string, c *sql.Conn) {
 		var mode string
-		var fk, busy, sync int
+		var fk, busy, sync, temp int
 		if err := c.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
 			t.Fatal(err)
 		}
@@ -38,8 +38,11 @@ func TestEveryPooledConnectionHasPragmas(t *testing.T) {
 		if err := c.QueryRowContext(ctx, "PRAGMA synchronous").Scan(&sync); err != nil {
 			t.Fatal(err)
 		}
-		if mode != "wal" || fk != 1 || busy != 5000 || sync != 2 {
-			t.Errorf("%s: journal_mode=%s foreign_keys=%d busy_timeout=%d synchronous=%d, want wal 1 5000 2 (FULL)", name, mode, fk, busy, sync)
+		if err := c.QueryRowContext(ctx, "PRAGMA temp_store").Scan(&temp); err != nil {
+			t.Fatal(err)
+		}
+		if mode != "wal" || fk != 1 || busy != 5000 || sync != 2 || temp != 2 {
+			t.Errorf("%s: journal_mode=%s foreign_keys=%d busy_timeout=%d synchronous=%d temp_store=%d, want wal 1 5000 2 (FULL) 2 (MEMORY)", name, mode, fk, busy, sync, temp)
 		}
 	}
 	// Hold several reader connections at once so the pool must open distinct ones.

@@ -132,6 +132,7 @@ func New(cfg Config) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
+	cfg.Audit.UsePrepared(w)
 	pages, err := parseTemplates()
 	if err != nil {
 		return nil, err
