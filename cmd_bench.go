@@ -22,6 +22,7 @@ import (
 	"chargedesk/db"
 	"chargedesk/demo"
 	"chargedesk/handlers"
+	"chargedesk/queries"
 	"chargedesk/websession"
 )
 
@@ -117,6 +118,11 @@ func benchWrites(ctx context.Context, d *db.DB, trail *audit.Trail, writers int,
 	if err != nil {
 		return fmt.Errorf("the bench impersonation: %w", err)
 	}
+	w, err := queries.Prepare(ctx, d.W)
+	if err != nil {
+		return err
+	}
+	trail = trail.WithPrepared(w)
 	var sync string
 	d.W.QueryRowContext(ctx, `PRAGMA synchronous`).Scan(&sync)
 	var n atomic.Int64

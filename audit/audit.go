@@ -45,15 +45,19 @@ type Trail struct {
 	sign     ed25519.PrivateKey
 	key      Key
 	unkeyed  bool // writes the chain format of before keys (tests of adoption only)
-	// prepared are the writer's prepared statements (UsePrepared), or nil: rows are written
+	// prepared are the writer's prepared statements (WithPrepared), or nil: rows are written
 	// with statements parsed anew.
 	prepared *queries.Queries
 }
 
-// UsePrepared makes the trail write through statements prepared once on the writer pool
-// (queries.Prepare on db.DB.W) instead of parsing them in every transaction. Call it at
-// start-up, before the trail is shared.
-func (t *Trail) UsePrepared(w *queries.Queries) { t.prepared = w }
+// WithPrepared is the trail writing through statements prepared once on a database's writer
+// pool (queries.Prepare on db.DB.W) instead of parsing them in every transaction. Its
+// transactions must be on that database; t itself is unchanged.
+func (t *Trail) WithPrepared(w *queries.Queries) *Trail {
+	c := *t
+	c.prepared = w
+	return &c
+}
 
 // queriesOn returns the queries to run inside tx, prepared when the trail has them.
 func (t *Trail) queriesOn(tx *sql.Tx) *queries.Queries {

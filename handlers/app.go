@@ -132,7 +132,6 @@ func New(cfg Config) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg.Audit.UsePrepared(w)
 	pages, err := parseTemplates()
 	if err != nil {
 		return nil, err
@@ -152,7 +151,7 @@ func New(cfg Config) (*App, error) {
 		version: cfg.Version,
 		impTTL:  cfg.ImpersonationTTL,
 		impIdle: cfg.ImpersonationIdle,
-		trail:   cfg.Audit,
+		trail:   cfg.Audit.WithPrepared(w),
 		cpFile:  cfg.CheckpointFile,
 
 		writes:     newWriteLimits(cfg.WriteBurst, cfg.WriteEvery),
