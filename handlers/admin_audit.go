@@ -23,6 +23,10 @@ import (
 
 const auditPageSize = 50
 
+// htmlAuditPageSize is the audit page's length in a browser, where each impersonation start
+// nests its first route rows: 25 entries keep it readable and cheap to render.
+const htmlAuditPageSize = 25
+
 // routePreview is how many route rows the audit page nests under a start row; a busy
 // impersonation's others are on its timeline, so a page stays small.
 const routePreview = 3
@@ -33,13 +37,14 @@ type auditFilter struct {
 	Tag, From, To       string
 	fromAt, toAt        int64
 	before, beforeRoute int64
+	size                int64 // rows a page holds: auditPageSize, or htmlAuditPageSize on the page
 }
 
 // A tag, or a family of tags ending in * (admin.*).
 var tagRE = regexp.MustCompile(`^[a-z_.]{1,63}\*?$`)
 
 func parseAuditFilter(c *gin.Context) (auditFilter, error) {
-	f := auditFilter{Tag: c.Query("tag"), From: c.Query("from"), To: c.Query("to"), toAt: math.MaxInt64, before: math.MaxInt64, beforeRoute: math.MaxInt64}
+	f := auditFilter{Tag: c.Query("tag"), From: c.Query("from"), To: c.Query("to"), toAt: math.MaxInt64, before: math.MaxInt64, beforeRoute: math.MaxInt64, size: auditPageSize}
 	id := func(name string) (int64, error) {
 		s := c.Query(name)
 		if s == "" {
@@ -89,28 +94,28 @@ func (a *App) authRows(ctx context.Context, f auditFilter) ([]queries.AuthAudit,
 		return a.r.ListAuthAuditForImpersonation(ctx, f.Impersonation)
 	case f.User > 0:
 		tag := f.Tag // GLOB: an exact tag, or a family like admin.*
-		actor, err := a.r.ListAuthAuditByActor(ctx, queries.ListAuthAuditByActorParams{UserID: f.User, Before: f.before, FromAt: f.fromAt, ToAt: f.toAt, Tag: tag, PageSize: auditPageSize})
+		actor, err := a.r.ListAuthAuditByActor(ctx, queries.ListAuthAuditByActorParams{UserID: f.User, Before: f.before, FromAt: f.fromAt, ToAt: f.toAt, Tag: tag, PageSize: f.size})
 		if err != nil {
 			return nil, err
 		}
-		target, err := a.r.ListAuthAuditByTarget(ctx, queries.ListAuthAuditByTargetParams{UserID: f.User, Before: f.before, FromAt: f.fromAt, ToAt: f.toAt, Tag: tag, PageSize: auditPageSize})
+		target, err := a.r.ListAuthAuditByTarget(ctx, queries.ListAuthAuditByTargetParams{UserID: f.User, Before: f.before, FromAt: f.fromAt, ToAt: f.toAt, Tag: tag, PageSize: f.size})
 		if err != nil {
 			return nil, err
 		}
-		return newestPage(actor, target, func(r queries.AuthAudit) int64 { return r.ID }), nil
+		return newestPage(f.size, actor, target, func(r queries.AuthAudit) int64 { return r.ID }), nil
 	case strings.HasSuffix(f.Tag, "*"):
 		return a.tagFamilyRows(ctx, f)
 	case f.Tag != "":
-		return a.r.ListAuthAuditByTag(ctx, queries.ListAuthAuditByTagParams{Tag: f.Tag, Before: f.before, FromAt: f.fromAt, ToAt: f.toAt, PageSize: auditPageSize})
+		return a.r.ListAuthAuditByTag(ctx, queries.ListAuthAuditByTagParams{Tag: f.Tag, Before: f.before, FromAt: f.fromAt, ToAt: f.toAt, PageSize: f.size})
 	case f.dated():
 		beforeAt, err := cursorAt(ctx, f.before, a.r.AuthAuditAt)
 		if err != nil {
 			return nil, err
 		}
 		top, below := keysetTop(f.toAt, beforeAt, f.before)
-		return a.r.ListAuthAuditInRange(ctx, queries.ListAuthAuditInRangeParams{FromAt: f.fromAt, TopAt: top, BelowID: below, PageSize: auditPageSize})
+		return a.r.ListAuthAuditInRange(ctx, queries.ListAuthAuditInRangeParams{FromAt: f.fromAt, TopAt: top, BelowID: below, PageSize: f.size})
 	default:
-		return a.r.ListAuthAudit(ctx, queries.ListAuthAuditParams{Before: f.before, FromAt: f.fromAt, ToAt: f.toAt, PageSize: auditPageSize})
+		return a.r.ListAuthAudit(ctx, queries.ListAuthAuditParams{Before: f.before, FromAt: f.fromAt, ToAt: f.toAt, PageSize: f.size})
 	}
 }
 
@@ -128,14 +133,14 @@ func (a *App) tagFamilyRows(ctx context.Context, f auditFilter) ([]queries.AuthA
 		} else if err != nil {
 			return nil, err
 		}
-		page, err := a.r.ListAuthAuditByTag(ctx, queries.ListAuthAuditByTagParams{Tag: tag, Before: f.before, FromAt: f.fromAt, ToAt: f.toAt, PageSize: auditPageSize})
+		page, err := a.r.ListAuthAuditByTag(ctx, queries.ListAuthAuditByTagParams{Tag: tag, Before: f.before, FromAt: f.fromAt, ToAt: f.toAt, PageSize: f.size})
 		if err != nil {
 			return nil, err
 		}
 		all, after = append(all, page...), tag
 	}
 	slices.SortFunc(all, func(x, y queries.AuthAudit) int { return cmp.Compare(y.ID, x.ID) })
-	return all[:min(len(all), auditPageSize)], nil
+	return all[:min(len(all), int(f.size))], nil
 }
 
 // dated reports a date window: its pages walk the (at, id) index.
@@ -161,32 +166,32 @@ func (a *App) routeRows(ctx context.Context, f auditFilter) ([]queries.Impersona
 	case f.Impersonation > 0:
 		return a.r.ListRouteAuditForImpersonation(ctx, f.Impersonation)
 	case f.User > 0:
-		admin, err := a.r.ListRouteAuditByAdmin(ctx, queries.ListRouteAuditByAdminParams{UserID: f.User, Before: f.beforeRoute, FromAt: f.fromAt, ToAt: f.toAt, PageSize: auditPageSize})
+		admin, err := a.r.ListRouteAuditByAdmin(ctx, queries.ListRouteAuditByAdminParams{UserID: f.User, Before: f.beforeRoute, FromAt: f.fromAt, ToAt: f.toAt, PageSize: f.size})
 		if err != nil {
 			return nil, err
 		}
-		cust, err := a.r.ListRouteAuditByCustomer(ctx, queries.ListRouteAuditByCustomerParams{UserID: f.User, Before: f.beforeRoute, FromAt: f.fromAt, ToAt: f.toAt, PageSize: auditPageSize})
+		cust, err := a.r.ListRouteAuditByCustomer(ctx, queries.ListRouteAuditByCustomerParams{UserID: f.User, Before: f.beforeRoute, FromAt: f.fromAt, ToAt: f.toAt, PageSize: f.size})
 		if err != nil {
 			return nil, err
 		}
-		return newestPage(admin, cust, func(r queries.ImpersonationAudit) int64 { return r.ID }), nil
+		return newestPage(f.size, admin, cust, func(r queries.ImpersonationAudit) int64 { return r.ID }), nil
 	case f.dated():
 		beforeAt, err := cursorAt(ctx, f.beforeRoute, a.r.RouteAuditAt)
 		if err != nil {
 			return nil, err
 		}
 		top, below := keysetTop(f.toAt, beforeAt, f.beforeRoute)
-		return a.r.ListRouteAuditInRange(ctx, queries.ListRouteAuditInRangeParams{FromAt: f.fromAt, TopAt: top, BelowID: below, PageSize: auditPageSize})
+		return a.r.ListRouteAuditInRange(ctx, queries.ListRouteAuditInRangeParams{FromAt: f.fromAt, TopAt: top, BelowID: below, PageSize: f.size})
 	default:
-		return a.r.ListRouteAudit(ctx, queries.ListRouteAuditParams{Before: f.beforeRoute, FromAt: f.fromAt, ToAt: f.toAt, PageSize: auditPageSize})
+		return a.r.ListRouteAudit(ctx, queries.ListRouteAuditParams{Before: f.beforeRoute, FromAt: f.fromAt, ToAt: f.toAt, PageSize: f.size})
 	}
 }
 
 // newestPage merges two newest-first lists into one page of distinct rows, newest first.
-func newestPage[T any](x, y []T, id func(T) int64) []T {
-	out := make([]T, 0, auditPageSize)
+func newestPage[T any](size int64, x, y []T, id func(T) int64) []T {
+	out := make([]T, 0, size)
 	seen := map[int64]bool{}
-	for len(out) < auditPageSize && (len(x) > 0 || len(y) > 0) {
+	for len(out) < int(size) && (len(x) > 0 || len(y) > 0) {
 		var next T
 		if len(y) == 0 || (len(x) > 0 && id(x[0]) >= id(y[0])) {
 			next, x = x[0], x[1:]
@@ -303,6 +308,7 @@ func (a *App) adminAudit(c *gin.Context) {
 		a.auditJSON(c, f)
 		return
 	}
+	f.size = htmlAuditPageSize
 	rows, err := a.authRows(ctx, f)
 	if err != nil {
 		a.fail(c, errInternal(err))
@@ -313,7 +319,7 @@ func (a *App) adminAudit(c *gin.Context) {
 		a.fail(c, errInternal(err))
 		return
 	}
-	if len(rows) == auditPageSize && f.Impersonation == 0 {
+	if len(rows) == int(f.size) && f.Impersonation == 0 {
 		d.Next = rows[len(rows)-1].ID
 	}
 	a.render(c, http.StatusOK, "admin_audit", &Page{Title: "Audit log", Nav: "audit", Data: d})
@@ -365,10 +371,10 @@ func (a *App) auditJSON(c *gin.Context, f auditFilter) {
 	}
 	// The next pages, for clients that walk the log: RFC 8288 links.
 	var links []string
-	if len(auth) == auditPageSize && f.Impersonation == 0 {
+	if len(auth) == int(f.size) && f.Impersonation == 0 {
 		links = append(links, fmt.Sprintf(`<%s>; rel="next"`, withParam(c, "before", auth[len(auth)-1].ID)))
 	}
-	if len(routes) == auditPageSize && f.Impersonation == 0 {
+	if len(routes) == int(f.size) && f.Impersonation == 0 {
 		links = append(links, fmt.Sprintf(`<%s>; rel="next-impersonation-audit"`, withParam(c, "before_route", routes[len(routes)-1].ID)))
 	}
 	if len(links) > 0 {
@@ -403,7 +409,7 @@ func (a *App) auditCSV(c *gin.Context, f auditFilter) {
 			w.Write(csvSafe("auth_audit", itoa(r.ID), rfc3339(r.At), r.Tag, nullStr(r.ActorUserID), nullStr(r.TargetUserID), nullStr(r.ImpersonationID), "", "", r.Metadata))
 			n++
 		}
-		if len(rows) < auditPageSize || f.Impersonation > 0 {
+		if len(rows) < int(f.size) || f.Impersonation > 0 {
 			break
 		}
 		page.before = rows[len(rows)-1].ID
@@ -418,7 +424,7 @@ func (a *App) auditCSV(c *gin.Context, f auditFilter) {
 			w.Write(csvSafe("impersonation_audit", itoa(r.ID), rfc3339(r.At), r.Method, itoa(r.AdminUserID), itoa(r.CustomerUserID), itoa(r.ImpersonationID), r.Route, r.Outcome, ""))
 			n++
 		}
-		if len(rows) < auditPageSize || f.Impersonation > 0 {
+		if len(rows) < int(f.size) || f.Impersonation > 0 {
 			break
 		}
 		page.beforeRoute = rows[len(rows)-1].ID
