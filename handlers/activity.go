@@ -12,13 +12,15 @@ import (
 
 const activityPageSize = 50
 
-// activityItem is one line of a customer's history as pages show it.
+// activityItem is one line of a customer's history as pages show it, formatted once in Go
+// (the template only prints fields).
 type activityItem struct {
-	At        int64
+	When      string
 	Kind      string // session, receipt, support, or an account change (card_blocked, …)
 	Summary   string
+	Href      string // the session's or receipt's page, or ""
 	ActorRole string // customer, support or system
-	ID        int64  // the session's or receipt's id, for its link
+	Who       string // the actor as the customer reads it: You, ChargeDesk support, ChargeDesk
 }
 
 type activityData struct {
@@ -51,18 +53,26 @@ func (a *App) activityPage(c *gin.Context) {
 		last := rows[len(rows)-1]
 		d.Next = fmt.Sprintf("%d-%d-%d", last.At, last.ID, last.Src)
 	}
-	d.Items = activityItems(rows)
+	d.Items = activityItems(marker(c), rows)
 	a.render(c, http.StatusOK, "activity", &Page{Title: "Activity", Nav: "activity", Data: d})
 }
 
-// activityItems words the rows of ListActivity for a page.
-func activityItems(rows []queries.ListActivityRow) []activityItem {
+// activityItems words the rows of ListActivity for a page; as is the impersonation marker.
+func activityItems(as int64, rows []queries.ListActivityRow) []activityItem {
 	out := make([]activityItem, 0, len(rows))
 	for _, r := range rows {
-		it := activityItem{At: r.At, Kind: r.Kind, Summary: r.Summary, ActorRole: r.ActorRole}
+		it := activityItem{When: when(r.At), Kind: r.Kind, Summary: r.Summary, ActorRole: r.ActorRole, Who: "You"}
+		switch r.ActorRole {
+		case "support":
+			it.Who = "ChargeDesk support"
+		case "system":
+			it.Who = "ChargeDesk"
+		}
 		switch r.Kind {
-		case "session", "receipt":
-			it.ID = r.ID
+		case "session":
+			it.Href = customerURL(as, fmt.Sprintf("/sessions/%d", r.ID))
+		case "receipt":
+			it.Href = customerURL(as, fmt.Sprintf("/receipts/%d", r.ID))
 		case "support":
 			until := "now"
 			if r.EndedAt != 0 {

@@ -185,7 +185,7 @@ func (a *App) showAdminCustomer(c *gin.Context, id int64, status int, problem st
 		func() (err error) { d.Payments, err = a.r.ListPaymentMethods(ctx, id); return },
 		func() error {
 			rows, err := a.r.ListActivity(ctx, queries.ListActivityParams{ActingAs: id, BeforeAt: math.MaxInt64, BeforeID: math.MaxInt64, BeforeSrc: math.MaxInt64, MaxRows: 30})
-			d.Activity = activityItems(rows)
+			d.Activity = activityItems(0, rows)
 			return err
 		},
 		func() error {
