@@ -29,7 +29,7 @@ const htmlAuditPageSize = 25
 
 // routePreview is how many route rows the audit page nests under a start row; a busy
 // impersonation's others are on its timeline, so a page stays small.
-const routePreview = 3
+const routePreview = 10
 
 // auditFilter is the /admin/audit query string, validated.
 type auditFilter struct {
