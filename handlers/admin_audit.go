@@ -18,6 +18,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"chargedesk/audit"
 	"chargedesk/queries"
 )
 
@@ -206,15 +207,37 @@ func newestPage[T any](size int64, x, y []T, id func(T) int64) []T {
 	return out
 }
 
-// auditEntry is one auth_audit row on the page; an impersonation.start row carries its
-// route rows and the id of its end row.
+// auditEntry is one auth_audit row on the page, formatted once in Go (the template only
+// prints fields); an impersonation.start row carries its first route rows and the id of its
+// end row.
 type auditEntry struct {
 	queries.AuthAudit
+	When            string
+	Actor, Target   int64 // user ids, 0 for none
 	ImpersonationID int64
-	Routes          []queries.ImpersonationAudit
+	Routes          []routeLine
 	MoreRoutes      bool // more route rows than the page shows: see the timeline
 	EndRowID        int64
 	StartRowID      int64
+}
+
+// routeLine is an impersonation_audit row nested under its start row.
+type routeLine struct {
+	ID                    int64
+	Clock, Request        string // "14:02", "GET /sessions"
+	OutcomeClass, Outcome string
+	Status                int64
+}
+
+func routeLineOf(r queries.ImpersonationAudit) routeLine {
+	class := "tag"
+	switch r.Outcome {
+	case audit.Changed:
+		class = "tag warn"
+	case audit.Blocked:
+		class = "tag bad"
+	}
+	return routeLine{ID: r.ID, Clock: clock(r.At), Request: r.Method + " " + r.Route, OutcomeClass: class, Outcome: r.Outcome, Status: r.Status}
 }
 
 // auditEntries pairs each impersonation.start row with its end row and first route rows,
@@ -223,7 +246,7 @@ func (a *App) auditEntries(ctx context.Context, rows []queries.AuthAudit) ([]aud
 	var paired, started []int64 // impersonations with a start or end row here; with a start row
 	entries := make([]auditEntry, len(rows))
 	for i, r := range rows {
-		entries[i] = auditEntry{AuthAudit: r, ImpersonationID: r.ImpersonationID.Int64}
+		entries[i] = auditEntry{AuthAudit: r, When: when(r.At), Actor: r.ActorUserID.Int64, Target: r.TargetUserID.Int64, ImpersonationID: r.ImpersonationID.Int64}
 		switch {
 		case r.ImpersonationID.Int64 == 0:
 		case r.Tag == "impersonation.start":
@@ -267,7 +290,7 @@ func (a *App) auditEntries(ctx context.Context, rows []queries.AuthAudit) ([]aud
 			e.EndRowID = end[e.ImpersonationID]
 			for _, r := range routes {
 				if r.ImpersonationID == e.ImpersonationID {
-					e.Routes = append(e.Routes, r)
+					e.Routes = append(e.Routes, routeLineOf(r))
 				}
 			}
 			if e.MoreRoutes = len(e.Routes) > routePreview; e.MoreRoutes {
