@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"path"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -76,12 +77,25 @@ func (a *App) render(c *gin.Context, status int, name string, p *Page) {
 	if c.GetHeader("HX-Request") == "true" && c.GetHeader("HX-Request-Type") != "full" {
 		block = "fragment"
 	}
-	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, block, p); err != nil {
+	buf := renderBuffers.Get().(*bytes.Buffer)
+	defer putRenderBuffer(buf)
+	buf.Reset()
+	if err := t.ExecuteTemplate(buf, block, p); err != nil {
 		a.Log.Error("render", "template", name, "request_id", requestID(c), "err", err)
 		c.String(http.StatusInternalServerError, "Internal error.")
 		return
 	}
 	c.Header("Vary", "HX-Request")
-	c.Data(status, "text/html; charset=utf-8", buf.Bytes())
+	c.Data(status, "text/html; charset=utf-8", buf.Bytes()) // written (or copied) before it returns
+}
+
+// renderBuffers are reused page buffers: a page is rendered whole before it is sent.
+var renderBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// putRenderBuffer returns buf to the pool unless an unusually large page grew it (those are
+// left to the garbage collector, so the pool never pins much memory).
+func putRenderBuffer(buf *bytes.Buffer) {
+	if buf.Cap() <= 256<<10 {
+		renderBuffers.Put(buf)
+	}
 }
