@@ -31,9 +31,10 @@ import (
 func cmdBench(ctx context.Context, args []string, stdout io.Writer) error {
 	fs, dbPath := newFlags("bench [--conns 32] [--duration 5s] [--pages a,b]", "Measures pages under load (a closed loop of --conns clients for --duration each) against a bare-page anchor\n(one indexed query of 20 rows and html/template through Gin), in this process, on a copy-safe read of DB.\nGrow a big database first with: chargedesk demo --scale customers=100000,sessions=5000000,audit=10000000 --db big.db", stdout)
 	conns := fs.Int("conns", 32, "requests in flight")
-	dur := fs.Duration("duration", 5*time.Second, "how long each page is measured")
+	dur := fs.Duration("duration", 5*time.Second, "how long each page is measured (in all rounds together)")
+	rounds := fs.Int("rounds", 3, "measure the pages in this many interleaved rounds (duration/rounds each), so that a\nslow spell of the machine falls on every page rather than on one")
 	only := fs.String("pages", "", "measure only these pages (comma-separated names from the table)")
-	profile := fs.String("cpuprofile", "", "write a CPU profile of the measured pages (anchor excluded) to this file")
+	profile := fs.String("cpuprofile", "", "write a CPU profile of the measured pages (the anchor included) to this file")
 	writes := fs.Duration("writes", 0, "instead of pages, measure audited writes for this long (e.g. 20s): --writers goroutines each\ncommitting one impersonation_audit row per transaction, as an impersonated request does;\nthe rows are appended to DB's audit trail")
 	writers := fs.Int("writers", 16, "concurrent writers for --writes")
 	if pos, err := parseArgs(fs, args); err != nil {
@@ -85,22 +86,31 @@ func cmdBench(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 		return benchWrites(ctx, d, trail, *writers, *writes, stdout)
 	}
-	fmt.Fprintf(stdout, "%d connections, %s per page, database %s\n\n", *conns, *dur, *dbPath)
+	fmt.Fprintf(stdout, "%d connections, %s per page in %d interleaved rounds, database %s\n\n", *conns, *dur, max(1, *rounds), *dbPath)
 	fmt.Fprintf(stdout, "%-26s %10s %9s %9s %9s %7s\n", "page", "req/s", "p50 ms", "p99 ms", "× anchor", "errors")
-	var anchorRate float64
+	var measured []bench.Page
 	for _, p := range pages {
-		if *only != "" && p.Name != "anchor" && !strings.Contains(","+*only+",", ","+p.Name+",") {
-			continue
+		if *only == "" || p.Name == "anchor" || strings.Contains(","+*only+",", ","+p.Name+",") {
+			measured = append(measured, p)
 		}
-		if *profile != "" && p.Name != "anchor" {
-			stop, err := startProfile(*profile)
-			if err != nil {
-				return err
-			}
-			defer stop()
-			*profile = ""
+	}
+	if *profile != "" {
+		stop, err := startProfile(*profile) // the anchor's share is in it too
+		if err != nil {
+			return err
 		}
-		r := bench.Run(ctx, p, *conns, *dur)
+		defer stop()
+	}
+	*rounds = max(1, *rounds)
+	results := make([][]bench.Result, len(measured))
+	for range *rounds {
+		for i, p := range measured {
+			results[i] = append(results[i], bench.Run(ctx, p, *conns, *dur/time.Duration(*rounds)))
+		}
+	}
+	var anchorRate float64
+	for i, p := range measured {
+		r := bench.Merge(results[i]...)
 		if p.Name == "anchor" {
 			anchorRate = r.PerSecond
 		}

@@ -27,6 +27,32 @@ type Result struct {
 	Requests, Errs int
 	PerSecond      float64
 	P50, P99, Max  time.Duration
+	elapsed        time.Duration
+	latencies      []time.Duration // sorted
+}
+
+// Merge combines the results of one page measured in several rounds: requests over the
+// total time, percentiles over every answer.
+func Merge(rs ...Result) Result {
+	var m Result
+	for _, r := range rs {
+		m.Page, m.Requests, m.Errs, m.elapsed = r.Page, m.Requests+r.Requests, m.Errs+r.Errs, m.elapsed+r.elapsed
+		m.latencies = append(m.latencies, r.latencies...)
+	}
+	return summarize(m)
+}
+
+// summarize sorts the latencies and fills in the rate and percentiles.
+func summarize(r Result) Result {
+	slices.Sort(r.latencies)
+	r.Requests = len(r.latencies)
+	if r.elapsed > 0 {
+		r.PerSecond = float64(r.Requests) / r.elapsed.Seconds()
+	}
+	if n := len(r.latencies); n > 0 {
+		r.P50, r.P99, r.Max = r.latencies[n/2], r.latencies[min(n-1, n*99/100)], r.latencies[n-1]
+	}
+	return r
 }
 
 // Run keeps conns requests in flight against p for d and measures every answer. A non-2xx
@@ -85,11 +111,5 @@ func Loop(ctx context.Context, n int, d time.Duration, f func(context.Context) e
 		})
 	}
 	wg.Wait()
-	elapsed := time.Since(start)
-	slices.Sort(all)
-	r := Result{Requests: len(all), Errs: errs, PerSecond: float64(len(all)) / elapsed.Seconds()}
-	if n := len(all); n > 0 {
-		r.P50, r.P99, r.Max = all[n/2], all[min(n-1, n*99/100)], all[n-1]
-	}
-	return r
+	return summarize(Result{Errs: errs, elapsed: time.Since(start), latencies: all})
 }

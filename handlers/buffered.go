@@ -15,11 +15,13 @@ type bufferedWriter struct {
 	gin.ResponseWriter
 	header http.Header
 	status int
-	body   bytes.Buffer
+	body   *bytes.Buffer // from the render pool; back to it on release
 }
 
 func newBufferedWriter(w gin.ResponseWriter) *bufferedWriter {
-	return &bufferedWriter{ResponseWriter: w, header: w.Header().Clone(), status: http.StatusOK}
+	body := renderBuffers.Get().(*bytes.Buffer)
+	body.Reset()
+	return &bufferedWriter{ResponseWriter: w, header: w.Header().Clone(), status: http.StatusOK, body: body}
 }
 
 func (b *bufferedWriter) Header() http.Header { return b.header }
@@ -46,4 +48,6 @@ func (b *bufferedWriter) release() {
 	b.ResponseWriter.WriteHeader(b.status)
 	b.ResponseWriter.WriteHeaderNow()
 	b.ResponseWriter.Write(b.body.Bytes())
+	putRenderBuffer(b.body)
+	b.body = new(bytes.Buffer) // a late write after release goes nowhere shared
 }

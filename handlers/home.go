@@ -10,8 +10,7 @@ import (
 )
 
 type homeData struct {
-	Profile  queries.GetCustomerProfileRow
-	Counts   queries.CustomerCountsRow
+	Summary  queries.CustomerSummaryRow // name, Public ID, email and counts
 	Active   []activeSession
 	Recent   []sessionRow
 	Cards    []queries.ListCardsRow
@@ -27,11 +26,7 @@ func (a *App) home(c *gin.Context) {
 	ctx, cust := c.Request.Context(), actingAs(c)
 	var d homeData
 	var err error
-	if d.Profile, err = a.r.GetCustomerProfile(ctx, cust); err != nil {
-		a.fail(c, errInternal(err))
-		return
-	}
-	if d.Counts, err = a.r.CustomerCounts(ctx, cust); err != nil {
+	if d.Summary, err = a.r.CustomerSummary(ctx, cust); err != nil {
 		a.fail(c, errInternal(err))
 		return
 	}

@@ -15,7 +15,7 @@ func BenchmarkRenderHome(b *testing.B) {
 		b.Fatal(err)
 	}
 	u := &queries.User{ID: 3, Name: "Jane Doe", Role: "customer"}
-	d := homeData{Profile: queries.GetCustomerProfileRow{Name: "Jane Doe", PublicID: "cus_X", Email: "jane@x"}}
+	d := homeData{Summary: queries.CustomerSummaryRow{Name: "Jane Doe", PublicID: "cus_X", Email: "jane@x", Sessions: 27}}
 	var recent []queries.ListSessionsRow
 	for i := range 5 {
 		recent = append(recent, queries.ListSessionsRow{ID: int64(i + 1), Status: "COMPLETED", StartedAt: 1700000000, LocationName: "Somewhere", Standard: "CCS", ReceiptID: 4, GrossCents: 3096, LastEnergyWh: 42000})

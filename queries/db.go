@@ -84,8 +84,8 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.createUserStmt, err = db.PrepareContext(ctx, createUser); err != nil {
 		return nil, fmt.Errorf("error preparing query CreateUser: %w", err)
 	}
-	if q.customerCountsStmt, err = db.PrepareContext(ctx, customerCounts); err != nil {
-		return nil, fmt.Errorf("error preparing query CustomerCounts: %w", err)
+	if q.customerSummaryStmt, err = db.PrepareContext(ctx, customerSummary); err != nil {
+		return nil, fmt.Errorf("error preparing query CustomerSummary: %w", err)
 	}
 	if q.customersByIDsStmt, err = db.PrepareContext(ctx, customersByIDs); err != nil {
 		return nil, fmt.Errorf("error preparing query CustomersByIDs: %w", err)
@@ -116,9 +116,6 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.getCustomerForAdminStmt, err = db.PrepareContext(ctx, getCustomerForAdmin); err != nil {
 		return nil, fmt.Errorf("error preparing query GetCustomerForAdmin: %w", err)
-	}
-	if q.getCustomerProfileStmt, err = db.PrepareContext(ctx, getCustomerProfile); err != nil {
-		return nil, fmt.Errorf("error preparing query GetCustomerProfile: %w", err)
 	}
 	if q.getDefaultPaymentMethodStmt, err = db.PrepareContext(ctx, getDefaultPaymentMethod); err != nil {
 		return nil, fmt.Errorf("error preparing query GetDefaultPaymentMethod: %w", err)
@@ -534,9 +531,9 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing createUserStmt: %w", cerr)
 		}
 	}
-	if q.customerCountsStmt != nil {
-		if cerr := q.customerCountsStmt.Close(); cerr != nil {
-			err = fmt.Errorf("error closing customerCountsStmt: %w", cerr)
+	if q.customerSummaryStmt != nil {
+		if cerr := q.customerSummaryStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing customerSummaryStmt: %w", cerr)
 		}
 	}
 	if q.customersByIDsStmt != nil {
@@ -587,11 +584,6 @@ func (q *Queries) Close() error {
 	if q.getCustomerForAdminStmt != nil {
 		if cerr := q.getCustomerForAdminStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing getCustomerForAdminStmt: %w", cerr)
-		}
-	}
-	if q.getCustomerProfileStmt != nil {
-		if cerr := q.getCustomerProfileStmt.Close(); cerr != nil {
-			err = fmt.Errorf("error closing getCustomerProfileStmt: %w", cerr)
 		}
 	}
 	if q.getDefaultPaymentMethodStmt != nil {
@@ -1168,7 +1160,7 @@ type Queries struct {
 	countSearchMatchesStmt               *sql.Stmt
 	countUsersStmt                       *sql.Stmt
 	createUserStmt                       *sql.Stmt
-	customerCountsStmt                   *sql.Stmt
+	customerSummaryStmt                  *sql.Stmt
 	customersByIDsStmt                   *sql.Stmt
 	deleteExpiredWebSessionsStmt         *sql.Stmt
 	deletePaymentMethodStmt              *sql.Stmt
@@ -1179,7 +1171,6 @@ type Queries struct {
 	getCallerStmt                        *sql.Stmt
 	getCardStmt                          *sql.Stmt
 	getCustomerForAdminStmt              *sql.Stmt
-	getCustomerProfileStmt               *sql.Stmt
 	getDefaultPaymentMethodStmt          *sql.Stmt
 	getImpersonatedCustomerStmt          *sql.Stmt
 	getImpersonationStmt                 *sql.Stmt
@@ -1309,7 +1300,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		countSearchMatchesStmt:               q.countSearchMatchesStmt,
 		countUsersStmt:                       q.countUsersStmt,
 		createUserStmt:                       q.createUserStmt,
-		customerCountsStmt:                   q.customerCountsStmt,
+		customerSummaryStmt:                  q.customerSummaryStmt,
 		customersByIDsStmt:                   q.customersByIDsStmt,
 		deleteExpiredWebSessionsStmt:         q.deleteExpiredWebSessionsStmt,
 		deletePaymentMethodStmt:              q.deletePaymentMethodStmt,
@@ -1320,7 +1311,6 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		getCallerStmt:                        q.getCallerStmt,
 		getCardStmt:                          q.getCardStmt,
 		getCustomerForAdminStmt:              q.getCustomerForAdminStmt,
-		getCustomerProfileStmt:               q.getCustomerProfileStmt,
 		getDefaultPaymentMethodStmt:          q.getDefaultPaymentMethodStmt,
 		getImpersonatedCustomerStmt:          q.getImpersonatedCustomerStmt,
 		getImpersonationStmt:                 q.getImpersonationStmt,

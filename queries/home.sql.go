@@ -9,24 +9,37 @@ import (
 	"context"
 )
 
-const customerCounts = `-- name: CustomerCounts :one
-SELECT
+const customerSummary = `-- name: CustomerSummary :one
+SELECT u.public_id, u.email, u.name,
     -- Kept by triggers (migration 0008): one row, whatever the size of a fleet's history.
-    CAST(coalesce((SELECT n.sessions FROM user_session_counts n WHERE n.user_id = ?1), 0) AS INTEGER) AS sessions,
-    (SELECT count(*) FROM chargers c WHERE c.owner_user_id = ?1) +
-    (SELECT count(*) FROM favourite_chargers f WHERE f.user_id = ?1) AS chargers,
-    (SELECT count(*) FROM ev_cards e WHERE e.user_id = ?1 AND e.status = 'active') AS active_cards
+    CAST(coalesce((SELECT n.sessions FROM user_session_counts n WHERE n.user_id = u.id), 0) AS INTEGER) AS sessions,
+    (SELECT count(*) FROM chargers c WHERE c.owner_user_id = u.id) +
+    (SELECT count(*) FROM favourite_chargers f WHERE f.user_id = u.id) AS chargers,
+    (SELECT count(*) FROM ev_cards e WHERE e.user_id = u.id AND e.status = 'active') AS active_cards
+FROM users u
+WHERE u.id = ?1 AND u.role = 'customer'
 `
 
-type CustomerCountsRow struct {
+type CustomerSummaryRow struct {
+	PublicID    string
+	Email       string
+	Name        string
 	Sessions    int64
 	Chargers    int64
 	ActiveCards int64
 }
 
-func (q *Queries) CustomerCounts(ctx context.Context, actingAs int64) (CustomerCountsRow, error) {
-	row := q.queryRow(ctx, q.customerCountsStmt, customerCounts, actingAs)
-	var i CustomerCountsRow
-	err := row.Scan(&i.Sessions, &i.Chargers, &i.ActiveCards)
+// The top of the customer's home page in one read: who they are and how much they have.
+func (q *Queries) CustomerSummary(ctx context.Context, actingAs int64) (CustomerSummaryRow, error) {
+	row := q.queryRow(ctx, q.customerSummaryStmt, customerSummary, actingAs)
+	var i CustomerSummaryRow
+	err := row.Scan(
+		&i.PublicID,
+		&i.Email,
+		&i.Name,
+		&i.Sessions,
+		&i.Chargers,
+		&i.ActiveCards,
+	)
 	return i, err
 }

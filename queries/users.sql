@@ -16,6 +16,3 @@ SELECT count(*) FROM users;
 -- name: CountCustomers :one
 SELECT count(*) FROM users WHERE role = 'customer';
 
--- name: GetCustomerProfile :one
-SELECT id, public_id, email, name, status, created_at FROM users
-WHERE id = @acting_as AND role = 'customer';

@@ -69,34 +69,6 @@ func (q *Queries) CreateUser(ctx context.Context, arg CreateUserParams) (User, e
 	return i, err
 }
 
-const getCustomerProfile = `-- name: GetCustomerProfile :one
-SELECT id, public_id, email, name, status, created_at FROM users
-WHERE id = ?1 AND role = 'customer'
-`
-
-type GetCustomerProfileRow struct {
-	ID        int64
-	PublicID  string
-	Email     string
-	Name      string
-	Status    string
-	CreatedAt int64
-}
-
-func (q *Queries) GetCustomerProfile(ctx context.Context, actingAs int64) (GetCustomerProfileRow, error) {
-	row := q.queryRow(ctx, q.getCustomerProfileStmt, getCustomerProfile, actingAs)
-	var i GetCustomerProfileRow
-	err := row.Scan(
-		&i.ID,
-		&i.PublicID,
-		&i.Email,
-		&i.Name,
-		&i.Status,
-		&i.CreatedAt,
-	)
-	return i, err
-}
-
 const getUserByEmailForAuth = `-- name: GetUserByEmailForAuth :one
 SELECT id, public_id, email, name, password_hash, role, status, created_at FROM users WHERE email = ? COLLATE NOCASE
 `
