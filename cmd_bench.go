@@ -12,6 +12,7 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"os"
+	"runtime"
 	"runtime/pprof"
 	"strings"
 	"sync/atomic"
@@ -168,7 +169,9 @@ func memoryStatus() string {
 			peak = strings.TrimSpace(v)
 		}
 	}
-	return "RSS " + rss + ", peak RSS " + peak
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return fmt.Sprintf("RSS %s, peak RSS %s (Go runtime holds %d MB of it, its heap %d MB in use)", rss, peak, m.Sys>>20, m.HeapInuse>>20)
 }
 
 // startProfile starts the CPU profiler into path; the returned func stops it and closes the file.

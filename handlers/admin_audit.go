@@ -221,12 +221,12 @@ type auditEntry struct {
 	StartRowID      int64
 }
 
-// routeLine is an impersonation_audit row nested under its start row.
+// routeLine is an impersonation_audit row nested under its start row, in three cells.
 type routeLine struct {
-	ID                    int64
-	Clock, Request        string // "14:02", "GET /sessions"
-	OutcomeClass, Outcome string
-	Status                int64
+	ID            int64
+	Request       string // "14:02 GET /sessions/:id"
+	OutcomeClass  string
+	OutcomeStatus string // "viewed 200"
 }
 
 func routeLineOf(r queries.ImpersonationAudit) routeLine {
@@ -237,7 +237,8 @@ func routeLineOf(r queries.ImpersonationAudit) routeLine {
 	case audit.Blocked:
 		class = "tag bad"
 	}
-	return routeLine{ID: r.ID, Clock: clock(r.At), Request: r.Method + " " + r.Route, OutcomeClass: class, Outcome: r.Outcome, Status: r.Status}
+	return routeLine{ID: r.ID, Request: clock(r.At) + " " + r.Method + " " + r.Route, OutcomeClass: class,
+		OutcomeStatus: r.Outcome + " " + strconv.FormatInt(r.Status, 10)}
 }
 
 // auditEntries pairs each impersonation.start row with its end row and first route rows,
