@@ -93,17 +93,25 @@ func (a *App) authRows(ctx context.Context, f auditFilter) ([]queries.AuthAudit,
 	switch {
 	case f.Impersonation > 0:
 		return a.r.ListAuthAuditForImpersonation(ctx, f.Impersonation)
-	case f.User > 0:
-		tag := f.Tag // GLOB: an exact tag, or a family like admin.*
-		actor, err := a.r.ListAuthAuditByActor(ctx, queries.ListAuthAuditByActorParams{UserID: f.User, Before: f.before, FromAt: f.fromAt, ToAt: f.toAt, Tag: tag, PageSize: f.size})
+	case f.User > 0 && f.Tag == "":
+		actor, err := a.r.ListAuthAuditByActor(ctx, queries.ListAuthAuditByActorParams{UserID: f.User, Before: f.before, FromAt: f.fromAt, ToAt: f.toAt, PageSize: f.size})
 		if err != nil {
 			return nil, err
 		}
-		target, err := a.r.ListAuthAuditByTarget(ctx, queries.ListAuthAuditByTargetParams{UserID: f.User, Before: f.before, FromAt: f.fromAt, ToAt: f.toAt, Tag: tag, PageSize: f.size})
+		target, err := a.r.ListAuthAuditByTarget(ctx, queries.ListAuthAuditByTargetParams{UserID: f.User, Before: f.before, FromAt: f.fromAt, ToAt: f.toAt, PageSize: f.size})
 		if err != nil {
 			return nil, err
 		}
 		return newestPage(f.size, actor, target, func(r queries.AuthAudit) int64 { return r.ID }), nil
+	case f.User > 0:
+		return a.perTagRows(ctx, f, func(tag string) ([]queries.AuthAudit, error) {
+			actor, err := a.r.ListAuthAuditByActorTag(ctx, queries.ListAuthAuditByActorTagParams{UserID: f.User, Tag: tag, Before: f.before, FromAt: f.fromAt, ToAt: f.toAt, PageSize: f.size})
+			if err != nil {
+				return nil, err
+			}
+			target, err := a.r.ListAuthAuditByTargetTag(ctx, queries.ListAuthAuditByTargetTagParams{UserID: f.User, Tag: tag, Before: f.before, FromAt: f.fromAt, ToAt: f.toAt, PageSize: f.size})
+			return append(actor, target...), err
+		})
 	case strings.HasSuffix(f.Tag, "*"):
 		return a.tagFamilyRows(ctx, f)
 	case f.Tag != "":
@@ -120,27 +128,41 @@ func (a *App) authRows(ctx context.Context, f auditFilter) ([]queries.AuthAudit,
 	}
 }
 
-// tagFamilyRows is one page of a family of tags (admin.*): the family's distinct tags are
-// found by index seeks, each tag's newest page is read through the (tag, id) index, and the
-// pages are merged, newest first.
+// tagFamilyRows is one page of a family of tags (admin.*): each tag's newest page is read
+// through the (tag, id) index and the pages are merged, newest first.
 func (a *App) tagFamilyRows(ctx context.Context, f auditFilter) ([]queries.AuthAudit, error) {
-	prefix := strings.TrimSuffix(f.Tag, "*")
-	var all []queries.AuthAudit
-	after := prefix
-	for range 100 { // a family has a handful of tags
-		tag, err := a.r.NextTagInFamily(ctx, queries.NextTagInFamilyParams{After: after, TagTo: prefix + "\U0010FFFF"})
-		if errors.Is(err, sql.ErrNoRows) {
-			break
-		} else if err != nil {
-			return nil, err
+	return a.perTagRows(ctx, f, func(tag string) ([]queries.AuthAudit, error) {
+		return a.r.ListAuthAuditByTag(ctx, queries.ListAuthAuditByTagParams{Tag: tag, Before: f.before, FromAt: f.fromAt, ToAt: f.toAt, PageSize: f.size})
+	})
+}
+
+// perTagRows is one page of the filter's tag, or of each tag of its family (admin.*, whose
+// distinct tags are found by index seeks), each read by page, merged newest first without
+// repeats (a row can be both the user's as actor and as target).
+func (a *App) perTagRows(ctx context.Context, f auditFilter, page func(tag string) ([]queries.AuthAudit, error)) ([]queries.AuthAudit, error) {
+	tags := []string{f.Tag}
+	if prefix, family := strings.CutSuffix(f.Tag, "*"); family {
+		tags = nil
+		for after := prefix; len(tags) < 100; { // a family has a handful of tags
+			tag, err := a.r.NextTagInFamily(ctx, queries.NextTagInFamilyParams{After: after, TagTo: prefix + "\U0010FFFF"})
+			if errors.Is(err, sql.ErrNoRows) {
+				break
+			} else if err != nil {
+				return nil, err
+			}
+			tags, after = append(tags, tag), tag
 		}
-		page, err := a.r.ListAuthAuditByTag(ctx, queries.ListAuthAuditByTagParams{Tag: tag, Before: f.before, FromAt: f.fromAt, ToAt: f.toAt, PageSize: f.size})
+	}
+	var all []queries.AuthAudit
+	for _, tag := range tags {
+		rows, err := page(tag)
 		if err != nil {
 			return nil, err
 		}
-		all, after = append(all, page...), tag
+		all = append(all, rows...)
 	}
 	slices.SortFunc(all, func(x, y queries.AuthAudit) int { return cmp.Compare(y.ID, x.ID) })
+	all = slices.CompactFunc(all, func(x, y queries.AuthAudit) bool { return x.ID == y.ID })
 	return all[:min(len(all), int(f.size))], nil
 }
 

@@ -64,6 +64,9 @@ func TestCustomerPageQueriesDoNotGrowWithHistory(t *testing.T) {
 		{"../queries/admin_audit.sql", "ListRouteAuditPreviews", []string{"SEARCH x USING COVERING INDEX impersonation_audit_last (impersonation_id=?)"}, []string{"TEMP B-TREE", "SCAN r", "SCAN x"}},
 		// A page of search results by id: each looked up by its key, never a walk of all customers.
 		{"../queries/admin_customers.sql", "CustomersByIDs", []string{"SEARCH u USING INTEGER PRIMARY KEY (rowid=?)"}, []string{"users_role_name", "SCAN u"}},
+		// A user's rows of one tag: through (user, tag, id), never a filter over all their rows.
+		{"../queries/admin_audit.sql", "ListAuthAuditByActorTag", []string{"USING INDEX auth_audit_actor_tag (actor_user_id=? AND tag=? AND id<?)"}, []string{"TEMP B-TREE", "SCAN"}},
+		{"../queries/admin_audit.sql", "ListAuthAuditByTargetTag", []string{"USING INDEX auth_audit_target_tag (target_user_id=? AND tag=? AND id<?)"}, []string{"TEMP B-TREE", "SCAN"}},
 	}
 	for _, tc := range cases {
 		plan := strings.Join(planOf(t, ta, tc.file, tc.name), "\n")

@@ -38,13 +38,24 @@ SELECT tag FROM auth_audit WHERE tag > @after AND tag < @tag_to ORDER BY tag LIM
 -- name: ListAuthAuditByActor :many
 SELECT * FROM auth_audit
 WHERE actor_user_id = CAST(@user_id AS INTEGER) AND id < @before AND +at >= @from_at AND +at < @to_at
-  AND (CAST(@tag AS TEXT) = '' OR tag GLOB @tag)
 ORDER BY id DESC LIMIT @page_size;
 
 -- name: ListAuthAuditByTarget :many
 SELECT * FROM auth_audit
 WHERE target_user_id = CAST(@user_id AS INTEGER) AND id < @before AND +at >= @from_at AND +at < @to_at
-  AND (CAST(@tag AS TEXT) = '' OR tag GLOB @tag)
+ORDER BY id DESC LIMIT @page_size;
+
+-- With a tag as well: one walk of the (user, tag, id) index per tag (a family is one walk per
+-- tag of it, merged by the caller), never a filter over all of the user's rows.
+
+-- name: ListAuthAuditByActorTag :many
+SELECT * FROM auth_audit
+WHERE actor_user_id = CAST(@user_id AS INTEGER) AND tag = @tag AND id < @before AND +at >= @from_at AND +at < @to_at
+ORDER BY id DESC LIMIT @page_size;
+
+-- name: ListAuthAuditByTargetTag :many
+SELECT * FROM auth_audit
+WHERE target_user_id = CAST(@user_id AS INTEGER) AND tag = @tag AND id < @before AND +at >= @from_at AND +at < @to_at
 ORDER BY id DESC LIMIT @page_size;
 
 -- name: ListAuthAuditForImpersonation :many

@@ -131,8 +131,7 @@ const listAuthAuditByActor = `-- name: ListAuthAuditByActor :many
 
 SELECT id, at, tag, actor_user_id, target_user_id, ip, user_agent, metadata, prev_hash, hash, impersonation_id FROM auth_audit
 WHERE actor_user_id = CAST(?1 AS INTEGER) AND id < ?2 AND +at >= ?3 AND +at < ?4
-  AND (CAST(?5 AS TEXT) = '' OR tag GLOB ?5)
-ORDER BY id DESC LIMIT ?6
+ORDER BY id DESC LIMIT ?5
 `
 
 type ListAuthAuditByActorParams struct {
@@ -140,7 +139,6 @@ type ListAuthAuditByActorParams struct {
 	Before   int64
 	FromAt   int64
 	ToAt     int64
-	Tag      string
 	PageSize int64
 }
 
@@ -152,7 +150,66 @@ func (q *Queries) ListAuthAuditByActor(ctx context.Context, arg ListAuthAuditByA
 		arg.Before,
 		arg.FromAt,
 		arg.ToAt,
+		arg.PageSize,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []AuthAudit
+	for rows.Next() {
+		var i AuthAudit
+		if err := rows.Scan(
+			&i.ID,
+			&i.At,
+			&i.Tag,
+			&i.ActorUserID,
+			&i.TargetUserID,
+			&i.Ip,
+			&i.UserAgent,
+			&i.Metadata,
+			&i.PrevHash,
+			&i.Hash,
+			&i.ImpersonationID,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listAuthAuditByActorTag = `-- name: ListAuthAuditByActorTag :many
+
+SELECT id, at, tag, actor_user_id, target_user_id, ip, user_agent, metadata, prev_hash, hash, impersonation_id FROM auth_audit
+WHERE actor_user_id = CAST(?1 AS INTEGER) AND tag = ?2 AND id < ?3 AND +at >= ?4 AND +at < ?5
+ORDER BY id DESC LIMIT ?6
+`
+
+type ListAuthAuditByActorTagParams struct {
+	UserID   int64
+	Tag      string
+	Before   int64
+	FromAt   int64
+	ToAt     int64
+	PageSize int64
+}
+
+// With a tag as well: one walk of the (user, tag, id) index per tag (a family is one walk per
+// tag of it, merged by the caller), never a filter over all of the user's rows.
+func (q *Queries) ListAuthAuditByActorTag(ctx context.Context, arg ListAuthAuditByActorTagParams) ([]AuthAudit, error) {
+	rows, err := q.query(ctx, q.listAuthAuditByActorTagStmt, listAuthAuditByActorTag,
+		arg.UserID,
 		arg.Tag,
+		arg.Before,
+		arg.FromAt,
+		arg.ToAt,
 		arg.PageSize,
 	)
 	if err != nil {
@@ -247,8 +304,7 @@ func (q *Queries) ListAuthAuditByTag(ctx context.Context, arg ListAuthAuditByTag
 const listAuthAuditByTarget = `-- name: ListAuthAuditByTarget :many
 SELECT id, at, tag, actor_user_id, target_user_id, ip, user_agent, metadata, prev_hash, hash, impersonation_id FROM auth_audit
 WHERE target_user_id = CAST(?1 AS INTEGER) AND id < ?2 AND +at >= ?3 AND +at < ?4
-  AND (CAST(?5 AS TEXT) = '' OR tag GLOB ?5)
-ORDER BY id DESC LIMIT ?6
+ORDER BY id DESC LIMIT ?5
 `
 
 type ListAuthAuditByTargetParams struct {
@@ -256,7 +312,6 @@ type ListAuthAuditByTargetParams struct {
 	Before   int64
 	FromAt   int64
 	ToAt     int64
-	Tag      string
 	PageSize int64
 }
 
@@ -266,7 +321,63 @@ func (q *Queries) ListAuthAuditByTarget(ctx context.Context, arg ListAuthAuditBy
 		arg.Before,
 		arg.FromAt,
 		arg.ToAt,
+		arg.PageSize,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []AuthAudit
+	for rows.Next() {
+		var i AuthAudit
+		if err := rows.Scan(
+			&i.ID,
+			&i.At,
+			&i.Tag,
+			&i.ActorUserID,
+			&i.TargetUserID,
+			&i.Ip,
+			&i.UserAgent,
+			&i.Metadata,
+			&i.PrevHash,
+			&i.Hash,
+			&i.ImpersonationID,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listAuthAuditByTargetTag = `-- name: ListAuthAuditByTargetTag :many
+SELECT id, at, tag, actor_user_id, target_user_id, ip, user_agent, metadata, prev_hash, hash, impersonation_id FROM auth_audit
+WHERE target_user_id = CAST(?1 AS INTEGER) AND tag = ?2 AND id < ?3 AND +at >= ?4 AND +at < ?5
+ORDER BY id DESC LIMIT ?6
+`
+
+type ListAuthAuditByTargetTagParams struct {
+	UserID   int64
+	Tag      string
+	Before   int64
+	FromAt   int64
+	ToAt     int64
+	PageSize int64
+}
+
+func (q *Queries) ListAuthAuditByTargetTag(ctx context.Context, arg ListAuthAuditByTargetTagParams) ([]AuthAudit, error) {
+	rows, err := q.query(ctx, q.listAuthAuditByTargetTagStmt, listAuthAuditByTargetTag,
+		arg.UserID,
 		arg.Tag,
+		arg.Before,
+		arg.FromAt,
+		arg.ToAt,
 		arg.PageSize,
 	)
 	if err != nil {

@@ -261,11 +261,17 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.listAuthAuditByActorStmt, err = db.PrepareContext(ctx, listAuthAuditByActor); err != nil {
 		return nil, fmt.Errorf("error preparing query ListAuthAuditByActor: %w", err)
 	}
+	if q.listAuthAuditByActorTagStmt, err = db.PrepareContext(ctx, listAuthAuditByActorTag); err != nil {
+		return nil, fmt.Errorf("error preparing query ListAuthAuditByActorTag: %w", err)
+	}
 	if q.listAuthAuditByTagStmt, err = db.PrepareContext(ctx, listAuthAuditByTag); err != nil {
 		return nil, fmt.Errorf("error preparing query ListAuthAuditByTag: %w", err)
 	}
 	if q.listAuthAuditByTargetStmt, err = db.PrepareContext(ctx, listAuthAuditByTarget); err != nil {
 		return nil, fmt.Errorf("error preparing query ListAuthAuditByTarget: %w", err)
+	}
+	if q.listAuthAuditByTargetTagStmt, err = db.PrepareContext(ctx, listAuthAuditByTargetTag); err != nil {
+		return nil, fmt.Errorf("error preparing query ListAuthAuditByTargetTag: %w", err)
 	}
 	if q.listAuthAuditChainStmt, err = db.PrepareContext(ctx, listAuthAuditChain); err != nil {
 		return nil, fmt.Errorf("error preparing query ListAuthAuditChain: %w", err)
@@ -826,6 +832,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing listAuthAuditByActorStmt: %w", cerr)
 		}
 	}
+	if q.listAuthAuditByActorTagStmt != nil {
+		if cerr := q.listAuthAuditByActorTagStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listAuthAuditByActorTagStmt: %w", cerr)
+		}
+	}
 	if q.listAuthAuditByTagStmt != nil {
 		if cerr := q.listAuthAuditByTagStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listAuthAuditByTagStmt: %w", cerr)
@@ -834,6 +845,11 @@ func (q *Queries) Close() error {
 	if q.listAuthAuditByTargetStmt != nil {
 		if cerr := q.listAuthAuditByTargetStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listAuthAuditByTargetStmt: %w", cerr)
+		}
+	}
+	if q.listAuthAuditByTargetTagStmt != nil {
+		if cerr := q.listAuthAuditByTargetTagStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listAuthAuditByTargetTagStmt: %w", cerr)
 		}
 	}
 	if q.listAuthAuditChainStmt != nil {
@@ -1219,8 +1235,10 @@ type Queries struct {
 	listActivityStmt                     *sql.Stmt
 	listAuthAuditStmt                    *sql.Stmt
 	listAuthAuditByActorStmt             *sql.Stmt
+	listAuthAuditByActorTagStmt          *sql.Stmt
 	listAuthAuditByTagStmt               *sql.Stmt
 	listAuthAuditByTargetStmt            *sql.Stmt
+	listAuthAuditByTargetTagStmt         *sql.Stmt
 	listAuthAuditChainStmt               *sql.Stmt
 	listAuthAuditForImpersonationStmt    *sql.Stmt
 	listAuthAuditInRangeStmt             *sql.Stmt
@@ -1359,8 +1377,10 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		listActivityStmt:                     q.listActivityStmt,
 		listAuthAuditStmt:                    q.listAuthAuditStmt,
 		listAuthAuditByActorStmt:             q.listAuthAuditByActorStmt,
+		listAuthAuditByActorTagStmt:          q.listAuthAuditByActorTagStmt,
 		listAuthAuditByTagStmt:               q.listAuthAuditByTagStmt,
 		listAuthAuditByTargetStmt:            q.listAuthAuditByTargetStmt,
+		listAuthAuditByTargetTagStmt:         q.listAuthAuditByTargetTagStmt,
 		listAuthAuditChainStmt:               q.listAuthAuditChainStmt,
 		listAuthAuditForImpersonationStmt:    q.listAuthAuditForImpersonationStmt,
 		listAuthAuditInRangeStmt:             q.listAuthAuditInRangeStmt,

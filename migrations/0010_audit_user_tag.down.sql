@@ -1,0 +1,2 @@
+DROP INDEX auth_audit_target_tag;
+DROP INDEX auth_audit_actor_tag;
