@@ -568,7 +568,7 @@ func TestAuditUserAndTagFilter(t *testing.T) {
 		{"user=4&tag=login.success", `tag = 'login.success'`},
 	} {
 		var want []int64
-		rows, _ := ta.db.R.Query(`SELECT id FROM auth_audit WHERE (actor_user_id = ?1 OR target_user_id = ?1) AND ` + tc.where + ` ORDER BY id DESC LIMIT 50`,
+		rows, _ := ta.db.R.Query(`SELECT id FROM auth_audit WHERE (actor_user_id = ?1 OR target_user_id = ?1) AND `+tc.where+` ORDER BY id DESC LIMIT 50`,
 			strings.TrimPrefix(strings.Split(tc.filter, "&")[0], "user="))
 		for rows.Next() {
 			var id int64
