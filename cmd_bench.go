@@ -221,6 +221,8 @@ func benchPages(ctx context.Context, d *db.DB, base, anchor string) ([]bench.Pag
 	if err := d.R.QueryRowContext(ctx, `SELECT 1 FROM users WHERE email = ?`, admin).Scan(new(int)); err != nil {
 		admin = demo.AdminEmail
 	}
+	var adminID int64
+	d.R.QueryRowContext(ctx, `SELECT id FROM users WHERE email = ?`, admin).Scan(&adminID)
 	staff, err := benchLogin(base, admin)
 	if err != nil {
 		return nil, err
@@ -241,6 +243,7 @@ func benchPages(ctx context.Context, d *db.DB, base, anchor string) ([]bench.Pag
 		{Name: "audit-admin-family", URL: base + "/admin/audit?tag=admin.*", Header: staff},
 		{Name: "audit-year-ago", URL: base + "/admin/audit?from=" + year.Format("2006-01-02") + "&to=" + year.AddDate(0, 0, 7).Format("2006-01-02"), Header: staff},
 		{Name: "audit-first-page", URL: base + "/admin/audit", Header: staff},
+		{Name: "audit-user-tag", URL: fmt.Sprintf("%s/admin/audit?user=%d&tag=admin.*", base, adminID), Header: staff},
 		{Name: "audit-json", URL: base + "/admin/audit", Header: json},
 		{Name: "receipt", URL: fmt.Sprintf("%s/receipts/%d", base, receipt), Header: customer},
 		{Name: "session", URL: fmt.Sprintf("%s/sessions/%d", base, session), Header: customer},
