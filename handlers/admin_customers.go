@@ -151,6 +151,28 @@ type adminCustomerData struct {
 	Payments     []queries.PaymentMethod
 	Activity     []activityItem
 	Reference    string // prefilled into the admin tools (?reference=, from a timeline)
+	// The long lists page independently: Next* is the keyset of the section's next page ("" on
+	// its last), Paged* says the section is past its first page.
+	NextSessions, NextReceipts, NextRefunds, NextActivity     string
+	PagedSessions, PagedReceipts, PagedRefunds, PagedActivity bool
+}
+
+// adminListPage is how many rows each long list of the customer page shows at once.
+const adminListPage = 20
+
+// sectionCursor is the keyset of one section of the customer page (?sessions=AT-ID), or the
+// newest row when absent; ok is false for a broken link.
+func sectionCursor(c *gin.Context, name string, parts int) (k []int64, paged, ok bool) {
+	v := c.Query(name)
+	if v == "" {
+		k = make([]int64, parts)
+		for i := range k {
+			k[i] = math.MaxInt64
+		}
+		return k, false, true
+	}
+	k, ok = cursorOf(v, parts)
+	return k, true, ok
 }
 
 // adminCustomer is one customer's page in the console: profile, everything on the account,
@@ -174,24 +196,62 @@ func (a *App) showAdminCustomer(c *gin.Context, id int64, status int, problem st
 	if ref, ok := textParam(c.Query("reference"), 200); ok {
 		d.Reference = ref
 	}
+	var cur [4][]int64
+	for i, sec := range []struct {
+		name  string
+		parts int
+		paged *bool
+	}{{"sessions", 2, &d.PagedSessions}, {"receipts", 2, &d.PagedReceipts}, {"refunds", 2, &d.PagedRefunds}, {"activity", 3, &d.PagedActivity}} {
+		var ok bool
+		if cur[i], *sec.paged, ok = sectionCursor(c, sec.name, sec.parts); !ok {
+			a.fail(c, errBrokenPageLink())
+			return
+		}
+	}
 	load := []func() error{
 		func() (err error) { d.BeingViewed, err = a.r.ActiveImpersonationsOfCustomer(ctx, id); return },
 		func() (err error) { d.Owned, err = a.r.ListOwnedChargers(ctx, id); return },
 		func() (err error) { d.Favourites, err = a.r.ListFavouriteChargers(ctx, id); return },
-		func() (err error) { d.Receipts, err = a.r.AdminListReceipts(ctx, id); return },
-		func() (err error) { d.Refunds, err = a.r.AdminListRefunds(ctx, id); return },
+		func() error {
+			rows, err := a.r.AdminListReceipts(ctx, queries.AdminListReceiptsParams{ActingAs: id, TopAt: cur[1][0], BelowID: cur[1][1], PageSize: adminListPage + 1})
+			if len(rows) > adminListPage {
+				rows = rows[:adminListPage]
+				d.NextReceipts = fmt.Sprintf("%d-%d", rows[adminListPage-1].IssuedAt, rows[adminListPage-1].ID)
+			}
+			d.Receipts = rows
+			return err
+		},
+		func() error {
+			rows, err := a.r.AdminListRefunds(ctx, queries.AdminListRefundsParams{ActingAs: id, TopAt: cur[2][0], BelowID: cur[2][1], PageSize: adminListPage + 1})
+			if len(rows) > adminListPage {
+				rows = rows[:adminListPage]
+				d.NextRefunds = fmt.Sprintf("%d-%d", rows[adminListPage-1].CreatedAt, rows[adminListPage-1].ID)
+			}
+			d.Refunds = rows
+			return err
+		},
 		func() (err error) { d.Cards, err = a.r.ListCards(ctx, id); return },
 		func() (err error) { d.Reservations, err = a.r.ListReservations(ctx, id); return },
 		func() (err error) { d.Payments, err = a.r.ListPaymentMethods(ctx, id); return },
 		func() error {
-			rows, err := a.r.ListActivity(ctx, queries.ListActivityParams{ActingAs: id, BeforeAt: math.MaxInt64, BeforeID: math.MaxInt64, BeforeSrc: math.MaxInt64, MaxRows: 30})
+			rows, err := a.r.ListActivity(ctx, queries.ListActivityParams{ActingAs: id, BeforeAt: cur[3][0], BeforeID: cur[3][1], BeforeSrc: cur[3][2], MaxRows: adminListPage + 1})
+			if len(rows) > adminListPage {
+				rows = rows[:adminListPage]
+				last := rows[adminListPage-1]
+				d.NextActivity = fmt.Sprintf("%d-%d-%d", last.At, last.ID, last.Src)
+			}
 			d.Activity = activityItems(0, rows)
 			return err
 		},
 		func() error {
+			top, below := keysetTop(math.MaxInt64, cur[0][0], cur[0][1])
 			rows, err := a.r.ListSessions(ctx, queries.ListSessionsParams{
-				ActingAs: id, TopAt: math.MaxInt64, BelowID: math.MaxInt64, PageSize: 30,
+				ActingAs: id, TopAt: top, BelowID: below, PageSize: adminListPage + 1,
 			})
+			if len(rows) > adminListPage {
+				rows = rows[:adminListPage]
+				d.NextSessions = fmt.Sprintf("%d-%d", rows[adminListPage-1].StartedAt, rows[adminListPage-1].ID)
+			}
 			for _, s := range rows {
 				row := sessionWithFlag{ListSessionsRow: s}
 				if s.Status == "ACTIVE" {

@@ -594,3 +594,43 @@ func TestAuditUserAndTagFilter(t *testing.T) {
 		}
 	}
 }
+
+// The long lists of the admin customer page page independently: following a section's
+// "Older →" shows the rest of that list, each row once; a broken page link answers 400.
+func TestAdminCustomerPageSectionsPage(t *testing.T) {
+	ta := newTestApp(t)
+	jane := ta.userID(demo.JaneEmail)
+	c := adminClient(t, ta)
+	for _, sec := range []struct{ name, count string }{
+		{"sessions", `SELECT count(*) FROM charging_sessions WHERE user_id = ?`},
+		{"receipts", `SELECT count(*) FROM receipts WHERE user_id = ?`},
+	} {
+		want := ta.count(sec.count, jane)
+		if want <= 20 {
+			t.Fatalf("%s: Jane has %d, the test needs more than a page", sec.name, want)
+		}
+		seen := 0
+		next := fmt.Sprintf("/admin/customers/%d", jane)
+		for pages := 0; next != ""; pages++ {
+			if pages > 10 {
+				t.Fatalf("%s: paging does not end", sec.name)
+			}
+			body := c.get(next).body
+			part := body[strings.Index(body, `id="`+sec.name+`"`):]
+			part = part[:strings.Index(part, "</section>")]
+			if i := strings.Index(part, "</table>"); i >= 0 { // the section's own list, its first table
+				seen += strings.Count(part[:i], "<tr>") - 1 // minus the header row
+			}
+			next = ""
+			if m := regexp.MustCompile(`href="([^"]*\?` + sec.name + `=[^"]*)">Older →`).FindStringSubmatch(part); m != nil {
+				next = strings.ReplaceAll(m[1], "&amp;", "&")
+			}
+		}
+		if seen != want {
+			t.Errorf("%s: the pages show %d rows, want %d", sec.name, seen, want)
+		}
+	}
+	if r := c.get(fmt.Sprintf("/admin/customers/%d?activity=1-2", jane)); r.status != http.StatusBadRequest {
+		t.Errorf("a broken section link: %d, want 400", r.status)
+	}
+}

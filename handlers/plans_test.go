@@ -67,6 +67,9 @@ func TestCustomerPageQueriesDoNotGrowWithHistory(t *testing.T) {
 		// A user's rows of one tag: through (user, tag, id), never a filter over all their rows.
 		{"../queries/admin_audit.sql", "ListAuthAuditByActorTag", []string{"USING INDEX auth_audit_actor_tag (actor_user_id=? AND tag=? AND id<?)"}, []string{"TEMP B-TREE", "SCAN"}},
 		{"../queries/admin_audit.sql", "ListAuthAuditByTargetTag", []string{"USING INDEX auth_audit_target_tag (target_user_id=? AND tag=? AND id<?)"}, []string{"TEMP B-TREE", "SCAN"}},
+		// The admin customer page's receipts and credit notes, a page of each index at a time.
+		{"../queries/admin_customer_detail.sql", "AdminListReceipts", []string{"SEARCH r USING INDEX receipts_user (user_id=? AND issued_at<?)"}, []string{"TEMP B-TREE", "SCAN r"}},
+		{"../queries/admin_customer_detail.sql", "AdminListRefunds", []string{"SEARCH f USING INDEX refunds_user (user_id=? AND created_at<?)"}, []string{"TEMP B-TREE", "SCAN f"}},
 	}
 	for _, tc := range cases {
 		plan := strings.Join(planOf(t, ta, tc.file, tc.name), "\n")

@@ -3,12 +3,17 @@ SELECT r.id, r.number, r.status, r.gross_cents, r.issued_at, r.session_id,
        CAST(coalesce((SELECT sum(f.amount_cents) FROM refunds f WHERE f.receipt_id = r.id), 0) AS INTEGER) AS refunded_cents
 FROM receipts r
 WHERE r.user_id = @acting_as
+  -- One upper bound (handlers.keysetTop): a page of the (user_id, issued_at, id) index.
+  AND r.issued_at <= @top_at AND (r.issued_at < @top_at OR r.id < @below_id)
 ORDER BY r.issued_at DESC, r.id DESC
-LIMIT 50;
+LIMIT @page_size;
 
 -- name: AdminListRefunds :many
 SELECT f.id, f.receipt_id, f.amount_cents, f.reason, f.reference, f.credit_note_number, f.created_at
-FROM refunds f WHERE f.user_id = @acting_as ORDER BY f.created_at DESC, f.id DESC;
+FROM refunds f
+WHERE f.user_id = @acting_as AND f.created_at <= @top_at AND (f.created_at < @top_at OR f.id < @below_id)
+ORDER BY f.created_at DESC, f.id DESC
+LIMIT @page_size;
 
 -- name: GetReceiptForRefund :one
 SELECT r.id, r.number, r.gross_cents, r.user_id,

@@ -15,9 +15,18 @@ SELECT r.id, r.number, r.status, r.gross_cents, r.issued_at, r.session_id,
        CAST(coalesce((SELECT sum(f.amount_cents) FROM refunds f WHERE f.receipt_id = r.id), 0) AS INTEGER) AS refunded_cents
 FROM receipts r
 WHERE r.user_id = ?1
+  -- One upper bound (handlers.keysetTop): a page of the (user_id, issued_at, id) index.
+  AND r.issued_at <= ?2 AND (r.issued_at < ?2 OR r.id < ?3)
 ORDER BY r.issued_at DESC, r.id DESC
-LIMIT 50
+LIMIT ?4
 `
+
+type AdminListReceiptsParams struct {
+	ActingAs int64
+	TopAt    int64
+	BelowID  int64
+	PageSize int64
+}
 
 type AdminListReceiptsRow struct {
 	ID            int64
@@ -29,8 +38,13 @@ type AdminListReceiptsRow struct {
 	RefundedCents int64
 }
 
-func (q *Queries) AdminListReceipts(ctx context.Context, actingAs int64) ([]AdminListReceiptsRow, error) {
-	rows, err := q.query(ctx, q.adminListReceiptsStmt, adminListReceipts, actingAs)
+func (q *Queries) AdminListReceipts(ctx context.Context, arg AdminListReceiptsParams) ([]AdminListReceiptsRow, error) {
+	rows, err := q.query(ctx, q.adminListReceiptsStmt, adminListReceipts,
+		arg.ActingAs,
+		arg.TopAt,
+		arg.BelowID,
+		arg.PageSize,
+	)
 	if err != nil {
 		return nil, err
 	}
@@ -62,8 +76,18 @@ func (q *Queries) AdminListReceipts(ctx context.Context, actingAs int64) ([]Admi
 
 const adminListRefunds = `-- name: AdminListRefunds :many
 SELECT f.id, f.receipt_id, f.amount_cents, f.reason, f.reference, f.credit_note_number, f.created_at
-FROM refunds f WHERE f.user_id = ?1 ORDER BY f.created_at DESC, f.id DESC
+FROM refunds f
+WHERE f.user_id = ?1 AND f.created_at <= ?2 AND (f.created_at < ?2 OR f.id < ?3)
+ORDER BY f.created_at DESC, f.id DESC
+LIMIT ?4
 `
+
+type AdminListRefundsParams struct {
+	ActingAs int64
+	TopAt    int64
+	BelowID  int64
+	PageSize int64
+}
 
 type AdminListRefundsRow struct {
 	ID               int64
@@ -75,8 +99,13 @@ type AdminListRefundsRow struct {
 	CreatedAt        int64
 }
 
-func (q *Queries) AdminListRefunds(ctx context.Context, actingAs int64) ([]AdminListRefundsRow, error) {
-	rows, err := q.query(ctx, q.adminListRefundsStmt, adminListRefunds, actingAs)
+func (q *Queries) AdminListRefunds(ctx context.Context, arg AdminListRefundsParams) ([]AdminListRefundsRow, error) {
+	rows, err := q.query(ctx, q.adminListRefundsStmt, adminListRefunds,
+		arg.ActingAs,
+		arg.TopAt,
+		arg.BelowID,
+		arg.PageSize,
+	)
 	if err != nil {
 		return nil, err
 	}
