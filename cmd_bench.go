@@ -240,6 +240,7 @@ func benchPages(ctx context.Context, d *db.DB, base, anchor string) ([]bench.Pag
 		{Name: "home-impersonated", URL: base + "/" + as, Header: staff},
 		{Name: "activity", URL: base + "/activity", Header: customer},
 		{Name: "search-jane", URL: base + "/admin/customers?q=jane", Header: staff},
+		{Name: "admin-customer", URL: fmt.Sprintf("%s/admin/customers/%d", base, cust), Header: staff},
 		{Name: "audit-admin-family", URL: base + "/admin/audit?tag=admin.*", Header: staff},
 		{Name: "audit-year-ago", URL: base + "/admin/audit?from=" + year.Format("2006-01-02") + "&to=" + year.AddDate(0, 0, 7).Format("2006-01-02"), Header: staff},
 		{Name: "audit-first-page", URL: base + "/admin/audit", Header: staff},

@@ -70,6 +70,8 @@ func TestCustomerPageQueriesDoNotGrowWithHistory(t *testing.T) {
 		// The admin customer page's receipts and credit notes, a page of each index at a time.
 		{"../queries/admin_customer_detail.sql", "AdminListReceipts", []string{"SEARCH r USING INDEX receipts_user (user_id=? AND issued_at<?)"}, []string{"TEMP B-TREE", "SCAN r"}},
 		{"../queries/admin_customer_detail.sql", "AdminListRefunds", []string{"SEARCH f USING INDEX refunds_user (user_id=? AND created_at<?)"}, []string{"TEMP B-TREE", "SCAN f"}},
+		// Who is impersonating this customer now: the active impersonations, not their history.
+		{"../queries/admin_customers.sql", "ActiveImpersonationsOfCustomer", []string{"USING INDEX impersonations_active"}, []string{"impersonations_customer"}}, // a partial index of the active ones
 	}
 	for _, tc := range cases {
 		plan := strings.Join(planOf(t, ta, tc.file, tc.name), "\n")

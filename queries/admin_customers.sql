@@ -49,6 +49,8 @@ SELECT id, public_id, email, name, status, created_at FROM users
 WHERE id = @acting_as AND role = 'customer';
 
 -- name: ActiveImpersonationsOfCustomer :many
+-- Through the active impersonations (at most one per admin), never the customer's history of
+-- them (a fleet customer has thousands): the unary + keeps the planner off that index.
 SELECT i.id, i.ticket, i.started_at, i.expires_at, i.allow_changes, a.name AS admin_name
 FROM impersonations i JOIN users a ON a.id = i.admin_user_id
-WHERE i.customer_user_id = @acting_as AND i.ended_at IS NULL;
+WHERE +i.customer_user_id = @acting_as AND i.ended_at IS NULL;
