@@ -132,9 +132,33 @@ func (a *App) searchCommon(ctx context.Context, p queries.SearchCustomersParams,
 	return rows, next, err
 }
 
+// sessionWithFlag is a session on the admin customer page, formatted once in Go, with why it
+// looks stuck (empty when it does not).
 type sessionWithFlag struct {
-	queries.ListSessionsRow
-	Stuck []string
+	sessionRow
+	ID        int64
+	Stuck     []string
+	StuckText string // the reasons joined, for the tooltip and the note under the tool
+}
+
+// adminReceipt is a receipt on the admin customer page, formatted once in Go.
+type adminReceipt struct {
+	ID                          int64
+	Number, When, Status, Class string
+	Total, Refunded             string // Refunded is "" when nothing was
+	Refundable                  bool
+}
+
+func adminReceipts(rows []queries.AdminListReceiptsRow) []adminReceipt {
+	out := make([]adminReceipt, len(rows))
+	for i, r := range rows {
+		out[i] = adminReceipt{ID: r.ID, Number: r.Number, When: when(r.IssuedAt), Status: r.Status, Class: "tag " + tagClass(r.Status),
+			Total: money(r.GrossCents), Refundable: r.GrossCents > r.RefundedCents}
+		if r.RefundedCents != 0 {
+			out[i].Refunded = money(r.RefundedCents)
+		}
+	}
+	return out
 }
 
 type adminCustomerData struct {
@@ -144,7 +168,7 @@ type adminCustomerData struct {
 	Owned        []queries.ListOwnedChargersRow
 	Favourites   []queries.ListFavouriteChargersRow
 	Sessions     []sessionWithFlag
-	Receipts     []queries.AdminListReceiptsRow
+	Receipts     []adminReceipt
 	Refunds      []queries.AdminListRefundsRow
 	Cards        []queries.ListCardsRow
 	Reservations []queries.ListReservationsRow
@@ -218,7 +242,7 @@ func (a *App) showAdminCustomer(c *gin.Context, id int64, status int, problem st
 				rows = rows[:adminListPage]
 				d.NextReceipts = fmt.Sprintf("%d-%d", rows[adminListPage-1].IssuedAt, rows[adminListPage-1].ID)
 			}
-			d.Receipts = rows
+			d.Receipts = adminReceipts(rows)
 			return err
 		},
 		func() error {
@@ -252,14 +276,16 @@ func (a *App) showAdminCustomer(c *gin.Context, id int64, status int, problem st
 				rows = rows[:adminListPage]
 				d.NextSessions = fmt.Sprintf("%d-%d", rows[adminListPage-1].StartedAt, rows[adminListPage-1].ID)
 			}
-			for _, s := range rows {
-				row := sessionWithFlag{ListSessionsRow: s}
+			views := sessionRows(0, rows)
+			for i, s := range rows {
+				row := sessionWithFlag{sessionRow: views[i], ID: s.ID}
 				if s.Status == "ACTIVE" {
 					f, err := a.r.GetSessionForForceStop(ctx, queries.GetSessionForForceStopParams{ID: s.ID, ActingAs: id})
 					if err != nil {
 						return err
 					}
 					row.Stuck = charging.StuckReasons(now, f.StartedAt, f.LastSeenAt, f.HeartbeatIntervalS, f.ConnectorStatus, f.LastReadingAt)
+					row.StuckText = strings.Join(row.Stuck, "; ")
 				}
 				d.Sessions = append(d.Sessions, row)
 			}
