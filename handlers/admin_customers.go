@@ -181,8 +181,9 @@ type adminCustomerData struct {
 	PagedSessions, PagedReceipts, PagedRefunds, PagedActivity bool
 }
 
-// adminListPage is how many rows each long list of the customer page shows at once.
-const adminListPage = 20
+// adminListPage is how many rows each long list of the customer page shows at once: the page
+// is an overview of every part of the account, each list paged on its own.
+const adminListPage = 10
 
 // sectionCursor is the keyset of one section of the customer page (?sessions=AT-ID), or the
 // newest row when absent; ok is false for a broken link.
