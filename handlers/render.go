@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"net/http"
 	"path"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -24,6 +25,7 @@ type Page struct {
 	Nav   string // which navigation entry is current
 	User  *queries.User
 	As    int64       // the impersonation marker to repeat in every customer-surface URL, or 0
+	AsQ   string      // the marker as a query string for a plain path ("?as=3"), or "": /cards{{.AsQ}}
 	Imp   *bannerData // set while impersonating: the layout shows the ImpersonationBanner
 	Now   time.Time
 	Data  any
@@ -68,6 +70,9 @@ func (a *App) render(c *gin.Context, status int, name string, p *Page) {
 		p.User = currentUser(c)
 	}
 	p.As = marker(c)
+	if p.As != 0 {
+		p.AsQ = "?as=" + strconv.FormatInt(p.As, 10)
+	}
 	p.Now = a.now()
 	p.Current = map[string]bool{p.Nav: true}
 	if p.Imp == nil {
