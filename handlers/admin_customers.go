@@ -63,7 +63,7 @@ func (a *App) adminCustomers(c *gin.Context) {
 		a.render(c, http.StatusBadRequest, "admin_customers", page)
 		return
 	}
-	if n.Emails >= 1000 || n.Names >= 200 {
+	if n.Emails >= 1000 || n.Names >= 50 {
 		d.Results, d.Next, err = a.searchCommon(ctx, params, after, n.Emails >= 1000)
 	} else {
 		d.Results, d.Next, err = a.searchRare(ctx, params, after)
@@ -79,7 +79,7 @@ func (a *App) adminCustomers(c *gin.Context) {
 	a.render(c, http.StatusOK, "admin_customers", page)
 }
 
-// searchRare is a search with fewer than 1000 email and 200 name matches: gathered, sorted by (name, id), one
+// searchRare is a search with fewer than 1000 email and 50 name matches: gathered, sorted by (name, id), one
 // keyset page after the customer after.
 func (a *App) searchRare(ctx context.Context, p queries.SearchCustomersParams, after int64) ([]queries.SearchCustomersRow, int64, error) {
 	if after > 0 {
@@ -98,11 +98,11 @@ func (a *App) searchRare(ctx context.Context, p queries.SearchCustomersParams, a
 	return rows, next, err
 }
 
-// searchCommon is a search with 1000 email or 200 name matches or more ("jane"): email and name matches in id
+// searchCommon is a search with 1000 email or 50 name matches or more ("jane"): email and name matches in id
 // order, each read through its own index from the keyset and stopped after a page, so its
 // cost does not grow with the number of matches.
 func (a *App) searchCommon(ctx context.Context, p queries.SearchCustomersParams, after int64, commonEmail bool) ([]queries.SearchCustomersRow, int64, error) {
-	names, err := a.r.NameMatchesAfter(ctx, p.NameMatch, after, p.PageSize)
+	names, err := a.names.MatchesAfter(ctx, p.NameMatch, after, p.PageSize)
 	if err != nil {
 		return nil, 0, err
 	}

@@ -56,8 +56,9 @@ type Config struct {
 // App holds the dependencies of every handler.
 type App struct {
 	db      *db.DB
-	r       *queries.Queries // reader pool
-	w       *queries.Queries // writer pool
+	r       *queries.Queries    // reader pool
+	w       *queries.Queries    // writer pool
+	names   *queries.NameSearch // the admin search by name (reader pool)
 	pages   map[string]*template.Template
 	web     *websession.Store
 	Log     *slog.Logger
@@ -132,6 +133,10 @@ func New(cfg Config) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
+	names, err := queries.PrepareNameSearch(context.Background(), cfg.DB.R)
+	if err != nil {
+		return nil, err
+	}
 	pages, err := parseTemplates()
 	if err != nil {
 		return nil, err
@@ -144,6 +149,7 @@ func New(cfg Config) (*App, error) {
 		db:      cfg.DB,
 		r:       r,
 		w:       w,
+		names:   names,
 		pages:   pages,
 		web:     store,
 		Log:     cfg.Log,

@@ -16,17 +16,17 @@ LIMIT @page_size;
 
 -- name: CountSearchMatches :one
 -- How many customers a search matches by email prefix (counted to 1000 at most) and by name
--- (to 200): below both, the matches are gathered and sorted (SearchCustomers); at either, each
+-- (to 50): below both, the matches are gathered and sorted (SearchCustomers); at either, each
 -- source is read in id order from the keyset and stops after a page. Either way a search reads
 -- a bounded number of rows. (The name index pages by id at any density, so its count stops
 -- early; email matches are walked in id order only when dense.)
 SELECT CAST((SELECT count(*) FROM (SELECT 1 FROM users e WHERE e.email >= @email_from AND e.email < @email_to LIMIT 1000)) AS INTEGER) AS emails,
-       CAST((SELECT count(*) FROM (SELECT 1 FROM users_name_fts f WHERE f.name MATCH @name_match LIMIT 200)) AS INTEGER) AS names;
+       CAST((SELECT count(*) FROM (SELECT 1 FROM users_name_fts f WHERE f.name MATCH @name_match LIMIT 50)) AS INTEGER) AS names;
 
 -- A common search ("jane": thousands of matches) pages in id order instead, each source read
 -- through its own index from the keyset and stopped after a page.
 
--- (NameMatchesAfter is in name_matches.go: sqlc cannot parse a rowid constraint on FTS5.)
+-- (The name search by page is in name_matches.go: sqlc cannot parse a rowid constraint on FTS5.)
 
 -- name: EmailMatchesAfter :many
 -- Fewer than 1000 email matches: read them through the email index and sort them.
