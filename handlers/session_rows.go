@@ -12,6 +12,10 @@ type sessionRow struct {
 	Href, When, Where, Standard string
 	Status, StatusClass, Energy string
 	ReceiptHref, Total          string // empty without a receipt
+	// Line is the session in one line, for the short list on home: when · where · energy · total.
+	Line string
+	// Flagged: the status is worth a badge in the short list (not a plain completed session).
+	Flagged bool
 }
 
 // sessionRows formats rows for the session_rows partial; as is the impersonation marker.
@@ -26,6 +30,12 @@ func sessionRows(as int64, rows []queries.ListSessionsRow) []sessionRow {
 		if s.ReceiptID != 0 {
 			out[i].ReceiptHref, out[i].Total = customerURL(as, fmt.Sprintf("/receipts/%d", s.ReceiptID)), money(s.GrossCents)
 		}
+		r := &out[i]
+		r.Line = r.When + " · " + r.Where + " · " + r.Energy
+		if r.Total != "" {
+			r.Line += " · " + r.Total
+		}
+		r.Flagged = s.Status != "COMPLETED"
 	}
 	return out
 }
