@@ -129,11 +129,31 @@ func (a *App) authRows(ctx context.Context, f auditFilter) ([]queries.AuthAudit,
 }
 
 // tagFamilyRows is one page of a family of tags (admin.*): each tag's newest page is read
-// through the (tag, id) index and the pages are merged, newest first.
+// through the (tag, id) index and the pages are merged, newest first. Without dates only the
+// ids are read from the index (it covers them), and then the rows of the merged page.
 func (a *App) tagFamilyRows(ctx context.Context, f auditFilter) ([]queries.AuthAudit, error) {
-	return a.perTagRows(ctx, f, func(tag string) ([]queries.AuthAudit, error) {
-		return a.r.ListAuthAuditByTag(ctx, queries.ListAuthAuditByTagParams{Tag: tag, Before: f.before, FromAt: f.fromAt, ToAt: f.toAt, PageSize: f.size})
+	if f.dated() {
+		return a.perTagRows(ctx, f, func(tag string) ([]queries.AuthAudit, error) {
+			return a.r.ListAuthAuditByTag(ctx, queries.ListAuthAuditByTagParams{Tag: tag, Before: f.before, FromAt: f.fromAt, ToAt: f.toAt, PageSize: f.size})
+		})
+	}
+	page, err := a.perTagRows(ctx, f, func(tag string) ([]queries.AuthAudit, error) {
+		ids, err := a.r.ListAuthAuditIDsByTag(ctx, queries.ListAuthAuditIDsByTagParams{Tag: tag, Before: f.before, PageSize: f.size})
+		rows := make([]queries.AuthAudit, len(ids))
+		for i, id := range ids {
+			rows[i].ID = id
+		}
+		return rows, err
 	})
+	if err != nil || len(page) == 0 {
+		return nil, err
+	}
+	ids := make([]int64, len(page))
+	for i, r := range page {
+		ids[i] = r.ID
+	}
+	list, _ := json.Marshal(ids)
+	return a.r.AuthAuditByIDs(ctx, string(list))
 }
 
 // perTagRows is one page of the filter's tag, or of each tag of its family (admin.*, whose

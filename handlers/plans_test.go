@@ -72,6 +72,9 @@ func TestCustomerPageQueriesDoNotGrowWithHistory(t *testing.T) {
 		{"../queries/admin_customer_detail.sql", "AdminListRefunds", []string{"SEARCH f USING INDEX refunds_user (user_id=? AND created_at<?)"}, []string{"TEMP B-TREE", "SCAN f"}},
 		// Who is impersonating this customer now: the active impersonations, not their history.
 		{"../queries/admin_customers.sql", "ActiveImpersonationsOfCustomer", []string{"USING INDEX impersonations_active"}, []string{"impersonations_customer"}}, // a partial index of the active ones
+		// A tag family's page: ids from the covering (tag, id) index, then only the shown rows.
+		{"../queries/admin_audit.sql", "ListAuthAuditIDsByTag", []string{"USING COVERING INDEX auth_audit_tag (tag=? AND id<?)"}, []string{"TEMP B-TREE", "SCAN"}},
+		{"../queries/admin_audit.sql", "AuthAuditByIDs", []string{"SEARCH auth_audit USING INTEGER PRIMARY KEY (rowid=?)"}, []string{"SCAN auth_audit"}},
 	}
 	for _, tc := range cases {
 		plan := strings.Join(planOf(t, ta, tc.file, tc.name), "\n")

@@ -26,6 +26,15 @@ SELECT * FROM auth_audit
 WHERE tag = @tag AND id < @before AND +at >= @from_at AND +at < @to_at
 ORDER BY id DESC LIMIT @page_size;
 
+-- name: ListAuthAuditIDsByTag :many
+-- One tag's newest ids, from the covering (tag, id) index alone: a family's page merges these
+-- and reads only the rows it shows (AuthAuditByIDs).
+SELECT id FROM auth_audit WHERE tag = @tag AND id < @before ORDER BY id DESC LIMIT @page_size;
+
+-- name: AuthAuditByIDs :many
+-- The rows of a page by id (ids: a JSON array), newest first.
+SELECT * FROM auth_audit WHERE id IN (SELECT value FROM json_each(CAST(@ids AS TEXT))) ORDER BY id DESC;
+
 -- name: NextTagInFamily :one
 -- The next distinct tag of a family (admin.*) after one: a seek in the (tag, id) index. The
 -- family's page is one ListAuthAuditByTag walk per tag, merged (a single range would sort

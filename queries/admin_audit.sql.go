@@ -21,6 +21,46 @@ func (q *Queries) AuthAuditAt(ctx context.Context, id int64) (int64, error) {
 	return at, err
 }
 
+const authAuditByIDs = `-- name: AuthAuditByIDs :many
+SELECT id, at, tag, actor_user_id, target_user_id, ip, user_agent, metadata, prev_hash, hash, impersonation_id FROM auth_audit WHERE id IN (SELECT value FROM json_each(CAST(?1 AS TEXT))) ORDER BY id DESC
+`
+
+// The rows of a page by id (ids: a JSON array), newest first.
+func (q *Queries) AuthAuditByIDs(ctx context.Context, ids string) ([]AuthAudit, error) {
+	rows, err := q.query(ctx, q.authAuditByIDsStmt, authAuditByIDs, ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []AuthAudit
+	for rows.Next() {
+		var i AuthAudit
+		if err := rows.Scan(
+			&i.ID,
+			&i.At,
+			&i.Tag,
+			&i.ActorUserID,
+			&i.TargetUserID,
+			&i.Ip,
+			&i.UserAgent,
+			&i.Metadata,
+			&i.PrevHash,
+			&i.Hash,
+			&i.ImpersonationID,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const getImpersonation = `-- name: GetImpersonation :one
 SELECT i.id, i.admin_user_id, i.customer_user_id, i.ticket, i.reason, i.allow_changes, i.started_at, i.expires_at, i.ended_at, i.end_via, i.end_audit_id, a.name AS admin_name, c.name AS customer_name, c.public_id AS customer_public_id
 FROM impersonations i
@@ -445,6 +485,41 @@ func (q *Queries) ListAuthAuditForImpersonation(ctx context.Context, impersonati
 			return nil, err
 		}
 		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listAuthAuditIDsByTag = `-- name: ListAuthAuditIDsByTag :many
+SELECT id FROM auth_audit WHERE tag = ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3
+`
+
+type ListAuthAuditIDsByTagParams struct {
+	Tag      string
+	Before   int64
+	PageSize int64
+}
+
+// One tag's newest ids, from the covering (tag, id) index alone: a family's page merges these
+// and reads only the rows it shows (AuthAuditByIDs).
+func (q *Queries) ListAuthAuditIDsByTag(ctx context.Context, arg ListAuthAuditIDsByTagParams) ([]int64, error) {
+	rows, err := q.query(ctx, q.listAuthAuditIDsByTagStmt, listAuthAuditIDsByTag, arg.Tag, arg.Before, arg.PageSize)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
 	}
 	if err := rows.Close(); err != nil {
 		return nil, err

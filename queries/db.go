@@ -39,6 +39,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.authAuditAtStmt, err = db.PrepareContext(ctx, authAuditAt); err != nil {
 		return nil, fmt.Errorf("error preparing query AuthAuditAt: %w", err)
 	}
+	if q.authAuditByIDsStmt, err = db.PrepareContext(ctx, authAuditByIDs); err != nil {
+		return nil, fmt.Errorf("error preparing query AuthAuditByIDs: %w", err)
+	}
 	if q.authAuditHeadStmt, err = db.PrepareContext(ctx, authAuditHead); err != nil {
 		return nil, fmt.Errorf("error preparing query AuthAuditHead: %w", err)
 	}
@@ -279,6 +282,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.listAuthAuditForImpersonationStmt, err = db.PrepareContext(ctx, listAuthAuditForImpersonation); err != nil {
 		return nil, fmt.Errorf("error preparing query ListAuthAuditForImpersonation: %w", err)
 	}
+	if q.listAuthAuditIDsByTagStmt, err = db.PrepareContext(ctx, listAuthAuditIDsByTag); err != nil {
+		return nil, fmt.Errorf("error preparing query ListAuthAuditIDsByTag: %w", err)
+	}
 	if q.listAuthAuditInRangeStmt, err = db.PrepareContext(ctx, listAuthAuditInRange); err != nil {
 		return nil, fmt.Errorf("error preparing query ListAuthAuditInRange: %w", err)
 	}
@@ -460,6 +466,11 @@ func (q *Queries) Close() error {
 	if q.authAuditAtStmt != nil {
 		if cerr := q.authAuditAtStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing authAuditAtStmt: %w", cerr)
+		}
+	}
+	if q.authAuditByIDsStmt != nil {
+		if cerr := q.authAuditByIDsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing authAuditByIDsStmt: %w", cerr)
 		}
 	}
 	if q.authAuditHeadStmt != nil {
@@ -862,6 +873,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing listAuthAuditForImpersonationStmt: %w", cerr)
 		}
 	}
+	if q.listAuthAuditIDsByTagStmt != nil {
+		if cerr := q.listAuthAuditIDsByTagStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listAuthAuditIDsByTagStmt: %w", cerr)
+		}
+	}
 	if q.listAuthAuditInRangeStmt != nil {
 		if cerr := q.listAuthAuditInRangeStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listAuthAuditInRangeStmt: %w", cerr)
@@ -1161,6 +1177,7 @@ type Queries struct {
 	adminListReceiptsStmt                *sql.Stmt
 	adminListRefundsStmt                 *sql.Stmt
 	authAuditAtStmt                      *sql.Stmt
+	authAuditByIDsStmt                   *sql.Stmt
 	authAuditHeadStmt                    *sql.Stmt
 	blockCardStmt                        *sql.Stmt
 	cancelReservationStmt                *sql.Stmt
@@ -1241,6 +1258,7 @@ type Queries struct {
 	listAuthAuditByTargetTagStmt         *sql.Stmt
 	listAuthAuditChainStmt               *sql.Stmt
 	listAuthAuditForImpersonationStmt    *sql.Stmt
+	listAuthAuditIDsByTagStmt            *sql.Stmt
 	listAuthAuditInRangeStmt             *sql.Stmt
 	listCardsStmt                        *sql.Stmt
 	listChargerConnectorsStmt            *sql.Stmt
@@ -1303,6 +1321,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		adminListReceiptsStmt:                q.adminListReceiptsStmt,
 		adminListRefundsStmt:                 q.adminListRefundsStmt,
 		authAuditAtStmt:                      q.authAuditAtStmt,
+		authAuditByIDsStmt:                   q.authAuditByIDsStmt,
 		authAuditHeadStmt:                    q.authAuditHeadStmt,
 		blockCardStmt:                        q.blockCardStmt,
 		cancelReservationStmt:                q.cancelReservationStmt,
@@ -1383,6 +1402,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		listAuthAuditByTargetTagStmt:         q.listAuthAuditByTargetTagStmt,
 		listAuthAuditChainStmt:               q.listAuthAuditChainStmt,
 		listAuthAuditForImpersonationStmt:    q.listAuthAuditForImpersonationStmt,
+		listAuthAuditIDsByTagStmt:            q.listAuthAuditIDsByTagStmt,
 		listAuthAuditInRangeStmt:             q.listAuthAuditInRangeStmt,
 		listCardsStmt:                        q.listCardsStmt,
 		listChargerConnectorsStmt:            q.listChargerConnectorsStmt,
