@@ -23,6 +23,7 @@ type adminCustomersData struct {
 	Results []queries.SearchCustomersRow
 	Next    int64 // the id to continue after, 0 on the last page
 	Paged   bool
+	ByID    bool // a common search, paged in id order: its links say so (by=id)
 }
 
 // nameMatch is the FTS5 query for a name substring: one quoted phrase for the trigram index.
@@ -51,11 +52,6 @@ func (a *App) adminCustomers(c *gin.Context) {
 		Q: q, EmailFrom: q, EmailTo: q + "\U0010FFFF", NameMatch: nameMatch(q),
 		AfterName: "", AfterID: 0, PageSize: searchPageSize + 1,
 	}
-	n, err := a.r.CountSearchMatches(ctx, queries.CountSearchMatchesParams{EmailFrom: params.EmailFrom, EmailTo: params.EmailTo, NameMatch: params.NameMatch})
-	if err != nil {
-		a.fail(c, errInternal(err))
-		return
-	}
 	after, ok := parseID(c.Query("after"))
 	d.Paged = ok
 	if c.Query("after") != "" && !ok {
@@ -63,8 +59,15 @@ func (a *App) adminCustomers(c *gin.Context) {
 		a.render(c, http.StatusBadRequest, "admin_customers", page)
 		return
 	}
-	if n.Emails >= 1000 || n.Names >= 50 {
-		d.Results, d.Next, err = a.searchCommon(ctx, params, after, n.Emails >= 1000)
+	var err error
+	var s searchMode
+	if s, err = a.searchModeOf(ctx, params, c.Query("by") == "id"); err != nil {
+		a.fail(c, errInternal(err))
+		return
+	}
+	if s.common {
+		d.Results, d.Next, err = a.searchCommon(ctx, params, after, s)
+		d.ByID = true
 	} else {
 		d.Results, d.Next, err = a.searchRare(ctx, params, after)
 	}
@@ -77,6 +80,32 @@ func (a *App) adminCustomers(c *gin.Context) {
 		return
 	}
 	a.render(c, http.StatusOK, "admin_customers", page)
+}
+
+// searchMode is how a search pages: common (many matches, in id order) or not (few, sorted by
+// name), decided on its first page and carried by its page links (by=id).
+type searchMode struct {
+	common      bool
+	commonEmail bool    // 1000 email matches or more: emails are walked in id order too
+	firstNames  []int64 // the first name matches, read while deciding (nil: read them again)
+}
+
+// commonNames is how many name matches make a search common.
+const commonNames = 50
+
+// searchModeOf decides how a search pages. byID is the page link's word that it is common;
+// without it the matches are counted: emails to 1000 (CountEmailMatches), names by reading
+// the first commonNames+1 of them, which are then the first page's names too.
+func (a *App) searchModeOf(ctx context.Context, p queries.SearchCustomersParams, byID bool) (searchMode, error) {
+	emails, err := a.r.CountEmailMatches(ctx, queries.CountEmailMatchesParams{EmailFrom: p.EmailFrom, EmailTo: p.EmailTo})
+	if err != nil || byID {
+		return searchMode{common: true, commonEmail: emails >= 1000}, err
+	}
+	names, err := a.names.MatchesAfter(ctx, p.NameMatch, 0, commonNames+1)
+	if err != nil {
+		return searchMode{}, err
+	}
+	return searchMode{common: emails >= 1000 || len(names) >= commonNames, commonEmail: emails >= 1000, firstNames: names}, nil
 }
 
 // searchRare is a search with fewer than 1000 email and 50 name matches: gathered, sorted by (name, id), one
@@ -101,13 +130,16 @@ func (a *App) searchRare(ctx context.Context, p queries.SearchCustomersParams, a
 // searchCommon is a search with 1000 email or 50 name matches or more ("jane"): email and name matches in id
 // order, each read through its own index from the keyset and stopped after a page, so its
 // cost does not grow with the number of matches.
-func (a *App) searchCommon(ctx context.Context, p queries.SearchCustomersParams, after int64, commonEmail bool) ([]queries.SearchCustomersRow, int64, error) {
-	names, err := a.names.MatchesAfter(ctx, p.NameMatch, after, p.PageSize)
-	if err != nil {
-		return nil, 0, err
+func (a *App) searchCommon(ctx context.Context, p queries.SearchCustomersParams, after int64, m searchMode) ([]queries.SearchCustomersRow, int64, error) {
+	names := m.firstNames[:min(len(m.firstNames), int(p.PageSize))]
+	if after > 0 || m.firstNames == nil {
+		var err error
+		if names, err = a.names.MatchesAfter(ctx, p.NameMatch, after, p.PageSize); err != nil {
+			return nil, 0, err
+		}
 	}
 	emailsAfter := a.r.EmailMatchesAfter
-	if commonEmail {
+	if m.commonEmail {
 		emailsAfter = func(ctx context.Context, e queries.EmailMatchesAfterParams) ([]int64, error) {
 			return a.r.CommonEmailMatchesAfter(ctx, queries.CommonEmailMatchesAfterParams(e))
 		}

@@ -97,32 +97,25 @@ func (q *Queries) CommonEmailMatchesAfter(ctx context.Context, arg CommonEmailMa
 	return items, nil
 }
 
-const countSearchMatches = `-- name: CountSearchMatches :one
-SELECT CAST((SELECT count(*) FROM (SELECT 1 FROM users e WHERE e.email >= ?1 AND e.email < ?2 LIMIT 1000)) AS INTEGER) AS emails,
-       CAST((SELECT count(*) FROM (SELECT 1 FROM users_name_fts f WHERE f.name MATCH ?3 LIMIT 50)) AS INTEGER) AS names
+const countEmailMatches = `-- name: CountEmailMatches :one
+SELECT CAST(count(*) AS INTEGER) FROM (SELECT 1 FROM users e WHERE e.email >= ?1 AND e.email < ?2 LIMIT 1000)
 `
 
-type CountSearchMatchesParams struct {
+type CountEmailMatchesParams struct {
 	EmailFrom string
 	EmailTo   string
-	NameMatch string
 }
 
-type CountSearchMatchesRow struct {
-	Emails int64
-	Names  int64
-}
-
-// How many customers a search matches by email prefix (counted to 1000 at most) and by name
-// (to 50): below both, the matches are gathered and sorted (SearchCustomers); at either, each
-// source is read in id order from the keyset and stops after a page. Either way a search reads
-// a bounded number of rows. (The name index pages by id at any density, so its count stops
-// early; email matches are walked in id order only when dense.)
-func (q *Queries) CountSearchMatches(ctx context.Context, arg CountSearchMatchesParams) (CountSearchMatchesRow, error) {
-	row := q.queryRow(ctx, q.countSearchMatchesStmt, countSearchMatches, arg.EmailFrom, arg.EmailTo, arg.NameMatch)
-	var i CountSearchMatchesRow
-	err := row.Scan(&i.Emails, &i.Names)
-	return i, err
+// How many customers' emails start with the search, counted to 1000 at most. With fewer (and
+// fewer than 50 name matches) the matches are gathered and sorted by name (SearchCustomers);
+// otherwise each source is read in id order from the keyset and stops after a page. Either
+// way a search reads a bounded number of rows. (Name matches are counted by reading up to 51
+// of them, which is also the first page's names.)
+func (q *Queries) CountEmailMatches(ctx context.Context, arg CountEmailMatchesParams) (int64, error) {
+	row := q.queryRow(ctx, q.countEmailMatchesStmt, countEmailMatches, arg.EmailFrom, arg.EmailTo)
+	var column_1 int64
+	err := row.Scan(&column_1)
+	return column_1, err
 }
 
 const customersByIDs = `-- name: CustomersByIDs :many

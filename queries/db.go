@@ -75,11 +75,11 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.countCustomersStmt, err = db.PrepareContext(ctx, countCustomers); err != nil {
 		return nil, fmt.Errorf("error preparing query CountCustomers: %w", err)
 	}
+	if q.countEmailMatchesStmt, err = db.PrepareContext(ctx, countEmailMatches); err != nil {
+		return nil, fmt.Errorf("error preparing query CountEmailMatches: %w", err)
+	}
 	if q.countOverlappingReservationsStmt, err = db.PrepareContext(ctx, countOverlappingReservations); err != nil {
 		return nil, fmt.Errorf("error preparing query CountOverlappingReservations: %w", err)
-	}
-	if q.countSearchMatchesStmt, err = db.PrepareContext(ctx, countSearchMatches); err != nil {
-		return nil, fmt.Errorf("error preparing query CountSearchMatches: %w", err)
 	}
 	if q.countUsersStmt, err = db.PrepareContext(ctx, countUsers); err != nil {
 		return nil, fmt.Errorf("error preparing query CountUsers: %w", err)
@@ -528,14 +528,14 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing countCustomersStmt: %w", cerr)
 		}
 	}
+	if q.countEmailMatchesStmt != nil {
+		if cerr := q.countEmailMatchesStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing countEmailMatchesStmt: %w", cerr)
+		}
+	}
 	if q.countOverlappingReservationsStmt != nil {
 		if cerr := q.countOverlappingReservationsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing countOverlappingReservationsStmt: %w", cerr)
-		}
-	}
-	if q.countSearchMatchesStmt != nil {
-		if cerr := q.countSearchMatchesStmt.Close(); cerr != nil {
-			err = fmt.Errorf("error closing countSearchMatchesStmt: %w", cerr)
 		}
 	}
 	if q.countUsersStmt != nil {
@@ -1189,8 +1189,8 @@ type Queries struct {
 	consoleCountsStmt                    *sql.Stmt
 	countCheckpointsStmt                 *sql.Stmt
 	countCustomersStmt                   *sql.Stmt
+	countEmailMatchesStmt                *sql.Stmt
 	countOverlappingReservationsStmt     *sql.Stmt
-	countSearchMatchesStmt               *sql.Stmt
 	countUsersStmt                       *sql.Stmt
 	createUserStmt                       *sql.Stmt
 	customerSummaryStmt                  *sql.Stmt
@@ -1333,8 +1333,8 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		consoleCountsStmt:                    q.consoleCountsStmt,
 		countCheckpointsStmt:                 q.countCheckpointsStmt,
 		countCustomersStmt:                   q.countCustomersStmt,
+		countEmailMatchesStmt:                q.countEmailMatchesStmt,
 		countOverlappingReservationsStmt:     q.countOverlappingReservationsStmt,
-		countSearchMatchesStmt:               q.countSearchMatchesStmt,
 		countUsersStmt:                       q.countUsersStmt,
 		createUserStmt:                       q.createUserStmt,
 		customerSummaryStmt:                  q.customerSummaryStmt,
