@@ -41,7 +41,6 @@ var funcs = template.FuncMap{
 	"endedBy":     endedBy,
 	"tagClass":    tagClass,
 	"isPast":      func(now time.Time, unix int64) bool { return unix <= now.Unix() },
-	"expires":     expiresClock,
 	"minutesLeft": func(now time.Time, until int64) int64 { return max(0, (until-now.Unix()+59)/60) },
 }
 

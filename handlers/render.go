@@ -24,6 +24,7 @@ type Page struct {
 	Title string
 	Nav   string // which navigation entry is current
 	User  *queries.User
+	Staff bool // the caller is ChargeDesk support (User.Role admin)
 	As    int64       // the impersonation marker to repeat in every customer-surface URL, or 0
 	AsQ   string      // the marker as a query string for a plain path ("?as=3"), or "": /cards{{.AsQ}}
 	Imp   *bannerData // set while impersonating: the layout shows the ImpersonationBanner
@@ -69,6 +70,7 @@ func (a *App) render(c *gin.Context, status int, name string, p *Page) {
 	if p.User == nil {
 		p.User = currentUser(c)
 	}
+	p.Staff = p.User != nil && p.User.Role == "admin"
 	p.As = marker(c)
 	if p.As != 0 {
 		p.AsQ = "?as=" + strconv.FormatInt(p.As, 10)

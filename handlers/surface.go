@@ -77,8 +77,7 @@ func (a *App) customerSurface(c *gin.Context) {
 func (a *App) scope(c *gin.Context, cur queries.Impersonation, cust queries.GetImpersonatedCustomerRow) {
 	c.Set(keyActingAs, cust.ID)
 	c.Set(keyMarker, cust.ID)
-	c.Set(keyImp, &bannerData{Imp: cur, CustomerName: cust.Name, PublicID: cust.PublicID,
-		MinutesLeft: max(0, (cur.ExpiresAt-a.now().Unix()+59)/60)})
+	c.Set(keyImp, newBanner(cur, cust.Name, cust.PublicID, a.now()))
 	c.Header("Cache-Control", "no-store")
 	a.impersonated(c, cur)
 }
@@ -183,10 +182,18 @@ func (a *App) auditUnavailable(c *gin.Context, cur queries.Impersonation, err er
 
 // bannerData is what the ImpersonationBanner shows.
 type bannerData struct {
-	Imp          queries.Impersonation
-	CustomerName string
-	PublicID     string
-	MinutesLeft  int64
+	Imp            queries.Impersonation
+	CustomerName   string
+	PublicID       string
+	MinutesLeft    int64
+	Until          string // when it expires, 15:04
+	ChangesAllowed bool
+}
+
+// newBanner is the banner of impersonation imp of customer (name, publicID) at now.
+func newBanner(imp queries.Impersonation, name, publicID string, now time.Time) *bannerData {
+	return &bannerData{Imp: imp, CustomerName: name, PublicID: publicID,
+		MinutesLeft: max(0, (imp.ExpiresAt-now.Unix()+59)/60), Until: expiresClock(imp.ExpiresAt), ChangesAllowed: imp.AllowChanges == 1}
 }
 
 // myImpersonation is the caller's own active impersonation as the console shows it, nil
@@ -205,8 +212,7 @@ func (a *App) banner(c *gin.Context, imp queries.Impersonation) (*bannerData, er
 	if err != nil {
 		return nil, err
 	}
-	return &bannerData{Imp: imp, CustomerName: cust.Name, PublicID: cust.PublicID,
-		MinutesLeft: max(0, (imp.ExpiresAt-a.now().Unix()+59)/60)}, nil
+	return newBanner(imp, cust.Name, cust.PublicID, a.now()), nil
 }
 
 // expiresClock is when an impersonation ends, for the banner.
