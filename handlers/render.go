@@ -24,7 +24,7 @@ type Page struct {
 	Title string
 	Nav   string // which navigation entry is current
 	User  *queries.User
-	Staff bool // the caller is ChargeDesk support (User.Role admin)
+	Staff bool        // the caller is ChargeDesk support (User.Role admin)
 	As    int64       // the impersonation marker to repeat in every customer-surface URL, or 0
 	AsQ   string      // the marker as a query string for a plain path ("?as=3"), or "": /cards{{.AsQ}}
 	Imp   *bannerData // set while impersonating: the layout shows the ImpersonationBanner
