@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"fmt"
-	"math"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -33,28 +32,26 @@ type activityData struct {
 // access included: "Support viewed your account — ticket SUP-1234, 14:02–14:15" (support is
 // named by role, never by email).
 func (a *App) activityPage(c *gin.Context) {
-	p := queries.ListActivityParams{ActingAs: actingAs(c), BeforeAt: math.MaxInt64, BeforeID: math.MaxInt64, BeforeSrc: math.MaxInt64, MaxRows: activityPageSize + 1}
-	if after := c.Query("after"); after != "" {
-		k, ok := cursorOf(after, 3)
-		if !ok {
-			a.fail(c, errBrokenPageLink())
-			return
-		}
-		p.BeforeAt, p.BeforeID, p.BeforeSrc = k[0], k[1], k[2]
+	k, paged, ok := keysetParam(c, "after", 3)
+	if !ok {
+		a.fail(c, errBrokenPageLink())
+		return
 	}
-	rows, err := a.r.ListActivity(c.Request.Context(), p)
+	rows, err := a.r.ListActivity(c.Request.Context(), queries.ListActivityParams{ActingAs: actingAs(c),
+		BeforeAt: k[0], BeforeID: k[1], BeforeSrc: k[2], MaxRows: activityPageSize + 1})
 	if err != nil {
 		a.fail(c, errInternal(err))
 		return
 	}
-	d := activityData{Paged: c.Query("after") != ""}
-	if len(rows) > activityPageSize {
-		rows = rows[:activityPageSize]
-		last := rows[len(rows)-1]
-		d.Next = fmt.Sprintf("%d-%d-%d", last.At, last.ID, last.Src)
-	}
+	d := activityData{Paged: paged}
+	rows, d.Next = cutPage(rows, activityPageSize, activityKeyset)
 	d.Items = activityItems(marker(c), rows)
 	a.render(c, http.StatusOK, "activity", &Page{Title: "Activity", Nav: "activity", Data: d})
+}
+
+// activityKeyset is the page-link keyset after row r (AT-ID-SRC).
+func activityKeyset(r queries.ListActivityRow) string {
+	return fmt.Sprintf("%d-%d-%d", r.At, r.ID, r.Src)
 }
 
 // activityItems words the rows of ListActivity for a page; as is the impersonation marker.

@@ -102,7 +102,7 @@ func (a *App) authRows(ctx context.Context, f auditFilter) ([]queries.AuthAudit,
 		if err != nil {
 			return nil, err
 		}
-		return newestPage(f.size, actor, target, func(r queries.AuthAudit) int64 { return r.ID }), nil
+		return newestDistinct(f.size, append(actor, target...), authID), nil
 	case f.User > 0:
 		return a.perTagRows(ctx, f, func(tag string) ([]queries.AuthAudit, error) {
 			actor, err := a.r.ListAuthAuditByActorTag(ctx, queries.ListAuthAuditByActorTagParams{UserID: f.User, Tag: tag, Before: f.before, FromAt: f.fromAt, ToAt: f.toAt, PageSize: f.size})
@@ -137,41 +137,30 @@ func (a *App) tagFamilyRows(ctx context.Context, f auditFilter) ([]queries.AuthA
 			return a.r.ListAuthAuditByTag(ctx, queries.ListAuthAuditByTagParams{Tag: tag, Before: f.before, FromAt: f.fromAt, ToAt: f.toAt, PageSize: f.size})
 		})
 	}
-	page, err := a.perTagRows(ctx, f, func(tag string) ([]queries.AuthAudit, error) {
-		ids, err := a.r.ListAuthAuditIDsByTag(ctx, queries.ListAuthAuditIDsByTagParams{Tag: tag, Before: f.before, PageSize: f.size})
-		rows := make([]queries.AuthAudit, len(ids))
-		for i, id := range ids {
-			rows[i].ID = id
-		}
-		return rows, err
-	})
-	if err != nil || len(page) == 0 {
+	tags, err := a.tagsOf(ctx, f.Tag)
+	if err != nil {
 		return nil, err
 	}
-	ids := make([]int64, len(page))
-	for i, r := range page {
-		ids[i] = r.ID
+	var ids []int64
+	for _, tag := range tags {
+		page, err := a.r.ListAuthAuditIDsByTag(ctx, queries.ListAuthAuditIDsByTagParams{Tag: tag, Before: f.before, PageSize: f.size})
+		if err != nil {
+			return nil, err
+		}
+		ids = append(ids, page...)
 	}
-	list, _ := json.Marshal(ids)
-	return a.r.AuthAuditByIDs(ctx, string(list))
+	if ids = newestDistinct(f.size, ids, func(id int64) int64 { return id }); len(ids) == 0 {
+		return nil, nil
+	}
+	return a.r.AuthAuditByIDs(ctx, idList(ids))
 }
 
-// perTagRows is one page of the filter's tag, or of each tag of its family (admin.*, whose
-// distinct tags are found by index seeks), each read by page, merged newest first without
-// repeats (a row can be both the user's as actor and as target).
+// perTagRows is one page of the filter's tag, or of its family's tags, each read by page and
+// merged newest first without repeats (a row can be both the user's as actor and as target).
 func (a *App) perTagRows(ctx context.Context, f auditFilter, page func(tag string) ([]queries.AuthAudit, error)) ([]queries.AuthAudit, error) {
-	tags := []string{f.Tag}
-	if prefix, family := strings.CutSuffix(f.Tag, "*"); family {
-		tags = nil
-		for after := prefix; len(tags) < 100; { // a family has a handful of tags
-			tag, err := a.r.NextTagInFamily(ctx, queries.NextTagInFamilyParams{After: after, TagTo: prefix + "\U0010FFFF"})
-			if errors.Is(err, sql.ErrNoRows) {
-				break
-			} else if err != nil {
-				return nil, err
-			}
-			tags, after = append(tags, tag), tag
-		}
+	tags, err := a.tagsOf(ctx, f.Tag)
+	if err != nil {
+		return nil, err
 	}
 	var all []queries.AuthAudit
 	for _, tag := range tags {
@@ -181,10 +170,31 @@ func (a *App) perTagRows(ctx context.Context, f auditFilter, page func(tag strin
 		}
 		all = append(all, rows...)
 	}
-	slices.SortFunc(all, func(x, y queries.AuthAudit) int { return cmp.Compare(y.ID, x.ID) })
-	all = slices.CompactFunc(all, func(x, y queries.AuthAudit) bool { return x.ID == y.ID })
-	return all[:min(len(all), int(f.size))], nil
+	return newestDistinct(f.size, all, authID), nil
 }
+
+// tagsOf is the tag of a filter, or each distinct tag of a family (admin.*), found by index
+// seeks.
+func (a *App) tagsOf(ctx context.Context, tag string) ([]string, error) {
+	prefix, family := strings.CutSuffix(tag, "*")
+	if !family {
+		return []string{tag}, nil
+	}
+	var tags []string
+	for after := prefix; len(tags) < 100; { // a family has a handful of tags
+		tag, err := a.r.NextTagInFamily(ctx, queries.NextTagInFamilyParams{After: after, TagTo: prefix + "\U0010FFFF"})
+		if errors.Is(err, sql.ErrNoRows) {
+			break
+		} else if err != nil {
+			return nil, err
+		}
+		tags, after = append(tags, tag), tag
+	}
+	return tags, nil
+}
+
+func authID(r queries.AuthAudit) int64           { return r.ID }
+func routeID(r queries.ImpersonationAudit) int64 { return r.ID }
 
 // dated reports a date window: its pages walk the (at, id) index.
 func (f auditFilter) dated() bool { return f.fromAt > 0 || f.toAt < math.MaxInt64 }
@@ -217,7 +227,7 @@ func (a *App) routeRows(ctx context.Context, f auditFilter) ([]queries.Impersona
 		if err != nil {
 			return nil, err
 		}
-		return newestPage(f.size, admin, cust, func(r queries.ImpersonationAudit) int64 { return r.ID }), nil
+		return newestDistinct(f.size, append(admin, cust...), routeID), nil
 	case f.dated():
 		beforeAt, err := cursorAt(ctx, f.beforeRoute, a.r.RouteAuditAt)
 		if err != nil {
@@ -228,25 +238,6 @@ func (a *App) routeRows(ctx context.Context, f auditFilter) ([]queries.Impersona
 	default:
 		return a.r.ListRouteAudit(ctx, queries.ListRouteAuditParams{Before: f.beforeRoute, FromAt: f.fromAt, ToAt: f.toAt, PageSize: f.size})
 	}
-}
-
-// newestPage merges two newest-first lists into one page of distinct rows, newest first.
-func newestPage[T any](size int64, x, y []T, id func(T) int64) []T {
-	out := make([]T, 0, size)
-	seen := map[int64]bool{}
-	for len(out) < int(size) && (len(x) > 0 || len(y) > 0) {
-		var next T
-		if len(y) == 0 || (len(x) > 0 && id(x[0]) >= id(y[0])) {
-			next, x = x[0], x[1:]
-		} else {
-			next, y = y[0], y[1:]
-		}
-		if !seen[id(next)] {
-			seen[id(next)] = true
-			out = append(out, next)
-		}
-	}
-	return out
 }
 
 // auditEntry is one auth_audit row on the page, formatted once in Go (the template only
@@ -302,21 +293,23 @@ func (a *App) auditEntries(ctx context.Context, rows []queries.AuthAudit) ([]aud
 	if len(paired) == 0 {
 		return entries, nil
 	}
-	list, _ := json.Marshal(paired)
-	bounds, err := a.r.ListImpersonationBounds(ctx, string(list))
+	bounds, err := a.r.ListImpersonationBounds(ctx, idList(paired))
 	if err != nil {
 		return nil, err
 	}
 	var routes []queries.ImpersonationAudit
 	if len(started) > 0 {
-		list, _ := json.Marshal(started)
-		if routes, err = a.r.ListRouteAuditPreviews(ctx, queries.ListRouteAuditPreviewsParams{Ids: string(list), MaxRows: routePreview + 1}); err != nil {
+		if routes, err = a.r.ListRouteAuditPreviews(ctx, queries.ListRouteAuditPreviewsParams{Ids: idList(started), MaxRows: routePreview + 1}); err != nil {
 			return nil, err
 		}
 	}
 	slices.SortFunc(routes, func(x, y queries.ImpersonationAudit) int {
 		return cmp.Or(cmp.Compare(x.At, y.At), cmp.Compare(x.ID, y.ID))
 	})
+	byImp := map[int64][]routeLine{}
+	for _, r := range routes {
+		byImp[r.ImpersonationID] = append(byImp[r.ImpersonationID], routeLineOf(r))
+	}
 	start, end := map[int64]int64{}, map[int64]int64{}
 	for _, b := range bounds {
 		if b.Tag == "impersonation.start" {
@@ -330,12 +323,7 @@ func (a *App) auditEntries(ctx context.Context, rows []queries.AuthAudit) ([]aud
 		switch {
 		case e.ImpersonationID == 0:
 		case e.Tag == "impersonation.start":
-			e.EndRowID = end[e.ImpersonationID]
-			for _, r := range routes {
-				if r.ImpersonationID == e.ImpersonationID {
-					e.Routes = append(e.Routes, routeLineOf(r))
-				}
-			}
+			e.EndRowID, e.Routes = end[e.ImpersonationID], byImp[e.ImpersonationID]
 			if e.MoreRoutes = len(e.Routes) > routePreview; e.MoreRoutes {
 				e.Routes = e.Routes[:routePreview]
 			}

@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"math"
 	"net/http"
@@ -155,8 +154,7 @@ func (a *App) searchCommon(ctx context.Context, p queries.SearchCustomersParams,
 		ids = ids[:searchPageSize]
 		next = ids[len(ids)-1]
 	}
-	list, _ := json.Marshal(ids)
-	found, err := a.r.CustomersByIDs(ctx, string(list))
+	found, err := a.r.CustomersByIDs(ctx, idList(ids))
 	rows := make([]queries.SearchCustomersRow, len(found))
 	for i, r := range found {
 		rows[i] = queries.SearchCustomersRow(r)
@@ -217,21 +215,6 @@ type adminCustomerData struct {
 // is an overview of every part of the account, each list paged on its own.
 const adminListPage = 10
 
-// sectionCursor is the keyset of one section of the customer page (?sessions=AT-ID), or the
-// newest row when absent; ok is false for a broken link.
-func sectionCursor(c *gin.Context, name string, parts int) (k []int64, paged, ok bool) {
-	v := c.Query(name)
-	if v == "" {
-		k = make([]int64, parts)
-		for i := range k {
-			k[i] = math.MaxInt64
-		}
-		return k, false, true
-	}
-	k, ok = cursorOf(v, parts)
-	return k, true, ok
-}
-
 // adminCustomer is one customer's page in the console: profile, everything on the account,
 // the admin tools, and the Impersonate form.
 func (a *App) adminCustomer(c *gin.Context) {
@@ -260,7 +243,7 @@ func (a *App) showAdminCustomer(c *gin.Context, id int64, status int, problem st
 		paged *bool
 	}{{"sessions", 2, &d.PagedSessions}, {"receipts", 2, &d.PagedReceipts}, {"refunds", 2, &d.PagedRefunds}, {"activity", 3, &d.PagedActivity}} {
 		var ok bool
-		if cur[i], *sec.paged, ok = sectionCursor(c, sec.name, sec.parts); !ok {
+		if cur[i], *sec.paged, ok = keysetParam(c, sec.name, sec.parts); !ok {
 			a.fail(c, errBrokenPageLink())
 			return
 		}
@@ -271,20 +254,13 @@ func (a *App) showAdminCustomer(c *gin.Context, id int64, status int, problem st
 		func() (err error) { d.Favourites, err = a.r.ListFavouriteChargers(ctx, id); return },
 		func() error {
 			rows, err := a.r.AdminListReceipts(ctx, queries.AdminListReceiptsParams{ActingAs: id, TopAt: cur[1][0], BelowID: cur[1][1], PageSize: adminListPage + 1})
-			if len(rows) > adminListPage {
-				rows = rows[:adminListPage]
-				d.NextReceipts = fmt.Sprintf("%d-%d", rows[adminListPage-1].IssuedAt, rows[adminListPage-1].ID)
-			}
+			rows, d.NextReceipts = cutPage(rows, adminListPage, func(r queries.AdminListReceiptsRow) string { return fmt.Sprintf("%d-%d", r.IssuedAt, r.ID) })
 			d.Receipts = adminReceipts(rows)
 			return err
 		},
 		func() error {
 			rows, err := a.r.AdminListRefunds(ctx, queries.AdminListRefundsParams{ActingAs: id, TopAt: cur[2][0], BelowID: cur[2][1], PageSize: adminListPage + 1})
-			if len(rows) > adminListPage {
-				rows = rows[:adminListPage]
-				d.NextRefunds = fmt.Sprintf("%d-%d", rows[adminListPage-1].CreatedAt, rows[adminListPage-1].ID)
-			}
-			d.Refunds = rows
+			d.Refunds, d.NextRefunds = cutPage(rows, adminListPage, func(r queries.AdminListRefundsRow) string { return fmt.Sprintf("%d-%d", r.CreatedAt, r.ID) })
 			return err
 		},
 		func() (err error) { d.Cards, err = a.r.ListCards(ctx, id); return },
@@ -292,11 +268,7 @@ func (a *App) showAdminCustomer(c *gin.Context, id int64, status int, problem st
 		func() (err error) { d.Payments, err = a.r.ListPaymentMethods(ctx, id); return },
 		func() error {
 			rows, err := a.r.ListActivity(ctx, queries.ListActivityParams{ActingAs: id, BeforeAt: cur[3][0], BeforeID: cur[3][1], BeforeSrc: cur[3][2], MaxRows: adminListPage + 1})
-			if len(rows) > adminListPage {
-				rows = rows[:adminListPage]
-				last := rows[adminListPage-1]
-				d.NextActivity = fmt.Sprintf("%d-%d-%d", last.At, last.ID, last.Src)
-			}
+			rows, d.NextActivity = cutPage(rows, adminListPage, activityKeyset)
 			d.Activity = activityItems(0, rows)
 			return err
 		},
@@ -305,10 +277,7 @@ func (a *App) showAdminCustomer(c *gin.Context, id int64, status int, problem st
 			rows, err := a.r.ListSessions(ctx, queries.ListSessionsParams{
 				ActingAs: id, TopAt: top, BelowID: below, PageSize: adminListPage + 1,
 			})
-			if len(rows) > adminListPage {
-				rows = rows[:adminListPage]
-				d.NextSessions = fmt.Sprintf("%d-%d", rows[adminListPage-1].StartedAt, rows[adminListPage-1].ID)
-			}
+			rows, d.NextSessions = cutPage(rows, adminListPage, sessionKeyset)
 			views := sessionRows(0, rows)
 			for i, s := range rows {
 				row := sessionWithFlag{sessionRow: views[i], ID: s.ID}

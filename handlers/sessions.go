@@ -27,7 +27,7 @@ type sessionFilter struct {
 // parseSessionFilter validates the filters; its error is a sentence for the person.
 func parseSessionFilter(c *gin.Context) (sessionFilter, error) {
 	f := sessionFilter{Status: c.Query("status"), From: c.Query("from"), To: c.Query("to"),
-		fromAt: 0, toAt: math.MaxInt64, cursorAt: math.MaxInt64, cursorID: math.MaxInt64}
+		fromAt: 0, toAt: math.MaxInt64}
 	switch f.Status {
 	case "", "ACTIVE", "COMPLETED", "INVALID":
 	default:
@@ -37,15 +37,16 @@ func parseSessionFilter(c *gin.Context) (sessionFilter, error) {
 	if f.fromAt, f.toAt, err = dateRange(f.From, f.To); err != nil {
 		return f, err
 	}
-	if after := c.Query("after"); after != "" {
-		k, ok := cursorOf(after, 2)
-		if !ok {
-			return f, errBrokenPageLink()
-		}
-		f.cursorAt, f.cursorID = k[0], k[1]
+	k, _, ok := keysetParam(c, "after", 2)
+	if !ok {
+		return f, errBrokenPageLink()
 	}
+	f.cursorAt, f.cursorID = k[0], k[1]
 	return f, nil
 }
+
+// sessionKeyset is the page-link keyset after session s (AT-ID).
+func sessionKeyset(s queries.ListSessionsRow) string { return fmt.Sprintf("%d-%d", s.StartedAt, s.ID) }
 
 type sessionsData struct {
 	Filter   sessionFilter
@@ -70,11 +71,7 @@ func (a *App) sessions(c *gin.Context) {
 		a.fail(c, errInternal(err))
 		return
 	}
-	if len(rows) > sessionsPageSize {
-		rows = rows[:sessionsPageSize]
-		last := rows[len(rows)-1]
-		d.Next = fmt.Sprintf("%d-%d", last.StartedAt, last.ID)
-	}
+	rows, d.Next = cutPage(rows, sessionsPageSize, sessionKeyset)
 	d.Sessions = sessionRows(marker(c), rows)
 	a.render(c, http.StatusOK, "sessions", &Page{Title: "Charging sessions", Nav: "sessions", Data: d, Notice: notice(c)})
 }
