@@ -3,7 +3,9 @@ package handlers_test
 import (
 	"fmt"
 	"net/http"
+	"sync"
 	"testing"
+	"time"
 
 	"chargedesk/demo"
 )
@@ -41,5 +43,42 @@ func TestRouteAuditSaysWhichObjectWasSeen(t *testing.T) {
 		if n := ta.count(`SELECT count(*) FROM impersonation_audit WHERE route = '/receipts/:id' AND path = ?`, fmt.Sprintf("/receipts/%d?as=%d", id, jane)); n != 1 {
 			t.Errorf("receipt %d: %d audit rows, want 1", id, n)
 		}
+	}
+}
+
+// The minute's memory of recorded pages never stands in for a row: 100 racing impersonated
+// requests over ten pages leave each page recorded, and a minute later the same 100 record
+// each page again.
+func TestRouteAuditUnderRacingRequests(t *testing.T) {
+	ta := newTestApp(t)
+	jane := ta.userID(demo.JaneEmail)
+	c := ta.client()
+	c.login(demo.AdminEmail)
+	c.startImpersonating(jane, "SUP-RACE", false)
+	path := func(i int) string { return fmt.Sprintf("/sessions?as=%d&status=&p=%d", jane, i%10) }
+	race := func() {
+		var wg sync.WaitGroup
+		errs := make(chan string, 100)
+		for i := range 100 {
+			wg.Go(func() {
+				if r := c.get(path(i)); r.status != http.StatusOK {
+					errs <- fmt.Sprintf("%s: %d", path(i), r.status)
+				}
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for e := range errs {
+			t.Error(e)
+		}
+	}
+	for round := 1; round <= 2; round++ {
+		race()
+		for i := range 10 {
+			if n := ta.count(`SELECT count(*) FROM impersonation_audit WHERE path = ?`, path(i)); n < round {
+				t.Errorf("round %d: %s has %d audit rows, want at least %d", round, path(i), n, round)
+			}
+		}
+		ta.advance(61 * time.Second)
 	}
 }
