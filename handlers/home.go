@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"encoding/json"
+	"errors"
 	"math"
 	"net/http"
 
@@ -13,8 +15,10 @@ type homeData struct {
 	Summary  queries.CustomerSummaryRow // name, Public ID, email and counts
 	Active   []activeSession
 	Recent   []sessionRow
-	Cards    []queries.ListCardsRow
-	Payments []paymentMethodView
+	Cards    []queries.ListCardsRow // the newest active cards, at most 5 (Summary.ActiveCards in all)
+	Payments []paymentMethodView    // default first, at most 5 (Summary.PaymentMethods in all)
+	// MoreCards and MorePayments: how many the short lists leave out.
+	MoreCards, MorePayments int64
 	// Warnings about payment: none on file, or expiring soon.
 	NoPayment    bool
 	ExpiringSoon []paymentMethodView
@@ -44,15 +48,16 @@ func (a *App) home(c *gin.Context) {
 		return
 	}
 	d.Recent = sessionRows(marker(c), recent)
-	if d.Cards, err = a.activeCards(c); err != nil {
+	var methods []queries.PaymentMethod
+	if err := errors.Join(json.Unmarshal([]byte(d.Summary.CardsJson), &d.Cards),
+		json.Unmarshal([]byte(d.Summary.PaymentsJson), &methods)); err != nil {
 		a.fail(c, errInternal(err))
 		return
 	}
-	if d.Payments, err = a.paymentMethodViews(c); err != nil {
-		a.fail(c, errInternal(err))
-		return
-	}
-	d.NoPayment = len(d.Payments) == 0
+	d.Payments = viewPaymentMethods(methods, a.now())
+	d.MoreCards = d.Summary.ActiveCards - int64(len(d.Cards))
+	d.MorePayments = d.Summary.PaymentMethods - int64(len(d.Payments))
+	d.NoPayment = d.Summary.PaymentMethods == 0
 	for _, pm := range d.Payments {
 		if pm.ExpiringSoon {
 			d.ExpiringSoon = append(d.ExpiringSoon, pm)

@@ -39,12 +39,16 @@ func (a *App) paymentMethodViews(c *gin.Context) ([]paymentMethodView, error) {
 	if err != nil {
 		return nil, err
 	}
-	now := a.now()
+	return viewPaymentMethods(pms, a.now()), nil
+}
+
+// viewPaymentMethods marks each method that expires soon or has expired, as of now.
+func viewPaymentMethods(pms []queries.PaymentMethod, now time.Time) []paymentMethodView {
 	out := make([]paymentMethodView, len(pms))
 	for i, pm := range pms {
 		out[i] = paymentMethodView{pm, expiringSoon(pm.ExpMonth, pm.ExpYear, now), expired(pm.ExpMonth, pm.ExpYear, now)}
 	}
-	return out, nil
+	return out
 }
 
 // paymentMethods lists the customer's tokenised payment methods.

@@ -55,7 +55,10 @@ func TestCustomerPageQueriesDoNotGrowWithHistory(t *testing.T) {
 		// Four histories merged in index order: each walked newest first, none sorted.
 		{"../queries/activity.sql", "ListActivity", []string{"MERGE (UNION ALL)", "SEARCH a USING INDEX activity_user", "SEARCH s USING INDEX charging_sessions_user",
 			"SEARCH r USING INDEX receipts_user", "SEARCH i USING INDEX impersonations_customer"}, []string{"SCAN a", "SCAN s", "SCAN r", "SCAN i", "TEMP B-TREE"}},
-		{"../queries/home.sql", "CustomerSummary", []string{"SEARCH u USING INTEGER PRIMARY KEY", "SEARCH n USING INTEGER PRIMARY KEY"}, []string{"charging_sessions", "SCAN c", "SCAN e", "SCAN f"}},
+		// Home's counts and short lists (newest active cards, default payment method first), in index order.
+		{"../queries/home.sql", "CustomerSummary", []string{"SEARCH u USING INTEGER PRIMARY KEY", "SEARCH n USING INTEGER PRIMARY KEY",
+			"SEARCH e USING INDEX ev_cards_user_status (user_id=? AND status=?)", "SEARCH p USING INDEX payment_methods_user_default (user_id=?)"},
+			[]string{"charging_sessions", "SCAN c", "SCAN e", "SCAN f", "SCAN p", "TEMP B-TREE"}},
 		// The caller of every request: session, user, open impersonation, its last request.
 		{"../queries/web_sessions.sql", "GetCaller", []string{"SEARCH ws USING INDEX sqlite_autoindex_web_sessions_1 (id=?)", "SEARCH u USING INTEGER PRIMARY KEY",
 			"impersonations_one_active_per_admin", "SEARCH r USING COVERING INDEX"}, []string{"SCAN", "TEMP B-TREE"}},

@@ -30,9 +30,12 @@ type Page struct {
 	Imp   *bannerData // set while impersonating: the layout shows the ImpersonationBanner
 	Now   time.Time
 	Data  any
-	// Current marks the navigation entry of Nav, for aria-current: Current.sessions is true
-	// on the sessions pages (a map lookup in the template, not a call per link).
+	// Current marks the navigation entry of Nav, for aria-current: Current.audit is true
+	// on the audit pages (a map lookup in the template, not a call per link).
 	Current map[string]bool
+	// CustomerNav is the customer surface's navigation (with the marker while impersonating),
+	// rendered by html/template from the customer_nav partial (see customerNavs).
+	CustomerNav template.HTML
 	// Form and Problem re-render a form after bad input.
 	Form    map[string]string
 	Problem string
@@ -79,6 +82,15 @@ func (a *App) render(c *gin.Context, status int, name string, p *Page) {
 	p.Current = map[string]bool{p.Nav: true}
 	if p.Imp == nil {
 		p.Imp = activeImpersonation(c)
+	}
+	if p.User != nil && (!p.Staff || p.Imp != nil) {
+		nav, err := a.navs.html(p.As, p.Nav)
+		if err != nil {
+			a.Log.Error("render", "template", "customer_nav", "request_id", requestID(c), "err", err)
+			c.String(http.StatusInternalServerError, "Internal error.")
+			return
+		}
+		p.CustomerNav = nav
 	}
 	block := "base"
 	if c.GetHeader("HX-Request") == "true" && c.GetHeader("HX-Request-Type") != "full" {

@@ -3,6 +3,7 @@ package handlers
 import (
 	"bytes"
 	"database/sql"
+	"strings"
 	"testing"
 	"time"
 
@@ -23,7 +24,9 @@ func BenchmarkRenderHome(b *testing.B) {
 	d.Recent = sessionRows(0, recent)
 	d.Active = activeSessions(0, []queries.ListActiveSessionsRow{{ID: 9, LocationName: "Here", ChargerName: "C1", Standard: "Type2", MaxPowerW: 22000, StartedAt: 1700000000, EnergyWh: sql.NullInt64{Int64: 5000, Valid: true}}})
 	d.Cards = []queries.ListCardsRow{{VisualNumber: "DE-1", Label: "Main"}}
-	for _, block := range []string{"base", "layout-only"} {
+	imp := newBanner(queries.Impersonation{ID: 1, Ticket: "SUP-1234", AllowChanges: 0, ExpiresAt: 1700003600}, "Jane Doe", "cus_X", time.Unix(1700000000, 0))
+	navs := &customerNavs{t: pages["home"]}
+	for _, block := range []string{"base", "impersonated", "layout-only"} {
 		b.Run(block, func(b *testing.B) {
 			t := pages["home"]
 			if block == "layout-only" {
@@ -31,7 +34,13 @@ func BenchmarkRenderHome(b *testing.B) {
 			}
 			for b.Loop() {
 				var buf bytes.Buffer
-				p := &Page{Title: "Home", Nav: "home", User: u, Now: time.Now(), Data: d}
+				p := &Page{Title: "Home", Nav: "home", User: u, Now: time.Now(), Data: d, Current: map[string]bool{"home": true}}
+				if block == "impersonated" {
+					p.Imp, p.As, p.AsQ, p.Staff = imp, 3, "?as=3", true
+				}
+				if p.CustomerNav, err = navs.html(p.As, p.Nav); err != nil {
+					b.Fatal(err)
+				}
 				if block == "layout-only" {
 					p.Data = &Error{Message: "x"}
 				}
@@ -40,5 +49,37 @@ func BenchmarkRenderHome(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// The customer nav is rendered per marker and current entry, and the cache of renderings
+// stays bounded however many customers are impersonated.
+func TestCustomerNavCache(t *testing.T) {
+	pages, err := parseTemplates()
+	if err != nil {
+		t.Fatal(err)
+	}
+	navs := &customerNavs{t: pages["home"]}
+	h, err := navs.html(3, "cards")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(h)
+	for _, want := range []string{`href="/?as=3"`, `href="/cards?as=3" aria-current="page">EV cards`, `href="/activity?as=3">Activity`} {
+		if !strings.Contains(s, want) {
+			t.Errorf("nav lacks %q:\n%s", want, s)
+		}
+	}
+	if n := strings.Count(s, "aria-current"); n != 1 {
+		t.Errorf("%d entries marked current, want 1", n)
+	}
+	if own, _ := navs.html(0, "home"); strings.Contains(string(own), "as=") || !strings.Contains(string(own), `href="/" aria-current="page">Home`) {
+		t.Errorf("the customer's own nav:\n%s", own)
+	}
+	for as := range int64(3 * navCacheSize) {
+		navs.html(as+1, "home")
+	}
+	if len(navs.m) > navCacheSize {
+		t.Errorf("%d navs kept, at most %d", len(navs.m), navCacheSize)
 	}
 }
