@@ -200,15 +200,15 @@ type adminCustomerData struct {
 	Sessions     []sessionWithFlag
 	Receipts     []adminReceipt
 	Refunds      []queries.AdminListRefundsRow
-	Cards        []queries.ListCardsRow
+	Cards        []queries.ListCardsPageRow
 	Reservations []queries.ListReservationsRow
 	Payments     []queries.PaymentMethod
 	Activity     []activityItem
 	Reference    string // prefilled into the admin tools (?reference=, from a timeline)
 	// The long lists page independently: Next* is the keyset of the section's next page ("" on
 	// its last), Paged* says the section is past its first page.
-	NextSessions, NextReceipts, NextRefunds, NextActivity     string
-	PagedSessions, PagedReceipts, PagedRefunds, PagedActivity bool
+	NextSessions, NextReceipts, NextRefunds, NextActivity, NextCards, NextReservations       string
+	PagedSessions, PagedReceipts, PagedRefunds, PagedActivity, PagedCards, PagedReservations bool
 }
 
 // adminListPage is how many rows each long list of the customer page shows at once: the page
@@ -236,12 +236,13 @@ func (a *App) showAdminCustomer(c *gin.Context, id int64, status int, problem st
 	if ref, ok := textParam(c.Query("reference"), 200); ok {
 		d.Reference = ref
 	}
-	var cur [4][]int64
+	var cur [6][]int64
 	for i, sec := range []struct {
 		name  string
 		parts int
 		paged *bool
-	}{{"sessions", 2, &d.PagedSessions}, {"receipts", 2, &d.PagedReceipts}, {"refunds", 2, &d.PagedRefunds}, {"activity", 3, &d.PagedActivity}} {
+	}{{"sessions", 2, &d.PagedSessions}, {"receipts", 2, &d.PagedReceipts}, {"refunds", 2, &d.PagedRefunds}, {"activity", 3, &d.PagedActivity},
+		{"cards", 1, &d.PagedCards}, {"reservations", 2, &d.PagedReservations}} {
 		var ok bool
 		if cur[i], *sec.paged, ok = keysetParam(c, sec.name, sec.parts); !ok {
 			a.fail(c, errBrokenPageLink())
@@ -263,8 +264,17 @@ func (a *App) showAdminCustomer(c *gin.Context, id int64, status int, problem st
 			d.Refunds, d.NextRefunds = cutPage(rows, adminListPage, func(r queries.AdminListRefundsRow) string { return fmt.Sprintf("%d-%d", r.CreatedAt, r.ID) })
 			return err
 		},
-		func() (err error) { d.Cards, err = a.r.ListCards(ctx, id); return },
-		func() (err error) { d.Reservations, err = a.r.ListReservations(ctx, id); return },
+		func() error {
+			rows, err := a.r.ListCardsPage(ctx, queries.ListCardsPageParams{ActingAs: id, BelowID: cur[4][0], PageSize: adminListPage + 1})
+			d.Cards, d.NextCards = cutPage(rows, adminListPage, cardKeyset)
+			return err
+		},
+		func() error {
+			top, below := keysetTop(math.MaxInt64, cur[5][0], cur[5][1])
+			rows, err := a.r.ListReservations(ctx, queries.ListReservationsParams{ActingAs: id, TopAt: top, BelowID: below, PageSize: adminListPage + 1})
+			d.Reservations, d.NextReservations = cutPage(rows, adminListPage, reservationKeyset)
+			return err
+		},
 		func() (err error) { d.Payments, err = a.r.ListPaymentMethods(ctx, id); return },
 		func() error {
 			rows, err := a.r.ListActivity(ctx, queries.ListActivityParams{ActingAs: id, BeforeAt: cur[3][0], BeforeID: cur[3][1], BeforeSrc: cur[3][2], MaxRows: adminListPage + 1})

@@ -604,9 +604,12 @@ func TestAdminCustomerPageSectionsPage(t *testing.T) {
 	ta := newTestApp(t)
 	jane := ta.userID(demo.JaneEmail)
 	c := adminClient(t, ta)
+	growJanesLists(t, ta)
 	for _, sec := range []struct{ name, count string }{
 		{"sessions", `SELECT count(*) FROM charging_sessions WHERE user_id = ?`},
 		{"receipts", `SELECT count(*) FROM receipts WHERE user_id = ?`},
+		{"cards", `SELECT count(*) FROM ev_cards WHERE user_id = ?`},
+		{"reservations", `SELECT count(*) FROM reservations WHERE user_id = ?`},
 	} {
 		want := ta.count(sec.count, jane)
 		if want <= 10 {

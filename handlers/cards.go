@@ -3,25 +3,42 @@ package handlers
 import (
 	"database/sql"
 	"net/http"
+	"strconv"
 
 	"github.com/gin-gonic/gin"
 
 	"chargedesk/account"
+	"chargedesk/queries"
 )
 
 // cards lists the customer's EV cards.
 func (a *App) cards(c *gin.Context) { a.showCards(c, http.StatusOK, "", nil) }
 
+type cardsData struct {
+	Cards []queries.ListCardsPageRow // one page, newest first
+	Next  string                     // the "after" keyset (an id) of the next page, "" on the last
+	Paged bool                       // past the first page
+}
+
+func cardKeyset(r queries.ListCardsPageRow) string { return strconv.FormatInt(r.ID, 10) }
+
 func (a *App) showCards(c *gin.Context, status int, problem string, form map[string]string) {
-	cards, err := a.r.ListCards(c.Request.Context(), actingAs(c))
+	k, paged, ok := keysetParam(c, "after", 1)
+	if !ok {
+		a.fail(c, errBrokenPageLink())
+		return
+	}
+	rows, err := a.r.ListCardsPage(c.Request.Context(), queries.ListCardsPageParams{ActingAs: actingAs(c), BelowID: k[0], PageSize: listPageSize + 1})
 	if err != nil {
 		a.fail(c, errInternal(err))
 		return
 	}
+	d := cardsData{Paged: paged}
+	d.Cards, d.Next = cutPage(rows, listPageSize, cardKeyset)
 	if form == nil {
 		form = map[string]string{}
 	}
-	a.render(c, status, "cards", &Page{Title: "EV cards", Nav: "cards", Data: cards, Problem: problem, Form: form, Notice: notice(c)})
+	a.render(c, status, "cards", &Page{Title: "EV cards", Nav: "cards", Data: d, Problem: problem, Form: form, Notice: notice(c)})
 }
 
 // addCard orders a new EV card under the customer's contract.

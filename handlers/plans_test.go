@@ -59,6 +59,9 @@ func TestCustomerPageQueriesDoNotGrowWithHistory(t *testing.T) {
 		{"../queries/home.sql", "CustomerSummary", []string{"SEARCH u USING INTEGER PRIMARY KEY", "SEARCH n USING INTEGER PRIMARY KEY",
 			"SEARCH e USING INDEX ev_cards_user_status (user_id=? AND status=?)", "SEARCH p USING INDEX payment_methods_user_default (user_id=?)"},
 			[]string{"charging_sessions", "SCAN c", "SCAN e", "SCAN f", "SCAN p", "TEMP B-TREE"}},
+		// A page of a customer's reservations or EV cards, walked in index order from the keyset.
+		{"../queries/reservations.sql", "ListReservations", []string{"SEARCH r USING INDEX reservations_user_page (user_id=? AND starts_at<?)"}, []string{"TEMP B-TREE", "SCAN"}},
+		{"../queries/ev_cards.sql", "ListCardsPage", []string{"SEARCH c USING INDEX ev_cards_user (user_id=? AND id<?)"}, []string{"TEMP B-TREE", "SCAN"}},
 		// The caller of every request: session, user, open impersonation, its last request.
 		{"../queries/web_sessions.sql", "GetCaller", []string{"SEARCH ws USING INDEX sqlite_autoindex_web_sessions_1 (id=?)", "SEARCH u USING INTEGER PRIMARY KEY",
 			"impersonations_one_active_per_admin", "SEARCH r USING COVERING INDEX"}, []string{"SCAN", "TEMP B-TREE"}},

@@ -2,6 +2,8 @@ package handlers
 
 import (
 	"database/sql"
+	"fmt"
+	"math"
 	"net/http"
 	"strconv"
 	"time"
@@ -13,9 +15,19 @@ import (
 )
 
 type reservationsData struct {
-	Reservations []queries.ListReservationsRow
+	Reservations []queries.ListReservationsRow // one page, newest start first
+	Next         string                        // the "after" keyset of the next page, "" on the last
+	Paged        bool                          // past the first page
 	EVSEs        []queries.ListReservableEVSEsRow
 	Cards        []queries.ListCardsRow
+}
+
+// listPageSize is how many rows a customer's list of cards or reservations shows at once.
+const listPageSize = 20
+
+// reservationKeyset is the page-link keyset after reservation r (STARTS-ID).
+func reservationKeyset(r queries.ListReservationsRow) string {
+	return fmt.Sprintf("%d-%d", r.StartsAt, r.ID)
 }
 
 // reservations lists the customer's reservations and offers a form for a new one.
@@ -23,12 +35,19 @@ func (a *App) reservations(c *gin.Context) { a.showReservations(c, http.StatusOK
 
 func (a *App) showReservations(c *gin.Context, status int, problem string, form map[string]string) {
 	ctx, cust := c.Request.Context(), actingAs(c)
-	var d reservationsData
-	var err error
-	if d.Reservations, err = a.r.ListReservations(ctx, cust); err != nil {
+	k, paged, ok := keysetParam(c, "after", 2)
+	if !ok {
+		a.fail(c, errBrokenPageLink())
+		return
+	}
+	d := reservationsData{Paged: paged}
+	top, below := keysetTop(math.MaxInt64, k[0], k[1])
+	rows, err := a.r.ListReservations(ctx, queries.ListReservationsParams{ActingAs: cust, TopAt: top, BelowID: below, PageSize: listPageSize + 1})
+	if err != nil {
 		a.fail(c, errInternal(err))
 		return
 	}
+	d.Reservations, d.Next = cutPage(rows, listPageSize, reservationKeyset)
 	if d.EVSEs, err = a.r.ListReservableEVSEs(ctx, cust); err != nil {
 		a.fail(c, errInternal(err))
 		return

@@ -291,6 +291,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.listCardsStmt, err = db.PrepareContext(ctx, listCards); err != nil {
 		return nil, fmt.Errorf("error preparing query ListCards: %w", err)
 	}
+	if q.listCardsPageStmt, err = db.PrepareContext(ctx, listCardsPage); err != nil {
+		return nil, fmt.Errorf("error preparing query ListCardsPage: %w", err)
+	}
 	if q.listChargerConnectorsStmt, err = db.PrepareContext(ctx, listChargerConnectors); err != nil {
 		return nil, fmt.Errorf("error preparing query ListChargerConnectors: %w", err)
 	}
@@ -888,6 +891,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing listCardsStmt: %w", cerr)
 		}
 	}
+	if q.listCardsPageStmt != nil {
+		if cerr := q.listCardsPageStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listCardsPageStmt: %w", cerr)
+		}
+	}
 	if q.listChargerConnectorsStmt != nil {
 		if cerr := q.listChargerConnectorsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listChargerConnectorsStmt: %w", cerr)
@@ -1261,6 +1269,7 @@ type Queries struct {
 	listAuthAuditIDsByTagStmt            *sql.Stmt
 	listAuthAuditInRangeStmt             *sql.Stmt
 	listCardsStmt                        *sql.Stmt
+	listCardsPageStmt                    *sql.Stmt
 	listChargerConnectorsStmt            *sql.Stmt
 	listCheckpointsAfterStmt             *sql.Stmt
 	listFavouriteChargersStmt            *sql.Stmt
@@ -1405,6 +1414,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		listAuthAuditIDsByTagStmt:            q.listAuthAuditIDsByTagStmt,
 		listAuthAuditInRangeStmt:             q.listAuthAuditInRangeStmt,
 		listCardsStmt:                        q.listCardsStmt,
+		listCardsPageStmt:                    q.listCardsPageStmt,
 		listChargerConnectorsStmt:            q.listChargerConnectorsStmt,
 		listCheckpointsAfterStmt:             q.listCheckpointsAfterStmt,
 		listFavouriteChargersStmt:            q.listFavouriteChargersStmt,

@@ -1,4 +1,14 @@
+-- name: ListCardsPage :many
+-- One page of the customer's EV cards, newest first (ids grow with time), below the keyset id.
+SELECT c.id, c.visual_number, c.contract_id, c.label, c.status, c.created_at,
+       CAST(coalesce(n.visual_number, '') AS TEXT) AS replaced_by_number
+FROM ev_cards c LEFT JOIN ev_cards n ON n.id = c.replaced_by_id
+WHERE c.user_id = @acting_as AND c.id < @below_id
+ORDER BY c.id DESC
+LIMIT @page_size;
+
 -- name: ListCards :many
+-- All the customer's cards, active first (the choice of card when starting or reserving).
 SELECT c.id, c.visual_number, c.contract_id, c.label, c.status, c.created_at,
        CAST(coalesce(n.visual_number, '') AS TEXT) AS replaced_by_number
 FROM ev_cards c LEFT JOIN ev_cards n ON n.id = c.replaced_by_id

@@ -99,6 +99,7 @@ type ListCardsRow struct {
 	ReplacedByNumber string
 }
 
+// All the customer's cards, active first (the choice of card when starting or reserving).
 func (q *Queries) ListCards(ctx context.Context, actingAs int64) ([]ListCardsRow, error) {
 	rows, err := q.query(ctx, q.listCardsStmt, listCards, actingAs)
 	if err != nil {
@@ -108,6 +109,63 @@ func (q *Queries) ListCards(ctx context.Context, actingAs int64) ([]ListCardsRow
 	var items []ListCardsRow
 	for rows.Next() {
 		var i ListCardsRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.VisualNumber,
+			&i.ContractID,
+			&i.Label,
+			&i.Status,
+			&i.CreatedAt,
+			&i.ReplacedByNumber,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listCardsPage = `-- name: ListCardsPage :many
+SELECT c.id, c.visual_number, c.contract_id, c.label, c.status, c.created_at,
+       CAST(coalesce(n.visual_number, '') AS TEXT) AS replaced_by_number
+FROM ev_cards c LEFT JOIN ev_cards n ON n.id = c.replaced_by_id
+WHERE c.user_id = ?1 AND c.id < ?2
+ORDER BY c.id DESC
+LIMIT ?3
+`
+
+type ListCardsPageParams struct {
+	ActingAs int64
+	BelowID  int64
+	PageSize int64
+}
+
+type ListCardsPageRow struct {
+	ID               int64
+	VisualNumber     string
+	ContractID       string
+	Label            string
+	Status           string
+	CreatedAt        int64
+	ReplacedByNumber string
+}
+
+// One page of the customer's EV cards, newest first (ids grow with time), below the keyset id.
+func (q *Queries) ListCardsPage(ctx context.Context, arg ListCardsPageParams) ([]ListCardsPageRow, error) {
+	rows, err := q.query(ctx, q.listCardsPageStmt, listCardsPage, arg.ActingAs, arg.BelowID, arg.PageSize)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ListCardsPageRow
+	for rows.Next() {
+		var i ListCardsPageRow
 		if err := rows.Scan(
 			&i.ID,
 			&i.VisualNumber,

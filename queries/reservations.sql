@@ -7,7 +7,10 @@ JOIN chargers ch ON ch.id = e.charger_id
 JOIN locations l ON l.id = ch.location_id
 JOIN ev_cards c ON c.id = r.card_id
 WHERE r.user_id = @acting_as
-ORDER BY r.starts_at DESC, r.id DESC;
+  -- One page, newest start first, after the keyset (starts_at, id): see handlers.keysetTop.
+  AND r.starts_at <= @top_at AND (r.starts_at < @top_at OR r.id < @below_id)
+ORDER BY r.starts_at DESC, r.id DESC
+LIMIT @page_size;
 
 -- name: InsertReservation :one
 INSERT INTO reservations (user_id, evse_id, card_id, starts_at, ends_at, status, created_at)

@@ -113,8 +113,18 @@ JOIN chargers ch ON ch.id = e.charger_id
 JOIN locations l ON l.id = ch.location_id
 JOIN ev_cards c ON c.id = r.card_id
 WHERE r.user_id = ?1
+  -- One page, newest start first, after the keyset (starts_at, id): see handlers.keysetTop.
+  AND r.starts_at <= ?2 AND (r.starts_at < ?2 OR r.id < ?3)
 ORDER BY r.starts_at DESC, r.id DESC
+LIMIT ?4
 `
+
+type ListReservationsParams struct {
+	ActingAs int64
+	TopAt    int64
+	BelowID  int64
+	PageSize int64
+}
 
 type ListReservationsRow struct {
 	ID             int64
@@ -129,8 +139,13 @@ type ListReservationsRow struct {
 	CardNumber     string
 }
 
-func (q *Queries) ListReservations(ctx context.Context, actingAs int64) ([]ListReservationsRow, error) {
-	rows, err := q.query(ctx, q.listReservationsStmt, listReservations, actingAs)
+func (q *Queries) ListReservations(ctx context.Context, arg ListReservationsParams) ([]ListReservationsRow, error) {
+	rows, err := q.query(ctx, q.listReservationsStmt, listReservations,
+		arg.ActingAs,
+		arg.TopAt,
+		arg.BelowID,
+		arg.PageSize,
+	)
 	if err != nil {
 		return nil, err
 	}
