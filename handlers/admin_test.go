@@ -18,7 +18,7 @@ import (
 	"chargedesk/queries"
 )
 
-func adminClient(t *testing.T, ta *testApp) *client {
+func adminClient(t testing.TB, ta *testApp) *client {
 	c := ta.client()
 	c.login(demo.AdminEmail)
 	return c

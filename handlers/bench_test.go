@@ -174,13 +174,23 @@ func BenchmarkCustomerPages(b *testing.B) {
 	c := ta.client()
 	c.login(demo.JaneEmail)
 	cookie := c.cookie()
+	admin := adminClient(b, ta)
+	jane := ta.userID(demo.JaneEmail)
+	if r := admin.startImpersonating(jane, "SUP-1", false); r.status != http.StatusSeeOther {
+		b.Fatalf("impersonating: %d", r.status)
+	}
+	staff := admin.cookie()
 	h := ta.app.Routes()
-	for _, path := range []string{"/", "/activity", "/sessions", "/cards"} {
+	for _, path := range []string{"/", fmt.Sprintf("/?as=%d", jane), "/activity", "/sessions", "/cards"} {
+		who := cookie
+		if strings.Contains(path, "as=") {
+			who = staff
+		}
 		b.Run(strings.TrimPrefix(path, "/"), func(b *testing.B) {
 			for b.Loop() {
 				req := httptest.NewRequest(http.MethodGet, path, nil)
 				req.Host = "localhost"
-				req.Header.Set("Cookie", "chargedesk_session="+cookie)
+				req.Header.Set("Cookie", "chargedesk_session="+who)
 				rec := httptest.NewRecorder()
 				h.ServeHTTP(rec, req)
 				if rec.Code != http.StatusOK {

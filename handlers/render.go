@@ -105,6 +105,7 @@ func (a *App) render(c *gin.Context, status int, name string, p *Page) {
 		return
 	}
 	c.Header("Vary", "HX-Request")
+	c.Header("Content-Length", strconv.Itoa(buf.Len()))     // the whole page is here: sent in one piece, not chunked
 	c.Data(status, "text/html; charset=utf-8", buf.Bytes()) // written (or copied) before it returns
 }
 
