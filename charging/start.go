@@ -74,7 +74,7 @@ func Start(ctx context.Context, tx *sql.Tx, r StartRequest) (Started, error) {
 	}
 	st.Session, err = q.InsertSession(ctx, queries.InsertSessionParams{
 		ActingAs: r.Customer, ConnectorID: r.Connector, CardID: r.Card, PaymentMethodID: sql.NullInt64{Int64: pm.ID, Valid: true},
-		StartedAt: r.Now.Unix(), MeterStartWh: meter, TariffSnapshot: t.Snapshot(),
+		StartedAt: r.Now.Unix(), MeterStartWh: meter, TariffSnapshot: t.OCPI().Snapshot(),
 	})
 	if db.IsConstraint(err, "charging_sessions.connector_id") {
 		return st, errs.Conflictf("This connector is busy. Choose another one.")

@@ -94,7 +94,7 @@ func Stop(ctx context.Context, tx *sql.Tx, r StopRequest) (int64, error) {
 	if err := q.SetConnectorStatus(ctx, queries.SetConnectorStatusParams{ID: s.ConnectorID, Status: "Available"}); err != nil {
 		return 0, err
 	}
-	peak, err := q.SessionPeakPower(ctx, queries.SessionPeakPowerParams{SessionID: s.ID, ActingAs: r.ActingAs})
+	readings, err := q.ListReadings(ctx, queries.ListReadingsParams{SessionID: s.ID, ActingAs: r.ActingAs})
 	if err != nil {
 		return 0, err
 	}
@@ -102,13 +102,12 @@ func Stop(ctx context.Context, tx *sql.Tx, r StopRequest) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("charging: session %d has an unreadable tariff: %w", s.ID, err)
 	}
-	receipt := tariff.Price(t, tariff.Usage{
-		Start:     time.Unix(s.StartedAt, 0).In(tariff.Zone),
-		ChargingS: chargingEnd - s.StartedAt,
-		ParkingS:  stopAt - chargingEnd,
-		EnergyWh:  meterStop - s.MeterStartWh,
-		MaxPowerW: peak,
-	})
+	priced, err := tariff.PriceSession(t, PricingSession(Completed{StartedAt: s.StartedAt, StoppedAt: stopAt, ChargingEndedAt: chargingEnd,
+		MeterStartWh: s.MeterStartWh, MeterStopWh: meterStop, Readings: readings}))
+	if err != nil {
+		return 0, fmt.Errorf("charging: session %d cannot be priced: %w", s.ID, err)
+	}
+	receipt := priced.Receipt()
 	status := "open"
 	if s.PaymentMethodID.Valid {
 		status = "paid"

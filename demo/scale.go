@@ -202,7 +202,7 @@ func (g *grower) loadConnectors() error {
 				}
 			}
 		}
-		g.connectors = append(g.connectors, connector{id: c.id, snapshot: t.Snapshot(), unit: unit})
+		g.connectors = append(g.connectors, connector{id: c.id, snapshot: t.OCPI().Snapshot(), unit: unit})
 	}
 	return nil
 }

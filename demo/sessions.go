@@ -69,7 +69,7 @@ func (s *seeder) session(p plan, stop bool) int64 {
 	var pm = nullInt(p.pm)
 	id, err := s.q.InsertSession(s.ctx, queries.InsertSessionParams{
 		ActingAs: p.user, ConnectorID: s.connectors[p.conn], CardID: p.card, PaymentMethodID: pm,
-		StartedAt: p.start.Unix(), MeterStartWh: meterStart, TariffSnapshot: t.Snapshot(),
+		StartedAt: p.start.Unix(), MeterStartWh: meterStart, TariffSnapshot: t.OCPI().Snapshot(),
 	})
 	if err != nil {
 		s.err = err

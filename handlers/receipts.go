@@ -46,7 +46,7 @@ func (a *App) receipt(c *gin.Context) {
 	}
 	d.VAT = tariff.Totals(lines).VAT
 	if t, err := tariff.FromSnapshot(r.TariffSnapshot); err == nil {
-		d.Tariff = t.Name
+		d.Tariff = t.Name()
 	}
 	a.render(c, http.StatusOK, "receipt", &Page{Title: "Receipt " + r.Number, Nav: "sessions", Data: d})
 }

@@ -78,7 +78,8 @@ func (a *App) sessions(c *gin.Context) {
 
 type sessionData struct {
 	S        queries.GetSessionDetailRow
-	Tariff   tariff.Tariff
+	Tariff   tariff.OCPI
+	Elements []tariff.ElementText // the tariff in words
 	Readings []queries.ListReadingsRow
 	Chart    *Chart
 	EnergyWh int64
@@ -106,6 +107,7 @@ func (a *App) session(c *gin.Context) {
 		a.fail(c, errInternal(err))
 		return
 	}
+	d.Elements = d.Tariff.Describe()
 	if d.Readings, err = a.r.ListReadings(ctx, queries.ListReadingsParams{SessionID: id, ActingAs: cust}); err != nil {
 		a.fail(c, errInternal(err))
 		return
