@@ -30,6 +30,7 @@ Usage:
   chargedesk backup FILE              write a consistent copy of the database to FILE
   chargedesk demo --scale SPEC        grow a big database for benchmarks (see README)
   chargedesk bench                    measure pages against a bare-page anchor (see README)
+  chargedesk tariff price T.json S.json  price a session offline (OCPI 2.2.1) and print its CDR
   chargedesk version                  print the version
 
 Every command takes --db PATH (env CHARGEDESK_DB, default chargedesk.db).
@@ -44,6 +45,9 @@ func main() {
 			os.Exit(0)
 		}
 		fmt.Fprintln(os.Stderr, "chargedesk:", err)
+		if errors.As(err, new(badInput)) {
+			os.Exit(2)
+		}
 		os.Exit(1)
 	}
 }
@@ -78,6 +82,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer, 
 	case "bench":
 		tuneGC() // measure what serve runs
 		return cmdBench(ctx, rest, stdout)
+	case "tariff":
+		return cmdTariff(rest, stdout)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "chargedesk", version)
 		return nil

@@ -67,12 +67,6 @@ func ParseSession(b []byte) (Session, error) {
 	}
 	var s Session
 	var err error
-	if in.TimeZone == "" {
-		return Session{}, fmt.Errorf("time_zone: missing (an IANA name such as Europe/Berlin)")
-	}
-	if s.Zone, err = time.LoadLocation(in.TimeZone); err != nil {
-		return Session{}, fmt.Errorf("time_zone: %q is not an IANA time zone (such as Europe/Berlin)", in.TimeZone)
-	}
 	parse := func(field, v string, required bool) (*time.Time, error) {
 		if v == "" {
 			if required {
@@ -95,6 +89,12 @@ func ParseSession(b []byte) (Session, error) {
 		return Session{}, err
 	}
 	s.Start, s.Stop = *start, *stop
+	if in.TimeZone == "" {
+		return Session{}, fmt.Errorf("time_zone: missing (an IANA name such as Europe/Berlin)")
+	}
+	if s.Zone, err = time.LoadLocation(in.TimeZone); err != nil {
+		return Session{}, fmt.Errorf("time_zone: %q is not an IANA time zone (such as Europe/Berlin)", in.TimeZone)
+	}
 	if s.ChargingStopped, err = parse("charging_stopped", in.ChargingStopped, false); err != nil {
 		return Session{}, err
 	}
