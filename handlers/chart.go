@@ -19,6 +19,19 @@ type Chart struct {
 	PowerTicks             []Tick
 	TimeTicks              []Tick
 	MaxKWh, MaxKW          float64
+	Bands                  []Band // the stretches in which one set of prices applied
+}
+
+// Band is a shaded stretch of the chart: X and W in chart units, Title its prices.
+type Band struct {
+	X, W         int
+	Class, Title string
+}
+
+// chartBand is a stretch of the session (unix seconds) to shade, from the priced periods.
+type chartBand struct {
+	From, To    int64
+	Kind, Title string
 }
 
 // Tick is an axis label at a position.
@@ -27,13 +40,18 @@ type Tick struct {
 	Label string
 }
 
-// buildChart returns nil when there are fewer than two readings to draw.
-func buildChart(rs []queries.ListReadingsRow, meterStart int64) *Chart {
+// buildChart returns nil when there are fewer than two readings to draw. The time axis runs
+// from the first reading to the last, or over span (start and stop) when it is given; bands
+// are shaded behind the lines.
+func buildChart(rs []queries.ListReadingsRow, meterStart int64, span []int64, bands []chartBand) *Chart {
 	if len(rs) < 2 {
 		return nil
 	}
 	ch := &Chart{W: 720, H: 260, Left: 56, Right: 664, Top: 16, Base: 220}
 	t0, t1 := rs[0].At, rs[len(rs)-1].At
+	if len(span) == 2 {
+		t0, t1 = min(t0, span[0]), max(t1, span[1])
+	}
 	if t1 == t0 {
 		t1 = t0 + 1
 	}
@@ -58,6 +76,14 @@ func buildChart(rs []queries.ListReadingsRow, meterStart int64) *Chart {
 	}
 	fmt.Fprintf(&power, "%.1f,%d", x(t1), ch.Base)
 	ch.EnergyPoints, ch.PowerArea = strings.TrimSpace(energy.String()), power.String()
+	for i, b := range bands {
+		x0, x1 := int(x(max(b.From, t0))), int(x(min(b.To, t1)))
+		class := "band " + b.Kind
+		if i%2 == 1 {
+			class += " alt"
+		}
+		ch.Bands = append(ch.Bands, Band{X: x0, W: max(1, x1-x0), Class: class, Title: b.Title})
+	}
 	for i := 0; i <= 4; i++ {
 		pos := int(y(ch.MaxKWh*float64(i)/4, ch.MaxKWh))
 		ch.EnergyTicks = append(ch.EnergyTicks, Tick{pos, trimFloat(ch.MaxKWh * float64(i) / 4)})

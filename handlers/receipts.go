@@ -1,10 +1,14 @@
 package handlers
 
 import (
+	"fmt"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
+	"chargedesk/charging"
 	"chargedesk/queries"
 	"chargedesk/tariff"
 )
@@ -16,10 +20,16 @@ type receiptData struct {
 	Refunds   []queries.ListRefundsRow
 	Remaining int64
 	Tariff    string
+	// The totals are summed from unrounded amounts and rounded once: the rounded lines (and
+	// the VAT per rate) may differ from them by a cent or two, shown as rounding.
+	NetRounding, VATRounding int64
+	Periods                  []periodRow // which price applied when; nil when it cannot be shown
+	Repriced                 bool        // the periods add up to this receipt's total
 }
 
-// receipt shows a receipt: a line per tariff dimension (measured and billed quantity, unit
-// price, net), VAT per rate, gross, status, refunds and credit notes.
+// receipt shows a receipt: a line per tariff dimension and price (measured and billed
+// quantity, unit price, net), VAT per rate, gross, which price applied when, status, refunds
+// and credit notes. With Accept: application/json it answers the receipt as an OCPI 2.2.1 CDR.
 func (a *App) receipt(c *gin.Context) {
 	id, ok := pathID(c)
 	if !ok {
@@ -31,7 +41,22 @@ func (a *App) receipt(c *gin.Context) {
 	if !a.found(c, err, "This receipt") {
 		return
 	}
-	d := receiptData{R: r, Remaining: r.GrossCents - r.RefundedCents}
+	readings, err := a.r.ListReadings(ctx, queries.ListReadingsParams{SessionID: r.SessionID, ActingAs: cust})
+	if err != nil {
+		a.fail(c, errInternal(err))
+		return
+	}
+	t, priced, perr := charging.Reprice(r.TariffSnapshot, charging.Completed{StartedAt: r.StartedAt, StoppedAt: r.StoppedAt.Int64,
+		ChargingEndedAt: r.ChargingEndedAt.Int64, MeterStartWh: r.MeterStartWh, MeterStopWh: r.MeterStopWh.Int64, Readings: readings})
+	if wantsJSON(c) {
+		if perr != nil {
+			a.fail(c, errInternal(perr))
+			return
+		}
+		c.JSON(http.StatusOK, receiptCDR(r, priced))
+		return
+	}
+	d := receiptData{R: r, Remaining: r.GrossCents - r.RefundedCents, Tariff: t.Name()}
 	if d.Lines, err = a.r.ListReceiptLines(ctx, queries.ListReceiptLinesParams{ReceiptID: id, ActingAs: cust}); err != nil {
 		a.fail(c, errInternal(err))
 		return
@@ -44,9 +69,29 @@ func (a *App) receipt(c *gin.Context) {
 	for i, l := range d.Lines {
 		lines[i] = tariff.Line{Dimension: l.Dimension, VatBP: l.VatBp, NetCents: l.NetCents}
 	}
-	d.VAT = tariff.Totals(lines).VAT
-	if t, err := tariff.FromSnapshot(r.TariffSnapshot); err == nil {
-		d.Tariff = t.Name()
+	byLine := tariff.Totals(lines)
+	d.VAT = byLine.VAT
+	d.NetRounding, d.VATRounding = r.NetCents-byLine.NetCents, r.VatCents-byLine.VATCents
+	if perr == nil {
+		d.Periods = periodRows(priced)
+		d.Repriced = priced.NetCents == r.NetCents && priced.GrossCents == r.GrossCents
 	}
 	a.render(c, http.StatusOK, "receipt", &Page{Title: "Receipt " + r.Number, Nav: "sessions", Data: d})
+}
+
+// receiptCDR is receipt r as an OCPI 2.2.1 CDR: its periods, volumes and costs, and where it
+// was. The token is left out: ChargeDesk never shows a card's UID on the customer surface.
+func receiptCDR(r queries.GetReceiptRow, priced tariff.Result) tariff.CDR {
+	cdr := priced.CDR(r.Number, time.Unix(r.IssuedAt, 0))
+	cdr.SessionID = strconv.FormatInt(r.SessionID, 10)
+	standard, format, power := map[string]string{"Type2": "IEC_62196_T2", "CCS": "IEC_62196_T2_COMBO", "CHAdeMO": "CHADEMO"}[r.Standard], "SOCKET", "AC_3_PHASE"
+	if r.PowerType == "DC" {
+		format, power = "CABLE", "DC"
+	}
+	cdr.CdrLocation = &tariff.CdrLocation{ID: fmt.Sprintf("LOC%d", r.LocationID), Name: r.LocationName, Address: r.Address, City: r.City, Country: "DEU",
+		EvseUID: r.EvseUid, EvseID: r.EvseUid, ConnectorID: strconv.FormatInt(r.ConnectorID, 10), ConnectorStandard: standard, ConnectorFormat: format, ConnectorPowerType: power}
+	if priced.NetCents != r.NetCents || priced.GrossCents != r.GrossCents {
+		cdr.Remark = fmt.Sprintf("Priced again by the current engine; the receipt as issued totals %s excl. VAT, %s incl. VAT.", money(r.NetCents), money(r.GrossCents))
+	}
+	return cdr
 }

@@ -93,6 +93,8 @@ func (a *App) Routes() http.Handler {
 	adm.GET("/audit", a.adminAudit)
 	adm.GET("/impersonations", a.adminImpersonations)
 	adm.GET("/impersonations/:id", a.adminImpersonation)
+	adm.GET("/tariffs", a.adminTariffs)
+	adm.GET("/tariffs/:id", a.adminTariff)
 
 	// Impersonation API: start is for admins (checked inside, so that a refusal is audited);
 	// end acts only on the caller's own impersonation.

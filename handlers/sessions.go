@@ -87,6 +87,7 @@ type sessionData struct {
 	SocPct   int64
 	HasSoc   bool
 	Stuck    []string
+	Periods  []periodRow // which price applied when (completed sessions)
 }
 
 // session shows one session: where, when, how much, the chart of energy and power, the
@@ -123,7 +124,18 @@ func (a *App) session(c *gin.Context) {
 		}
 		d.PowerW, d.SocPct, d.HasSoc = last.PowerW, last.SocPct.Int64, last.SocPct.Valid
 	}
-	d.Chart = buildChart(d.Readings, s.MeterStartWh)
+	if s.Status == "COMPLETED" && s.StoppedAt.Valid && s.MeterStopWh.Valid {
+		// Which price applied when: the session priced again from what it recorded.
+		_, priced, err := charging.Reprice(s.TariffSnapshot, charging.Completed{StartedAt: s.StartedAt, StoppedAt: s.StoppedAt.Int64,
+			ChargingEndedAt: s.ChargingEndedAt.Int64, MeterStartWh: s.MeterStartWh, MeterStopWh: s.MeterStopWh.Int64, Readings: d.Readings})
+		if err == nil {
+			d.Periods = periodRows(priced)
+			d.Chart = buildChart(d.Readings, s.MeterStartWh, []int64{s.StartedAt, s.StoppedAt.Int64}, chartBands(priced))
+		}
+	}
+	if d.Chart == nil {
+		d.Chart = buildChart(d.Readings, s.MeterStartWh, nil, nil)
+	}
 	if s.Status == "ACTIVE" {
 		d.Stuck = charging.StuckReasons(a.now(), s.StartedAt, s.LastSeenAt, s.HeartbeatIntervalS, s.ConnectorStatus, lastReadingAt(d.Readings))
 	}

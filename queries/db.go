@@ -369,6 +369,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.listTariffComponentsStmt, err = db.PrepareContext(ctx, listTariffComponents); err != nil {
 		return nil, fmt.Errorf("error preparing query ListTariffComponents: %w", err)
 	}
+	if q.listTariffsStmt, err = db.PrepareContext(ctx, listTariffs); err != nil {
+		return nil, fmt.Errorf("error preparing query ListTariffs: %w", err)
+	}
 	if q.listUnrecordedEndsStmt, err = db.PrepareContext(ctx, listUnrecordedEnds); err != nil {
 		return nil, fmt.Errorf("error preparing query ListUnrecordedEnds: %w", err)
 	}
@@ -1021,6 +1024,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing listTariffComponentsStmt: %w", cerr)
 		}
 	}
+	if q.listTariffsStmt != nil {
+		if cerr := q.listTariffsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listTariffsStmt: %w", cerr)
+		}
+	}
 	if q.listUnrecordedEndsStmt != nil {
 		if cerr := q.listUnrecordedEndsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listUnrecordedEndsStmt: %w", cerr)
@@ -1295,6 +1303,7 @@ type Queries struct {
 	listSimulatedSessionsStmt            *sql.Stmt
 	listSupportAccessStmt                *sql.Stmt
 	listTariffComponentsStmt             *sql.Stmt
+	listTariffsStmt                      *sql.Stmt
 	listUnrecordedEndsStmt               *sql.Stmt
 	nextCardSerialStmt                   *sql.Stmt
 	nextCreditNoteSerialStmt             *sql.Stmt
@@ -1440,6 +1449,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		listSimulatedSessionsStmt:            q.listSimulatedSessionsStmt,
 		listSupportAccessStmt:                q.listSupportAccessStmt,
 		listTariffComponentsStmt:             q.listTariffComponentsStmt,
+		listTariffsStmt:                      q.listTariffsStmt,
 		listUnrecordedEndsStmt:               q.listUnrecordedEndsStmt,
 		nextCardSerialStmt:                   q.nextCardSerialStmt,
 		nextCreditNoteSerialStmt:             q.nextCreditNoteSerialStmt,

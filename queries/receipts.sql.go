@@ -13,7 +13,9 @@ import (
 const getReceipt = `-- name: GetReceipt :one
 SELECT r.id, r.session_id, r.user_id, r.number, r.status, r.currency, r.net_cents, r.vat_cents, r.gross_cents, r.issued_at, s.started_at, s.stopped_at, s.charging_ended_at, s.meter_start_wh, s.meter_stop_wh, s.tariff_snapshot,
        l.name AS location_name, cn.standard,
-       CAST(coalesce((SELECT sum(f.amount_cents) FROM refunds f WHERE f.receipt_id = r.id), 0) AS INTEGER) AS refunded_cents
+       CAST(coalesce((SELECT sum(f.amount_cents) FROM refunds f WHERE f.receipt_id = r.id), 0) AS INTEGER) AS refunded_cents,
+       -- Where, for the receipt's OCPI CDR.
+       l.id AS location_id, l.address, l.city, e.evse_uid, cn.id AS connector_id, cn.power_type
 FROM receipts r
 JOIN charging_sessions s ON s.id = r.session_id
 JOIN connectors cn ON cn.id = s.connector_id
@@ -48,6 +50,12 @@ type GetReceiptRow struct {
 	LocationName    string
 	Standard        string
 	RefundedCents   int64
+	LocationID      int64
+	Address         string
+	City            string
+	EvseUid         string
+	ConnectorID     int64
+	PowerType       string
 }
 
 func (q *Queries) GetReceipt(ctx context.Context, arg GetReceiptParams) (GetReceiptRow, error) {
@@ -73,6 +81,12 @@ func (q *Queries) GetReceipt(ctx context.Context, arg GetReceiptParams) (GetRece
 		&i.LocationName,
 		&i.Standard,
 		&i.RefundedCents,
+		&i.LocationID,
+		&i.Address,
+		&i.City,
+		&i.EvseUid,
+		&i.ConnectorID,
+		&i.PowerType,
 	)
 	return i, err
 }

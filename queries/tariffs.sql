@@ -8,3 +8,10 @@ SELECT e.id AS element_id, e.position, e.start_minute, e.end_minute, e.weekdays,
 FROM tariff_elements e JOIN price_components p ON p.element_id = e.id
 WHERE e.tariff_id = ?
 ORDER BY e.position, p.id;
+
+-- name: ListTariffs :many
+-- The tariff catalogue (a handful of rows), with how many connectors each prices.
+SELECT t.id, t.name, t.currency,
+       (SELECT count(*) FROM connectors c WHERE c.tariff_id = t.id) AS connectors
+FROM tariffs t
+ORDER BY t.id;

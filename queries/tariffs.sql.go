@@ -92,3 +92,46 @@ func (q *Queries) ListTariffComponents(ctx context.Context, tariffID int64) ([]L
 	}
 	return items, nil
 }
+
+const listTariffs = `-- name: ListTariffs :many
+SELECT t.id, t.name, t.currency,
+       (SELECT count(*) FROM connectors c WHERE c.tariff_id = t.id) AS connectors
+FROM tariffs t
+ORDER BY t.id
+`
+
+type ListTariffsRow struct {
+	ID         int64
+	Name       string
+	Currency   string
+	Connectors int64
+}
+
+// The tariff catalogue (a handful of rows), with how many connectors each prices.
+func (q *Queries) ListTariffs(ctx context.Context) ([]ListTariffsRow, error) {
+	rows, err := q.query(ctx, q.listTariffsStmt, listTariffs)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ListTariffsRow
+	for rows.Next() {
+		var i ListTariffsRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.Name,
+			&i.Currency,
+			&i.Connectors,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}

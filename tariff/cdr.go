@@ -80,7 +80,7 @@ func (r Result) CDR(id string, lastUpdated time.Time) CDR {
 	c.TotalCost = r.rounded(r.ExclVAT, r.InclVAT)
 	energy, parking := new(big.Rat), new(big.Rat)
 	total := big.NewRat(s.Stop.Sub(s.Start).Nanoseconds(), 1e9)
-	for _, p := range r.Periods {
+	for _, p := range r.Merged() {
 		cp := ChargingPeriod{StartDateTime: p.Start.UTC(), TariffID: r.Tariff.ID}
 		switch p.Kind {
 		case Charging:

@@ -9,7 +9,7 @@ import (
 // ComponentText is one price component in words, for people: what, how much, VAT, step.
 type ComponentText struct {
 	Dimension string // FLAT, ENERGY, TIME, PARKING_TIME
-	Price     string // "0.25 €/kWh"
+	Price     string // "€0.25/kWh"
 	VAT       string // "10 %", or "not given"
 	Step      string // "per 1 Wh", "per 15 min", "" for FLAT
 }
@@ -44,16 +44,16 @@ func (c OCPIComponent) describe(currency string) ComponentText {
 	}
 	switch c.Type {
 	case Flat:
-		ct.Price = price + " " + sym
+		ct.Price = sym + price
 	case Energy:
-		ct.Price = price + " " + sym + "/kWh"
+		ct.Price = sym + price + "/kWh"
 		if c.StepSize > 1 {
 			ct.Step = fmt.Sprintf("per %d Wh", c.StepSize)
 		} else {
 			ct.Step = "per Wh"
 		}
 	default:
-		ct.Price = price + " " + sym + "/h"
+		ct.Price = sym + price + "/h"
 		ct.Step = "per " + seconds(c.StepSize)
 	}
 	return ct
@@ -151,22 +151,22 @@ func symbol(currency string) string {
 	if currency == "EUR" || currency == "" {
 		return "€"
 	}
-	return currency
+	return currency + " "
 }
 
-// PriceText is a min or max price in words: "10.00 € excl. VAT, 11.00 € incl.", "" when unset.
+// PriceText is a min or max price in words: "€10.00 excl. VAT, €11.00 incl.", "" when unset.
 func (t OCPI) PriceText(p *Price) string {
 	if p == nil {
 		return ""
 	}
-	s := roundRat(p.ExclVAT.Rat(), 2).FloatString(2) + " " + symbol(t.Currency) + " excl. VAT"
+	s := symbol(t.Currency) + roundRat(p.ExclVAT.Rat(), 2).FloatString(2) + " excl. VAT"
 	if p.InclVAT != nil {
-		s += ", " + roundRat(p.InclVAT.Rat(), 2).FloatString(2) + " " + symbol(t.Currency) + " incl."
+		s += ", " + symbol(t.Currency) + roundRat(p.InclVAT.Rat(), 2).FloatString(2) + " incl."
 	}
 	return s
 }
 
-// Money is an exact amount to the cent, for people: "0.38 €".
+// Money is an exact amount to the cent, for people: "€0.38".
 func Money(r *big.Rat, currency string) string {
-	return roundRat(r, 2).FloatString(2) + " " + symbol(currency)
+	return symbol(currency) + roundRat(r, 2).FloatString(2)
 }

@@ -231,3 +231,53 @@ func (r *OCPIRestrictions) holds(st state) bool {
 	}
 	return true
 }
+
+// Merged is the periods with each run of neighbours that were priced alike (same kind, and
+// the same component for each dimension) joined into one: what a person wants to see
+// ("which price applied when"), and a CDR's charging periods without one per meter reading.
+// Volumes and amounts add up; power and current are the highest of the run.
+func (r Result) Merged() []Period {
+	var out []Period
+	for _, p := range r.Periods {
+		if n := len(out); n > 0 && alike(out[n-1], p) {
+			m := &out[n-1]
+			m.End, m.to = p.End, p.to
+			m.EnergyWh = new(big.Rat).Add(m.EnergyWh, p.EnergyWh)
+			m.Seconds = new(big.Rat).Add(m.Seconds, p.Seconds)
+			if p.PowerW.Cmp(m.PowerW) > 0 {
+				m.PowerW = p.PowerW
+			}
+			switch {
+			case m.CurrentA == nil || p.CurrentA == nil:
+				m.CurrentA = nil
+			case p.CurrentA.Cmp(m.CurrentA) > 0:
+				m.CurrentA = p.CurrentA
+			}
+			prices := make([]PeriodPrice, len(m.Prices))
+			for i, pp := range m.Prices {
+				q := p.Prices[i]
+				pp.Measured = new(big.Rat).Add(pp.Measured, q.Measured)
+				pp.Billed = new(big.Rat).Add(pp.Billed, q.Billed)
+				pp.Amount = new(big.Rat).Add(pp.Amount, q.Amount)
+				prices[i] = pp
+			}
+			m.Prices = prices
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+func alike(a, b Period) bool {
+	if a.Kind != b.Kind || len(a.Prices) != len(b.Prices) {
+		return false
+	}
+	for i := range a.Prices {
+		x, y := a.Prices[i], b.Prices[i]
+		if x.Dimension != y.Dimension || x.Element != y.Element || x.Component != y.Component {
+			return false
+		}
+	}
+	return true
+}
