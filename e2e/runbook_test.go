@@ -73,6 +73,12 @@ func TestRunbookInChromium(t *testing.T) {
 			}
 		}
 		b.screenshot(ctx, "4-receipt")
+		// Which price applied when: the receipt's table, and the bands on its session's chart.
+		if !b.eval(ctx, `[...document.querySelectorAll("#main h2")].some(h => h.textContent === "Which price applied when") && document.querySelectorAll("#main table")[1].querySelectorAll("tbody tr").length > 0`) {
+			t.Error("the receipt does not show which price applied when")
+		}
+		b.do(ctx, "scroll to the periods", chromedp.ScrollIntoView(`#main section:nth-of-type(2)`))
+		b.screenshot(ctx, "4c-receipt-price-periods")
 		// HTMX: the filter form swaps the list in place; the new links keep the marker.
 		b.do(ctx, "open sessions", chromedp.Click(`nav a[href^="/sessions"]`), chromedp.WaitVisible(`select[name=status]`))
 		b.do(ctx, "filter completed", chromedp.SetValue(`select[name=status]`, "COMPLETED"), chromedp.Click(`#main form button`))
