@@ -137,3 +137,17 @@ func TestSpecStepSizes(t *testing.T) {
 		})
 	}
 }
+
+// Every Tariff object of the spec's examples reads, including those without a worked figure.
+func TestSpecTariffsParse(t *testing.T) {
+	files, _ := filepath.Glob("testdata/ocpi/*.json")
+	if len(files) < 20 {
+		t.Fatalf("only %d tariffs in testdata/ocpi", len(files))
+	}
+	for _, f := range files {
+		b, _ := os.ReadFile(f)
+		if _, err := tariff.ParseOCPI(b); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+}
