@@ -2,6 +2,7 @@ package charging
 
 import (
 	"math/big"
+	"sync"
 	"time"
 
 	"chargedesk/queries"
@@ -13,16 +14,17 @@ type Completed struct {
 	StartedAt, StoppedAt, ChargingEndedAt int64 // unix seconds; parking from ChargingEndedAt to StoppedAt
 	MeterStartWh, MeterStopWh             int64
 	Readings                              []queries.ListReadingsRow
+	TimeZone                              string // the location's IANA zone; "" is the network's (tariff.Zone)
 }
 
-// PricingSession is c as the engine reads it, in the network's zone: the meter at its start
+// PricingSession is c as the engine reads it, in its location's zone: the meter at its start
 // value when the session started, the readings while energy flowed (each no lower than the
 // one before and no higher than the stop value), and the stop value when charging ended.
 // Power is that of each reading from its instant on.
 func PricingSession(c Completed) tariff.Session {
 	start, stop := time.Unix(c.StartedAt, 0), time.Unix(c.StoppedAt, 0)
 	end := min(max(c.ChargingEndedAt, c.StartedAt), c.StoppedAt)
-	s := tariff.Session{Start: start, Stop: stop, Zone: tariff.Zone}
+	s := tariff.Session{Start: start, Stop: stop, Zone: zone(c.TimeZone)}
 	if end < c.StoppedAt {
 		t := time.Unix(end, 0)
 		s.ChargingStopped = &t
@@ -51,3 +53,22 @@ func reading(at, wh, w int64) tariff.Reading {
 }
 
 func ratOf(v int64) *big.Rat { return big.NewRat(v, 1) }
+
+// zones are the time zones loaded so far, by name.
+var zones sync.Map
+
+// zone is the named zone, or the network's when the name is empty or unknown.
+func zone(name string) *time.Location {
+	if name == "" {
+		return tariff.Zone
+	}
+	if z, ok := zones.Load(name); ok {
+		return z.(*time.Location)
+	}
+	z, err := time.LoadLocation(name)
+	if err != nil {
+		return tariff.Zone
+	}
+	zones.Store(name, z)
+	return z
+}

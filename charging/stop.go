@@ -98,12 +98,16 @@ func Stop(ctx context.Context, tx *sql.Tx, r StopRequest) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
+	tz, err := q.SessionTimeZone(ctx, queries.SessionTimeZoneParams{SessionID: s.ID, ActingAs: r.ActingAs})
+	if err != nil {
+		return 0, err
+	}
 	t, err := tariff.FromSnapshot(s.TariffSnapshot)
 	if err != nil {
 		return 0, fmt.Errorf("charging: session %d has an unreadable tariff: %w", s.ID, err)
 	}
 	priced, err := tariff.PriceSession(t, PricingSession(Completed{StartedAt: s.StartedAt, StoppedAt: stopAt, ChargingEndedAt: chargingEnd,
-		MeterStartWh: s.MeterStartWh, MeterStopWh: meterStop, Readings: readings}))
+		MeterStartWh: s.MeterStartWh, MeterStopWh: meterStop, Readings: readings, TimeZone: tz}))
 	if err != nil {
 		return 0, fmt.Errorf("charging: session %d cannot be priced: %w", s.ID, err)
 	}

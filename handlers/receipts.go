@@ -47,7 +47,7 @@ func (a *App) receipt(c *gin.Context) {
 		return
 	}
 	t, priced, perr := charging.Reprice(r.TariffSnapshot, charging.Completed{StartedAt: r.StartedAt, StoppedAt: r.StoppedAt.Int64,
-		ChargingEndedAt: r.ChargingEndedAt.Int64, MeterStartWh: r.MeterStartWh, MeterStopWh: r.MeterStopWh.Int64, Readings: readings})
+		ChargingEndedAt: r.ChargingEndedAt.Int64, MeterStartWh: r.MeterStartWh, MeterStopWh: r.MeterStopWh.Int64, Readings: readings, TimeZone: r.TimeZone})
 	if wantsJSON(c) {
 		if perr != nil {
 			a.fail(c, errInternal(perr))

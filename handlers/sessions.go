@@ -127,7 +127,7 @@ func (a *App) session(c *gin.Context) {
 	if s.Status == "COMPLETED" && s.StoppedAt.Valid && s.MeterStopWh.Valid {
 		// Which price applied when: the session priced again from what it recorded.
 		_, priced, err := charging.Reprice(s.TariffSnapshot, charging.Completed{StartedAt: s.StartedAt, StoppedAt: s.StoppedAt.Int64,
-			ChargingEndedAt: s.ChargingEndedAt.Int64, MeterStartWh: s.MeterStartWh, MeterStopWh: s.MeterStopWh.Int64, Readings: d.Readings})
+			ChargingEndedAt: s.ChargingEndedAt.Int64, MeterStartWh: s.MeterStartWh, MeterStopWh: s.MeterStopWh.Int64, Readings: d.Readings, TimeZone: s.TimeZone})
 		if err == nil {
 			d.Periods = periodRows(priced)
 			d.Chart = buildChart(d.Readings, s.MeterStartWh, []int64{s.StartedAt, s.StoppedAt.Int64}, chartBands(priced))

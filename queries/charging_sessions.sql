@@ -23,10 +23,14 @@ JOIN charging_sessions s ON s.id = m.session_id
 WHERE m.session_id = @session_id AND s.user_id = @acting_as
 ORDER BY m.at DESC, m.id DESC LIMIT 1;
 
--- name: SessionPeakPower :one
-SELECT CAST(coalesce(max(m.power_w), 0) AS INTEGER) AS peak_w FROM meter_readings m
-JOIN charging_sessions s ON s.id = m.session_id
-WHERE m.session_id = @session_id AND s.user_id = @acting_as;
+-- name: SessionTimeZone :one
+-- The time zone of the location a session is at: tariffs mean its local time.
+SELECT l.time_zone FROM charging_sessions s
+JOIN connectors cn ON cn.id = s.connector_id
+JOIN evses e ON e.id = cn.evse_id
+JOIN chargers ch ON ch.id = e.charger_id
+JOIN locations l ON l.id = ch.location_id
+WHERE s.id = @session_id AND s.user_id = @acting_as;
 
 -- name: CompleteSession :execrows
 UPDATE charging_sessions
@@ -73,7 +77,7 @@ LIMIT @page_size;
 -- name: GetSessionDetail :one
 SELECT s.*, cn.standard, cn.power_type, cn.max_power_w, cn.status AS connector_status,
        ch.id AS charger_id, ch.name AS charger_name, ch.last_seen_at, ch.heartbeat_interval_s,
-       l.name AS location_name, l.address, l.city,
+       l.name AS location_name, l.address, l.city, l.time_zone,
        c.visual_number AS card_number,
        CAST(coalesce(r.id, 0) AS INTEGER) AS receipt_id
 FROM charging_sessions s

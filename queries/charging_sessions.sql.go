@@ -93,7 +93,7 @@ func (q *Queries) GetSession(ctx context.Context, arg GetSessionParams) (Chargin
 const getSessionDetail = `-- name: GetSessionDetail :one
 SELECT s.id, s.user_id, s.connector_id, s.card_id, s.payment_method_id, s.status, s.started_at, s.charging_ended_at, s.stopped_at, s.meter_start_wh, s.meter_stop_wh, s.tariff_snapshot, s.stop_reason, s.ended_by, cn.standard, cn.power_type, cn.max_power_w, cn.status AS connector_status,
        ch.id AS charger_id, ch.name AS charger_name, ch.last_seen_at, ch.heartbeat_interval_s,
-       l.name AS location_name, l.address, l.city,
+       l.name AS location_name, l.address, l.city, l.time_zone,
        c.visual_number AS card_number,
        CAST(coalesce(r.id, 0) AS INTEGER) AS receipt_id
 FROM charging_sessions s
@@ -137,6 +137,7 @@ type GetSessionDetailRow struct {
 	LocationName       string
 	Address            string
 	City               string
+	TimeZone           string
 	CardNumber         string
 	ReceiptID          int64
 }
@@ -170,6 +171,7 @@ func (q *Queries) GetSessionDetail(ctx context.Context, arg GetSessionDetailPara
 		&i.LocationName,
 		&i.Address,
 		&i.City,
+		&i.TimeZone,
 		&i.CardNumber,
 		&i.ReceiptID,
 	)
@@ -531,20 +533,24 @@ func (q *Queries) ListSimulatedSessions(ctx context.Context) ([]ListSimulatedSes
 	return items, nil
 }
 
-const sessionPeakPower = `-- name: SessionPeakPower :one
-SELECT CAST(coalesce(max(m.power_w), 0) AS INTEGER) AS peak_w FROM meter_readings m
-JOIN charging_sessions s ON s.id = m.session_id
-WHERE m.session_id = ?1 AND s.user_id = ?2
+const sessionTimeZone = `-- name: SessionTimeZone :one
+SELECT l.time_zone FROM charging_sessions s
+JOIN connectors cn ON cn.id = s.connector_id
+JOIN evses e ON e.id = cn.evse_id
+JOIN chargers ch ON ch.id = e.charger_id
+JOIN locations l ON l.id = ch.location_id
+WHERE s.id = ?1 AND s.user_id = ?2
 `
 
-type SessionPeakPowerParams struct {
+type SessionTimeZoneParams struct {
 	SessionID int64
 	ActingAs  int64
 }
 
-func (q *Queries) SessionPeakPower(ctx context.Context, arg SessionPeakPowerParams) (int64, error) {
-	row := q.queryRow(ctx, q.sessionPeakPowerStmt, sessionPeakPower, arg.SessionID, arg.ActingAs)
-	var peak_w int64
-	err := row.Scan(&peak_w)
-	return peak_w, err
+// The time zone of the location a session is at: tariffs mean its local time.
+func (q *Queries) SessionTimeZone(ctx context.Context, arg SessionTimeZoneParams) (string, error) {
+	row := q.queryRow(ctx, q.sessionTimeZoneStmt, sessionTimeZone, arg.SessionID, arg.ActingAs)
+	var time_zone string
+	err := row.Scan(&time_zone)
+	return time_zone, err
 }

@@ -420,8 +420,8 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.searchCustomersStmt, err = db.PrepareContext(ctx, searchCustomers); err != nil {
 		return nil, fmt.Errorf("error preparing query SearchCustomers: %w", err)
 	}
-	if q.sessionPeakPowerStmt, err = db.PrepareContext(ctx, sessionPeakPower); err != nil {
-		return nil, fmt.Errorf("error preparing query SessionPeakPower: %w", err)
+	if q.sessionTimeZoneStmt, err = db.PrepareContext(ctx, sessionTimeZone); err != nil {
+		return nil, fmt.Errorf("error preparing query SessionTimeZone: %w", err)
 	}
 	if q.setConnectorStatusStmt, err = db.PrepareContext(ctx, setConnectorStatus); err != nil {
 		return nil, fmt.Errorf("error preparing query SetConnectorStatus: %w", err)
@@ -1109,9 +1109,9 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing searchCustomersStmt: %w", cerr)
 		}
 	}
-	if q.sessionPeakPowerStmt != nil {
-		if cerr := q.sessionPeakPowerStmt.Close(); cerr != nil {
-			err = fmt.Errorf("error closing sessionPeakPowerStmt: %w", cerr)
+	if q.sessionTimeZoneStmt != nil {
+		if cerr := q.sessionTimeZoneStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing sessionTimeZoneStmt: %w", cerr)
 		}
 	}
 	if q.setConnectorStatusStmt != nil {
@@ -1320,7 +1320,7 @@ type Queries struct {
 	routeAuditAtStmt                     *sql.Stmt
 	saveWebSessionStmt                   *sql.Stmt
 	searchCustomersStmt                  *sql.Stmt
-	sessionPeakPowerStmt                 *sql.Stmt
+	sessionTimeZoneStmt                  *sql.Stmt
 	setConnectorStatusStmt               *sql.Stmt
 	setDefaultPaymentMethodStmt          *sql.Stmt
 	startImpersonationStmt               *sql.Stmt
@@ -1466,7 +1466,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		routeAuditAtStmt:                     q.routeAuditAtStmt,
 		saveWebSessionStmt:                   q.saveWebSessionStmt,
 		searchCustomersStmt:                  q.searchCustomersStmt,
-		sessionPeakPowerStmt:                 q.sessionPeakPowerStmt,
+		sessionTimeZoneStmt:                  q.sessionTimeZoneStmt,
 		setConnectorStatusStmt:               q.setConnectorStatusStmt,
 		setDefaultPaymentMethodStmt:          q.setDefaultPaymentMethodStmt,
 		startImpersonationStmt:               q.startImpersonationStmt,

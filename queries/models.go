@@ -137,11 +137,12 @@ type ImpersonationAudit struct {
 }
 
 type Location struct {
-	ID      int64
-	Name    string
-	Address string
-	City    string
-	Kind    string
+	ID       int64
+	Name     string
+	Address  string
+	City     string
+	Kind     string
+	TimeZone string
 }
 
 type MeterReading struct {

@@ -15,7 +15,7 @@ SELECT r.id, r.session_id, r.user_id, r.number, r.status, r.currency, r.net_cent
        l.name AS location_name, cn.standard,
        CAST(coalesce((SELECT sum(f.amount_cents) FROM refunds f WHERE f.receipt_id = r.id), 0) AS INTEGER) AS refunded_cents,
        -- Where, for the receipt's OCPI CDR.
-       l.id AS location_id, l.address, l.city, e.evse_uid, cn.id AS connector_id, cn.power_type
+       l.id AS location_id, l.address, l.city, l.time_zone, e.evse_uid, cn.id AS connector_id, cn.power_type
 FROM receipts r
 JOIN charging_sessions s ON s.id = r.session_id
 JOIN connectors cn ON cn.id = s.connector_id
@@ -53,6 +53,7 @@ type GetReceiptRow struct {
 	LocationID      int64
 	Address         string
 	City            string
+	TimeZone        string
 	EvseUid         string
 	ConnectorID     int64
 	PowerType       string
@@ -84,6 +85,7 @@ func (q *Queries) GetReceipt(ctx context.Context, arg GetReceiptParams) (GetRece
 		&i.LocationID,
 		&i.Address,
 		&i.City,
+		&i.TimeZone,
 		&i.EvseUid,
 		&i.ConnectorID,
 		&i.PowerType,
