@@ -25,8 +25,9 @@ import (
 const auditPageSize = 50
 
 // htmlAuditPageSize is the audit page's length in a browser, where each impersonation start
-// nests its first route rows: 25 entries keep it readable and cheap to render.
-const htmlAuditPageSize = 25
+// nests its first route rows: 20 entries keep it readable and cheap to render (with ten
+// route rows each, a page is at most 220 rows).
+const htmlAuditPageSize = 20
 
 // routePreview is how many route rows the audit page nests under a start row; a busy
 // impersonation's others are on its timeline, so a page stays small.

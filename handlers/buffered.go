@@ -9,11 +9,11 @@ import (
 
 // bufferedWriter holds a response back until it is released, so that an impersonated request
 // is written to the audit trail before the admin sees anything of it: nothing is shown
-// unrecorded. Status, the headers set while it was held (a redirect's Location, say) and the
-// body all wait; discarding it drops them all.
+// unrecorded. Status and body wait here; headers are set on the real writer's map, which
+// goes out only when the response is released (net/http sends headers with the status).
+// discard drops them all, the headers the handler set included (a redirect's Location, say).
 type bufferedWriter struct {
 	gin.ResponseWriter
-	header http.Header
 	status int
 	body   *bytes.Buffer // from the render pool; back to it on release
 }
@@ -21,10 +21,8 @@ type bufferedWriter struct {
 func newBufferedWriter(w gin.ResponseWriter) *bufferedWriter {
 	body := renderBuffers.Get().(*bytes.Buffer)
 	body.Reset()
-	return &bufferedWriter{ResponseWriter: w, header: w.Header().Clone(), status: http.StatusOK, body: body}
+	return &bufferedWriter{ResponseWriter: w, status: http.StatusOK, body: body}
 }
-
-func (b *bufferedWriter) Header() http.Header { return b.header }
 func (b *bufferedWriter) WriteHeader(code int) {
 	if code > 0 {
 		b.status = code
@@ -38,13 +36,18 @@ func (b *bufferedWriter) Size() int                         { return b.body.Len(
 func (b *bufferedWriter) Written() bool                     { return b.body.Len() > 0 }
 func (b *bufferedWriter) Flush()                            {}
 
+// discard drops the held response, status, body and headers: the answer that replaces it
+// starts from the headers every answer has (request id, security, no-store).
+func (b *bufferedWriter) discard(c *gin.Context) {
+	clear(b.ResponseWriter.Header())
+	c.Header("X-Request-Id", requestID(c))
+	securityHeaders(c)
+	noStore(c)
+	b.body.Reset()
+}
+
 // release writes the held response to the real writer.
 func (b *bufferedWriter) release() {
-	h := b.ResponseWriter.Header()
-	clear(h)
-	for k, v := range b.header {
-		h[k] = v
-	}
 	b.ResponseWriter.WriteHeader(b.status)
 	b.ResponseWriter.WriteHeaderNow()
 	b.ResponseWriter.Write(b.body.Bytes())

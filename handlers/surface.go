@@ -120,6 +120,7 @@ func (a *App) impersonated(c *gin.Context, cur queries.Impersonation) {
 	defer func() {
 		c.Writer = real
 		if v := recover(); v != nil {
+			buf.discard(c)
 			panic(v) // the recover middleware answers; nothing held back is sent
 		}
 	}()
@@ -140,6 +141,7 @@ func (a *App) impersonated(c *gin.Context, cur queries.Impersonation) {
 	if !c.GetBool(keyWriteAudited) { // a change is recorded inside its own transaction (a.tx)
 		if err := a.recordRoute(c, cur, write, outcome); err != nil {
 			c.Writer = real
+			buf.discard(c)
 			a.auditUnavailable(c, cur, err)
 			return
 		}
