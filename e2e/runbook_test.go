@@ -24,17 +24,23 @@ func TestRunbookInChromium(t *testing.T) {
 
 	t.Run("1 locate the customer and start impersonating", func(t *testing.T) {
 		b.login(ctx, s.base, demo.AdminEmail)
-		b.do(ctx, "open Customers", chromedp.Click(`nav a[href="/admin/customers"]`), chromedp.WaitVisible(`input[name=q]`))
+		b.do(ctx, "open Customers", chromedp.Click(`nav a[href="/admin/customers"]`), chromedp.WaitVisible(`#main input[name=q]`))
 		// Live search: typing is enough, no submit.
-		b.do(ctx, "type in the live search", chromedp.SendKeys(`input[name=q]`, "Jane"))
+		b.do(ctx, "type in the live search", chromedp.SendKeys(`#main input[name=q]`, "Jane"))
 		b.do(ctx, "wait for the result", chromedp.WaitVisible(fmt.Sprintf(`#results a[href="/admin/customers/%d"]`, jane)))
 		b.screenshot(ctx, "1-customer-search")
-		b.do(ctx, "open Jane", chromedp.Click(fmt.Sprintf(`#results a[href="/admin/customers/%d"]`, jane)), chromedp.WaitVisible(`#impersonate`))
+		b.do(ctx, "open Jane", chromedp.Click(fmt.Sprintf(`#results a[href="/admin/customers/%d"]`, jane)), chromedp.WaitVisible(`.customer-header`))
+		b.screenshot(ctx, "2-customer-detail")
+		// "Click Impersonate in the customer header": a small form, the ticket focused first.
+		b.do(ctx, "click Impersonate in the header", chromedp.Click(`.customer-header a.button`), chromedp.WaitVisible(`#impersonate`))
+		if !b.eval(ctx, `document.activeElement === document.querySelector("#impersonate input[name=ticket]")`) {
+			t.Error("the ticket field is not focused on the impersonate form")
+		}
 		b.do(ctx, "fill ticket and reason",
 			chromedp.SendKeys(`#impersonate input[name=ticket]`, "SUP-1234"),
 			chromedp.SendKeys(`#impersonate input[name=reason]`, "Customer reports a stuck session"))
-		b.screenshot(ctx, "2-customer-detail")
-		b.do(ctx, "click Impersonate", chromedp.Click(`#impersonate form button.primary`), chromedp.WaitVisible(`#impersonation-banner`))
+		b.screenshot(ctx, "2b-impersonate-form")
+		b.do(ctx, "click Start impersonating", chromedp.Click(`#impersonate form button.primary`), chromedp.WaitVisible(`#impersonation-banner`))
 		if loc := b.location(ctx); !strings.HasSuffix(loc, "/?"+marker) {
 			t.Fatalf("after Impersonate the address is %s, want /?%s", loc, marker)
 		}
@@ -133,11 +139,11 @@ func TestRunbookInChromium(t *testing.T) {
 	})
 
 	t.Run("5 a stale marker in a second tab: 409 with the way out", func(t *testing.T) {
-		b.do(ctx, "impersonate Jane again", chromedp.Navigate(fmt.Sprintf("%s/admin/customers/%d", s.base, jane)),
+		b.do(ctx, "impersonate Jane again", chromedp.Navigate(fmt.Sprintf("%s/admin/customers/%d/impersonate", s.base, jane)),
 			chromedp.SendKeys(`#impersonate input[name=ticket]`, "SUP-2"), chromedp.SendKeys(`#impersonate input[name=reason]`, "second look"),
 			chromedp.Click(`#impersonate form button.primary`), chromedp.WaitVisible(`#impersonation-banner`))
 		tab := b.tab()
-		b.do(tab, "impersonate Omar in another tab", chromedp.Navigate(fmt.Sprintf("%s/admin/customers/%d", s.base, omar)),
+		b.do(tab, "impersonate Omar in another tab", chromedp.Navigate(fmt.Sprintf("%s/admin/customers/%d/impersonate", s.base, omar)),
 			chromedp.SendKeys(`#impersonate input[name=ticket]`, "SUP-3"), chromedp.SendKeys(`#impersonate input[name=reason]`, "other"),
 			chromedp.Click(`#impersonate form button.primary`), chromedp.WaitVisible(`.problem`))
 		if msg := b.text(tab, ".problem"); msg != "Already impersonating; end the current session first." {
@@ -152,7 +158,7 @@ func TestRunbookInChromium(t *testing.T) {
 	})
 
 	t.Run("6 removing ?as= from the address bar ends it", func(t *testing.T) {
-		b.do(ctx, "impersonate Jane", chromedp.Navigate(fmt.Sprintf("%s/admin/customers/%d", s.base, jane)),
+		b.do(ctx, "impersonate Jane", chromedp.Navigate(fmt.Sprintf("%s/admin/customers/%d/impersonate", s.base, jane)),
 			chromedp.SendKeys(`#impersonate input[name=ticket]`, "SUP-4"), chromedp.SendKeys(`#impersonate input[name=reason]`, "strip"),
 			chromedp.Click(`#impersonate form button.primary`), chromedp.WaitVisible(`#impersonation-banner`))
 		b.do(ctx, "type the address without the marker", chromedp.Navigate(s.base+"/sessions"), chromedp.WaitVisible(`nav a[href="/admin/audit"]`))
@@ -192,7 +198,7 @@ func TestRunbookInChromium(t *testing.T) {
 
 	t.Run("8 with allow changes a write asks first, then is real and recorded", func(t *testing.T) {
 		said := b.acceptDialogs(ctx)
-		b.do(ctx, "impersonate Jane with changes allowed", chromedp.Navigate(fmt.Sprintf("%s/admin/customers/%d", s.base, jane)),
+		b.do(ctx, "impersonate Jane with changes allowed", chromedp.Navigate(fmt.Sprintf("%s/admin/customers/%d/impersonate", s.base, jane)),
 			chromedp.SendKeys(`#impersonate input[name=ticket]`, "SUP-5"), chromedp.SendKeys(`#impersonate input[name=reason]`, "customer asked us to block a card"),
 			chromedp.Click(`#impersonate input[name=allow_changes]`),
 			chromedp.Click(`#impersonate form button.primary`), chromedp.WaitVisible(`#impersonation-banner .mode.changes`))

@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"database/sql"
+	"errors"
 	"net/http"
 	"time"
 
@@ -23,7 +25,13 @@ type adminHomeData struct {
 	Violations     []queries.RecentPrivilegeViolationsRow
 	Stuck          []stuckRow
 	Charging       int
+	// Left is the admin's impersonation that ended in the last hour (nil otherwise, or while
+	// another is active): after Exit the console offers the way back to that customer.
+	Left *queries.LastEndedImpersonationOfRow
 }
+
+// leftWindow is how long after an impersonation ends the console offers to go back to it.
+const leftWindow = time.Hour
 
 // adminHome is the support console's start page: who is impersonating whom now, recent
 // privilege violations, stuck sessions across the network, counts.
@@ -57,5 +65,14 @@ func (a *App) adminHome(c *gin.Context) {
 		}
 	}
 	d.MyActive = a.myImpersonation(c)
+	if d.MyActive == nil {
+		left, err := a.r.LastEndedImpersonationOf(ctx, queries.LastEndedImpersonationOfParams{AdminUserID: currentUser(c).ID, Since: sql.NullInt64{Int64: now.Add(-leftWindow).Unix(), Valid: true}})
+		if err == nil {
+			d.Left = &left
+		} else if !errors.Is(err, sql.ErrNoRows) {
+			a.fail(c, errInternal(err))
+			return
+		}
+	}
 	a.render(c, http.StatusOK, "admin_home", &Page{Title: "Support console", Nav: "admin", Data: d})
 }

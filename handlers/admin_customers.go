@@ -46,11 +46,6 @@ func (a *App) adminCustomers(c *gin.Context) {
 		a.render(c, http.StatusOK, "admin_customers", page)
 		return
 	}
-	ctx := c.Request.Context()
-	params := queries.SearchCustomersParams{
-		Q: q, EmailFrom: q, EmailTo: q + "\U0010FFFF", NameMatch: nameMatch(q),
-		AfterName: "", AfterID: 0, PageSize: searchPageSize + 1,
-	}
 	after, ok := parseID(c.Query("after"))
 	d.Paged = ok
 	if c.Query("after") != "" && !ok {
@@ -59,17 +54,7 @@ func (a *App) adminCustomers(c *gin.Context) {
 		return
 	}
 	var err error
-	var s searchMode
-	if s, err = a.searchModeOf(ctx, params, c.Query("by") == "id"); err != nil {
-		a.fail(c, errInternal(err))
-		return
-	}
-	if s.common {
-		d.Results, d.Next, err = a.searchCommon(ctx, params, after, s)
-		d.ByID = true
-	} else {
-		d.Results, d.Next, err = a.searchRare(ctx, params, after)
-	}
+	d.Results, d.Next, d.ByID, err = a.searchCustomers(c.Request.Context(), q, after, c.Query("by") == "id")
 	if e, ok := err.(*Error); ok {
 		page.Problem = e.Message
 		a.render(c, e.Status, "admin_customers", page)
@@ -80,6 +65,57 @@ func (a *App) adminCustomers(c *gin.Context) {
 	}
 	a.render(c, http.StatusOK, "admin_customers", page)
 }
+
+// searchCustomers is one page of the search for q after the id after: byID says the search
+// is a common one, paged in id order (its links carry by=id).
+func (a *App) searchCustomers(ctx context.Context, q string, after int64, byID bool) ([]queries.SearchCustomersRow, int64, bool, error) {
+	params := queries.SearchCustomersParams{
+		Q: publicIDOf(q), EmailFrom: q, EmailTo: q + "\U0010FFFF", NameMatch: nameMatch(q),
+		AfterName: "", AfterID: 0, PageSize: searchPageSize + 1,
+	}
+	s, err := a.searchModeOf(ctx, params, byID)
+	if err != nil {
+		return nil, 0, false, err
+	}
+	if s.common {
+		rows, next, err := a.searchCommon(ctx, params, after, s)
+		return rows, next, true, err
+	}
+	rows, next, err := a.searchRare(ctx, params, after)
+	return rows, next, false, err
+}
+
+// publicIDOf is q as a Public ID would be written (cus_ and upper case), so that a Public ID
+// typed or pasted in any case is found.
+func publicIDOf(q string) string {
+	if len(q) > 4 && strings.EqualFold(q[:4], "cus_") {
+		return "cus_" + strings.ToUpper(q[4:])
+	}
+	return q
+}
+
+// quickSearch is the console header's live search: the first matches, each with a way to open
+// the customer and to impersonate them.
+func (a *App) quickSearch(c *gin.Context) {
+	q := strings.TrimSpace(c.Query("q"))
+	var d adminCustomersData
+	d.Q = q
+	if q != "" && utf8.ValidString(q) && len(q) <= 200 {
+		rows, _, _, err := a.searchCustomers(c.Request.Context(), q, 0, false)
+		if err != nil {
+			if _, ok := err.(*Error); !ok {
+				a.fail(c, errInternal(err))
+				return
+			}
+		}
+		d.Results = rows[:min(len(rows), quickResults)]
+		d.Next = int64(len(rows) - len(d.Results)) // how many more the full search has on its first page
+	}
+	a.render(c, http.StatusOK, "quick_results", &Page{Title: "Customers", Nav: "customers", Data: d}) // HTMX: the list alone
+}
+
+// quickResults is how many customers the header search lists as you type.
+const quickResults = 6
 
 // searchMode is how a search pages: common (many matches, in id order) or not (few, sorted by
 // name), decided on its first page and carried by its page links (by=id).
@@ -330,4 +366,29 @@ func adminNotice(c *gin.Context) string {
 		}
 	}
 	return n
+}
+
+type adminImpersonateData struct {
+	Customer queries.GetCustomerForAdminRow
+	MyActive *bannerData // the admin's own active impersonation, which must end first
+}
+
+// adminImpersonate is the start form for one customer on its own small page (ticket, reason,
+// allow changes): opened from the search results and the customer header, no JavaScript needed.
+func (a *App) adminImpersonate(c *gin.Context) {
+	id, ok := pathID(c)
+	if !ok {
+		a.fail(c, errNotFound("This customer"))
+		return
+	}
+	a.showImpersonateForm(c, id, http.StatusOK, "", map[string]string{})
+}
+
+func (a *App) showImpersonateForm(c *gin.Context, id int64, status int, problem string, form map[string]string) {
+	cust, err := a.r.GetCustomerForAdmin(c.Request.Context(), id)
+	if !a.found(c, err, "This customer") {
+		return
+	}
+	a.render(c, status, "admin_impersonate", &Page{Title: "Impersonate " + cust.Name, Nav: "customers",
+		Data: adminImpersonateData{Customer: cust, MyActive: a.myImpersonation(c)}, Problem: problem, Form: form})
 }

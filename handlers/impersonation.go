@@ -141,7 +141,7 @@ func (a *App) startProblem(c *gin.Context, target int64, e *Error, in startInput
 	if !utf8.ValidString(in.Ticket + in.Reason) {
 		form = map[string]string{}
 	}
-	a.showAdminCustomer(c, target, e.Status, e.Message, form)
+	a.showImpersonateForm(c, target, e.Status, e.Message, form)
 }
 
 // alreadyImpersonating answers 409 with the way out: the current impersonation and its Exit.

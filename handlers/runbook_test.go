@@ -62,7 +62,9 @@ func TestRunbookProcedureAndVerify(t *testing.T) {
 		mustContain(t, r.body, fmt.Sprintf(`href="/admin/customers/%d"`, jane))
 	}
 	detail := c.get(fmt.Sprintf("/admin/customers/%d", jane))
-	mustContain(t, detail.body, "Impersonate", `action="/api/customer/impersonation/start"`)
+	mustContain(t, detail.body, fmt.Sprintf(`href="/admin/customers/%d/impersonate">Impersonate</a>`, jane)) // in the customer header
+	form := c.get(fmt.Sprintf("/admin/customers/%d/impersonate", jane))
+	mustContain(t, form.body, `action="/api/customer/impersonation/start"`, fmt.Sprintf(`name="customer_user_id" value="%d"`, jane), `name="ticket"`, `name="reason"`, `name="allow_changes"`)
 
 	// 2. Start: POST start, redirected to /?as=<customerUserId>, banner pinned on every page.
 	r := c.startImpersonating(jane, "SUP-1234", false)

@@ -234,6 +234,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.lastAuthAuditHashStmt, err = db.PrepareContext(ctx, lastAuthAuditHash); err != nil {
 		return nil, fmt.Errorf("error preparing query LastAuthAuditHash: %w", err)
 	}
+	if q.lastEndedImpersonationOfStmt, err = db.PrepareContext(ctx, lastEndedImpersonationOf); err != nil {
+		return nil, fmt.Errorf("error preparing query LastEndedImpersonationOf: %w", err)
+	}
 	if q.lastImpersonationAuditHashStmt, err = db.PrepareContext(ctx, lastImpersonationAuditHash); err != nil {
 		return nil, fmt.Errorf("error preparing query LastImpersonationAuditHash: %w", err)
 	}
@@ -799,6 +802,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing lastAuthAuditHashStmt: %w", cerr)
 		}
 	}
+	if q.lastEndedImpersonationOfStmt != nil {
+		if cerr := q.lastEndedImpersonationOfStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing lastEndedImpersonationOfStmt: %w", cerr)
+		}
+	}
 	if q.lastImpersonationAuditHashStmt != nil {
 		if cerr := q.lastImpersonationAuditHashStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing lastImpersonationAuditHashStmt: %w", cerr)
@@ -1258,6 +1266,7 @@ type Queries struct {
 	insertSessionStmt                    *sql.Stmt
 	insertSettingIfAbsentStmt            *sql.Stmt
 	lastAuthAuditHashStmt                *sql.Stmt
+	lastEndedImpersonationOfStmt         *sql.Stmt
 	lastImpersonationAuditHashStmt       *sql.Stmt
 	lastReadingStmt                      *sql.Stmt
 	latestCheckpointStmt                 *sql.Stmt
@@ -1404,6 +1413,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		insertSessionStmt:                    q.insertSessionStmt,
 		insertSettingIfAbsentStmt:            q.insertSettingIfAbsentStmt,
 		lastAuthAuditHashStmt:                q.lastAuthAuditHashStmt,
+		lastEndedImpersonationOfStmt:         q.lastEndedImpersonationOfStmt,
 		lastImpersonationAuditHashStmt:       q.lastImpersonationAuditHashStmt,
 		lastReadingStmt:                      q.lastReadingStmt,
 		latestCheckpointStmt:                 q.latestCheckpointStmt,

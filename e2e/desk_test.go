@@ -1,0 +1,111 @@
+package e2e_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
+	"chargedesk/demo"
+)
+
+// From any console page to the customer's home impersonated, with a ticket and a reason, in
+// at most 5 interactions with the mouse, or 10 key presses (plus the typed fields) with the
+// keyboard alone; after Exit, back to the customer in one click.
+func TestStartingAndLeavingInFewInteractions(t *testing.T) {
+	s := startSite(t)
+	b := newBrowser(t)
+	ctx := b.ctx
+	jane := s.userID(demo.JaneEmail)
+	marker := fmt.Sprintf("/?as=%d", jane)
+	b.login(ctx, s.base, demo.AdminEmail)
+
+	started := func(what, ticket string) {
+		t.Helper()
+		b.waitFor(ctx, what+": the customer's home", `document.getElementById("impersonation-banner") !== null`)
+		if loc := b.location(ctx); !strings.HasSuffix(loc, marker) || !contains(b.text(ctx, "#impersonation-banner"), "Jane Doe", ticket) {
+			t.Fatalf("%s: at %s, banner %q", what, loc, b.text(ctx, "#impersonation-banner"))
+		}
+		if n := s.count(`SELECT count(*) FROM impersonations WHERE customer_user_id = ? AND ticket = ? AND reason <> '' AND ended_at IS NULL`, jane, ticket); n != 1 {
+			t.Fatalf("%s: %d active impersonations with that ticket and a reason", what, n)
+		}
+	}
+	exit := func() {
+		t.Helper()
+		b.do(ctx, "Exit", chromedp.Click(`#impersonation-banner button`), chromedp.WaitVisible(`.notice.left`))
+	}
+
+	t.Run("mouse", func(t *testing.T) {
+		interactions := 0
+		step := func(what string, actions ...chromedp.Action[chromedp.Void]) {
+			interactions++
+			b.do(ctx, what, actions...)
+		}
+		b.do(ctx, "any console page", chromedp.Navigate(s.base+"/admin/audit"), chromedp.WaitVisible(`#q`))
+		step("type in the header search", chromedp.SendKeys(`#q`, "jane"))
+		b.do(ctx, "the results", chromedp.WaitVisible(fmt.Sprintf(`#quick-results a[href="/admin/customers/%d/impersonate"]`, jane)))
+		step("click Impersonate in the results", chromedp.Click(fmt.Sprintf(`#quick-results a[href="/admin/customers/%d/impersonate"]`, jane)))
+		b.do(ctx, "the form", chromedp.WaitVisible(`#impersonate input[name=ticket]`))
+		step("type the ticket", chromedp.SendKeys(`#impersonate input[name=ticket]`, "SUP-MOUSE"))
+		step("type the reason", chromedp.SendKeys(`#impersonate input[name=reason]`, "Missing charger"))
+		step("click Start impersonating", chromedp.Click(`#impersonate button.primary`))
+		started("mouse", "SUP-MOUSE")
+		if interactions > 5 {
+			t.Errorf("%d interactions, at most 5", interactions)
+		}
+		t.Logf("mouse: %d interactions", interactions)
+
+		exit()
+		b.screenshot(ctx, "9-after-exit")
+		clicks := 1
+		b.do(ctx, "click Back to Jane Doe", chromedp.Click(`.notice.left a.button`), chromedp.WaitVisible(`.customer-header`))
+		if loc := b.location(ctx); !strings.HasSuffix(loc, fmt.Sprintf("/admin/customers/%d", jane)) || clicks != 1 {
+			t.Errorf("after Exit, one click leads to %s", loc)
+		}
+	})
+
+	t.Run("keyboard", func(t *testing.T) {
+		keys := 0
+		press := func(what, key string) { keys++; b.do(ctx, what, chromedp.KeyEvent(key)) }
+		typed := func(what, text string) { b.do(ctx, what, chromedp.KeyEvent(text)) }
+		b.do(ctx, "any console page", chromedp.Navigate(s.base+"/admin/tariffs"), chromedp.WaitVisible(`#q`))
+		press("/ to search", "/")
+		typed("type jane", "jane")
+		b.do(ctx, "the results", chromedp.WaitVisible(`#quick-results a.open`))
+		press("Tab to the first customer", kb.Tab)
+		press("Tab to its Impersonate", kb.Tab)
+		if !b.eval(ctx, fmt.Sprintf(`document.activeElement.getAttribute("href") === "/admin/customers/%d/impersonate"`, jane)) {
+			t.Fatalf("two Tabs from the search land on %q", b.text(ctx, ":focus"))
+		}
+		press("Enter", kb.Enter)
+		b.do(ctx, "the form", chromedp.WaitVisible(`#impersonate input[name=ticket]`))
+		b.waitFor(ctx, "the ticket focused", `document.activeElement === document.querySelector("#impersonate input[name=ticket]")`)
+		typed("type the ticket", "SUP-KEYS")
+		press("Tab to the reason", kb.Tab)
+		typed("type the reason", "Stuck session")
+		press("Enter to start", kb.Enter)
+		started("keyboard", "SUP-KEYS")
+		if keys > 10 {
+			t.Errorf("%d key presses besides the typed fields, at most 10", keys)
+		}
+		t.Logf("keyboard: %d key presses plus the ticket, the reason and the search", keys)
+		exit()
+
+		// Enter in the search opens the first customer it lists. On the dashboard (where Exit
+		// lands) the search already has the focus.
+		if !b.eval(ctx, `document.activeElement === document.getElementById("q")`) {
+			t.Error("the dashboard's search is not focused")
+		}
+		typed("type jane", "jane")
+		b.do(ctx, "the results", chromedp.WaitVisible(`#quick-results a.open`))
+		first, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("#quick-results a.open").getAttribute("href")`))
+		if err != nil || !strings.HasPrefix(first, "/admin/customers/") {
+			t.Fatalf("the first match: %q %v", first, err)
+		}
+		press("Enter", kb.Enter)
+		b.waitFor(ctx, "the first match", fmt.Sprintf(`location.pathname === %q`, first))
+	})
+	b.noPageErrors()
+}

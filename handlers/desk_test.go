@@ -1,0 +1,90 @@
+package handlers_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"chargedesk/demo"
+)
+
+// After Exit the console says whom the agent left, with one link back to that customer and
+// one to the impersonation's timeline; an hour later, or while impersonating, it does not.
+func TestConsoleOffersTheWayBackAfterExit(t *testing.T) {
+	ta := newTestApp(t)
+	jane := ta.userID(demo.JaneEmail)
+	c := adminClient(t, ta)
+	if body := c.get("/admin").body; strings.Contains(body, "You left") {
+		t.Error("the console says you left someone before any impersonation")
+	}
+	c.startImpersonating(jane, "SUP-1234", false)
+	if body := c.get("/admin").body; strings.Contains(body, "You left") {
+		t.Error("the console says you left Jane while still impersonating her")
+	}
+	exit := c.post("/api/customer/impersonation/end", url.Values{})
+	if exit.status != http.StatusSeeOther || exit.header.Get("Location") != "/admin" {
+		t.Fatalf("Exit: %d %q", exit.status, exit.header.Get("Location"))
+	}
+	var imp int64
+	ta.db.R.QueryRow(`SELECT id FROM impersonations WHERE customer_user_id = ?`, jane).Scan(&imp)
+	body := c.get("/admin").body
+	mustContain(t, body, "You left <strong>Jane Doe</strong> (ticket SUP-1234)",
+		fmt.Sprintf(`href="/admin/customers/%d">Back to Jane Doe</a>`, jane), fmt.Sprintf(`href="/admin/impersonations/%d"`, imp))
+	ta.advanceKeepingLogin(c, 61*time.Minute)
+	if body := c.get("/admin").body; strings.Contains(body, "You left") {
+		t.Error("the console still offers the way back an hour later")
+	}
+}
+
+// The console header finds customers as the agent types (any case of a Public ID too), each
+// with a link to open them and one to impersonate them; customers cannot use it.
+func TestQuickSearch(t *testing.T) {
+	ta := newTestApp(t)
+	jane := ta.userID(demo.JaneEmail)
+	var publicID string
+	ta.db.R.QueryRow(`SELECT public_id FROM users WHERE id = ?`, jane).Scan(&publicID)
+	c := adminClient(t, ta)
+	for _, q := range []string{"jane", "Jane Doe", demo.JaneEmail, publicID, strings.ToLower(publicID), "CUS_" + strings.ToLower(publicID[4:])} {
+		r := c.get("/admin/customers/quick?q="+url.QueryEscape(q), "HX-Request", "true")
+		if r.status != http.StatusOK || strings.Contains(r.body, "<html") {
+			t.Fatalf("%q: %d, want the results fragment", q, r.status)
+		}
+		mustContain(t, r.body, fmt.Sprintf(`href="/admin/customers/%d"`, jane), fmt.Sprintf(`href="/admin/customers/%d/impersonate">Impersonate</a>`, jane))
+	}
+	for _, q := range []string{strings.ToLower(publicID), "CUS_" + strings.ToLower(publicID[4:])} {
+		mustContain(t, c.get("/admin/customers?q="+url.QueryEscape(q)).body, fmt.Sprintf(`href="/admin/customers/%d"`, jane))
+	}
+	if r := c.get("/admin/customers/quick?q=zzzzqqq", "HX-Request", "true"); !strings.Contains(r.body, "No customer matches") {
+		t.Errorf("no match: %.300s", r.body)
+	}
+	mustContain(t, c.get("/admin/audit").body, `id="q"`, `hx-get="/admin/customers/quick"`, `href="#main">Skip to content</a>`)
+	cust := ta.client()
+	cust.login(demo.JaneEmail)
+	if r := cust.get("/admin/customers/quick?q=jane"); r.status != http.StatusForbidden && r.status != http.StatusSeeOther {
+		t.Errorf("a customer using the console search: %d", r.status)
+	}
+}
+
+// The start form has its own small page (ticket focused first); a refused start shows it again
+// with what was typed and the reason it was refused.
+func TestImpersonateFormPage(t *testing.T) {
+	ta := newTestApp(t)
+	jane := ta.userID(demo.JaneEmail)
+	c := adminClient(t, ta)
+	page := c.get(fmt.Sprintf("/admin/customers/%d/impersonate", jane))
+	mustContain(t, page.body, "Impersonate Jane Doe", `name="ticket" required maxlength="64" autofocus`, "Start impersonating")
+	r := c.post("/api/customer/impersonation/start", url.Values{"customer_user_id": {fmt.Sprint(jane)}, "ticket": {""}, "reason": {"Checking the receipt"}})
+	if r.status < 400 || r.status >= 500 {
+		t.Fatalf("a start without a ticket: %d", r.status)
+	}
+	mustContain(t, r.body, "Impersonate Jane Doe", `value="Checking the receipt"`)
+	if n := ta.count(`SELECT count(*) FROM impersonations`); n != 0 {
+		t.Errorf("%d impersonations after a refused start", n)
+	}
+	if r := c.get("/admin/customers/999999/impersonate"); r.status != http.StatusNotFound {
+		t.Errorf("an unknown customer: %d", r.status)
+	}
+}

@@ -1,0 +1,1 @@
+DROP INDEX impersonations_admin_ended;
