@@ -5,14 +5,14 @@ import (
 	"database/sql"
 	"fmt"
 	"net/http"
-	"regexp"
-	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
 	"chargedesk/access"
 	"chargedesk/errs"
+	"chargedesk/format"
 	"chargedesk/support"
 )
 
@@ -86,7 +86,15 @@ func (a *App) toolProblem(c *gin.Context, in toolInput, e *Error) {
 		a.fail(c, errNotFound("This customer"))
 		return
 	}
-	a.showAdminCustomer(c, in.Customer, e.Status, e.Message, map[string]string{})
+	// The page comes back with this tool open, what was typed in it, and the problem beside it.
+	form := map[string]string{"tool": c.Request.URL.Path, "problem": e.Message,
+		"amount": c.PostForm("amount"), "reason": c.PostForm("reason"), "reference": c.PostForm("reference")}
+	for k, v := range form {
+		if !utf8.ValidString(v) || len(v) > 2000 {
+			form[k] = ""
+		}
+	}
+	a.showAdminCustomer(c, in.Customer, e.Status, e.Message, form) // at the top too: the tool may not be on this page
 }
 
 type confirmData struct {
@@ -111,23 +119,6 @@ func (a *App) confirm(c *gin.Context, in toolInput, heading string, lines ...str
 		Heading: heading, Lines: lines, Action: c.Request.URL.Path, Fields: fields,
 		Back: fmt.Sprintf("/admin/customers/%d", in.Customer),
 	}})
-}
-
-var amountRE = regexp.MustCompile(`^[0-9]{1,7}(\.[0-9]{1,2})?$`)
-
-// parseAmount reads a euro amount like 2.50 into cents.
-func parseAmount(s string) (int64, bool) {
-	s = strings.TrimSpace(s)
-	if !amountRE.MatchString(s) {
-		return 0, false
-	}
-	whole, frac, _ := strings.Cut(s, ".")
-	for len(frac) < 2 {
-		frac += "0"
-	}
-	w, _ := strconv.ParseInt(whole, 10, 64)
-	f, _ := strconv.ParseInt(frac, 10, 64)
-	return w*100 + f, true
 }
 
 // tool is what a tool request carries, for the support package.
@@ -175,9 +166,9 @@ func (a *App) refund(c *gin.Context) {
 	if !ok {
 		return
 	}
-	amount, ok := parseAmount(c.PostForm("amount"))
+	amount, ok := format.ParseEuros(c.PostForm("amount"))
 	if !ok {
-		a.toolProblem(c, in, errInvalid("Enter the amount in euros like 2.50 (at most two decimals)."))
+		a.toolProblem(c, in, errInvalid("Enter the amount in euros, like 2.50 or 2,50 (at most two decimals)."))
 		return
 	}
 	t := a.tool(c, in)

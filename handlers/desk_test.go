@@ -88,3 +88,32 @@ func TestImpersonateFormPage(t *testing.T) {
 		t.Errorf("an unknown customer: %d", r.status)
 	}
 }
+
+// A refund amount is read as people write it; a refused one brings the page back with the
+// refund tool open, what was typed in it, and the problem beside it — and changes nothing.
+func TestRefundToolKeepsTheInput(t *testing.T) {
+	ta := newTestApp(t)
+	c := adminClient(t, ta)
+	jane := ta.userID(demo.JaneEmail)
+	var receipt int64
+	ta.db.R.QueryRow(`SELECT id FROM receipts WHERE user_id = ? AND gross_cents = 3096`, jane).Scan(&receipt)
+	path := fmt.Sprintf("/admin/charges/%d/refund", receipt)
+	for _, amount := range []string{"2,50", "€2.50", "2.5", "2,50 €"} {
+		form := toolForm(jane, "amount", amount)
+		form.Del("confirm")
+		if r := c.post(path, form); r.status != http.StatusOK || !strings.Contains(r.body, "Refund €2.50 on receipt") {
+			t.Errorf("amount %q: %d, want the confirmation of €2.50", amount, r.status)
+		}
+	}
+	before := ta.fingerprint(demo.JaneEmail)
+	form := toolForm(jane, "amount", "abc")
+	form.Set("reason", "Goodwill for ticket SUP-77")
+	r := c.post(path, form)
+	if r.status != http.StatusUnprocessableEntity && r.status != http.StatusBadRequest {
+		t.Fatalf("amount abc: %d", r.status)
+	}
+	mustContain(t, r.body, fmt.Sprintf(`id="refund-%d" open`, receipt), `value="abc" autofocus`, `value="Goodwill for ticket SUP-77"`, "like 2.50 or 2,50")
+	if ta.fingerprint(demo.JaneEmail) != before {
+		t.Error("a refused refund changed the account")
+	}
+}

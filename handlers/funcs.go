@@ -5,6 +5,7 @@ import (
 	"html/template"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"database/sql"
@@ -29,6 +30,7 @@ var funcs = template.FuncMap{
 	"nullInt":     func(n sql.NullInt64) int64 { return n.Int64 },
 	"sub":         func(a, b int64) int64 { return a - b },
 	"dimName":     dimName,
+	"toolState":   toolState,
 	"dict":        dict,
 	"auditCSV":    func(f auditFilter) string { return auditURL(f, 0) + "&format=csv" },
 	"auditNext":   auditURL,
@@ -118,13 +120,19 @@ func qty(dim string, v int64) string {
 	}
 }
 
-// unitPrice formats a 1/10 000 € unit price with its unit: 5500 ENERGY → "€0.5500/kWh".
+// unitPrice formats a 1/10 000 € unit price with its unit, to the cent unless it has finer
+// digits: 5500 ENERGY → "€0.55/kWh", 4118 → "€0.4118/kWh".
 func unitPrice(dim string, p int64) string {
 	sign := ""
 	if p < 0 {
 		sign, p = "−", -p
 	}
-	s := fmt.Sprintf("%s€%d.%04d", sign, p/10000, p%10000)
+	frac := fmt.Sprintf("%04d", p%10000)
+	frac = strings.TrimRight(frac, "0")
+	for len(frac) < 2 {
+		frac += "0"
+	}
+	s := fmt.Sprintf("%s€%d.%s", sign, p/10000, frac)
 	switch dim {
 	case "ENERGY":
 		return s + "/kWh"
@@ -189,4 +197,19 @@ func auditURL(f auditFilter, before int64) string {
 		q.Set("before", strconv.FormatInt(before, 10))
 	}
 	return "/admin/audit?" + q.Encode()
+}
+
+// toolView is how an admin tool's form comes back after a refusal: open, with what was typed
+// and the problem beside it (Open false: as the page first shows it).
+type toolView struct {
+	Open                             bool
+	Problem, Amount, Reason, Reference string
+}
+
+// toolState is the state of the tool posting to path, from the form the page was rendered with.
+func toolState(form map[string]string, path string) toolView {
+	if form["tool"] != path || path == "" {
+		return toolView{}
+	}
+	return toolView{Open: true, Problem: form["problem"], Amount: form["amount"], Reason: form["reason"], Reference: form["reference"]}
 }

@@ -83,3 +83,14 @@ func TestCustomerNavCache(t *testing.T) {
 		t.Errorf("%d navs kept, at most %d", len(navs.m), navCacheSize)
 	}
 }
+
+func TestUnitPrice(t *testing.T) {
+	for in, want := range map[int64]string{5500: "€0.55/kWh", 4118: "€0.4118/kWh", 12000: "€1.20/kWh", 0: "€0.00/kWh", 10001: "€1.0001/kWh"} {
+		if got := unitPrice("ENERGY", in); got != want {
+			t.Errorf("unitPrice(%d) = %q, want %q", in, got, want)
+		}
+	}
+	if got := unitPrice("FLAT", -5000); got != "−€0.50" {
+		t.Errorf("a negative flat price: %q", got)
+	}
+}
