@@ -202,7 +202,7 @@ func auditURL(f auditFilter, before int64) string {
 // toolView is how an admin tool's form comes back after a refusal: open, with what was typed
 // and the problem beside it (Open false: as the page first shows it).
 type toolView struct {
-	Open                             bool
+	Open                               bool
 	Problem, Amount, Reason, Reference string
 }
 
