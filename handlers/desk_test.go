@@ -117,3 +117,45 @@ func TestRefundToolKeepsTheInput(t *testing.T) {
 		t.Error("a refused refund changed the account")
 	}
 }
+
+// A deep link followed while logged out comes back after login — a path of this site only,
+// and only one the person may see.
+func TestLoginReturnsToTheDeepLink(t *testing.T) {
+	ta := newTestApp(t)
+	c := ta.client()
+	r := c.get("/admin/audit?user=1")
+	if r.status != http.StatusSeeOther || r.header.Get("Location") != "/login?next="+url.QueryEscape("/admin/audit?user=1") {
+		t.Fatalf("logged out: %d %q", r.status, r.header.Get("Location"))
+	}
+	page := c.get(r.header.Get("Location"))
+	mustContain(t, page.body, `name="next" value="/admin/audit?user=1"`)
+	login := func(email, next string) string {
+		t.Helper()
+		cl := ta.client()
+		cl.get("/login")
+		r := cl.post("/login", url.Values{"email": {email}, "password": {demo.DefaultPassword}, "next": {next}})
+		if r.status != http.StatusSeeOther {
+			t.Fatalf("login %s with next %q: %d", email, next, r.status)
+		}
+		return r.header.Get("Location")
+	}
+	for next, want := range map[string]string{
+		"/admin/audit?user=1":       "/admin/audit?user=1",
+		"https://evil.example/":     "/admin",
+		"//evil.example/admin":      "/admin",
+		"/\\evil.example":           "/admin",
+		"/admin\r\nSet-Cookie: x=1": "/admin",
+		"/sessions":                 "/admin", // a customer page: support lands on the console
+		"":                          "/admin",
+	} {
+		if got := login(demo.AdminEmail, next); got != want {
+			t.Errorf("admin with next %q lands on %q, want %q", next, got, want)
+		}
+	}
+	if got := login(demo.JaneEmail, "/admin/audit"); got != "/" {
+		t.Errorf("a customer with next=/admin/audit lands on %q, want /", got)
+	}
+	if got := login(demo.JaneEmail, "/sessions?status=COMPLETED"); got != "/sessions?status=COMPLETED" {
+		t.Errorf("a customer with next=/sessions lands on %q", got)
+	}
+}

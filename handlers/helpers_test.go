@@ -203,3 +203,8 @@ func mustContain(t *testing.T, body string, wants ...string) {
 		}
 	}
 }
+
+// toLogin reports a redirect to the login page (which may carry the page to come back to).
+func toLogin(location string) bool {
+	return location == "/login" || strings.HasPrefix(location, "/login?next=")
+}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -29,7 +30,31 @@ func (a *App) loginPage(c *gin.Context) {
 		a.redirect(c, homeFor(u.Role))
 		return
 	}
-	a.render(c, http.StatusOK, "login", &Page{Title: "Log in", Form: map[string]string{}})
+	a.render(c, http.StatusOK, "login", &Page{Title: "Log in", Form: map[string]string{"next": safeNext(c.Query("next"))}})
+}
+
+// safeNext is where a login may send the browser on: a path of this site ("/admin/audit?…"),
+// never another site ("//evil.example", "https://…", "/\\evil"), else "".
+func safeNext(s string) string {
+	if len(s) > 2000 || !strings.HasPrefix(s, "/") || strings.HasPrefix(s, "//") || strings.HasPrefix(s, "/\\") || strings.ContainsAny(s, "\\\r\n\t") {
+		return ""
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil {
+		return ""
+	}
+	return s
+}
+
+// landing is where u goes after logging in: next when it is theirs to see (support pages for
+// support, customer pages for customers), else their home.
+func landing(role, next string) string {
+	next = safeNext(next)
+	admin := next == "/admin" || strings.HasPrefix(next, "/admin/") || strings.HasPrefix(next, "/admin?")
+	if next == "" || next == "/login" || strings.HasPrefix(next, "/login?") || admin != (role == "admin") {
+		return homeFor(role)
+	}
+	return next
 }
 
 // homeFor is where a role lands after login.
@@ -45,7 +70,7 @@ func (a *App) loginProblem(c *gin.Context, status int, email, msg string) {
 		c.JSON(status, gin.H{"error": msg})
 		return
 	}
-	a.render(c, status, "login", &Page{Title: "Log in", Form: map[string]string{"email": email}, Problem: msg})
+	a.render(c, status, "login", &Page{Title: "Log in", Form: map[string]string{"email": email, "next": safeNext(c.PostForm("next"))}, Problem: msg})
 }
 
 // login is POST /login: limits first (counted before the password is compared), then one
@@ -146,7 +171,7 @@ func (a *App) signIn(c *gin.Context, u queries.User, entry audit.Entry) {
 		a.fail(c, errInternal(err))
 		return
 	}
-	a.redirect(c, homeFor(u.Role))
+	a.redirect(c, landing(u.Role, c.PostForm("next")))
 }
 
 func (a *App) logout(c *gin.Context) {

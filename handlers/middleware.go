@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -103,7 +104,11 @@ func (a *App) requireUser(c *gin.Context) {
 		a.fail(c, &Error{Status: http.StatusUnauthorized, Message: "Log in first."})
 		return
 	}
-	a.redirect(c, "/login")
+	to := "/login"
+	if (c.Request.Method == http.MethodGet || c.Request.Method == http.MethodHead) && c.Request.URL.RequestURI() != "/" {
+		to += "?next=" + url.QueryEscape(c.Request.URL.RequestURI()) // back here after logging in
+	}
+	a.redirect(c, to)
 	c.Abort()
 }
 
