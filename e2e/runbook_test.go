@@ -99,7 +99,12 @@ func TestRunbookInChromium(t *testing.T) {
 
 	t.Run("3 a write while read-only is refused and audited", func(t *testing.T) {
 		b.do(ctx, "open EV cards", chromedp.Click(`nav a[href^="/cards"]`), chromedp.WaitVisible(`form[action*="/block"] button`))
-		b.do(ctx, "click Block", chromedp.Click(`form[action*="/block"] button`))
+		if !b.eval(ctx, `document.querySelector('form[action*="/block"] button').disabled && document.getElementById("read-only-reason") !== null`) {
+			t.Error("in a read-only impersonation the Block button is not disabled with its reason")
+		}
+		// The server refuses it anyway: enable the button as a curious person could, and click.
+		b.do(ctx, "enable and click Block", chromedp.Evaluate[chromedp.Void](`document.querySelector('form[action*="/block"] button').disabled = false`),
+			chromedp.Click(`form[action*="/block"] button`))
 		b.waitFor(ctx, "the read-only page", `document.querySelector("#main h1") && document.querySelector("#main h1").textContent.includes("read-only")`)
 		b.screenshot(ctx, "5-read-only")
 		if n := s.count(`SELECT count(*) FROM impersonation_audit WHERE outcome = 'blocked' AND route = '/cards/:id/block'`); n != 1 {
@@ -203,6 +208,9 @@ func TestRunbookInChromium(t *testing.T) {
 			chromedp.Click(`#impersonate input[name=allow_changes]`),
 			chromedp.Click(`#impersonate form button.primary`), chromedp.WaitVisible(`#impersonation-banner .mode.changes`))
 		b.do(ctx, "open EV cards", chromedp.Click(`nav a[href^="/cards"]`), chromedp.WaitVisible(`form[action*="/block"] button`))
+		if b.eval(ctx, `document.querySelector('form[action*="/block"] button').disabled`) {
+			t.Error("with changes allowed the Block button is disabled")
+		}
 		b.do(ctx, "click Block", chromedp.Click(`form[action*="/block"] button`))
 		b.waitFor(ctx, "the result page", `location.search.includes("notice=card-blocked")`)
 		b.mu.Lock()

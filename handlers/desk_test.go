@@ -159,3 +159,29 @@ func TestLoginReturnsToTheDeepLink(t *testing.T) {
 		t.Errorf("a customer with next=/sessions lands on %q", got)
 	}
 }
+
+// Destructive customer actions ask first; in a read-only impersonation every write button is
+// disabled with the reason beside it (and the server still refuses and records a write).
+func TestDestructiveActionsAskAndReadOnlyDisables(t *testing.T) {
+	ta := newTestApp(t)
+	jane := ta.userID(demo.JaneEmail)
+	own := ta.client()
+	own.login(demo.JaneEmail)
+	cards := own.get("/cards").body
+	mustContain(t, cards, `hx-confirm="Block card `)
+	if strings.Contains(cards, "disabled") {
+		t.Error("the customer's own buttons are disabled")
+	}
+	mustContain(t, own.get("/payment-methods").body, `hx-confirm="Remove `)
+	admin := adminClient(t, ta)
+	admin.startImpersonating(jane, "SUP-RO", false)
+	ro := admin.get(fmt.Sprintf("/cards?as=%d", jane)).body
+	mustContain(t, ro, `id="read-only-reason"`, `disabled aria-describedby="read-only-reason">Block</button>`, `disabled aria-describedby="read-only-reason">Order card</button>`)
+	admin.post("/api/customer/impersonation/end", url.Values{})
+	admin.startImpersonating(jane, "SUP-RW", true)
+	rw := admin.get(fmt.Sprintf("/cards?as=%d", jane)).body
+	mustContain(t, rw, `hx-confirm="Block card `, "This action is real")
+	if strings.Contains(rw, "read-only-reason") {
+		t.Error("with changes allowed the buttons are disabled")
+	}
+}

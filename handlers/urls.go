@@ -78,3 +78,20 @@ func (p *Page) ConfirmWrite() string {
 	}
 	return "You are acting as " + p.Imp.CustomerName + ". This action is real: it changes their account and is recorded. Continue?"
 }
+
+// ConfirmDestructive is the hx-confirm text of a write that cannot be taken back from here
+// (block a card, remove a payment method, cancel a reservation, stop charging): it always
+// asks, and while an admin impersonates it also says the action is theirs to answer for.
+func (p *Page) ConfirmDestructive(what string) string {
+	if p.ReadOnly() {
+		return "" // disabled: the write would be refused and recorded, nothing to confirm
+	}
+	if w := p.ConfirmWrite(); w != "" {
+		return what + " " + w
+	}
+	return what
+}
+
+// ReadOnly says the page is shown in a read-only impersonation: its write buttons are disabled
+// (and the server refuses the writes anyway, recording the attempt).
+func (p *Page) ReadOnly() bool { return p.Imp != nil && !p.Imp.ChangesAllowed }
