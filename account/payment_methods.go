@@ -118,3 +118,8 @@ func allDigits(s string) bool {
 	}
 	return s != ""
 }
+
+// ExpiresWithin reports a card that expires (its last month ends) within d of now.
+func ExpiresWithin(month, year int64, now time.Time, d time.Duration) bool {
+	return time.Date(int(year), time.Month(month)+1, 1, 0, 0, 0, 0, format.Zone).Before(now.Add(d))
+}

@@ -13,6 +13,7 @@ import (
 
 	"chargedesk/charging"
 	"chargedesk/queries"
+	"chargedesk/support"
 )
 
 const searchPageSize = 25
@@ -241,6 +242,7 @@ type adminCustomerData struct {
 	Payments     []queries.PaymentMethod
 	Activity     []activityItem
 	Reference    string // prefilled into the admin tools (?reference=, from a timeline)
+	Alerts       []support.Alert // what is wrong with the account, worst first
 	// The long lists page independently: Next* is the keyset of the section's next page ("" on
 	// its last), Paged* says the section is past its first page.
 	NextSessions, NextReceipts, NextRefunds, NextActivity, NextCards, NextReservations       string
@@ -287,6 +289,7 @@ func (a *App) showAdminCustomer(c *gin.Context, id int64, status int, problem st
 	}
 	load := []func() error{
 		func() (err error) { d.BeingViewed, err = a.r.ActiveImpersonationsOfCustomer(ctx, id); return },
+		func() (err error) { d.Alerts, err = support.AccountAlerts(ctx, a.r, id, now); return },
 		func() (err error) { d.Owned, err = a.r.ListOwnedChargers(ctx, id); return },
 		func() (err error) { d.Favourites, err = a.r.ListFavouriteChargers(ctx, id); return },
 		func() error {

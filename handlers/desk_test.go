@@ -185,3 +185,22 @@ func TestDestructiveActionsAskAndReadOnlyDisables(t *testing.T) {
 		t.Error("with changes allowed the buttons are disabled")
 	}
 }
+
+// The customer's console page opens with what is wrong with the account, worst first, each
+// linking to where it can be dealt with.
+func TestCustomerPageSaysWhatIsWrong(t *testing.T) {
+	ta := newTestApp(t)
+	c := adminClient(t, ta)
+	jane := ta.userID(demo.JaneEmail)
+	c.startImpersonating(jane, "SUP-1", false)
+	c.post("/api/customer/impersonation/end", url.Values{})
+	body := c.get(fmt.Sprintf("/admin/customers/%d", jane)).body
+	alerts := body[strings.Index(body, "What needs attention"):strings.Index(body, `<nav class="subnav">`)]
+	mustContain(t, alerts, "looks stuck", "1 EV card reported lost", "Mastercard ••4444 expires", "Support opened this account once",
+		`href="#sessions"`, `href="#cards"`, `href="#payment"`)
+	if strings.Index(alerts, "looks stuck") > strings.Index(alerts, "reported lost") {
+		t.Error("a stuck session is not listed before a lost card")
+	}
+	tomasz := ta.userID("tomasz@example.com")
+	mustContain(t, c.get(fmt.Sprintf("/admin/customers/%d", tomasz)).body, "No payment method on file")
+}

@@ -62,6 +62,10 @@ func TestCustomerPageQueriesDoNotGrowWithHistory(t *testing.T) {
 		// A page of a customer's reservations or EV cards, walked in index order from the keyset.
 		{"../queries/reservations.sql", "ListReservations", []string{"SEARCH r USING INDEX reservations_user_page (user_id=? AND starts_at<?)"}, []string{"TEMP B-TREE", "SCAN"}},
 		{"../queries/ev_cards.sql", "ListCardsPage", []string{"SEARCH c USING INDEX ev_cards_user (user_id=? AND id<?)"}, []string{"TEMP B-TREE", "SCAN"}},
+		// The top of a customer's console page: open sessions and bounded counts, through indexes.
+		{"../queries/admin_customer_detail.sql", "CustomerOpenSessions", []string{"charging_sessions_user_active"}, []string{"SCAN s", "SCAN m"}},
+		{"../queries/admin_customer_detail.sql", "AccountAlertCounts", []string{"ev_cards_user_status", "reservations_user_page", "impersonations_customer", "auth_audit_actor_tag"},
+			[]string{"SCAN c", "SCAN r", "SCAN i", "SCAN a"}},
 		// The caller of every request: session, user, open impersonation, its last request.
 		{"../queries/web_sessions.sql", "GetCaller", []string{"SEARCH ws USING INDEX sqlite_autoindex_web_sessions_1 (id=?)", "SEARCH u USING INTEGER PRIMARY KEY",
 			"impersonations_one_active_per_admin", "SEARCH r USING COVERING INDEX"}, []string{"SCAN", "TEMP B-TREE"}},

@@ -53,3 +53,27 @@ JOIN connectors cn ON cn.id = s.connector_id
 JOIN evses e ON e.id = cn.evse_id
 JOIN chargers ch ON ch.id = e.charger_id
 WHERE s.id = @id AND s.user_id = @acting_as;
+
+-- name: CustomerOpenSessions :many
+-- The customer's sessions still open, with what says whether they are stuck (a customer has
+-- a handful at most; bounded anyway).
+SELECT s.id, s.started_at, cn.status AS connector_status, ch.last_seen_at, ch.heartbeat_interval_s,
+       CAST(coalesce((SELECT m.at FROM meter_readings m WHERE m.session_id = s.id ORDER BY m.at DESC LIMIT 1), 0) AS INTEGER) AS last_reading_at
+FROM charging_sessions s
+JOIN connectors cn ON cn.id = s.connector_id
+JOIN evses e ON e.id = cn.evse_id
+JOIN chargers ch ON ch.id = e.charger_id
+WHERE s.user_id = @acting_as AND s.status = 'ACTIVE'
+ORDER BY s.started_at DESC
+LIMIT 20;
+
+-- name: AccountAlertCounts :one
+-- What the customer's admin page sums up at its top, each count through an index and bounded.
+SELECT
+    (SELECT count(*) FROM ev_cards c WHERE c.user_id = @acting_as AND c.status = 'blocked') AS blocked_cards,
+    (SELECT count(*) FROM ev_cards c WHERE c.user_id = @acting_as AND c.status = 'lost') AS lost_cards,
+    (SELECT count(*) FROM (SELECT 1 FROM reservations r WHERE r.user_id = @acting_as AND r.starts_at > @now AND r.status = 'accepted' LIMIT 100)) AS upcoming_reservations,
+    CAST(coalesce((SELECT min(r.starts_at) FROM reservations r WHERE r.user_id = @acting_as AND r.starts_at > @now AND r.status = 'accepted'), 0) AS INTEGER) AS next_reservation_at,
+    (SELECT count(*) FROM (SELECT 1 FROM impersonations i WHERE i.customer_user_id = @acting_as AND i.started_at >= @since LIMIT 100)) AS recent_impersonations,
+    CAST(coalesce((SELECT max(i.started_at) FROM impersonations i WHERE i.customer_user_id = @acting_as), 0) AS INTEGER) AS last_impersonation_at,
+    (SELECT count(*) FROM (SELECT 1 FROM auth_audit a WHERE a.actor_user_id = @acting_as AND a.tag = 'privilege_violation' AND a.at >= @since LIMIT 100)) AS recent_violations;

@@ -10,6 +10,49 @@ import (
 	"database/sql"
 )
 
+const accountAlertCounts = `-- name: AccountAlertCounts :one
+SELECT
+    (SELECT count(*) FROM ev_cards c WHERE c.user_id = ?1 AND c.status = 'blocked') AS blocked_cards,
+    (SELECT count(*) FROM ev_cards c WHERE c.user_id = ?1 AND c.status = 'lost') AS lost_cards,
+    (SELECT count(*) FROM (SELECT 1 FROM reservations r WHERE r.user_id = ?1 AND r.starts_at > ?2 AND r.status = 'accepted' LIMIT 100)) AS upcoming_reservations,
+    CAST(coalesce((SELECT min(r.starts_at) FROM reservations r WHERE r.user_id = ?1 AND r.starts_at > ?2 AND r.status = 'accepted'), 0) AS INTEGER) AS next_reservation_at,
+    (SELECT count(*) FROM (SELECT 1 FROM impersonations i WHERE i.customer_user_id = ?1 AND i.started_at >= ?3 LIMIT 100)) AS recent_impersonations,
+    CAST(coalesce((SELECT max(i.started_at) FROM impersonations i WHERE i.customer_user_id = ?1), 0) AS INTEGER) AS last_impersonation_at,
+    (SELECT count(*) FROM (SELECT 1 FROM auth_audit a WHERE a.actor_user_id = ?1 AND a.tag = 'privilege_violation' AND a.at >= ?3 LIMIT 100)) AS recent_violations
+`
+
+type AccountAlertCountsParams struct {
+	ActingAs int64
+	Now      int64
+	Since    int64
+}
+
+type AccountAlertCountsRow struct {
+	BlockedCards         int64
+	LostCards            int64
+	UpcomingReservations int64
+	NextReservationAt    int64
+	RecentImpersonations int64
+	LastImpersonationAt  int64
+	RecentViolations     int64
+}
+
+// What the customer's admin page sums up at its top, each count through an index and bounded.
+func (q *Queries) AccountAlertCounts(ctx context.Context, arg AccountAlertCountsParams) (AccountAlertCountsRow, error) {
+	row := q.queryRow(ctx, q.accountAlertCountsStmt, accountAlertCounts, arg.ActingAs, arg.Now, arg.Since)
+	var i AccountAlertCountsRow
+	err := row.Scan(
+		&i.BlockedCards,
+		&i.LostCards,
+		&i.UpcomingReservations,
+		&i.NextReservationAt,
+		&i.RecentImpersonations,
+		&i.LastImpersonationAt,
+		&i.RecentViolations,
+	)
+	return i, err
+}
+
 const adminListReceipts = `-- name: AdminListReceipts :many
 SELECT r.id, r.number, r.status, r.gross_cents, r.issued_at, r.session_id,
        CAST(coalesce((SELECT sum(f.amount_cents) FROM refunds f WHERE f.receipt_id = r.id), 0) AS INTEGER) AS refunded_cents
@@ -121,6 +164,59 @@ func (q *Queries) AdminListRefunds(ctx context.Context, arg AdminListRefundsPara
 			&i.Reference,
 			&i.CreditNoteNumber,
 			&i.CreatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const customerOpenSessions = `-- name: CustomerOpenSessions :many
+SELECT s.id, s.started_at, cn.status AS connector_status, ch.last_seen_at, ch.heartbeat_interval_s,
+       CAST(coalesce((SELECT m.at FROM meter_readings m WHERE m.session_id = s.id ORDER BY m.at DESC LIMIT 1), 0) AS INTEGER) AS last_reading_at
+FROM charging_sessions s
+JOIN connectors cn ON cn.id = s.connector_id
+JOIN evses e ON e.id = cn.evse_id
+JOIN chargers ch ON ch.id = e.charger_id
+WHERE s.user_id = ?1 AND s.status = 'ACTIVE'
+ORDER BY s.started_at DESC
+LIMIT 20
+`
+
+type CustomerOpenSessionsRow struct {
+	ID                 int64
+	StartedAt          int64
+	ConnectorStatus    string
+	LastSeenAt         sql.NullInt64
+	HeartbeatIntervalS int64
+	LastReadingAt      int64
+}
+
+// The customer's sessions still open, with what says whether they are stuck (a customer has
+// a handful at most; bounded anyway).
+func (q *Queries) CustomerOpenSessions(ctx context.Context, actingAs int64) ([]CustomerOpenSessionsRow, error) {
+	rows, err := q.query(ctx, q.customerOpenSessionsStmt, customerOpenSessions, actingAs)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []CustomerOpenSessionsRow
+	for rows.Next() {
+		var i CustomerOpenSessionsRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.StartedAt,
+			&i.ConnectorStatus,
+			&i.LastSeenAt,
+			&i.HeartbeatIntervalS,
+			&i.LastReadingAt,
 		); err != nil {
 			return nil, err
 		}

@@ -24,6 +24,9 @@ func New(db DBTX) *Queries {
 func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	q := Queries{db: db}
 	var err error
+	if q.accountAlertCountsStmt, err = db.PrepareContext(ctx, accountAlertCounts); err != nil {
+		return nil, fmt.Errorf("error preparing query AccountAlertCounts: %w", err)
+	}
 	if q.activeImpersonationOfStmt, err = db.PrepareContext(ctx, activeImpersonationOf); err != nil {
 		return nil, fmt.Errorf("error preparing query ActiveImpersonationOf: %w", err)
 	}
@@ -86,6 +89,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.createUserStmt, err = db.PrepareContext(ctx, createUser); err != nil {
 		return nil, fmt.Errorf("error preparing query CreateUser: %w", err)
+	}
+	if q.customerOpenSessionsStmt, err = db.PrepareContext(ctx, customerOpenSessions); err != nil {
+		return nil, fmt.Errorf("error preparing query CustomerOpenSessions: %w", err)
 	}
 	if q.customerSummaryStmt, err = db.PrepareContext(ctx, customerSummary); err != nil {
 		return nil, fmt.Errorf("error preparing query CustomerSummary: %w", err)
@@ -452,6 +458,11 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 
 func (q *Queries) Close() error {
 	var err error
+	if q.accountAlertCountsStmt != nil {
+		if cerr := q.accountAlertCountsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing accountAlertCountsStmt: %w", cerr)
+		}
+	}
 	if q.activeImpersonationOfStmt != nil {
 		if cerr := q.activeImpersonationOfStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing activeImpersonationOfStmt: %w", cerr)
@@ -555,6 +566,11 @@ func (q *Queries) Close() error {
 	if q.createUserStmt != nil {
 		if cerr := q.createUserStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing createUserStmt: %w", cerr)
+		}
+	}
+	if q.customerOpenSessionsStmt != nil {
+		if cerr := q.customerOpenSessionsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing customerOpenSessionsStmt: %w", cerr)
 		}
 	}
 	if q.customerSummaryStmt != nil {
@@ -1196,6 +1212,7 @@ func (q *Queries) queryRow(ctx context.Context, stmt *sql.Stmt, query string, ar
 type Queries struct {
 	db                                   DBTX
 	tx                                   *sql.Tx
+	accountAlertCountsStmt               *sql.Stmt
 	activeImpersonationOfStmt            *sql.Stmt
 	activeImpersonationsOfCustomerStmt   *sql.Stmt
 	adminListReceiptsStmt                *sql.Stmt
@@ -1217,6 +1234,7 @@ type Queries struct {
 	countOverlappingReservationsStmt     *sql.Stmt
 	countUsersStmt                       *sql.Stmt
 	createUserStmt                       *sql.Stmt
+	customerOpenSessionsStmt             *sql.Stmt
 	customerSummaryStmt                  *sql.Stmt
 	customersByIDsStmt                   *sql.Stmt
 	deleteExpiredWebSessionsStmt         *sql.Stmt
@@ -1343,6 +1361,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 	return &Queries{
 		db:                                   tx,
 		tx:                                   tx,
+		accountAlertCountsStmt:               q.accountAlertCountsStmt,
 		activeImpersonationOfStmt:            q.activeImpersonationOfStmt,
 		activeImpersonationsOfCustomerStmt:   q.activeImpersonationsOfCustomerStmt,
 		adminListReceiptsStmt:                q.adminListReceiptsStmt,
@@ -1364,6 +1383,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		countOverlappingReservationsStmt:     q.countOverlappingReservationsStmt,
 		countUsersStmt:                       q.countUsersStmt,
 		createUserStmt:                       q.createUserStmt,
+		customerOpenSessionsStmt:             q.customerOpenSessionsStmt,
 		customerSummaryStmt:                  q.customerSummaryStmt,
 		customersByIDsStmt:                   q.customersByIDsStmt,
 		deleteExpiredWebSessionsStmt:         q.deleteExpiredWebSessionsStmt,
