@@ -241,7 +241,7 @@ type adminCustomerData struct {
 	Reservations []queries.ListReservationsRow
 	Payments     []queries.PaymentMethod
 	Activity     []activityItem
-	Reference    string // prefilled into the admin tools (?reference=, from a timeline)
+	Reference    string          // prefilled into the admin tools (?reference=, from a timeline)
 	Alerts       []support.Alert // what is wrong with the account, worst first
 	// The long lists page independently: Next* is the keyset of the section's next page ("" on
 	// its last), Paged* says the section is past its first page.
