@@ -246,7 +246,10 @@ func (a *App) routeRows(ctx context.Context, f auditFilter) ([]queries.Impersona
 // end row.
 type auditEntry struct {
 	queries.AuthAudit
-	When            string
+	When, WhenUTC   string // local time with seconds, and UTC for the hover
+	ActorName       string
+	TargetName      string
+	Fields          []metaField // the metadata as labelled fields
 	Actor, Target   int64 // user ids, 0 for none
 	ImpersonationID int64
 	Routes          []routeLine
@@ -281,7 +284,7 @@ func (a *App) auditEntries(ctx context.Context, rows []queries.AuthAudit) ([]aud
 	var paired, started []int64 // impersonations with a start or end row here; with a start row
 	entries := make([]auditEntry, len(rows))
 	for i, r := range rows {
-		entries[i] = auditEntry{AuthAudit: r, When: when(r.At), Actor: r.ActorUserID.Int64, Target: r.TargetUserID.Int64, ImpersonationID: r.ImpersonationID.Int64}
+		entries[i] = auditEntry{AuthAudit: r, When: whenSeconds(r.At), WhenUTC: utc(r.At), Actor: r.ActorUserID.Int64, Target: r.TargetUserID.Int64, ImpersonationID: r.ImpersonationID.Int64}
 		switch {
 		case r.ImpersonationID.Int64 == 0:
 		case r.Tag == "impersonation.start":
@@ -290,6 +293,9 @@ func (a *App) auditEntries(ctx context.Context, rows []queries.AuthAudit) ([]aud
 		case r.Tag == "impersonation.end":
 			paired = append(paired, r.ImpersonationID.Int64)
 		}
+	}
+	if err := a.nameEntries(ctx, entries); err != nil {
+		return nil, err
 	}
 	if len(paired) == 0 {
 		return entries, nil

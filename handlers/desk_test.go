@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -203,4 +204,26 @@ func TestCustomerPageSaysWhatIsWrong(t *testing.T) {
 	}
 	tomasz := ta.userID("tomasz@example.com")
 	mustContain(t, c.get(fmt.Sprintf("/admin/customers/%d", tomasz)).body, "No payment method on file")
+}
+
+// The audit log reads as sentences for people: names beside ids, the metadata as labelled
+// fields, local times to the second with UTC on hover, and the agent's own actions one
+// click away.
+func TestAuditLogForPeople(t *testing.T) {
+	ta := newTestApp(t)
+	c := adminClient(t, ta)
+	jane := ta.userID(demo.JaneEmail)
+	admin := ta.userID(demo.AdminEmail)
+	c.startImpersonating(jane, "SUP-1234", false)
+	c.post("/api/customer/impersonation/end", url.Values{})
+	body := c.get("/admin/audit").body
+	mustContain(t, body, fmt.Sprintf(`href="/admin/audit?user=%d">My actions</a>`, admin),
+		fmt.Sprintf(`href="/admin/audit?user=%d">Jane Doe</a> <span class="muted small">#%d</span>`, jane, jane),
+		"<dt>Ticket</dt><dd>SUP-1234</dd>", fmt.Sprintf("<dt>Customer</dt><dd>Jane Doe (#%d)</dd>", jane), "<dt>Ended via</dt><dd>exit</dd>",
+		` UTC">`, "metadata as stored")
+	if !regexp.MustCompile(`<time title="[0-9-]+ [0-9:]+ UTC">[0-9]{1,2} [A-Z][a-z]{2} [0-9]{4}, [0-9]{2}:[0-9]{2}:[0-9]{2}</time>`).MatchString(body) {
+		t.Error("audit times are not local to the second with UTC on hover")
+	}
+	mine := c.get(fmt.Sprintf("/admin/audit?user=%d", admin)).body
+	mustContain(t, mine, "Showing your actions.")
 }

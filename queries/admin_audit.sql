@@ -132,3 +132,8 @@ FROM impersonations i
 JOIN users a ON a.id = i.admin_user_id
 JOIN users c ON c.id = i.customer_user_id
 WHERE i.id = @id;
+
+-- name: UserNamesByIDs :many
+-- Names for the user ids an audit page shows; ids is a JSON array.
+SELECT u.id, u.name, u.role FROM users u
+WHERE u.id IN (SELECT value FROM json_each(CAST(@ids AS TEXT)));

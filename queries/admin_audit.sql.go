@@ -1037,3 +1037,38 @@ func (q *Queries) RouteAuditAt(ctx context.Context, id int64) (int64, error) {
 	err := row.Scan(&at)
 	return at, err
 }
+
+const userNamesByIDs = `-- name: UserNamesByIDs :many
+SELECT u.id, u.name, u.role FROM users u
+WHERE u.id IN (SELECT value FROM json_each(CAST(?1 AS TEXT)))
+`
+
+type UserNamesByIDsRow struct {
+	ID   int64
+	Name string
+	Role string
+}
+
+// Names for the user ids an audit page shows; ids is a JSON array.
+func (q *Queries) UserNamesByIDs(ctx context.Context, ids string) ([]UserNamesByIDsRow, error) {
+	rows, err := q.query(ctx, q.userNamesByIDsStmt, userNamesByIDs, ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []UserNamesByIDsRow
+	for rows.Next() {
+		var i UserNamesByIDsRow
+		if err := rows.Scan(&i.ID, &i.Name, &i.Role); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}

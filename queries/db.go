@@ -453,6 +453,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.touchWebSessionStmt, err = db.PrepareContext(ctx, touchWebSession); err != nil {
 		return nil, fmt.Errorf("error preparing query TouchWebSession: %w", err)
 	}
+	if q.userNamesByIDsStmt, err = db.PrepareContext(ctx, userNamesByIDs); err != nil {
+		return nil, fmt.Errorf("error preparing query UserNamesByIDs: %w", err)
+	}
 	return &q, nil
 }
 
@@ -1173,6 +1176,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing touchWebSessionStmt: %w", cerr)
 		}
 	}
+	if q.userNamesByIDsStmt != nil {
+		if cerr := q.userNamesByIDsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing userNamesByIDsStmt: %w", cerr)
+		}
+	}
 	return err
 }
 
@@ -1355,6 +1363,7 @@ type Queries struct {
 	touchChargerStmt                     *sql.Stmt
 	touchHealthProbeStmt                 *sql.Stmt
 	touchWebSessionStmt                  *sql.Stmt
+	userNamesByIDsStmt                   *sql.Stmt
 }
 
 func (q *Queries) WithTx(tx *sql.Tx) *Queries {
@@ -1504,5 +1513,6 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		touchChargerStmt:                     q.touchChargerStmt,
 		touchHealthProbeStmt:                 q.touchHealthProbeStmt,
 		touchWebSessionStmt:                  q.touchWebSessionStmt,
+		userNamesByIDsStmt:                   q.userNamesByIDsStmt,
 	}
 }
