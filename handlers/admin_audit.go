@@ -250,7 +250,7 @@ type auditEntry struct {
 	ActorName       string
 	TargetName      string
 	Fields          []metaField // the metadata as labelled fields
-	Actor, Target   int64 // user ids, 0 for none
+	Actor, Target   int64       // user ids, 0 for none
 	ImpersonationID int64
 	Routes          []routeLine
 	MoreRoutes      bool // more route rows than the page shows: see the timeline
