@@ -227,3 +227,19 @@ func TestAuditLogForPeople(t *testing.T) {
 	mine := c.get(fmt.Sprintf("/admin/audit?user=%d", admin)).body
 	mustContain(t, mine, "Showing your actions.")
 }
+
+// The banner's countdown carries its deadline for the page to tick, and its warning is the
+// only part announced (the ticking minutes are not).
+func TestBannerCountdown(t *testing.T) {
+	ta := newTestApp(t)
+	c := adminClient(t, ta)
+	jane := ta.userID(demo.JaneEmail)
+	c.startImpersonating(jane, "SUP-9", false)
+	var expires int64
+	ta.db.R.QueryRow(`SELECT expires_at FROM impersonations WHERE ended_at IS NULL`).Scan(&expires)
+	body := c.get(fmt.Sprintf("/?as=%d", jane)).body
+	mustContain(t, body, fmt.Sprintf(`<span class="left" data-expires="%d">`, expires), `<span class="expiry-warning" role="alert"></span>`, `src="/static/banner.js"`)
+	if strings.Contains(body[strings.Index(body, `id="impersonation-banner"`):strings.Index(body, `class="left"`)], "aria-live") {
+		t.Error("the banner announces every tick")
+	}
+}
