@@ -243,3 +243,14 @@ func TestBannerCountdown(t *testing.T) {
 		t.Error("the banner announces every tick")
 	}
 }
+
+// Error pages are headed as a person would say it, not with the protocol's words.
+func TestErrorHeadlinesForPeople(t *testing.T) {
+	ta := newTestApp(t)
+	c := ta.client()
+	c.login(demo.JaneEmail)
+	r := c.get("/receipts/999999")
+	if r.status != http.StatusNotFound || !strings.Contains(r.body, "<h1>Not found</h1>") || strings.Contains(r.body, "Not Found") {
+		t.Errorf("404: %d %.300s", r.status, r.body[strings.Index(r.body, "<main"):])
+	}
+}

@@ -84,6 +84,9 @@ func (a *App) fail(c *gin.Context, err error) {
 	}
 	title := e.Title
 	if title == "" {
+		title = errorTitles[e.Status]
+	}
+	if title == "" {
 		title = http.StatusText(e.Status)
 	}
 	a.render(c, e.Status, "error", &Page{Title: title, Data: e})
@@ -144,4 +147,20 @@ func (a *App) found(c *gin.Context, err error, what string) bool {
 		a.fail(c, errInternal(err))
 	}
 	return false
+}
+
+// errorTitles are the headings of error pages, as a person would say them (not "Not Found").
+var errorTitles = map[int]string{
+	http.StatusBadRequest:            "That did not work",
+	http.StatusUnauthorized:          "Please log in",
+	http.StatusForbidden:             "Not allowed",
+	http.StatusNotFound:              "Not found",
+	http.StatusMethodNotAllowed:      "That did not work",
+	http.StatusConflict:              "Already done, or in the way",
+	http.StatusRequestEntityTooLarge: "Too much at once",
+	http.StatusUnprocessableEntity:   "Please check what you entered",
+	http.StatusTooManyRequests:       "Too many at once",
+	http.StatusInternalServerError:   "Something went wrong on our side",
+	http.StatusServiceUnavailable:    "Try again in a moment",
+	http.StatusInsufficientStorage:   "Not saved: the server's disk is full",
 }
