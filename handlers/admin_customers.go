@@ -70,6 +70,9 @@ func (a *App) adminCustomers(c *gin.Context) {
 // searchCustomers is one page of the search for q after the id after: byID says the search
 // is a common one, paged in id order (its links carry by=id).
 func (a *App) searchCustomers(ctx context.Context, q string, after int64, byID bool) ([]queries.SearchCustomersRow, int64, bool, error) {
+	if domain, ok := strings.CutPrefix(q, "@"); ok && domain != "" {
+		return a.searchDomain(ctx, strings.ToLower(domain), after)
+	}
 	params := queries.SearchCustomersParams{
 		Q: publicIDOf(q), EmailFrom: q, EmailTo: q + "\U0010FFFF", NameMatch: nameMatch(q),
 		AfterName: "", AfterID: 0, PageSize: searchPageSize + 1,
@@ -84,6 +87,25 @@ func (a *App) searchCustomers(ctx context.Context, q string, after int64, byID b
 	}
 	rows, next, err := a.searchRare(ctx, params, after)
 	return rows, next, false, err
+}
+
+// searchDomain is a search for "@example.com": the customers with an email at that domain, in
+// id order, a page at a time through the domain index (paged by id, like a common search).
+func (a *App) searchDomain(ctx context.Context, domain string, after int64) ([]queries.SearchCustomersRow, int64, bool, error) {
+	rows, err := a.r.CustomersByDomain(ctx, queries.CustomersByDomainParams{Domain: domain, AfterID: after, PageSize: searchPageSize + 1})
+	if err != nil {
+		return nil, 0, true, err
+	}
+	out := make([]queries.SearchCustomersRow, len(rows))
+	for i, r := range rows {
+		out[i] = queries.SearchCustomersRow(r)
+	}
+	var next int64
+	if len(out) > searchPageSize {
+		out = out[:searchPageSize]
+		next = out[len(out)-1].ID
+	}
+	return out, next, true, nil
 }
 
 // publicIDOf is q as a Public ID would be written (cus_ and upper case), so that a Public ID

@@ -254,3 +254,21 @@ func TestErrorHeadlinesForPeople(t *testing.T) {
 		t.Errorf("404: %d %.300s", r.status, r.body[strings.Index(r.body, "<main"):])
 	}
 }
+
+// "@domain" finds everyone whose email is at that domain, in any case.
+func TestSearchByEmailDomain(t *testing.T) {
+	ta := newTestApp(t)
+	c := adminClient(t, ta)
+	jane := ta.userID(demo.JaneEmail)
+	at := ta.count(`SELECT count(*) FROM users WHERE role = 'customer' AND email LIKE '%@example.com'`)
+	for _, q := range []string{"@example.com", "@EXAMPLE.com"} {
+		body := c.get("/admin/customers?q=" + url.QueryEscape(q)).body
+		mustContain(t, body, fmt.Sprintf(`href="/admin/customers/%d"`, jane))
+		if n := strings.Count(body, `<tr><td><a href="/admin/customers/`); n != min(at, 25) {
+			t.Errorf("%s: %d customers listed, want %d", q, n, min(at, 25))
+		}
+	}
+	if body := c.get("/admin/customers?q=" + url.QueryEscape("@nowhere.example")).body; !strings.Contains(body, "No customer matches") {
+		t.Error("a domain nobody is at lists customers")
+	}
+}

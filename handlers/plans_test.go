@@ -66,6 +66,8 @@ func TestCustomerPageQueriesDoNotGrowWithHistory(t *testing.T) {
 		{"../queries/admin_customer_detail.sql", "CustomerOpenSessions", []string{"charging_sessions_user_active"}, []string{"SCAN s", "SCAN m"}},
 		{"../queries/admin_customer_detail.sql", "AccountAlertCounts", []string{"ev_cards_user_status", "reservations_user_page", "impersonations_customer", "auth_audit_actor_tag"},
 			[]string{"SCAN c", "SCAN r", "SCAN i", "SCAN a"}},
+		// Search by email domain: one page through the domain index, in id order.
+		{"../queries/admin_customers.sql", "CustomersByDomain", []string{"USING INDEX users_email_domain"}, []string{"SCAN u", "TEMP B-TREE"}},
 		// The caller of every request: session, user, open impersonation, its last request.
 		{"../queries/web_sessions.sql", "GetCaller", []string{"SEARCH ws USING INDEX sqlite_autoindex_web_sessions_1 (id=?)", "SEARCH u USING INTEGER PRIMARY KEY",
 			"impersonations_one_active_per_admin", "SEARCH r USING COVERING INDEX"}, []string{"SCAN", "TEMP B-TREE"}},

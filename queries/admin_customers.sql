@@ -53,3 +53,11 @@ WHERE id = @acting_as AND role = 'customer';
 SELECT i.id, i.ticket, i.started_at, i.expires_at, i.allow_changes, a.name AS admin_name
 FROM impersonations i JOIN users a ON a.id = i.admin_user_id
 WHERE +i.customer_user_id = @acting_as AND i.ended_at IS NULL;
+
+-- name: CustomersByDomain :many
+-- Customers whose email is at @domain (lower case, without the @), one page in id order after
+-- the keyset id.
+SELECT u.id, u.public_id, u.email, u.name, u.status, u.created_at FROM users u
+WHERE lower(substr(u.email, instr(u.email, '@') + 1)) = @domain AND u.role = 'customer' AND u.id > @after_id
+ORDER BY u.id
+LIMIT @page_size;

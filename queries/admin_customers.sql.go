@@ -118,6 +118,60 @@ func (q *Queries) CountEmailMatches(ctx context.Context, arg CountEmailMatchesPa
 	return column_1, err
 }
 
+const customersByDomain = `-- name: CustomersByDomain :many
+SELECT u.id, u.public_id, u.email, u.name, u.status, u.created_at FROM users u
+WHERE lower(substr(u.email, instr(u.email, '@') + 1)) = ?1 AND u.role = 'customer' AND u.id > ?2
+ORDER BY u.id
+LIMIT ?3
+`
+
+type CustomersByDomainParams struct {
+	Domain   string
+	AfterID  int64
+	PageSize int64
+}
+
+type CustomersByDomainRow struct {
+	ID        int64
+	PublicID  string
+	Email     string
+	Name      string
+	Status    string
+	CreatedAt int64
+}
+
+// Customers whose email is at @domain (lower case, without the @), one page in id order after
+// the keyset id.
+func (q *Queries) CustomersByDomain(ctx context.Context, arg CustomersByDomainParams) ([]CustomersByDomainRow, error) {
+	rows, err := q.query(ctx, q.customersByDomainStmt, customersByDomain, arg.Domain, arg.AfterID, arg.PageSize)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []CustomersByDomainRow
+	for rows.Next() {
+		var i CustomersByDomainRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.PublicID,
+			&i.Email,
+			&i.Name,
+			&i.Status,
+			&i.CreatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const customersByIDs = `-- name: CustomersByIDs :many
 SELECT u.id, u.public_id, u.email, u.name, u.status, u.created_at FROM users u
 WHERE u.id IN (SELECT value FROM json_each(CAST(?1 AS TEXT))) AND +u.role = 'customer'

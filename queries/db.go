@@ -96,6 +96,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.customerSummaryStmt, err = db.PrepareContext(ctx, customerSummary); err != nil {
 		return nil, fmt.Errorf("error preparing query CustomerSummary: %w", err)
 	}
+	if q.customersByDomainStmt, err = db.PrepareContext(ctx, customersByDomain); err != nil {
+		return nil, fmt.Errorf("error preparing query CustomersByDomain: %w", err)
+	}
 	if q.customersByIDsStmt, err = db.PrepareContext(ctx, customersByIDs); err != nil {
 		return nil, fmt.Errorf("error preparing query CustomersByIDs: %w", err)
 	}
@@ -579,6 +582,11 @@ func (q *Queries) Close() error {
 	if q.customerSummaryStmt != nil {
 		if cerr := q.customerSummaryStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing customerSummaryStmt: %w", cerr)
+		}
+	}
+	if q.customersByDomainStmt != nil {
+		if cerr := q.customersByDomainStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing customersByDomainStmt: %w", cerr)
 		}
 	}
 	if q.customersByIDsStmt != nil {
@@ -1244,6 +1252,7 @@ type Queries struct {
 	createUserStmt                       *sql.Stmt
 	customerOpenSessionsStmt             *sql.Stmt
 	customerSummaryStmt                  *sql.Stmt
+	customersByDomainStmt                *sql.Stmt
 	customersByIDsStmt                   *sql.Stmt
 	deleteExpiredWebSessionsStmt         *sql.Stmt
 	deletePaymentMethodStmt              *sql.Stmt
@@ -1394,6 +1403,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		createUserStmt:                       q.createUserStmt,
 		customerOpenSessionsStmt:             q.customerOpenSessionsStmt,
 		customerSummaryStmt:                  q.customerSummaryStmt,
+		customersByDomainStmt:                q.customersByDomainStmt,
 		customersByIDsStmt:                   q.customersByIDsStmt,
 		deleteExpiredWebSessionsStmt:         q.deleteExpiredWebSessionsStmt,
 		deletePaymentMethodStmt:              q.deletePaymentMethodStmt,

@@ -46,6 +46,7 @@ var Unscoped = map[string]string{
 	"OwnerOfCard":                      "admin tools: whose card this is, when the form does not say (returns a user id)",
 	"OwnerOfSession":                   "admin tools: whose session this is, when the form does not say (returns a user id)",
 	"CountOverlappingReservations":     "availability: whether an EVSE is held in a window, as a count; no customer data",
+	"CustomersByDomain":                "admin console search by email domain: profile fields of one page of matches (admin routes only)",
 	"UserNamesByIDs":                   "admin audit page: the names beside the user ids it shows",
 	"LastEndedImpersonationOf":         "admin dashboard: the admin's own last impersonation (ticket, customer's name) to go back to after Exit",
 }
