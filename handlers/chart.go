@@ -19,8 +19,16 @@ type Chart struct {
 	PowerTicks             []Tick
 	TimeTicks              []Tick
 	MaxKWh, MaxKW          float64
-	Bands                  []Band // the stretches in which one set of prices applied
+	Bands                  []Band     // the stretches in which one set of prices applied
+	Rows                   []ChartRow // the readings as a table (the chart's text alternative)
+	MoreRows               int        // readings left out of the table
 }
+
+// ChartRow is one reading in the chart's table.
+type ChartRow struct{ When, Energy, Power string }
+
+// chartTableRows is how many readings the chart's table lists.
+const chartTableRows = 200
 
 // Band is a shaded stretch of the chart: X and W in chart units, Title its prices.
 type Band struct {
@@ -89,10 +97,27 @@ func buildChart(rs []queries.ListReadingsRow, meterStart int64, span []int64, ba
 		ch.EnergyTicks = append(ch.EnergyTicks, Tick{pos, trimFloat(ch.MaxKWh * float64(i) / 4)})
 		ch.PowerTicks = append(ch.PowerTicks, Tick{pos, trimFloat(ch.MaxKW * float64(i) / 4)})
 	}
+	// Time labels: with the date when the session spans days; a label equal to the one before
+	// (a session of a few minutes) is left out.
+	layout := "15:04"
+	if a, b := time.Unix(t0, 0).In(displayZone), time.Unix(t1, 0).In(displayZone); a.YearDay() != b.YearDay() || a.Year() != b.Year() {
+		layout = "2 Jan 15:04"
+	}
 	for i := 0; i <= 4; i++ {
 		at := t0 + (t1-t0)*int64(i)/4
-		ch.TimeTicks = append(ch.TimeTicks, Tick{int(x(at)), time.Unix(at, 0).In(displayZone).Format("15:04")})
+		label := time.Unix(at, 0).In(displayZone).Format(layout)
+		if n := len(ch.TimeTicks); n > 0 && ch.TimeTicks[n-1].Label == label {
+			continue
+		}
+		ch.TimeTicks = append(ch.TimeTicks, Tick{int(x(at)), label})
 	}
+	// The same readings as a table, for those who do not see the chart (the newest first, at
+	// most chartTableRows of them).
+	for i := len(rs) - 1; i >= 0 && len(ch.Rows) < chartTableRows; i-- {
+		r := rs[i]
+		ch.Rows = append(ch.Rows, ChartRow{When: time.Unix(r.At, 0).In(displayZone).Format("2 Jan 15:04:05"), Energy: kwh(r.EnergyWh - meterStart), Power: kw(r.PowerW)})
+	}
+	ch.MoreRows = len(rs) - len(ch.Rows)
 	return ch
 }
 
