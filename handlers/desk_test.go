@@ -272,3 +272,27 @@ func TestSearchByEmailDomain(t *testing.T) {
 		t.Error("a domain nobody is at lists customers")
 	}
 }
+
+// Support reads a customer's receipt in the console without impersonating them: the same
+// receipt, a way back to the customer; customers cannot use that address.
+func TestReceiptOpensInTheConsole(t *testing.T) {
+	ta := newTestApp(t)
+	c := adminClient(t, ta)
+	jane := ta.userID(demo.JaneEmail)
+	var receipt int64
+	ta.db.R.QueryRow(`SELECT id FROM receipts WHERE user_id = ? AND gross_cents = 3096`, jane).Scan(&receipt)
+	mustContain(t, c.get(fmt.Sprintf("/admin/customers/%d", jane)).body, fmt.Sprintf(`<a href="/admin/receipts/%d">R-`, receipt))
+	page := c.get(fmt.Sprintf("/admin/receipts/%d", receipt))
+	mustContain(t, page.body, "€30.96", "Which price applied when", fmt.Sprintf(`href="/admin/customers/%d#receipts">`, jane))
+	if hasBanner(page.body) || ta.count(`SELECT count(*) FROM impersonations`) != 0 {
+		t.Error("reading a receipt in the console started an impersonation")
+	}
+	if r := c.get("/admin/receipts/999999"); r.status != http.StatusNotFound {
+		t.Errorf("an unknown receipt: %d", r.status)
+	}
+	own := ta.client()
+	own.login(demo.JaneEmail)
+	if r := own.get(fmt.Sprintf("/admin/receipts/%d", receipt)); r.status != http.StatusForbidden && r.status != http.StatusSeeOther {
+		t.Errorf("a customer at the console's receipt address: %d", r.status)
+	}
+}

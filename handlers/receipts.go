@@ -36,7 +36,27 @@ func (a *App) receipt(c *gin.Context) {
 		a.fail(c, errNotFound("This receipt"))
 		return
 	}
-	ctx, cust := c.Request.Context(), actingAs(c)
+	a.showReceipt(c, id, actingAs(c), "sessions")
+}
+
+// adminReceipt is a customer's receipt in the console, read without impersonating: support
+// reading a receipt the customer asks about (the same page, with a way back to the customer).
+func (a *App) adminReceipt(c *gin.Context) {
+	id, ok := pathID(c)
+	if !ok {
+		a.fail(c, errNotFound("This receipt"))
+		return
+	}
+	owner, err := a.r.OwnerOfReceipt(c.Request.Context(), id)
+	if !a.found(c, err, "This receipt") {
+		return
+	}
+	a.showReceipt(c, id, owner, "customers")
+}
+
+// showReceipt answers receipt id of customer cust, as a page (with nav entry nav) or a CDR.
+func (a *App) showReceipt(c *gin.Context, id, cust int64, nav string) {
+	ctx := c.Request.Context()
 	r, err := a.r.GetReceipt(ctx, queries.GetReceiptParams{ID: id, ActingAs: cust})
 	if !a.found(c, err, "This receipt") {
 		return
@@ -76,7 +96,7 @@ func (a *App) receipt(c *gin.Context) {
 		d.Periods = periodRows(priced)
 		d.Repriced = priced.NetCents == r.NetCents && priced.GrossCents == r.GrossCents
 	}
-	a.render(c, http.StatusOK, "receipt", &Page{Title: "Receipt " + r.Number, Nav: "sessions", Data: d})
+	a.render(c, http.StatusOK, "receipt", &Page{Title: "Receipt " + r.Number, Nav: nav, Data: d})
 }
 
 // receiptCDR is receipt r as an OCPI 2.2.1 CDR: its periods, volumes and costs, and where it
