@@ -247,9 +247,9 @@ func (b *browser) screenshot(ctx context.Context, name string) {
 	if err != nil {
 		b.t.Fatal(err)
 	}
-	dir := filepath.Join("..", "docs", "screenshots")
-	os.MkdirAll(dir, 0o755)
-	if err := os.WriteFile(filepath.Join(dir, name+".png"), buf, 0o644); err != nil {
+	file := filepath.Join("..", "docs", "screenshots", name+".png")
+	os.MkdirAll(filepath.Dir(file), 0o755)
+	if err := os.WriteFile(file, buf, 0o644); err != nil {
 		b.t.Fatal(err)
 	}
 }

@@ -1,0 +1,118 @@
+package e2e_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+
+	"chargedesk/demo"
+)
+
+// axeSource is axe-core (npm, pinned in e2e/package.json; .ci/run installs it with npm ci).
+func axeSource(t *testing.T) string {
+	t.Helper()
+	path := os.Getenv("CHARGEDESK_AXE")
+	if path == "" {
+		path = filepath.Join("node_modules", "axe-core", "axe.min.js")
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		msg := fmt.Sprintf("axe-core not found at %s: run `npm ci` in e2e/ (or set CHARGEDESK_AXE)", path)
+		if os.Getenv("CHARGEDESK_E2E") == "1" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	return string(b)
+}
+
+type axeViolation struct {
+	ID     string `json:"id"`
+	Impact string `json:"impact"`
+	Help   string `json:"help"`
+	Nodes  []struct {
+		Target []any `json:"target"`
+	} `json:"nodes"`
+}
+
+// Every page, at desktop and phone width, as customers and support see it (impersonating
+// too): axe-core finds no WCAG 2 A/AA violation. Each is screenshotted with -update-screenshots.
+func TestEveryPageIsAccessible(t *testing.T) {
+	axe := axeSource(t)
+	s := startSite(t)
+	b := newBrowser(t)
+	ctx := b.ctx
+	jane := s.userID(demo.JaneEmail)
+	var session, receipt, imp, tariffID int64
+	s.db.R.QueryRow(`SELECT id FROM receipts WHERE user_id = ? AND gross_cents = 3096`, jane).Scan(&receipt)
+	s.db.R.QueryRow(`SELECT session_id FROM receipts WHERE id = ?`, receipt).Scan(&session)
+	s.db.R.QueryRow(`SELECT min(id) FROM tariffs`).Scan(&tariffID)
+	customerPages := []string{"/", "/chargers", "/sessions", fmt.Sprintf("/sessions/%d", session), fmt.Sprintf("/receipts/%d", receipt),
+		"/cards", "/reservations", "/payment-methods", "/activity"}
+	check := func(who, path string) {
+		t.Helper()
+		for _, size := range []struct {
+			name string
+			w, h int64
+		}{{"desktop", 1280, 900}, {"phone", 390, 844}} {
+			b.do(ctx, "size", chromedp.EmulateViewport(size.w, size.h))
+			b.do(ctx, "open "+path, chromedp.Navigate(s.base+path), chromedp.WaitVisible(`#main`))
+			out, err := chromedp.Run(ctx, chromedp.Evaluate[string](axe+`;
+				axe.run(document, {runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}).then(r => JSON.stringify(r.violations))`,
+				func(p *runtime.EvaluateParams) { await := true; p.AwaitPromise = &await }))
+			if err != nil {
+				t.Fatalf("%s %s: axe: %v", who, path, err)
+			}
+			var vs []axeViolation
+			json.Unmarshal([]byte(out), &vs)
+			for _, v := range vs {
+				var where []string
+				for _, n := range v.Nodes {
+					where = append(where, fmt.Sprint(n.Target...))
+				}
+				t.Errorf("%s %s (%s): %s [%s, %s] at %s", who, path, size.name, v.Help, v.ID, v.Impact, strings.Join(where[:min(len(where), 3)], "; "))
+			}
+			if strings.Contains(path, "/receipts/") && !b.eval(ctx, `document.querySelector("tr.gross td.r").getBoundingClientRect().right <= window.innerWidth`) {
+				t.Errorf("%s %s (%s): the receipt total is off-screen", who, path, size.name)
+			}
+			name := strings.Trim(strings.NewReplacer("/", "-", "?", "-", "=", "-").Replace(path), "-")
+			if name == "" {
+				name = "home"
+			}
+			b.screenshot(ctx, fmt.Sprintf("pages/%s-%s-%s", who, name, size.name))
+		}
+	}
+	check("anonymous", "/login")
+	b.login(ctx, s.base, demo.JaneEmail)
+	for _, p := range customerPages {
+		check("customer", p)
+	}
+	b.do(ctx, "log out", chromedp.Navigate(s.base+"/login")) // a fresh session below
+	b2 := newBrowser(t)
+	ctx = b2.ctx
+	b = b2
+	b.login(ctx, s.base, demo.AdminEmail)
+	for _, p := range []string{"/admin", "/admin/customers?q=jane", fmt.Sprintf("/admin/customers/%d", jane), fmt.Sprintf("/admin/customers/%d/impersonate", jane),
+		"/admin/audit", "/admin/impersonations", "/admin/tariffs", fmt.Sprintf("/admin/tariffs/%d", tariffID), fmt.Sprintf("/admin/receipts/%d", receipt)} {
+		check("support", p)
+	}
+	b.do(ctx, "impersonate", chromedp.Navigate(fmt.Sprintf("%s/admin/customers/%d/impersonate", s.base, jane)),
+		chromedp.SendKeys(`#impersonate input[name=ticket]`, "SUP-A11Y"), chromedp.SendKeys(`#impersonate input[name=reason]`, "accessibility check"),
+		chromedp.Click(`#impersonate button.primary`), chromedp.WaitVisible(`#impersonation-banner`))
+	s.db.R.QueryRow(`SELECT id FROM impersonations WHERE ended_at IS NULL`).Scan(&imp)
+	for _, p := range customerPages {
+		sep := "?"
+		if strings.Contains(p, "?") {
+			sep = "&"
+		}
+		check("impersonating", fmt.Sprintf("%s%sas=%d", p, sep, jane))
+	}
+	b.do(ctx, "exit", chromedp.Click(`#impersonation-banner button`), chromedp.WaitVisible(`.notice.left`))
+	check("support", fmt.Sprintf("/admin/impersonations/%d", imp))
+}
