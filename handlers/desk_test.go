@@ -296,3 +296,19 @@ func TestReceiptOpensInTheConsole(t *testing.T) {
 		t.Errorf("a customer at the console's receipt address: %d", r.status)
 	}
 }
+
+// An impersonation's timeline shows local times to the second, UTC on hover.
+func TestTimelineTimesToTheSecond(t *testing.T) {
+	ta := newTestApp(t)
+	c := adminClient(t, ta)
+	jane := ta.userID(demo.JaneEmail)
+	c.startImpersonating(jane, "SUP-T", false)
+	c.get(fmt.Sprintf("/cards?as=%d", jane))
+	c.post("/api/customer/impersonation/end", url.Values{})
+	var imp int64
+	ta.db.R.QueryRow(`SELECT id FROM impersonations`).Scan(&imp)
+	body := c.get(fmt.Sprintf("/admin/impersonations/%d", imp)).body
+	if n := len(regexp.MustCompile(`<time title="[0-9-]+ [0-9:]+ UTC">[0-9]{1,2} [A-Z][a-z]{2} [0-9]{4}, [0-9]{2}:[0-9]{2}:[0-9]{2}</time>`).FindAllString(body, -1)); n < 3 {
+		t.Errorf("%d timeline times to the second, want the start, the page and the end", n)
+	}
+}

@@ -31,6 +31,8 @@ var funcs = template.FuncMap{
 	"sub":         func(a, b int64) int64 { return a - b },
 	"dimName":     dimName,
 	"toolState":   toolState,
+	"whenSeconds": whenSeconds,
+	"utc":         utc,
 	"dict":        dict,
 	"auditCSV":    func(f auditFilter) string { return auditURL(f, 0) + "&format=csv" },
 	"auditNext":   auditURL,
