@@ -42,7 +42,7 @@ func TestStartAndStopChargingIssuesAReceipt(t *testing.T) {
 	}
 	loc := strings.TrimSuffix(r.header.Get("Location"), "?notice=session-started")
 	page := c.get(loc)
-	mustContain(t, page.body, "ACTIVE", "Stop charging", `hx-trigger="every 10s"`)
+	mustContain(t, page.body, `">Charging</span>`, "Stop charging", `hx-trigger="every 10s"`)
 
 	// The simulated meter feed makes it grow.
 	err := ta.db.Tx(context.Background(), func(tx *sql.Tx) error {
@@ -70,7 +70,7 @@ func TestStartAndStopChargingIssuesAReceipt(t *testing.T) {
 	if n := ta.count(`SELECT count(*) FROM connectors WHERE id = ? AND status = 'Available'`, conn); n != 1 {
 		t.Error("the connector was not freed")
 	}
-	mustContain(t, c.get(loc).body, "COMPLETED", "View receipt", "the driver")
+	mustContain(t, c.get(loc).body, `">Completed</span>`, "View receipt", "the driver")
 	if r := c.post(loc+"/stop", url.Values{}); r.status != http.StatusConflict {
 		t.Errorf("stopping twice: %d, want 409", r.status)
 	}

@@ -31,6 +31,7 @@ var funcs = template.FuncMap{
 	"sub":         func(a, b int64) int64 { return a - b },
 	"dimName":     dimName,
 	"toolState":   toolState,
+	"statusLabel": statusLabel,
 	"whenSeconds": whenSeconds,
 	"utc":         utc,
 	"dict":        dict,
@@ -214,4 +215,17 @@ func toolState(form map[string]string, path string) toolView {
 		return toolView{}
 	}
 	return toolView{Open: true, Problem: form["problem"], Amount: form["amount"], Reason: form["reason"], Reference: form["reference"]}
+}
+
+// statusLabel is a stored status as people read it: one casing everywhere ("Completed",
+// "Accepted", "Lost"), and a session in progress is "Charging".
+func statusLabel(status string) string {
+	if status == "ACTIVE" {
+		return "Charging"
+	}
+	if status == "" {
+		return ""
+	}
+	s := strings.ToLower(strings.ReplaceAll(status, "_", " "))
+	return strings.ToUpper(s[:1]) + s[1:]
 }

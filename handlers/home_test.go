@@ -16,7 +16,7 @@ func TestHomeShortLists(t *testing.T) {
 	jane := ta.client()
 	jane.login(demo.JaneEmail)
 	home := jane.get("/").body
-	mustContain(t, home, "Manage cards", "Manage payment methods", "default")
+	mustContain(t, home, "Manage cards", "Manage payment methods", ">Default</span>")
 	if strings.Contains(home, "more active") {
 		t.Error("home says there are more cards than it lists, with only Jane's few")
 	}
@@ -39,7 +39,7 @@ func TestHomeShortLists(t *testing.T) {
 	if strings.Contains(cards, "Fleet car 0") || strings.Contains(cards, "Blocked one") {
 		t.Errorf("home lists more than the newest five active cards:\n%s", cards)
 	}
-	if n := strings.Count(cards, `tag ok">active`); n != 5 {
+	if n := strings.Count(cards, `tag ok">Active`); n != 5 {
 		t.Errorf("%d cards listed, want 5", n)
 	}
 	mustContain(t, cards, fmt.Sprintf("%d more active, and all cards", active-1-5))

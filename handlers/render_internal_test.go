@@ -94,3 +94,11 @@ func TestUnitPrice(t *testing.T) {
 		t.Errorf("a negative flat price: %q", got)
 	}
 }
+
+func TestStatusLabel(t *testing.T) {
+	for in, want := range map[string]string{"ACTIVE": "Charging", "COMPLETED": "Completed", "accepted": "Accepted", "lost": "Lost", "paid": "Paid", "Available": "Available", "": ""} {
+		if got := statusLabel(in); got != want {
+			t.Errorf("statusLabel(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
