@@ -24,6 +24,7 @@ type adminCustomersData struct {
 	Next    int64 // the id to continue after, 0 on the last page
 	Paged   bool
 	ByID    bool // a common search, paged in id order: its links say so (by=id)
+	More    bool // the header's quick list shows only the first matches of more
 }
 
 // nameMatch is the FTS5 query for a name substring: one quoted phrase for the trigram index.
@@ -132,7 +133,7 @@ func (a *App) quickSearch(c *gin.Context) {
 			}
 		}
 		d.Results = rows[:min(len(rows), quickResults)]
-		d.Next = int64(len(rows) - len(d.Results)) // how many more the full search has on its first page
+		d.More = len(rows) > len(d.Results)
 	}
 	a.render(c, http.StatusOK, "quick_results", &Page{Title: "Customers", Nav: "customers", Data: d}) // HTMX: the list alone
 }

@@ -16,10 +16,10 @@ import (
 // paymentBrands are the tokenised methods the (simulated) payment provider issues.
 var paymentBrands = account.Brands
 
-// expiringSoon: a payment method is flagged when it expires within 60 days.
+// expiringSoon: a payment method is flagged when it expires within 60 days (the same rule as
+// the console's "what needs attention").
 func expiringSoon(month, year int64, now time.Time) bool {
-	end := time.Date(int(year), time.Month(month)+1, 1, 0, 0, 0, 0, displayZone) // first moment after expiry
-	return end.Before(now.AddDate(0, 0, 60))
+	return account.ExpiresWithin(month, year, now, 60*24*time.Hour)
 }
 
 func expired(month, year int64, now time.Time) bool { return account.Expired(month, year, now) }

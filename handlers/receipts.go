@@ -39,9 +39,9 @@ func (a *App) receipt(c *gin.Context) {
 	a.showReceipt(c, id, actingAs(c), "sessions")
 }
 
-// adminReceipt is a customer's receipt in the console, read without impersonating: support
+// consoleReceipt is a customer's receipt in the console, read without impersonating: support
 // reading a receipt the customer asks about (the same page, with a way back to the customer).
-func (a *App) adminReceipt(c *gin.Context) {
+func (a *App) consoleReceipt(c *gin.Context) {
 	id, ok := pathID(c)
 	if !ok {
 		a.fail(c, errNotFound("This receipt"))

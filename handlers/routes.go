@@ -95,7 +95,7 @@ func (a *App) Routes() http.Handler {
 	adm.GET("/audit", a.adminAudit)
 	adm.GET("/impersonations", a.adminImpersonations)
 	adm.GET("/impersonations/:id", a.adminImpersonation)
-	adm.GET("/receipts/:id", a.adminReceipt)
+	adm.GET("/receipts/:id", a.consoleReceipt)
 	adm.GET("/tariffs", a.adminTariffs)
 	adm.GET("/tariffs/:id", a.adminTariff)
 
