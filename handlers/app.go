@@ -60,7 +60,7 @@ type App struct {
 	w       *queries.Queries    // writer pool
 	names   *queries.NameSearch // the admin search by name (reader pool)
 	pages   map[string]*template.Template
-	navs    *customerNavs // the customer surface's nav, rendered once per marker and entry
+	pieces  *layoutPieces // the customer nav and the banner, rendered once per what they show
 	web     *websession.Store
 	Log     *slog.Logger
 	now     func() time.Time
@@ -152,7 +152,7 @@ func New(cfg Config) (*App, error) {
 		w:       w,
 		names:   names,
 		pages:   pages,
-		navs:    &customerNavs{t: pages["home"]},
+		pieces:  &layoutPieces{t: pages["home"]},
 		web:     store,
 		Log:     cfg.Log,
 		now:     cfg.Now,

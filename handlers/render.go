@@ -24,18 +24,22 @@ type Page struct {
 	Title string
 	Nav   string // which navigation entry is current
 	User  *queries.User
-	Staff bool        // the caller is ChargeDesk support (User.Role admin)
-	As    int64       // the impersonation marker to repeat in every customer-surface URL, or 0
-	AsQ   string      // the marker as a query string for a plain path ("?as=3"), or "": /cards{{.AsQ}}
-	Imp   *bannerData // set while impersonating: the layout shows the ImpersonationBanner
-	Now   time.Time
-	Data  any
+	Staff bool // the caller is ChargeDesk support (User.Role admin)
+	// Console: the caller is support and not impersonating, so the page has the console's
+	// header (its nav and search) rather than the customer surface's.
+	Console bool
+	As      int64       // the impersonation marker to repeat in every customer-surface URL, or 0
+	AsQ     string      // the marker as a query string for a plain path ("?as=3"), or "": /cards{{.AsQ}}
+	Imp     *bannerData // set while impersonating: the layout shows the ImpersonationBanner
+	Now     time.Time
+	Data    any
 	// Current marks the navigation entry of Nav, for aria-current: Current.audit is true
 	// on the audit pages (a map lookup in the template, not a call per link).
 	Current map[string]bool
-	// CustomerNav is the customer surface's navigation (with the marker while impersonating),
-	// rendered by html/template from the customer_nav partial (see customerNavs).
-	CustomerNav template.HTML
+	// CustomerNav is the customer surface's navigation (with the marker while impersonating)
+	// and Banner the ImpersonationBanner of Imp, rendered by html/template from their
+	// partials (see layoutPieces).
+	CustomerNav, Banner template.HTML
 	// Form and Problem re-render a form after bad input.
 	Form    map[string]string
 	Problem string
@@ -83,14 +87,24 @@ func (a *App) render(c *gin.Context, status int, name string, p *Page) {
 	if p.Imp == nil {
 		p.Imp = activeImpersonation(c)
 	}
+	p.Console = p.Staff && p.Imp == nil
 	if p.User != nil && (!p.Staff || p.Imp != nil) {
-		nav, err := a.navs.html(p.As, p.Nav)
+		nav, err := a.pieces.nav(p.As, p.Nav)
 		if err != nil {
 			a.Log.Error("render", "template", "customer_nav", "request_id", requestID(c), "err", err)
 			c.String(http.StatusInternalServerError, "Internal error.")
 			return
 		}
 		p.CustomerNav = nav
+	}
+	if p.Imp != nil {
+		banner, err := a.pieces.banner(p.Imp)
+		if err != nil {
+			a.Log.Error("render", "template", "banner", "request_id", requestID(c), "err", err)
+			c.String(http.StatusInternalServerError, "Internal error.")
+			return
+		}
+		p.Banner = banner
 	}
 	block := "base"
 	if c.GetHeader("HX-Request") == "true" && c.GetHeader("HX-Request-Type") != "full" {

@@ -25,7 +25,7 @@ func BenchmarkRenderHome(b *testing.B) {
 	d.Active = activeSessions(0, []queries.ListActiveSessionsRow{{ID: 9, LocationName: "Here", ChargerName: "C1", Standard: "Type2", MaxPowerW: 22000, StartedAt: 1700000000, EnergyWh: sql.NullInt64{Int64: 5000, Valid: true}}})
 	d.Cards = []queries.ListCardsRow{{VisualNumber: "DE-1", Label: "Main"}}
 	imp := newBanner(queries.Impersonation{ID: 1, Ticket: "SUP-1234", AllowChanges: 0, ExpiresAt: 1700003600}, "Jane Doe", "cus_X", time.Unix(1700000000, 0))
-	navs := &customerNavs{t: pages["home"]}
+	navs := &layoutPieces{t: pages["home"]}
 	for _, block := range []string{"base", "impersonated", "layout-only"} {
 		b.Run(block, func(b *testing.B) {
 			t := pages["home"]
@@ -37,8 +37,11 @@ func BenchmarkRenderHome(b *testing.B) {
 				p := &Page{Title: "Home", Nav: "home", User: u, Now: time.Now(), Data: d, Current: map[string]bool{"home": true}}
 				if block == "impersonated" {
 					p.Imp, p.As, p.AsQ, p.Staff = imp, 3, "?as=3", true
+					if p.Banner, err = navs.banner(imp); err != nil {
+						b.Fatal(err)
+					}
 				}
-				if p.CustomerNav, err = navs.html(p.As, p.Nav); err != nil {
+				if p.CustomerNav, err = navs.nav(p.As, p.Nav); err != nil {
 					b.Fatal(err)
 				}
 				if block == "layout-only" {
@@ -59,8 +62,8 @@ func TestCustomerNavCache(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	navs := &customerNavs{t: pages["home"]}
-	h, err := navs.html(3, "cards")
+	navs := &layoutPieces{t: pages["home"]}
+	h, err := navs.nav(3, "cards")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,14 +76,14 @@ func TestCustomerNavCache(t *testing.T) {
 	if n := strings.Count(s, "aria-current"); n != 1 {
 		t.Errorf("%d entries marked current, want 1", n)
 	}
-	if own, _ := navs.html(0, "home"); strings.Contains(string(own), "as=") || !strings.Contains(string(own), `href="/" aria-current="page">Home`) {
+	if own, _ := navs.nav(0, "home"); strings.Contains(string(own), "as=") || !strings.Contains(string(own), `href="/" aria-current="page">Home`) {
 		t.Errorf("the customer's own nav:\n%s", own)
 	}
-	for as := range int64(3 * navCacheSize) {
-		navs.html(as+1, "home")
+	for as := range int64(3 * fragmentCacheSize) {
+		navs.nav(as+1, "home")
 	}
-	if len(navs.m) > navCacheSize {
-		t.Errorf("%d navs kept, at most %d", len(navs.m), navCacheSize)
+	if len(navs.navs.m) > fragmentCacheSize {
+		t.Errorf("%d navs kept, at most %d", len(navs.navs.m), fragmentCacheSize)
 	}
 }
 
@@ -100,5 +103,36 @@ func TestStatusLabel(t *testing.T) {
 		if got := statusLabel(in); got != want {
 			t.Errorf("statusLabel(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// The banner is rendered once per impersonation and minute: the cached piece is what the
+// partial gives, the customer's name escaped, and it follows the minutes left.
+func TestBannerPiece(t *testing.T) {
+	pages, err := parseTemplates()
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := &layoutPieces{t: pages["home"]}
+	imp := queries.Impersonation{ID: 7, Ticket: "SUP-9", ExpiresAt: 1700003600}
+	now := time.Unix(1700000000, 0)
+	b := newBanner(imp, `<script>alert(1)</script> Jane`, "cus_X", now)
+	h, err := l.banner(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var direct bytes.Buffer
+	if err := pages["home"].ExecuteTemplate(&direct, "banner", b); err != nil {
+		t.Fatal(err)
+	}
+	if string(h) != direct.String() {
+		t.Errorf("cached banner differs from the partial:\n%s\n%s", h, direct.String())
+	}
+	if strings.Contains(string(h), "<script>") || !strings.Contains(string(h), "&lt;script&gt;") || !strings.Contains(string(h), "60 min left") {
+		t.Errorf("banner:\n%s", h)
+	}
+	later, _ := l.banner(newBanner(imp, `<script>alert(1)</script> Jane`, "cus_X", now.Add(2*time.Minute)))
+	if !strings.Contains(string(later), "58 min left") {
+		t.Errorf("two minutes later the banner says:\n%s", later)
 	}
 }
