@@ -26,6 +26,7 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 	fs, dbPath := newFlags("serve [flags]", "Runs the web server. Migrates the database first; with --demo, seeds an empty one.", stdout)
 	addr := fs.String("addr", envOr("CHARGEDESK_ADDR", "127.0.0.1:8080"), "listen address (env CHARGEDESK_ADDR)")
 	ttl := fs.Duration("impersonation-ttl", 30*time.Minute, "how long an impersonation lasts before it ends by itself")
+	impMax := fs.Duration("impersonation-max", 2*time.Hour, "how long after its start an impersonation may run when support extends it (each extension adds --impersonation-ttl)")
 	sessionMax := fs.Duration("session-max", 12*time.Hour, "a login ends after this long, used or not")
 	sessionIdle := fs.Duration("session-idle", 30*time.Minute, "a login not used for this long ends")
 	impIdle := fs.Duration("impersonation-idle", 10*time.Minute, "an impersonation with no request for this long ends (end_via idle)")
@@ -87,11 +88,14 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 	if *ttl < time.Minute || *ttl > 8*time.Hour {
 		return fmt.Errorf("--impersonation-ttl must be between 1m and 8h, not %s", *ttl)
 	}
+	if *impMax < *ttl || *impMax > 12*time.Hour {
+		return fmt.Errorf("--impersonation-max must be between --impersonation-ttl (%s) and 12h, not %s", *ttl, *impMax)
+	}
 	hosts, err := serveHosts(*addr, *publicURL, *allowedHosts)
 	if err != nil {
 		return err
 	}
-	app, err := handlers.New(handlers.Config{DB: d, Log: log, SessionKey: key, Version: version, ImpersonationTTL: *ttl, ImpersonationIdle: *impIdle,
+	app, err := handlers.New(handlers.Config{DB: d, Log: log, SessionKey: key, Version: version, ImpersonationTTL: *ttl, ImpersonationMax: *impMax, ImpersonationIdle: *impIdle,
 		SessionMaxAge: *sessionMax, SessionIdle: *sessionIdle,
 		Audit: trail, CheckpointFile: *cpFile, Hosts: hosts, Simulate: *withDemo})
 	if err != nil {

@@ -171,9 +171,11 @@ func TestVerifyDetectsEachKindOfTampering(t *testing.T) {
 			exec(t, d, triggerSQL(t, string(b2), name))
 		}
 		b4, _ := os.ReadFile("../migrations/0004_audit_integrity.up.sql")
-		for _, name := range []string{"impersonations_end_once", "audit_checkpoints_no_update", "audit_checkpoints_no_delete"} {
+		for _, name := range []string{"audit_checkpoints_no_update", "audit_checkpoints_no_delete"} {
 			exec(t, d, triggerSQL(t, string(b4), name))
 		}
+		b16, _ := os.ReadFile("../migrations/0016_impersonation_extend.up.sql")
+		exec(t, d, triggerSQL(t, string(b16), "impersonations_end_once"))
 	}
 	tests := []struct {
 		name    string

@@ -13,8 +13,9 @@ import (
 
 // Tags of impersonation rows in auth_audit.
 const (
-	TagImpersonationStart = "impersonation.start"
-	TagImpersonationEnd   = "impersonation.end"
+	TagImpersonationStart  = "impersonation.start"
+	TagImpersonationEnd    = "impersonation.end"
+	TagImpersonationExtend = "impersonation.extend"
 )
 
 // Outcomes of an impersonation_audit row.

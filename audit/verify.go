@@ -263,6 +263,12 @@ type startMeta struct {
 	ExpiresAt    int64  `json:"expires_at"`
 }
 
+// extendMeta is what an impersonation.extend row says: the expiry it replaced and the new one.
+type extendMeta struct {
+	Previous  int64 `json:"previous_expires_at"`
+	ExpiresAt int64 `json:"expires_at"`
+}
+
 type endMeta struct {
 	Via string `json:"via"`
 }
@@ -304,15 +310,18 @@ func verifyImpersonations(ctx context.Context, q *queries.Queries, now time.Time
 }
 
 func verifyImpersonation(ctx context.Context, q *queries.Queries, i queries.ListImpersonationsAfterRow, now time.Time) error {
-	rows, err := q.ImpersonationStartOrEndRows(ctx, sql.NullInt64{Int64: i.ID, Valid: true})
+	rows, err := q.ImpersonationLifecycleRows(ctx, sql.NullInt64{Int64: i.ID, Valid: true})
 	if err != nil {
 		return err
 	}
-	var starts, ends []queries.AuthAudit
+	var starts, extends, ends []queries.AuthAudit
 	for _, r := range rows {
-		if r.Tag == TagImpersonationStart {
+		switch r.Tag {
+		case TagImpersonationStart:
 			starts = append(starts, r)
-		} else {
+		case TagImpersonationExtend:
+			extends = append(extends, r)
+		default:
 			ends = append(ends, r)
 		}
 	}
@@ -325,8 +334,25 @@ func verifyImpersonation(ctx context.Context, q *queries.Queries, i queries.List
 		return problem("auth_audit row %d: metadata is not JSON", s.ID)
 	}
 	if s.ActorUserID.Int64 != i.AdminUserID || sm.Customer != i.CustomerUserID || sm.Ticket != i.Ticket || sm.Reason != i.Reason ||
-		sm.AllowChanges != (i.AllowChanges == 1) || sm.ExpiresAt != i.ExpiresAt || s.At != i.StartedAt {
+		sm.AllowChanges != (i.AllowChanges == 1) || s.At != i.StartedAt {
 		return problem("impersonations row %d was changed: it no longer matches its impersonation.start row (auth_audit row %d)", i.ID, s.ID)
+	}
+	// Its expiry is the start's, moved later by each impersonation.extend row in turn, each
+	// written while it was active.
+	expires := sm.ExpiresAt
+	for _, x := range extends {
+		var xm extendMeta
+		if err := json.Unmarshal([]byte(x.Metadata), &xm); err != nil {
+			return problem("auth_audit row %d: metadata is not JSON", x.ID)
+		}
+		if xm.Previous != expires || xm.ExpiresAt <= expires || x.At < s.At || x.At >= expires ||
+			(i.EndedAt.Valid && x.At > i.EndedAt.Int64) || x.ActorUserID.Int64 != i.AdminUserID {
+			return problem("impersonation %d: its impersonation.extend row (auth_audit row %d) does not follow from its start and earlier extensions", i.ID, x.ID)
+		}
+		expires = xm.ExpiresAt
+	}
+	if expires != i.ExpiresAt {
+		return problem("impersonations row %d was changed: its expiry is not what its impersonation.start and .extend rows say (auth_audit row %d)", i.ID, s.ID)
 	}
 	switch {
 	case !i.EndedAt.Valid && len(ends) > 0:

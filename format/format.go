@@ -53,3 +53,11 @@ func Count(n int64) string {
 	}
 	return b.String()
 }
+
+// Span is a whole number of hours or minutes as people write it: "2 h", "30 min", "90 min".
+func Span(d time.Duration) string {
+	if d >= time.Hour && d%time.Hour == 0 {
+		return strconv.FormatInt(int64(d/time.Hour), 10) + " h"
+	}
+	return strconv.FormatInt(int64(d/time.Minute), 10) + " min"
+}

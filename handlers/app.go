@@ -33,6 +33,9 @@ type Config struct {
 	Version string
 	// ImpersonationTTL bounds an impersonation; zero means 30 minutes.
 	ImpersonationTTL time.Duration
+	// ImpersonationMax is how long after its start an impersonation may run when extended
+	// (each extension adds ImpersonationTTL); zero means 2 hours, and never less than the TTL.
+	ImpersonationMax time.Duration
 	// ImpersonationIdle ends an impersonation with no request for this long; zero means 10
 	// minutes.
 	ImpersonationIdle time.Duration
@@ -66,6 +69,7 @@ type App struct {
 	now     func() time.Time
 	version string
 	impTTL  time.Duration
+	impMax  time.Duration // the longest an impersonation runs, extensions included
 	impIdle time.Duration
 	trail   *audit.Trail
 	cpFile  string
@@ -102,6 +106,10 @@ func New(cfg Config) (*App, error) {
 	if cfg.ImpersonationTTL <= 0 {
 		cfg.ImpersonationTTL = 30 * time.Minute
 	}
+	if cfg.ImpersonationMax <= 0 {
+		cfg.ImpersonationMax = 2 * time.Hour
+	}
+	cfg.ImpersonationMax = max(cfg.ImpersonationMax, cfg.ImpersonationTTL)
 	if cfg.ImpersonationIdle <= 0 {
 		cfg.ImpersonationIdle = 10 * time.Minute
 	}
@@ -158,6 +166,7 @@ func New(cfg Config) (*App, error) {
 		now:     cfg.Now,
 		version: cfg.Version,
 		impTTL:  cfg.ImpersonationTTL,
+		impMax:  cfg.ImpersonationMax,
 		impIdle: cfg.ImpersonationIdle,
 		trail:   cfg.Audit.WithPrepared(w),
 		cpFile:  cfg.CheckpointFile,

@@ -16,7 +16,7 @@ type metaField struct{ Label, Value string }
 var metaLabels = map[string]string{
 	"ticket": "Ticket", "reason": "Reason", "via": "Ended via", "allow_changes": "Changes allowed",
 	"customer_user_id": "Customer", "admin_user_id": "Support agent", "impersonation_id": "Impersonation",
-	"duration_s": "Lasted", "expires_at": "Expires", "amount_cents": "Amount", "credit_note": "Credit note",
+	"duration_s": "Lasted", "expires_at": "Expires", "previous_expires_at": "Was to expire", "amount_cents": "Amount", "credit_note": "Credit note",
 	"receipt_id": "Receipt", "refund_id": "Refund", "reservation_id": "Reservation", "card_id": "EV card",
 	"session_id": "Session", "reference": "Reference", "ip": "IP address", "user_agent": "Browser",
 	"count": "Times", "window_start": "From", "path": "Address", "method": "Method", "route": "Route",

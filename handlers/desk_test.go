@@ -238,7 +238,7 @@ func TestBannerCountdown(t *testing.T) {
 	var expires int64
 	ta.db.R.QueryRow(`SELECT expires_at FROM impersonations WHERE ended_at IS NULL`).Scan(&expires)
 	body := c.get(fmt.Sprintf("/?as=%d", jane)).body
-	mustContain(t, body, fmt.Sprintf(`<span class="left" data-expires="%d">`, expires), `<span class="expiry-warning" role="alert"></span>`, `src="/static/banner.js"`)
+	mustContain(t, body, fmt.Sprintf(`<span class="left" data-expires="%d" data-extend="30 min">`, expires), `<span class="expiry-warning" role="alert"></span>`, `src="/static/banner.js"`)
 	if strings.Contains(body[strings.Index(body, `id="impersonation-banner"`):strings.Index(body, `class="left"`)], "aria-live") {
 		t.Error("the banner announces every tick")
 	}

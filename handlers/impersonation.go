@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -283,4 +285,48 @@ func (r *recentRoutes) note(k routeKey, at int64) {
 		r.m = make(map[routeKey]int64)
 	}
 	r.m[k] = max(r.m[k], at)
+}
+
+// extendImpersonation is POST /api/customer/impersonation/extend: the caller's own active
+// impersonation runs --impersonation-ttl longer, up to --impersonation-max after its start,
+// recorded like its start; then back to the customer page it was asked from.
+func (a *App) extendImpersonation(c *gin.Context) {
+	u := currentUser(c)
+	if u.Role != "admin" {
+		a.privilegeViolation(c, "impersonation extend")
+		a.fail(c, errForbidden("Only ChargeDesk support staff can extend an impersonation. This attempt was logged."))
+		return
+	}
+	imp, err := impersonation.Extend(c.Request.Context(), a.db, a.trail, impersonation.ExtendRequest{
+		Admin: u.ID, Step: a.impTTL, Max: a.impMax, IP: c.ClientIP(), UserAgent: c.Request.UserAgent(),
+	}, a.now())
+	if _, coded := errs.As(err); err != nil && !coded {
+		a.Log.Error("impersonation extension refused: it could not be recorded", "request_id", requestID(c), "err", err)
+		c.Header("Retry-After", "30")
+		a.fail(c, &Error{Status: http.StatusServiceUnavailable, Message: "The extension could not be recorded in the audit log (" + faultSentence(err) + "), so the impersonation still ends when it did. Try again in a moment.", Err: err})
+		return
+	} else if err != nil {
+		a.fail(c, err)
+		return
+	}
+	if wantsJSON(c) {
+		c.JSON(http.StatusOK, gin.H{"impersonation_id": imp.ID, "expires_at": imp.ExpiresAt})
+		return
+	}
+	a.redirect(c, backToCustomer(c, imp.CustomerUserID))
+}
+
+// backToCustomer is the customer page the request came from (its Referer, on this host,
+// carrying exactly this customer's marker), or the customer's home: never a page without the
+// marker, which would end the impersonation.
+func backToCustomer(c *gin.Context, cust int64) string {
+	ref, err := url.Parse(c.GetHeader("Referer"))
+	if err == nil && ref.Host == c.Request.Host {
+		p := safeNext(ref.RequestURI())
+		as := ref.Query()["as"]
+		if p != "" && !strings.HasPrefix(p, "/admin") && !strings.HasPrefix(p, "/api/") && len(as) == 1 && as[0] == strconv.FormatInt(cust, 10) {
+			return p
+		}
+	}
+	return customerURL(cust, "/")
 }

@@ -100,10 +100,11 @@ func (a *App) Routes() http.Handler {
 	adm.GET("/tariffs/:id", a.adminTariff)
 
 	// Impersonation API: start is for admins (checked inside, so that a refusal is audited);
-	// end acts only on the caller's own impersonation.
+	// end and extend act only on the caller's own impersonation.
 	api := r.Group("/api/customer/impersonation", a.requireUser)
 	api.POST("/start", a.startImpersonation)
 	api.POST("/end", a.endImpersonationRoute)
+	api.POST("/extend", a.extendImpersonation)
 	api.GET("/end", a.endPage)
 
 	// Cross-site POSTs are refused before they reach Gin.

@@ -9,6 +9,7 @@ import (
 
 	"chargedesk/access"
 	"chargedesk/audit"
+	"chargedesk/format"
 	"chargedesk/queries"
 )
 
@@ -77,7 +78,7 @@ func (a *App) customerSurface(c *gin.Context) {
 func (a *App) scope(c *gin.Context, cur queries.Impersonation, cust queries.GetImpersonatedCustomerRow) {
 	c.Set(keyActingAs, cust.ID)
 	c.Set(keyMarker, cust.ID)
-	c.Set(keyImp, newBanner(cur, cust.Name, cust.PublicID, a.now()))
+	c.Set(keyImp, a.newBanner(cur, cust.Name, cust.PublicID))
 	c.Header("Cache-Control", "no-store")
 	a.impersonated(c, cur)
 }
@@ -190,7 +191,15 @@ type bannerData struct {
 	MinutesLeft    int64
 	Until          string // when it expires, 15:04
 	ChangesAllowed bool
+	// Extend is how much longer Extend makes it ("30 min"), or "" when it runs to the maximum
+	// already; the button shows in the last extendShownFor (banner.js adds it at the warning).
+	Extend     string
+	ShowExtend bool
 }
+
+// extendShownFor is how long before its expiry the banner offers Extend: earlier it would
+// only be noise in every page's banner.
+const extendShownFor = 10 * time.Minute
 
 // newBanner is the banner of impersonation imp of customer (name, publicID) at now.
 func newBanner(imp queries.Impersonation, name, publicID string, now time.Time) *bannerData {
@@ -214,7 +223,18 @@ func (a *App) banner(c *gin.Context, imp queries.Impersonation) (*bannerData, er
 	if err != nil {
 		return nil, err
 	}
-	return newBanner(imp, cust.Name, cust.PublicID, a.now()), nil
+	return a.newBanner(imp, cust.Name, cust.PublicID), nil
+}
+
+// newBanner is newBanner at now, with its Extend button when the impersonation may still
+// run longer.
+func (a *App) newBanner(imp queries.Impersonation, name, publicID string) *bannerData {
+	b := newBanner(imp, name, publicID, a.now())
+	if imp.ExpiresAt < imp.StartedAt+int64(a.impMax/time.Second) {
+		b.Extend = format.Span(a.impTTL)
+		b.ShowExtend = b.MinutesLeft <= int64(extendShownFor/time.Minute)
+	}
+	return b
 }
 
 // expiresClock is when an impersonation ends, for the banner.

@@ -16,9 +16,9 @@ SELECT id, hash FROM auth_audit ORDER BY id DESC LIMIT 1;
 -- name: GetAuthAudit :one
 SELECT * FROM auth_audit WHERE id = ?;
 
--- name: ImpersonationStartOrEndRows :many
--- The impersonation.start and .end rows of one impersonation.
-SELECT * FROM auth_audit WHERE impersonation_id = @impersonation_id AND tag IN ('impersonation.start', 'impersonation.end') ORDER BY id;
+-- name: ImpersonationLifecycleRows :many
+-- The impersonation.start, .extend and .end rows of one impersonation, in chain order.
+SELECT * FROM auth_audit WHERE impersonation_id = @impersonation_id AND tag IN ('impersonation.start', 'impersonation.extend', 'impersonation.end') ORDER BY id;
 
 -- name: StartRowsAfter :many
 -- impersonation.start rows, paged, for audit verify to find starts without an impersonation.

@@ -60,13 +60,13 @@ func (q *Queries) GetAuthAudit(ctx context.Context, id int64) (AuthAudit, error)
 	return i, err
 }
 
-const impersonationStartOrEndRows = `-- name: ImpersonationStartOrEndRows :many
-SELECT id, at, tag, actor_user_id, target_user_id, ip, user_agent, metadata, prev_hash, hash, impersonation_id FROM auth_audit WHERE impersonation_id = ?1 AND tag IN ('impersonation.start', 'impersonation.end') ORDER BY id
+const impersonationLifecycleRows = `-- name: ImpersonationLifecycleRows :many
+SELECT id, at, tag, actor_user_id, target_user_id, ip, user_agent, metadata, prev_hash, hash, impersonation_id FROM auth_audit WHERE impersonation_id = ?1 AND tag IN ('impersonation.start', 'impersonation.extend', 'impersonation.end') ORDER BY id
 `
 
-// The impersonation.start and .end rows of one impersonation.
-func (q *Queries) ImpersonationStartOrEndRows(ctx context.Context, impersonationID sql.NullInt64) ([]AuthAudit, error) {
-	rows, err := q.query(ctx, q.impersonationStartOrEndRowsStmt, impersonationStartOrEndRows, impersonationID)
+// The impersonation.start, .extend and .end rows of one impersonation, in chain order.
+func (q *Queries) ImpersonationLifecycleRows(ctx context.Context, impersonationID sql.NullInt64) ([]AuthAudit, error) {
+	rows, err := q.query(ctx, q.impersonationLifecycleRowsStmt, impersonationLifecycleRows, impersonationID)
 	if err != nil {
 		return nil, err
 	}

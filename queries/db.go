@@ -27,6 +27,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.accountAlertCountsStmt, err = db.PrepareContext(ctx, accountAlertCounts); err != nil {
 		return nil, fmt.Errorf("error preparing query AccountAlertCounts: %w", err)
 	}
+	if q.activeImpersonationForCheckStmt, err = db.PrepareContext(ctx, activeImpersonationForCheck); err != nil {
+		return nil, fmt.Errorf("error preparing query ActiveImpersonationForCheck: %w", err)
+	}
 	if q.activeImpersonationOfStmt, err = db.PrepareContext(ctx, activeImpersonationOf); err != nil {
 		return nil, fmt.Errorf("error preparing query ActiveImpersonationOf: %w", err)
 	}
@@ -117,6 +120,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.endImpersonationStmt, err = db.PrepareContext(ctx, endImpersonation); err != nil {
 		return nil, fmt.Errorf("error preparing query EndImpersonation: %w", err)
 	}
+	if q.extendImpersonationStmt, err = db.PrepareContext(ctx, extendImpersonation); err != nil {
+		return nil, fmt.Errorf("error preparing query ExtendImpersonation: %w", err)
+	}
 	if q.getAuthAuditStmt, err = db.PrepareContext(ctx, getAuthAudit); err != nil {
 		return nil, fmt.Errorf("error preparing query GetAuthAudit: %w", err)
 	}
@@ -192,8 +198,8 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.impersonationAuditHeadStmt, err = db.PrepareContext(ctx, impersonationAuditHead); err != nil {
 		return nil, fmt.Errorf("error preparing query ImpersonationAuditHead: %w", err)
 	}
-	if q.impersonationStartOrEndRowsStmt, err = db.PrepareContext(ctx, impersonationStartOrEndRows); err != nil {
-		return nil, fmt.Errorf("error preparing query ImpersonationStartOrEndRows: %w", err)
+	if q.impersonationLifecycleRowsStmt, err = db.PrepareContext(ctx, impersonationLifecycleRows); err != nil {
+		return nil, fmt.Errorf("error preparing query ImpersonationLifecycleRows: %w", err)
 	}
 	if q.insertActivityStmt, err = db.PrepareContext(ctx, insertActivity); err != nil {
 		return nil, fmt.Errorf("error preparing query InsertActivity: %w", err)
@@ -469,6 +475,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing accountAlertCountsStmt: %w", cerr)
 		}
 	}
+	if q.activeImpersonationForCheckStmt != nil {
+		if cerr := q.activeImpersonationForCheckStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing activeImpersonationForCheckStmt: %w", cerr)
+		}
+	}
 	if q.activeImpersonationOfStmt != nil {
 		if cerr := q.activeImpersonationOfStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing activeImpersonationOfStmt: %w", cerr)
@@ -619,6 +630,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing endImpersonationStmt: %w", cerr)
 		}
 	}
+	if q.extendImpersonationStmt != nil {
+		if cerr := q.extendImpersonationStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing extendImpersonationStmt: %w", cerr)
+		}
+	}
 	if q.getAuthAuditStmt != nil {
 		if cerr := q.getAuthAuditStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing getAuthAuditStmt: %w", cerr)
@@ -744,9 +760,9 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing impersonationAuditHeadStmt: %w", cerr)
 		}
 	}
-	if q.impersonationStartOrEndRowsStmt != nil {
-		if cerr := q.impersonationStartOrEndRowsStmt.Close(); cerr != nil {
-			err = fmt.Errorf("error closing impersonationStartOrEndRowsStmt: %w", cerr)
+	if q.impersonationLifecycleRowsStmt != nil {
+		if cerr := q.impersonationLifecycleRowsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing impersonationLifecycleRowsStmt: %w", cerr)
 		}
 	}
 	if q.insertActivityStmt != nil {
@@ -1229,6 +1245,7 @@ type Queries struct {
 	db                                   DBTX
 	tx                                   *sql.Tx
 	accountAlertCountsStmt               *sql.Stmt
+	activeImpersonationForCheckStmt      *sql.Stmt
 	activeImpersonationOfStmt            *sql.Stmt
 	activeImpersonationsOfCustomerStmt   *sql.Stmt
 	adminListReceiptsStmt                *sql.Stmt
@@ -1259,6 +1276,7 @@ type Queries struct {
 	deleteWebSessionStmt                 *sql.Stmt
 	emailMatchesAfterStmt                *sql.Stmt
 	endImpersonationStmt                 *sql.Stmt
+	extendImpersonationStmt              *sql.Stmt
 	getAuthAuditStmt                     *sql.Stmt
 	getCallerStmt                        *sql.Stmt
 	getCardStmt                          *sql.Stmt
@@ -1284,7 +1302,7 @@ type Queries struct {
 	getVisibleChargerStmt                *sql.Stmt
 	getWebSessionStmt                    *sql.Stmt
 	impersonationAuditHeadStmt           *sql.Stmt
-	impersonationStartOrEndRowsStmt      *sql.Stmt
+	impersonationLifecycleRowsStmt       *sql.Stmt
 	insertActivityStmt                   *sql.Stmt
 	insertAuthAuditStmt                  *sql.Stmt
 	insertCardStmt                       *sql.Stmt
@@ -1380,6 +1398,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		db:                                   tx,
 		tx:                                   tx,
 		accountAlertCountsStmt:               q.accountAlertCountsStmt,
+		activeImpersonationForCheckStmt:      q.activeImpersonationForCheckStmt,
 		activeImpersonationOfStmt:            q.activeImpersonationOfStmt,
 		activeImpersonationsOfCustomerStmt:   q.activeImpersonationsOfCustomerStmt,
 		adminListReceiptsStmt:                q.adminListReceiptsStmt,
@@ -1410,6 +1429,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		deleteWebSessionStmt:                 q.deleteWebSessionStmt,
 		emailMatchesAfterStmt:                q.emailMatchesAfterStmt,
 		endImpersonationStmt:                 q.endImpersonationStmt,
+		extendImpersonationStmt:              q.extendImpersonationStmt,
 		getAuthAuditStmt:                     q.getAuthAuditStmt,
 		getCallerStmt:                        q.getCallerStmt,
 		getCardStmt:                          q.getCardStmt,
@@ -1435,7 +1455,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		getVisibleChargerStmt:                q.getVisibleChargerStmt,
 		getWebSessionStmt:                    q.getWebSessionStmt,
 		impersonationAuditHeadStmt:           q.impersonationAuditHeadStmt,
-		impersonationStartOrEndRowsStmt:      q.impersonationStartOrEndRowsStmt,
+		impersonationLifecycleRowsStmt:       q.impersonationLifecycleRowsStmt,
 		insertActivityStmt:                   q.insertActivityStmt,
 		insertAuthAuditStmt:                  q.insertAuthAuditStmt,
 		insertCardStmt:                       q.insertCardStmt,

@@ -75,3 +75,19 @@ SELECT i.*,
        CAST(coalesce((SELECT count(*) FROM auth_audit s WHERE s.impersonation_id = i.id AND s.tag = 'impersonation.start'), 0) AS INTEGER) AS start_rows,
        CAST(coalesce((SELECT count(*) FROM auth_audit e WHERE e.impersonation_id = i.id AND e.tag = 'impersonation.end'), 0) AS INTEGER) AS end_rows
 FROM impersonations i WHERE i.id > @after ORDER BY i.id LIMIT @limit;
+
+-- name: ActiveImpersonationForCheck :one
+-- The admin's active impersonation with what the end rule needs (as the sweep reads it).
+SELECT i.id, i.admin_user_id, i.customer_user_id, i.ticket, i.allow_changes, i.started_at, i.expires_at,
+       a.role AS admin_role, a.status AS admin_status,
+       CAST(coalesce(c.role, '') AS TEXT) AS customer_role, CAST(coalesce(c.status, '') AS TEXT) AS customer_status,
+       CAST(coalesce((SELECT max(r.at) FROM impersonation_audit r WHERE r.impersonation_id = i.id), i.started_at) AS INTEGER) AS last_activity
+FROM impersonations i
+JOIN users a ON a.id = i.admin_user_id
+LEFT JOIN users c ON c.id = i.customer_user_id
+WHERE i.admin_user_id = @admin_user_id AND i.ended_at IS NULL;
+
+-- name: ExtendImpersonation :execrows
+-- Moves an active impersonation's end later (never earlier; the trigger holds that too).
+UPDATE impersonations SET expires_at = @expires_at
+WHERE id = @id AND ended_at IS NULL AND expires_at < @expires_at;

@@ -10,6 +10,53 @@ import (
 	"database/sql"
 )
 
+const activeImpersonationForCheck = `-- name: ActiveImpersonationForCheck :one
+SELECT i.id, i.admin_user_id, i.customer_user_id, i.ticket, i.allow_changes, i.started_at, i.expires_at,
+       a.role AS admin_role, a.status AS admin_status,
+       CAST(coalesce(c.role, '') AS TEXT) AS customer_role, CAST(coalesce(c.status, '') AS TEXT) AS customer_status,
+       CAST(coalesce((SELECT max(r.at) FROM impersonation_audit r WHERE r.impersonation_id = i.id), i.started_at) AS INTEGER) AS last_activity
+FROM impersonations i
+JOIN users a ON a.id = i.admin_user_id
+LEFT JOIN users c ON c.id = i.customer_user_id
+WHERE i.admin_user_id = ?1 AND i.ended_at IS NULL
+`
+
+type ActiveImpersonationForCheckRow struct {
+	ID             int64
+	AdminUserID    int64
+	CustomerUserID int64
+	Ticket         string
+	AllowChanges   int64
+	StartedAt      int64
+	ExpiresAt      int64
+	AdminRole      string
+	AdminStatus    string
+	CustomerRole   string
+	CustomerStatus string
+	LastActivity   int64
+}
+
+// The admin's active impersonation with what the end rule needs (as the sweep reads it).
+func (q *Queries) ActiveImpersonationForCheck(ctx context.Context, adminUserID int64) (ActiveImpersonationForCheckRow, error) {
+	row := q.queryRow(ctx, q.activeImpersonationForCheckStmt, activeImpersonationForCheck, adminUserID)
+	var i ActiveImpersonationForCheckRow
+	err := row.Scan(
+		&i.ID,
+		&i.AdminUserID,
+		&i.CustomerUserID,
+		&i.Ticket,
+		&i.AllowChanges,
+		&i.StartedAt,
+		&i.ExpiresAt,
+		&i.AdminRole,
+		&i.AdminStatus,
+		&i.CustomerRole,
+		&i.CustomerStatus,
+		&i.LastActivity,
+	)
+	return i, err
+}
+
 const activeImpersonationOf = `-- name: ActiveImpersonationOf :one
 SELECT id, admin_user_id, customer_user_id, ticket, reason, allow_changes, started_at, expires_at, ended_at, end_via, end_audit_id FROM impersonations WHERE admin_user_id = ?1 AND ended_at IS NULL
 `
@@ -55,6 +102,25 @@ func (q *Queries) EndImpersonation(ctx context.Context, arg EndImpersonationPara
 		arg.EndAuditID,
 		arg.ID,
 	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
+}
+
+const extendImpersonation = `-- name: ExtendImpersonation :execrows
+UPDATE impersonations SET expires_at = ?1
+WHERE id = ?2 AND ended_at IS NULL AND expires_at < ?1
+`
+
+type ExtendImpersonationParams struct {
+	ExpiresAt int64
+	ID        int64
+}
+
+// Moves an active impersonation's end later (never earlier; the trigger holds that too).
+func (q *Queries) ExtendImpersonation(ctx context.Context, arg ExtendImpersonationParams) (int64, error) {
+	result, err := q.exec(ctx, q.extendImpersonationStmt, extendImpersonation, arg.ExpiresAt, arg.ID)
 	if err != nil {
 		return 0, err
 	}

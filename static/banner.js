@@ -1,5 +1,6 @@
 // The ImpersonationBanner's countdown ticks, and five minutes before the impersonation
-// expires it says so once (the warning is an alert; the ticking minutes are not announced).
+// expires it says so once, pointing at Extend when it can run longer (the warning is an
+// alert; the ticking minutes are not announced).
 (function () {
   var left = document.querySelector("#impersonation-banner .left");
   if (!left) return;
@@ -11,9 +12,22 @@
     left.textContent = minutes + " min left " + until;
     if (minutes <= 5 && !warned) {
       warned = true;
+      var extend = left.getAttribute("data-extend");
+      var actions = document.querySelector("#impersonation-banner .actions");
+      if (minutes > 0 && extend && actions && !actions.querySelector('form[action$="/extend"]')) {
+        var form = document.createElement("form");
+        form.method = "post";
+        form.action = "/api/customer/impersonation/extend";
+        var button = document.createElement("button");
+        button.textContent = "Extend " + extend;
+        form.appendChild(button);
+        actions.insertBefore(form, actions.firstChild);
+      }
       document.getElementById("impersonation-banner").classList.add("expiring");
       document.querySelector("#impersonation-banner .expiry-warning").textContent =
-        minutes > 0 ? "Ends in " + minutes + " min: save what you need for the ticket." : "This impersonation has expired.";
+        minutes <= 0 ? "This impersonation has expired." :
+        document.querySelector('#impersonation-banner form[action$="/extend"]') ? "Ends in " + minutes + " min: extend it, or save what you need for the ticket." :
+        "Ends in " + minutes + " min (the longest allowed): save what you need for the ticket.";
     }
   }
   tick();
