@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -48,14 +47,9 @@ func BlockCard(ctx context.Context, tx *sql.Tx, ch Change, id int64) error {
 	if err := ch.begin(ctx, q); err != nil {
 		return err
 	}
-	card, err := q.GetCard(ctx, queries.GetCardParams{ID: id, ActingAs: ch.Customer})
-	if errors.Is(err, sql.ErrNoRows) {
-		return errs.NotFoundf("This card")
-	} else if err != nil {
+	card, err := cardToBlock(ctx, q, ch.Customer, id)
+	if err != nil {
 		return err
-	}
-	if card.Status != "active" {
-		return errs.Conflictf("Card %s is already %s.", card.VisualNumber, card.Status)
 	}
 	if _, err := q.BlockCard(ctx, queries.BlockCardParams{ID: id, ActingAs: ch.Customer}); err != nil {
 		return err

@@ -85,12 +85,13 @@ func SetDefaultPaymentMethod(ctx context.Context, tx *sql.Tx, ch Change, id int6
 
 // DeletePaymentMethod removes a method that is not the default.
 func DeletePaymentMethod(ctx context.Context, tx *sql.Tx, ch Change, id int64) error {
-	q, pm, err := ch.paymentMethod(ctx, tx, id)
-	if err != nil {
+	q := queries.New(tx)
+	if err := ch.begin(ctx, q); err != nil {
 		return err
 	}
-	if pm.IsDefault == 1 {
-		return errs.Conflictf("You cannot remove your default payment method. Make another one the default first.")
+	pm, err := paymentMethodToRemove(ctx, q, ch.Customer, id)
+	if err != nil {
+		return err
 	}
 	if _, err := q.DeletePaymentMethod(ctx, queries.DeletePaymentMethodParams{ID: pm.ID, ActingAs: ch.Customer}); err != nil {
 		return err

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"chargedesk/access"
+	"chargedesk/account"
 	"chargedesk/db"
 	"chargedesk/errs"
 	"chargedesk/queries"
@@ -107,4 +108,19 @@ func StopByDriver(ctx context.Context, tx *sql.Tx, a access.Actor, customer int6
 		return errs.Conflictf("This charging session has already ended.")
 	}
 	return err
+}
+
+// AskStop is the question before the driver stops session, or the refusal StopByDriver
+// would give (not theirs, already ended).
+func AskStop(ctx context.Context, q *queries.Queries, customer, session int64) (account.Question, error) {
+	s, err := q.GetSession(ctx, queries.GetSessionParams{ID: session, ActingAs: customer})
+	if errors.Is(err, sql.ErrNoRows) {
+		return account.Question{}, errs.NotFoundf("This charging session")
+	} else if err != nil {
+		return account.Question{}, err
+	}
+	if s.Status != "ACTIVE" {
+		return account.Question{}, errs.Conflictf("This charging session has already ended.")
+	}
+	return account.StopChargingQuestion, nil
 }

@@ -49,12 +49,13 @@ func TestEveryPageIsAccessible(t *testing.T) {
 	b := newBrowser(t)
 	ctx := b.ctx
 	jane := s.userID(demo.JaneEmail)
-	var session, receipt, imp, tariffID int64
+	var session, receipt, imp, tariffID, card int64
+	s.db.R.QueryRow(`SELECT min(id) FROM ev_cards WHERE user_id = ? AND status = 'active'`, jane).Scan(&card)
 	s.db.R.QueryRow(`SELECT id FROM receipts WHERE user_id = ? AND gross_cents = 3096`, jane).Scan(&receipt)
 	s.db.R.QueryRow(`SELECT session_id FROM receipts WHERE id = ?`, receipt).Scan(&session)
 	s.db.R.QueryRow(`SELECT min(id) FROM tariffs`).Scan(&tariffID)
 	customerPages := []string{"/", "/chargers", "/sessions", fmt.Sprintf("/sessions/%d", session), fmt.Sprintf("/receipts/%d", receipt),
-		"/cards", "/reservations", "/payment-methods", "/activity"}
+		"/cards", fmt.Sprintf("/cards/%d/block", card), "/reservations", "/payment-methods", "/activity"}
 	check := func(who, path string) {
 		t.Helper()
 		for _, size := range []struct {
@@ -113,6 +114,6 @@ func TestEveryPageIsAccessible(t *testing.T) {
 		}
 		check("impersonating", fmt.Sprintf("%s%sas=%d", p, sep, jane))
 	}
-	b.do(ctx, "exit", chromedp.Click(`#impersonation-banner button`), chromedp.WaitVisible(`.notice.left`))
+	b.do(ctx, "exit", chromedp.Click(`#impersonation-banner form[action$='/end'] button`), chromedp.WaitVisible(`.notice.left`))
 	check("support", fmt.Sprintf("/admin/impersonations/%d", imp))
 }

@@ -58,13 +58,17 @@ func chromiumPath(t *testing.T) string {
 	return path
 }
 
-func startSite(t *testing.T) *site {
+func startSite(t *testing.T) *site { return startSiteWith(t, handlers.Config{}) }
+
+// startSiteWith is startSite with cfg's settings (the database, keys and log are the site's).
+func startSiteWith(t *testing.T, cfg handlers.Config) *site {
 	t.Helper()
 	d := dbtest.Open(t)
 	if _, err := demo.SeedIfEmpty(context.Background(), d, demo.DefaultPassword, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	app, err := handlers.New(handlers.Config{DB: d, SessionKey: []byte("e2e-key-e2e-key-e2e-key-e2e-key!!"), Audit: audit.NewTrail(audit.NewKey()), Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	cfg.DB, cfg.SessionKey, cfg.Audit, cfg.Log = d, []byte("e2e-key-e2e-key-e2e-key-e2e-key!!"), audit.NewTrail(audit.NewKey()), slog.New(slog.NewTextHandler(io.Discard, nil))
+	app, err := handlers.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

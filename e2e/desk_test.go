@@ -4,11 +4,14 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
 	"chargedesk/demo"
+	"chargedesk/handlers"
 )
 
 // From any console page to the customer's home impersonated, with a ticket and a reason, in
@@ -34,7 +37,7 @@ func TestStartingAndLeavingInFewInteractions(t *testing.T) {
 	}
 	exit := func() {
 		t.Helper()
-		b.do(ctx, "Exit", chromedp.Click(`#impersonation-banner button`), chromedp.WaitVisible(`.notice.left`))
+		b.do(ctx, "Exit", chromedp.Click(`#impersonation-banner form[action$='/end'] button`), chromedp.WaitVisible(`.notice.left`))
 	}
 
 	t.Run("mouse", func(t *testing.T) {
@@ -108,4 +111,51 @@ func TestStartingAndLeavingInFewInteractions(t *testing.T) {
 		b.waitFor(ctx, "the first match", fmt.Sprintf(`location.pathname === %q`, first))
 	})
 	b.noPageErrors()
+}
+
+// Near its end the banner warns and offers Extend; one click adds the TTL (4 more minutes here), recorded, on the
+// same page. Without JavaScript a destructive button opens a page that asks, and only its
+// button acts.
+func TestExtendAndAskWithoutJavaScript(t *testing.T) {
+	s := startSiteWith(t, handlers.Config{ImpersonationTTL: 4 * time.Minute})
+	b := newBrowser(t)
+	ctx := b.ctx
+	jane := s.userID(demo.JaneEmail)
+	b.login(ctx, s.base, demo.AdminEmail)
+	b.do(ctx, "start", chromedp.Navigate(fmt.Sprintf("%s/admin/customers/%d/impersonate", s.base, jane)),
+		chromedp.SendKeys(`#impersonate input[name=ticket]`, "SUP-LONG"), chromedp.SendKeys(`#impersonate input[name=reason]`, "A long call"),
+		chromedp.Click(`#impersonate button.primary`), chromedp.WaitVisible(`#impersonation-banner`))
+	b.do(ctx, "open EV cards", chromedp.Click(`nav a[href^="/cards"]`), chromedp.WaitVisible(`#main h1`))
+	b.waitFor(ctx, "the 5-minute warning", `document.querySelector("#impersonation-banner .expiry-warning").textContent.includes("extend it")`)
+	b.do(ctx, "click Extend", chromedp.Click(`#impersonation-banner form[action$='/extend'] button`))
+	b.waitFor(ctx, "the extended banner", `location.pathname === "/cards" && /[78] min left/.test(document.querySelector("#impersonation-banner .left").textContent)`)
+	if n := s.count(`SELECT count(*) FROM auth_audit WHERE tag = 'impersonation.extend'`); n != 1 {
+		t.Errorf("impersonation.extend rows: %d, want 1", n)
+	}
+	if b.text(ctx, "#impersonation-banner .expiry-warning") != "" {
+		t.Error("the warning stays after the extension")
+	}
+	b.do(ctx, "Exit", chromedp.Click(`#impersonation-banner form[action$='/end'] button`))
+	b.waitFor(ctx, "the dashboard", `location.pathname === "/admin"`)
+
+	// A driver whose browser runs no JavaScript blocks a card: a page asks first.
+	nojs := newBrowser(t)
+	if _, err := chromedp.Call(nojs.ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true}); err != nil {
+		t.Fatal(err)
+	}
+	nojs.login(nojs.ctx, s.base, demo.JaneEmail)
+	nojs.do(nojs.ctx, "EV cards", chromedp.Navigate(s.base+"/cards"), chromedp.WaitVisible(`form[action*="/block"] button`))
+	nojs.do(nojs.ctx, "click Block", chromedp.Click(`form[action*="/block"] button`), chromedp.WaitVisible(`#main h1`))
+	// (No script runs in this tab, so the page is read through the DOM, not evaluated.)
+	if h, err := chromedp.Run(nojs.ctx, chromedp.OuterHTML(`#main h1`)); err != nil || !strings.Contains(h, ">Block card ") {
+		t.Fatalf("without JavaScript Block opened %q (%v)", h, err)
+	}
+	if n := s.count(`SELECT count(*) FROM ev_cards WHERE user_id = ? AND status = 'blocked'`, jane); n != 0 {
+		t.Fatal("the card was blocked before the question was answered")
+	}
+	nojs.do(nojs.ctx, "answer: Block card", chromedp.Click(`#main form[method=post] button.danger`))
+	nojs.do(nojs.ctx, "the cards page says so", chromedp.WaitVisible(`#main .notice`))
+	if n := s.count(`SELECT count(*) FROM ev_cards WHERE user_id = ? AND status = 'blocked'`, jane); n != 1 {
+		t.Errorf("blocked cards after answering: %d, want 1", n)
+	}
 }

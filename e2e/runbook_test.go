@@ -116,7 +116,7 @@ func TestRunbookInChromium(t *testing.T) {
 	})
 
 	t.Run("4 Exit: back on /admin, still logged in, the audit shows the pair", func(t *testing.T) {
-		b.do(ctx, "click Exit", chromedp.Click(`#impersonation-banner button`), chromedp.WaitVisible(`nav a[href="/admin/audit"]`))
+		b.do(ctx, "click Exit", chromedp.Click(`#impersonation-banner form[action$='/end'] button`), chromedp.WaitVisible(`nav a[href="/admin/audit"]`))
 		if loc := b.location(ctx); !strings.HasSuffix(loc, "/admin") {
 			t.Errorf("after Exit the address is %s, want /admin", loc)
 		}
@@ -225,7 +225,7 @@ func TestRunbookInChromium(t *testing.T) {
 		if n := s.count(`SELECT count(*) FROM impersonation_audit WHERE outcome = 'changed' AND route = '/cards/:id/block'`); n != 1 {
 			t.Errorf("changed rows: %d, want 1", n)
 		}
-		b.do(ctx, "Exit", chromedp.Click(`#impersonation-banner button`))
+		b.do(ctx, "Exit", chromedp.Click(`#impersonation-banner form[action$='/end'] button`))
 		b.waitFor(ctx, "the dashboard", `location.pathname === "/admin"`)
 	})
 

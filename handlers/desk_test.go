@@ -312,3 +312,63 @@ func TestTimelineTimesToTheSecond(t *testing.T) {
 		t.Errorf("%d timeline times to the second, want the start, the page and the end", n)
 	}
 }
+
+// Without JavaScript a destructive button leads to a page that asks (the GET of the action's
+// address), and only its button changes anything; the page keeps the impersonation's marker,
+// refuses what the action would refuse, and is disabled in a read-only impersonation.
+func TestDestructiveActionsAskWithoutJavaScript(t *testing.T) {
+	ta := newTestApp(t)
+	jane := ta.userID(demo.JaneEmail)
+	var card int64
+	var visual string
+	ta.db.R.QueryRow(`SELECT id, visual_number FROM ev_cards WHERE user_id = ? AND status = 'active' ORDER BY id LIMIT 1`, jane).Scan(&card, &visual)
+	own := ta.client()
+	own.login(demo.JaneEmail)
+	path := fmt.Sprintf("/cards/%d/block", card)
+	mustContain(t, own.get("/cards").body, fmt.Sprintf(`<form method="get" action="%s" hx-post="%s"`, path, path))
+
+	page := own.get(path)
+	if page.status != http.StatusOK {
+		t.Fatalf("GET %s: %d", path, page.status)
+	}
+	mustContain(t, page.body, "<h1>Block card "+visual+"?</h1>", "only support can issue a replacement", fmt.Sprintf(`<form method="post" action="%s"`, path), ">Block card</button>", `<a href="/cards">No, go back</a>`)
+	if n := ta.count(`SELECT count(*) FROM ev_cards WHERE id = ? AND status = 'active'`, card); n != 1 {
+		t.Fatal("asking blocked the card")
+	}
+	if r := own.post(path, url.Values{}); r.status != http.StatusSeeOther {
+		t.Fatalf("POST %s: %d", path, r.status)
+	}
+	if r := own.get(path); r.status != http.StatusConflict || !strings.Contains(r.body, "is already blocked") {
+		t.Errorf("asking to block a blocked card: %d %.300s", r.status, r.body)
+	}
+	var def int64
+	ta.db.R.QueryRow(`SELECT id FROM payment_methods WHERE user_id = ? AND is_default = 1`, jane).Scan(&def)
+	if r := own.get(fmt.Sprintf("/payment-methods/%d/delete", def)); r.status != http.StatusConflict || !strings.Contains(r.body, "default payment method") {
+		t.Errorf("asking to remove the default payment method: %d", r.status)
+	}
+	var done int64
+	ta.db.R.QueryRow(`SELECT id FROM charging_sessions WHERE user_id = ? AND status = 'COMPLETED' LIMIT 1`, jane).Scan(&done)
+	if r := own.get(fmt.Sprintf("/sessions/%d/stop", done)); r.status != http.StatusConflict {
+		t.Errorf("asking to stop an ended session: %d", r.status)
+	}
+
+	admin := adminClient(t, ta)
+	admin.startImpersonating(jane, "SUP-ASK", true)
+	as := fmt.Sprintf("?as=%d", jane)
+	var res int64
+	ta.db.R.QueryRow(`SELECT id FROM reservations WHERE user_id = ? AND status IN ('requested', 'accepted') AND ends_at > unixepoch() LIMIT 1`, jane).Scan(&res)
+	list := admin.get("/reservations" + as).body
+	mustContain(t, list, fmt.Sprintf(`action="/reservations/%d/cancel%s"`, res, as), fmt.Sprintf(`<input type="hidden" name="as" value="%d">`, jane))
+	ask := admin.get(fmt.Sprintf("/reservations/%d/cancel%s", res, as)) // what the form's GET sends
+	if ask.status != http.StatusOK {
+		t.Fatalf("impersonated ask: %d %.300s", ask.status, ask.body)
+	}
+	mustContain(t, ask.body, "Cancel this reservation?", "This action is real", fmt.Sprintf(`<form method="post" action="/reservations/%d/cancel%s"`, res, as), fmt.Sprintf(`<a href="/reservations%s">No, go back</a>`, as))
+	admin.post("/api/customer/impersonation/end", url.Values{})
+	admin.startImpersonating(jane, "SUP-ASK-RO", false)
+	ro := admin.get(fmt.Sprintf("/reservations/%d/cancel%s", res, as)).body
+	mustContain(t, ro, `id="read-only-reason"`, `disabled aria-describedby="read-only-reason">Cancel reservation</button>`)
+	if n := ta.count(`SELECT count(*) FROM reservations WHERE id = ? AND status IN ('requested', 'accepted')`, res); n != 1 {
+		t.Error("asking cancelled the reservation")
+	}
+}

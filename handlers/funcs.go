@@ -10,6 +10,7 @@ import (
 
 	"database/sql"
 
+	"chargedesk/account"
 	"chargedesk/format"
 )
 
@@ -35,18 +36,23 @@ var funcs = template.FuncMap{
 	"whenSeconds": whenSeconds,
 	"utc":         utc,
 	"dict":        dict,
-	"auditCSV":    func(f auditFilter) string { return auditURL(f, 0) + "&format=csv" },
-	"auditNext":   auditURL,
-	"add":         func(a, b int64) int64 { return a + b },
-	"int64":       func(n int) int64 { return int64(n) },
-	"deref":       func(p *int64) int64 { return *p },
-	"qty":         qty,
-	"unit":        unitPrice,
-	"pct":         func(bp int64) string { return trimFloat(float64(bp)/100) + " %" },
-	"endedBy":     endedBy,
-	"tagClass":    tagClass,
-	"isPast":      func(now time.Time, unix int64) bool { return unix <= now.Unix() },
-	"minutesLeft": func(now time.Time, until int64) int64 { return max(0, (until-now.Unix()+59)/60) },
+	// The questions before destructive actions (account.Question), for the ask_form partial.
+	"askBlockCard":         account.BlockCardQuestion,
+	"askRemovePayment":     account.RemovePaymentMethodQuestion,
+	"askCancelReservation": func() account.Question { return account.CancelReservationQuestion },
+	"askStop":              func() account.Question { return account.StopChargingQuestion },
+	"auditCSV":             func(f auditFilter) string { return auditURL(f, 0) + "&format=csv" },
+	"auditNext":            auditURL,
+	"add":                  func(a, b int64) int64 { return a + b },
+	"int64":                func(n int) int64 { return int64(n) },
+	"deref":                func(p *int64) int64 { return *p },
+	"qty":                  qty,
+	"unit":                 unitPrice,
+	"pct":                  func(bp int64) string { return trimFloat(float64(bp)/100) + " %" },
+	"endedBy":              endedBy,
+	"tagClass":             tagClass,
+	"isPast":               func(now time.Time, unix int64) bool { return unix <= now.Unix() },
+	"minutesLeft":          func(now time.Time, until int64) int64 { return max(0, (until-now.Unix()+59)/60) },
 }
 
 // money formats integer cents as euros: 3096 → "€30.96".
