@@ -51,6 +51,10 @@ func TestStartingAndLeavingInFewInteractions(t *testing.T) {
 		b.do(ctx, "the results", chromedp.WaitVisible(fmt.Sprintf(`#quick-results a[href="/admin/customers/%d/impersonate"]`, jane)))
 		step("click Impersonate in the results", chromedp.Click(fmt.Sprintf(`#quick-results a[href="/admin/customers/%d/impersonate"]`, jane)))
 		b.do(ctx, "the form", chromedp.WaitVisible(`#impersonate input[name=ticket]`))
+		if !b.eval(ctx, `document.querySelector("dialog#impersonate-dialog[open] #impersonate") !== null && location.pathname === "/admin/audit"`) {
+			t.Error("Impersonate did not open the start form in a dialog over the page")
+		}
+		b.screenshot(ctx, "2c-start-dialog")
 		step("type the ticket", chromedp.SendKeys(`#impersonate input[name=ticket]`, "SUP-MOUSE"))
 		step("type the reason", chromedp.SendKeys(`#impersonate input[name=reason]`, "Missing charger"))
 		step("click Start impersonating", chromedp.Click(`#impersonate button.primary`))
@@ -84,7 +88,7 @@ func TestStartingAndLeavingInFewInteractions(t *testing.T) {
 		}
 		press("Enter", kb.Enter)
 		b.do(ctx, "the form", chromedp.WaitVisible(`#impersonate input[name=ticket]`))
-		b.waitFor(ctx, "the ticket focused", `document.activeElement === document.querySelector("#impersonate input[name=ticket]")`)
+		b.waitFor(ctx, "the ticket focused", `document.activeElement === document.querySelector("#impersonate-dialog[open] input[name=ticket]")`)
 		typed("type the ticket", "SUP-KEYS")
 		press("Tab to the reason", kb.Tab)
 		typed("type the reason", "Stuck session")

@@ -1,5 +1,7 @@
 // The support console's keyboard: "/" focuses the customer search from any console page, and
 // Enter in it opens the first customer it lists (without JavaScript, Enter runs the full search).
+// "Impersonate" (in the search results and on a customer's page) opens the start form in a
+// dialog over the page; without JavaScript it is the form's own page.
 (function () {
   var swallow = false; // the "/" that moved the focus is not typed into the search
   addEventListener("keydown", function (event) {
@@ -31,4 +33,44 @@
       swallow = false;
     }
   }, true);
+
+  // Impersonate opens the start form in a modal dialog: the page's #impersonate section,
+  // fetched as a fragment. The form posts as on its page; Escape or Close puts it away.
+  addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest('a[href^="/admin/customers/"][href$="/impersonate"]');
+    if (!link || event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return;
+    if (typeof HTMLDialogElement !== "function") return; // the page it links to
+    event.preventDefault();
+    fetch(link.getAttribute("href"), { headers: { "HX-Request": "true" }, credentials: "same-origin" })
+      .then(function (res) { return res.ok ? res.text() : Promise.reject(res.status); })
+      .then(function (html) {
+        var section = new DOMParser().parseFromString(html, "text/html").getElementById("impersonate");
+        if (!section) return Promise.reject("no form");
+        var dialog = document.getElementById("impersonate-dialog");
+        if (!dialog) {
+          dialog = document.createElement("dialog");
+          dialog.id = "impersonate-dialog";
+          dialog.setAttribute("aria-labelledby", "impersonate-title");
+          document.body.appendChild(dialog);
+          dialog.addEventListener("close", function () { dialog.replaceChildren(); });
+          dialog.addEventListener("click", function (e) {
+            if (e.target === dialog || (e.target.closest && e.target.closest("[data-close]"))) {
+              e.preventDefault();
+              dialog.close();
+            }
+          });
+        }
+        var close = document.createElement("button");
+        close.type = "button";
+        close.className = "link close";
+        close.setAttribute("data-close", "");
+        close.textContent = "Close";
+        section.querySelectorAll('a[href^="/admin/customers/"]').forEach(function (a) { a.setAttribute("data-close", ""); });
+        dialog.replaceChildren(close, section);
+        dialog.showModal();
+        var ticket = dialog.querySelector("input[name=ticket]");
+        if (ticket) ticket.focus();
+      })
+      .catch(function () { location.href = link.getAttribute("href"); });
+  });
 })();
