@@ -79,6 +79,9 @@ func TestEveryPageIsAccessible(t *testing.T) {
 				}
 				t.Errorf("%s %s (%s): %s [%s, %s] at %s", who, path, size.name, v.Help, v.ID, v.Impact, strings.Join(where[:min(len(where), 3)], "; "))
 			}
+			if size.name == "phone" && !b.eval(ctx, `[...document.querySelectorAll("table.stack td")].every(td => td.getBoundingClientRect().right <= window.innerWidth + 1)`) {
+				t.Errorf("%s %s (phone): a list's cell (status, total …) is off-screen", who, path)
+			}
 			if strings.Contains(path, "/receipts/") && !b.eval(ctx, `document.querySelector("tr.gross td.r").getBoundingClientRect().right <= window.innerWidth`) {
 				t.Errorf("%s %s (%s): the receipt total is off-screen", who, path, size.name)
 			}
