@@ -252,20 +252,22 @@ func adminReceipts(rows []queries.AdminListReceiptsRow) []adminReceipt {
 }
 
 type adminCustomerData struct {
-	Customer     queries.GetCustomerForAdminRow
-	BeingViewed  []queries.ActiveImpersonationsOfCustomerRow
-	MyActive     *bannerData // the admin's own active impersonation, if any
-	Owned        []queries.ListOwnedChargersRow
-	Favourites   []queries.ListFavouriteChargersRow
-	Sessions     []sessionWithFlag
-	Receipts     []adminReceipt
-	Refunds      []queries.AdminListRefundsRow
-	Cards        []queries.ListCardsPageRow
-	Reservations []queries.ListReservationsRow
-	Payments     []queries.PaymentMethod
-	Activity     []activityItem
-	Reference    string          // prefilled into the admin tools (?reference=, from a timeline)
-	Alerts       []support.Alert // what is wrong with the account, worst first
+	Customer    queries.GetCustomerForAdminRow
+	BeingViewed []queries.ActiveImpersonationsOfCustomerRow
+	MyActive    *bannerData // the admin's own active impersonation, if any
+	// Notice is a tool's result, shown at the top of section NoticeAt (where it scrolls to).
+	Notice, NoticeAt string
+	Owned            []queries.ListOwnedChargersRow
+	Favourites       []queries.ListFavouriteChargersRow
+	Sessions         []sessionWithFlag
+	Receipts         []adminReceipt
+	Refunds          []queries.AdminListRefundsRow
+	Cards            []queries.ListCardsPageRow
+	Reservations     []queries.ListReservationsRow
+	Payments         []queries.PaymentMethod
+	Activity         []activityItem
+	Reference        string          // prefilled into the admin tools (?reference=, from a timeline)
+	Alerts           []support.Alert // what is wrong with the account, worst first
 	// The long lists page independently: Next* is the keyset of the section's next page ("" on
 	// its last), Paged* says the section is past its first page.
 	NextSessions, NextReceipts, NextRefunds, NextActivity, NextCards, NextReservations       string
@@ -373,25 +375,30 @@ func (a *App) showAdminCustomer(c *gin.Context, id int64, status int, problem st
 		}
 	}
 	d.MyActive = a.myImpersonation(c)
-	a.render(c, status, "admin_customer", &Page{Title: cust.Name, Nav: "customers", Data: d, Problem: problem, Form: form, Notice: adminNotice(c)})
+	d.Notice, d.NoticeAt = adminNotice(c) // shown in the section the tool's redirect scrolls to
+	a.render(c, status, "admin_customer", &Page{Title: cust.Name, Nav: "customers", Data: d, Problem: problem, Form: form})
 }
 
-// adminNotices are the fixed results an admin tool redirect can show.
-var adminNotices = map[string]string{
-	"refunded": "Refund recorded, credit note issued. The customer sees it in their activity.",
-	"restored": "Reservation restored. The customer sees it in their reservations and activity.",
-	"reissued": "Card re-issued under the same contract; the old card is marked replaced.",
-	"stopped":  "Session force-stopped at its last meter reading; the connector is free and the receipt is issued.",
+// adminNotices are the fixed results an admin tool redirect can show, and the section of the
+// customer's page each belongs to (the redirect's #anchor).
+var adminNotices = map[string]struct{ text, section string }{
+	"refunded": {"Refund recorded, credit note issued. The customer sees it in their activity.", "receipts"},
+	"restored": {"Reservation restored. The customer sees it in their reservations and activity.", "reservations"},
+	"reissued": {"Card re-issued under the same contract; the old card is marked replaced.", "cards"},
+	"stopped":  {"Session force-stopped at its last meter reading; the connector is free and the receipt is issued.", "sessions"},
 }
 
-func adminNotice(c *gin.Context) string {
-	n := adminNotices[c.Query("notice")]
-	if n != "" && c.Query("row") != "" {
-		if id, ok := parseID(c.Query("row")); ok {
-			n += fmt.Sprintf(" Audit row auth_audit #%d.", id)
-		}
+// adminNotice is the result the request asks to show (?notice=, with its audit row) and
+// its section.
+func adminNotice(c *gin.Context) (text, section string) {
+	n, ok := adminNotices[c.Query("notice")]
+	if !ok {
+		return "", ""
 	}
-	return n
+	if id, ok := parseID(c.Query("row")); ok {
+		n.text += fmt.Sprintf(" Audit row auth_audit #%d.", id)
+	}
+	return n.text, n.section
 }
 
 type adminImpersonateData struct {

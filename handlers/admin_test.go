@@ -236,6 +236,15 @@ func TestAdminToolWithTheDesignForm(t *testing.T) {
 	if n := ta.count(`SELECT count(*) FROM refunds WHERE receipt_id = ? AND amount_cents = 100`, receipt); n != 1 {
 		t.Errorf("refunds of €1.00: %d, want 1", n)
 	}
+	// The result is shown where the redirect scrolls to: in the receipts section.
+	loc := r.header.Get("Location")
+	if !strings.HasSuffix(loc, "#receipts") {
+		t.Errorf("the refund returns to %q, not the receipts section", loc)
+	}
+	page := c.get(strings.TrimSuffix(loc, "#receipts")).body
+	section := page[strings.Index(page, `id="receipts"`):]
+	section = section[:strings.Index(section, "</section>")]
+	mustContain(t, section, `<p class="notice" role="status">Refund recorded, credit note issued.`)
 	if r := c.post("/admin/charges/999999/refund", form); r.status != 404 {
 		t.Errorf("unknown receipt: %d, want 404", r.status)
 	}
