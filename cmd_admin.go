@@ -58,7 +58,7 @@ func cmdMigrate(args []string, stdout io.Writer) error {
 }
 
 func cmdUserCreate(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) error {
-	fs, dbPath := newFlags("user create --email E --name N --role admin|customer", "Creates a user. The password is read from standard input (one line).", stdout)
+	fs, dbPath := newFlags("user create --email E --name N --role support|admin|customer", "Creates a user. The password is read from standard input (one line).", stdout)
 	email := fs.String("email", "", "email address (login)")
 	name := fs.String("name", "", "display name")
 	role := fs.String("role", "customer", "admin or customer")

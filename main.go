@@ -67,7 +67,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer, 
 		return cmdMigrate(rest, stdout)
 	case "user":
 		if len(rest) == 0 || rest[0] != "create" {
-			return errors.New(`usage: chargedesk user create --email E --name N --role admin|customer (password on stdin)`)
+			return errors.New(`usage: chargedesk user create --email E --name N --role support|admin|customer (password on stdin)`)
 		}
 		return cmdUserCreate(ctx, rest[1:], stdin, stdout)
 	case "audit":

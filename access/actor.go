@@ -44,8 +44,11 @@ func CheckCustomerWrite(ctx context.Context, q *queries.Queries, a Actor, custom
 		}
 		return nil
 	}
-	if u.Role != RoleAdmin {
+	if !IsStaff(u.Role) {
 		return errs.Forbiddenf("You are no longer support staff, so nothing was changed.")
+	}
+	if u.Role != RoleAdmin {
+		return errs.Forbiddenf("Only an admin can change a customer's account while impersonating, so nothing was changed.")
 	}
 	imp, err := q.GetImpersonationByID(ctx, a.ImpersonationID)
 	switch {
@@ -72,16 +75,27 @@ func CheckCustomerWrite(ctx context.Context, q *queries.Queries, a Actor, custom
 	return nil
 }
 
-// CheckStaff re-reads an admin tool's actor in q's transaction: still an active admin.
-func CheckStaff(ctx context.Context, q *queries.Queries, a Actor) error {
+// CheckStaff re-reads the actor in q's transaction: still active staff (support or admin).
+// It returns their role.
+func CheckStaff(ctx context.Context, q *queries.Queries, a Actor) (string, error) {
 	u, err := activeUser(ctx, q, a.UserID)
 	if err != nil {
-		return err
+		return "", err
 	}
-	if u.Role != RoleAdmin {
-		return errs.Forbiddenf("You are no longer support staff, so nothing was changed.")
+	if !IsStaff(u.Role) {
+		return "", errs.Forbiddenf("You are no longer support staff, so nothing was changed.")
 	}
-	return nil
+	return u.Role, nil
+}
+
+// CheckAdmin re-reads the actor of an admin-only action (the admin tools, staff management,
+// settings) in q's transaction: still an active admin.
+func CheckAdmin(ctx context.Context, q *queries.Queries, a Actor) error {
+	role, err := CheckStaff(ctx, q, a)
+	if err == nil && role != RoleAdmin {
+		err = errs.Forbiddenf("Only an admin can do this; support agents cannot, so nothing was changed.")
+	}
+	return err
 }
 
 func activeUser(ctx context.Context, q *queries.Queries, id int64) (queries.User, error) {

@@ -10,12 +10,18 @@ import (
 	"time"
 )
 
-// Roles and statuses as the users table stores them.
+// Roles and statuses as the users table stores them. Staff are support agents (search, view,
+// impersonate read-only) and admins (also changes while impersonating, the admin tools, staff
+// management and settings).
 const (
 	RoleAdmin    = "admin"
+	RoleSupport  = "support"
 	RoleCustomer = "customer"
 	StatusActive = "active"
 )
+
+// IsStaff reports a ChargeDesk staff role (support or admin): the console and impersonation.
+func IsStaff(role string) bool { return role == RoleAdmin || role == RoleSupport }
 
 // User is the caller, or the impersonated customer, as just read from the database.
 type User struct {
@@ -97,7 +103,7 @@ const (
 // sweeper applies it to every active impersonation.
 func MustEnd(imp Impersonation, admin User, target *User, now time.Time, idle time.Duration) (string, bool) {
 	switch {
-	case admin.Role != RoleAdmin:
+	case !IsStaff(admin.Role):
 		return ViaRoleRevoked, true
 	case admin.Status != StatusActive:
 		return ViaAdminDisabled, true
@@ -115,7 +121,7 @@ func MustEnd(imp Impersonation, admin User, target *User, now time.Time, idle ti
 
 // Decide is DESIGN.md's marker semantics as one function.
 func Decide(r Request) Decision {
-	if r.Elsewhere && (len(r.Marks) > 0 || r.Caller.Role == RoleAdmin) {
+	if r.Elsewhere && (len(r.Marks) > 0 || IsStaff(r.Caller.Role)) {
 		return Decision{Outcome: Refused, Reason: FromElsewhere}
 	}
 	var endVia string
@@ -139,7 +145,7 @@ func Decide(r Request) Decision {
 	switch {
 	case !ok:
 		return Decision{Outcome: Refused, Reason: BadMarker, EndVia: endVia}
-	case r.Caller.Role != RoleAdmin:
+	case !IsStaff(r.Caller.Role):
 		return Decision{Outcome: Refused, Reason: NotStaff, EndVia: endVia}
 	case endVia != "" && r.Active.Customer == as:
 		return Decision{Outcome: Refused, Reason: Ended, EndVia: endVia}

@@ -33,8 +33,8 @@ func (n *NewUser) Validate() error {
 	switch {
 	case !utf8.ValidString(n.Email + n.Name + n.Password):
 		return errors.New("email, name and password must be valid UTF-8 text")
-	case n.Role != "admin" && n.Role != "customer":
-		return errors.New(`role must be "admin" or "customer"`)
+	case n.Role != "admin" && n.Role != "support" && n.Role != "customer":
+		return errors.New(`role must be "support", "admin" or "customer"`)
 	case n.Name == "" || len(n.Name) > 200:
 		return errors.New("name must be 1 to 200 characters")
 	case len(n.Password) < MinPassword || len(n.Password) > 72:
@@ -81,7 +81,7 @@ func Insert(ctx context.Context, q *queries.Queries, n NewUser, hash string, now
 func NewPublicID(role string) string {
 	const alphabet = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 	prefix := "cus_"
-	if role == "admin" {
+	if role == "admin" || role == "support" { // staff
 		prefix = "adm_"
 	}
 	b := make([]byte, 12)

@@ -22,8 +22,10 @@ const DefaultPassword = "chargedesk-demo"
 // Demo logins.
 const (
 	AdminEmail = "admin@chargedesk.test"
-	JaneEmail  = "jane@example.com"
-	OmarEmail  = "omar@example.com"
+	// SupportEmail is a support agent: search, view, impersonate read-only.
+	SupportEmail = "support@chargedesk.test"
+	JaneEmail    = "jane@example.com"
+	OmarEmail    = "omar@example.com"
 )
 
 // Summary says what was seeded, for the start-up banner.
@@ -37,7 +39,8 @@ func (s *Summary) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Seeded the demo: %d customers, %d charging sessions.\n", s.Customers, s.Sessions)
 	fmt.Fprintf(&b, "Demo logins (password %q):\n", s.Password)
-	fmt.Fprintf(&b, "  support admin  %s\n", AdminEmail)
+	fmt.Fprintf(&b, "  admin          %s\n", AdminEmail)
+	fmt.Fprintf(&b, "  support agent  %s  (read-only impersonation, no admin tools)\n", SupportEmail)
 	fmt.Fprintf(&b, "  customer       %s  (charging now, a stuck session, a lost card)\n", JaneEmail)
 	fmt.Fprintf(&b, "  customer       %s  (his home charger is missing from his list)\n", OmarEmail)
 	fmt.Fprintf(&b, "  customers      lena@example.com, … (all *@example.com)\n")
@@ -125,6 +128,7 @@ func (s *seeder) run(sum *Summary) error {
 	s.omar(omar)
 	n := s.others()
 	s.janeNow(jane)
+	s.user(SupportEmail, "Riley Support", "support") // last, so the demo's other ids stay as they were
 	sum.Customers = 2 + n
 	sum.Sessions = s.sessions
 	return s.err

@@ -149,7 +149,7 @@ func TestExtendAndAskWithoutJavaScript(t *testing.T) {
 	}
 	nojs.login(nojs.ctx, s.base, demo.JaneEmail)
 	nojs.do(nojs.ctx, "EV cards", chromedp.Navigate(s.base+"/cards"), chromedp.WaitVisible(`form[action*="/block"] button`))
-	nojs.do(nojs.ctx, "click Block", chromedp.Click(`form[action*="/block"] button`), chromedp.WaitVisible(`#main h1`))
+	nojs.do(nojs.ctx, "click Block", chromedp.Click(`form[action*="/block"] button`), chromedp.WaitVisible(`#main form[method=post] button.danger`))
 	// (No script runs in this tab, so the page is read through the DOM, not evaluated.)
 	if h, err := chromedp.Run(nojs.ctx, chromedp.OuterHTML(`#main h1`)); err != nil || !strings.Contains(h, ">Block card ") {
 		t.Fatalf("without JavaScript Block opened %q (%v)", h, err)

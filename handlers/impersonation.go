@@ -13,6 +13,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"chargedesk/access"
 	"chargedesk/audit"
 	"chargedesk/errs"
 	"chargedesk/impersonation"
@@ -87,7 +88,7 @@ func validText(f text.Field, s string) (string, *Error) {
 // startImpersonation is POST /api/customer/impersonation/start.
 func (a *App) startImpersonation(c *gin.Context) {
 	u := currentUser(c)
-	if u.Role != "admin" {
+	if !access.IsStaff(u.Role) {
 		a.privilegeViolation(c, "impersonation start")
 		a.fail(c, errForbidden("Only ChargeDesk support staff (role admin) can impersonate a customer. This attempt was logged."))
 		return
@@ -292,7 +293,7 @@ func (r *recentRoutes) note(k routeKey, at int64) {
 // recorded like its start; then back to the customer page it was asked from.
 func (a *App) extendImpersonation(c *gin.Context) {
 	u := currentUser(c)
-	if u.Role != "admin" {
+	if !access.IsStaff(u.Role) {
 		a.privilegeViolation(c, "impersonation extend")
 		a.fail(c, errForbidden("Only ChargeDesk support staff can extend an impersonation. This attempt was logged."))
 		return

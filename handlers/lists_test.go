@@ -36,7 +36,7 @@ func TestCustomerListsPage(t *testing.T) {
 	jane.login(demo.JaneEmail)
 	id := ta.userID(demo.JaneEmail)
 	for _, list := range []struct{ path, count, row string }{
-		{"/cards", `SELECT count(*) FROM ev_cards WHERE user_id = ?`, `<td><strong>`},
+		{"/cards", `SELECT count(*) FROM ev_cards WHERE user_id = ?`, `<td data-label="Card number"><strong>`},
 		{"/reservations", `SELECT count(*) FROM reservations WHERE user_id = ?`, `<tr>`},
 	} {
 		want := ta.count(list.count, id)

@@ -15,6 +15,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"golang.org/x/crypto/bcrypt"
 
+	"chargedesk/access"
 	"chargedesk/audit"
 	"chargedesk/impersonation"
 	"chargedesk/queries"
@@ -51,7 +52,7 @@ func safeNext(s string) string {
 func landing(role, next string) string {
 	next = safeNext(next)
 	admin := next == "/admin" || strings.HasPrefix(next, "/admin/") || strings.HasPrefix(next, "/admin?")
-	if next == "" || next == "/login" || strings.HasPrefix(next, "/login?") || admin != (role == "admin") {
+	if next == "" || next == "/login" || strings.HasPrefix(next, "/login?") || admin != access.IsStaff(role) {
 		return homeFor(role)
 	}
 	return next
@@ -59,7 +60,7 @@ func landing(role, next string) string {
 
 // homeFor is where a role lands after login.
 func homeFor(role string) string {
-	if role == "admin" {
+	if access.IsStaff(role) {
 		return "/admin"
 	}
 	return "/"

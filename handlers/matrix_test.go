@@ -67,6 +67,10 @@ func TestImpersonationAccessMatrix(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	idleSupport, err := accounts.Create(t.Context(), queries.New(ta.db.W), accounts.NewUser{Email: "idle-support@chargedesk.test", Name: "Idle Support", Role: "support", Password: demo.DefaultPassword}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
 	reqs := matrixRequests(t, ta)
 
 	type caller struct {
@@ -93,6 +97,8 @@ func TestImpersonationAccessMatrix(t *testing.T) {
 		{name: "admin not impersonating", c: login("idle@chargedesk.test"), own: idle.ID, other: jane},
 		{name: "admin read-only", c: login(demo.AdminEmail), own: jane, other: omar, imp: 1, email: demo.AdminEmail},
 		{name: "admin with changes", c: login("alex@chargedesk.test"), own: jane, other: omar, imp: 2, email: "alex@chargedesk.test"},
+		{name: "support not impersonating", c: login("idle-support@chargedesk.test"), own: idleSupport.ID, other: jane},
+		{name: "support read-only", c: login(demo.SupportEmail), own: jane, other: omar, imp: 1, email: demo.SupportEmail},
 	}
 	// ensure gives an impersonating caller its impersonation of Jane back (no marker ends it).
 	ensure := func(cl caller) {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"chargedesk/access"
 	"chargedesk/audit"
 	"chargedesk/impersonation"
 	"chargedesk/queries"
@@ -112,14 +113,25 @@ func (a *App) requireUser(c *gin.Context) {
 	c.Abort()
 }
 
-// requireAdmin lets admins through; anyone else gets 403 and a privilege_violation row.
-func (a *App) requireAdmin(c *gin.Context) {
-	u := currentUser(c)
-	if u.Role == "admin" {
+// requireStaff lets staff (support and admins) into the console; anyone else gets 403 and a
+// privilege_violation row.
+func (a *App) requireStaff(c *gin.Context) {
+	if access.IsStaff(currentUser(c).Role) {
 		return
 	}
 	a.privilegeViolation(c, "admin route")
 	a.fail(c, errForbidden("This page is for ChargeDesk support staff only."))
+}
+
+// requireAdmin lets admins through to the admin-only routes (the admin tools, staff
+// management, settings); support agents and anyone else get 403 and a privilege_violation
+// row. The domain checks the role again inside each change's transaction.
+func (a *App) requireAdmin(c *gin.Context) {
+	if currentUser(c).Role == access.RoleAdmin {
+		return
+	}
+	a.privilegeViolation(c, "admin-only route")
+	a.fail(c, errForbidden("Only an admin can do this. Support agents can search, view and impersonate read-only."))
 }
 
 // privilegeViolation records an attempt to use a privilege the caller does not have. The

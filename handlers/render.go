@@ -14,6 +14,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"chargedesk/access"
 	"chargedesk/queries"
 	"chargedesk/templates"
 )
@@ -24,7 +25,8 @@ type Page struct {
 	Title string
 	Nav   string // which navigation entry is current
 	User  *queries.User
-	Staff bool // the caller is ChargeDesk support (User.Role admin)
+	Staff bool // the caller is ChargeDesk staff (support or admin)
+	Admin bool // the caller is an admin: the admin tools, staff and settings
 	// Console: the caller is support and not impersonating, so the page has the console's
 	// header (its nav and search) rather than the customer surface's.
 	Console bool
@@ -77,7 +79,8 @@ func (a *App) render(c *gin.Context, status int, name string, p *Page) {
 	if p.User == nil {
 		p.User = currentUser(c)
 	}
-	p.Staff = p.User != nil && p.User.Role == "admin"
+	p.Staff = p.User != nil && access.IsStaff(p.User.Role)
+	p.Admin = p.User != nil && p.User.Role == access.RoleAdmin
 	p.As = marker(c)
 	if p.As != 0 {
 		p.AsQ = "?as=" + strconv.FormatInt(p.As, 10)

@@ -85,17 +85,17 @@ func (a *App) Routes() http.Handler {
 		cust.Handle(rt.Method, rt.Path, rt.handler)
 	}
 
-	// Admin console.
-	adm := r.Group("/admin", a.requireUser, a.requireAdmin)
+	// The console, for staff (support and admins); the admin tools for admins only.
+	adm := r.Group("/admin", a.requireUser, a.requireStaff)
 	adm.GET("", a.adminHome)
 	adm.GET("/customers", a.adminCustomers)
 	adm.GET("/customers/quick", a.quickSearch)
 	adm.GET("/customers/:id", a.adminCustomer)
 	adm.GET("/customers/:id/impersonate", a.adminImpersonate)
-	adm.POST("/charges/:id/refund", a.refund)
-	adm.POST("/reservations/:id/restore", a.restoreReservation)
-	adm.POST("/cards/:id/reissue", a.reissueCard)
-	adm.POST("/sessions/:id/force-stop", a.forceStop)
+	adm.POST("/charges/:id/refund", a.requireAdmin, a.refund)
+	adm.POST("/reservations/:id/restore", a.requireAdmin, a.restoreReservation)
+	adm.POST("/cards/:id/reissue", a.requireAdmin, a.reissueCard)
+	adm.POST("/sessions/:id/force-stop", a.requireAdmin, a.forceStop)
 	adm.GET("/audit", a.adminAudit)
 	adm.GET("/impersonations", a.adminImpersonations)
 	adm.GET("/impersonations/:id", a.adminImpersonation)

@@ -40,7 +40,7 @@ func Extend(ctx context.Context, d *db.DB, trail *audit.Trail, r ExtendRequest, 
 	defer cancel()
 	err := d.Tx(ctx, func(tx *sql.Tx) error {
 		q := queries.New(tx)
-		if err := access.CheckStaff(ctx, q, access.Actor{UserID: r.Admin}); err != nil {
+		if _, err := access.CheckStaff(ctx, q, access.Actor{UserID: r.Admin}); err != nil {
 			return err
 		}
 		cur, err := q.ActiveImpersonationForCheck(ctx, r.Admin)

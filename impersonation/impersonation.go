@@ -111,8 +111,12 @@ func Start(ctx context.Context, d *db.DB, trail *audit.Trail, r Request, now tim
 
 // checkStart re-reads the admin and the target inside the start's transaction.
 func checkStart(ctx context.Context, q *queries.Queries, r Request) error {
-	if err := access.CheckStaff(ctx, q, access.Actor{UserID: r.Admin}); err != nil {
+	role, err := access.CheckStaff(ctx, q, access.Actor{UserID: r.Admin})
+	if err != nil {
 		return err
+	}
+	if r.AllowChanges && role != access.RoleAdmin {
+		return errs.Forbiddenf("Support agents impersonate read-only: only an admin can allow changes. Start without “allow changes”, or ask an admin.")
 	}
 	t, err := q.GetImpersonationTarget(ctx, r.Customer)
 	switch {

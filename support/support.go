@@ -34,7 +34,7 @@ type Done struct{ AuditRow int64 }
 func commit(ctx context.Context, tx *sql.Tx, trail *audit.Trail, t Tool, tag string,
 	change func(q *queries.Queries) (summary string, meta map[string]any, err error)) (Done, error) {
 	q := queries.New(tx)
-	if err := access.CheckStaff(ctx, q, t.Actor); err != nil {
+	if err := access.CheckAdmin(ctx, q, t.Actor); err != nil {
 		return Done{}, err
 	}
 	summary, meta, err := change(q)

@@ -1,0 +1,82 @@
+package handlers_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"chargedesk/demo"
+)
+
+// A support agent works in the console and impersonates read-only; every admin-only action
+// is refused with 403 and a privilege_violation row, and changes nothing. The role is re-read
+// inside the write: an admin demoted mid-impersonation can no longer change anything.
+func TestSupportRole(t *testing.T) {
+	ta := newTestApp(t)
+	jane := ta.userID(demo.JaneEmail)
+	sup := ta.client()
+	r := sup.post("/login", url.Values{"email": {demo.SupportEmail}, "password": {demo.DefaultPassword}})
+	if r.status != http.StatusSeeOther || r.header.Get("Location") != "/admin" {
+		t.Fatalf("support login: %d to %q", r.status, r.header.Get("Location"))
+	}
+	mustContain(t, sup.get("/admin/customers?q=jane").body, "Jane Doe")
+	page := sup.get(fmt.Sprintf("/admin/customers/%d", jane)).body
+	mustContain(t, page, "Admins only")
+	if strings.Contains(page, `action="/admin/charges/`) || strings.Contains(page, `/force-stop#`) {
+		t.Error("the customer's page offers the admin tools to a support agent")
+	}
+	if form := sup.get(fmt.Sprintf("/admin/customers/%d/impersonate", jane)).body; strings.Contains(form, `name="allow_changes"`) {
+		t.Error("the start form offers “allow changes” to a support agent")
+	}
+
+	var receipt, card, reservation, session int64
+	ta.db.R.QueryRow(`SELECT id FROM receipts WHERE user_id = ? AND gross_cents = 3096`, jane).Scan(&receipt)
+	ta.db.R.QueryRow(`SELECT id FROM ev_cards WHERE user_id = ? AND status = 'active' LIMIT 1`, jane).Scan(&card)
+	ta.db.R.QueryRow(`SELECT id FROM reservations WHERE user_id = ? LIMIT 1`, jane).Scan(&reservation)
+	ta.db.R.QueryRow(`SELECT id FROM charging_sessions WHERE user_id = ? AND status = 'ACTIVE' LIMIT 1`, jane).Scan(&session)
+	form := url.Values{"customer_user_id": {fmt.Sprint(jane)}, "amount": {"1.00"}, "reason": {"r"}, "confirm": {"yes"}}
+	before := ta.count(`SELECT count(*) FROM auth_audit WHERE tag = 'privilege_violation'`)
+	changes := ta.count(`SELECT (SELECT count(*) FROM refunds) + (SELECT count(*) FROM auth_audit WHERE tag LIKE 'admin.%')`)
+	for _, path := range []string{fmt.Sprintf("/admin/charges/%d/refund", receipt), fmt.Sprintf("/admin/cards/%d/reissue", card),
+		fmt.Sprintf("/admin/reservations/%d/restore", reservation), fmt.Sprintf("/admin/sessions/%d/force-stop", session)} {
+		if r := sup.post(path, form); r.status != http.StatusForbidden || !strings.Contains(r.body, "Only an admin") {
+			t.Errorf("support POST %s: %d %.200s", path, r.status, r.body)
+		}
+	}
+	// The first is written at once (repeats within the window are summed into one later row).
+	if n := ta.count(`SELECT count(*) FROM auth_audit WHERE tag = 'privilege_violation' AND json_extract(metadata, '$.what') = 'admin-only route'`); n != 1 || ta.count(`SELECT count(*) FROM auth_audit WHERE tag = 'privilege_violation'`) != before+1 {
+		t.Errorf("privilege violations for the admin-only routes: %d", n)
+	}
+	if n := ta.count(`SELECT (SELECT count(*) FROM refunds) + (SELECT count(*) FROM auth_audit WHERE tag LIKE 'admin.%')`); n != changes {
+		t.Error("a support agent's admin tool changed something")
+	}
+
+	// Read-only impersonation only.
+	if r := sup.startImpersonating(jane, "SUP-R1", true); r.status != http.StatusForbidden || !strings.Contains(r.body, "only an admin can allow changes") {
+		t.Errorf("support start with allow changes: %d %.200s", r.status, r.body)
+	}
+	if n := ta.count(`SELECT count(*) FROM impersonations WHERE ended_at IS NULL`); n != 0 {
+		t.Fatalf("%d impersonations open after the refused start", n)
+	}
+	if r := sup.startImpersonating(jane, "SUP-R2", false); r.status != http.StatusSeeOther {
+		t.Fatalf("support read-only start: %d", r.status)
+	}
+	mustContain(t, sup.get(fmt.Sprintf("/?as=%d", jane)).body, "Impersonating Jane Doe", "Read-only")
+	sup.post("/api/customer/impersonation/end", url.Values{})
+
+	// An admin with changes allowed, demoted to support mid-impersonation: the write's own
+	// transaction re-reads the role and refuses.
+	admin := adminClient(t, ta)
+	admin.startImpersonating(jane, "SUP-R3", true)
+	ta.db.W.Exec(`UPDATE users SET role = 'support' WHERE email = ?`, demo.AdminEmail)
+	cards := ta.count(`SELECT count(*) FROM ev_cards WHERE user_id = ?`, jane)
+	r = admin.post(fmt.Sprintf("/cards?as=%d", jane), url.Values{"label": {"Demoted"}})
+	if r.status != http.StatusForbidden || !strings.Contains(r.body, "Only an admin can change") {
+		t.Errorf("a demoted admin's write: %d %.300s", r.status, r.body)
+	}
+	if ta.count(`SELECT count(*) FROM ev_cards WHERE user_id = ?`, jane) != cards {
+		t.Error("a demoted admin ordered a card")
+	}
+}
