@@ -95,6 +95,7 @@ const (
 	ViaCustomerPromoted = "customer_promoted"
 	ViaServerRestart    = "server_restart"
 	ViaLogout           = "logout"
+	ViaDisabled         = "disabled" // the kill switch turned impersonation off
 )
 
 // MustEnd says whether an active impersonation must end now, and why: the admin lost the

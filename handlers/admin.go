@@ -19,6 +19,7 @@ type stuckRow struct {
 }
 
 type adminHomeData struct {
+	Off            string // why impersonation is turned off, or "" when it is on
 	Counts         queries.ConsoleCountsRow
 	MyActive       *bannerData
 	Impersonations []queries.ListActiveImpersonationsRow
@@ -65,6 +66,10 @@ func (a *App) adminHome(c *gin.Context) {
 		}
 	}
 	d.MyActive = a.myImpersonation(c)
+	if d.Off, err = a.impersonationOff(c); err != nil {
+		a.fail(c, errInternal(err))
+		return
+	}
 	if d.MyActive == nil {
 		left, err := a.r.LastEndedImpersonationOf(ctx, queries.LastEndedImpersonationOfParams{AdminUserID: currentUser(c).ID, Since: sql.NullInt64{Int64: now.Add(-leftWindow).Unix(), Valid: true}})
 		if err == nil {

@@ -404,6 +404,7 @@ func adminNotice(c *gin.Context) (text, section string) {
 type adminImpersonateData struct {
 	Customer queries.GetCustomerForAdminRow
 	MyActive *bannerData // the admin's own active impersonation, which must end first
+	Off      string      // why impersonation is turned off, or ""
 }
 
 // adminImpersonate is the start form for one customer on its own small page (ticket, reason,
@@ -422,6 +423,11 @@ func (a *App) showImpersonateForm(c *gin.Context, id int64, status int, problem 
 	if !a.found(c, err, "This customer") {
 		return
 	}
+	off, err := a.impersonationOff(c)
+	if err != nil {
+		a.fail(c, errInternal(err))
+		return
+	}
 	a.render(c, status, "admin_impersonate", &Page{Title: "Impersonate " + cust.Name, Nav: "customers",
-		Data: adminImpersonateData{Customer: cust, MyActive: a.myImpersonation(c)}, Problem: problem, Form: form})
+		Data: adminImpersonateData{Customer: cust, MyActive: a.myImpersonation(c), Off: off}, Problem: problem, Form: form})
 }

@@ -100,6 +100,8 @@ func (a *App) Routes() http.Handler {
 	adm.GET("/impersonations", a.adminImpersonations)
 	adm.GET("/impersonations/:id", a.adminImpersonation)
 	adm.GET("/receipts/:id", a.consoleReceipt)
+	adm.GET("/settings", a.adminSettings)
+	adm.POST("/settings/impersonation", a.requireAdmin, a.setImpersonationSwitch)
 	adm.GET("/tariffs", a.adminTariffs)
 	adm.GET("/tariffs/:id", a.adminTariff)
 

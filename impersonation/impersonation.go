@@ -26,6 +26,7 @@ const (
 	ViaAdminDisabled = access.ViaAdminDisabled
 	ViaServerRestart = access.ViaServerRestart
 	ViaLogout        = access.ViaLogout
+	ViaDisabled      = access.ViaDisabled
 )
 
 // StartRoute is the route recorded on the start's impersonation_audit row.
@@ -114,6 +115,11 @@ func checkStart(ctx context.Context, q *queries.Queries, r Request) error {
 	role, err := access.CheckStaff(ctx, q, access.Actor{UserID: r.Admin})
 	if err != nil {
 		return err
+	}
+	if sw, err := GetSwitch(ctx, q); err != nil {
+		return err
+	} else if !sw.Enabled {
+		return errs.Conflictf("%s", sw.Off())
 	}
 	if r.AllowChanges && role != access.RoleAdmin {
 		return errs.Forbiddenf("Support agents impersonate read-only: only an admin can allow changes. Start without “allow changes”, or ask an admin.")

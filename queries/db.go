@@ -147,6 +147,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.getImpersonationByIDStmt, err = db.PrepareContext(ctx, getImpersonationByID); err != nil {
 		return nil, fmt.Errorf("error preparing query GetImpersonationByID: %w", err)
 	}
+	if q.getImpersonationSwitchStmt, err = db.PrepareContext(ctx, getImpersonationSwitch); err != nil {
+		return nil, fmt.Errorf("error preparing query GetImpersonationSwitch: %w", err)
+	}
 	if q.getImpersonationTargetStmt, err = db.PrepareContext(ctx, getImpersonationTarget); err != nil {
 		return nil, fmt.Errorf("error preparing query GetImpersonationTarget: %w", err)
 	}
@@ -447,6 +450,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.setDefaultPaymentMethodStmt, err = db.PrepareContext(ctx, setDefaultPaymentMethod); err != nil {
 		return nil, fmt.Errorf("error preparing query SetDefaultPaymentMethod: %w", err)
 	}
+	if q.setImpersonationSwitchStmt, err = db.PrepareContext(ctx, setImpersonationSwitch); err != nil {
+		return nil, fmt.Errorf("error preparing query SetImpersonationSwitch: %w", err)
+	}
 	if q.startImpersonationStmt, err = db.PrepareContext(ctx, startImpersonation); err != nil {
 		return nil, fmt.Errorf("error preparing query StartImpersonation: %w", err)
 	}
@@ -673,6 +679,11 @@ func (q *Queries) Close() error {
 	if q.getImpersonationByIDStmt != nil {
 		if cerr := q.getImpersonationByIDStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing getImpersonationByIDStmt: %w", cerr)
+		}
+	}
+	if q.getImpersonationSwitchStmt != nil {
+		if cerr := q.getImpersonationSwitchStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getImpersonationSwitchStmt: %w", cerr)
 		}
 	}
 	if q.getImpersonationTargetStmt != nil {
@@ -1175,6 +1186,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing setDefaultPaymentMethodStmt: %w", cerr)
 		}
 	}
+	if q.setImpersonationSwitchStmt != nil {
+		if cerr := q.setImpersonationSwitchStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing setImpersonationSwitchStmt: %w", cerr)
+		}
+	}
 	if q.startImpersonationStmt != nil {
 		if cerr := q.startImpersonationStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing startImpersonationStmt: %w", cerr)
@@ -1285,6 +1301,7 @@ type Queries struct {
 	getImpersonatedCustomerStmt          *sql.Stmt
 	getImpersonationStmt                 *sql.Stmt
 	getImpersonationByIDStmt             *sql.Stmt
+	getImpersonationSwitchStmt           *sql.Stmt
 	getImpersonationTargetStmt           *sql.Stmt
 	getPaymentMethodStmt                 *sql.Stmt
 	getReceiptStmt                       *sql.Stmt
@@ -1385,6 +1402,7 @@ type Queries struct {
 	sessionTimeZoneStmt                  *sql.Stmt
 	setConnectorStatusStmt               *sql.Stmt
 	setDefaultPaymentMethodStmt          *sql.Stmt
+	setImpersonationSwitchStmt           *sql.Stmt
 	startImpersonationStmt               *sql.Stmt
 	startRowsAfterStmt                   *sql.Stmt
 	touchChargerStmt                     *sql.Stmt
@@ -1438,6 +1456,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		getImpersonatedCustomerStmt:          q.getImpersonatedCustomerStmt,
 		getImpersonationStmt:                 q.getImpersonationStmt,
 		getImpersonationByIDStmt:             q.getImpersonationByIDStmt,
+		getImpersonationSwitchStmt:           q.getImpersonationSwitchStmt,
 		getImpersonationTargetStmt:           q.getImpersonationTargetStmt,
 		getPaymentMethodStmt:                 q.getPaymentMethodStmt,
 		getReceiptStmt:                       q.getReceiptStmt,
@@ -1538,6 +1557,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		sessionTimeZoneStmt:                  q.sessionTimeZoneStmt,
 		setConnectorStatusStmt:               q.setConnectorStatusStmt,
 		setDefaultPaymentMethodStmt:          q.setDefaultPaymentMethodStmt,
+		setImpersonationSwitchStmt:           q.setImpersonationSwitchStmt,
 		startImpersonationStmt:               q.startImpersonationStmt,
 		startRowsAfterStmt:                   q.startRowsAfterStmt,
 		touchChargerStmt:                     q.touchChargerStmt,

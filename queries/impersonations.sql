@@ -91,3 +91,14 @@ WHERE i.admin_user_id = @admin_user_id AND i.ended_at IS NULL;
 -- Moves an active impersonation's end later (never earlier; the trigger holds that too).
 UPDATE impersonations SET expires_at = @expires_at
 WHERE id = @id AND ended_at IS NULL AND expires_at < @expires_at;
+
+-- name: GetImpersonationSwitch :one
+-- The kill switch: whether impersonation is on, and who changed it last, when and why.
+SELECT s.enabled, s.reason, s.changed_at, CAST(coalesce(s.changed_by, 0) AS INTEGER) AS changed_by,
+       CAST(coalesce(u.name, '') AS TEXT) AS changed_by_name
+FROM impersonation_switch s LEFT JOIN users u ON u.id = s.changed_by
+WHERE s.id = 1;
+
+-- name: SetImpersonationSwitch :exec
+UPDATE impersonation_switch SET enabled = @enabled, reason = @reason, changed_by = @changed_by, changed_at = @changed_at
+WHERE id = 1;

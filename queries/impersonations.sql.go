@@ -177,6 +177,35 @@ func (q *Queries) GetImpersonationByID(ctx context.Context, id int64) (Impersona
 	return i, err
 }
 
+const getImpersonationSwitch = `-- name: GetImpersonationSwitch :one
+SELECT s.enabled, s.reason, s.changed_at, CAST(coalesce(s.changed_by, 0) AS INTEGER) AS changed_by,
+       CAST(coalesce(u.name, '') AS TEXT) AS changed_by_name
+FROM impersonation_switch s LEFT JOIN users u ON u.id = s.changed_by
+WHERE s.id = 1
+`
+
+type GetImpersonationSwitchRow struct {
+	Enabled       int64
+	Reason        string
+	ChangedAt     int64
+	ChangedBy     int64
+	ChangedByName string
+}
+
+// The kill switch: whether impersonation is on, and who changed it last, when and why.
+func (q *Queries) GetImpersonationSwitch(ctx context.Context) (GetImpersonationSwitchRow, error) {
+	row := q.queryRow(ctx, q.getImpersonationSwitchStmt, getImpersonationSwitch)
+	var i GetImpersonationSwitchRow
+	err := row.Scan(
+		&i.Enabled,
+		&i.Reason,
+		&i.ChangedAt,
+		&i.ChangedBy,
+		&i.ChangedByName,
+	)
+	return i, err
+}
+
 const getImpersonationTarget = `-- name: GetImpersonationTarget :one
 SELECT id, public_id, name, role, status FROM users WHERE id = ?
 `
@@ -570,6 +599,28 @@ func (q *Queries) RecordEndAudit(ctx context.Context, arg RecordEndAuditParams) 
 		return 0, err
 	}
 	return result.RowsAffected()
+}
+
+const setImpersonationSwitch = `-- name: SetImpersonationSwitch :exec
+UPDATE impersonation_switch SET enabled = ?1, reason = ?2, changed_by = ?3, changed_at = ?4
+WHERE id = 1
+`
+
+type SetImpersonationSwitchParams struct {
+	Enabled   int64
+	Reason    string
+	ChangedBy sql.NullInt64
+	ChangedAt int64
+}
+
+func (q *Queries) SetImpersonationSwitch(ctx context.Context, arg SetImpersonationSwitchParams) error {
+	_, err := q.exec(ctx, q.setImpersonationSwitchStmt, setImpersonationSwitch,
+		arg.Enabled,
+		arg.Reason,
+		arg.ChangedBy,
+		arg.ChangedAt,
+	)
+	return err
 }
 
 const startImpersonation = `-- name: StartImpersonation :one

@@ -136,6 +136,14 @@ type ImpersonationAudit struct {
 	Hash            string
 }
 
+type ImpersonationSwitch struct {
+	ID        int64
+	Enabled   int64
+	Reason    string
+	ChangedBy sql.NullInt64
+	ChangedAt int64
+}
+
 type Location struct {
 	ID       int64
 	Name     string

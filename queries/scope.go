@@ -27,6 +27,7 @@ var Unscoped = map[string]string{
 	"NextCardSerial":                   "a sequence number for a new card's printed number; returns no customer data",
 	"ConnectorMeterWh":                 "the connector's meter value for a new session's start; returns one number",
 	"ListActiveImpersonationsForSweep": "the impersonation sweeper reads role and status of the admin and customer of each active impersonation",
+	"GetImpersonationSwitch":           "the kill switch and the name of the staff member who changed it (no customer data)",
 	"ActiveImpersonationForCheck":      "an admin's extend request: role and status of the admin and customer of the admin's own impersonation, as the sweeper reads them",
 	"GetImpersonationTarget":           "an admin's start request: is the target a customer, active, not themself (admin-only endpoint)",
 	"GetCaller":                        "authentication: the logged-in user by their own session, with their own open impersonation and its customer's name, role and status (banner and end rule)",
