@@ -386,6 +386,8 @@ var adminNotices = map[string]struct{ text, section string }{
 	"restored": {"Reservation restored. The customer sees it in their reservations and activity.", "reservations"},
 	"reissued": {"Card re-issued under the same contract; the old card is marked replaced.", "cards"},
 	"stopped":  {"Session force-stopped at its last meter reading; the connector is free and the receipt is issued.", "sessions"},
+	"disabled": {"The account is disabled: the customer is logged out everywhere, and impersonations of them end.", "account"},
+	"enabled":  {"The account is enabled again.", "account"},
 }
 
 // adminNotice is the result the request asks to show (?notice=, with its audit row) and

@@ -77,6 +77,8 @@ func (a *App) Routes() http.Handler {
 	r.GET("/login", a.loginPage)
 	r.POST("/login", a.login)
 	r.POST("/logout", a.logout)
+	r.GET("/password/set", a.passwordSetPage)
+	r.POST("/password/set", a.passwordSet)
 
 	// Customer surface: a customer sees their own account. Every handler reads the customer
 	// through actingAs(c).
@@ -100,6 +102,14 @@ func (a *App) Routes() http.Handler {
 	adm.GET("/impersonations", a.adminImpersonations)
 	adm.GET("/impersonations/:id", a.adminImpersonation)
 	adm.GET("/receipts/:id", a.consoleReceipt)
+	adm.GET("/staff", a.requireAdmin, a.adminStaff)
+	adm.POST("/staff", a.requireAdmin, a.createStaff)
+	adm.POST("/staff/:id/role", a.requireAdmin, a.staffRole)
+	adm.POST("/staff/:id/status", a.requireAdmin, a.accountStatus(func(_ int64, done string) string { return "/admin/staff?done=" + done }))
+	adm.POST("/staff/:id/link", a.requireAdmin, a.staffLink)
+	adm.POST("/customers/:id/status", a.requireAdmin, a.accountStatus(func(id int64, done string) string {
+		return "/admin/customers/" + itoa(id) + "?notice=" + done + "#account"
+	}))
 	adm.GET("/settings", a.adminSettings)
 	adm.POST("/settings/impersonation", a.requireAdmin, a.setImpersonationSwitch)
 	adm.GET("/tariffs", a.adminTariffs)

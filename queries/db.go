@@ -111,6 +111,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.deletePaymentMethodStmt, err = db.PrepareContext(ctx, deletePaymentMethod); err != nil {
 		return nil, fmt.Errorf("error preparing query DeletePaymentMethod: %w", err)
 	}
+	if q.deleteUserSessionsStmt, err = db.PrepareContext(ctx, deleteUserSessions); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteUserSessions: %w", err)
+	}
 	if q.deleteWebSessionStmt, err = db.PrepareContext(ctx, deleteWebSession); err != nil {
 		return nil, fmt.Errorf("error preparing query DeleteWebSession: %w", err)
 	}
@@ -153,6 +156,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.getImpersonationTargetStmt, err = db.PrepareContext(ctx, getImpersonationTarget); err != nil {
 		return nil, fmt.Errorf("error preparing query GetImpersonationTarget: %w", err)
 	}
+	if q.getPasswordTokenStmt, err = db.PrepareContext(ctx, getPasswordToken); err != nil {
+		return nil, fmt.Errorf("error preparing query GetPasswordToken: %w", err)
+	}
 	if q.getPaymentMethodStmt, err = db.PrepareContext(ctx, getPaymentMethod); err != nil {
 		return nil, fmt.Errorf("error preparing query GetPaymentMethod: %w", err)
 	}
@@ -189,6 +195,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.getUserByEmailForAuthStmt, err = db.PrepareContext(ctx, getUserByEmailForAuth); err != nil {
 		return nil, fmt.Errorf("error preparing query GetUserByEmailForAuth: %w", err)
 	}
+	if q.getUserForAdminStmt, err = db.PrepareContext(ctx, getUserForAdmin); err != nil {
+		return nil, fmt.Errorf("error preparing query GetUserForAdmin: %w", err)
+	}
 	if q.getUserForAuthStmt, err = db.PrepareContext(ctx, getUserForAuth); err != nil {
 		return nil, fmt.Errorf("error preparing query GetUserForAuth: %w", err)
 	}
@@ -221,6 +230,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.insertMeterReadingStmt, err = db.PrepareContext(ctx, insertMeterReading); err != nil {
 		return nil, fmt.Errorf("error preparing query InsertMeterReading: %w", err)
+	}
+	if q.insertPasswordTokenStmt, err = db.PrepareContext(ctx, insertPasswordToken); err != nil {
+		return nil, fmt.Errorf("error preparing query InsertPasswordToken: %w", err)
 	}
 	if q.insertPaymentMethodStmt, err = db.PrepareContext(ctx, insertPaymentMethod); err != nil {
 		return nil, fmt.Errorf("error preparing query InsertPaymentMethod: %w", err)
@@ -384,6 +396,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.listSimulatedSessionsStmt, err = db.PrepareContext(ctx, listSimulatedSessions); err != nil {
 		return nil, fmt.Errorf("error preparing query ListSimulatedSessions: %w", err)
 	}
+	if q.listStaffStmt, err = db.PrepareContext(ctx, listStaff); err != nil {
+		return nil, fmt.Errorf("error preparing query ListStaff: %w", err)
+	}
 	if q.listSupportAccessStmt, err = db.PrepareContext(ctx, listSupportAccess); err != nil {
 		return nil, fmt.Errorf("error preparing query ListSupportAccess: %w", err)
 	}
@@ -453,6 +468,15 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.setImpersonationSwitchStmt, err = db.PrepareContext(ctx, setImpersonationSwitch); err != nil {
 		return nil, fmt.Errorf("error preparing query SetImpersonationSwitch: %w", err)
 	}
+	if q.setPasswordHashStmt, err = db.PrepareContext(ctx, setPasswordHash); err != nil {
+		return nil, fmt.Errorf("error preparing query SetPasswordHash: %w", err)
+	}
+	if q.setUserRoleStmt, err = db.PrepareContext(ctx, setUserRole); err != nil {
+		return nil, fmt.Errorf("error preparing query SetUserRole: %w", err)
+	}
+	if q.setUserStatusStmt, err = db.PrepareContext(ctx, setUserStatus); err != nil {
+		return nil, fmt.Errorf("error preparing query SetUserStatus: %w", err)
+	}
 	if q.startImpersonationStmt, err = db.PrepareContext(ctx, startImpersonation); err != nil {
 		return nil, fmt.Errorf("error preparing query StartImpersonation: %w", err)
 	}
@@ -467,6 +491,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.touchWebSessionStmt, err = db.PrepareContext(ctx, touchWebSession); err != nil {
 		return nil, fmt.Errorf("error preparing query TouchWebSession: %w", err)
+	}
+	if q.usePasswordTokenStmt, err = db.PrepareContext(ctx, usePasswordToken); err != nil {
+		return nil, fmt.Errorf("error preparing query UsePasswordToken: %w", err)
 	}
 	if q.userNamesByIDsStmt, err = db.PrepareContext(ctx, userNamesByIDs); err != nil {
 		return nil, fmt.Errorf("error preparing query UserNamesByIDs: %w", err)
@@ -621,6 +648,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing deletePaymentMethodStmt: %w", cerr)
 		}
 	}
+	if q.deleteUserSessionsStmt != nil {
+		if cerr := q.deleteUserSessionsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteUserSessionsStmt: %w", cerr)
+		}
+	}
 	if q.deleteWebSessionStmt != nil {
 		if cerr := q.deleteWebSessionStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing deleteWebSessionStmt: %w", cerr)
@@ -691,6 +723,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing getImpersonationTargetStmt: %w", cerr)
 		}
 	}
+	if q.getPasswordTokenStmt != nil {
+		if cerr := q.getPasswordTokenStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getPasswordTokenStmt: %w", cerr)
+		}
+	}
 	if q.getPaymentMethodStmt != nil {
 		if cerr := q.getPaymentMethodStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing getPaymentMethodStmt: %w", cerr)
@@ -751,6 +788,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing getUserByEmailForAuthStmt: %w", cerr)
 		}
 	}
+	if q.getUserForAdminStmt != nil {
+		if cerr := q.getUserForAdminStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getUserForAdminStmt: %w", cerr)
+		}
+	}
 	if q.getUserForAuthStmt != nil {
 		if cerr := q.getUserForAuthStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing getUserForAuthStmt: %w", cerr)
@@ -804,6 +846,11 @@ func (q *Queries) Close() error {
 	if q.insertMeterReadingStmt != nil {
 		if cerr := q.insertMeterReadingStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing insertMeterReadingStmt: %w", cerr)
+		}
+	}
+	if q.insertPasswordTokenStmt != nil {
+		if cerr := q.insertPasswordTokenStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing insertPasswordTokenStmt: %w", cerr)
 		}
 	}
 	if q.insertPaymentMethodStmt != nil {
@@ -1076,6 +1123,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing listSimulatedSessionsStmt: %w", cerr)
 		}
 	}
+	if q.listStaffStmt != nil {
+		if cerr := q.listStaffStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listStaffStmt: %w", cerr)
+		}
+	}
 	if q.listSupportAccessStmt != nil {
 		if cerr := q.listSupportAccessStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listSupportAccessStmt: %w", cerr)
@@ -1191,6 +1243,21 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing setImpersonationSwitchStmt: %w", cerr)
 		}
 	}
+	if q.setPasswordHashStmt != nil {
+		if cerr := q.setPasswordHashStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing setPasswordHashStmt: %w", cerr)
+		}
+	}
+	if q.setUserRoleStmt != nil {
+		if cerr := q.setUserRoleStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing setUserRoleStmt: %w", cerr)
+		}
+	}
+	if q.setUserStatusStmt != nil {
+		if cerr := q.setUserStatusStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing setUserStatusStmt: %w", cerr)
+		}
+	}
 	if q.startImpersonationStmt != nil {
 		if cerr := q.startImpersonationStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing startImpersonationStmt: %w", cerr)
@@ -1214,6 +1281,11 @@ func (q *Queries) Close() error {
 	if q.touchWebSessionStmt != nil {
 		if cerr := q.touchWebSessionStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing touchWebSessionStmt: %w", cerr)
+		}
+	}
+	if q.usePasswordTokenStmt != nil {
+		if cerr := q.usePasswordTokenStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing usePasswordTokenStmt: %w", cerr)
 		}
 	}
 	if q.userNamesByIDsStmt != nil {
@@ -1289,6 +1361,7 @@ type Queries struct {
 	customersByIDsStmt                   *sql.Stmt
 	deleteExpiredWebSessionsStmt         *sql.Stmt
 	deletePaymentMethodStmt              *sql.Stmt
+	deleteUserSessionsStmt               *sql.Stmt
 	deleteWebSessionStmt                 *sql.Stmt
 	emailMatchesAfterStmt                *sql.Stmt
 	endImpersonationStmt                 *sql.Stmt
@@ -1303,6 +1376,7 @@ type Queries struct {
 	getImpersonationByIDStmt             *sql.Stmt
 	getImpersonationSwitchStmt           *sql.Stmt
 	getImpersonationTargetStmt           *sql.Stmt
+	getPasswordTokenStmt                 *sql.Stmt
 	getPaymentMethodStmt                 *sql.Stmt
 	getReceiptStmt                       *sql.Stmt
 	getReceiptForRefundStmt              *sql.Stmt
@@ -1315,6 +1389,7 @@ type Queries struct {
 	getStartableConnectorStmt            *sql.Stmt
 	getTariffStmt                        *sql.Stmt
 	getUserByEmailForAuthStmt            *sql.Stmt
+	getUserForAdminStmt                  *sql.Stmt
 	getUserForAuthStmt                   *sql.Stmt
 	getVisibleChargerStmt                *sql.Stmt
 	getWebSessionStmt                    *sql.Stmt
@@ -1326,6 +1401,7 @@ type Queries struct {
 	insertCheckpointStmt                 *sql.Stmt
 	insertImpersonationAuditStmt         *sql.Stmt
 	insertMeterReadingStmt               *sql.Stmt
+	insertPasswordTokenStmt              *sql.Stmt
 	insertPaymentMethodStmt              *sql.Stmt
 	insertReceiptStmt                    *sql.Stmt
 	insertReceiptLineStmt                *sql.Stmt
@@ -1380,6 +1456,7 @@ type Queries struct {
 	listRouteAuditPreviewsStmt           *sql.Stmt
 	listSessionsStmt                     *sql.Stmt
 	listSimulatedSessionsStmt            *sql.Stmt
+	listStaffStmt                        *sql.Stmt
 	listSupportAccessStmt                *sql.Stmt
 	listTariffComponentsStmt             *sql.Stmt
 	listTariffsStmt                      *sql.Stmt
@@ -1403,11 +1480,15 @@ type Queries struct {
 	setConnectorStatusStmt               *sql.Stmt
 	setDefaultPaymentMethodStmt          *sql.Stmt
 	setImpersonationSwitchStmt           *sql.Stmt
+	setPasswordHashStmt                  *sql.Stmt
+	setUserRoleStmt                      *sql.Stmt
+	setUserStatusStmt                    *sql.Stmt
 	startImpersonationStmt               *sql.Stmt
 	startRowsAfterStmt                   *sql.Stmt
 	touchChargerStmt                     *sql.Stmt
 	touchHealthProbeStmt                 *sql.Stmt
 	touchWebSessionStmt                  *sql.Stmt
+	usePasswordTokenStmt                 *sql.Stmt
 	userNamesByIDsStmt                   *sql.Stmt
 }
 
@@ -1444,6 +1525,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		customersByIDsStmt:                   q.customersByIDsStmt,
 		deleteExpiredWebSessionsStmt:         q.deleteExpiredWebSessionsStmt,
 		deletePaymentMethodStmt:              q.deletePaymentMethodStmt,
+		deleteUserSessionsStmt:               q.deleteUserSessionsStmt,
 		deleteWebSessionStmt:                 q.deleteWebSessionStmt,
 		emailMatchesAfterStmt:                q.emailMatchesAfterStmt,
 		endImpersonationStmt:                 q.endImpersonationStmt,
@@ -1458,6 +1540,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		getImpersonationByIDStmt:             q.getImpersonationByIDStmt,
 		getImpersonationSwitchStmt:           q.getImpersonationSwitchStmt,
 		getImpersonationTargetStmt:           q.getImpersonationTargetStmt,
+		getPasswordTokenStmt:                 q.getPasswordTokenStmt,
 		getPaymentMethodStmt:                 q.getPaymentMethodStmt,
 		getReceiptStmt:                       q.getReceiptStmt,
 		getReceiptForRefundStmt:              q.getReceiptForRefundStmt,
@@ -1470,6 +1553,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		getStartableConnectorStmt:            q.getStartableConnectorStmt,
 		getTariffStmt:                        q.getTariffStmt,
 		getUserByEmailForAuthStmt:            q.getUserByEmailForAuthStmt,
+		getUserForAdminStmt:                  q.getUserForAdminStmt,
 		getUserForAuthStmt:                   q.getUserForAuthStmt,
 		getVisibleChargerStmt:                q.getVisibleChargerStmt,
 		getWebSessionStmt:                    q.getWebSessionStmt,
@@ -1481,6 +1565,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		insertCheckpointStmt:                 q.insertCheckpointStmt,
 		insertImpersonationAuditStmt:         q.insertImpersonationAuditStmt,
 		insertMeterReadingStmt:               q.insertMeterReadingStmt,
+		insertPasswordTokenStmt:              q.insertPasswordTokenStmt,
 		insertPaymentMethodStmt:              q.insertPaymentMethodStmt,
 		insertReceiptStmt:                    q.insertReceiptStmt,
 		insertReceiptLineStmt:                q.insertReceiptLineStmt,
@@ -1535,6 +1620,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		listRouteAuditPreviewsStmt:           q.listRouteAuditPreviewsStmt,
 		listSessionsStmt:                     q.listSessionsStmt,
 		listSimulatedSessionsStmt:            q.listSimulatedSessionsStmt,
+		listStaffStmt:                        q.listStaffStmt,
 		listSupportAccessStmt:                q.listSupportAccessStmt,
 		listTariffComponentsStmt:             q.listTariffComponentsStmt,
 		listTariffsStmt:                      q.listTariffsStmt,
@@ -1558,11 +1644,15 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		setConnectorStatusStmt:               q.setConnectorStatusStmt,
 		setDefaultPaymentMethodStmt:          q.setDefaultPaymentMethodStmt,
 		setImpersonationSwitchStmt:           q.setImpersonationSwitchStmt,
+		setPasswordHashStmt:                  q.setPasswordHashStmt,
+		setUserRoleStmt:                      q.setUserRoleStmt,
+		setUserStatusStmt:                    q.setUserStatusStmt,
 		startImpersonationStmt:               q.startImpersonationStmt,
 		startRowsAfterStmt:                   q.startRowsAfterStmt,
 		touchChargerStmt:                     q.touchChargerStmt,
 		touchHealthProbeStmt:                 q.touchHealthProbeStmt,
 		touchWebSessionStmt:                  q.touchWebSessionStmt,
+		usePasswordTokenStmt:                 q.usePasswordTokenStmt,
 		userNamesByIDsStmt:                   q.userNamesByIDsStmt,
 	}
 }

@@ -162,6 +162,15 @@ type MeterReading struct {
 	SocPct    sql.NullInt64
 }
 
+type PasswordToken struct {
+	TokenHash string
+	UserID    int64
+	CreatedBy int64
+	CreatedAt int64
+	ExpiresAt int64
+	UsedAt    sql.NullInt64
+}
+
 type PaymentMethod struct {
 	ID            int64
 	UserID        int64

@@ -1,0 +1,172 @@
+package handlers
+
+import (
+	"context"
+	"database/sql"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"chargedesk/errs"
+	"chargedesk/queries"
+	"chargedesk/staff"
+)
+
+type adminStaffData struct {
+	Staff []queries.ListStaffRow
+	// NewLink is a one-time password-set link just made, shown once, for NewFor.
+	NewLink, NewFor string
+}
+
+// staffChange is the change an admin's request makes.
+func (a *App) staffChange(c *gin.Context) staff.Change {
+	return staff.Change{Admin: currentUser(c).ID, Now: a.now(), IP: c.ClientIP(), UserAgent: c.Request.UserAgent(), Trail: a.trail}
+}
+
+// adminStaff is GET /admin/staff (admins): the staff, with forms to add, change and disable.
+func (a *App) adminStaff(c *gin.Context) { a.showStaff(c, http.StatusOK, adminStaffData{}, "", nil) }
+
+func (a *App) showStaff(c *gin.Context, status int, d adminStaffData, problem string, form map[string]string) {
+	var err error
+	if d.Staff, err = a.r.ListStaff(c.Request.Context()); err != nil {
+		a.fail(c, errInternal(err))
+		return
+	}
+	notice := map[string]string{"role": "The role was changed; it applies from their next request.",
+		"disabled": "The account is disabled and logged out everywhere.", "enabled": "The account is enabled again."}[c.Query("done")]
+	if d.NewLink != "" {
+		c.Header("Cache-Control", "no-store")
+	}
+	a.render(c, status, "admin_staff", &Page{Title: "Staff", Nav: "staff", Data: d, Problem: problem, Form: form, Notice: notice})
+}
+
+// createStaff is POST /admin/staff: email, name, role. The answer shows the new member's
+// one-time link to set a password (there is no mail here: the admin passes it on).
+func (a *App) createStaff(c *gin.Context) {
+	var u queries.User
+	var token string
+	err := a.db.Tx(c.Request.Context(), func(tx *sql.Tx) (err error) {
+		u, token, err = staff.Create(context.WithoutCancel(c.Request.Context()), tx, a.staffChange(c), c.PostForm("email"), c.PostForm("name"), c.PostForm("role"))
+		return err
+	})
+	if a.staffRefused(c, err, formValues(c, "email", "name", "role")) {
+		return
+	}
+	a.showStaff(c, http.StatusCreated, adminStaffData{NewLink: a.passwordLink(c, token), NewFor: u.Name + " (" + u.Email + ")"}, "", nil)
+}
+
+// staffLink is POST /admin/staff/:id/link: a new one-time link for a staff member.
+func (a *App) staffLink(c *gin.Context) {
+	id, _ := pathID(c)
+	var token string
+	err := a.db.Tx(c.Request.Context(), func(tx *sql.Tx) (err error) {
+		token, err = staff.NewLink(context.WithoutCancel(c.Request.Context()), tx, a.staffChange(c), id)
+		return err
+	})
+	if a.staffRefused(c, err, nil) {
+		return
+	}
+	a.showStaff(c, http.StatusOK, adminStaffData{NewLink: a.passwordLink(c, token), NewFor: "staff member #" + itoa(id)}, "", nil)
+}
+
+// staffRole is POST /admin/staff/:id/role: role, reason.
+func (a *App) staffRole(c *gin.Context) {
+	id, _ := pathID(c)
+	err := a.db.Tx(c.Request.Context(), func(tx *sql.Tx) error {
+		return staff.SetRole(context.WithoutCancel(c.Request.Context()), tx, a.staffChange(c), id, c.PostForm("role"), c.PostForm("reason"))
+	})
+	if !a.staffRefused(c, err, nil) {
+		a.redirect(c, "/admin/staff?done=role")
+	}
+}
+
+// accountStatus is POST /admin/staff/:id/status and /admin/customers/:id/status: enabled
+// (true/false) and a reason.
+func (a *App) accountStatus(back func(id int64, done string) string) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, _ := pathID(c)
+		enable := c.PostForm("enabled") == "true"
+		if v := c.PostForm("enabled"); v != "true" && v != "false" {
+			a.fail(c, errBadRequest("Say whether the account should be enabled: enabled must be true or false."))
+			return
+		}
+		err := a.db.Tx(c.Request.Context(), func(tx *sql.Tx) error {
+			return staff.SetStatus(context.WithoutCancel(c.Request.Context()), tx, a.staffChange(c), id, enable, c.PostForm("reason"))
+		})
+		if a.staffRefused(c, err, nil) {
+			return
+		}
+		done := "disabled"
+		if enable {
+			done = "enabled"
+		}
+		a.redirect(c, back(id, done))
+	}
+}
+
+// staffRefused answers a refused staff change: a problem with the form is shown on the staff
+// page with what was typed; anything else by its code (503 when it could not be recorded).
+func (a *App) staffRefused(c *gin.Context, err error, form map[string]string) bool {
+	if err == nil {
+		return false
+	}
+	e, coded := errs.As(err)
+	switch {
+	case coded && e.Code == errs.Invalid && form != nil:
+		a.showStaff(c, http.StatusUnprocessableEntity, adminStaffData{}, e.Message, form)
+	case coded:
+		a.fail(c, err)
+	default:
+		c.Header("Retry-After", "30")
+		a.fail(c, &Error{Status: http.StatusServiceUnavailable, Message: "The change could not be recorded in the audit log (" + faultSentence(err) + "), so nothing changed. Try again in a moment.", Err: err})
+	}
+	return true
+}
+
+// passwordLink is the address of a one-time link on this server.
+func (a *App) passwordLink(c *gin.Context, token string) string {
+	scheme := "http"
+	if c.Request.TLS != nil || c.GetHeader("X-Forwarded-Proto") == "https" {
+		scheme = "https"
+	}
+	return scheme + "://" + c.Request.Host + "/password/set?token=" + token
+}
+
+type passwordSetData struct {
+	Link  staff.Link
+	Token string
+	Done  bool
+}
+
+// passwordSetPage is GET /password/set?token=…: the form of a one-time link (anyone with the
+// link; nothing changes until the POST).
+func (a *App) passwordSetPage(c *gin.Context) {
+	token := c.Query("token")
+	l, err := staff.CheckLink(c.Request.Context(), a.r, token, a.now())
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	c.Header("Cache-Control", "no-store")
+	c.Header("Referrer-Policy", "no-referrer") // the token is in the address
+	a.render(c, http.StatusOK, "password_set", &Page{Title: "Set your password", Data: passwordSetData{Link: l, Token: token}})
+}
+
+// passwordSet is POST /password/set: token and password.
+func (a *App) passwordSet(c *gin.Context) {
+	token := c.PostForm("token")
+	var l staff.Link
+	err := a.db.Tx(c.Request.Context(), func(tx *sql.Tx) (err error) {
+		l, err = staff.SetPassword(context.WithoutCancel(c.Request.Context()), tx, a.trail, token, c.PostForm("password"), c.ClientIP(), c.Request.UserAgent(), a.now())
+		return err
+	})
+	if e, coded := errs.As(err); coded && e.Code == errs.Invalid {
+		c.Header("Cache-Control", "no-store")
+		a.render(c, http.StatusUnprocessableEntity, "password_set", &Page{Title: "Set your password", Data: passwordSetData{Link: l, Token: token}, Problem: e.Message})
+		return
+	} else if err != nil {
+		a.fail(c, err)
+		return
+	}
+	a.render(c, http.StatusOK, "password_set", &Page{Title: "Password set", Data: passwordSetData{Link: l, Done: true}})
+}

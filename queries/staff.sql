@@ -1,0 +1,33 @@
+-- name: ListStaff :many
+-- Every staff member (support and admins), for the console's staff page: a small table.
+SELECT id, public_id, email, name, role, status, created_at FROM users
+WHERE role IN ('admin', 'support') ORDER BY status, name, id;
+
+-- name: GetUserForAdmin :one
+-- A user an admin manages (staff or customer), by id.
+SELECT id, public_id, email, name, role, status, created_at FROM users WHERE id = ?;
+
+-- name: SetUserRole :exec
+UPDATE users SET role = @role WHERE id = @id;
+
+-- name: SetUserStatus :exec
+UPDATE users SET status = @status WHERE id = @id;
+
+-- name: DeleteUserSessions :execrows
+-- Logs a user out everywhere (their next request has no session).
+DELETE FROM web_sessions WHERE user_id = ?;
+
+-- name: InsertPasswordToken :exec
+INSERT INTO password_tokens (token_hash, user_id, created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?);
+
+-- name: GetPasswordToken :one
+-- A password-set link's token (by its hash), with its user.
+SELECT t.user_id, t.expires_at, t.used_at, u.name, u.email, u.status
+FROM password_tokens t JOIN users u ON u.id = t.user_id
+WHERE t.token_hash = ?;
+
+-- name: UsePasswordToken :execrows
+UPDATE password_tokens SET used_at = @now WHERE token_hash = @token_hash AND used_at IS NULL AND expires_at > @now;
+
+-- name: SetPasswordHash :exec
+UPDATE users SET password_hash = @password_hash WHERE id = @id;
