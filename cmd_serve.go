@@ -36,6 +36,8 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 	cpFile := fs.String("audit-checkpoints", envOr("CHARGEDESK_AUDIT_CHECKPOINTS", ""), "file that receives every signed audit checkpoint, to ship off the machine (env CHARGEDESK_AUDIT_CHECKPOINTS; default DB.audit-checkpoints)")
 	publicURL := fs.String("public-url", envOr("CHARGEDESK_PUBLIC_URL", ""), "the address people use, e.g. https://support.example.com (env CHARGEDESK_PUBLIC_URL); its host is allowed")
 	allowedHosts := fs.String("allowed-hosts", envOr("CHARGEDESK_ALLOWED_HOSTS", ""), "more host names to answer to, comma-separated (env CHARGEDESK_ALLOWED_HOSTS); always: localhost, 127.0.0.1 and the host of --addr")
+	webhookURL := fs.String("webhook-url", envOr("CHARGEDESK_WEBHOOK_URL", ""), "send every impersonation and admin event here as a signed JSON POST (env CHARGEDESK_WEBHOOK_URL)")
+	webhookSecret := fs.String("webhook-secret", envOr("CHARGEDESK_WEBHOOK_SECRET", ""), "the secret that signs the webhooks, at least 16 characters (env CHARGEDESK_WEBHOOK_SECRET)")
 	reserveMB := fs.Int64("disk-reserve-mb", db.DefaultReserve>>20, "free disk space (MB) kept for audit rows and impersonation ends; below it ordinary writes are refused")
 	if pos, err := parseArgs(fs, args); err != nil {
 		return err
@@ -91,13 +93,22 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 	if *impMax < *ttl || *impMax > 12*time.Hour {
 		return fmt.Errorf("--impersonation-max must be between --impersonation-ttl (%s) and 12h, not %s", *ttl, *impMax)
 	}
+	if *webhookURL != "" {
+		if u, err := url.Parse(*webhookURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("--webhook-url must be an http or https address, not %q", *webhookURL)
+		}
+		if len(*webhookSecret) < 16 {
+			return errors.New("--webhook-url needs --webhook-secret (or CHARGEDESK_WEBHOOK_SECRET) of at least 16 characters to sign the events")
+		}
+	}
 	hosts, err := serveHosts(*addr, *publicURL, *allowedHosts)
 	if err != nil {
 		return err
 	}
 	app, err := handlers.New(handlers.Config{DB: d, Log: log, SessionKey: key, Version: version, ImpersonationTTL: *ttl, ImpersonationMax: *impMax, ImpersonationIdle: *impIdle,
 		SessionMaxAge: *sessionMax, SessionIdle: *sessionIdle,
-		Audit: trail, CheckpointFile: *cpFile, Hosts: hosts, Simulate: *withDemo})
+		Audit: trail, CheckpointFile: *cpFile, Hosts: hosts, Simulate: *withDemo,
+		WebhookURL: *webhookURL, WebhookSecret: []byte(*webhookSecret)})
 	if err != nil {
 		return err
 	}
@@ -116,6 +127,7 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 	}
 	maintained := make(chan struct{})
 	go func() { app.RunMaintenance(ctx); close(maintained) }()
+	go app.RunWebhooks(ctx)
 
 	url := "http://" + ln.Addr().String() + "/"
 	fmt.Fprintf(stdout, "ChargeDesk %s listening on %s (database %s, ready in %d ms)\n", version, url, *dbPath, time.Since(started).Milliseconds())

@@ -48,6 +48,31 @@ type Trail struct {
 	// prepared are the writer's prepared statements (WithPrepared), or nil: rows are written
 	// with statements parsed anew.
 	prepared *queries.Queries
+	// events queues each event row (IsEvent) in webhook_outbox, in the row's transaction.
+	events bool
+}
+
+// WithEvents is the trail that also queues every impersonation.* and admin.* row as a webhook
+// event (webhook_outbox), in the same transaction as the row; t itself is unchanged.
+func (t *Trail) WithEvents() *Trail {
+	c := *t
+	c.events = true
+	return &c
+}
+
+// IsEvent reports the tags other tools are told about: impersonations and admins' actions.
+func IsEvent(tag string) bool {
+	return strings.HasPrefix(tag, "impersonation.") || strings.HasPrefix(tag, "admin.")
+}
+
+// Event is the JSON body of a webhook: the audit row as other tools read it.
+type Event struct {
+	ID           string          `json:"id"` // "evt_" and the auth_audit row id: the same event twice is a retry
+	Type         string          `json:"type"`
+	At           string          `json:"at"` // RFC 3339, UTC
+	ActorUserID  int64           `json:"actor_user_id,omitempty"`
+	TargetUserID int64           `json:"target_user_id,omitempty"`
+	Data         json.RawMessage `json:"data"`
 }
 
 // WithPrepared is the trail writing through statements prepared once on a database's writer
@@ -111,7 +136,16 @@ func (t *Trail) Write(ctx context.Context, tx *sql.Tx, at time.Time, e Entry) (i
 		PrevHash:     prev,
 	}
 	row.Hash = authHash(t.mac(), row.At, row.Tag, row.ActorUserID, row.TargetUserID, row.Ip, row.UserAgent, row.Metadata, prev)
-	return q.InsertAuthAudit(ctx, row)
+	id, err := q.InsertAuthAudit(ctx, row)
+	if err != nil || !t.events || !IsEvent(e.Tag) {
+		return id, err
+	}
+	body, err := json.Marshal(Event{ID: "evt_" + strconv.FormatInt(id, 10), Type: e.Tag, At: at.UTC().Format(time.RFC3339),
+		ActorUserID: e.Actor, TargetUserID: e.Target, Data: json.RawMessage(meta)})
+	if err != nil {
+		return 0, err
+	}
+	return id, q.EnqueueWebhook(ctx, queries.EnqueueWebhookParams{AuditID: id, Event: e.Tag, Body: string(body), CreatedAt: at.Unix(), NextAt: at.Unix()})
 }
 
 // Log appends e in a transaction of its own. It may use the disk reserve, and the client

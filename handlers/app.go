@@ -16,6 +16,7 @@ import (
 	"chargedesk/audit"
 	"chargedesk/db"
 	"chargedesk/queries"
+	"chargedesk/webhook"
 	"chargedesk/websession"
 )
 
@@ -52,6 +53,10 @@ type Config struct {
 	Hosts []string
 	// Simulate runs the simulated meter feed (the demo only).
 	Simulate bool
+	// WebhookURL receives every impersonation and admin event as a signed JSON POST (package
+	// webhook), signed with WebhookSecret; empty means no events are queued.
+	WebhookURL    string
+	WebhookSecret []byte
 	// MaintenanceEvery is how often RunMaintenance works; zero means 15 seconds.
 	MaintenanceEvery time.Duration
 }
@@ -72,6 +77,7 @@ type App struct {
 	impMax  time.Duration // the longest an impersonation runs, extensions included
 	impIdle time.Duration
 	trail   *audit.Trail
+	hooks   *webhook.Sender // nil without a webhook URL
 	cpFile  string
 	// writes bounds each customer's writes; violations aggregates privilege violations;
 	// ending holds impersonations whose end could not be committed yet.
@@ -154,7 +160,7 @@ func New(cfg Config) (*App, error) {
 	store.Now = cfg.Now
 	store.Idle = cfg.SessionIdle
 	gin.SetMode(gin.ReleaseMode)
-	return &App{
+	a := &App{
 		db:      cfg.DB,
 		r:       r,
 		w:       w,
@@ -178,5 +184,10 @@ func New(cfg Config) (*App, error) {
 		hosts:      hosts,
 		simulate:   cfg.Simulate,
 		every:      cmp.Or(cfg.MaintenanceEvery, 15*time.Second),
-	}, nil
+	}
+	if cfg.WebhookURL != "" {
+		a.trail = a.trail.WithEvents()
+		a.hooks = &webhook.Sender{URL: cfg.WebhookURL, Secret: cfg.WebhookSecret}
+	}
+	return a, nil
 }

@@ -57,7 +57,10 @@ type appOptions struct {
 	simulate bool          // run the demo's meter feed
 	every    time.Duration // maintenance interval
 	log      io.Writer     // the app's log; nil discards it
+	webhook  string        // the webhook URL (signed with testWebhookSecret), or none
 }
+
+const testWebhookSecret = "test-webhook-secret-0123456789"
 
 func newTestAppWith(t testing.TB, o appOptions) *testApp {
 	t.Helper()
@@ -87,6 +90,7 @@ func newTestAppWith(t testing.TB, o appOptions) *testApp {
 		Log:      slog.New(slog.NewTextHandler(cmp.Or[io.Writer](o.log, io.Discard), nil)),
 		Now:      func() time.Time { return time.Now().Add(time.Duration(ta.offset.Load())) },
 		Simulate: o.simulate, MaintenanceEvery: o.every,
+		WebhookURL: o.webhook, WebhookSecret: []byte(testWebhookSecret),
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -110,6 +110,7 @@ func (a *App) Routes() http.Handler {
 	adm.POST("/customers/:id/status", a.requireAdmin, a.accountStatus(func(id int64, done string) string {
 		return "/admin/customers/" + itoa(id) + "?notice=" + done + "#account"
 	}))
+	adm.GET("/webhooks", a.requireAdmin, a.adminWebhooks)
 	adm.GET("/settings", a.adminSettings)
 	adm.POST("/settings/impersonation", a.requireAdmin, a.setImpersonationSwitch)
 	adm.GET("/tariffs", a.adminTariffs)

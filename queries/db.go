@@ -123,6 +123,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.endImpersonationStmt, err = db.PrepareContext(ctx, endImpersonation); err != nil {
 		return nil, fmt.Errorf("error preparing query EndImpersonation: %w", err)
 	}
+	if q.enqueueWebhookStmt, err = db.PrepareContext(ctx, enqueueWebhook); err != nil {
+		return nil, fmt.Errorf("error preparing query EnqueueWebhook: %w", err)
+	}
 	if q.extendImpersonationStmt, err = db.PrepareContext(ctx, extendImpersonation); err != nil {
 		return nil, fmt.Errorf("error preparing query ExtendImpersonation: %w", err)
 	}
@@ -411,6 +414,12 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.listUnrecordedEndsStmt, err = db.PrepareContext(ctx, listUnrecordedEnds); err != nil {
 		return nil, fmt.Errorf("error preparing query ListUnrecordedEnds: %w", err)
 	}
+	if q.markWebhookDeliveredStmt, err = db.PrepareContext(ctx, markWebhookDelivered); err != nil {
+		return nil, fmt.Errorf("error preparing query MarkWebhookDelivered: %w", err)
+	}
+	if q.markWebhookFailedStmt, err = db.PrepareContext(ctx, markWebhookFailed); err != nil {
+		return nil, fmt.Errorf("error preparing query MarkWebhookFailed: %w", err)
+	}
 	if q.nextCardSerialStmt, err = db.PrepareContext(ctx, nextCardSerial); err != nil {
 		return nil, fmt.Errorf("error preparing query NextCardSerial: %w", err)
 	}
@@ -437,6 +446,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.recentRouteAuditStmt, err = db.PrepareContext(ctx, recentRouteAudit); err != nil {
 		return nil, fmt.Errorf("error preparing query RecentRouteAudit: %w", err)
+	}
+	if q.recentWebhooksStmt, err = db.PrepareContext(ctx, recentWebhooks); err != nil {
+		return nil, fmt.Errorf("error preparing query RecentWebhooks: %w", err)
 	}
 	if q.recordEndAuditStmt, err = db.PrepareContext(ctx, recordEndAudit); err != nil {
 		return nil, fmt.Errorf("error preparing query RecordEndAudit: %w", err)
@@ -497,6 +509,12 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.userNamesByIDsStmt, err = db.PrepareContext(ctx, userNamesByIDs); err != nil {
 		return nil, fmt.Errorf("error preparing query UserNamesByIDs: %w", err)
+	}
+	if q.waitingWebhooksStmt, err = db.PrepareContext(ctx, waitingWebhooks); err != nil {
+		return nil, fmt.Errorf("error preparing query WaitingWebhooks: %w", err)
+	}
+	if q.webhookBacklogStmt, err = db.PrepareContext(ctx, webhookBacklog); err != nil {
+		return nil, fmt.Errorf("error preparing query WebhookBacklog: %w", err)
 	}
 	return &q, nil
 }
@@ -666,6 +684,11 @@ func (q *Queries) Close() error {
 	if q.endImpersonationStmt != nil {
 		if cerr := q.endImpersonationStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing endImpersonationStmt: %w", cerr)
+		}
+	}
+	if q.enqueueWebhookStmt != nil {
+		if cerr := q.enqueueWebhookStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing enqueueWebhookStmt: %w", cerr)
 		}
 	}
 	if q.extendImpersonationStmt != nil {
@@ -1148,6 +1171,16 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing listUnrecordedEndsStmt: %w", cerr)
 		}
 	}
+	if q.markWebhookDeliveredStmt != nil {
+		if cerr := q.markWebhookDeliveredStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing markWebhookDeliveredStmt: %w", cerr)
+		}
+	}
+	if q.markWebhookFailedStmt != nil {
+		if cerr := q.markWebhookFailedStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing markWebhookFailedStmt: %w", cerr)
+		}
+	}
 	if q.nextCardSerialStmt != nil {
 		if cerr := q.nextCardSerialStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing nextCardSerialStmt: %w", cerr)
@@ -1191,6 +1224,11 @@ func (q *Queries) Close() error {
 	if q.recentRouteAuditStmt != nil {
 		if cerr := q.recentRouteAuditStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing recentRouteAuditStmt: %w", cerr)
+		}
+	}
+	if q.recentWebhooksStmt != nil {
+		if cerr := q.recentWebhooksStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing recentWebhooksStmt: %w", cerr)
 		}
 	}
 	if q.recordEndAuditStmt != nil {
@@ -1293,6 +1331,16 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing userNamesByIDsStmt: %w", cerr)
 		}
 	}
+	if q.waitingWebhooksStmt != nil {
+		if cerr := q.waitingWebhooksStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing waitingWebhooksStmt: %w", cerr)
+		}
+	}
+	if q.webhookBacklogStmt != nil {
+		if cerr := q.webhookBacklogStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing webhookBacklogStmt: %w", cerr)
+		}
+	}
 	return err
 }
 
@@ -1365,6 +1413,7 @@ type Queries struct {
 	deleteWebSessionStmt                 *sql.Stmt
 	emailMatchesAfterStmt                *sql.Stmt
 	endImpersonationStmt                 *sql.Stmt
+	enqueueWebhookStmt                   *sql.Stmt
 	extendImpersonationStmt              *sql.Stmt
 	getAuthAuditStmt                     *sql.Stmt
 	getCallerStmt                        *sql.Stmt
@@ -1461,6 +1510,8 @@ type Queries struct {
 	listTariffComponentsStmt             *sql.Stmt
 	listTariffsStmt                      *sql.Stmt
 	listUnrecordedEndsStmt               *sql.Stmt
+	markWebhookDeliveredStmt             *sql.Stmt
+	markWebhookFailedStmt                *sql.Stmt
 	nextCardSerialStmt                   *sql.Stmt
 	nextCreditNoteSerialStmt             *sql.Stmt
 	nextTagInFamilyStmt                  *sql.Stmt
@@ -1470,6 +1521,7 @@ type Queries struct {
 	ownerOfSessionStmt                   *sql.Stmt
 	recentPrivilegeViolationsStmt        *sql.Stmt
 	recentRouteAuditStmt                 *sql.Stmt
+	recentWebhooksStmt                   *sql.Stmt
 	recordEndAuditStmt                   *sql.Stmt
 	replaceCardStmt                      *sql.Stmt
 	restoredCopyOfStmt                   *sql.Stmt
@@ -1490,6 +1542,8 @@ type Queries struct {
 	touchWebSessionStmt                  *sql.Stmt
 	usePasswordTokenStmt                 *sql.Stmt
 	userNamesByIDsStmt                   *sql.Stmt
+	waitingWebhooksStmt                  *sql.Stmt
+	webhookBacklogStmt                   *sql.Stmt
 }
 
 func (q *Queries) WithTx(tx *sql.Tx) *Queries {
@@ -1529,6 +1583,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		deleteWebSessionStmt:                 q.deleteWebSessionStmt,
 		emailMatchesAfterStmt:                q.emailMatchesAfterStmt,
 		endImpersonationStmt:                 q.endImpersonationStmt,
+		enqueueWebhookStmt:                   q.enqueueWebhookStmt,
 		extendImpersonationStmt:              q.extendImpersonationStmt,
 		getAuthAuditStmt:                     q.getAuthAuditStmt,
 		getCallerStmt:                        q.getCallerStmt,
@@ -1625,6 +1680,8 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		listTariffComponentsStmt:             q.listTariffComponentsStmt,
 		listTariffsStmt:                      q.listTariffsStmt,
 		listUnrecordedEndsStmt:               q.listUnrecordedEndsStmt,
+		markWebhookDeliveredStmt:             q.markWebhookDeliveredStmt,
+		markWebhookFailedStmt:                q.markWebhookFailedStmt,
 		nextCardSerialStmt:                   q.nextCardSerialStmt,
 		nextCreditNoteSerialStmt:             q.nextCreditNoteSerialStmt,
 		nextTagInFamilyStmt:                  q.nextTagInFamilyStmt,
@@ -1634,6 +1691,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		ownerOfSessionStmt:                   q.ownerOfSessionStmt,
 		recentPrivilegeViolationsStmt:        q.recentPrivilegeViolationsStmt,
 		recentRouteAuditStmt:                 q.recentRouteAuditStmt,
+		recentWebhooksStmt:                   q.recentWebhooksStmt,
 		recordEndAuditStmt:                   q.recordEndAuditStmt,
 		replaceCardStmt:                      q.replaceCardStmt,
 		restoredCopyOfStmt:                   q.restoredCopyOfStmt,
@@ -1654,5 +1712,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		touchWebSessionStmt:                  q.touchWebSessionStmt,
 		usePasswordTokenStmt:                 q.usePasswordTokenStmt,
 		userNamesByIDsStmt:                   q.userNamesByIDsStmt,
+		waitingWebhooksStmt:                  q.waitingWebhooksStmt,
+		webhookBacklogStmt:                   q.webhookBacklogStmt,
 	}
 }

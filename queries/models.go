@@ -298,3 +298,16 @@ type WebSession struct {
 	ExpiresAt  int64
 	LastSeenAt int64
 }
+
+type WebhookOutbox struct {
+	ID          int64
+	AuditID     int64
+	Event       string
+	Body        string
+	CreatedAt   int64
+	Attempts    int64
+	NextAt      int64
+	DeliveredAt sql.NullInt64
+	LastStatus  int64
+	LastError   string
+}
