@@ -95,7 +95,8 @@ const (
 	ViaCustomerPromoted = "customer_promoted"
 	ViaServerRestart    = "server_restart"
 	ViaLogout           = "logout"
-	ViaDisabled         = "disabled" // the kill switch turned impersonation off
+	ViaDisabled         = "disabled"      // the kill switch turned impersonation off
+	ViaGrantRevoked     = "grant_revoked" // the customer took back support's access
 )
 
 // MustEnd says whether an active impersonation must end now, and why: the admin lost the

@@ -1,11 +1,13 @@
 package handlers
 
 import (
+	"database/sql"
 	"fmt"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
 
+	"chargedesk/impersonation"
 	"chargedesk/queries"
 )
 
@@ -23,9 +25,11 @@ type activityItem struct {
 }
 
 type activityData struct {
-	Items []activityItem
-	Next  string // the "after" keyset of the next page, "" on the last
-	Paged bool   // this is not the first page
+	// GrantUntil is when the customer's "let support see my account" ends (0: none in force).
+	GrantUntil int64
+	Items      []activityItem
+	Next       string // the "after" keyset of the next page, "" on the last
+	Paged      bool   // this is not the first page
 }
 
 // activityPage shows the customer's own history, newest first, a page at a time, support
@@ -44,6 +48,9 @@ func (a *App) activityPage(c *gin.Context) {
 		return
 	}
 	d := activityData{Paged: paged}
+	if g, err := a.r.ActiveSupportGrant(c.Request.Context(), queries.ActiveSupportGrantParams{ActingAs: actingAs(c), Now: a.now().Unix()}); err == nil {
+		d.GrantUntil = g.ExpiresAt
+	}
 	rows, d.Next = cutPage(rows, activityPageSize, activityKeyset)
 	d.Items = activityItems(marker(c), rows)
 	a.render(c, http.StatusOK, "activity", &Page{Title: "Activity", Nav: "activity", Data: d})
@@ -80,4 +87,25 @@ func activityItems(as int64, rows []queries.ListActivityRow) []activityItem {
 		out = append(out, it)
 	}
 	return out
+}
+
+// grantSupportAccess is POST /support-access: the customer lets support see their account for
+// 24 hours (needed when the account is protected). Only the customer themself.
+func (a *App) grantSupportAccess(c *gin.Context) {
+	ch := a.change(c)
+	err := a.tx(c, func(tx *sql.Tx) error {
+		return impersonation.GrantAccess(c.Request.Context(), tx, ch.Actor, ch.Customer, ch.Now)
+	})
+	a.afterChange(c, err, "/activity?notice=access-granted", nil)
+}
+
+// revokeSupportAccess is POST /support-access/revoke: the grant ends, and so does any open
+// impersonation of the customer.
+func (a *App) revokeSupportAccess(c *gin.Context) {
+	ch := a.change(c)
+	err := a.tx(c, func(tx *sql.Tx) error {
+		_, err := impersonation.RevokeAccess(c.Request.Context(), tx, a.trail, ch.Actor, ch.Customer, c.ClientIP(), c.Request.UserAgent(), ch.Now)
+		return err
+	})
+	a.afterChange(c, err, "/activity?notice=access-revoked", nil)
 }

@@ -19,7 +19,8 @@ type stuckRow struct {
 }
 
 type adminHomeData struct {
-	Off            string // why impersonation is turned off, or "" when it is on
+	Off            string                        // why impersonation is turned off, or "" when it is on
+	Approvals      []queries.PendingApprovalsRow // requests to impersonate protected customers
 	Counts         queries.ConsoleCountsRow
 	MyActive       *bannerData
 	Impersonations []queries.ListActiveImpersonationsRow
@@ -66,6 +67,10 @@ func (a *App) adminHome(c *gin.Context) {
 		}
 	}
 	d.MyActive = a.myImpersonation(c)
+	if d.Approvals, err = a.r.PendingApprovals(ctx, now.Unix()); err != nil {
+		a.fail(c, errInternal(err))
+		return
+	}
 	if d.Off, err = a.impersonationOff(c); err != nil {
 		a.fail(c, errInternal(err))
 		return
@@ -79,5 +84,9 @@ func (a *App) adminHome(c *gin.Context) {
 			return
 		}
 	}
-	a.render(c, http.StatusOK, "admin_home", &Page{Title: "Support console", Nav: "admin", Data: d})
+	notice := ""
+	if c.Query("approved") == "1" {
+		notice = "Approved. The requester can start the impersonation within 15 minutes; your approval is recorded."
+	}
+	a.render(c, http.StatusOK, "admin_home", &Page{Title: "Support console", Nav: "admin", Data: d, Notice: notice})
 }

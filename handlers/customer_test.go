@@ -92,6 +92,9 @@ func TestCustomerCannotReachAnotherCustomersData(t *testing.T) {
 		"GET /payment-methods/:id/delete":   {"/payment-methods/" + id(j.otherPM) + "/delete", nil, 404},
 		"POST /payment-methods/:id/delete":  {"/payment-methods/" + id(j.otherPM) + "/delete", url.Values{}, 404},
 		"GET /activity":                     {"/activity", nil, 200},
+		// Omar's grant and its revocation are his own: Jane's account is untouched.
+		"POST /support-access":        {"/support-access", url.Values{}, 303},
+		"POST /support-access/revoke": {"/support-access/revoke", url.Values{}, 303},
 	}
 	seen := map[string]bool{}
 	for _, rt := range ta.app.CustomerRoutes() {

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
@@ -108,7 +109,10 @@ func (a *App) startImpersonation(c *gin.Context) {
 		TTL: a.impTTL, IP: c.ClientIP(), UserAgent: c.Request.UserAgent(),
 	}, a.now())
 	e, coded := errs.As(err)
+	var need *impersonation.ApprovalNeeded
 	switch {
+	case errors.As(err, &need):
+		a.awaitingApproval(c, need, target, in)
 	case errors.Is(err, impersonation.ErrAlreadyActive):
 		a.alreadyImpersonating(c)
 	case coded && e.Code == errs.Invalid:
@@ -330,4 +334,64 @@ func backToCustomer(c *gin.Context, cust int64) string {
 		}
 	}
 	return customerURL(cust, "/")
+}
+
+type approvalData struct {
+	Customer queries.GetCustomerForAdminRow
+	Created  bool
+	Ticket   string
+	Reason   string
+	Allow    bool
+}
+
+// awaitingApproval answers a start on a protected customer that waits for a second staff
+// member (202): what was asked, and a Start button to press again once it is approved.
+func (a *App) awaitingApproval(c *gin.Context, need *impersonation.ApprovalNeeded, target int64, in startInput) {
+	if wantsJSON(c) {
+		c.JSON(http.StatusAccepted, gin.H{"approval_id": need.ApprovalID, "status": "waiting for a second staff member's approval"})
+		return
+	}
+	cust, err := a.r.GetCustomerForAdmin(c.Request.Context(), target)
+	if !a.found(c, err, "This customer") {
+		return
+	}
+	a.render(c, http.StatusAccepted, "approval_pending", &Page{Title: "Waiting for approval", Nav: "customers",
+		Data: approvalData{Customer: cust, Created: need.Created, Ticket: in.Ticket, Reason: in.Reason, Allow: in.AllowChanges}})
+}
+
+// approveImpersonation is POST /admin/approvals/:id/approve: a second staff member lets a
+// request to impersonate a protected customer go ahead.
+func (a *App) approveImpersonation(c *gin.Context) {
+	id, _ := pathID(c)
+	_, err := impersonation.Approve(c.Request.Context(), a.db, a.trail, currentUser(c).ID, id, c.ClientIP(), c.Request.UserAgent(), a.now())
+	if _, coded := errs.As(err); err != nil && !coded {
+		c.Header("Retry-After", "30")
+		a.fail(c, &Error{Status: http.StatusServiceUnavailable, Message: "The approval could not be recorded in the audit log (" + faultSentence(err) + "), so it was not given. Try again in a moment.", Err: err})
+		return
+	} else if err != nil {
+		a.fail(c, err)
+		return
+	}
+	a.redirect(c, "/admin?approved=1")
+}
+
+// protectCustomer is POST /admin/customers/:id/protect (admins): protect=true|false, reason.
+func (a *App) protectCustomer(c *gin.Context) {
+	id, _ := pathID(c)
+	protect := c.PostForm("protect") == "true"
+	if v := c.PostForm("protect"); v != "true" && v != "false" {
+		a.fail(c, errBadRequest("Say whether to protect the account: protect must be true or false."))
+		return
+	}
+	err := a.db.Tx(c.Request.Context(), func(tx *sql.Tx) error {
+		return impersonation.SetProtected(context.WithoutCancel(c.Request.Context()), tx, a.trail, currentUser(c).ID, id, protect, c.PostForm("reason"), c.ClientIP(), c.Request.UserAgent(), a.now())
+	})
+	if a.staffRefused(c, err, nil) {
+		return
+	}
+	done := "unprotected"
+	if protect {
+		done = "protected"
+	}
+	a.redirect(c, "/admin/customers/"+itoa(id)+"?notice="+done+"#account")
 }

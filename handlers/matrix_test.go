@@ -53,6 +53,8 @@ func matrixRequests(t *testing.T, ta *testApp) map[string]struct {
 		"GET /payment-methods/:id/delete":   {fmt.Sprintf("/payment-methods/%d/delete", j.defaultPM), nil},
 		"POST /payment-methods/:id/delete":  {fmt.Sprintf("/payment-methods/%d/delete", j.defaultPM), empty},
 		"GET /activity":                     {"/activity", nil},
+		"POST /support-access":              {"/support-access", empty},
+		"POST /support-access/revoke":       {"/support-access/revoke", empty},
 	}
 }
 
@@ -169,7 +171,7 @@ func TestImpersonationAccessMatrix(t *testing.T) {
 					want = baseline[key][cl.customer]
 				case m.name == "no marker":
 					want = http.StatusSeeOther
-				case m.name == "own id" && cl.imp == 1 && rt.Write:
+				case m.name == "own id" && cl.imp == 1 && rt.Write, m.name == "own id" && cl.imp > 0 && rt.OwnerOnly:
 					want = http.StatusForbidden
 				case m.name == "own id" && cl.imp > 0:
 					want = baseline[key][jane]

@@ -6,18 +6,22 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
-// Route is one customer-surface route. Write marks the routes that change the account.
+// Route is one customer-surface route. Write marks the routes that change the account;
+// OwnerOnly the writes only the customer themself may make (never support, even with changes
+// allowed: giving or taking back support's own access).
 type Route struct {
 	Method, Path string
 	Write        bool
+	OwnerOnly    bool
 	handler      gin.HandlerFunc
 }
 
 // customerRoutes is the customer surface: what a driver sees of their own account (and what
 // an impersonating admin sees of theirs). Every handler reads the customer via actingAs(c).
 func (a *App) customerRoutes() []Route {
-	get := func(path string, h gin.HandlerFunc) Route { return Route{http.MethodGet, path, false, h} }
-	post := func(path string, h gin.HandlerFunc) Route { return Route{http.MethodPost, path, true, h} }
+	get := func(path string, h gin.HandlerFunc) Route { return Route{http.MethodGet, path, false, false, h} }
+	post := func(path string, h gin.HandlerFunc) Route { return Route{http.MethodPost, path, true, false, h} }
+	own := func(path string, h gin.HandlerFunc) Route { return Route{http.MethodPost, path, true, true, h} }
 	return []Route{
 		get("/", a.home),
 		get("/chargers", a.chargers),
@@ -42,6 +46,8 @@ func (a *App) customerRoutes() []Route {
 		get("/payment-methods/:id/delete", a.confirmRemovePaymentMethod()),
 		post("/payment-methods/:id/delete", a.deletePaymentMethod),
 		get("/activity", a.activityPage),
+		own("/support-access", a.grantSupportAccess),
+		own("/support-access/revoke", a.revokeSupportAccess),
 	}
 }
 
@@ -111,6 +117,8 @@ func (a *App) Routes() http.Handler {
 		return "/admin/customers/" + itoa(id) + "?notice=" + done + "#account"
 	}))
 	adm.GET("/webhooks", a.requireAdmin, a.adminWebhooks)
+	adm.POST("/approvals/:id/approve", a.approveImpersonation)
+	adm.POST("/customers/:id/protect", a.requireAdmin, a.protectCustomer)
 	adm.GET("/settings", a.adminSettings)
 	adm.POST("/settings/impersonation", a.requireAdmin, a.setImpersonationSwitch)
 	adm.GET("/tariffs", a.adminTariffs)

@@ -64,6 +64,8 @@ var notices = map[string]string{
 	"res-cancelled":   "The reservation was cancelled.",
 	"session-started": "Charging started. This page updates every 10 seconds.",
 	"session-stopped": "Charging stopped. Your receipt is ready.",
+	"access-granted":  "ChargeDesk support can see your account for the next 24 hours.",
+	"access-revoked":  "Support's access is revoked; anyone from support looking at your account now was stopped.",
 }
 
 func notice(c *gin.Context) string { return notices[c.Query("notice")] }

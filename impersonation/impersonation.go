@@ -27,6 +27,7 @@ const (
 	ViaServerRestart = access.ViaServerRestart
 	ViaLogout        = access.ViaLogout
 	ViaDisabled      = access.ViaDisabled
+	ViaGrantRevoked  = access.ViaGrantRevoked
 )
 
 // StartRoute is the route recorded on the start's impersonation_audit row.
@@ -68,10 +69,17 @@ func Start(ctx context.Context, d *db.DB, trail *audit.Trail, r Request, now tim
 	}
 	ctx, cancel := audit.Detached(ctx)
 	defer cancel()
+	var requested int64
 	err = d.Tx(ctx, func(tx *sql.Tx) error {
 		q := queries.New(tx)
-		if err := checkStart(ctx, q, r); err != nil {
+		t, err := checkStart(ctx, q, r)
+		if err != nil {
 			return err
+		}
+		if t.ProtectedReason != "" { // a grant, an approval used now, or a request made
+			if requested, err = protectedStart(ctx, tx, trail, &r, now); err != nil || requested != 0 {
+				return err // the new request commits; nothing starts
+			}
 		}
 		if cur, err := q.ActiveImpersonationOf(ctx, r.Admin); err == nil && cur.ExpiresAt <= now.Unix() {
 			if _, auditErr, err := endInTx(ctx, tx, trail, cur, ViaExpired, now, r.IP, r.UserAgent); auditErr != nil || err != nil {
@@ -107,37 +115,42 @@ func Start(ctx context.Context, d *db.DB, trail *audit.Trail, r Request, now tim
 		})
 		return err
 	})
+	if err == nil && requested != 0 {
+		return imp, &ApprovalNeeded{ApprovalID: requested, Created: true}
+	}
 	return imp, err
 }
 
-// checkStart re-reads the admin and the target inside the start's transaction.
-func checkStart(ctx context.Context, q *queries.Queries, r Request) error {
+// checkStart re-reads the admin and the target inside the start's transaction, and returns
+// the target.
+func checkStart(ctx context.Context, q *queries.Queries, r Request) (queries.GetImpersonationTargetRow, error) {
+	var t queries.GetImpersonationTargetRow
 	role, err := access.CheckStaff(ctx, q, access.Actor{UserID: r.Admin})
 	if err != nil {
-		return err
+		return t, err
 	}
 	if sw, err := GetSwitch(ctx, q); err != nil {
-		return err
+		return t, err
 	} else if !sw.Enabled {
-		return errs.Conflictf("%s", sw.Off())
+		return t, errs.Conflictf("%s", sw.Off())
 	}
 	if r.AllowChanges && role != access.RoleAdmin {
-		return errs.Forbiddenf("Support agents impersonate read-only: only an admin can allow changes. Start without “allow changes”, or ask an admin.")
+		return t, errs.Forbiddenf("Support agents impersonate read-only: only an admin can allow changes. Start without “allow changes”, or ask an admin.")
 	}
-	t, err := q.GetImpersonationTarget(ctx, r.Customer)
+	t, err = q.GetImpersonationTarget(ctx, r.Customer)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		return errs.NotFoundf("This user")
+		return t, errs.NotFoundf("This user")
 	case err != nil:
-		return err
+		return t, err
 	case t.ID == r.Admin:
-		return errs.Invalidf("You cannot impersonate yourself.")
+		return t, errs.Invalidf("You cannot impersonate yourself.")
 	case t.Role != access.RoleCustomer:
-		return errs.Invalidf("Admins cannot be impersonated; only customers can.")
+		return t, errs.Invalidf("Admins cannot be impersonated; only customers can.")
 	case t.Status != access.StatusActive:
-		return errs.Invalidf("This customer's account is disabled and cannot be impersonated.")
+		return t, errs.Invalidf("This customer's account is disabled and cannot be impersonated.")
 	}
-	return nil
+	return t, nil
 }
 
 // End ends imp, if it is still active, and writes its impersonation.end row in the same

@@ -18,7 +18,7 @@ CREATE TABLE impersonations_new (
     CHECK ((ended_at IS NULL) = (end_via IS NULL))
 );
 INSERT INTO impersonations_new SELECT id, admin_user_id, customer_user_id, ticket, reason, allow_changes, started_at,
-    expires_at, ended_at, CASE end_via WHEN 'disabled' THEN 'server_restart' ELSE end_via END, end_audit_id FROM impersonations;
+    expires_at, ended_at, CASE WHEN end_via IN ('disabled', 'grant_revoked') THEN 'server_restart' ELSE end_via END, end_audit_id FROM impersonations;
 DROP TABLE impersonations;
 ALTER TABLE impersonations_new RENAME TO impersonations;
 CREATE UNIQUE INDEX impersonations_one_active_per_admin ON impersonations (admin_user_id) WHERE ended_at IS NULL;

@@ -22,7 +22,8 @@ CREATE TABLE impersonations_new (
     expires_at       INTEGER NOT NULL CHECK (expires_at > started_at),
     ended_at         INTEGER,
     end_via          TEXT CHECK (end_via IN ('exit', 'marker_removed', 'expired', 'idle', 'role_revoked',
-                         'admin_disabled', 'customer_disabled', 'customer_promoted', 'server_restart', 'logout', 'disabled')),
+                         'admin_disabled', 'customer_disabled', 'customer_promoted', 'server_restart', 'logout', 'disabled',
+                         'grant_revoked')),
     end_audit_id     INTEGER,
     CHECK (admin_user_id <> customer_user_id),
     CHECK ((ended_at IS NULL) = (end_via IS NULL))

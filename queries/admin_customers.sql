@@ -44,7 +44,7 @@ WHERE u.id IN (SELECT value FROM json_each(CAST(@ids AS TEXT))) AND +u.role = 'c
 ORDER BY u.id;
 
 -- name: GetCustomerForAdmin :one
-SELECT id, public_id, email, name, status, created_at FROM users
+SELECT id, public_id, email, name, status, created_at, protected_reason FROM users
 WHERE id = @acting_as AND role = 'customer';
 
 -- name: ActiveImpersonationsOfCustomer :many

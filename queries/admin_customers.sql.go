@@ -265,17 +265,18 @@ func (q *Queries) EmailMatchesAfter(ctx context.Context, arg EmailMatchesAfterPa
 }
 
 const getCustomerForAdmin = `-- name: GetCustomerForAdmin :one
-SELECT id, public_id, email, name, status, created_at FROM users
+SELECT id, public_id, email, name, status, created_at, protected_reason FROM users
 WHERE id = ?1 AND role = 'customer'
 `
 
 type GetCustomerForAdminRow struct {
-	ID        int64
-	PublicID  string
-	Email     string
-	Name      string
-	Status    string
-	CreatedAt int64
+	ID              int64
+	PublicID        string
+	Email           string
+	Name            string
+	Status          string
+	CreatedAt       int64
+	ProtectedReason string
 }
 
 func (q *Queries) GetCustomerForAdmin(ctx context.Context, actingAs int64) (GetCustomerForAdminRow, error) {
@@ -288,6 +289,7 @@ func (q *Queries) GetCustomerForAdmin(ctx context.Context, actingAs int64) (GetC
 		&i.Name,
 		&i.Status,
 		&i.CreatedAt,
+		&i.ProtectedReason,
 	)
 	return i, err
 }

@@ -36,11 +36,17 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.activeImpersonationsOfCustomerStmt, err = db.PrepareContext(ctx, activeImpersonationsOfCustomer); err != nil {
 		return nil, fmt.Errorf("error preparing query ActiveImpersonationsOfCustomer: %w", err)
 	}
+	if q.activeSupportGrantStmt, err = db.PrepareContext(ctx, activeSupportGrant); err != nil {
+		return nil, fmt.Errorf("error preparing query ActiveSupportGrant: %w", err)
+	}
 	if q.adminListReceiptsStmt, err = db.PrepareContext(ctx, adminListReceipts); err != nil {
 		return nil, fmt.Errorf("error preparing query AdminListReceipts: %w", err)
 	}
 	if q.adminListRefundsStmt, err = db.PrepareContext(ctx, adminListRefunds); err != nil {
 		return nil, fmt.Errorf("error preparing query AdminListRefunds: %w", err)
+	}
+	if q.approveApprovalStmt, err = db.PrepareContext(ctx, approveApproval); err != nil {
+		return nil, fmt.Errorf("error preparing query ApproveApproval: %w", err)
 	}
 	if q.authAuditAtStmt, err = db.PrepareContext(ctx, authAuditAt); err != nil {
 		return nil, fmt.Errorf("error preparing query AuthAuditAt: %w", err)
@@ -128,6 +134,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.extendImpersonationStmt, err = db.PrepareContext(ctx, extendImpersonation); err != nil {
 		return nil, fmt.Errorf("error preparing query ExtendImpersonation: %w", err)
+	}
+	if q.getApprovalStmt, err = db.PrepareContext(ctx, getApproval); err != nil {
+		return nil, fmt.Errorf("error preparing query GetApproval: %w", err)
 	}
 	if q.getAuthAuditStmt, err = db.PrepareContext(ctx, getAuthAudit); err != nil {
 		return nil, fmt.Errorf("error preparing query GetAuthAudit: %w", err)
@@ -219,6 +228,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.insertActivityStmt, err = db.PrepareContext(ctx, insertActivity); err != nil {
 		return nil, fmt.Errorf("error preparing query InsertActivity: %w", err)
 	}
+	if q.insertApprovalStmt, err = db.PrepareContext(ctx, insertApproval); err != nil {
+		return nil, fmt.Errorf("error preparing query InsertApproval: %w", err)
+	}
 	if q.insertAuthAuditStmt, err = db.PrepareContext(ctx, insertAuthAudit); err != nil {
 		return nil, fmt.Errorf("error preparing query InsertAuthAudit: %w", err)
 	}
@@ -263,6 +275,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.insertSettingIfAbsentStmt, err = db.PrepareContext(ctx, insertSettingIfAbsent); err != nil {
 		return nil, fmt.Errorf("error preparing query InsertSettingIfAbsent: %w", err)
+	}
+	if q.insertSupportGrantStmt, err = db.PrepareContext(ctx, insertSupportGrant); err != nil {
+		return nil, fmt.Errorf("error preparing query InsertSupportGrant: %w", err)
 	}
 	if q.lastAuthAuditHashStmt, err = db.PrepareContext(ctx, lastAuthAuditHash); err != nil {
 		return nil, fmt.Errorf("error preparing query LastAuthAuditHash: %w", err)
@@ -429,6 +444,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.nextTagInFamilyStmt, err = db.PrepareContext(ctx, nextTagInFamily); err != nil {
 		return nil, fmt.Errorf("error preparing query NextTagInFamily: %w", err)
 	}
+	if q.openApprovalStmt, err = db.PrepareContext(ctx, openApproval); err != nil {
+		return nil, fmt.Errorf("error preparing query OpenApproval: %w", err)
+	}
 	if q.ownerOfCardStmt, err = db.PrepareContext(ctx, ownerOfCard); err != nil {
 		return nil, fmt.Errorf("error preparing query OwnerOfCard: %w", err)
 	}
@@ -440,6 +458,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.ownerOfSessionStmt, err = db.PrepareContext(ctx, ownerOfSession); err != nil {
 		return nil, fmt.Errorf("error preparing query OwnerOfSession: %w", err)
+	}
+	if q.pendingApprovalsStmt, err = db.PrepareContext(ctx, pendingApprovals); err != nil {
+		return nil, fmt.Errorf("error preparing query PendingApprovals: %w", err)
 	}
 	if q.recentPrivilegeViolationsStmt, err = db.PrepareContext(ctx, recentPrivilegeViolations); err != nil {
 		return nil, fmt.Errorf("error preparing query RecentPrivilegeViolations: %w", err)
@@ -458,6 +479,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.restoredCopyOfStmt, err = db.PrepareContext(ctx, restoredCopyOf); err != nil {
 		return nil, fmt.Errorf("error preparing query RestoredCopyOf: %w", err)
+	}
+	if q.revokeSupportGrantsStmt, err = db.PrepareContext(ctx, revokeSupportGrants); err != nil {
+		return nil, fmt.Errorf("error preparing query RevokeSupportGrants: %w", err)
 	}
 	if q.routeAuditAtStmt, err = db.PrepareContext(ctx, routeAuditAt); err != nil {
 		return nil, fmt.Errorf("error preparing query RouteAuditAt: %w", err)
@@ -483,6 +507,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.setPasswordHashStmt, err = db.PrepareContext(ctx, setPasswordHash); err != nil {
 		return nil, fmt.Errorf("error preparing query SetPasswordHash: %w", err)
 	}
+	if q.setProtectedReasonStmt, err = db.PrepareContext(ctx, setProtectedReason); err != nil {
+		return nil, fmt.Errorf("error preparing query SetProtectedReason: %w", err)
+	}
 	if q.setUserRoleStmt, err = db.PrepareContext(ctx, setUserRole); err != nil {
 		return nil, fmt.Errorf("error preparing query SetUserRole: %w", err)
 	}
@@ -503,6 +530,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.touchWebSessionStmt, err = db.PrepareContext(ctx, touchWebSession); err != nil {
 		return nil, fmt.Errorf("error preparing query TouchWebSession: %w", err)
+	}
+	if q.useApprovalStmt, err = db.PrepareContext(ctx, useApproval); err != nil {
+		return nil, fmt.Errorf("error preparing query UseApproval: %w", err)
 	}
 	if q.usePasswordTokenStmt, err = db.PrepareContext(ctx, usePasswordToken); err != nil {
 		return nil, fmt.Errorf("error preparing query UsePasswordToken: %w", err)
@@ -541,6 +571,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing activeImpersonationsOfCustomerStmt: %w", cerr)
 		}
 	}
+	if q.activeSupportGrantStmt != nil {
+		if cerr := q.activeSupportGrantStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing activeSupportGrantStmt: %w", cerr)
+		}
+	}
 	if q.adminListReceiptsStmt != nil {
 		if cerr := q.adminListReceiptsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing adminListReceiptsStmt: %w", cerr)
@@ -549,6 +584,11 @@ func (q *Queries) Close() error {
 	if q.adminListRefundsStmt != nil {
 		if cerr := q.adminListRefundsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing adminListRefundsStmt: %w", cerr)
+		}
+	}
+	if q.approveApprovalStmt != nil {
+		if cerr := q.approveApprovalStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing approveApprovalStmt: %w", cerr)
 		}
 	}
 	if q.authAuditAtStmt != nil {
@@ -694,6 +734,11 @@ func (q *Queries) Close() error {
 	if q.extendImpersonationStmt != nil {
 		if cerr := q.extendImpersonationStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing extendImpersonationStmt: %w", cerr)
+		}
+	}
+	if q.getApprovalStmt != nil {
+		if cerr := q.getApprovalStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getApprovalStmt: %w", cerr)
 		}
 	}
 	if q.getAuthAuditStmt != nil {
@@ -846,6 +891,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing insertActivityStmt: %w", cerr)
 		}
 	}
+	if q.insertApprovalStmt != nil {
+		if cerr := q.insertApprovalStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing insertApprovalStmt: %w", cerr)
+		}
+	}
 	if q.insertAuthAuditStmt != nil {
 		if cerr := q.insertAuthAuditStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing insertAuthAuditStmt: %w", cerr)
@@ -919,6 +969,11 @@ func (q *Queries) Close() error {
 	if q.insertSettingIfAbsentStmt != nil {
 		if cerr := q.insertSettingIfAbsentStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing insertSettingIfAbsentStmt: %w", cerr)
+		}
+	}
+	if q.insertSupportGrantStmt != nil {
+		if cerr := q.insertSupportGrantStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing insertSupportGrantStmt: %w", cerr)
 		}
 	}
 	if q.lastAuthAuditHashStmt != nil {
@@ -1196,6 +1251,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing nextTagInFamilyStmt: %w", cerr)
 		}
 	}
+	if q.openApprovalStmt != nil {
+		if cerr := q.openApprovalStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing openApprovalStmt: %w", cerr)
+		}
+	}
 	if q.ownerOfCardStmt != nil {
 		if cerr := q.ownerOfCardStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing ownerOfCardStmt: %w", cerr)
@@ -1214,6 +1274,11 @@ func (q *Queries) Close() error {
 	if q.ownerOfSessionStmt != nil {
 		if cerr := q.ownerOfSessionStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing ownerOfSessionStmt: %w", cerr)
+		}
+	}
+	if q.pendingApprovalsStmt != nil {
+		if cerr := q.pendingApprovalsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing pendingApprovalsStmt: %w", cerr)
 		}
 	}
 	if q.recentPrivilegeViolationsStmt != nil {
@@ -1244,6 +1309,11 @@ func (q *Queries) Close() error {
 	if q.restoredCopyOfStmt != nil {
 		if cerr := q.restoredCopyOfStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing restoredCopyOfStmt: %w", cerr)
+		}
+	}
+	if q.revokeSupportGrantsStmt != nil {
+		if cerr := q.revokeSupportGrantsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing revokeSupportGrantsStmt: %w", cerr)
 		}
 	}
 	if q.routeAuditAtStmt != nil {
@@ -1286,6 +1356,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing setPasswordHashStmt: %w", cerr)
 		}
 	}
+	if q.setProtectedReasonStmt != nil {
+		if cerr := q.setProtectedReasonStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing setProtectedReasonStmt: %w", cerr)
+		}
+	}
 	if q.setUserRoleStmt != nil {
 		if cerr := q.setUserRoleStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing setUserRoleStmt: %w", cerr)
@@ -1319,6 +1394,11 @@ func (q *Queries) Close() error {
 	if q.touchWebSessionStmt != nil {
 		if cerr := q.touchWebSessionStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing touchWebSessionStmt: %w", cerr)
+		}
+	}
+	if q.useApprovalStmt != nil {
+		if cerr := q.useApprovalStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing useApprovalStmt: %w", cerr)
 		}
 	}
 	if q.usePasswordTokenStmt != nil {
@@ -1384,8 +1464,10 @@ type Queries struct {
 	activeImpersonationForCheckStmt      *sql.Stmt
 	activeImpersonationOfStmt            *sql.Stmt
 	activeImpersonationsOfCustomerStmt   *sql.Stmt
+	activeSupportGrantStmt               *sql.Stmt
 	adminListReceiptsStmt                *sql.Stmt
 	adminListRefundsStmt                 *sql.Stmt
+	approveApprovalStmt                  *sql.Stmt
 	authAuditAtStmt                      *sql.Stmt
 	authAuditByIDsStmt                   *sql.Stmt
 	authAuditHeadStmt                    *sql.Stmt
@@ -1415,6 +1497,7 @@ type Queries struct {
 	endImpersonationStmt                 *sql.Stmt
 	enqueueWebhookStmt                   *sql.Stmt
 	extendImpersonationStmt              *sql.Stmt
+	getApprovalStmt                      *sql.Stmt
 	getAuthAuditStmt                     *sql.Stmt
 	getCallerStmt                        *sql.Stmt
 	getCardStmt                          *sql.Stmt
@@ -1445,6 +1528,7 @@ type Queries struct {
 	impersonationAuditHeadStmt           *sql.Stmt
 	impersonationLifecycleRowsStmt       *sql.Stmt
 	insertActivityStmt                   *sql.Stmt
+	insertApprovalStmt                   *sql.Stmt
 	insertAuthAuditStmt                  *sql.Stmt
 	insertCardStmt                       *sql.Stmt
 	insertCheckpointStmt                 *sql.Stmt
@@ -1460,6 +1544,7 @@ type Queries struct {
 	insertRestoredReservationStmt        *sql.Stmt
 	insertSessionStmt                    *sql.Stmt
 	insertSettingIfAbsentStmt            *sql.Stmt
+	insertSupportGrantStmt               *sql.Stmt
 	lastAuthAuditHashStmt                *sql.Stmt
 	lastEndedImpersonationOfStmt         *sql.Stmt
 	lastImpersonationAuditHashStmt       *sql.Stmt
@@ -1515,16 +1600,19 @@ type Queries struct {
 	nextCardSerialStmt                   *sql.Stmt
 	nextCreditNoteSerialStmt             *sql.Stmt
 	nextTagInFamilyStmt                  *sql.Stmt
+	openApprovalStmt                     *sql.Stmt
 	ownerOfCardStmt                      *sql.Stmt
 	ownerOfReceiptStmt                   *sql.Stmt
 	ownerOfReservationStmt               *sql.Stmt
 	ownerOfSessionStmt                   *sql.Stmt
+	pendingApprovalsStmt                 *sql.Stmt
 	recentPrivilegeViolationsStmt        *sql.Stmt
 	recentRouteAuditStmt                 *sql.Stmt
 	recentWebhooksStmt                   *sql.Stmt
 	recordEndAuditStmt                   *sql.Stmt
 	replaceCardStmt                      *sql.Stmt
 	restoredCopyOfStmt                   *sql.Stmt
+	revokeSupportGrantsStmt              *sql.Stmt
 	routeAuditAtStmt                     *sql.Stmt
 	saveWebSessionStmt                   *sql.Stmt
 	searchCustomersStmt                  *sql.Stmt
@@ -1533,6 +1621,7 @@ type Queries struct {
 	setDefaultPaymentMethodStmt          *sql.Stmt
 	setImpersonationSwitchStmt           *sql.Stmt
 	setPasswordHashStmt                  *sql.Stmt
+	setProtectedReasonStmt               *sql.Stmt
 	setUserRoleStmt                      *sql.Stmt
 	setUserStatusStmt                    *sql.Stmt
 	startImpersonationStmt               *sql.Stmt
@@ -1540,6 +1629,7 @@ type Queries struct {
 	touchChargerStmt                     *sql.Stmt
 	touchHealthProbeStmt                 *sql.Stmt
 	touchWebSessionStmt                  *sql.Stmt
+	useApprovalStmt                      *sql.Stmt
 	usePasswordTokenStmt                 *sql.Stmt
 	userNamesByIDsStmt                   *sql.Stmt
 	waitingWebhooksStmt                  *sql.Stmt
@@ -1554,8 +1644,10 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		activeImpersonationForCheckStmt:      q.activeImpersonationForCheckStmt,
 		activeImpersonationOfStmt:            q.activeImpersonationOfStmt,
 		activeImpersonationsOfCustomerStmt:   q.activeImpersonationsOfCustomerStmt,
+		activeSupportGrantStmt:               q.activeSupportGrantStmt,
 		adminListReceiptsStmt:                q.adminListReceiptsStmt,
 		adminListRefundsStmt:                 q.adminListRefundsStmt,
+		approveApprovalStmt:                  q.approveApprovalStmt,
 		authAuditAtStmt:                      q.authAuditAtStmt,
 		authAuditByIDsStmt:                   q.authAuditByIDsStmt,
 		authAuditHeadStmt:                    q.authAuditHeadStmt,
@@ -1585,6 +1677,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		endImpersonationStmt:                 q.endImpersonationStmt,
 		enqueueWebhookStmt:                   q.enqueueWebhookStmt,
 		extendImpersonationStmt:              q.extendImpersonationStmt,
+		getApprovalStmt:                      q.getApprovalStmt,
 		getAuthAuditStmt:                     q.getAuthAuditStmt,
 		getCallerStmt:                        q.getCallerStmt,
 		getCardStmt:                          q.getCardStmt,
@@ -1615,6 +1708,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		impersonationAuditHeadStmt:           q.impersonationAuditHeadStmt,
 		impersonationLifecycleRowsStmt:       q.impersonationLifecycleRowsStmt,
 		insertActivityStmt:                   q.insertActivityStmt,
+		insertApprovalStmt:                   q.insertApprovalStmt,
 		insertAuthAuditStmt:                  q.insertAuthAuditStmt,
 		insertCardStmt:                       q.insertCardStmt,
 		insertCheckpointStmt:                 q.insertCheckpointStmt,
@@ -1630,6 +1724,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		insertRestoredReservationStmt:        q.insertRestoredReservationStmt,
 		insertSessionStmt:                    q.insertSessionStmt,
 		insertSettingIfAbsentStmt:            q.insertSettingIfAbsentStmt,
+		insertSupportGrantStmt:               q.insertSupportGrantStmt,
 		lastAuthAuditHashStmt:                q.lastAuthAuditHashStmt,
 		lastEndedImpersonationOfStmt:         q.lastEndedImpersonationOfStmt,
 		lastImpersonationAuditHashStmt:       q.lastImpersonationAuditHashStmt,
@@ -1685,16 +1780,19 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		nextCardSerialStmt:                   q.nextCardSerialStmt,
 		nextCreditNoteSerialStmt:             q.nextCreditNoteSerialStmt,
 		nextTagInFamilyStmt:                  q.nextTagInFamilyStmt,
+		openApprovalStmt:                     q.openApprovalStmt,
 		ownerOfCardStmt:                      q.ownerOfCardStmt,
 		ownerOfReceiptStmt:                   q.ownerOfReceiptStmt,
 		ownerOfReservationStmt:               q.ownerOfReservationStmt,
 		ownerOfSessionStmt:                   q.ownerOfSessionStmt,
+		pendingApprovalsStmt:                 q.pendingApprovalsStmt,
 		recentPrivilegeViolationsStmt:        q.recentPrivilegeViolationsStmt,
 		recentRouteAuditStmt:                 q.recentRouteAuditStmt,
 		recentWebhooksStmt:                   q.recentWebhooksStmt,
 		recordEndAuditStmt:                   q.recordEndAuditStmt,
 		replaceCardStmt:                      q.replaceCardStmt,
 		restoredCopyOfStmt:                   q.restoredCopyOfStmt,
+		revokeSupportGrantsStmt:              q.revokeSupportGrantsStmt,
 		routeAuditAtStmt:                     q.routeAuditAtStmt,
 		saveWebSessionStmt:                   q.saveWebSessionStmt,
 		searchCustomersStmt:                  q.searchCustomersStmt,
@@ -1703,6 +1801,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		setDefaultPaymentMethodStmt:          q.setDefaultPaymentMethodStmt,
 		setImpersonationSwitchStmt:           q.setImpersonationSwitchStmt,
 		setPasswordHashStmt:                  q.setPasswordHashStmt,
+		setProtectedReasonStmt:               q.setProtectedReasonStmt,
 		setUserRoleStmt:                      q.setUserRoleStmt,
 		setUserStatusStmt:                    q.setUserStatusStmt,
 		startImpersonationStmt:               q.startImpersonationStmt,
@@ -1710,6 +1809,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		touchChargerStmt:                     q.touchChargerStmt,
 		touchHealthProbeStmt:                 q.touchHealthProbeStmt,
 		touchWebSessionStmt:                  q.touchWebSessionStmt,
+		useApprovalStmt:                      q.useApprovalStmt,
 		usePasswordTokenStmt:                 q.usePasswordTokenStmt,
 		userNamesByIDsStmt:                   q.userNamesByIDsStmt,
 		waitingWebhooksStmt:                  q.waitingWebhooksStmt,

@@ -38,7 +38,7 @@ WHERE i.ended_at IS NULL;
 
 -- name: GetImpersonationTarget :one
 -- The user an admin asks to impersonate, before any impersonation exists.
-SELECT id, public_id, name, role, status FROM users WHERE id = ?;
+SELECT id, public_id, name, role, status, protected_reason FROM users WHERE id = ?;
 
 -- name: GetImpersonatedCustomer :one
 SELECT id, public_id, name, email, role, status FROM users WHERE id = @acting_as;

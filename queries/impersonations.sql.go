@@ -207,15 +207,16 @@ func (q *Queries) GetImpersonationSwitch(ctx context.Context) (GetImpersonationS
 }
 
 const getImpersonationTarget = `-- name: GetImpersonationTarget :one
-SELECT id, public_id, name, role, status FROM users WHERE id = ?
+SELECT id, public_id, name, role, status, protected_reason FROM users WHERE id = ?
 `
 
 type GetImpersonationTargetRow struct {
-	ID       int64
-	PublicID string
-	Name     string
-	Role     string
-	Status   string
+	ID              int64
+	PublicID        string
+	Name            string
+	Role            string
+	Status          string
+	ProtectedReason string
 }
 
 // The user an admin asks to impersonate, before any impersonation exists.
@@ -228,6 +229,7 @@ func (q *Queries) GetImpersonationTarget(ctx context.Context, id int64) (GetImpe
 		&i.Name,
 		&i.Role,
 		&i.Status,
+		&i.ProtectedReason,
 	)
 	return i, err
 }

@@ -121,6 +121,20 @@ type Impersonation struct {
 	EndAuditID     sql.NullInt64
 }
 
+type ImpersonationApproval struct {
+	ID             int64
+	CustomerUserID int64
+	RequesterID    int64
+	Ticket         string
+	Reason         string
+	AllowChanges   int64
+	RequestedAt    int64
+	ApproverID     sql.NullInt64
+	ApprovedAt     sql.NullInt64
+	ExpiresAt      int64
+	UsedAt         sql.NullInt64
+}
+
 type ImpersonationAudit struct {
 	ID              int64
 	ImpersonationID int64
@@ -247,6 +261,14 @@ type Setting struct {
 	Value []byte
 }
 
+type SupportGrant struct {
+	ID             int64
+	CustomerUserID int64
+	GrantedAt      int64
+	ExpiresAt      int64
+	RevokedAt      sql.NullInt64
+}
+
 type Tariff struct {
 	ID            int64
 	Name          string
@@ -271,14 +293,15 @@ type TariffElement struct {
 }
 
 type User struct {
-	ID           int64
-	PublicID     string
-	Email        string
-	Name         string
-	PasswordHash string
-	Role         string
-	Status       string
-	CreatedAt    int64
+	ID              int64
+	PublicID        string
+	Email           string
+	Name            string
+	PasswordHash    string
+	Role            string
+	Status          string
+	CreatedAt       int64
+	ProtectedReason string
 }
 
 type UserSessionCount struct {

@@ -33,6 +33,8 @@ var Unscoped = map[string]string{
 	"SetUserStatus":                    "admin-only disable/enable of staff and customers (staff.SetStatus, after access.CheckAdmin)",
 	"GetPasswordToken":                 "a one-time password-set link, found by the hash of its secret token",
 	"SetPasswordHash":                  "sets the password of the user a valid one-time link belongs to",
+	"SetProtectedReason":               "an admin marks a customer protected (impersonation.SetProtected, after access.CheckAdmin)",
+	"PendingApprovals":                 "staff see impersonation requests waiting for a second approver: ticket, reason and the customer's name only",
 	"GetImpersonationSwitch":           "the kill switch and the name of the staff member who changed it (no customer data)",
 	"ActiveImpersonationForCheck":      "an admin's extend request: role and status of the admin and customer of the admin's own impersonation, as the sweeper reads them",
 	"GetImpersonationTarget":           "an admin's start request: is the target a customer, active, not themself (admin-only endpoint)",

@@ -34,7 +34,7 @@ func (q *Queries) CountUsers(ctx context.Context) (int64, error) {
 const createUser = `-- name: CreateUser :one
 INSERT INTO users (public_id, email, name, password_hash, role, status, created_at)
 VALUES (?, ?, ?, ?, ?, 'active', ?)
-RETURNING id, public_id, email, name, password_hash, role, status, created_at
+RETURNING id, public_id, email, name, password_hash, role, status, created_at, protected_reason
 `
 
 type CreateUserParams struct {
@@ -65,12 +65,13 @@ func (q *Queries) CreateUser(ctx context.Context, arg CreateUserParams) (User, e
 		&i.Role,
 		&i.Status,
 		&i.CreatedAt,
+		&i.ProtectedReason,
 	)
 	return i, err
 }
 
 const getUserByEmailForAuth = `-- name: GetUserByEmailForAuth :one
-SELECT id, public_id, email, name, password_hash, role, status, created_at FROM users WHERE email = ? COLLATE NOCASE
+SELECT id, public_id, email, name, password_hash, role, status, created_at, protected_reason FROM users WHERE email = ? COLLATE NOCASE
 `
 
 func (q *Queries) GetUserByEmailForAuth(ctx context.Context, email string) (User, error) {
@@ -85,12 +86,13 @@ func (q *Queries) GetUserByEmailForAuth(ctx context.Context, email string) (User
 		&i.Role,
 		&i.Status,
 		&i.CreatedAt,
+		&i.ProtectedReason,
 	)
 	return i, err
 }
 
 const getUserForAuth = `-- name: GetUserForAuth :one
-SELECT id, public_id, email, name, password_hash, role, status, created_at FROM users WHERE id = ?
+SELECT id, public_id, email, name, password_hash, role, status, created_at, protected_reason FROM users WHERE id = ?
 `
 
 // Reads the logged-in user on every request, so role and status are never cached.
@@ -106,6 +108,7 @@ func (q *Queries) GetUserForAuth(ctx context.Context, id int64) (User, error) {
 		&i.Role,
 		&i.Status,
 		&i.CreatedAt,
+		&i.ProtectedReason,
 	)
 	return i, err
 }

@@ -1,0 +1,3 @@
+DROP TABLE support_grants;
+DROP TABLE impersonation_approvals;
+ALTER TABLE users DROP COLUMN protected_reason;
