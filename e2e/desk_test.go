@@ -163,3 +163,43 @@ func TestExtendAndAskWithoutJavaScript(t *testing.T) {
 		t.Errorf("blocked cards after answering: %d, want 1", n)
 	}
 }
+
+// Four eyes in two browsers: a support agent asks to impersonate a protected customer, an
+// admin approves on their dashboard, and the agent's own Start then opens the account.
+func TestFourEyesInTwoBrowsers(t *testing.T) {
+	s := startSite(t)
+	jane := s.userID(demo.JaneEmail)
+	if _, err := s.db.W.Exec(`UPDATE users SET protected_reason = 'Legal hold LH-7' WHERE id = ?`, jane); err != nil {
+		t.Fatal(err)
+	}
+	agent, approver := newBrowser(t), newBrowser(t)
+	agent.login(agent.ctx, s.base, demo.SupportEmail)
+	approver.login(approver.ctx, s.base, demo.AdminEmail)
+
+	agent.do(agent.ctx, "ask", chromedp.Navigate(fmt.Sprintf("%s/admin/customers/%d/impersonate", s.base, jane)),
+		chromedp.SendKeys(`#impersonate input[name=ticket]`, "SUP-4EYES"), chromedp.SendKeys(`#impersonate input[name=reason]`, "Customer disputes a charge"),
+		chromedp.Click(`#impersonate button.primary`), chromedp.WaitVisible(`#approval`))
+	if h := agent.text(agent.ctx, "#approval h1"); !strings.Contains(h, "protected") {
+		t.Fatalf("the agent sees %q", h)
+	}
+	if b := agent.eval(agent.ctx, `document.getElementById("impersonation-banner") === null`); !b {
+		t.Fatal("the agent is impersonating before any approval")
+	}
+
+	approver.do(approver.ctx, "the dashboard", chromedp.Navigate(s.base+"/admin"), chromedp.WaitVisible(`#approvals`))
+	if txt := approver.text(approver.ctx, "#approvals"); !contains(txt, "Riley Support", "Jane Doe", "SUP-4EYES", "Legal hold LH-7") {
+		t.Fatalf("the approver sees %q", txt)
+	}
+	approver.do(approver.ctx, "approve", chromedp.Click(`#approvals form button`), chromedp.WaitVisible(`#main .notice`))
+
+	agent.do(agent.ctx, "start", chromedp.Click(`#approval button.primary`), chromedp.WaitVisible(`#impersonation-banner`))
+	if txt := agent.text(agent.ctx, "#impersonation-banner"); !contains(txt, "Jane Doe", "SUP-4EYES", "Read-only") {
+		t.Errorf("the banner says %q", txt)
+	}
+	if n := s.count(`SELECT count(*) FROM auth_audit WHERE tag = 'admin.approval.approve'`); n != 1 {
+		t.Errorf("approval rows: %d", n)
+	}
+	agent.screenshot(agent.ctx, "10-four-eyes-started")
+	agent.noPageErrors()
+	approver.noPageErrors()
+}
