@@ -75,6 +75,23 @@ func CheckCustomerWrite(ctx context.Context, q *queries.Queries, a Actor, custom
 	return nil
 }
 
+// CheckPaymentWrite is CheckCustomerWrite for a change of payment methods (they move money):
+// through an impersonation, it must also have been started with allow_payments (an admin's,
+// the ticket authorizing it).
+func CheckPaymentWrite(ctx context.Context, q *queries.Queries, a Actor, customer int64, now time.Time) error {
+	if err := CheckCustomerWrite(ctx, q, a, customer, now); err != nil || a.ImpersonationID == 0 {
+		return err
+	}
+	imp, err := q.GetImpersonationByID(ctx, a.ImpersonationID)
+	if err != nil {
+		return err
+	}
+	if imp.AllowPayments != 1 {
+		return errs.Forbiddenf("This impersonation may not change payment methods: they move money. An admin can start one that says the ticket authorizes it.")
+	}
+	return nil
+}
+
 // CheckStaff re-reads the actor in q's transaction: still active staff (support or admin).
 // It returns their role.
 func CheckStaff(ctx context.Context, q *queries.Queries, a Actor) (string, error) {

@@ -26,6 +26,11 @@ func (ch Change) begin(ctx context.Context, q *queries.Queries) error {
 	return access.CheckCustomerWrite(ctx, q, ch.Actor, ch.Customer, ch.Now)
 }
 
+// beginPayment is begin for a change of payment methods (access.CheckPaymentWrite).
+func (ch Change) beginPayment(ctx context.Context, q *queries.Queries) error {
+	return access.CheckPaymentWrite(ctx, q, ch.Actor, ch.Customer, ch.Now)
+}
+
 // log writes the customer's activity line for the change.
 func (ch Change) log(ctx context.Context, q *queries.Queries, kind, summary string) error {
 	return q.InsertActivity(ctx, queries.InsertActivityParams{

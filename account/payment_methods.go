@@ -45,7 +45,7 @@ func AddPaymentMethod(ctx context.Context, tx *sql.Tx, ch Change, pm PaymentMeth
 		return errs.Invalidf("That card has expired.")
 	}
 	q := queries.New(tx)
-	if err := ch.begin(ctx, q); err != nil {
+	if err := ch.beginPayment(ctx, q); err != nil {
 		return err
 	}
 	_, err := q.GetDefaultPaymentMethod(ctx, ch.Customer)
@@ -86,7 +86,7 @@ func SetDefaultPaymentMethod(ctx context.Context, tx *sql.Tx, ch Change, id int6
 // DeletePaymentMethod removes a method that is not the default.
 func DeletePaymentMethod(ctx context.Context, tx *sql.Tx, ch Change, id int64) error {
 	q := queries.New(tx)
-	if err := ch.begin(ctx, q); err != nil {
+	if err := ch.beginPayment(ctx, q); err != nil {
 		return err
 	}
 	pm, err := paymentMethodToRemove(ctx, q, ch.Customer, id)
@@ -101,7 +101,7 @@ func DeletePaymentMethod(ctx context.Context, tx *sql.Tx, ch Change, id int64) e
 
 func (ch Change) paymentMethod(ctx context.Context, tx *sql.Tx, id int64) (*queries.Queries, queries.PaymentMethod, error) {
 	q := queries.New(tx)
-	if err := ch.begin(ctx, q); err != nil {
+	if err := ch.beginPayment(ctx, q); err != nil {
 		return q, queries.PaymentMethod{}, err
 	}
 	pm, err := q.GetPaymentMethod(ctx, queries.GetPaymentMethodParams{ID: id, ActingAs: ch.Customer})

@@ -174,8 +174,8 @@ func TestVerifyDetectsEachKindOfTampering(t *testing.T) {
 		for _, name := range []string{"audit_checkpoints_no_update", "audit_checkpoints_no_delete"} {
 			exec(t, d, triggerSQL(t, string(b4), name))
 		}
-		b16, _ := os.ReadFile("../migrations/0016_impersonation_extend.up.sql")
-		exec(t, d, triggerSQL(t, string(b16), "impersonations_end_once"))
+		b22, _ := os.ReadFile("../migrations/0022_payment_changes.up.sql")
+		exec(t, d, triggerSQL(t, string(b22), "impersonations_end_once"))
 	}
 	tests := []struct {
 		name    string

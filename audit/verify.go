@@ -260,6 +260,7 @@ type startMeta struct {
 	Ticket       string `json:"ticket"`
 	Reason       string `json:"reason"`
 	AllowChanges bool   `json:"allow_changes"`
+	AllowPay     bool   `json:"allow_payments"` // absent (false) before migration 0022
 	ExpiresAt    int64  `json:"expires_at"`
 }
 
@@ -334,7 +335,7 @@ func verifyImpersonation(ctx context.Context, q *queries.Queries, i queries.List
 		return problem("auth_audit row %d: metadata is not JSON", s.ID)
 	}
 	if s.ActorUserID.Int64 != i.AdminUserID || sm.Customer != i.CustomerUserID || sm.Ticket != i.Ticket || sm.Reason != i.Reason ||
-		sm.AllowChanges != (i.AllowChanges == 1) || s.At != i.StartedAt {
+		sm.AllowChanges != (i.AllowChanges == 1) || sm.AllowPay != (i.AllowPayments == 1) || s.At != i.StartedAt {
 		return problem("impersonations row %d was changed: it no longer matches its impersonation.start row (auth_audit row %d)", i.ID, s.ID)
 	}
 	// Its expiry is the start's, moved later by each impersonation.extend row in turn, each

@@ -97,3 +97,14 @@ func noStore(c *gin.Context) {
 		c.Header("Cache-Control", "no-store")
 	}
 }
+
+// paymentGuard refuses a payment-method change through an impersonation that does not allow
+// payments (403, recorded as blocked), before the form is read; the domain checks again in
+// the write's transaction (access.CheckPaymentWrite).
+func (a *App) paymentGuard(c *gin.Context) {
+	if imp := activeImpersonation(c); imp != nil && !imp.PaymentsAllowed {
+		a.fail(c, &Error{Status: http.StatusForbidden, Title: "Payment methods are not yours to change here",
+			Message: "This impersonation may not change payment methods: they move money. An admin can start one that says the ticket authorizes it. The attempt was recorded."})
+		c.Abort()
+	}
+}

@@ -27,6 +27,7 @@ type startInput struct {
 	CustomerUserID string
 	Ticket, Reason string
 	AllowChanges   bool
+	AllowPayments  bool // the ticket authorizes changing payment methods (admins, with changes)
 }
 
 func readStartInput(c *gin.Context) (startInput, error) {
@@ -52,17 +53,22 @@ func readStartInput(c *gin.Context) (startInput, error) {
 			return ""
 		}
 		in.CustomerUserID, in.Ticket, in.Reason = str("customer_user_id"), str("ticket"), str("reason")
-		switch v := body["allow_changes"].(type) {
-		case bool:
-			in.AllowChanges = v
-		case string:
-			in.AllowChanges = truthy(v)
+		flag := func(k string) bool {
+			switch v := body[k].(type) {
+			case bool:
+				return v
+			case string:
+				return truthy(v)
+			}
+			return false
 		}
+		in.AllowChanges, in.AllowPayments = flag("allow_changes"), flag("allow_payments")
 		return in, nil
 	}
 	in.CustomerUserID = c.PostForm("customer_user_id")
 	in.Ticket, in.Reason = c.PostForm("ticket"), c.PostForm("reason")
 	in.AllowChanges = truthy(c.PostForm("allow_changes"))
+	in.AllowPayments = truthy(c.PostForm("allow_payments"))
 	return in, nil
 }
 
@@ -105,7 +111,7 @@ func (a *App) startImpersonation(c *gin.Context) {
 		return
 	}
 	imp, err := impersonation.Start(c.Request.Context(), a.db, a.trail, impersonation.Request{
-		Admin: u.ID, Customer: target, Ticket: in.Ticket, Reason: in.Reason, AllowChanges: in.AllowChanges,
+		Admin: u.ID, Customer: target, Ticket: in.Ticket, Reason: in.Reason, AllowChanges: in.AllowChanges, AllowPayments: in.AllowPayments,
 		TTL: a.impTTL, IP: c.ClientIP(), UserAgent: c.Request.UserAgent(),
 	}, a.now())
 	e, coded := errs.As(err)
@@ -144,6 +150,9 @@ func (a *App) startProblem(c *gin.Context, target int64, e *Error, in startInput
 	form := map[string]string{"ticket": in.Ticket, "reason": in.Reason}
 	if in.AllowChanges {
 		form["allow_changes"] = "on"
+	}
+	if in.AllowPayments {
+		form["allow_payments"] = "on"
 	}
 	if !utf8.ValidString(in.Ticket + in.Reason) {
 		form = map[string]string{}

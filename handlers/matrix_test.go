@@ -171,7 +171,7 @@ func TestImpersonationAccessMatrix(t *testing.T) {
 					want = baseline[key][cl.customer]
 				case m.name == "no marker":
 					want = http.StatusSeeOther
-				case m.name == "own id" && cl.imp == 1 && rt.Write, m.name == "own id" && cl.imp > 0 && rt.OwnerOnly:
+				case m.name == "own id" && cl.imp == 1 && rt.Write, m.name == "own id" && cl.imp > 0 && (rt.OwnerOnly || rt.Payment):
 					want = http.StatusForbidden
 				case m.name == "own id" && cl.imp > 0:
 					want = baseline[key][jane]

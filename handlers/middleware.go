@@ -93,7 +93,7 @@ func (a *App) loadUser(c *gin.Context) {
 // callerImpersonation is the caller's open impersonation as an impersonations row.
 func callerImpersonation(f *queries.GetCallerRow) queries.Impersonation {
 	return queries.Impersonation{ID: f.ImpID, AdminUserID: f.UserID, CustomerUserID: f.ImpCustomerUserID, Ticket: f.ImpTicket,
-		Reason: f.ImpReason, AllowChanges: f.ImpAllowChanges, StartedAt: f.ImpStartedAt, ExpiresAt: f.ImpExpiresAt}
+		Reason: f.ImpReason, AllowChanges: f.ImpAllowChanges, AllowPayments: f.ImpAllowPayments, StartedAt: f.ImpStartedAt, ExpiresAt: f.ImpExpiresAt}
 }
 
 // requireUser sends anonymous visitors to the login page (401 for JSON clients).

@@ -80,3 +80,49 @@ func TestSupportRole(t *testing.T) {
 		t.Error("a demoted admin ordered a card")
 	}
 }
+
+// Payment methods move money: with changes allowed they stay refused (403, recorded as
+// blocked, nothing added) unless an admin started the impersonation saying the ticket
+// authorizes payment changes; the banner and the page say which it is.
+func TestPaymentMethodsNeedTheirOwnAuthorization(t *testing.T) {
+	ta := newTestApp(t)
+	jane := ta.userID(demo.JaneEmail)
+	admin := adminClient(t, ta)
+	as := fmt.Sprintf("?as=%d", jane)
+	card := url.Values{"brand": {"Visa"}, "last4": {"1111"}, "exp_month": {"12"}, "exp_year": {"2030"}}
+	methods := ta.count(`SELECT count(*) FROM payment_methods WHERE user_id = ?`, jane)
+
+	admin.startImpersonating(jane, "SUP-PAY1", true)
+	mustContain(t, admin.get("/"+as).body, "Changes allowed, not payment methods")
+	page := admin.get("/payment-methods" + as).body
+	mustContain(t, page, "may not change Jane Doe's payment methods", `disabled aria-describedby="read-only-reason">Add card</button>`)
+	if r := admin.post("/payment-methods"+as, card); r.status != http.StatusForbidden || !strings.Contains(r.body, "they move money") {
+		t.Errorf("adding a payment method with changes allowed: %d %.200s", r.status, r.body)
+	}
+	if ta.count(`SELECT count(*) FROM payment_methods WHERE user_id = ?`, jane) != methods {
+		t.Fatal("a payment method was added without the ticket authorizing it")
+	}
+	if n := ta.count(`SELECT count(*) FROM impersonation_audit WHERE route = '/payment-methods' AND outcome = 'blocked' AND status = 403`); n != 1 {
+		t.Errorf("blocked route rows: %d", n)
+	}
+	admin.post("/api/customer/impersonation/end", url.Values{})
+
+	form := url.Values{"customer_user_id": {fmt.Sprint(jane)}, "ticket": {"SUP-PAY2"}, "reason": {"Customer asked us to add a card"}, "allow_payments": {"true"}}
+	if r := admin.post("/api/customer/impersonation/start", form); r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "allow changes") {
+		t.Errorf("payments without changes: %d", r.status)
+	}
+	form.Set("allow_changes", "true")
+	if r := admin.post("/api/customer/impersonation/start", form); r.status != http.StatusSeeOther {
+		t.Fatalf("start with payments: %d %.300s", r.status, r.body)
+	}
+	mustContain(t, admin.get("/"+as).body, "Changes allowed, payment methods too")
+	if r := admin.post("/payment-methods"+as, card); r.status != http.StatusSeeOther {
+		t.Errorf("adding a payment method when the ticket authorizes it: %d %.300s", r.status, r.body)
+	}
+	if ta.count(`SELECT count(*) FROM payment_methods WHERE user_id = ?`, jane) != methods+1 {
+		t.Error("the authorized payment method was not added")
+	}
+	if err := ta.verifyAudit(); err != nil {
+		t.Fatal(err)
+	}
+}

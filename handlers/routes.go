@@ -8,20 +8,32 @@ import (
 
 // Route is one customer-surface route. Write marks the routes that change the account;
 // OwnerOnly the writes only the customer themself may make (never support, even with changes
-// allowed: giving or taking back support's own access).
+// allowed: giving or taking back support's own access); Payment the writes of payment methods,
+// which move money: through an impersonation only when it allows payments (paymentGuard, and
+// access.CheckPaymentWrite in the domain).
 type Route struct {
 	Method, Path string
 	Write        bool
 	OwnerOnly    bool
+	Payment      bool
 	handler      gin.HandlerFunc
 }
 
 // customerRoutes is the customer surface: what a driver sees of their own account (and what
 // an impersonating admin sees of theirs). Every handler reads the customer via actingAs(c).
 func (a *App) customerRoutes() []Route {
-	get := func(path string, h gin.HandlerFunc) Route { return Route{http.MethodGet, path, false, false, h} }
-	post := func(path string, h gin.HandlerFunc) Route { return Route{http.MethodPost, path, true, false, h} }
-	own := func(path string, h gin.HandlerFunc) Route { return Route{http.MethodPost, path, true, true, h} }
+	get := func(path string, h gin.HandlerFunc) Route {
+		return Route{Method: http.MethodGet, Path: path, handler: h}
+	}
+	post := func(path string, h gin.HandlerFunc) Route {
+		return Route{Method: http.MethodPost, Path: path, Write: true, handler: h}
+	}
+	own := func(path string, h gin.HandlerFunc) Route {
+		return Route{Method: http.MethodPost, Path: path, Write: true, OwnerOnly: true, handler: h}
+	}
+	pay := func(path string, h gin.HandlerFunc) Route {
+		return Route{Method: http.MethodPost, Path: path, Write: true, Payment: true, handler: h}
+	}
 	return []Route{
 		get("/", a.home),
 		get("/chargers", a.chargers),
@@ -41,10 +53,10 @@ func (a *App) customerRoutes() []Route {
 		get("/reservations/:id/cancel", a.confirmCancelReservation()),
 		post("/reservations/:id/cancel", a.cancelReservation),
 		get("/payment-methods", a.paymentMethods),
-		post("/payment-methods", a.addPaymentMethod),
-		post("/payment-methods/:id/default", a.setDefaultPaymentMethod),
+		pay("/payment-methods", a.addPaymentMethod),
+		pay("/payment-methods/:id/default", a.setDefaultPaymentMethod),
 		get("/payment-methods/:id/delete", a.confirmRemovePaymentMethod()),
-		post("/payment-methods/:id/delete", a.deletePaymentMethod),
+		pay("/payment-methods/:id/delete", a.deletePaymentMethod),
 		get("/activity", a.activityPage),
 		own("/support-access", a.grantSupportAccess),
 		own("/support-access/revoke", a.revokeSupportAccess),
@@ -90,6 +102,10 @@ func (a *App) Routes() http.Handler {
 	// through actingAs(c).
 	cust := r.Group("/", a.requireUser, a.customerSurface)
 	for _, rt := range a.customerRoutes() {
+		if rt.Payment {
+			cust.Handle(rt.Method, rt.Path, a.paymentGuard, rt.handler)
+			continue
+		}
 		cust.Handle(rt.Method, rt.Path, rt.handler)
 	}
 

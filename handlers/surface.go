@@ -191,6 +191,8 @@ type bannerData struct {
 	MinutesLeft    int64
 	Until          string // when it expires, 15:04
 	ChangesAllowed bool
+	// PaymentsAllowed: payment methods may be changed too (the ticket authorizes it).
+	PaymentsAllowed bool
 	// Extend is how much longer Extend makes it ("30 min"), or "" when it runs to the maximum
 	// already; the button shows in the last extendShownFor (banner.js adds it at the warning).
 	Extend     string
@@ -204,7 +206,8 @@ const extendShownFor = 10 * time.Minute
 // newBanner is the banner of impersonation imp of customer (name, publicID) at now.
 func newBanner(imp queries.Impersonation, name, publicID string, now time.Time) *bannerData {
 	return &bannerData{Imp: imp, CustomerName: name, PublicID: publicID,
-		MinutesLeft: max(0, (imp.ExpiresAt-now.Unix()+59)/60), Until: expiresClock(imp.ExpiresAt), ChangesAllowed: imp.AllowChanges == 1}
+		MinutesLeft: max(0, (imp.ExpiresAt-now.Unix()+59)/60), Until: expiresClock(imp.ExpiresAt), ChangesAllowed: imp.AllowChanges == 1,
+		PaymentsAllowed: imp.AllowPayments == 1}
 }
 
 // myImpersonation is the caller's own active impersonation as the console shows it, nil

@@ -97,3 +97,7 @@ func (p *Page) ConfirmDestructive(what string) string {
 // ReadOnly says the page is shown in a read-only impersonation: its write buttons are disabled
 // (and the server refuses the writes anyway, recording the attempt).
 func (p *Page) ReadOnly() bool { return p.Imp != nil && !p.Imp.ChangesAllowed }
+
+// PaymentsLocked says the page is shown in an impersonation that may not change payment
+// methods (read-only, or changes allowed without the ticket authorizing payment changes).
+func (p *Page) PaymentsLocked() bool { return p.Imp != nil && !p.Imp.PaymentsAllowed }

@@ -41,6 +41,7 @@ type Request struct {
 	Admin, Customer int64
 	Ticket, Reason  string
 	AllowChanges    bool
+	AllowPayments   bool // payment methods too (admins only, with AllowChanges)
 	TTL             time.Duration
 	IP, UserAgent   string
 }
@@ -86,13 +87,16 @@ func Start(ctx context.Context, d *db.DB, trail *audit.Trail, r Request, now tim
 				return errors.Join(auditErr, err)
 			}
 		}
-		var allow int64
+		var allow, payments int64
 		if r.AllowChanges {
 			allow = 1
 		}
+		if r.AllowPayments {
+			payments = 1
+		}
 		imp, err = q.StartImpersonation(ctx, queries.StartImpersonationParams{
 			AdminUserID: r.Admin, CustomerUserID: r.Customer, Ticket: r.Ticket, Reason: r.Reason,
-			AllowChanges: allow, StartedAt: now.Unix(), ExpiresAt: now.Add(r.TTL).Unix(),
+			AllowChanges: allow, AllowPayments: payments, StartedAt: now.Unix(), ExpiresAt: now.Add(r.TTL).Unix(),
 		})
 		if db.IsConstraint(err, "impersonations.admin_user_id") {
 			return ErrAlreadyActive
@@ -103,7 +107,7 @@ func Start(ctx context.Context, d *db.DB, trail *audit.Trail, r Request, now tim
 			Tag: audit.TagImpersonationStart, Actor: r.Admin, Target: r.Customer, IP: r.IP, UserAgent: r.UserAgent,
 			Metadata: map[string]any{
 				"customer_user_id": r.Customer, "impersonation_id": imp.ID,
-				"ticket": r.Ticket, "reason": r.Reason, "allow_changes": r.AllowChanges,
+				"ticket": r.Ticket, "reason": r.Reason, "allow_changes": r.AllowChanges, "allow_payments": r.AllowPayments,
 				"expires_at": imp.ExpiresAt,
 			},
 		}); err != nil {
@@ -136,6 +140,9 @@ func checkStart(ctx context.Context, q *queries.Queries, r Request) (queries.Get
 	}
 	if r.AllowChanges && role != access.RoleAdmin {
 		return t, errs.Forbiddenf("Support agents impersonate read-only: only an admin can allow changes. Start without “allow changes”, or ask an admin.")
+	}
+	if r.AllowPayments && !r.AllowChanges {
+		return t, errs.Invalidf("Payment methods can only be changed in an impersonation that allows changes: tick “allow changes” too.")
 	}
 	t, err = q.GetImpersonationTarget(ctx, r.Customer)
 	switch {

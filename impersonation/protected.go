@@ -51,7 +51,7 @@ func protectedStart(ctx context.Context, tx *sql.Tx, trail *audit.Trail, r *Requ
 		if n, err := q.UseApproval(ctx, queries.UseApprovalParams{Now: sql.NullInt64{Int64: now.Unix(), Valid: true}, ID: a.ID}); err != nil || n != 1 {
 			return 0, errors.Join(err, errors.New("impersonation: approval not usable"))
 		}
-		r.Ticket, r.Reason, r.AllowChanges = a.Ticket, a.Reason, a.AllowChanges == 1
+		r.Ticket, r.Reason, r.AllowChanges, r.AllowPayments = a.Ticket, a.Reason, a.AllowChanges == 1, false // payments never on an approval
 		return 0, nil
 	case err == nil:
 		return 0, &ApprovalNeeded{ApprovalID: a.ID}

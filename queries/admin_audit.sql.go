@@ -62,7 +62,7 @@ func (q *Queries) AuthAuditByIDs(ctx context.Context, ids string) ([]AuthAudit, 
 }
 
 const getImpersonation = `-- name: GetImpersonation :one
-SELECT i.id, i.admin_user_id, i.customer_user_id, i.ticket, i.reason, i.allow_changes, i.started_at, i.expires_at, i.ended_at, i.end_via, i.end_audit_id, a.name AS admin_name, c.name AS customer_name, c.public_id AS customer_public_id
+SELECT i.id, i.admin_user_id, i.customer_user_id, i.ticket, i.reason, i.allow_changes, i.started_at, i.expires_at, i.ended_at, i.end_via, i.end_audit_id, i.allow_payments, a.name AS admin_name, c.name AS customer_name, c.public_id AS customer_public_id
 FROM impersonations i
 JOIN users a ON a.id = i.admin_user_id
 JOIN users c ON c.id = i.customer_user_id
@@ -81,6 +81,7 @@ type GetImpersonationRow struct {
 	EndedAt          sql.NullInt64
 	EndVia           sql.NullString
 	EndAuditID       sql.NullInt64
+	AllowPayments    int64
 	AdminName        string
 	CustomerName     string
 	CustomerPublicID string
@@ -101,6 +102,7 @@ func (q *Queries) GetImpersonation(ctx context.Context, id int64) (GetImpersonat
 		&i.EndedAt,
 		&i.EndVia,
 		&i.EndAuditID,
+		&i.AllowPayments,
 		&i.AdminName,
 		&i.CustomerName,
 		&i.CustomerPublicID,
@@ -625,7 +627,7 @@ func (q *Queries) ListImpersonationBounds(ctx context.Context, ids string) ([]Li
 }
 
 const listImpersonations = `-- name: ListImpersonations :many
-SELECT i.id, i.admin_user_id, i.customer_user_id, i.ticket, i.reason, i.allow_changes, i.started_at, i.expires_at, i.ended_at, i.end_via, i.end_audit_id, a.name AS admin_name, c.name AS customer_name, c.public_id AS customer_public_id,
+SELECT i.id, i.admin_user_id, i.customer_user_id, i.ticket, i.reason, i.allow_changes, i.started_at, i.expires_at, i.ended_at, i.end_via, i.end_audit_id, i.allow_payments, a.name AS admin_name, c.name AS customer_name, c.public_id AS customer_public_id,
        -- Bounded: the list shows "1000+" rather than count a busy impersonation's rows.
        (SELECT count(*) FROM (SELECT 1 FROM impersonation_audit r WHERE r.impersonation_id = i.id LIMIT 1001)) AS route_rows
 FROM impersonations i
@@ -652,6 +654,7 @@ type ListImpersonationsRow struct {
 	EndedAt          sql.NullInt64
 	EndVia           sql.NullString
 	EndAuditID       sql.NullInt64
+	AllowPayments    int64
 	AdminName        string
 	CustomerName     string
 	CustomerPublicID string
@@ -679,6 +682,7 @@ func (q *Queries) ListImpersonations(ctx context.Context, arg ListImpersonations
 			&i.EndedAt,
 			&i.EndVia,
 			&i.EndAuditID,
+			&i.AllowPayments,
 			&i.AdminName,
 			&i.CustomerName,
 			&i.CustomerPublicID,

@@ -1,6 +1,6 @@
 -- name: StartImpersonation :one
-INSERT INTO impersonations (admin_user_id, customer_user_id, ticket, reason, allow_changes, started_at, expires_at)
-VALUES (@admin_user_id, @customer_user_id, @ticket, @reason, @allow_changes, @started_at, @expires_at)
+INSERT INTO impersonations (admin_user_id, customer_user_id, ticket, reason, allow_changes, allow_payments, started_at, expires_at)
+VALUES (@admin_user_id, @customer_user_id, @ticket, @reason, @allow_changes, @allow_payments, @started_at, @expires_at)
 RETURNING *;
 
 -- name: ActiveImpersonationOf :one

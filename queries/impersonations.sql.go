@@ -58,7 +58,7 @@ func (q *Queries) ActiveImpersonationForCheck(ctx context.Context, adminUserID i
 }
 
 const activeImpersonationOf = `-- name: ActiveImpersonationOf :one
-SELECT id, admin_user_id, customer_user_id, ticket, reason, allow_changes, started_at, expires_at, ended_at, end_via, end_audit_id FROM impersonations WHERE admin_user_id = ?1 AND ended_at IS NULL
+SELECT id, admin_user_id, customer_user_id, ticket, reason, allow_changes, started_at, expires_at, ended_at, end_via, end_audit_id, allow_payments FROM impersonations WHERE admin_user_id = ?1 AND ended_at IS NULL
 `
 
 // The caller's own active impersonation, if any.
@@ -77,6 +77,7 @@ func (q *Queries) ActiveImpersonationOf(ctx context.Context, adminUserID int64) 
 		&i.EndedAt,
 		&i.EndVia,
 		&i.EndAuditID,
+		&i.AllowPayments,
 	)
 	return i, err
 }
@@ -155,7 +156,7 @@ func (q *Queries) GetImpersonatedCustomer(ctx context.Context, actingAs int64) (
 }
 
 const getImpersonationByID = `-- name: GetImpersonationByID :one
-SELECT id, admin_user_id, customer_user_id, ticket, reason, allow_changes, started_at, expires_at, ended_at, end_via, end_audit_id FROM impersonations WHERE id = ?
+SELECT id, admin_user_id, customer_user_id, ticket, reason, allow_changes, started_at, expires_at, ended_at, end_via, end_audit_id, allow_payments FROM impersonations WHERE id = ?
 `
 
 func (q *Queries) GetImpersonationByID(ctx context.Context, id int64) (Impersonation, error) {
@@ -173,6 +174,7 @@ func (q *Queries) GetImpersonationByID(ctx context.Context, id int64) (Impersona
 		&i.EndedAt,
 		&i.EndVia,
 		&i.EndAuditID,
+		&i.AllowPayments,
 	)
 	return i, err
 }
@@ -411,7 +413,7 @@ func (q *Queries) ListImpersonationAuditChain(ctx context.Context, arg ListImper
 }
 
 const listImpersonationsAfter = `-- name: ListImpersonationsAfter :many
-SELECT i.id, i.admin_user_id, i.customer_user_id, i.ticket, i.reason, i.allow_changes, i.started_at, i.expires_at, i.ended_at, i.end_via, i.end_audit_id,
+SELECT i.id, i.admin_user_id, i.customer_user_id, i.ticket, i.reason, i.allow_changes, i.started_at, i.expires_at, i.ended_at, i.end_via, i.end_audit_id, i.allow_payments,
        CAST(coalesce((SELECT count(*) FROM auth_audit s WHERE s.impersonation_id = i.id AND s.tag = 'impersonation.start'), 0) AS INTEGER) AS start_rows,
        CAST(coalesce((SELECT count(*) FROM auth_audit e WHERE e.impersonation_id = i.id AND e.tag = 'impersonation.end'), 0) AS INTEGER) AS end_rows
 FROM impersonations i WHERE i.id > ?1 ORDER BY i.id LIMIT ?2
@@ -434,6 +436,7 @@ type ListImpersonationsAfterRow struct {
 	EndedAt        sql.NullInt64
 	EndVia         sql.NullString
 	EndAuditID     sql.NullInt64
+	AllowPayments  int64
 	StartRows      int64
 	EndRows        int64
 }
@@ -460,6 +463,7 @@ func (q *Queries) ListImpersonationsAfter(ctx context.Context, arg ListImpersona
 			&i.EndedAt,
 			&i.EndVia,
 			&i.EndAuditID,
+			&i.AllowPayments,
 			&i.StartRows,
 			&i.EndRows,
 		); err != nil {
@@ -521,7 +525,7 @@ func (q *Queries) ListSupportAccess(ctx context.Context, actingAs int64) ([]List
 }
 
 const listUnrecordedEnds = `-- name: ListUnrecordedEnds :many
-SELECT id, admin_user_id, customer_user_id, ticket, reason, allow_changes, started_at, expires_at, ended_at, end_via, end_audit_id FROM impersonations WHERE ended_at IS NOT NULL AND end_audit_id IS NULL ORDER BY id LIMIT 100
+SELECT id, admin_user_id, customer_user_id, ticket, reason, allow_changes, started_at, expires_at, ended_at, end_via, end_audit_id, allow_payments FROM impersonations WHERE ended_at IS NOT NULL AND end_audit_id IS NULL ORDER BY id LIMIT 100
 `
 
 // Ended impersonations whose impersonation.end row is still owed.
@@ -546,6 +550,7 @@ func (q *Queries) ListUnrecordedEnds(ctx context.Context) ([]Impersonation, erro
 			&i.EndedAt,
 			&i.EndVia,
 			&i.EndAuditID,
+			&i.AllowPayments,
 		); err != nil {
 			return nil, err
 		}
@@ -626,9 +631,9 @@ func (q *Queries) SetImpersonationSwitch(ctx context.Context, arg SetImpersonati
 }
 
 const startImpersonation = `-- name: StartImpersonation :one
-INSERT INTO impersonations (admin_user_id, customer_user_id, ticket, reason, allow_changes, started_at, expires_at)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-RETURNING id, admin_user_id, customer_user_id, ticket, reason, allow_changes, started_at, expires_at, ended_at, end_via, end_audit_id
+INSERT INTO impersonations (admin_user_id, customer_user_id, ticket, reason, allow_changes, allow_payments, started_at, expires_at)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+RETURNING id, admin_user_id, customer_user_id, ticket, reason, allow_changes, started_at, expires_at, ended_at, end_via, end_audit_id, allow_payments
 `
 
 type StartImpersonationParams struct {
@@ -637,6 +642,7 @@ type StartImpersonationParams struct {
 	Ticket         string
 	Reason         string
 	AllowChanges   int64
+	AllowPayments  int64
 	StartedAt      int64
 	ExpiresAt      int64
 }
@@ -648,6 +654,7 @@ func (q *Queries) StartImpersonation(ctx context.Context, arg StartImpersonation
 		arg.Ticket,
 		arg.Reason,
 		arg.AllowChanges,
+		arg.AllowPayments,
 		arg.StartedAt,
 		arg.ExpiresAt,
 	)
@@ -664,6 +671,7 @@ func (q *Queries) StartImpersonation(ctx context.Context, arg StartImpersonation
 		&i.EndedAt,
 		&i.EndVia,
 		&i.EndAuditID,
+		&i.AllowPayments,
 	)
 	return i, err
 }

@@ -119,6 +119,7 @@ type Impersonation struct {
 	EndedAt        sql.NullInt64
 	EndVia         sql.NullString
 	EndAuditID     sql.NullInt64
+	AllowPayments  int64
 }
 
 type ImpersonationApproval struct {

@@ -39,7 +39,7 @@ SELECT ws.id AS session_key, ws.created_at AS session_created_at, ws.last_seen_a
        CAST(coalesce(u.created_at, 0) AS INTEGER) AS user_created_at,
        CAST(coalesce(i.id, 0) AS INTEGER) AS imp_id, CAST(coalesce(i.customer_user_id, 0) AS INTEGER) AS imp_customer_user_id,
        CAST(coalesce(i.ticket, '') AS TEXT) AS imp_ticket, CAST(coalesce(i.reason, '') AS TEXT) AS imp_reason,
-       CAST(coalesce(i.allow_changes, 0) AS INTEGER) AS imp_allow_changes,
+       CAST(coalesce(i.allow_changes, 0) AS INTEGER) AS imp_allow_changes, CAST(coalesce(i.allow_payments, 0) AS INTEGER) AS imp_allow_payments,
        CAST(coalesce(i.started_at, 0) AS INTEGER) AS imp_started_at, CAST(coalesce(i.expires_at, 0) AS INTEGER) AS imp_expires_at,
        CAST(coalesce((SELECT max(r.at) FROM impersonation_audit r WHERE r.impersonation_id = i.id), i.started_at, 0) AS INTEGER) AS imp_last_activity,
        CAST(coalesce(c.id, 0) AS INTEGER) AS cust_id, CAST(coalesce(c.public_id, '') AS TEXT) AS cust_public_id,
@@ -73,6 +73,7 @@ type GetCallerRow struct {
 	ImpTicket         string
 	ImpReason         string
 	ImpAllowChanges   int64
+	ImpAllowPayments  int64
 	ImpStartedAt      int64
 	ImpExpiresAt      int64
 	ImpLastActivity   int64
@@ -106,6 +107,7 @@ func (q *Queries) GetCaller(ctx context.Context, arg GetCallerParams) (GetCaller
 		&i.ImpTicket,
 		&i.ImpReason,
 		&i.ImpAllowChanges,
+		&i.ImpAllowPayments,
 		&i.ImpStartedAt,
 		&i.ImpExpiresAt,
 		&i.ImpLastActivity,
