@@ -165,9 +165,9 @@ type server struct {
 
 var listening = regexp.MustCompile(`listening on (http://\S+/)`)
 
-func startServer(t *testing.T, bin, dbPath string) *server {
+func startServer(t *testing.T, bin, dbPath string, extra ...string) *server {
 	t.Helper()
-	cmd := exec.Command(bin, "serve", "--demo", "--db", dbPath, "--addr", "127.0.0.1:0", "--disk-reserve-mb", "0")
+	cmd := exec.Command(bin, append([]string{"serve", "--demo", "--db", dbPath, "--addr", "127.0.0.1:0", "--disk-reserve-mb", "0"}, extra...)...)
 	stdout, _ := cmd.StdoutPipe()
 	cmd.Stderr = io.Discard
 	if err := cmd.Start(); err != nil {
