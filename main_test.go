@@ -39,13 +39,19 @@ func TestCommandLine(t *testing.T) {
 	if _, err := runCmd(t, "a-long-password\n", "user", "create", "--db", dbPath, "--email", "ops@example.com", "--name", "Ops", "--role", "admin"); err == nil || !strings.Contains(err.Error(), "already exists") {
 		t.Errorf("duplicate user create: %v, want 'already exists'", err)
 	}
+	if out, err := runCmd(t, "a-long-password\n", "user", "create", "--db", dbPath, "--email", "agent@example.com", "--name", "Agent", "--role", "support"); err != nil || !strings.Contains(out, "created support agent@example.com (adm_") {
+		t.Errorf("user create --role support: %q %v", out, err)
+	}
+	if _, err := runCmd(t, "a-long-password\n", "user", "create", "--db", dbPath, "--email", "boss@example.com", "--name", "Boss", "--role", "owner"); err == nil || !strings.Contains(err.Error(), `"support", "admin" or "customer"`) {
+		t.Errorf("user create --role owner: %v", err)
+	}
 	if _, err := runCmd(t, "short\n", "user", "create", "--db", dbPath, "--email", "x@example.com", "--name", "X"); err == nil {
 		t.Error("a 5-character password was accepted")
 	}
 	if out, err := runCmd(t, "", "migrate", "version", "--db", dbPath); err != nil || !strings.Contains(out, "schema version 22") {
 		t.Errorf("migrate version: %q %v", out, err)
 	}
-	if out, err := runCmd(t, "", "audit", "verify", "--db", dbPath); err != nil || !strings.Contains(out, "audit trail intact") || !strings.Contains(out, "auth_audit: 1 rows checked") {
+	if out, err := runCmd(t, "", "audit", "verify", "--db", dbPath); err != nil || !strings.Contains(out, "audit trail intact") || !strings.Contains(out, "auth_audit: 2 rows checked") {
 		t.Errorf("audit verify: %q %v", out, err)
 	}
 	backup := filepath.Join(t.TempDir(), "backup.db")

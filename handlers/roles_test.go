@@ -52,6 +52,23 @@ func TestSupportRole(t *testing.T) {
 	if n := ta.count(`SELECT (SELECT count(*) FROM refunds) + (SELECT count(*) FROM auth_audit WHERE tag LIKE 'admin.%')`); n != changes {
 		t.Error("a support agent's admin tool changed something")
 	}
+	// Staff management, the kill switch, events, protection: admins only, every one refused.
+	for _, req := range []struct{ method, path string }{{"GET", "/admin/staff"}, {"POST", "/admin/staff"}, {"POST", "/admin/staff/2/role"},
+		{"POST", "/admin/staff/2/status"}, {"POST", "/admin/staff/2/link"}, {"POST", "/admin/settings/impersonation"}, {"GET", "/admin/webhooks"},
+		{"POST", fmt.Sprintf("/admin/customers/%d/protect", jane)}, {"POST", fmt.Sprintf("/admin/customers/%d/status", jane)}} {
+		var r response
+		if req.method == "GET" {
+			r = sup.get(req.path)
+		} else {
+			r = sup.post(req.path, url.Values{"role": {"admin"}, "enabled": {"false"}, "protect": {"true"}, "reason": {"x"}, "email": {"x@y.z"}, "name": {"X"}})
+		}
+		if r.status != http.StatusForbidden {
+			t.Errorf("support %s %s: %d, want 403", req.method, req.path, r.status)
+		}
+	}
+	if n := ta.count(`SELECT (SELECT count(*) FROM refunds) + (SELECT count(*) FROM auth_audit WHERE tag LIKE 'admin.%')`); n != changes {
+		t.Error("a support agent changed staff, settings or a customer's status")
+	}
 
 	// Read-only impersonation only.
 	if r := sup.startImpersonating(jane, "SUP-R1", true); r.status != http.StatusForbidden || !strings.Contains(r.body, "only an admin can allow changes") {
