@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"database/sql"
@@ -8,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html/template"
 	"math"
 	"net/http"
 	"regexp"
@@ -342,9 +344,9 @@ func (a *App) auditEntries(ctx context.Context, rows []queries.AuthAudit) ([]aud
 }
 
 type auditData struct {
-	Filter  auditFilter
-	Entries []auditEntry
-	Next    int64
+	Filter auditFilter
+	Rows   []template.HTML // each entry's table row, html/template's output (auditRowHTML)
+	Next   int64
 }
 
 // adminAudit is GET /admin/audit: both audit tables with filters and keyset paging, as a
@@ -376,7 +378,11 @@ func (a *App) adminAudit(c *gin.Context) {
 		return
 	}
 	d := auditData{Filter: f}
-	if d.Entries, err = a.auditEntries(ctx, rows); err != nil {
+	entries, err := a.auditEntries(ctx, rows)
+	if err == nil {
+		d.Rows, err = a.auditRowsHTML(entries)
+	}
+	if err != nil {
 		a.fail(c, errInternal(err))
 		return
 	}
@@ -515,4 +521,46 @@ func csvSafe(fields ...string) []string {
 		}
 	}
 	return fields
+}
+
+// auditRowKey is everything an audit page row shows: the row itself (append-only, so its id
+// stands for its content) and what can change around it (names, its end row, its first route
+// rows). Two entries with the same key render the same HTML.
+type auditRowKey struct {
+	id, end, start, lastRoute int64
+	routes                    int
+	more                      bool
+	names, fields             string
+}
+
+func rowKey(e auditEntry) auditRowKey {
+	var b strings.Builder
+	for _, f := range e.Fields {
+		b.WriteString(f.Label)
+		b.WriteByte(0)
+		b.WriteString(f.Value)
+		b.WriteByte(0)
+	}
+	k := auditRowKey{id: e.ID, end: e.EndRowID, start: e.StartRowID, routes: len(e.Routes), more: e.MoreRoutes,
+		names: e.ActorName + "\x00" + e.TargetName, fields: b.String()}
+	if n := len(e.Routes); n > 0 {
+		k.lastRoute = e.Routes[n-1].ID
+	}
+	return k
+}
+
+// auditRowsHTML renders each entry's table row with the page's "audit_entry" template, once per
+// what it shows: the audit log is append-only, so the rows of a busy log's first pages are
+// the same from one request to the next and are served from a.auditRows.
+func (a *App) auditRowsHTML(entries []auditEntry) ([]template.HTML, error) {
+	out := make([]template.HTML, 0, len(entries))
+	t := a.pages["admin_audit"]
+	for _, e := range entries {
+		h, err := a.auditRows.get(rowKey(e), func(buf *bytes.Buffer) error { return t.ExecuteTemplate(buf, "audit_entry", e) })
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, h)
+	}
+	return out, nil
 }

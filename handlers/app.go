@@ -63,22 +63,24 @@ type Config struct {
 
 // App holds the dependencies of every handler.
 type App struct {
-	db      *db.DB
-	r       *queries.Queries    // reader pool
-	w       *queries.Queries    // writer pool
-	names   *queries.NameSearch // the admin search by name (reader pool)
-	pages   map[string]*template.Template
-	pieces  *layoutPieces // the customer nav and the banner, rendered once per what they show
-	web     *websession.Store
-	Log     *slog.Logger
-	now     func() time.Time
-	version string
-	impTTL  time.Duration
-	impMax  time.Duration // the longest an impersonation runs, extensions included
-	impIdle time.Duration
-	trail   *audit.Trail
-	hooks   *webhook.Sender // nil without a webhook URL
-	cpFile  string
+	db     *db.DB
+	r      *queries.Queries    // reader pool
+	w      *queries.Queries    // writer pool
+	names  *queries.NameSearch // the admin search by name (reader pool)
+	pages  map[string]*template.Template
+	pieces *layoutPieces // the customer nav and the banner, rendered once per what they show
+	// auditRows are audit page rows as rendered, by what they show (auditRowsHTML).
+	auditRows fragments[auditRowKey]
+	web       *websession.Store
+	Log       *slog.Logger
+	now       func() time.Time
+	version   string
+	impTTL    time.Duration
+	impMax    time.Duration // the longest an impersonation runs, extensions included
+	impIdle   time.Duration
+	trail     *audit.Trail
+	hooks     *webhook.Sender // nil without a webhook URL
+	cpFile    string
 	// writes bounds each customer's writes; violations aggregates privilege violations;
 	// ending holds impersonations whose end could not be committed yet.
 	writes     *writeLimits

@@ -143,3 +143,24 @@ func TestPaymentMethodsNeedTheirOwnAuthorization(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// The audit page's rows are rendered once and reused (the log is append-only), but never
+// stale: a renamed user and an impersonation's end row show at once.
+func TestAuditRowsAreNeverStale(t *testing.T) {
+	ta := newTestApp(t)
+	jane := ta.userID(demo.JaneEmail)
+	admin := adminClient(t, ta)
+	admin.startImpersonating(jane, "SUP-STALE", false)
+	first := admin.get("/admin/audit").body
+	mustContain(t, first, "Jane Doe")
+	if strings.Contains(first, "ended by") {
+		t.Fatal("an open impersonation shows an end row")
+	}
+	admin.post("/api/customer/impersonation/end", url.Values{})
+	ta.db.W.Exec(`UPDATE users SET name = 'Jane Renamed' WHERE id = ?`, jane)
+	again := admin.get("/admin/audit").body
+	mustContain(t, again, "Jane Renamed", "ended by <code>auth_audit #")
+	if strings.Contains(again, "Jane Doe") {
+		t.Error("a reused row still shows the old name")
+	}
+}
