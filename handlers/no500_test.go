@@ -18,10 +18,14 @@ func TestNoServerErrorForAnythingAUserCanType(t *testing.T) {
 		strings.Repeat("é", 3000), "2026-13-45", "1.005", "NaN", "'; DROP TABLE users; --", "%00", "\"", "*"}
 	fields := []string{"q", "status", "from", "to", "after", "before", "before_route", "user", "tag", "impersonation", "format",
 		"notice", "reference", "row", "connector_id", "card_id", "label", "brand", "last4", "exp_month", "exp_year",
-		"evse_id", "date", "time", "minutes", "amount", "reason", "customer_user_id", "ticket", "confirm", "allow_changes"}
+		"evse_id", "date", "time", "minutes", "amount", "reason", "customer_user_id", "ticket", "confirm", "allow_changes",
+		"allow_payments", "enabled", "protect", "role", "email", "name", "password", "token"}
 	paths := []string{"/admin", "/admin/customers", fmt.Sprintf("/admin/customers/%d", jane), "/admin/audit", "/admin/impersonations", "/admin/impersonations/1", "/admin/tariffs", "/admin/tariffs/1", "/admin/receipts/1",
 		"/admin/charges/1/refund", "/admin/reservations/1/restore", "/admin/cards/1/reissue", "/admin/sessions/1/force-stop",
-		"/api/customer/impersonation/start", "/api/customer/impersonation/end", "/login"}
+		"/api/customer/impersonation/start", "/api/customer/impersonation/end", "/api/customer/impersonation/extend", "/login",
+		"/admin/staff", "/admin/staff/2/role", "/admin/staff/2/status", "/admin/staff/2/link", "/admin/settings", "/admin/settings/impersonation",
+		"/admin/webhooks", "/admin/approvals/1/approve", fmt.Sprintf("/admin/customers/%d/status", jane), fmt.Sprintf("/admin/customers/%d/protect", jane),
+		"/password/set"}
 	for _, rt := range ta.app.CustomerRoutes() {
 		paths = append(paths, strings.ReplaceAll(rt.Path, ":id", "1"))
 	}
