@@ -72,7 +72,7 @@ func Insert(ctx context.Context, q *queries.Queries, n NewUser, hash string, now
 		PasswordHash: hash, Role: n.Role, CreatedAt: now.Unix(),
 	})
 	if db.IsConstraint(err, "users.email") {
-		return u, fmt.Errorf("a user with email %s already exists", n.Email)
+		return u, ErrEmailTaken{Email: n.Email}
 	}
 	return u, err
 }
@@ -91,3 +91,8 @@ func NewPublicID(role string) string {
 	}
 	return prefix + string(b)
 }
+
+// ErrEmailTaken is Insert's refusal of an email another user has.
+type ErrEmailTaken struct{ Email string }
+
+func (e ErrEmailTaken) Error() string { return "a user with email " + e.Email + " already exists" }

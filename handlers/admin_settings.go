@@ -49,13 +49,8 @@ func (a *App) showSettings(c *gin.Context, status int, problem string, form map[
 // setImpersonationSwitch is POST /admin/settings/impersonation (admins): enabled=true|false
 // and a reason. Turning it off ends every open impersonation at once.
 func (a *App) setImpersonationSwitch(c *gin.Context) {
-	var enabled bool
-	switch c.PostForm("enabled") {
-	case "true":
-		enabled = true
-	case "false":
-	default:
-		a.fail(c, errBadRequest("Say whether impersonation should be on or off: enabled must be true or false."))
+	enabled, ok := a.formBool(c, "enabled", "Say whether impersonation should be on or off")
+	if !ok {
 		return
 	}
 	ended, err := impersonation.SetSwitch(c.Request.Context(), a.db, a.trail, impersonation.SwitchRequest{
@@ -65,11 +60,8 @@ func (a *App) setImpersonationSwitch(c *gin.Context) {
 	switch {
 	case coded && e.Code == errs.Invalid:
 		a.showSettings(c, http.StatusUnprocessableEntity, e.Message, formValues(c, "reason"))
-	case coded:
-		a.fail(c, err)
 	case err != nil:
-		c.Header("Retry-After", "30")
-		a.fail(c, &Error{Status: http.StatusServiceUnavailable, Message: "The change could not be recorded in the audit log (" + faultSentence(err) + "), so nothing changed. Try again in a moment.", Err: err})
+		a.fail(c, err)
 	case enabled:
 		a.redirect(c, "/admin/settings?done=on")
 	default:

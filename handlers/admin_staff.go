@@ -49,7 +49,7 @@ func (a *App) createStaff(c *gin.Context) {
 		u, token, err = staff.Create(context.WithoutCancel(c.Request.Context()), tx, a.staffChange(c), c.PostForm("email"), c.PostForm("name"), c.PostForm("role"))
 		return err
 	})
-	if a.staffRefused(c, err, formValues(c, "email", "name", "role")) {
+	if a.changeRefused(c, err, formValues(c, "email", "name", "role")) {
 		return
 	}
 	a.showStaff(c, http.StatusCreated, adminStaffData{NewLink: a.passwordLink(c, token), NewFor: u.Name + " (" + u.Email + ")"}, "", nil)
@@ -63,7 +63,7 @@ func (a *App) staffLink(c *gin.Context) {
 		token, err = staff.NewLink(context.WithoutCancel(c.Request.Context()), tx, a.staffChange(c), id)
 		return err
 	})
-	if a.staffRefused(c, err, nil) {
+	if a.changeRefused(c, err, nil) {
 		return
 	}
 	a.showStaff(c, http.StatusOK, adminStaffData{NewLink: a.passwordLink(c, token), NewFor: "staff member #" + itoa(id)}, "", nil)
@@ -75,7 +75,7 @@ func (a *App) staffRole(c *gin.Context) {
 	err := a.db.Tx(c.Request.Context(), func(tx *sql.Tx) error {
 		return staff.SetRole(context.WithoutCancel(c.Request.Context()), tx, a.staffChange(c), id, c.PostForm("role"), c.PostForm("reason"))
 	})
-	if !a.staffRefused(c, err, nil) {
+	if !a.changeRefused(c, err, nil) {
 		a.redirect(c, "/admin/staff?done=role")
 	}
 }
@@ -85,15 +85,14 @@ func (a *App) staffRole(c *gin.Context) {
 func (a *App) accountStatus(back func(id int64, done string) string) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		id, _ := pathID(c)
-		enable := c.PostForm("enabled") == "true"
-		if v := c.PostForm("enabled"); v != "true" && v != "false" {
-			a.fail(c, errBadRequest("Say whether the account should be enabled: enabled must be true or false."))
+		enable, ok := a.formBool(c, "enabled", "Say whether the account should be enabled")
+		if !ok {
 			return
 		}
 		err := a.db.Tx(c.Request.Context(), func(tx *sql.Tx) error {
 			return staff.SetStatus(context.WithoutCancel(c.Request.Context()), tx, a.staffChange(c), id, enable, c.PostForm("reason"))
 		})
-		if a.staffRefused(c, err, nil) {
+		if a.changeRefused(c, err, nil) {
 			return
 		}
 		done := "disabled"
@@ -104,23 +103,28 @@ func (a *App) accountStatus(back func(id int64, done string) string) gin.Handler
 	}
 }
 
-// staffRefused answers a refused staff change: a problem with the form is shown on the staff
-// page with what was typed; anything else by its code (503 when it could not be recorded).
-func (a *App) staffRefused(c *gin.Context, err error, form map[string]string) bool {
-	if err == nil {
-		return false
-	}
-	e, coded := errs.As(err)
-	switch {
-	case coded && e.Code == errs.Invalid && form != nil:
+// changeRefused answers a refused admin change: with form, a problem with it is shown on the
+// staff page with what was typed; anything else goes through a.fail (a fault of the disk or
+// the writer is 503/507 "nothing was changed").
+func (a *App) changeRefused(c *gin.Context, err error, form map[string]string) bool {
+	if e, coded := errs.As(err); coded && e.Code == errs.Invalid && form != nil {
 		a.showStaff(c, http.StatusUnprocessableEntity, adminStaffData{}, e.Message, form)
-	case coded:
+	} else if err != nil {
 		a.fail(c, err)
-	default:
-		c.Header("Retry-After", "30")
-		a.fail(c, &Error{Status: http.StatusServiceUnavailable, Message: "The change could not be recorded in the audit log (" + faultSentence(err) + "), so nothing changed. Try again in a moment.", Err: err})
 	}
-	return true
+	return err != nil
+}
+
+// formBool reads a true/false form field; anything else is 400 with say ("Say whether …").
+func (a *App) formBool(c *gin.Context, field, say string) (value, ok bool) {
+	switch c.PostForm(field) {
+	case "true":
+		return true, true
+	case "false":
+		return false, true
+	}
+	a.fail(c, errBadRequest(say+": "+field+" must be true or false."))
+	return false, false
 }
 
 // passwordLink is the address of a one-time link on this server.

@@ -463,3 +463,46 @@ func TestClientDisconnectIsNotAnError(t *testing.T) {
 		t.Error("the cancelled change was made")
 	}
 }
+
+// The support team's controls under a full disk: each change commits with its audit row, its
+// event and its side effects (ends, logouts) or not at all — 507 "nothing was changed", and
+// the database holds exactly what it held.
+func TestControlsUnderAFullDisk(t *testing.T) {
+	dir := tmpfs(t, "48m")
+	s := impersonating(t, appOptions{dir: dir, db: db.Options{Reserve: 8 << 20}, webhook: "http://127.0.0.1:1/"})
+	if _, err := s.ta.db.W.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+		t.Fatal(err)
+	}
+	alex := s.ta.client()
+	alex.login("alex@chargedesk.test")
+	state := func() string {
+		var out string
+		s.ta.db.R.QueryRow(`SELECT (SELECT count(*) FROM auth_audit) || '/' || (SELECT count(*) FROM webhook_outbox) || '/' ||
+			(SELECT enabled FROM impersonation_switch) || '/' || (SELECT count(*) FROM users) || '/' ||
+			(SELECT group_concat(status || protected_reason, ',') FROM users WHERE id = ?) || '/' ||
+			(SELECT count(*) FROM impersonations WHERE ended_at IS NULL) || '/' || (SELECT max(expires_at) FROM impersonations) || '/' ||
+			(SELECT count(*) FROM web_sessions)`, s.jane).Scan(&out)
+		return out
+	}
+	before := state()
+	fill(t, dir, 4<<20) // below the reserve: ordinary transactions are refused
+	for _, req := range []struct {
+		path string
+		form url.Values
+	}{
+		{"/admin/settings/impersonation", url.Values{"enabled": {"false"}, "reason": {"Drill"}}},
+		{"/admin/staff", url.Values{"name": {"Full Disk"}, "email": {"full@chargedesk.test"}, "role": {"support"}}},
+		{fmt.Sprintf("/admin/customers/%d/status", s.jane), url.Values{"enabled": {"false"}, "reason": {"Fraud"}}},
+		{fmt.Sprintf("/admin/customers/%d/protect", s.jane), url.Values{"protect": {"true"}, "reason": {"VIP"}}},
+	} {
+		if r := alex.post(req.path, req.form); r.status != http.StatusInsufficientStorage || !strings.Contains(r.body, "nothing was changed") {
+			t.Errorf("POST %s on a full disk: %d %.200s", req.path, r.status, r.body)
+		}
+	}
+	if r := s.admin.post("/api/customer/impersonation/extend", url.Values{}); r.status != http.StatusInsufficientStorage {
+		t.Errorf("extend on a full disk: %d %.200s", r.status, r.body)
+	}
+	if after := state(); after != before {
+		t.Errorf("the database changed although every change was refused:\n%s\n%s", before, after)
+	}
+}

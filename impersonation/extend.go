@@ -23,6 +23,7 @@ const ExtendRoute = "/api/customer/impersonation/extend"
 type ExtendRequest struct {
 	Admin         int64
 	Step, Max     time.Duration
+	Idle          time.Duration // an impersonation idle this long has ended: nothing to extend
 	IP, UserAgent string
 }
 
@@ -55,7 +56,7 @@ func Extend(ctx context.Context, d *db.DB, trail *audit.Trail, r ExtendRequest, 
 		}
 		if _, end := access.MustEnd(access.Impersonation{ID: cur.ID, Customer: cur.CustomerUserID, ExpiresAt: time.Unix(cur.ExpiresAt, 0),
 			LastActivity: time.Unix(cur.LastActivity, 0)}, access.User{ID: r.Admin, Role: cur.AdminRole, Status: cur.AdminStatus},
-			target, now, 0); end {
+			target, now, r.Idle); end {
 			return errs.Conflictf("This impersonation has ended (it expired, or the account changed), so it cannot be extended. Start a new one from the customer's page.")
 		}
 		limit := cur.StartedAt + int64(r.Max/time.Second)

@@ -284,3 +284,28 @@ func Sweep(ctx context.Context, d *db.DB, trail *audit.Trail, now time.Time, idl
 	}
 	return ended, errors.Join(errs...)
 }
+
+// endOpenInTx ends, inside tx, every open impersonation (of customer only, when not 0), each
+// with its impersonation.end row, and returns how many it ended. Any failure fails tx: the
+// change that ends them (the kill switch, a revoked grant) commits with all their ends or not
+// at all.
+func endOpenInTx(ctx context.Context, tx *sql.Tx, trail *audit.Trail, customer int64, via string, now time.Time, ip, ua string) (int, error) {
+	open, err := queries.New(tx).ListActiveImpersonationsForSweep(ctx)
+	if err != nil {
+		return 0, err
+	}
+	ended := 0
+	for _, o := range open {
+		if customer != 0 && o.CustomerUserID != customer {
+			continue
+		}
+		ok, auditErr, err := endInTx(ctx, tx, trail, queries.Impersonation{ID: o.ID}, via, now, ip, ua)
+		if auditErr != nil || err != nil {
+			return 0, fmt.Errorf("end impersonation %d: %w", o.ID, errors.Join(auditErr, err))
+		}
+		if ok {
+			ended++
+		}
+	}
+	return ended, nil
+}

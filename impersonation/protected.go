@@ -117,7 +117,7 @@ func SetProtected(ctx context.Context, tx *sql.Tx, trail *audit.Trail, admin, id
 	if err := access.CheckAdmin(ctx, q, access.Actor{UserID: admin}); err != nil {
 		return err
 	}
-	reason, err := SwitchReasonField.Check(reason)
+	reason, err := ReasonField.Check(reason)
 	if err != nil {
 		return err
 	}
@@ -165,21 +165,8 @@ func RevokeAccess(ctx context.Context, tx *sql.Tx, trail *audit.Trail, a access.
 	} else if n == 0 {
 		return 0, nil
 	}
-	open, err := q.ListActiveImpersonationsForSweep(ctx)
-	if err != nil {
+	if ended, err = endOpenInTx(ctx, tx, trail, customer, ViaGrantRevoked, now, ip, ua); err != nil {
 		return 0, err
-	}
-	for _, o := range open {
-		if o.CustomerUserID != customer {
-			continue
-		}
-		ok, auditErr, err := endInTx(ctx, tx, trail, queries.Impersonation{ID: o.ID}, ViaGrantRevoked, now, ip, ua)
-		if auditErr != nil || err != nil {
-			return 0, errors.Join(auditErr, err)
-		}
-		if ok {
-			ended++
-		}
 	}
 	return ended, q.InsertActivity(ctx, queries.InsertActivityParams{ActingAs: customer, At: now.Unix(), Kind: "access",
 		Summary: "Revoked ChargeDesk support's access to this account", ActorRole: "customer"})

@@ -3,7 +3,6 @@ package impersonation
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 
@@ -13,14 +12,10 @@ import (
 	"chargedesk/errs"
 	"chargedesk/format"
 	"chargedesk/queries"
-	"chargedesk/text"
 )
 
 // TagSwitch is the auth_audit tag of a change of the kill switch.
 const TagSwitch = "admin.settings.impersonation"
-
-// SwitchReasonField is why impersonation was turned off (or on again).
-var SwitchReasonField = text.Field{Name: "Reason", Max: 1000, Required: true, Multiline: true}
 
 // Switch is the kill switch as it stands.
 type Switch struct {
@@ -55,7 +50,7 @@ type SwitchRequest struct {
 // open impersonation at once (end_via disabled, each with its impersonation.end row), in the
 // same transaction: when that commits, no impersonation is open and none can start.
 func SetSwitch(ctx context.Context, d *db.DB, trail *audit.Trail, r SwitchRequest, now time.Time) (ended int, err error) {
-	if r.Reason, err = SwitchReasonField.Check(r.Reason); err != nil {
+	if r.Reason, err = ReasonField.Check(r.Reason); err != nil {
 		return 0, err
 	}
 	ctx, cancel := audit.Detached(ctx)
@@ -83,18 +78,8 @@ func SetSwitch(ctx context.Context, d *db.DB, trail *audit.Trail, r SwitchReques
 			return err
 		}
 		if !r.Enabled {
-			open, err := q.ListActiveImpersonationsForSweep(ctx)
-			if err != nil {
+			if ended, err = endOpenInTx(ctx, tx, trail, 0, ViaDisabled, now, r.IP, r.UserAgent); err != nil {
 				return err
-			}
-			for _, o := range open {
-				ok, auditErr, err := endInTx(ctx, tx, trail, queries.Impersonation{ID: o.ID}, ViaDisabled, now, r.IP, r.UserAgent)
-				if auditErr != nil || err != nil {
-					return fmt.Errorf("end impersonation %d: %w", o.ID, errors.Join(auditErr, err))
-				}
-				if ok {
-					ended++
-				}
 			}
 		}
 		_, err = trail.Write(ctx, tx, now, audit.Entry{

@@ -71,7 +71,7 @@ func Create(ctx context.Context, tx *sql.Tx, ch Change, email, name, role string
 	}
 	u, err := accounts.Insert(ctx, q, accounts.NewUser{Email: email, Name: name, Role: role}, hash, ch.Now)
 	if err != nil {
-		if strings.Contains(err.Error(), "already exists") {
+		if errors.As(err, new(accounts.ErrEmailTaken)) {
 			return u, "", errs.Invalidf("A user with email %s already exists.", email)
 		}
 		return u, "", err

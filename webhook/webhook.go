@@ -22,6 +22,7 @@ import (
 	"strings"
 	"time"
 
+	"chargedesk/audit"
 	"chargedesk/db"
 	"chargedesk/queries"
 )
@@ -41,10 +42,15 @@ type Sender struct {
 
 // Sign is the signature header value of body at t.
 func Sign(secret []byte, t int64, body []byte) string {
+	return "t=" + strconv.FormatInt(t, 10) + ",v1=" + hex.EncodeToString(mac(secret, t, body))
+}
+
+// mac is HMAC-SHA256 with secret of "<t>.<body>".
+func mac(secret []byte, t int64, body []byte) []byte {
 	m := hmac.New(sha256.New, secret)
 	fmt.Fprintf(m, "%d.", t)
 	m.Write(body)
-	return "t=" + strconv.FormatInt(t, 10) + ",v1=" + hex.EncodeToString(m.Sum(nil))
+	return m.Sum(nil)
 }
 
 // Verify checks a signature header against body: made with secret, at most maxAge before now.
@@ -66,8 +72,8 @@ func Verify(secret []byte, header string, body []byte, now time.Time, maxAge tim
 	if d := now.Sub(time.Unix(t, 0)); d > maxAge || d < -maxAge {
 		return errors.New("webhook: signature too old")
 	}
-	want := Sign(secret, t, body)
-	if !hmac.Equal([]byte(want[strings.Index(want, "v1=")+3:]), []byte(sig)) {
+	got, err := hex.DecodeString(sig)
+	if err != nil || !hmac.Equal(mac(secret, t, body), got) {
 		return errors.New("webhook: bad signature")
 	}
 	return nil
@@ -103,7 +109,7 @@ func (s *Sender) DeliverDue(ctx context.Context, d *db.DB, now time.Time) (deliv
 				return q.MarkWebhookDelivered(ctx, queries.MarkWebhookDeliveredParams{Now: sql.NullInt64{Int64: now.Unix(), Valid: true}, Status: int64(status), ID: ev.ID})
 			}
 			return q.MarkWebhookFailed(ctx, queries.MarkWebhookFailedParams{NextAt: now.Add(Backoff(ev.Attempts + 1)).Unix(),
-				Status: int64(status), Error: truncate(sendErr.Error(), 300), ID: ev.ID})
+				Status: int64(status), Error: audit.Truncate(sendErr.Error(), 300), ID: ev.ID})
 		})
 		switch {
 		case err != nil:
@@ -138,11 +144,4 @@ func (s *Sender) send(ctx context.Context, event string, body []byte, now time.T
 		return res.StatusCode, fmt.Errorf("the receiver answered %s", res.Status)
 	}
 	return res.StatusCode, nil
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n]
 }
