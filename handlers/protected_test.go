@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -108,5 +109,36 @@ func TestCustomerGrantsAndRevokesSupportAccess(t *testing.T) {
 	}
 	if err := ta.verifyAudit(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// An approval raced by 20 starts is used once: one impersonation starts.
+func TestApprovalIsUsedOnceUnderARace(t *testing.T) {
+	ta := newTestApp(t)
+	jane := ta.userID(demo.JaneEmail)
+	sam := adminClient(t, ta)
+	protect(t, ta, sam, jane)
+	sup := ta.client()
+	sup.login(demo.SupportEmail)
+	sup.startImpersonating(jane, "SUP-RACE", false)
+	var id int64
+	ta.db.R.QueryRow(`SELECT id FROM impersonation_approvals`).Scan(&id)
+	sam.post(fmt.Sprintf("/admin/approvals/%d/approve", id), url.Values{})
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if r := sup.startImpersonating(jane, "SUP-RACE", false); r.status >= 500 {
+				t.Errorf("racing start: %d %.200s", r.status, r.body)
+			}
+		}()
+	}
+	wg.Wait()
+	if n := ta.count(`SELECT count(*) FROM impersonations WHERE customer_user_id = ?`, jane); n != 1 {
+		t.Errorf("%d impersonations started on one approval, want 1", n)
+	}
+	if n := ta.count(`SELECT count(*) FROM impersonation_approvals WHERE id = ? AND used_at IS NOT NULL`, id); n != 1 {
+		t.Error("the approval is not marked used")
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"chargedesk/demo"
@@ -117,5 +119,41 @@ func TestStaffManagement(t *testing.T) {
 	}
 	if err := ta.verifyAudit(); err != nil {
 		t.Fatalf("audit verify: %v", err)
+	}
+}
+
+// A one-time link raced by 50 requests sets the password once: one success, the rest refused.
+func TestPasswordLinkWorksOnceUnderARace(t *testing.T) {
+	ta := newTestApp(t)
+	admin := adminClient(t, ta)
+	r := admin.post("/admin/staff", url.Values{"name": {"Race"}, "email": {"race@chargedesk.test"}, "role": {"support"}})
+	m := regexp.MustCompile(`/password/set\?token=([0-9a-f]+)`).FindStringSubmatch(r.body)
+	if m == nil {
+		t.Fatalf("no link: %d", r.status)
+	}
+	var wg sync.WaitGroup
+	var ok, refused atomic.Int32
+	for i := range 50 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := ta.client()
+			r := c.post("/password/set", url.Values{"token": {m[1]}, "password": {fmt.Sprintf("racing-password-%02d", i)}})
+			switch r.status {
+			case http.StatusOK:
+				ok.Add(1)
+			case http.StatusNotFound:
+				refused.Add(1)
+			default:
+				t.Errorf("racing set: %d %.200s", r.status, r.body)
+			}
+		}()
+	}
+	wg.Wait()
+	if ok.Load() != 1 || refused.Load() != 49 {
+		t.Errorf("%d successes and %d refusals, want 1 and 49", ok.Load(), refused.Load())
+	}
+	if n := ta.count(`SELECT count(*) FROM auth_audit WHERE tag = 'password.set'`); n != 1 {
+		t.Errorf("password.set rows: %d, want 1", n)
 	}
 }
