@@ -107,7 +107,7 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 	}
 	app, err := handlers.New(handlers.Config{DB: d, Log: log, SessionKey: key, Version: version, ImpersonationTTL: *ttl, ImpersonationMax: *impMax, ImpersonationIdle: *impIdle,
 		SessionMaxAge: *sessionMax, SessionIdle: *sessionIdle,
-		Audit: trail, CheckpointFile: *cpFile, Hosts: hosts, Simulate: *withDemo,
+		Audit: trail, CheckpointFile: *cpFile, Hosts: hosts,
 		WebhookURL: *webhookURL, WebhookSecret: []byte(*webhookSecret)})
 	if err != nil {
 		return err
@@ -141,7 +141,12 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 		fmt.Fprintf(stdout, "Made the audit key %s: keep a copy somewhere else; without it the audit trail cannot be verified.\n", auditKeyFile(*keyFile, *dbPath))
 	}
 	if *withDemo {
-		log.Info("demo: the simulated meter feed is on (it writes made-up meter readings; never use --demo in production)")
+		fmt.Fprintf(stdout, "Demo: a simulated charge point per charger connects over OCPP 1.6J to ws://%s/ocpp/1.6/{id} (never use --demo in production).\n", ln.Addr())
+		go func() {
+			if _, err := demo.ChargePoints(ctx, d, "ws://"+ln.Addr().String()+"/ocpp/1.6", log, 0); err != nil && ctx.Err() == nil {
+				log.Error("demo: simulated charge points", "err", err)
+			}
+		}()
 	}
 
 	errc := make(chan error, 1)
@@ -154,6 +159,7 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 	log.Info("shutting down: finishing in-flight requests")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
+	app.CloseChargePoints() // their WebSockets are not requests: Shutdown does not wait for them
 	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strconv"
 	"time"
 
 	"chargedesk/access"
@@ -13,101 +14,181 @@ import (
 	"chargedesk/queries"
 )
 
-// StartRequest starts a session on a connector with one of the customer's cards.
+// StartRequest asks for a session on a connector with one of the customer's cards, from
+// ChargeDesk ("Start charging").
 type StartRequest struct {
 	Actor           access.Actor
 	Customer        int64
 	Now             time.Time
 	Connector, Card int64
+	// Online reports whether a charge point (by its OCPP id) is connected now.
+	Online func(ocppID string) bool
 }
 
-// Started is the new session, and the charger it is on (for the page to show on a refusal).
-type Started struct {
-	Session, Charger int64
+// StartPlan is a start that passed every check: the charge point to ask (RemoteStart-
+// Transaction), the connector's number there, and the card's UID as the idTag.
+type StartPlan struct {
+	Charger         int64
+	Connector       int64
+	OCPPID          string
+	ConnectorNumber int
+	IDTag           string
 }
 
-// Start starts a (simulated) charging session inside tx. It is refused without a payment
-// method, on a busy connector, with a card that is not active or already charging, and when
-// the actor may no longer change the account (access.CheckCustomerWrite).
-func Start(ctx context.Context, tx *sql.Tx, r StartRequest) (Started, error) {
-	var st Started
+// PlanStart checks a driver's start inside tx: the actor may change the account
+// (access.CheckCustomerWrite), the connector is on a charger they may use and free, the card
+// is theirs, active and not charging elsewhere, there is a payment method, and the charger
+// is online. The session itself is created when the charger reports StartTransaction.
+func PlanStart(ctx context.Context, tx *sql.Tx, r StartRequest) (StartPlan, error) {
+	var p StartPlan
 	q := queries.New(tx)
 	if err := access.CheckCustomerWrite(ctx, q, r.Actor, r.Customer, r.Now); err != nil {
-		return st, err
+		return p, err
 	}
 	conn, err := q.GetStartableConnector(ctx, queries.GetStartableConnectorParams{ID: r.Connector, ActingAs: r.Customer})
 	if errors.Is(err, sql.ErrNoRows) {
-		return st, errs.NotFoundf("This connector")
+		return p, errs.NotFoundf("This connector")
 	} else if err != nil {
-		return st, err
+		return p, err
 	}
-	st.Charger = conn.ChargerID
+	p.Charger, p.Connector = conn.ChargerID, conn.ID
 	card, err := q.GetCard(ctx, queries.GetCardParams{ID: r.Card, ActingAs: r.Customer})
 	if errors.Is(err, sql.ErrNoRows) {
-		return st, errs.Invalidf("Choose one of your own EV cards.")
+		return p, errs.Invalidf("Choose one of your own EV cards.")
 	} else if err != nil {
-		return st, err
+		return p, err
 	}
-	if card.Status != "active" {
-		return st, errs.Invalidf("Card %s is %s and cannot start charging. Choose an active card.", card.VisualNumber, card.Status)
+	if _, err := admit(ctx, q, r.Customer, conn, card.ID, card.Status, card.VisualNumber); err != nil {
+		return p, err
 	}
-	pm, err := q.GetDefaultPaymentMethod(ctx, r.Customer)
+	if p.OCPPID, err = q.ChargerOCPPID(ctx, conn.ChargerID); err != nil {
+		return p, err
+	}
+	if !r.Online(p.OCPPID) {
+		return p, errs.Conflictf("This charger is offline, so it cannot start charging now. Try another charger, or try again when it is back online.")
+	}
+	nums, err := q.ConnectorNumbers(ctx, conn.ChargerID)
+	if err != nil {
+		return p, err
+	}
+	for _, n := range nums {
+		if n.ID == conn.ID {
+			p.ConnectorNumber = int(n.Number)
+		}
+	}
+	p.IDTag = card.Uid
+	return p, nil
+}
+
+// admit is the rule for a card on a connector, wherever the start comes from: an active
+// card, a payment method, a free connector, the card not charging elsewhere. It returns the
+// default payment method.
+func admit(ctx context.Context, q *queries.Queries, customer int64, conn queries.GetStartableConnectorRow, card int64, status, visual string) (queries.PaymentMethod, error) {
+	if status != "active" {
+		return queries.PaymentMethod{}, errs.Invalidf("Card %s is %s and cannot start charging. Choose an active card.", visual, status)
+	}
+	pm, err := q.GetDefaultPaymentMethod(ctx, customer)
 	if errors.Is(err, sql.ErrNoRows) {
-		return st, errs.Invalidf("Add a payment method before you start charging.")
+		return pm, errs.Invalidf("Add a payment method before you start charging.")
 	} else if err != nil {
-		return st, err
+		return pm, err
 	}
 	if conn.Busy == 1 || (conn.Status != "Available" && conn.Status != "Preparing") {
-		return st, errs.Conflictf("This connector is busy (%s). Choose another one.", conn.Status)
+		return pm, errs.Conflictf("This connector is busy (%s). Choose another one.", conn.Status)
 	}
-	if n, err := q.CardInActiveSession(ctx, queries.CardInActiveSessionParams{CardID: r.Card, ActingAs: r.Customer}); err != nil {
-		return st, err
+	if n, err := q.CardInActiveSession(ctx, queries.CardInActiveSessionParams{CardID: card, ActingAs: customer}); err != nil {
+		return pm, err
 	} else if n > 0 {
-		return st, errs.Conflictf("Card %s is already charging in another session.", card.VisualNumber)
+		return pm, errs.Conflictf("Card %s is already charging in another session.", visual)
+	}
+	return pm, nil
+}
+
+// AtCharger is a StartTransaction a charge point reports: a card presented at a connector.
+type AtCharger struct {
+	Connector  int64 // connectors.id
+	Card       queries.CardByUIDRow
+	MeterStart int64
+	At         time.Time
+}
+
+// Refusal is why a charge point's start is refused, as the OCPP idTagInfo status and a
+// sentence for its protocol log.
+type Refusal struct {
+	Status string // Blocked, Invalid, ConcurrentTx
+	Why    string
+}
+
+// StartAtCharger creates the session a charge point started (StartTransaction), or says why
+// the card may not charge there. The same rule as PlanStart applies, with the card's owner
+// as the customer: a home charger takes only its owner's cards.
+func StartAtCharger(ctx context.Context, tx *sql.Tx, r AtCharger) (int64, *Refusal, error) {
+	q := queries.New(tx)
+	customer := r.Card.UserID
+	switch r.Card.Status {
+	case "blocked", "lost":
+		return 0, &Refusal{"Blocked", "card " + r.Card.VisualNumber + " is " + r.Card.Status}, nil
+	case "replaced":
+		return 0, &Refusal{"Invalid", "card " + r.Card.VisualNumber + " was replaced by a new card"}, nil
+	}
+	conn, err := q.GetStartableConnector(ctx, queries.GetStartableConnectorParams{ID: r.Connector, ActingAs: customer})
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, &Refusal{"Invalid", "card " + r.Card.VisualNumber + " may not charge here (a home charger takes only its owner's cards)"}, nil
+	} else if err != nil {
+		return 0, nil, err
+	}
+	if held, err := q.ActiveSessionOnConnector(ctx, r.Connector); err == nil {
+		return 0, &Refusal{"Invalid", "the connector is still held by session #" + itoa(held.ID) + " (open since " + time.Unix(held.StartedAt, 0).UTC().Format("2006-01-02 15:04") + " UTC); support can force-stop it"}, nil
+	} else if !errors.Is(err, sql.ErrNoRows) {
+		return 0, nil, err
+	}
+	conn.Status = "Available" // the charger is starting: its own status is Preparing or Charging
+	pm, err := admit(ctx, q, customer, conn, r.Card.ID, r.Card.Status, r.Card.VisualNumber)
+	if e, ok := errs.As(err); ok {
+		status := "Invalid"
+		if e.Code == errs.Conflict {
+			status = "ConcurrentTx"
+		}
+		return 0, &Refusal{status, e.Message}, nil
+	} else if err != nil {
+		return 0, nil, err
 	}
 	t, err := LoadTariff(ctx, q, conn.TariffID)
 	if err != nil {
-		return st, err
+		return 0, nil, err
 	}
-	meter, err := q.ConnectorMeterWh(ctx, r.Connector)
-	if err != nil {
-		return st, err
-	}
-	st.Session, err = q.InsertSession(ctx, queries.InsertSessionParams{
-		ActingAs: r.Customer, ConnectorID: r.Connector, CardID: r.Card, PaymentMethodID: sql.NullInt64{Int64: pm.ID, Valid: true},
-		StartedAt: r.Now.Unix(), MeterStartWh: meter, TariffSnapshot: t.OCPI().Snapshot(),
+	id, err := q.InsertSession(ctx, queries.InsertSessionParams{
+		ActingAs: customer, ConnectorID: r.Connector, CardID: r.Card.ID, PaymentMethodID: sql.NullInt64{Int64: pm.ID, Valid: true},
+		StartedAt: r.At.Unix(), MeterStartWh: r.MeterStart, TariffSnapshot: t.OCPI().Snapshot(),
 	})
 	if db.IsConstraint(err, "charging_sessions.connector_id") {
-		return st, errs.Conflictf("This connector is busy. Choose another one.")
+		return 0, &Refusal{"Invalid", "the connector is busy"}, nil
 	} else if err != nil {
-		return st, err
+		return 0, nil, err
 	}
 	if err := q.SetConnectorStatus(ctx, queries.SetConnectorStatusParams{ID: r.Connector, Status: "Charging"}); err != nil {
-		return st, err
+		return 0, nil, err
 	}
-	if err := q.TouchCharger(ctx, queries.TouchChargerParams{ID: conn.ChargerID, At: sql.NullInt64{Int64: r.Now.Unix(), Valid: true}}); err != nil {
-		return st, err
-	}
-	return st, q.InsertMeterReading(ctx, queries.InsertMeterReadingParams{SessionID: st.Session, ActingAs: r.Customer, At: r.Now.Unix(), EnergyWh: meter})
+	return id, nil, q.InsertMeterReading(ctx, queries.InsertMeterReadingParams{SessionID: id, ActingAs: customer, At: r.At.Unix(), EnergyWh: r.MeterStart})
 }
 
-// StopByDriver stops the customer's active session from ChargeDesk and issues its receipt.
-func StopByDriver(ctx context.Context, tx *sql.Tx, a access.Actor, customer int64, now time.Time, session int64) error {
+// StopByDriver checks that the driver may stop session (theirs, active) and returns it; the
+// charger is then asked to stop (RemoteStopTransaction) and its StopTransaction completes it.
+func StopByDriver(ctx context.Context, tx *sql.Tx, a access.Actor, customer int64, now time.Time, session int64) (queries.ChargingSession, error) {
 	q := queries.New(tx)
 	if err := access.CheckCustomerWrite(ctx, q, a, customer, now); err != nil {
-		return err
+		return queries.ChargingSession{}, err
 	}
-	if _, err := q.GetSession(ctx, queries.GetSessionParams{ID: session, ActingAs: customer}); errors.Is(err, sql.ErrNoRows) {
-		return errs.NotFoundf("This charging session")
+	s, err := q.GetSession(ctx, queries.GetSessionParams{ID: session, ActingAs: customer})
+	if errors.Is(err, sql.ErrNoRows) {
+		return s, errs.NotFoundf("This charging session")
 	} else if err != nil {
-		return err
+		return s, err
 	}
-	_, err := Stop(ctx, tx, StopRequest{SessionID: session, ActingAs: customer, At: now,
-		EndedBy: EndedByDriver, Reason: "Stopped by the driver in ChargeDesk"})
-	if errors.Is(err, ErrNotActive) {
-		return errs.Conflictf("This charging session has already ended.")
+	if s.Status != "ACTIVE" {
+		return s, errs.Conflictf("This charging session has already ended.")
 	}
-	return err
+	return s, nil
 }
 
 // AskStop is the question before the driver stops session, or the refusal StopByDriver
@@ -124,3 +205,5 @@ func AskStop(ctx context.Context, q *queries.Queries, customer, session int64) (
 	}
 	return account.StopChargingQuestion, nil
 }
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

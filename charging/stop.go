@@ -21,6 +21,9 @@ const (
 	EndedByAdmin   = "admin_force_close"
 )
 
+// ErrMeterBelowStart means a stop's meter value is below the session's start value.
+var ErrMeterBelowStart = errors.New("charging: the stop meter value is below the start value")
+
 // ErrNotActive means the session is already stopped (or is not the customer's).
 var ErrNotActive = errors.New("charging: session is not active")
 
@@ -64,7 +67,7 @@ func Stop(ctx context.Context, tx *sql.Tx, r StopRequest) (int64, error) {
 		meterStop = last.EnergyWh
 	}
 	if meterStop < s.MeterStartWh {
-		return 0, fmt.Errorf("charging: stop meter %d Wh is below start meter %d Wh", meterStop, s.MeterStartWh)
+		return 0, fmt.Errorf("%w: stop meter %d Wh, start meter %d Wh", ErrMeterBelowStart, meterStop, s.MeterStartWh)
 	}
 	stopAt := r.At.Unix()
 	if stopAt < s.StartedAt {

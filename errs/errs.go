@@ -20,6 +20,7 @@ const (
 	Conflict                // the object is not in a state that allows it
 	TooMany                 // a limit was reached; try later
 	Unavailable             // the database cannot take it now (disk, lock): try later
+	Unreachable             // a charger did not answer in time: what happened there is unknown
 )
 
 // Error is a coded refusal. Message is for the person; Err, when set, is for the log.

@@ -231,14 +231,18 @@ func (a *App) forceStop(c *gin.Context) {
 		return
 	}
 	t := a.tool(c, in)
+	p, err := support.PlanForceStop(c.Request.Context(), a.r, t, id)
 	if in.Confirmed {
+		var remote support.Remote
+		if err == nil { // stuck, and the admin confirmed: its charger is asked first
+			remote = a.central.ForceStopRemote(c.Request.Context(), in.Customer, id)
+		}
 		a.runTool(c, in, "stopped", "sessions", func(ctx context.Context, tx *sql.Tx) (support.Done, error) {
-			return support.ForceStop(ctx, tx, a.trail, t, id)
+			return support.ForceStop(ctx, tx, a.trail, t, id, remote)
 		})
 		return
 	}
-	p, err := support.PlanForceStop(c.Request.Context(), a.r, t, id)
 	a.plan(c, in, err, fmt.Sprintf("Force-stop session #%d?", id),
 		"It looks stuck: "+strings.Join(p.Why, "; ")+".",
-		"It will be closed at its last meter reading ("+when(p.Session.LastReadingAt)+"), its connector freed and its receipt priced up to that reading.")
+		"If its charger is online it is asked to stop the session (RemoteStopTransaction). Otherwise, or if the charger does not know the session, it is closed at its last meter reading ("+when(p.Session.LastReadingAt)+"), its connector freed and its receipt priced up to that reading.")
 }

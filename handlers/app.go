@@ -3,6 +3,7 @@
 package handlers
 
 import (
+	"chargedesk/central"
 	"cmp"
 	"context"
 	"errors"
@@ -51,8 +52,6 @@ type Config struct {
 	// Hosts are the names this server answers to (Host header, without port); others get
 	// 421. Empty means localhost and 127.0.0.1.
 	Hosts []string
-	// Simulate runs the simulated meter feed (the demo only).
-	Simulate bool
 	// WebhookURL receives every impersonation and admin event as a signed JSON POST (package
 	// webhook), signed with WebhookSecret; empty means no events are queued.
 	WebhookURL    string
@@ -90,7 +89,7 @@ type App struct {
 	routes     recentRoutes // impersonated pages recorded in the last minute
 	health     probeWrites
 	hosts      map[string]struct{}
-	simulate   bool
+	central    *central.Central // the OCPP central system: charge points' connections
 	every      time.Duration
 }
 
@@ -184,7 +183,7 @@ func New(cfg Config) (*App, error) {
 		violations: &violations{open: map[violationKey]*violationWindow{}},
 		ending:     &pendingEnds{m: map[int64]pendingEnd{}},
 		hosts:      hosts,
-		simulate:   cfg.Simulate,
+		central:    central.New(cfg.DB, cfg.Now, cfg.Log),
 		every:      cmp.Or(cfg.MaintenanceEvery, 15*time.Second),
 	}
 	if cfg.WebhookURL != "" {

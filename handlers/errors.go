@@ -101,6 +101,7 @@ var statusOf = map[errs.Code]int{
 	errs.Conflict:    http.StatusConflict,
 	errs.TooMany:     http.StatusTooManyRequests,
 	errs.Unavailable: http.StatusServiceUnavailable,
+	errs.Unreachable: http.StatusGatewayTimeout,
 }
 
 // storageError turns an internal error caused by the machine (disk full, read-only file,

@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"chargedesk/chargepoint"
 	"cmp"
 	"context"
 	"io"
@@ -30,6 +31,8 @@ type testApp struct {
 	app    *handlers.App
 	srv    *httptest.Server
 	offset atomic.Int64 // added to the wall clock the app sees, to test expiry
+	// chargePoints are the demo's simulated charge points, when connected.
+	chargePoints []*chargepoint.ChargePoint
 }
 
 // advance moves the app's clock forward.
@@ -50,14 +53,14 @@ func newTestApp(t testing.TB) *testApp { return newTestAppWith(t, appOptions{}) 
 // appOptions vary the test app: where the file lives (a tmpfs, say) and how the database is
 // opened.
 type appOptions struct {
-	dir      string
-	db       db.Options
-	existing bool // the file is there and migrated: open it as it is
-	trail    *audit.Trail
-	simulate bool          // run the demo's meter feed
-	every    time.Duration // maintenance interval
-	log      io.Writer     // the app's log; nil discards it
-	webhook  string        // the webhook URL (signed with testWebhookSecret), or none
+	dir          string
+	db           db.Options
+	existing     bool // the file is there and migrated: open it as it is
+	trail        *audit.Trail
+	chargePoints bool          // connect the demo's simulated charge points (OCPP over loopback)
+	every        time.Duration // maintenance interval
+	log          io.Writer     // the app's log; nil discards it
+	webhook      string        // the webhook URL (signed with testWebhookSecret), or none
 }
 
 const testWebhookSecret = "test-webhook-secret-0123456789"
@@ -87,10 +90,10 @@ func newTestAppWith(t testing.TB, o appOptions) *testApp {
 	ta := &testApp{t: t, db: d, trail: o.trail}
 	app, err := handlers.New(handlers.Config{
 		DB: d, SessionKey: []byte("test-key-test-key-test-key-test-key!"), Audit: ta.trail,
-		Log:      slog.New(slog.NewTextHandler(cmp.Or[io.Writer](o.log, io.Discard), nil)),
-		Now:      func() time.Time { return time.Now().Add(time.Duration(ta.offset.Load())) },
-		Simulate: o.simulate, MaintenanceEvery: o.every,
-		WebhookURL: o.webhook, WebhookSecret: []byte(testWebhookSecret),
+		Log:              slog.New(slog.NewTextHandler(cmp.Or[io.Writer](o.log, io.Discard), nil)),
+		Now:              func() time.Time { return time.Now().Add(time.Duration(ta.offset.Load())) },
+		MaintenanceEvery: o.every,
+		WebhookURL:       o.webhook, WebhookSecret: []byte(testWebhookSecret),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -98,7 +101,32 @@ func newTestAppWith(t testing.TB, o appOptions) *testApp {
 	ta.app = app
 	ta.srv = httptest.NewServer(app.Routes())
 	t.Cleanup(ta.srv.Close)
+	if o.chargePoints {
+		ta.connectChargePoints()
+	}
 	return ta
+}
+
+// connectChargePoints connects the demo's simulated charge points to the test server over
+// OCPP (MeterValues every 50 ms) and waits until every one has booted.
+func (ta *testApp) connectChargePoints() {
+	ta.t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	ta.t.Cleanup(cancel)
+	cps, err := demo.ChargePoints(ctx, ta.db, "ws"+strings.TrimPrefix(ta.srv.URL, "http")+"/ocpp/1.6", slog.New(slog.DiscardHandler), 50*time.Millisecond)
+	if err != nil {
+		ta.t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for _, cp := range cps {
+		for !cp.Online() {
+			if time.Now().After(deadline) {
+				ta.t.Fatal("the simulated charge points did not all connect within 10 s")
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	ta.chargePoints = cps
 }
 
 // client is one browser: its own cookie jar, redirects not followed.

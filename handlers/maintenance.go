@@ -2,19 +2,16 @@ package handlers
 
 import (
 	"context"
-	"database/sql"
 	"time"
 
-	"chargedesk/charging"
 	"chargedesk/impersonation"
 )
 
 // RunMaintenance does periodic housekeeping until ctx ends. Every 15 seconds: it ends the
 // impersonations that must end (expired, role revoked, a disabled admin or customer) and
 // retries ends that could not be committed; writes end rows still owed; writes the privilege
-// violations counted in the last minute; signs an audit checkpoint when the chains moved; and,
-// in the demo only, advances the simulated meter feed (a real deployment never fabricates
-// meter readings). Every minute it deletes expired web sessions. When ctx
+// violations counted in the last minute; and signs an audit checkpoint when the chains moved.
+// Every minute it deletes expired web sessions. When ctx
 // ends it writes what it still holds and a last checkpoint.
 func (a *App) RunMaintenance(ctx context.Context) {
 	t := time.NewTicker(a.every)
@@ -38,9 +35,6 @@ func (a *App) RunMaintenance(ctx context.Context) {
 		case <-t.C:
 		}
 		a.Tick(ctx)
-		if a.simulate {
-			a.simulateFeed(ctx)
-		}
 	}
 }
 
@@ -57,16 +51,6 @@ func (a *App) sweepWebSessions(ctx context.Context) {
 		a.Log.Error("sweep web sessions", "err", err)
 	} else if n > 0 {
 		a.Log.Info("swept expired web sessions", "count", n)
-	}
-}
-
-func (a *App) simulateFeed(ctx context.Context) {
-	err := a.db.Tx(ctx, func(tx *sql.Tx) error {
-		_, err := charging.Simulate(ctx, tx, a.now())
-		return err
-	})
-	if err != nil && ctx.Err() == nil {
-		a.Log.Error("simulated meter feed", "err", err)
 	}
 }
 

@@ -97,6 +97,8 @@ func (a *App) Routes() http.Handler {
 	r.POST("/logout", a.logout)
 	r.GET("/password/set", a.passwordSetPage)
 	r.POST("/password/set", a.passwordSet)
+	// Charge points (OCPP 1.6J over a WebSocket, Basic auth per charge point).
+	r.GET("/ocpp/1.6/:id", a.ocppConnect)
 
 	// Customer surface: a customer sees their own account. Every handler reads the customer
 	// through actingAs(c).
@@ -120,6 +122,10 @@ func (a *App) Routes() http.Handler {
 	adm.POST("/reservations/:id/restore", a.requireAdmin, a.restoreReservation)
 	adm.POST("/cards/:id/reissue", a.requireAdmin, a.reissueCard)
 	adm.POST("/sessions/:id/force-stop", a.requireAdmin, a.forceStop)
+	adm.GET("/chargers", a.adminChargers)
+	adm.GET("/chargers/:id", a.adminCharger)
+	adm.POST("/chargers/:id/password", a.requireAdmin, a.chargerPassword)
+	adm.POST("/chargers/:id/call", a.requireAdmin, a.chargerCall)
 	adm.GET("/audit", a.adminAudit)
 	adm.GET("/impersonations", a.adminImpersonations)
 	adm.GET("/impersonations/:id", a.adminImpersonation)

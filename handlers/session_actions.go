@@ -9,8 +9,10 @@ import (
 	"chargedesk/errs"
 )
 
-// startSession starts a (simulated) charging session on a connector with one of the
-// customer's cards; a refusal shows the charger's page again with the reason.
+// startSession asks the connector's charger to start (RemoteStartTransaction) with one of
+// the customer's cards, once every rule is checked (charging.PlanStart), and waits for the
+// charger's StartTransaction, which creates the session; the page then shows it. A refusal
+// shows the charger's page again with the reason.
 func (a *App) startSession(c *gin.Context) {
 	connID, ok1 := formID(c, "connector_id")
 	cardID, ok2 := formID(c, "card_id")
@@ -19,19 +21,25 @@ func (a *App) startSession(c *gin.Context) {
 		return
 	}
 	ch := a.change(c)
-	var st charging.Started
+	var p charging.StartPlan
 	err := a.tx(c, func(tx *sql.Tx) (err error) {
-		st, err = charging.Start(c.Request.Context(), tx, charging.StartRequest{Actor: ch.Actor, Customer: ch.Customer, Now: ch.Now, Connector: connID, Card: cardID})
+		p, err = charging.PlanStart(c.Request.Context(), tx, charging.StartRequest{Actor: ch.Actor, Customer: ch.Customer, Now: ch.Now,
+			Connector: connID, Card: cardID, Online: a.central.Online})
 		return err
 	})
-	reshow := func(status int, msg string) { a.showChargerID(c, st.Charger, status, msg) }
-	if e, ok := errs.As(err); ok && st.Charger == 0 || ok && e.Code == errs.NotFound {
+	var session int64
+	if err == nil {
+		err = a.central.RemoteStart(c.Request.Context(), p, &session)
+	}
+	reshow := func(status int, msg string) { a.showChargerID(c, p.Charger, status, msg) }
+	if e, ok := errs.As(err); ok && p.Charger == 0 || ok && e.Code == errs.NotFound {
 		reshow = nil
 	}
-	a.afterChange(c, err, "/sessions/"+itoa(st.Session)+"?notice=session-started", reshow)
+	a.afterChange(c, err, "/sessions/"+itoa(session)+"?notice=session-started", reshow)
 }
 
-// stopSession stops the customer's active session and issues its receipt.
+// stopSession asks the session's charger to stop it (RemoteStopTransaction) and waits for
+// the charger's StopTransaction, which completes it and issues its receipt.
 func (a *App) stopSession(c *gin.Context) {
 	id, ok := pathID(c)
 	if !ok {
@@ -39,8 +47,12 @@ func (a *App) stopSession(c *gin.Context) {
 		return
 	}
 	ch := a.change(c)
-	err := a.tx(c, func(tx *sql.Tx) error {
-		return charging.StopByDriver(c.Request.Context(), tx, ch.Actor, ch.Customer, ch.Now, id)
+	err := a.tx(c, func(tx *sql.Tx) (err error) {
+		_, err = charging.StopByDriver(c.Request.Context(), tx, ch.Actor, ch.Customer, ch.Now, id)
+		return err
 	})
+	if err == nil {
+		err = a.central.RemoteStop(c.Request.Context(), ch.Customer, id)
+	}
 	a.afterChange(c, err, "/sessions/"+itoa(id)+"?notice=session-stopped", nil)
 }

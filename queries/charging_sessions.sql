@@ -98,14 +98,3 @@ ORDER BY m.at, m.id;
 -- name: CardInActiveSession :one
 SELECT count(*) FROM charging_sessions WHERE card_id = @card_id AND user_id = @acting_as AND status = 'ACTIVE';
 
--- name: ListSimulatedSessions :many
--- The simulated meter feed: every session charging right now on a connector that says so.
-SELECT s.id, s.user_id, s.started_at, s.meter_start_wh, cn.max_power_w, ch.id AS charger_id,
-       m.at AS reading_at, m.energy_wh, m.soc_pct
-FROM charging_sessions s
-JOIN connectors cn ON cn.id = s.connector_id
-JOIN evses e ON e.id = cn.evse_id
-JOIN chargers ch ON ch.id = e.charger_id
-LEFT JOIN meter_readings m ON m.id = (
-    SELECT mr.id FROM meter_readings mr WHERE mr.session_id = s.id ORDER BY mr.at DESC, mr.id DESC LIMIT 1)
-WHERE s.status = 'ACTIVE' AND cn.status = 'Charging';

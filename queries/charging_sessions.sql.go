@@ -60,7 +60,7 @@ func (q *Queries) CompleteSession(ctx context.Context, arg CompleteSessionParams
 }
 
 const getSession = `-- name: GetSession :one
-SELECT id, user_id, connector_id, card_id, payment_method_id, status, started_at, charging_ended_at, stopped_at, meter_start_wh, meter_stop_wh, tariff_snapshot, stop_reason, ended_by FROM charging_sessions WHERE id = ?1 AND user_id = ?2
+SELECT id, user_id, connector_id, card_id, payment_method_id, status, started_at, charging_ended_at, stopped_at, meter_start_wh, meter_stop_wh, tariff_snapshot, stop_reason, ended_by, station_stopped_at, station_meter_stop_wh FROM charging_sessions WHERE id = ?1 AND user_id = ?2
 `
 
 type GetSessionParams struct {
@@ -86,12 +86,14 @@ func (q *Queries) GetSession(ctx context.Context, arg GetSessionParams) (Chargin
 		&i.TariffSnapshot,
 		&i.StopReason,
 		&i.EndedBy,
+		&i.StationStoppedAt,
+		&i.StationMeterStopWh,
 	)
 	return i, err
 }
 
 const getSessionDetail = `-- name: GetSessionDetail :one
-SELECT s.id, s.user_id, s.connector_id, s.card_id, s.payment_method_id, s.status, s.started_at, s.charging_ended_at, s.stopped_at, s.meter_start_wh, s.meter_stop_wh, s.tariff_snapshot, s.stop_reason, s.ended_by, cn.standard, cn.power_type, cn.max_power_w, cn.status AS connector_status,
+SELECT s.id, s.user_id, s.connector_id, s.card_id, s.payment_method_id, s.status, s.started_at, s.charging_ended_at, s.stopped_at, s.meter_start_wh, s.meter_stop_wh, s.tariff_snapshot, s.stop_reason, s.ended_by, s.station_stopped_at, s.station_meter_stop_wh, cn.standard, cn.power_type, cn.max_power_w, cn.status AS connector_status,
        ch.id AS charger_id, ch.name AS charger_name, ch.last_seen_at, ch.heartbeat_interval_s,
        l.name AS location_name, l.address, l.city, l.time_zone,
        c.visual_number AS card_number,
@@ -126,6 +128,8 @@ type GetSessionDetailRow struct {
 	TariffSnapshot     string
 	StopReason         string
 	EndedBy            sql.NullString
+	StationStoppedAt   sql.NullInt64
+	StationMeterStopWh sql.NullInt64
 	Standard           string
 	PowerType          string
 	MaxPowerW          int64
@@ -160,6 +164,8 @@ func (q *Queries) GetSessionDetail(ctx context.Context, arg GetSessionDetailPara
 		&i.TariffSnapshot,
 		&i.StopReason,
 		&i.EndedBy,
+		&i.StationStoppedAt,
+		&i.StationMeterStopWh,
 		&i.Standard,
 		&i.PowerType,
 		&i.MaxPowerW,
@@ -461,64 +467,6 @@ func (q *Queries) ListSessions(ctx context.Context, arg ListSessionsParams) ([]L
 			&i.ReceiptID,
 			&i.GrossCents,
 			&i.LastEnergyWh,
-		); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Close(); err != nil {
-		return nil, err
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
-const listSimulatedSessions = `-- name: ListSimulatedSessions :many
-SELECT s.id, s.user_id, s.started_at, s.meter_start_wh, cn.max_power_w, ch.id AS charger_id,
-       m.at AS reading_at, m.energy_wh, m.soc_pct
-FROM charging_sessions s
-JOIN connectors cn ON cn.id = s.connector_id
-JOIN evses e ON e.id = cn.evse_id
-JOIN chargers ch ON ch.id = e.charger_id
-LEFT JOIN meter_readings m ON m.id = (
-    SELECT mr.id FROM meter_readings mr WHERE mr.session_id = s.id ORDER BY mr.at DESC, mr.id DESC LIMIT 1)
-WHERE s.status = 'ACTIVE' AND cn.status = 'Charging'
-`
-
-type ListSimulatedSessionsRow struct {
-	ID           int64
-	UserID       int64
-	StartedAt    int64
-	MeterStartWh int64
-	MaxPowerW    int64
-	ChargerID    int64
-	ReadingAt    sql.NullInt64
-	EnergyWh     sql.NullInt64
-	SocPct       sql.NullInt64
-}
-
-// The simulated meter feed: every session charging right now on a connector that says so.
-func (q *Queries) ListSimulatedSessions(ctx context.Context) ([]ListSimulatedSessionsRow, error) {
-	rows, err := q.query(ctx, q.listSimulatedSessionsStmt, listSimulatedSessions)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var items []ListSimulatedSessionsRow
-	for rows.Next() {
-		var i ListSimulatedSessionsRow
-		if err := rows.Scan(
-			&i.ID,
-			&i.UserID,
-			&i.StartedAt,
-			&i.MeterStartWh,
-			&i.MaxPowerW,
-			&i.ChargerID,
-			&i.ReadingAt,
-			&i.EnergyWh,
-			&i.SocPct,
 		); err != nil {
 			return nil, err
 		}

@@ -36,8 +36,14 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.activeImpersonationsOfCustomerStmt, err = db.PrepareContext(ctx, activeImpersonationsOfCustomer); err != nil {
 		return nil, fmt.Errorf("error preparing query ActiveImpersonationsOfCustomer: %w", err)
 	}
+	if q.activeSessionOnConnectorStmt, err = db.PrepareContext(ctx, activeSessionOnConnector); err != nil {
+		return nil, fmt.Errorf("error preparing query ActiveSessionOnConnector: %w", err)
+	}
 	if q.activeSupportGrantStmt, err = db.PrepareContext(ctx, activeSupportGrant); err != nil {
 		return nil, fmt.Errorf("error preparing query ActiveSupportGrant: %w", err)
+	}
+	if q.activeTransactionsOfChargerStmt, err = db.PrepareContext(ctx, activeTransactionsOfCharger); err != nil {
+		return nil, fmt.Errorf("error preparing query ActiveTransactionsOfCharger: %w", err)
 	}
 	if q.adminListReceiptsStmt, err = db.PrepareContext(ctx, adminListReceipts); err != nil {
 		return nil, fmt.Errorf("error preparing query AdminListReceipts: %w", err)
@@ -63,8 +69,20 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.cancelReservationStmt, err = db.PrepareContext(ctx, cancelReservation); err != nil {
 		return nil, fmt.Errorf("error preparing query CancelReservation: %w", err)
 	}
+	if q.cardByUIDStmt, err = db.PrepareContext(ctx, cardByUID); err != nil {
+		return nil, fmt.Errorf("error preparing query CardByUID: %w", err)
+	}
 	if q.cardInActiveSessionStmt, err = db.PrepareContext(ctx, cardInActiveSession); err != nil {
 		return nil, fmt.Errorf("error preparing query CardInActiveSession: %w", err)
+	}
+	if q.chargerBootedStmt, err = db.PrepareContext(ctx, chargerBooted); err != nil {
+		return nil, fmt.Errorf("error preparing query ChargerBooted: %w", err)
+	}
+	if q.chargerConnectorByNumberStmt, err = db.PrepareContext(ctx, chargerConnectorByNumber); err != nil {
+		return nil, fmt.Errorf("error preparing query ChargerConnectorByNumber: %w", err)
+	}
+	if q.chargerOCPPIDStmt, err = db.PrepareContext(ctx, chargerOCPPID); err != nil {
+		return nil, fmt.Errorf("error preparing query ChargerOCPPID: %w", err)
 	}
 	if q.clearDefaultPaymentMethodStmt, err = db.PrepareContext(ctx, clearDefaultPaymentMethod); err != nil {
 		return nil, fmt.Errorf("error preparing query ClearDefaultPaymentMethod: %w", err)
@@ -77,6 +95,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.connectorMeterWhStmt, err = db.PrepareContext(ctx, connectorMeterWh); err != nil {
 		return nil, fmt.Errorf("error preparing query ConnectorMeterWh: %w", err)
+	}
+	if q.connectorNumbersStmt, err = db.PrepareContext(ctx, connectorNumbers); err != nil {
+		return nil, fmt.Errorf("error preparing query ConnectorNumbers: %w", err)
 	}
 	if q.consoleCountsStmt, err = db.PrepareContext(ctx, consoleCounts); err != nil {
 		return nil, fmt.Errorf("error preparing query ConsoleCounts: %w", err)
@@ -146,6 +167,12 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.getCardStmt, err = db.PrepareContext(ctx, getCard); err != nil {
 		return nil, fmt.Errorf("error preparing query GetCard: %w", err)
+	}
+	if q.getChargerForConsoleStmt, err = db.PrepareContext(ctx, getChargerForConsole); err != nil {
+		return nil, fmt.Errorf("error preparing query GetChargerForConsole: %w", err)
+	}
+	if q.getChargerForOCPPStmt, err = db.PrepareContext(ctx, getChargerForOCPP); err != nil {
+		return nil, fmt.Errorf("error preparing query GetChargerForOCPP: %w", err)
 	}
 	if q.getCustomerForAdminStmt, err = db.PrepareContext(ctx, getCustomerForAdmin); err != nil {
 		return nil, fmt.Errorf("error preparing query GetCustomerForAdmin: %w", err)
@@ -245,6 +272,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.insertMeterReadingStmt, err = db.PrepareContext(ctx, insertMeterReading); err != nil {
 		return nil, fmt.Errorf("error preparing query InsertMeterReading: %w", err)
+	}
+	if q.insertOCPPLogStmt, err = db.PrepareContext(ctx, insertOCPPLog); err != nil {
+		return nil, fmt.Errorf("error preparing query InsertOCPPLog: %w", err)
 	}
 	if q.insertPasswordTokenStmt, err = db.PrepareContext(ctx, insertPasswordToken); err != nil {
 		return nil, fmt.Errorf("error preparing query InsertPasswordToken: %w", err)
@@ -348,8 +378,17 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.listChargerConnectorsStmt, err = db.PrepareContext(ctx, listChargerConnectors); err != nil {
 		return nil, fmt.Errorf("error preparing query ListChargerConnectors: %w", err)
 	}
+	if q.listChargerSessionsForConsoleStmt, err = db.PrepareContext(ctx, listChargerSessionsForConsole); err != nil {
+		return nil, fmt.Errorf("error preparing query ListChargerSessionsForConsole: %w", err)
+	}
+	if q.listChargersForConsoleStmt, err = db.PrepareContext(ctx, listChargersForConsole); err != nil {
+		return nil, fmt.Errorf("error preparing query ListChargersForConsole: %w", err)
+	}
 	if q.listCheckpointsAfterStmt, err = db.PrepareContext(ctx, listCheckpointsAfter); err != nil {
 		return nil, fmt.Errorf("error preparing query ListCheckpointsAfter: %w", err)
+	}
+	if q.listConnectorsForConsoleStmt, err = db.PrepareContext(ctx, listConnectorsForConsole); err != nil {
+		return nil, fmt.Errorf("error preparing query ListConnectorsForConsole: %w", err)
 	}
 	if q.listFavouriteChargersStmt, err = db.PrepareContext(ctx, listFavouriteChargers); err != nil {
 		return nil, fmt.Errorf("error preparing query ListFavouriteChargers: %w", err)
@@ -365,6 +404,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.listImpersonationsAfterStmt, err = db.PrepareContext(ctx, listImpersonationsAfter); err != nil {
 		return nil, fmt.Errorf("error preparing query ListImpersonationsAfter: %w", err)
+	}
+	if q.listOCPPLogStmt, err = db.PrepareContext(ctx, listOCPPLog); err != nil {
+		return nil, fmt.Errorf("error preparing query ListOCPPLog: %w", err)
 	}
 	if q.listOtherPublicChargersStmt, err = db.PrepareContext(ctx, listOtherPublicChargers); err != nil {
 		return nil, fmt.Errorf("error preparing query ListOtherPublicChargers: %w", err)
@@ -410,9 +452,6 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.listSessionsStmt, err = db.PrepareContext(ctx, listSessions); err != nil {
 		return nil, fmt.Errorf("error preparing query ListSessions: %w", err)
-	}
-	if q.listSimulatedSessionsStmt, err = db.PrepareContext(ctx, listSimulatedSessions); err != nil {
-		return nil, fmt.Errorf("error preparing query ListSimulatedSessions: %w", err)
 	}
 	if q.listStaffStmt, err = db.PrepareContext(ctx, listStaff); err != nil {
 		return nil, fmt.Errorf("error preparing query ListStaff: %w", err)
@@ -462,6 +501,12 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.pendingApprovalsStmt, err = db.PrepareContext(ctx, pendingApprovals); err != nil {
 		return nil, fmt.Errorf("error preparing query PendingApprovals: %w", err)
 	}
+	if q.pruneOCPPLogStmt, err = db.PrepareContext(ctx, pruneOCPPLog); err != nil {
+		return nil, fmt.Errorf("error preparing query PruneOCPPLog: %w", err)
+	}
+	if q.receiptOfSessionStmt, err = db.PrepareContext(ctx, receiptOfSession); err != nil {
+		return nil, fmt.Errorf("error preparing query ReceiptOfSession: %w", err)
+	}
 	if q.recentPrivilegeViolationsStmt, err = db.PrepareContext(ctx, recentPrivilegeViolations); err != nil {
 		return nil, fmt.Errorf("error preparing query RecentPrivilegeViolations: %w", err)
 	}
@@ -492,8 +537,20 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.searchCustomersStmt, err = db.PrepareContext(ctx, searchCustomers); err != nil {
 		return nil, fmt.Errorf("error preparing query SearchCustomers: %w", err)
 	}
+	if q.sessionChargerStmt, err = db.PrepareContext(ctx, sessionCharger); err != nil {
+		return nil, fmt.Errorf("error preparing query SessionCharger: %w", err)
+	}
+	if q.sessionOnChargerStmt, err = db.PrepareContext(ctx, sessionOnCharger); err != nil {
+		return nil, fmt.Errorf("error preparing query SessionOnCharger: %w", err)
+	}
 	if q.sessionTimeZoneStmt, err = db.PrepareContext(ctx, sessionTimeZone); err != nil {
 		return nil, fmt.Errorf("error preparing query SessionTimeZone: %w", err)
+	}
+	if q.setChargerPasswordStmt, err = db.PrepareContext(ctx, setChargerPassword); err != nil {
+		return nil, fmt.Errorf("error preparing query SetChargerPassword: %w", err)
+	}
+	if q.setConnectorOCPPStatusStmt, err = db.PrepareContext(ctx, setConnectorOCPPStatus); err != nil {
+		return nil, fmt.Errorf("error preparing query SetConnectorOCPPStatus: %w", err)
 	}
 	if q.setConnectorStatusStmt, err = db.PrepareContext(ctx, setConnectorStatus); err != nil {
 		return nil, fmt.Errorf("error preparing query SetConnectorStatus: %w", err)
@@ -509,6 +566,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.setProtectedReasonStmt, err = db.PrepareContext(ctx, setProtectedReason); err != nil {
 		return nil, fmt.Errorf("error preparing query SetProtectedReason: %w", err)
+	}
+	if q.setStationStopStmt, err = db.PrepareContext(ctx, setStationStop); err != nil {
+		return nil, fmt.Errorf("error preparing query SetStationStop: %w", err)
 	}
 	if q.setUserRoleStmt, err = db.PrepareContext(ctx, setUserRole); err != nil {
 		return nil, fmt.Errorf("error preparing query SetUserRole: %w", err)
@@ -571,9 +631,19 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing activeImpersonationsOfCustomerStmt: %w", cerr)
 		}
 	}
+	if q.activeSessionOnConnectorStmt != nil {
+		if cerr := q.activeSessionOnConnectorStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing activeSessionOnConnectorStmt: %w", cerr)
+		}
+	}
 	if q.activeSupportGrantStmt != nil {
 		if cerr := q.activeSupportGrantStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing activeSupportGrantStmt: %w", cerr)
+		}
+	}
+	if q.activeTransactionsOfChargerStmt != nil {
+		if cerr := q.activeTransactionsOfChargerStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing activeTransactionsOfChargerStmt: %w", cerr)
 		}
 	}
 	if q.adminListReceiptsStmt != nil {
@@ -616,9 +686,29 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing cancelReservationStmt: %w", cerr)
 		}
 	}
+	if q.cardByUIDStmt != nil {
+		if cerr := q.cardByUIDStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing cardByUIDStmt: %w", cerr)
+		}
+	}
 	if q.cardInActiveSessionStmt != nil {
 		if cerr := q.cardInActiveSessionStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing cardInActiveSessionStmt: %w", cerr)
+		}
+	}
+	if q.chargerBootedStmt != nil {
+		if cerr := q.chargerBootedStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing chargerBootedStmt: %w", cerr)
+		}
+	}
+	if q.chargerConnectorByNumberStmt != nil {
+		if cerr := q.chargerConnectorByNumberStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing chargerConnectorByNumberStmt: %w", cerr)
+		}
+	}
+	if q.chargerOCPPIDStmt != nil {
+		if cerr := q.chargerOCPPIDStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing chargerOCPPIDStmt: %w", cerr)
 		}
 	}
 	if q.clearDefaultPaymentMethodStmt != nil {
@@ -639,6 +729,11 @@ func (q *Queries) Close() error {
 	if q.connectorMeterWhStmt != nil {
 		if cerr := q.connectorMeterWhStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing connectorMeterWhStmt: %w", cerr)
+		}
+	}
+	if q.connectorNumbersStmt != nil {
+		if cerr := q.connectorNumbersStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing connectorNumbersStmt: %w", cerr)
 		}
 	}
 	if q.consoleCountsStmt != nil {
@@ -754,6 +849,16 @@ func (q *Queries) Close() error {
 	if q.getCardStmt != nil {
 		if cerr := q.getCardStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing getCardStmt: %w", cerr)
+		}
+	}
+	if q.getChargerForConsoleStmt != nil {
+		if cerr := q.getChargerForConsoleStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getChargerForConsoleStmt: %w", cerr)
+		}
+	}
+	if q.getChargerForOCPPStmt != nil {
+		if cerr := q.getChargerForOCPPStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getChargerForOCPPStmt: %w", cerr)
 		}
 	}
 	if q.getCustomerForAdminStmt != nil {
@@ -919,6 +1024,11 @@ func (q *Queries) Close() error {
 	if q.insertMeterReadingStmt != nil {
 		if cerr := q.insertMeterReadingStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing insertMeterReadingStmt: %w", cerr)
+		}
+	}
+	if q.insertOCPPLogStmt != nil {
+		if cerr := q.insertOCPPLogStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing insertOCPPLogStmt: %w", cerr)
 		}
 	}
 	if q.insertPasswordTokenStmt != nil {
@@ -1091,9 +1201,24 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing listChargerConnectorsStmt: %w", cerr)
 		}
 	}
+	if q.listChargerSessionsForConsoleStmt != nil {
+		if cerr := q.listChargerSessionsForConsoleStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listChargerSessionsForConsoleStmt: %w", cerr)
+		}
+	}
+	if q.listChargersForConsoleStmt != nil {
+		if cerr := q.listChargersForConsoleStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listChargersForConsoleStmt: %w", cerr)
+		}
+	}
 	if q.listCheckpointsAfterStmt != nil {
 		if cerr := q.listCheckpointsAfterStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listCheckpointsAfterStmt: %w", cerr)
+		}
+	}
+	if q.listConnectorsForConsoleStmt != nil {
+		if cerr := q.listConnectorsForConsoleStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listConnectorsForConsoleStmt: %w", cerr)
 		}
 	}
 	if q.listFavouriteChargersStmt != nil {
@@ -1119,6 +1244,11 @@ func (q *Queries) Close() error {
 	if q.listImpersonationsAfterStmt != nil {
 		if cerr := q.listImpersonationsAfterStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listImpersonationsAfterStmt: %w", cerr)
+		}
+	}
+	if q.listOCPPLogStmt != nil {
+		if cerr := q.listOCPPLogStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listOCPPLogStmt: %w", cerr)
 		}
 	}
 	if q.listOtherPublicChargersStmt != nil {
@@ -1194,11 +1324,6 @@ func (q *Queries) Close() error {
 	if q.listSessionsStmt != nil {
 		if cerr := q.listSessionsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listSessionsStmt: %w", cerr)
-		}
-	}
-	if q.listSimulatedSessionsStmt != nil {
-		if cerr := q.listSimulatedSessionsStmt.Close(); cerr != nil {
-			err = fmt.Errorf("error closing listSimulatedSessionsStmt: %w", cerr)
 		}
 	}
 	if q.listStaffStmt != nil {
@@ -1281,6 +1406,16 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing pendingApprovalsStmt: %w", cerr)
 		}
 	}
+	if q.pruneOCPPLogStmt != nil {
+		if cerr := q.pruneOCPPLogStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing pruneOCPPLogStmt: %w", cerr)
+		}
+	}
+	if q.receiptOfSessionStmt != nil {
+		if cerr := q.receiptOfSessionStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing receiptOfSessionStmt: %w", cerr)
+		}
+	}
 	if q.recentPrivilegeViolationsStmt != nil {
 		if cerr := q.recentPrivilegeViolationsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing recentPrivilegeViolationsStmt: %w", cerr)
@@ -1331,9 +1466,29 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing searchCustomersStmt: %w", cerr)
 		}
 	}
+	if q.sessionChargerStmt != nil {
+		if cerr := q.sessionChargerStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing sessionChargerStmt: %w", cerr)
+		}
+	}
+	if q.sessionOnChargerStmt != nil {
+		if cerr := q.sessionOnChargerStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing sessionOnChargerStmt: %w", cerr)
+		}
+	}
 	if q.sessionTimeZoneStmt != nil {
 		if cerr := q.sessionTimeZoneStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing sessionTimeZoneStmt: %w", cerr)
+		}
+	}
+	if q.setChargerPasswordStmt != nil {
+		if cerr := q.setChargerPasswordStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing setChargerPasswordStmt: %w", cerr)
+		}
+	}
+	if q.setConnectorOCPPStatusStmt != nil {
+		if cerr := q.setConnectorOCPPStatusStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing setConnectorOCPPStatusStmt: %w", cerr)
 		}
 	}
 	if q.setConnectorStatusStmt != nil {
@@ -1359,6 +1514,11 @@ func (q *Queries) Close() error {
 	if q.setProtectedReasonStmt != nil {
 		if cerr := q.setProtectedReasonStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing setProtectedReasonStmt: %w", cerr)
+		}
+	}
+	if q.setStationStopStmt != nil {
+		if cerr := q.setStationStopStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing setStationStopStmt: %w", cerr)
 		}
 	}
 	if q.setUserRoleStmt != nil {
@@ -1464,7 +1624,9 @@ type Queries struct {
 	activeImpersonationForCheckStmt      *sql.Stmt
 	activeImpersonationOfStmt            *sql.Stmt
 	activeImpersonationsOfCustomerStmt   *sql.Stmt
+	activeSessionOnConnectorStmt         *sql.Stmt
 	activeSupportGrantStmt               *sql.Stmt
+	activeTransactionsOfChargerStmt      *sql.Stmt
 	adminListReceiptsStmt                *sql.Stmt
 	adminListRefundsStmt                 *sql.Stmt
 	approveApprovalStmt                  *sql.Stmt
@@ -1473,11 +1635,16 @@ type Queries struct {
 	authAuditHeadStmt                    *sql.Stmt
 	blockCardStmt                        *sql.Stmt
 	cancelReservationStmt                *sql.Stmt
+	cardByUIDStmt                        *sql.Stmt
 	cardInActiveSessionStmt              *sql.Stmt
+	chargerBootedStmt                    *sql.Stmt
+	chargerConnectorByNumberStmt         *sql.Stmt
+	chargerOCPPIDStmt                    *sql.Stmt
 	clearDefaultPaymentMethodStmt        *sql.Stmt
 	commonEmailMatchesAfterStmt          *sql.Stmt
 	completeSessionStmt                  *sql.Stmt
 	connectorMeterWhStmt                 *sql.Stmt
+	connectorNumbersStmt                 *sql.Stmt
 	consoleCountsStmt                    *sql.Stmt
 	countCheckpointsStmt                 *sql.Stmt
 	countCustomersStmt                   *sql.Stmt
@@ -1501,6 +1668,8 @@ type Queries struct {
 	getAuthAuditStmt                     *sql.Stmt
 	getCallerStmt                        *sql.Stmt
 	getCardStmt                          *sql.Stmt
+	getChargerForConsoleStmt             *sql.Stmt
+	getChargerForOCPPStmt                *sql.Stmt
 	getCustomerForAdminStmt              *sql.Stmt
 	getDefaultPaymentMethodStmt          *sql.Stmt
 	getImpersonatedCustomerStmt          *sql.Stmt
@@ -1534,6 +1703,7 @@ type Queries struct {
 	insertCheckpointStmt                 *sql.Stmt
 	insertImpersonationAuditStmt         *sql.Stmt
 	insertMeterReadingStmt               *sql.Stmt
+	insertOCPPLogStmt                    *sql.Stmt
 	insertPasswordTokenStmt              *sql.Stmt
 	insertPaymentMethodStmt              *sql.Stmt
 	insertReceiptStmt                    *sql.Stmt
@@ -1568,12 +1738,16 @@ type Queries struct {
 	listCardsStmt                        *sql.Stmt
 	listCardsPageStmt                    *sql.Stmt
 	listChargerConnectorsStmt            *sql.Stmt
+	listChargerSessionsForConsoleStmt    *sql.Stmt
+	listChargersForConsoleStmt           *sql.Stmt
 	listCheckpointsAfterStmt             *sql.Stmt
+	listConnectorsForConsoleStmt         *sql.Stmt
 	listFavouriteChargersStmt            *sql.Stmt
 	listImpersonationAuditChainStmt      *sql.Stmt
 	listImpersonationBoundsStmt          *sql.Stmt
 	listImpersonationsStmt               *sql.Stmt
 	listImpersonationsAfterStmt          *sql.Stmt
+	listOCPPLogStmt                      *sql.Stmt
 	listOtherPublicChargersStmt          *sql.Stmt
 	listOwnedChargersStmt                *sql.Stmt
 	listPaymentMethodsStmt               *sql.Stmt
@@ -1589,7 +1763,6 @@ type Queries struct {
 	listRouteAuditInRangeStmt            *sql.Stmt
 	listRouteAuditPreviewsStmt           *sql.Stmt
 	listSessionsStmt                     *sql.Stmt
-	listSimulatedSessionsStmt            *sql.Stmt
 	listStaffStmt                        *sql.Stmt
 	listSupportAccessStmt                *sql.Stmt
 	listTariffComponentsStmt             *sql.Stmt
@@ -1606,6 +1779,8 @@ type Queries struct {
 	ownerOfReservationStmt               *sql.Stmt
 	ownerOfSessionStmt                   *sql.Stmt
 	pendingApprovalsStmt                 *sql.Stmt
+	pruneOCPPLogStmt                     *sql.Stmt
+	receiptOfSessionStmt                 *sql.Stmt
 	recentPrivilegeViolationsStmt        *sql.Stmt
 	recentRouteAuditStmt                 *sql.Stmt
 	recentWebhooksStmt                   *sql.Stmt
@@ -1616,12 +1791,17 @@ type Queries struct {
 	routeAuditAtStmt                     *sql.Stmt
 	saveWebSessionStmt                   *sql.Stmt
 	searchCustomersStmt                  *sql.Stmt
+	sessionChargerStmt                   *sql.Stmt
+	sessionOnChargerStmt                 *sql.Stmt
 	sessionTimeZoneStmt                  *sql.Stmt
+	setChargerPasswordStmt               *sql.Stmt
+	setConnectorOCPPStatusStmt           *sql.Stmt
 	setConnectorStatusStmt               *sql.Stmt
 	setDefaultPaymentMethodStmt          *sql.Stmt
 	setImpersonationSwitchStmt           *sql.Stmt
 	setPasswordHashStmt                  *sql.Stmt
 	setProtectedReasonStmt               *sql.Stmt
+	setStationStopStmt                   *sql.Stmt
 	setUserRoleStmt                      *sql.Stmt
 	setUserStatusStmt                    *sql.Stmt
 	startImpersonationStmt               *sql.Stmt
@@ -1644,7 +1824,9 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		activeImpersonationForCheckStmt:      q.activeImpersonationForCheckStmt,
 		activeImpersonationOfStmt:            q.activeImpersonationOfStmt,
 		activeImpersonationsOfCustomerStmt:   q.activeImpersonationsOfCustomerStmt,
+		activeSessionOnConnectorStmt:         q.activeSessionOnConnectorStmt,
 		activeSupportGrantStmt:               q.activeSupportGrantStmt,
+		activeTransactionsOfChargerStmt:      q.activeTransactionsOfChargerStmt,
 		adminListReceiptsStmt:                q.adminListReceiptsStmt,
 		adminListRefundsStmt:                 q.adminListRefundsStmt,
 		approveApprovalStmt:                  q.approveApprovalStmt,
@@ -1653,11 +1835,16 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		authAuditHeadStmt:                    q.authAuditHeadStmt,
 		blockCardStmt:                        q.blockCardStmt,
 		cancelReservationStmt:                q.cancelReservationStmt,
+		cardByUIDStmt:                        q.cardByUIDStmt,
 		cardInActiveSessionStmt:              q.cardInActiveSessionStmt,
+		chargerBootedStmt:                    q.chargerBootedStmt,
+		chargerConnectorByNumberStmt:         q.chargerConnectorByNumberStmt,
+		chargerOCPPIDStmt:                    q.chargerOCPPIDStmt,
 		clearDefaultPaymentMethodStmt:        q.clearDefaultPaymentMethodStmt,
 		commonEmailMatchesAfterStmt:          q.commonEmailMatchesAfterStmt,
 		completeSessionStmt:                  q.completeSessionStmt,
 		connectorMeterWhStmt:                 q.connectorMeterWhStmt,
+		connectorNumbersStmt:                 q.connectorNumbersStmt,
 		consoleCountsStmt:                    q.consoleCountsStmt,
 		countCheckpointsStmt:                 q.countCheckpointsStmt,
 		countCustomersStmt:                   q.countCustomersStmt,
@@ -1681,6 +1868,8 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		getAuthAuditStmt:                     q.getAuthAuditStmt,
 		getCallerStmt:                        q.getCallerStmt,
 		getCardStmt:                          q.getCardStmt,
+		getChargerForConsoleStmt:             q.getChargerForConsoleStmt,
+		getChargerForOCPPStmt:                q.getChargerForOCPPStmt,
 		getCustomerForAdminStmt:              q.getCustomerForAdminStmt,
 		getDefaultPaymentMethodStmt:          q.getDefaultPaymentMethodStmt,
 		getImpersonatedCustomerStmt:          q.getImpersonatedCustomerStmt,
@@ -1714,6 +1903,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		insertCheckpointStmt:                 q.insertCheckpointStmt,
 		insertImpersonationAuditStmt:         q.insertImpersonationAuditStmt,
 		insertMeterReadingStmt:               q.insertMeterReadingStmt,
+		insertOCPPLogStmt:                    q.insertOCPPLogStmt,
 		insertPasswordTokenStmt:              q.insertPasswordTokenStmt,
 		insertPaymentMethodStmt:              q.insertPaymentMethodStmt,
 		insertReceiptStmt:                    q.insertReceiptStmt,
@@ -1748,12 +1938,16 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		listCardsStmt:                        q.listCardsStmt,
 		listCardsPageStmt:                    q.listCardsPageStmt,
 		listChargerConnectorsStmt:            q.listChargerConnectorsStmt,
+		listChargerSessionsForConsoleStmt:    q.listChargerSessionsForConsoleStmt,
+		listChargersForConsoleStmt:           q.listChargersForConsoleStmt,
 		listCheckpointsAfterStmt:             q.listCheckpointsAfterStmt,
+		listConnectorsForConsoleStmt:         q.listConnectorsForConsoleStmt,
 		listFavouriteChargersStmt:            q.listFavouriteChargersStmt,
 		listImpersonationAuditChainStmt:      q.listImpersonationAuditChainStmt,
 		listImpersonationBoundsStmt:          q.listImpersonationBoundsStmt,
 		listImpersonationsStmt:               q.listImpersonationsStmt,
 		listImpersonationsAfterStmt:          q.listImpersonationsAfterStmt,
+		listOCPPLogStmt:                      q.listOCPPLogStmt,
 		listOtherPublicChargersStmt:          q.listOtherPublicChargersStmt,
 		listOwnedChargersStmt:                q.listOwnedChargersStmt,
 		listPaymentMethodsStmt:               q.listPaymentMethodsStmt,
@@ -1769,7 +1963,6 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		listRouteAuditInRangeStmt:            q.listRouteAuditInRangeStmt,
 		listRouteAuditPreviewsStmt:           q.listRouteAuditPreviewsStmt,
 		listSessionsStmt:                     q.listSessionsStmt,
-		listSimulatedSessionsStmt:            q.listSimulatedSessionsStmt,
 		listStaffStmt:                        q.listStaffStmt,
 		listSupportAccessStmt:                q.listSupportAccessStmt,
 		listTariffComponentsStmt:             q.listTariffComponentsStmt,
@@ -1786,6 +1979,8 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		ownerOfReservationStmt:               q.ownerOfReservationStmt,
 		ownerOfSessionStmt:                   q.ownerOfSessionStmt,
 		pendingApprovalsStmt:                 q.pendingApprovalsStmt,
+		pruneOCPPLogStmt:                     q.pruneOCPPLogStmt,
+		receiptOfSessionStmt:                 q.receiptOfSessionStmt,
 		recentPrivilegeViolationsStmt:        q.recentPrivilegeViolationsStmt,
 		recentRouteAuditStmt:                 q.recentRouteAuditStmt,
 		recentWebhooksStmt:                   q.recentWebhooksStmt,
@@ -1796,12 +1991,17 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		routeAuditAtStmt:                     q.routeAuditAtStmt,
 		saveWebSessionStmt:                   q.saveWebSessionStmt,
 		searchCustomersStmt:                  q.searchCustomersStmt,
+		sessionChargerStmt:                   q.sessionChargerStmt,
+		sessionOnChargerStmt:                 q.sessionOnChargerStmt,
 		sessionTimeZoneStmt:                  q.sessionTimeZoneStmt,
+		setChargerPasswordStmt:               q.setChargerPasswordStmt,
+		setConnectorOCPPStatusStmt:           q.setConnectorOCPPStatusStmt,
 		setConnectorStatusStmt:               q.setConnectorStatusStmt,
 		setDefaultPaymentMethodStmt:          q.setDefaultPaymentMethodStmt,
 		setImpersonationSwitchStmt:           q.setImpersonationSwitchStmt,
 		setPasswordHashStmt:                  q.setPasswordHashStmt,
 		setProtectedReasonStmt:               q.setProtectedReasonStmt,
+		setStationStopStmt:                   q.setStationStopStmt,
 		setUserRoleStmt:                      q.setUserRoleStmt,
 		setUserStatusStmt:                    q.setUserStatusStmt,
 		startImpersonationStmt:               q.startImpersonationStmt,

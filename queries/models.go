@@ -49,23 +49,28 @@ type Charger struct {
 	MaxPowerW          int64
 	HeartbeatIntervalS int64
 	LastSeenAt         sql.NullInt64
+	OcppPasswordSha256 string
+	Firmware           string
+	BootedAt           sql.NullInt64
 }
 
 type ChargingSession struct {
-	ID              int64
-	UserID          int64
-	ConnectorID     int64
-	CardID          int64
-	PaymentMethodID sql.NullInt64
-	Status          string
-	StartedAt       int64
-	ChargingEndedAt sql.NullInt64
-	StoppedAt       sql.NullInt64
-	MeterStartWh    int64
-	MeterStopWh     sql.NullInt64
-	TariffSnapshot  string
-	StopReason      string
-	EndedBy         sql.NullString
+	ID                 int64
+	UserID             int64
+	ConnectorID        int64
+	CardID             int64
+	PaymentMethodID    sql.NullInt64
+	Status             string
+	StartedAt          int64
+	ChargingEndedAt    sql.NullInt64
+	StoppedAt          sql.NullInt64
+	MeterStartWh       int64
+	MeterStopWh        sql.NullInt64
+	TariffSnapshot     string
+	StopReason         string
+	EndedBy            sql.NullString
+	StationStoppedAt   sql.NullInt64
+	StationMeterStopWh sql.NullInt64
 }
 
 type Connector struct {
@@ -76,6 +81,8 @@ type Connector struct {
 	MaxPowerW int64
 	Status    string
 	TariffID  int64
+	ErrorCode string
+	StatusAt  sql.NullInt64
 }
 
 type EvCard struct {
@@ -175,6 +182,15 @@ type MeterReading struct {
 	EnergyWh  int64
 	PowerW    int64
 	SocPct    sql.NullInt64
+}
+
+type OcppLog struct {
+	ID        int64
+	ChargerID int64
+	At        int64
+	Direction string
+	Action    string
+	Message   string
 }
 
 type PasswordToken struct {

@@ -1,0 +1,126 @@
+// Package central is ChargeDesk's OCPP 1.6J central system: what each message from a charge
+// point means (connector status, sessions, meter readings, receipts), each handled in one
+// transaction together with its protocol log rows, and the calls ChargeDesk makes to charge
+// points (remote start and stop, reservations, unlock, reset). The ocpp package carries the
+// frames; this package decides.
+package central
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"time"
+
+	"chargedesk/db"
+	"chargedesk/ocpp"
+	"chargedesk/queries"
+)
+
+// Central is the central system: the OCPP server and what its messages do to the database.
+type Central struct {
+	db     *db.DB
+	now    func() time.Time
+	log    *slog.Logger
+	Server *ocpp.Server
+}
+
+// New makes the central system on d. now is the clock (tests set it).
+func New(d *db.DB, now func() time.Time, log *slog.Logger) *Central {
+	c := &Central{db: d, now: now, log: log}
+	c.Server = &ocpp.Server{Auth: c.authenticate, Handle: c.handle, Malformed: c.malformed,
+		Connected: c.connected, Disconnected: c.disconnected, Log: log}
+	return c
+}
+
+// Online reports whether the charge point ocppID is connected now.
+func (c *Central) Online(ocppID string) bool { return c.Server.Get(ocppID) != nil }
+
+// PasswordHash is what is stored of a charge point's OCPP password.
+func PasswordHash(password string) string {
+	h := sha256.Sum256([]byte(password))
+	return hex.EncodeToString(h[:])
+}
+
+func (c *Central) authenticate(ctx context.Context, ocppID, password string) (ocpp.Charger, error) {
+	ch, err := queries.New(c.db.R).GetChargerForOCPP(ctx, ocppID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ocpp.Charger{}, ocpp.ErrUnknown
+	} else if err != nil {
+		return ocpp.Charger{}, err
+	}
+	got := PasswordHash(password)
+	if ch.OcppPasswordSha256 == "" || subtle.ConstantTimeCompare([]byte(got), []byte(ch.OcppPasswordSha256)) != 1 {
+		return ocpp.Charger{}, ocpp.ErrBadPassword
+	}
+	return ocpp.Charger{ID: ch.ID, OCPPID: ch.OcppID, Heartbeat: time.Duration(ch.HeartbeatIntervalS) * time.Second}, nil
+}
+
+// logKeep is how many protocol log rows are kept per charge point; older ones are pruned
+// (every pruneEvery-th row, so that pruning costs little).
+const (
+	logKeep     = 200
+	pruneEvery  = 32
+	maxLogBytes = 2000
+)
+
+// note is one protocol log row to write.
+type note struct {
+	direction, action, message string
+}
+
+// writeLog appends rows to a charge point's protocol log inside tx.
+func writeLog(ctx context.Context, q *queries.Queries, charger int64, at time.Time, notes ...note) error {
+	for _, n := range notes {
+		msg := n.message
+		if len(msg) > maxLogBytes {
+			msg = msg[:maxLogBytes] + "…"
+		}
+		id, err := q.InsertOCPPLog(ctx, queries.InsertOCPPLogParams{ChargerID: charger, At: at.Unix(), Direction: n.direction, Action: n.action, Message: msg})
+		if err != nil {
+			return err
+		}
+		if id%pruneEvery == 0 {
+			if err := q.PruneOCPPLog(ctx, queries.PruneOCPPLogParams{ChargerID: charger, Keep: logKeep}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Note writes one line to a charge point's protocol log in its own transaction (connection
+// events, calls from ChargeDesk). A failure is logged, not returned: the log is a help, and
+// what it records happened anyway.
+func (c *Central) Note(ctx context.Context, charger int64, direction, action, message string) {
+	err := c.db.Tx(ctx, func(tx *sql.Tx) error {
+		return writeLog(ctx, queries.New(tx), charger, c.now(), note{direction, action, message})
+	})
+	if err != nil {
+		c.log.Warn("ocpp: protocol log not written", "charger_id", charger, "action", action, "err", err)
+	}
+}
+
+func (c *Central) connected(cp *ocpp.Conn) {
+	c.Note(context.Background(), cp.ID, "note", "Connected", "WebSocket connection opened (ocpp1.6, Basic auth)")
+}
+
+func (c *Central) disconnected(cp *ocpp.Conn) {
+	c.Note(context.Background(), cp.ID, "note", "Disconnected", "WebSocket connection closed; open transactions stay open until the charge point reports them")
+}
+
+func (c *Central) malformed(cp *ocpp.Conn, raw []byte, e *ocpp.Error) {
+	c.Note(context.Background(), cp.ID, "in", "(malformed)", string(raw)+"  → CALLERROR "+e.Code+": "+e.Description)
+}
+
+func mustJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "(unprintable)"
+	}
+	return string(b)
+}

@@ -1,0 +1,367 @@
+package central
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"chargedesk/charging"
+	"chargedesk/ocpp"
+	"chargedesk/queries"
+)
+
+// boot accepts a BootNotification: the charge point's vendor, model and firmware are kept,
+// and it is told its heartbeat interval.
+func (c *Central) boot(cp *ocpp.Conn, payload json.RawMessage) (effect, error) {
+	var req ocpp.BootNotificationReq
+	if err := decode(payload, &req); err != nil {
+		return nil, err
+	}
+	switch {
+	case req.ChargePointVendor == "":
+		return nil, required("chargePointVendor")
+	case req.ChargePointModel == "":
+		return nil, required("chargePointModel")
+	}
+	for _, e := range []error{maxLen("chargePointVendor", req.ChargePointVendor, 20), maxLen("chargePointModel", req.ChargePointModel, 20),
+		maxLen("firmwareVersion", req.FirmwareVersion, 50)} {
+		if e != nil {
+			return nil, e
+		}
+	}
+	return func(ctx context.Context, _ *sql.Tx, q *queries.Queries, now time.Time) (any, []string, error) {
+		err := q.ChargerBooted(ctx, queries.ChargerBootedParams{ID: cp.ID, Vendor: req.ChargePointVendor, Model: req.ChargePointModel,
+			Firmware: req.FirmwareVersion, At: sql.NullInt64{Int64: now.Unix(), Valid: true}})
+		return ocpp.BootNotificationConf{Status: "Accepted", CurrentTime: now.UTC(), Interval: int(cp.Heartbeat / time.Second)}, nil, err
+	}, nil
+}
+
+var connectorStatuses = map[string]bool{"Available": true, "Preparing": true, "Charging": true, "SuspendedEVSE": true,
+	"SuspendedEV": true, "Finishing": true, "Reserved": true, "Unavailable": true, "Faulted": true}
+
+var errorCodes = map[string]bool{"ConnectorLockFailure": true, "EVCommunicationError": true, "GroundFailure": true,
+	"HighTemperature": true, "InternalError": true, "LocalListConflict": true, "NoError": true, "OtherError": true,
+	"OverCurrentFailure": true, "PowerMeterFailure": true, "PowerSwitchFailure": true, "ReaderFailure": true,
+	"ResetFailure": true, "UnderVoltage": true, "OverVoltage": true, "WeakSignal": true}
+
+// status records a StatusNotification: a connector's status and error code (connector 0 is
+// the charge point itself: logged only). A connector that reports Available while a session
+// is still open on it is noted: that session is stuck.
+func (c *Central) status(cp *ocpp.Conn, payload json.RawMessage) (effect, error) {
+	var req ocpp.StatusNotificationReq
+	if err := decode(payload, &req); err != nil {
+		return nil, err
+	}
+	switch {
+	case req.ConnectorID == nil:
+		return nil, required("connectorId")
+	case *req.ConnectorID < 0:
+		return nil, ocpp.Errorf(ocpp.PropertyConstraintViolation, "connectorId is 0 or more")
+	case !connectorStatuses[req.Status]:
+		return nil, ocpp.Errorf(ocpp.PropertyConstraintViolation, "status %q is not a ChargePointStatus", req.Status)
+	case !errorCodes[req.ErrorCode]:
+		return nil, ocpp.Errorf(ocpp.PropertyConstraintViolation, "errorCode %q is not a ChargePointErrorCode", req.ErrorCode)
+	}
+	return func(ctx context.Context, _ *sql.Tx, q *queries.Queries, now time.Time) (any, []string, error) {
+		if err := touch(ctx, q, cp.ID, now); err != nil {
+			return nil, nil, err
+		}
+		if *req.ConnectorID == 0 {
+			return ocpp.Empty{}, []string{"the charge point as a whole is " + req.Status + " (" + req.ErrorCode + ")"}, nil
+		}
+		conn, err := q.ChargerConnectorByNumber(ctx, queries.ChargerConnectorByNumberParams{ChargerID: cp.ID, Number: int64(*req.ConnectorID)})
+		if errors.Is(err, sql.ErrNoRows) {
+			return ocpp.Empty{}, []string{"connector " + strconv.Itoa(*req.ConnectorID) + " is not registered for this charge point; ignored"}, nil
+		} else if err != nil {
+			return nil, nil, err
+		}
+		if err := q.SetConnectorOCPPStatus(ctx, queries.SetConnectorOCPPStatusParams{ID: conn.ID, Status: req.Status, ErrorCode: req.ErrorCode,
+			At: sql.NullInt64{Int64: now.Unix(), Valid: true}}); err != nil {
+			return nil, nil, err
+		}
+		var notes []string
+		if req.Status == "Available" || req.Status == "Faulted" || req.Status == "Unavailable" {
+			if s, err := q.ActiveSessionOnConnector(ctx, conn.ID); err == nil {
+				notes = append(notes, "session #"+itoa(s.ID)+" is still open on this connector, which now reports "+req.Status+
+					": the charge point never sent its StopTransaction, so the session is stuck")
+			} else if !errors.Is(err, sql.ErrNoRows) {
+				return nil, nil, err
+			}
+		}
+		return ocpp.Empty{}, notes, nil
+	}, nil
+}
+
+// idTagStatus is a card's answer to Authorize: its status, with why when it is refused.
+func idTagStatus(ctx context.Context, q *queries.Queries, idTag string) (queries.CardByUIDRow, string, string, error) {
+	card, err := q.CardByUID(ctx, idTag)
+	if errors.Is(err, sql.ErrNoRows) {
+		return card, "Invalid", "no EV card has the UID " + idTag, nil
+	} else if err != nil {
+		return card, "", "", err
+	}
+	switch card.Status {
+	case "active":
+		return card, "Accepted", "", nil
+	case "replaced":
+		return card, "Invalid", "card " + card.VisualNumber + " was replaced by a new card", nil
+	default:
+		return card, "Blocked", "card " + card.VisualNumber + " is " + card.Status, nil
+	}
+}
+
+func checkIDTag(idTag string) error {
+	if idTag == "" {
+		return required("idTag")
+	}
+	return maxLen("idTag", idTag, 20)
+}
+
+// authorize answers whether a card may charge: active → Accepted; blocked or lost →
+// Blocked; replaced or unknown → Invalid.
+func (c *Central) authorize(cp *ocpp.Conn, payload json.RawMessage) (effect, error) {
+	var req ocpp.AuthorizeReq
+	if err := decode(payload, &req); err != nil {
+		return nil, err
+	}
+	if err := checkIDTag(req.IDTag); err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context, _ *sql.Tx, q *queries.Queries, now time.Time) (any, []string, error) {
+		if err := touch(ctx, q, cp.ID, now); err != nil {
+			return nil, nil, err
+		}
+		_, status, why, err := idTagStatus(ctx, q, req.IDTag)
+		var notes []string
+		if why != "" {
+			notes = []string{"refused: " + why}
+		}
+		return ocpp.AuthorizeConf{IDTagInfo: ocpp.IDTagInfo{Status: status}}, notes, err
+	}, nil
+}
+
+// startTransaction records a session the charge point started: the transactionId it gets
+// is the session's id. A refused card gets transactionId 0 and its status (the charge point
+// then stops at once, and no session exists).
+func (c *Central) startTransaction(cp *ocpp.Conn, payload json.RawMessage) (effect, error) {
+	var req ocpp.StartTransactionReq
+	if err := decode(payload, &req); err != nil {
+		return nil, err
+	}
+	switch {
+	case req.ConnectorID == nil:
+		return nil, required("connectorId")
+	case req.MeterStart == nil:
+		return nil, required("meterStart")
+	case req.Timestamp == nil:
+		return nil, required("timestamp")
+	case *req.ConnectorID < 1:
+		return nil, ocpp.Errorf(ocpp.PropertyConstraintViolation, "a transaction starts on connector 1 or above")
+	case *req.MeterStart < 0:
+		return nil, ocpp.Errorf(ocpp.PropertyConstraintViolation, "meterStart is 0 Wh or more")
+	}
+	if err := checkIDTag(req.IDTag); err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context, tx *sql.Tx, q *queries.Queries, now time.Time) (any, []string, error) {
+		if err := touch(ctx, q, cp.ID, now); err != nil {
+			return nil, nil, err
+		}
+		conn, err := q.ChargerConnectorByNumber(ctx, queries.ChargerConnectorByNumberParams{ChargerID: cp.ID, Number: int64(*req.ConnectorID)})
+		if errors.Is(err, sql.ErrNoRows) {
+			return ocpp.StartTransactionConf{IDTagInfo: ocpp.IDTagInfo{Status: "Invalid"}},
+				[]string{"refused: connector " + strconv.Itoa(*req.ConnectorID) + " is not registered for this charge point"}, nil
+		} else if err != nil {
+			return nil, nil, err
+		}
+		card, status, why, err := idTagStatus(ctx, q, req.IDTag)
+		if err != nil || status != "Accepted" {
+			return ocpp.StartTransactionConf{IDTagInfo: ocpp.IDTagInfo{Status: status}}, []string{"refused: " + why}, err
+		}
+		id, refusal, err := charging.StartAtCharger(ctx, tx, charging.AtCharger{Connector: conn.ID, Card: card, MeterStart: *req.MeterStart,
+			At: clampTime(req.Timestamp, now.Add(-24*time.Hour), now)})
+		if err != nil {
+			return nil, nil, err
+		}
+		if refusal != nil {
+			return ocpp.StartTransactionConf{IDTagInfo: ocpp.IDTagInfo{Status: refusal.Status}}, []string{"refused: " + refusal.Why}, nil
+		}
+		return ocpp.StartTransactionConf{IDTagInfo: ocpp.IDTagInfo{Status: "Accepted"}, TransactionID: id},
+			[]string{"session #" + itoa(id) + " started with card " + card.VisualNumber}, nil
+	}, nil
+}
+
+// reading is one meter reading from a MeterValues sample.
+type reading struct {
+	at             time.Time
+	energyWh       int64
+	powerW         int64
+	soc            sql.NullInt64
+	hasEnergy, has bool
+}
+
+// readSample reads the measurands ChargeDesk keeps from one meterValue: the energy register
+// (the default measurand), power and state of charge, in Wh, W and percent.
+func readSample(mv ocpp.MeterValue) (reading, error) {
+	var r reading
+	if mv.Timestamp == nil {
+		return r, required("meterValue.timestamp")
+	}
+	if len(mv.SampledValue) == 0 {
+		return r, required("meterValue.sampledValue")
+	}
+	r.at = *mv.Timestamp
+	for _, sv := range mv.SampledValue {
+		if sv.Format == "SignedData" || sv.Phase != "" {
+			continue
+		}
+		v, err := strconv.ParseFloat(strings.TrimSpace(sv.Value), 64)
+		if err != nil || v < 0 || v > 1e12 {
+			return r, ocpp.Errorf(ocpp.PropertyConstraintViolation, "sampledValue %q is not a non-negative number", sv.Value)
+		}
+		scale := 1.0
+		if strings.HasPrefix(sv.Unit, "k") {
+			scale = 1000
+		}
+		switch sv.Measurand {
+		case "", "Energy.Active.Import.Register":
+			r.energyWh, r.hasEnergy, r.has = int64(v*scale+0.5), true, true
+		case "Power.Active.Import":
+			r.powerW, r.has = int64(v*scale+0.5), true
+		case "SoC":
+			r.soc, r.has = sql.NullInt64{Int64: min(100, int64(v+0.5)), Valid: true}, true
+		}
+	}
+	return r, nil
+}
+
+// meterValues records the readings of a transaction (they feed the session's chart and
+// its price). Readings for no transaction, or one that has ended, are only logged.
+func (c *Central) meterValues(cp *ocpp.Conn, payload json.RawMessage) (effect, error) {
+	var req ocpp.MeterValuesReq
+	if err := decode(payload, &req); err != nil {
+		return nil, err
+	}
+	if req.ConnectorID == nil {
+		return nil, required("connectorId")
+	}
+	if len(req.MeterValue) == 0 {
+		return nil, required("meterValue")
+	}
+	samples := make([]reading, 0, len(req.MeterValue))
+	for _, mv := range req.MeterValue {
+		r, err := readSample(mv)
+		if err != nil {
+			return nil, err
+		}
+		samples = append(samples, r)
+	}
+	return func(ctx context.Context, _ *sql.Tx, q *queries.Queries, now time.Time) (any, []string, error) {
+		if err := touch(ctx, q, cp.ID, now); err != nil {
+			return nil, nil, err
+		}
+		if req.TransactionID == nil {
+			return ocpp.Empty{}, nil, nil
+		}
+		s, err := q.SessionOnCharger(ctx, queries.SessionOnChargerParams{ID: *req.TransactionID, ChargerID: cp.ID})
+		if errors.Is(err, sql.ErrNoRows) {
+			return ocpp.Empty{}, []string{"transaction " + itoa(*req.TransactionID) + " is not one of this charge point's; readings ignored"}, nil
+		} else if err != nil {
+			return nil, nil, err
+		}
+		if s.Status != "ACTIVE" {
+			return ocpp.Empty{}, []string{"session #" + itoa(s.ID) + " has ended; readings kept in this log only"}, nil
+		}
+		last, err := q.LastReading(ctx, queries.LastReadingParams{SessionID: s.ID, ActingAs: s.UserID})
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return nil, nil, err
+		}
+		for _, r := range samples {
+			if !r.has {
+				continue
+			}
+			energy := r.energyWh
+			if !r.hasEnergy {
+				energy = last.EnergyWh
+			}
+			at := clampTime(&r.at, time.Unix(last.At, 0), now)
+			if err := q.InsertMeterReading(ctx, queries.InsertMeterReadingParams{SessionID: s.ID, ActingAs: s.UserID, At: at.Unix(),
+				EnergyWh: energy, PowerW: r.powerW, SocPct: r.soc}); err != nil {
+				return nil, nil, err
+			}
+			last.EnergyWh, last.At = energy, at.Unix()
+		}
+		return ocpp.Empty{}, nil, nil
+	}, nil
+}
+
+// stopTransaction completes a session as the charge point reports it (its receipt is
+// priced from the tariff frozen at its start). A stop for a session support force-closed
+// is kept as the station reported it; when the station's figures come to less than the
+// receipt, a credit note refunds the difference. A stop seen before is answered again.
+func (c *Central) stopTransaction(cp *ocpp.Conn, payload json.RawMessage) (effect, error) {
+	var req ocpp.StopTransactionReq
+	if err := decode(payload, &req); err != nil {
+		return nil, err
+	}
+	switch {
+	case req.TransactionID == nil:
+		return nil, required("transactionId")
+	case req.MeterStop == nil:
+		return nil, required("meterStop")
+	case req.Timestamp == nil:
+		return nil, required("timestamp")
+	case *req.MeterStop < 0:
+		return nil, ocpp.Errorf(ocpp.PropertyConstraintViolation, "meterStop is 0 Wh or more")
+	}
+	if req.IDTag != "" {
+		if err := checkIDTag(req.IDTag); err != nil {
+			return nil, err
+		}
+	}
+	return func(ctx context.Context, tx *sql.Tx, q *queries.Queries, now time.Time) (any, []string, error) {
+		if err := touch(ctx, q, cp.ID, now); err != nil {
+			return nil, nil, err
+		}
+		accepted := ocpp.StopTransactionConf{IDTagInfo: &ocpp.IDTagInfo{Status: "Accepted"}}
+		s, err := q.SessionOnCharger(ctx, queries.SessionOnChargerParams{ID: *req.TransactionID, ChargerID: cp.ID})
+		if errors.Is(err, sql.ErrNoRows) {
+			return ocpp.StopTransactionConf{}, []string{"transaction " + itoa(*req.TransactionID) + " is not one of this charge point's; nothing to stop"}, nil
+		} else if err != nil {
+			return nil, nil, err
+		}
+		at := clampTime(req.Timestamp, time.Time{}, now)
+		switch {
+		case s.Status == "ACTIVE":
+			endedBy := charging.EndedByStation
+			reason := "Stopped at the charger"
+			if req.Reason != "" && req.Reason != "Local" {
+				reason = "Stopped at the charger (" + req.Reason + ")"
+			}
+			if req.Reason == "Remote" {
+				endedBy, reason = charging.EndedByRemote, "Stopped from ChargeDesk"
+			}
+			meter := *req.MeterStop
+			receipt, err := charging.Stop(ctx, tx, charging.StopRequest{SessionID: s.ID, ActingAs: s.UserID, At: at, MeterStopWh: &meter,
+				EndedBy: endedBy, Reason: reason})
+			if errors.Is(err, charging.ErrMeterBelowStart) {
+				return ocpp.StopTransactionConf{}, nil, ocpp.Errorf(ocpp.PropertyConstraintViolation, "meterStop %d Wh is below the transaction's meterStart", meter)
+			} else if err != nil {
+				return nil, nil, err
+			}
+			return accepted, []string{"session #" + itoa(s.ID) + " completed; receipt #" + itoa(receipt) + " issued"}, nil
+		case s.EndedBy.String == charging.EndedByAdmin && !s.StationStoppedAt.Valid:
+			note, err := charging.LateStop(ctx, tx, s.ID, s.UserID, at, *req.MeterStop)
+			if err != nil {
+				return nil, nil, err
+			}
+			return accepted, []string{note}, nil
+		default:
+			return accepted, []string{"session #" + itoa(s.ID) + " had already ended; stop acknowledged again"}, nil
+		}
+	}, nil
+}

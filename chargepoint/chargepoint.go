@@ -1,0 +1,309 @@
+// Package chargepoint is a simulated OCPP 1.6J charge point: it connects to a central
+// system over a WebSocket as a real one does (Basic auth, subprotocol ocpp1.6), boots,
+// reports its connectors, sends heartbeats, starts and stops transactions when asked,
+// and sends meter values while it charges. The demo runs one per demo charger, and the
+// load benchmark a thousand; it never touches the database.
+package chargepoint
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"chargedesk/ocpp"
+)
+
+// Config describes one charge point.
+type Config struct {
+	URL      string // the central system's OCPP base, e.g. ws://127.0.0.1:8080/ocpp/1.6
+	ID       string // chargeBoxId
+	Password string
+	Vendor   string
+	Model    string
+	// Connectors is how many connectors it has (numbered 1…).
+	Connectors int
+	// PowerW is what a connector delivers while charging.
+	PowerW int64
+	// MeterEvery is how often it sends MeterValues while charging (default 10 s); the
+	// heartbeat interval is what the central system says at boot.
+	MeterEvery time.Duration
+	// Resume are transactions it was running before this process started.
+	Resume []Transaction
+	Log    *slog.Logger
+}
+
+// Transaction is a transaction the charge point runs.
+type Transaction struct {
+	ID        int64
+	Connector int
+	IDTag     string
+	EnergyWh  int64 // the meter now
+	SoC       int64 // percent, -1 unknown
+}
+
+// ChargePoint is one simulated charge point.
+type ChargePoint struct {
+	cfg Config
+
+	mu        sync.Mutex
+	tx        map[int]*Transaction // by connector
+	meters    map[int]int64        // each connector's meter after its last transaction
+	power     map[int]int64        // what each connector delivers now, W
+	heartbeat time.Duration
+	ws        *websocket.Conn
+	wmu       sync.Mutex
+	pending   map[string]chan frame
+	seq       atomic.Int64
+	calls     chan struct{}
+	online    atomic.Bool
+	// Sent counts the messages it sent (for the load benchmark).
+	Sent atomic.Int64
+}
+
+// New makes a charge point; Run connects it.
+func New(cfg Config) *ChargePoint {
+	if cfg.MeterEvery == 0 {
+		cfg.MeterEvery = 10 * time.Second
+	}
+	if cfg.Connectors == 0 {
+		cfg.Connectors = 1
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	cp := &ChargePoint{cfg: cfg, tx: map[int]*Transaction{}, meters: map[int]int64{}, power: map[int]int64{}, heartbeat: 5 * time.Minute, calls: make(chan struct{}, 1)}
+	for _, t := range cfg.Resume {
+		cp.tx[t.Connector] = &t
+	}
+	return cp
+}
+
+// Online reports whether it is connected and booted.
+func (cp *ChargePoint) Online() bool { return cp.online.Load() }
+
+// Charging is the transaction on connector n, if there is one.
+func (cp *ChargePoint) Charging(n int) (Transaction, bool) {
+	cp.mu.Lock()
+	defer cp.mu.Unlock()
+	t, ok := cp.tx[n]
+	if !ok {
+		return Transaction{}, false
+	}
+	return *t, true
+}
+
+// Run connects, and reconnects after a lost connection (backing off up to a minute), until
+// ctx ends.
+func (cp *ChargePoint) Run(ctx context.Context) {
+	backoff := time.Second
+	for ctx.Err() == nil {
+		start := time.Now()
+		err := cp.session(ctx)
+		cp.online.Store(false)
+		if ctx.Err() != nil {
+			return
+		}
+		if time.Since(start) > time.Minute {
+			backoff = time.Second
+		}
+		cp.cfg.Log.Debug("charge point: disconnected", "id", cp.cfg.ID, "err", err, "retry_in", backoff)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, time.Minute)
+	}
+}
+
+type frame struct {
+	typ     int
+	id      string
+	action  string
+	payload json.RawMessage
+	errCode string
+}
+
+func parse(b []byte) (frame, error) {
+	var parts []json.RawMessage
+	if err := json.Unmarshal(b, &parts); err != nil || len(parts) < 3 {
+		return frame{}, errors.New("not an OCPP-J frame")
+	}
+	var f frame
+	json.Unmarshal(parts[0], &f.typ)
+	json.Unmarshal(parts[1], &f.id)
+	switch {
+	case f.typ == 2 && len(parts) == 4:
+		json.Unmarshal(parts[2], &f.action)
+		f.payload = parts[3]
+	case f.typ == 3:
+		f.payload = parts[2]
+	case f.typ == 4:
+		json.Unmarshal(parts[2], &f.errCode)
+	}
+	return f, nil
+}
+
+// session is one connection: dial, boot, report, then heartbeats and meter values until it
+// drops.
+func (cp *ChargePoint) session(ctx context.Context) error {
+	auth := base64.StdEncoding.EncodeToString([]byte(cp.cfg.ID + ":" + cp.cfg.Password))
+	dctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	ws, _, err := websocket.Dial(dctx, cp.cfg.URL+"/"+cp.cfg.ID, &websocket.DialOptions{
+		Subprotocols: []string{ocpp.Subprotocol},
+		HTTPHeader:   http.Header{"Authorization": {"Basic " + auth}},
+	})
+	cancel()
+	if err != nil {
+		return err
+	}
+	ws.SetReadLimit(ocpp.MaxMessage)
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+	cp.mu.Lock()
+	cp.ws = ws
+	cp.pending = map[string]chan frame{}
+	cp.mu.Unlock()
+	defer ws.CloseNow()
+	readErr := make(chan error, 1)
+	go func() { readErr <- cp.read(ctx, ws) }()
+
+	var boot ocpp.BootNotificationConf
+	if err := cp.call(ctx, "BootNotification", ocpp.BootNotificationReq{ChargePointVendor: cp.cfg.Vendor, ChargePointModel: cp.cfg.Model,
+		FirmwareVersion: "sim-1.6.0"}, &boot); err != nil {
+		return err
+	}
+	if boot.Interval > 0 {
+		cp.mu.Lock()
+		cp.heartbeat = time.Duration(boot.Interval) * time.Second
+		cp.mu.Unlock()
+	}
+	cp.online.Store(true)
+	for n := 1; n <= cp.cfg.Connectors; n++ {
+		status := "Available"
+		if _, ok := cp.Charging(n); ok {
+			status = "Charging"
+		}
+		if err := cp.status(ctx, n, status); err != nil {
+			return err
+		}
+	}
+	cp.mu.Lock()
+	hb := time.NewTicker(cp.heartbeat)
+	cp.mu.Unlock()
+	defer hb.Stop()
+	meter := time.NewTicker(cp.cfg.MeterEvery)
+	defer meter.Stop()
+	for {
+		select {
+		case err := <-readErr:
+			return err
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-hb.C:
+			if err := cp.call(ctx, "Heartbeat", ocpp.Empty{}, nil); err != nil {
+				return err
+			}
+		case <-meter.C:
+			if err := cp.sendMeterValues(ctx); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// read delivers answers to waiting calls and answers the central system's calls.
+func (cp *ChargePoint) read(ctx context.Context, ws *websocket.Conn) error {
+	for {
+		_, b, err := ws.Read(ctx)
+		if err != nil {
+			return err
+		}
+		f, err := parse(b)
+		if err != nil {
+			continue
+		}
+		if f.typ == 2 {
+			go cp.answer(ctx, f)
+			continue
+		}
+		cp.mu.Lock()
+		ch := cp.pending[f.id]
+		cp.mu.Unlock()
+		if ch != nil {
+			ch <- f
+		}
+	}
+}
+
+func (cp *ChargePoint) write(ctx context.Context, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	cp.mu.Lock()
+	ws := cp.ws
+	cp.mu.Unlock()
+	cp.wmu.Lock()
+	defer cp.wmu.Unlock()
+	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	cp.Sent.Add(1)
+	return ws.Write(wctx, websocket.MessageText, b)
+}
+
+// call sends a CALL and waits for its answer (one at a time, as OCPP-J wants).
+func (cp *ChargePoint) call(ctx context.Context, action string, req, conf any) error {
+	select {
+	case cp.calls <- struct{}{}:
+		defer func() { <-cp.calls }()
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	id := cp.cfg.ID + "-" + strconv.FormatInt(cp.seq.Add(1), 10)
+	if len(id) > 36 {
+		id = id[len(id)-36:]
+	}
+	ch := make(chan frame, 1)
+	cp.mu.Lock()
+	cp.pending[id] = ch
+	cp.mu.Unlock()
+	defer func() {
+		cp.mu.Lock()
+		delete(cp.pending, id)
+		cp.mu.Unlock()
+	}()
+	if err := cp.write(ctx, []any{2, id, action, req}); err != nil {
+		return err
+	}
+	select {
+	case f := <-ch:
+		if f.typ == 4 {
+			return fmt.Errorf("%s answered CALLERROR %s", action, f.errCode)
+		}
+		if conf != nil {
+			return json.Unmarshal(f.payload, conf)
+		}
+		return nil
+	case <-time.After(30 * time.Second):
+		return fmt.Errorf("%s: no answer", action)
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (cp *ChargePoint) status(ctx context.Context, connector int, status string) error {
+	n := connector
+	now := time.Now().UTC()
+	return cp.call(ctx, "StatusNotification", ocpp.StatusNotificationReq{ConnectorID: &n, ErrorCode: "NoError", Status: status, Timestamp: &now}, nil)
+}

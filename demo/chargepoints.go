@@ -1,0 +1,93 @@
+package demo
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/base64"
+	"log/slog"
+	"time"
+
+	"chargedesk/central"
+	"chargedesk/chargepoint"
+	"chargedesk/db"
+	"chargedesk/queries"
+)
+
+// ChargePoints starts a simulated charge point for every charger in the database, connected
+// to the OCPP endpoint at base (ws://host:port/ocpp/1.6) over loopback, until ctx ends. Each
+// gets a new random password (the demo's database only: the simulators are the only charge
+// points that know them). A charge point resumes the transactions it was metering in the
+// last 30 minutes; one it had stopped metering (the stuck session) it does not know, and it
+// reports its connector Available, which the central system notes in its protocol log.
+//
+// meterEvery is how often a charging charge point sends MeterValues (0: every 10 s).
+func ChargePoints(ctx context.Context, d *db.DB, base string, log *slog.Logger, meterEvery time.Duration) ([]*chargepoint.ChargePoint, error) {
+	q := queries.New(d.R)
+	var cps []*chargepoint.ChargePoint
+	var after int64
+	now := time.Now()
+	for {
+		rows, err := q.ListChargersForConsole(ctx, queries.ListChargersForConsoleParams{After: after, PageSize: 500})
+		if err != nil {
+			return nil, err
+		}
+		if len(rows) == 0 {
+			break
+		}
+		for _, ch := range rows {
+			after = ch.ID
+			cfg, err := chargePointConfig(ctx, d, ch, now)
+			if err != nil {
+				return nil, err
+			}
+			cfg.URL, cfg.Log, cfg.MeterEvery = base, log, meterEvery
+			cp := chargepoint.New(cfg)
+			cps = append(cps, cp)
+			go cp.Run(ctx)
+		}
+	}
+	return cps, nil
+}
+
+func chargePointConfig(ctx context.Context, d *db.DB, ch queries.ListChargersForConsoleRow, now time.Time) (chargepoint.Config, error) {
+	b := make([]byte, 18)
+	rand.Read(b)
+	password := base64.RawURLEncoding.EncodeToString(b)
+	q := queries.New(d.R)
+	nums, err := q.ConnectorNumbers(ctx, ch.ID)
+	if err != nil {
+		return chargepoint.Config{}, err
+	}
+	open, err := q.ActiveTransactionsOfCharger(ctx, ch.ID)
+	if err != nil {
+		return chargepoint.Config{}, err
+	}
+	var power int64
+	if c, err := q.GetChargerForConsole(ctx, ch.ID); err == nil {
+		power = c.MaxPowerW
+	}
+	cfg := chargepoint.Config{ID: ch.OcppID, Password: password, Vendor: clip(ch.Vendor, 20), Model: clip(ch.Model, 20),
+		Connectors: len(nums), PowerW: power}
+	for _, t := range open {
+		if now.Unix()-t.ReadingAt > 30*60 {
+			continue // not metered lately: the charge point lost it (a stuck session)
+		}
+		for _, n := range nums {
+			if n.ID == t.ConnectorID {
+				cfg.Resume = append(cfg.Resume, chargepoint.Transaction{ID: t.ID, Connector: int(n.Number), EnergyWh: t.EnergyWh, SoC: t.SocPct})
+			}
+		}
+	}
+	err = d.Tx(ctx, func(tx *sql.Tx) error {
+		return queries.New(tx).SetChargerPassword(ctx, queries.SetChargerPasswordParams{ID: ch.ID, Sha256: central.PasswordHash(password)})
+	})
+	return cfg, err
+}
+
+func clip(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}

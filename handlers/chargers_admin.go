@@ -1,0 +1,158 @@
+package handlers
+
+import (
+	"database/sql"
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"chargedesk/access"
+	"chargedesk/central"
+	"chargedesk/errs"
+	"chargedesk/queries"
+)
+
+// ocppConnect is the OCPP 1.6J endpoint: a charge point connects here with its id in the
+// path and its password in Basic auth (central.Central decides what its messages mean).
+func (a *App) ocppConnect(c *gin.Context) {
+	a.central.Server.Serve(c.Writer, c.Request, c.Param("id"))
+}
+
+// CloseChargePoints closes every charge point's connection (at shutdown).
+func (a *App) CloseChargePoints() { a.central.Server.Close() }
+
+// ChargePointsOnline is how many charge points are connected now.
+func (a *App) ChargePointsOnline() int { return a.central.Server.Count() }
+
+type consoleChargerRow struct {
+	queries.ListChargersForConsoleRow
+	Online bool
+}
+
+// adminChargers lists the charge points with their connection state, 100 a page.
+func (a *App) adminChargers(c *gin.Context) {
+	after, _ := strconv.ParseInt(c.Query("after"), 10, 64)
+	rows, err := a.r.ListChargersForConsole(c.Request.Context(), queries.ListChargersForConsoleParams{After: max(after, 0), PageSize: 101})
+	if err != nil {
+		a.fail(c, errInternal(err))
+		return
+	}
+	var next int64
+	if len(rows) > 100 {
+		rows, next = rows[:100], rows[99].ID
+	}
+	list := make([]consoleChargerRow, len(rows))
+	for i, r := range rows {
+		list[i] = consoleChargerRow{r, a.central.Online(r.OcppID)}
+	}
+	a.render(c, http.StatusOK, "admin_chargers", &Page{Title: "Chargers", Nav: "chargers",
+		Data: struct {
+			Chargers []consoleChargerRow
+			Next     int64
+			Online   int
+		}{list, next, a.central.Server.Count()}})
+}
+
+type adminChargerData struct {
+	Charger    queries.GetChargerForConsoleRow
+	Online     bool
+	Connectors []queries.ListConnectorsForConsoleRow
+	Sessions   []queries.ListChargerSessionsForConsoleRow
+	Log        []queries.ListOCPPLogRow
+	Calls      map[string]string
+	Password   string // a new password, shown once
+	Error      string
+	Notice     string
+	Form       map[string]string
+}
+
+// adminCharger shows one charge point: connected or not, its connectors' OCPP status, its
+// last sessions and its protocol log; admins can give it a new password and send it calls.
+func (a *App) adminCharger(c *gin.Context) {
+	a.showConsoleCharger(c, http.StatusOK, adminChargerData{Notice: map[string]string{
+		"sent": "The charger answered: " + c.Query("answer") + ".",
+	}[c.Query("done")]})
+}
+
+func (a *App) showConsoleCharger(c *gin.Context, status int, d adminChargerData) {
+	id, ok := pathID(c)
+	if !ok {
+		a.fail(c, errNotFound("This charger"))
+		return
+	}
+	ctx := c.Request.Context()
+	var err error
+	d.Charger, err = a.r.GetChargerForConsole(ctx, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		a.fail(c, errNotFound("This charger"))
+		return
+	}
+	if err == nil {
+		d.Connectors, err = a.r.ListConnectorsForConsole(ctx, id)
+	}
+	if err == nil {
+		d.Sessions, err = a.r.ListChargerSessionsForConsole(ctx, id)
+	}
+	if err == nil {
+		d.Log, err = a.r.ListOCPPLog(ctx, queries.ListOCPPLogParams{ChargerID: id, PageSize: 50})
+	}
+	if err != nil {
+		a.fail(c, errInternal(err))
+		return
+	}
+	d.Online = a.central.Online(d.Charger.OcppID)
+	d.Calls = central.AdminCalls
+	if d.Password != "" {
+		c.Header("Cache-Control", "no-store")
+	}
+	a.render(c, status, "admin_charger", &Page{Title: d.Charger.Name + " (" + d.Charger.OcppID + ")", Nav: "chargers", Data: d, Form: d.Form})
+}
+
+func (a *App) adminRequest(c *gin.Context, charger int64) central.AdminRequest {
+	return central.AdminRequest{Actor: access.Actor{UserID: currentUser(c).ID}, Charger: charger, Reason: c.PostForm("reason"), Now: a.now(), IP: c.ClientIP(), UA: c.Request.UserAgent()}
+}
+
+// chargerPassword gives a charge point a new OCPP password and shows it once.
+func (a *App) chargerPassword(c *gin.Context) {
+	id, ok := pathID(c)
+	if !ok {
+		a.fail(c, errNotFound("This charger"))
+		return
+	}
+	pw, err := a.central.NewPassword(c.Request.Context(), a.trail, a.adminRequest(c, id))
+	if a.chargerRefused(c, err) {
+		return
+	}
+	a.showConsoleCharger(c, http.StatusOK, adminChargerData{Password: pw})
+}
+
+// chargerCall sends an admin's call (unlock, reset) to a charge point, with a reason.
+func (a *App) chargerCall(c *gin.Context) {
+	id, ok := pathID(c)
+	if !ok {
+		a.fail(c, errNotFound("This charger"))
+		return
+	}
+	connector, _ := strconv.Atoi(c.PostForm("connector"))
+	answer, err := a.central.AdminCall(c.Request.Context(), a.trail, a.adminRequest(c, id), c.PostForm("call"), connector)
+	if a.chargerRefused(c, err) {
+		return
+	}
+	a.redirect(c, "/admin/chargers/"+itoa(id)+"?done=sent&answer="+answer+"#calls")
+}
+
+// chargerRefused shows a refused charger action on the charger's page (a wrong form field,
+// an offline charger), or fails; it reports whether the request was answered.
+func (a *App) chargerRefused(c *gin.Context, err error) bool {
+	if err == nil {
+		return false
+	}
+	if e, ok := errs.As(err); ok && !wantsJSON(c) && (e.Code == errs.Invalid || e.Code == errs.Conflict) {
+		a.showConsoleCharger(c, statusOf[e.Code], adminChargerData{Error: e.Message, Form: formValues(c, "reason", "call", "connector")})
+		return true
+	}
+	a.fail(c, err)
+	return true
+}

@@ -1,0 +1,215 @@
+package conformance_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// Refused before the upgrade: no subprotocol, no or wrong credentials, an unknown id, a
+// charger with no password yet. The same 401 for an unknown id and a wrong password.
+func TestConnectionRefusals(t *testing.T) {
+	s := newServer(t)
+	s.register("CDK-prenz-01", "prenz-password-1234")
+	for _, tc := range []struct {
+		name, id, pw string
+		protos       []string
+		want         int
+	}{
+		{"no ocpp1.6 subprotocol", "CDK-prenz-01", "prenz-password-1234", []string{"ocpp2.0.1"}, http.StatusBadRequest},
+		{"no credentials", "CDK-prenz-01", "", nil, http.StatusUnauthorized},
+		{"wrong password", "CDK-prenz-01", "guess-guess-guess", nil, http.StatusUnauthorized},
+		{"unknown charge point", "NOPE-0001", "prenz-password-1234", nil, http.StatusUnauthorized},
+		{"registered without a password", "CDK-tempel-01", "anything-at-all", nil, http.StatusUnauthorized},
+	} {
+		ws, res, err := s.dial(tc.id, tc.pw, tc.protos...)
+		if err == nil {
+			ws.Close()
+			t.Errorf("%s: connected, want HTTP %d", tc.name, tc.want)
+			continue
+		}
+		if res == nil || res.StatusCode != tc.want {
+			t.Errorf("%s: %v %v, want HTTP %d", tc.name, err, res, tc.want)
+		}
+	}
+	if n := s.int(`SELECT count(*) FROM ocpp_log`); n != 0 {
+		t.Errorf("refused connections wrote %d protocol log rows", n)
+	}
+}
+
+// Boot, heartbeat and status: the charge point learns its interval and the time, its
+// connector's status and error code reach the database, and it is seen.
+func TestBootHeartbeatAndStatus(t *testing.T) {
+	s := newServer(t)
+	id := s.register("CDK-alex-01", "alex-password-1234")
+	s.db.W.Exec(`UPDATE chargers SET last_seen_at = NULL WHERE id = ?`, id)
+	c := s.connect("CDK-alex-01", "alex-password-1234")
+	boot := c.boot()
+	if boot["status"] != "Accepted" || boot["interval"] != float64(s.int(`SELECT heartbeat_interval_s FROM chargers WHERE id = ?`, id)) {
+		t.Errorf("BootNotification.conf %v", boot)
+	}
+	if _, err := time.Parse(time.RFC3339, boot["currentTime"].(string)); err != nil {
+		t.Errorf("currentTime %v: %v", boot["currentTime"], err)
+	}
+	if s.str(`SELECT vendor || '/' || model FROM chargers WHERE id = ?`, id) != "Conformance/Client-1" {
+		t.Error("the boot's vendor and model were not kept")
+	}
+	hb := c.call("Heartbeat", map[string]any{})
+	if _, err := time.Parse(time.RFC3339, hb["currentTime"].(string)); err != nil {
+		t.Errorf("Heartbeat.conf %v", hb)
+	}
+	c.status(1, "Faulted", "GroundFailure")
+	if got := s.str(`SELECT cn.status || '/' || cn.error_code FROM connectors cn JOIN evses e ON e.id = cn.evse_id WHERE e.charger_id = ? ORDER BY e.id, cn.id LIMIT 1`, id); got != "Faulted/GroundFailure" {
+		t.Errorf("connector 1 is %s, want Faulted/GroundFailure", got)
+	}
+	if s.int(`SELECT count(*) FROM chargers WHERE id = ? AND last_seen_at >= unixepoch() - 60`, id) != 1 {
+		t.Error("the charger's last_seen_at did not move")
+	}
+	// An unknown status is refused, and changes nothing.
+	c.callError(`[2,"bad-1","StatusNotification",{"connectorId":1,"errorCode":"NoError","status":"Sleeping"}]`, "PropertyConstraintViolation")
+	if got := s.str(`SELECT cn.status FROM connectors cn JOIN evses e ON e.id = cn.evse_id WHERE e.charger_id = ? ORDER BY e.id, cn.id LIMIT 1`, id); got != "Faulted" {
+		t.Errorf("after a refused status the connector is %s", got)
+	}
+}
+
+// Authorize answers by the card's status: active Accepted; lost or blocked Blocked;
+// replaced or unknown Invalid.
+func TestAuthorizeByCardStatus(t *testing.T) {
+	s := newServer(t)
+	s.register("CDK-prenz-01", "prenz-password-1234")
+	c := s.connect("CDK-prenz-01", "prenz-password-1234")
+	c.boot()
+	s.db.W.Exec(`UPDATE ev_cards SET status = 'blocked' WHERE uid = '04A15C3EAAAB'`) // Omar's card, blocked by him
+	for uid, want := range map[string]string{
+		"04A15C3E2EEF": "Accepted", // Jane's active card
+		"04A15C3E8BBC": "Blocked",  // Jane's lost card
+		"04A15C3EAAAB": "Blocked",  // Omar's blocked card
+		"04A15C3E6CCD": "Invalid",  // Jane's replaced card
+		"DEADBEEF0000": "Invalid",  // nobody's
+	} {
+		got := c.call("Authorize", map[string]any{"idTag": uid})["idTagInfo"].(map[string]any)["status"]
+		if got != want {
+			t.Errorf("Authorize %s: %v, want %s", uid, got, want)
+		}
+	}
+}
+
+// A whole transaction: StartTransaction creates the session (transactionId is its id),
+// MeterValues become its readings, StopTransaction completes it with the station's meter
+// and issues the receipt. A repeated stop is acknowledged and changes nothing.
+func TestTransactionFromStartToReceipt(t *testing.T) {
+	s := newServer(t)
+	s.register("CDK-prenz-01", "prenz-password-1234")
+	c := s.connect("CDK-prenz-01", "prenz-password-1234")
+	c.boot()
+	c.status(1, "Preparing", "NoError")
+	ago := func(d time.Duration) string { return time.Now().UTC().Add(-d).Format(time.RFC3339) }
+	start := c.call("StartTransaction", map[string]any{"connectorId": 1, "idTag": "04A15C3EC99A", "meterStart": 5000000, "timestamp": ago(2 * time.Hour)})
+	if start["idTagInfo"].(map[string]any)["status"] != "Accepted" {
+		t.Fatalf("StartTransaction.conf %v", start)
+	}
+	tx := int64(start["transactionId"].(float64))
+	if s.str(`SELECT u.email || '/' || s.status FROM charging_sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ?`, tx) != "lena@example.com/ACTIVE" {
+		t.Fatal("the transaction is not Lena's active session")
+	}
+	c.status(1, "Charging", "NoError")
+	for i, wh := range []string{"5005.7", "5006.4"} { // kWh: the unit is honoured
+		c.call("MeterValues", map[string]any{"connectorId": 1, "transactionId": tx, "meterValue": []any{map[string]any{
+			"timestamp": ago(time.Duration(90-30*i) * time.Minute),
+			"sampledValue": []any{
+				map[string]any{"value": wh, "measurand": "Energy.Active.Import.Register", "unit": "kWh"},
+				map[string]any{"value": "21000", "measurand": "Power.Active.Import", "unit": "W"},
+				map[string]any{"value": "55", "measurand": "SoC", "unit": "Percent"},
+			}}}})
+	}
+	if got := s.int(`SELECT max(energy_wh) FROM meter_readings WHERE session_id = ?`, tx); got != 5006400 {
+		t.Errorf("the last reading is %d Wh, want 5006400", got)
+	}
+	stop := c.call("StopTransaction", map[string]any{"transactionId": tx, "meterStop": 5006500, "timestamp": now(), "reason": "EVDisconnected", "idTag": "04A15C3EC99A"})
+	if stop["idTagInfo"].(map[string]any)["status"] != "Accepted" {
+		t.Errorf("StopTransaction.conf %v", stop)
+	}
+	if got := s.str(`SELECT status || '/' || meter_stop_wh || '/' || ended_by FROM charging_sessions WHERE id = ?`, tx); got != "COMPLETED/5006500/station" {
+		t.Errorf("the session is %s, want COMPLETED/6500000/station", got)
+	}
+	if s.int(`SELECT count(*) FROM receipts WHERE session_id = ? AND gross_cents > 0`, tx) != 1 {
+		t.Errorf("no receipt was issued: %d receipts, gross %d", s.int(`SELECT count(*) FROM receipts WHERE session_id = ?`, tx),
+			s.int(`SELECT coalesce(max(gross_cents), -1) FROM receipts WHERE session_id = ?`, tx))
+	}
+	c.call("StopTransaction", map[string]any{"transactionId": tx, "meterStop": 5006500, "timestamp": now()})
+	if s.int(`SELECT count(*) FROM receipts WHERE session_id = ?`, tx) != 1 {
+		t.Error("a repeated stop issued a second receipt")
+	}
+}
+
+// A blocked card is refused at the charger (the runbook's "my card doesn't work"): no
+// session exists, and the charger's protocol log says why.
+func TestBlockedCardRefusedAtTheCharger(t *testing.T) {
+	s := newServer(t)
+	id := s.register("CDK-prenz-01", "prenz-password-1234")
+	c := s.connect("CDK-prenz-01", "prenz-password-1234")
+	c.boot()
+	s.db.W.Exec(`UPDATE ev_cards SET status = 'blocked' WHERE uid = '04A15C3EAAAB'`)
+	before := s.int(`SELECT count(*) FROM charging_sessions`)
+	start := c.call("StartTransaction", map[string]any{"connectorId": 1, "idTag": "04A15C3EAAAB", "meterStart": 100, "timestamp": now()})
+	if start["idTagInfo"].(map[string]any)["status"] != "Blocked" {
+		t.Errorf("StartTransaction with a blocked card: %v", start)
+	}
+	if s.int(`SELECT count(*) FROM charging_sessions`) != before {
+		t.Error("a session was created for a blocked card")
+	}
+	if s.int(`SELECT count(*) FROM ocpp_log WHERE charger_id = ? AND direction = 'note' AND message LIKE '%is blocked%'`, id) == 0 {
+		t.Error("the protocol log does not say the card is blocked")
+	}
+}
+
+// Bad frames get the CALLERROR the spec names, and the connection stays up.
+func TestBadFramesKeepTheConnection(t *testing.T) {
+	s := newServer(t)
+	s.register("CDK-prenz-01", "prenz-password-1234")
+	c := s.connect("CDK-prenz-01", "prenz-password-1234")
+	c.boot()
+	c.callError(`this is not json`, "FormationViolation")
+	c.callError(`[2,"only-two"]`, "FormationViolation")
+	c.callError(`[9,"x","Heartbeat",{}]`, "FormationViolation")
+	c.callError(`[2,"x","Heartbeat",[]]`, "FormationViolation")
+	c.callError(`[2,"x","StartTransaction",{"idTag":"04A15C3EC99A","meterStart":1,"timestamp":"`+now()+`"}]`, "OccurenceConstraintViolation")
+	c.callError(`[2,"x","StartTransaction",{"connectorId":"one","idTag":"04A15C3EC99A","meterStart":1,"timestamp":"`+now()+`"}]`, "TypeConstraintViolation")
+	c.callError(`[2,"x","Authorize",{"idTag":"`+strings.Repeat("A", 21)+`"}]`, "PropertyConstraintViolation")
+	c.callError(`[2,"x","GetConfiguration",{}]`, "NotImplemented")
+	if f := c.callError(`[2,"x","FirmwareStatusNotification",{"status":"Idle"}]`, "NotImplemented"); f[1] != "x" {
+		t.Errorf("the CALLERROR names unique id %v, want x", f[1])
+	}
+	if got := c.call("DataTransfer", map[string]any{"vendorId": "com.example", "data": "hello"})["status"]; got != "UnknownVendorId" {
+		t.Errorf("DataTransfer: %v, want UnknownVendorId (rejected)", got)
+	}
+	c.call("Heartbeat", map[string]any{}) // still connected
+	// A frame over the size limit closes the connection (1009).
+	c.send(`[2,"big","DataTransfer",{"vendorId":"x","data":"` + strings.Repeat("x", 70<<10) + `"}]`)
+	select {
+	case <-c.done:
+	case <-time.After(5 * time.Second):
+		t.Error("a 70 KB frame did not close the connection")
+	}
+}
+
+// One connection per charge point: a new one replaces the old, which is closed.
+func TestReconnectReplacesTheOldConnection(t *testing.T) {
+	s := newServer(t)
+	s.register("CDK-prenz-01", "prenz-password-1234")
+	old := s.connect("CDK-prenz-01", "prenz-password-1234")
+	old.boot()
+	fresh := s.connect("CDK-prenz-01", "prenz-password-1234")
+	select {
+	case <-old.done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the old connection was not closed")
+	}
+	fresh.boot()
+	fresh.call("Heartbeat", map[string]any{})
+	var ce *websocket.CloseError
+	_ = ce
+}

@@ -1,0 +1,181 @@
+package ocpp
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+// Subprotocol is the WebSocket subprotocol of OCPP 1.6J.
+const Subprotocol = "ocpp1.6"
+
+// MaxMessage bounds one frame. The largest message a 1.6 charge point sends in practice is a
+// MeterValues with a few dozen sampled values (a few KB); a bigger frame closes the
+// connection (WebSocket status 1009, message too big).
+const MaxMessage = 64 << 10
+
+// Charger is a charge point that passed authentication.
+type Charger struct {
+	ID        int64  // chargers.id
+	OCPPID    string // chargeBoxId, the last part of the connection's path
+	Heartbeat time.Duration
+}
+
+// Authenticator checks a charge point's id and password (HTTP Basic auth, security profile
+// 1). It returns ErrUnknown or ErrBadPassword to refuse, any other error for a fault.
+type Authenticator func(ctx context.Context, ocppID, password string) (Charger, error)
+
+// Refusals of Authenticator.
+var (
+	ErrUnknown     = errors.New("ocpp: unknown charge point")
+	ErrBadPassword = errors.New("ocpp: wrong password")
+)
+
+// Handler answers one CALL from a charge point: the CALLRESULT's payload, or an error (an
+// *Error is sent as it is; any other error as an InternalError, and logged).
+type Handler func(ctx context.Context, cp *Conn, action string, payload json.RawMessage) (any, error)
+
+// Server accepts charge points' connections and keeps them, one per charge point: a new
+// connection from the same charge point replaces the old one (which is closed).
+type Server struct {
+	Auth   Authenticator
+	Handle Handler
+	// Malformed is told of a frame that was answered with a CALLERROR before any handler ran
+	// (for the charge point's protocol log); may be nil.
+	Malformed func(cp *Conn, raw []byte, e *Error)
+	// Connected and Disconnected are told when a connection starts and ends; may be nil.
+	Connected, Disconnected func(cp *Conn)
+	Log                     *slog.Logger
+	// CallTimeout bounds how long a call to a charge point waits for its answer (default 15s).
+	CallTimeout time.Duration
+
+	mu    sync.Mutex
+	conns map[string]*Conn
+}
+
+// Get is the open connection of a charge point, or nil when it is not connected.
+func (s *Server) Get(ocppID string) *Conn {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.conns[ocppID]
+}
+
+// Connected reports how many charge points are connected.
+func (s *Server) Count() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.conns)
+}
+
+// Serve authenticates the charge point ocppID, upgrades the request to a WebSocket and runs
+// the connection until it ends. Refusals happen before the upgrade, as plain HTTP answers.
+func (s *Server) Serve(w http.ResponseWriter, r *http.Request, ocppID string) {
+	if !containsToken(r.Header.Values("Sec-WebSocket-Protocol"), Subprotocol) {
+		http.Error(w, "This is the OCPP 1.6J endpoint: connect with a WebSocket and the subprotocol ocpp1.6.", http.StatusBadRequest)
+		return
+	}
+	user, pass, ok := r.BasicAuth()
+	if !ok || subtle.ConstantTimeCompare([]byte(user), []byte(ocppID)) != 1 {
+		w.Header().Set("WWW-Authenticate", `Basic realm="ChargeDesk OCPP"`)
+		http.Error(w, "Send the charge point's id and password with HTTP Basic authentication.", http.StatusUnauthorized)
+		return
+	}
+	cp, err := s.Auth(r.Context(), ocppID, pass)
+	switch {
+	case errors.Is(err, ErrUnknown), errors.Is(err, ErrBadPassword):
+		// One answer for both, so that the endpoint does not tell which ids exist.
+		s.Log.Warn("ocpp: connection refused", "charge_point", ocppID, "remote", r.RemoteAddr, "why", err.Error())
+		w.Header().Set("WWW-Authenticate", `Basic realm="ChargeDesk OCPP"`)
+		http.Error(w, "Unknown charge point or wrong password.", http.StatusUnauthorized)
+		return
+	case err != nil:
+		s.Log.Error("ocpp: authenticate", "charge_point", ocppID, "err", err)
+		http.Error(w, "The server could not check the charge point now; try again.", http.StatusServiceUnavailable)
+		return
+	}
+	// The HTTP server's read and write deadlines are for requests, not for a connection that
+	// lives for days: the connection keeps its own (a read waits at most three heartbeats).
+	rc := http.NewResponseController(w)
+	_ = rc.SetReadDeadline(time.Time{})
+	_ = rc.SetWriteDeadline(time.Time{})
+	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{Subprotocols: []string{Subprotocol}})
+	if err != nil {
+		return // Accept has answered
+	}
+	ws.SetReadLimit(MaxMessage)
+	c := &Conn{Charger: cp, ws: ws, s: s, pending: map[string]chan Frame{}, calls: make(chan struct{}, 1), done: make(chan struct{})}
+	s.mu.Lock()
+	if s.conns == nil {
+		s.conns = map[string]*Conn{}
+	}
+	old := s.conns[ocppID]
+	s.conns[ocppID] = c
+	s.mu.Unlock()
+	if old != nil {
+		old.ws.Close(websocket.StatusPolicyViolation, "replaced by a new connection")
+		<-old.done
+	}
+	if s.Connected != nil {
+		s.Connected(c)
+	}
+	c.run(context.WithoutCancel(r.Context()))
+	s.mu.Lock()
+	if s.conns[ocppID] == c {
+		delete(s.conns, ocppID)
+	}
+	s.mu.Unlock()
+	if s.Disconnected != nil {
+		s.Disconnected(c)
+	}
+	close(c.done)
+}
+
+// Close closes every connection (at shutdown).
+func (s *Server) Close() {
+	s.mu.Lock()
+	conns := make([]*Conn, 0, len(s.conns))
+	for _, c := range s.conns {
+		conns = append(conns, c)
+	}
+	s.mu.Unlock()
+	for _, c := range conns {
+		c.ws.Close(websocket.StatusGoingAway, "server shutting down")
+	}
+}
+
+func containsToken(values []string, want string) bool {
+	for _, v := range values {
+		for _, p := range splitComma(v) {
+			if p == want {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func splitComma(s string) []string {
+	var out []string
+	start := 0
+	for i := 0; i <= len(s); i++ {
+		if i == len(s) || s[i] == ',' {
+			p := s[start:i]
+			for len(p) > 0 && (p[0] == ' ' || p[0] == '\t') {
+				p = p[1:]
+			}
+			for len(p) > 0 && (p[len(p)-1] == ' ' || p[len(p)-1] == '\t') {
+				p = p[:len(p)-1]
+			}
+			out = append(out, p)
+			start = i + 1
+		}
+	}
+	return out
+}

@@ -1,0 +1,103 @@
+-- name: GetChargerForOCPP :one
+-- A charge point connecting to the OCPP endpoint, by its chargeBoxId.
+SELECT id, ocpp_id, ocpp_password_sha256, heartbeat_interval_s FROM chargers WHERE ocpp_id = @ocpp_id;
+
+-- name: ChargerBooted :exec
+UPDATE chargers SET vendor = @vendor, model = @model, firmware = @firmware, booted_at = @at, last_seen_at = @at WHERE id = @id;
+
+-- name: ChargerConnectorByNumber :one
+-- OCPP numbers a charge point's connectors 1, 2, 3 in the order of their EVSE and id.
+SELECT cn.id, cn.status, cn.tariff_id, cn.evse_id FROM connectors cn JOIN evses e ON e.id = cn.evse_id
+WHERE e.charger_id = @charger_id ORDER BY e.id, cn.id LIMIT 1 OFFSET CAST(@number AS INTEGER) - 1;
+
+-- name: ConnectorNumbers :many
+-- Every connector of a charge point with its OCPP number.
+SELECT cn.id, CAST(row_number() OVER (ORDER BY e.id, cn.id) AS INTEGER) AS number
+FROM connectors cn JOIN evses e ON e.id = cn.evse_id WHERE e.charger_id = @charger_id
+ORDER BY e.id, cn.id;
+
+-- name: SetConnectorOCPPStatus :exec
+UPDATE connectors SET status = @status, error_code = @error_code, status_at = @at WHERE id = @id;
+
+-- name: CardByUID :one
+-- The card a charge point presents (its idTag is the card's UID).
+SELECT id, user_id, status, visual_number FROM ev_cards WHERE uid = @uid;
+
+-- name: SessionOnCharger :one
+-- A transaction of this charge point (transactionId is the session's id).
+SELECT s.id, s.user_id, s.status, s.ended_by, s.connector_id, s.station_stopped_at
+FROM charging_sessions s JOIN connectors cn ON cn.id = s.connector_id JOIN evses e ON e.id = cn.evse_id
+WHERE s.id = @id AND e.charger_id = @charger_id;
+
+-- name: ActiveSessionOnConnector :one
+SELECT id, user_id, started_at FROM charging_sessions WHERE connector_id = @connector_id AND status = 'ACTIVE';
+
+-- name: ActiveTransactionsOfCharger :many
+-- The sessions a charge point has open, with its connector number and last meter value (a
+-- simulated charge point resumes them after a restart).
+SELECT s.id, s.user_id, s.connector_id, s.meter_start_wh, s.started_at,
+       CAST(coalesce((SELECT r.energy_wh FROM meter_readings r WHERE r.session_id = s.id ORDER BY r.at DESC LIMIT 1), s.meter_start_wh) AS INTEGER) AS energy_wh,
+       CAST(coalesce((SELECT r.soc_pct FROM meter_readings r WHERE r.session_id = s.id ORDER BY r.at DESC LIMIT 1), -1) AS INTEGER) AS soc_pct,
+       CAST(coalesce((SELECT r.at FROM meter_readings r WHERE r.session_id = s.id ORDER BY r.at DESC LIMIT 1), s.started_at) AS INTEGER) AS reading_at
+FROM charging_sessions s JOIN connectors cn ON cn.id = s.connector_id JOIN evses e ON e.id = cn.evse_id
+WHERE e.charger_id = @charger_id AND s.status = 'ACTIVE'
+ORDER BY s.id;
+
+-- name: SetStationStop :exec
+UPDATE charging_sessions SET station_stopped_at = @at, station_meter_stop_wh = @meter_stop_wh
+WHERE id = @id AND user_id = @acting_as AND station_stopped_at IS NULL;
+
+-- name: ReceiptOfSession :one
+SELECT id, gross_cents, number FROM receipts WHERE session_id = @session_id AND user_id = @acting_as;
+
+-- name: InsertOCPPLog :one
+INSERT INTO ocpp_log (charger_id, at, direction, action, message) VALUES (@charger_id, @at, @direction, @action, @message)
+RETURNING id;
+
+-- name: PruneOCPPLog :exec
+DELETE FROM ocpp_log WHERE ocpp_log.charger_id = @charger_id
+  AND ocpp_log.id <= (SELECT o.id FROM ocpp_log o WHERE o.charger_id = @charger_id ORDER BY o.id DESC LIMIT 1 OFFSET CAST(@keep AS INTEGER));
+
+-- name: ListOCPPLog :many
+SELECT id, at, direction, action, message FROM ocpp_log WHERE charger_id = @charger_id ORDER BY id DESC LIMIT @page_size;
+
+-- name: SetChargerPassword :exec
+UPDATE chargers SET ocpp_password_sha256 = @sha256 WHERE id = @id;
+
+-- name: ListChargersForConsole :many
+SELECT ch.id, ch.ocpp_id, ch.name, ch.vendor, ch.model, ch.firmware, ch.last_seen_at, ch.booted_at, ch.heartbeat_interval_s,
+       CAST(ch.ocpp_password_sha256 <> '' AS INTEGER) AS has_password,
+       l.name AS location_name, l.city, coalesce(u.name, '') AS owner_name, coalesce(u.id, 0) AS owner_id,
+       CAST((SELECT count(*) FROM connectors cn JOIN evses e ON e.id = cn.evse_id WHERE e.charger_id = ch.id AND cn.status = 'Faulted') AS INTEGER) AS faulted
+FROM chargers ch JOIN locations l ON l.id = ch.location_id LEFT JOIN users u ON u.id = ch.owner_user_id
+WHERE ch.id > @after
+ORDER BY ch.id LIMIT @page_size;
+
+-- name: GetChargerForConsole :one
+SELECT ch.id, ch.ocpp_id, ch.name, ch.vendor, ch.model, ch.firmware, ch.max_power_w, ch.last_seen_at, ch.booted_at, ch.heartbeat_interval_s,
+       CAST(ch.ocpp_password_sha256 <> '' AS INTEGER) AS has_password,
+       l.name AS location_name, l.address, l.city, coalesce(u.name, '') AS owner_name, coalesce(u.id, 0) AS owner_id
+FROM chargers ch JOIN locations l ON l.id = ch.location_id LEFT JOIN users u ON u.id = ch.owner_user_id
+WHERE ch.id = @id;
+
+-- name: ListConnectorsForConsole :many
+SELECT cn.id, cn.standard, cn.power_type, cn.max_power_w, cn.status, cn.error_code, cn.status_at, e.evse_uid,
+       CAST(coalesce((SELECT s.id FROM charging_sessions s WHERE s.connector_id = cn.id AND s.status = 'ACTIVE'), 0) AS INTEGER) AS active_session_id
+FROM connectors cn JOIN evses e ON e.id = cn.evse_id WHERE e.charger_id = @charger_id
+ORDER BY e.id, cn.id;
+
+-- name: ListChargerSessionsForConsole :many
+SELECT s.id, s.user_id, u.name AS customer_name, s.status, s.started_at, s.stopped_at, s.ended_by, s.meter_start_wh,
+       coalesce(s.meter_stop_wh, 0) AS meter_stop_wh
+FROM charging_sessions s JOIN users u ON u.id = s.user_id
+WHERE s.connector_id IN (SELECT cn.id FROM connectors cn JOIN evses e ON e.id = cn.evse_id WHERE e.charger_id = @charger_id)
+ORDER BY s.started_at DESC, s.id DESC LIMIT 20;
+
+-- name: ChargerOCPPID :one
+SELECT ocpp_id FROM chargers WHERE id = @id;
+
+-- name: SessionCharger :one
+-- The charge point a session runs on (its OCPP id), for a call to it.
+SELECT ch.id, ch.ocpp_id FROM charging_sessions s JOIN connectors cn ON cn.id = s.connector_id
+JOIN evses e ON e.id = cn.evse_id JOIN chargers ch ON ch.id = e.charger_id
+WHERE s.id = @id AND s.user_id = @acting_as;
