@@ -14,8 +14,8 @@ import (
 	"chargedesk/queries"
 )
 
-// boot accepts a BootNotification: the charge point's vendor, model and firmware are kept,
-// and it is told its heartbeat interval.
+// boot accepts a BootNotification: its firmware and time are kept (vendor and model stay as
+// registered; the log has the boot's), and it is told its heartbeat interval.
 func (c *Central) boot(cp *ocpp.Conn, payload json.RawMessage) (effect, error) {
 	var req ocpp.BootNotificationReq
 	if err := decode(payload, &req); err != nil {
@@ -34,8 +34,7 @@ func (c *Central) boot(cp *ocpp.Conn, payload json.RawMessage) (effect, error) {
 		}
 	}
 	return func(ctx context.Context, _ *sql.Tx, q *queries.Queries, now time.Time) (any, []string, error) {
-		err := q.ChargerBooted(ctx, queries.ChargerBootedParams{ID: cp.ID, Vendor: req.ChargePointVendor, Model: req.ChargePointModel,
-			Firmware: req.FirmwareVersion, At: sql.NullInt64{Int64: now.Unix(), Valid: true}})
+		err := q.ChargerBooted(ctx, queries.ChargerBootedParams{ID: cp.ID, Firmware: req.FirmwareVersion, At: sql.NullInt64{Int64: now.Unix(), Valid: true}})
 		return ocpp.BootNotificationConf{Status: "Accepted", CurrentTime: now.UTC(), Interval: int(cp.Heartbeat / time.Second)}, nil, err
 	}, nil
 }

@@ -3,7 +3,9 @@
 SELECT id, ocpp_id, ocpp_password_sha256, heartbeat_interval_s FROM chargers WHERE ocpp_id = @ocpp_id;
 
 -- name: ChargerBooted :exec
-UPDATE chargers SET vendor = @vendor, model = @model, firmware = @firmware, booted_at = @at, last_seen_at = @at WHERE id = @id;
+-- Vendor and model stay as registered (the boot's are CiString20, often shortened); the
+-- firmware and the time are kept.
+UPDATE chargers SET firmware = @firmware, booted_at = @at, last_seen_at = @at WHERE id = @id;
 
 -- name: ChargerConnectorByNumber :one
 -- OCPP numbers a charge point's connectors 1, 2, 3 in the order of their EVSE and id.

@@ -107,25 +107,19 @@ func (q *Queries) CardByUID(ctx context.Context, uid string) (CardByUIDRow, erro
 }
 
 const chargerBooted = `-- name: ChargerBooted :exec
-UPDATE chargers SET vendor = ?1, model = ?2, firmware = ?3, booted_at = ?4, last_seen_at = ?4 WHERE id = ?5
+UPDATE chargers SET firmware = ?1, booted_at = ?2, last_seen_at = ?2 WHERE id = ?3
 `
 
 type ChargerBootedParams struct {
-	Vendor   string
-	Model    string
 	Firmware string
 	At       sql.NullInt64
 	ID       int64
 }
 
+// Vendor and model stay as registered (the boot's are CiString20, often shortened); the
+// firmware and the time are kept.
 func (q *Queries) ChargerBooted(ctx context.Context, arg ChargerBootedParams) error {
-	_, err := q.exec(ctx, q.chargerBootedStmt, chargerBooted,
-		arg.Vendor,
-		arg.Model,
-		arg.Firmware,
-		arg.At,
-		arg.ID,
-	)
+	_, err := q.exec(ctx, q.chargerBootedStmt, chargerBooted, arg.Firmware, arg.At, arg.ID)
 	return err
 }
 

@@ -231,7 +231,7 @@ func now() string { return time.Now().UTC().Format(time.RFC3339) }
 
 func (c *cp) boot() map[string]any {
 	c.t.Helper()
-	return c.call("BootNotification", map[string]any{"chargePointVendor": "Conformance", "chargePointModel": "Client-1"})
+	return c.call("BootNotification", map[string]any{"chargePointVendor": "Conformance", "chargePointModel": "Client-1", "firmwareVersion": "conf-1.0"})
 }
 
 func (c *cp) status(connector int, status, errorCode string) {
