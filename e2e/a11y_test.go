@@ -103,7 +103,7 @@ func TestEveryPageIsAccessible(t *testing.T) {
 	b = b2
 	b.login(ctx, s.base, demo.AdminEmail)
 	for _, p := range []string{"/admin", "/admin/customers?q=jane", fmt.Sprintf("/admin/customers/%d", jane), fmt.Sprintf("/admin/customers/%d/impersonate", jane),
-		"/admin/audit", "/admin/impersonations", "/admin/staff", "/admin/settings", "/admin/tariffs", fmt.Sprintf("/admin/tariffs/%d", tariffID), fmt.Sprintf("/admin/receipts/%d", receipt)} {
+		"/admin/audit", "/admin/impersonations", "/admin/staff", "/admin/settings", "/admin/chargers", "/admin/chargers/2", "/admin/tariffs", fmt.Sprintf("/admin/tariffs/%d", tariffID), fmt.Sprintf("/admin/receipts/%d", receipt)} {
 		check("support", p)
 	}
 	b.do(ctx, "impersonate", chromedp.Navigate(fmt.Sprintf("%s/admin/customers/%d/impersonate", s.base, jane)),

@@ -55,12 +55,13 @@ func TestSupportRole(t *testing.T) {
 	// Staff management, the kill switch, events, protection: admins only, every one refused.
 	for _, req := range []struct{ method, path string }{{"GET", "/admin/staff"}, {"POST", "/admin/staff"}, {"POST", "/admin/staff/2/role"},
 		{"POST", "/admin/staff/2/status"}, {"POST", "/admin/staff/2/link"}, {"POST", "/admin/settings/impersonation"}, {"GET", "/admin/webhooks"},
-		{"POST", fmt.Sprintf("/admin/customers/%d/protect", jane)}, {"POST", fmt.Sprintf("/admin/customers/%d/status", jane)}} {
+		{"POST", fmt.Sprintf("/admin/customers/%d/protect", jane)}, {"POST", fmt.Sprintf("/admin/customers/%d/status", jane)},
+		{"POST", "/admin/chargers/2/password"}, {"POST", "/admin/chargers/2/call"}} {
 		var r response
 		if req.method == "GET" {
 			r = sup.get(req.path)
 		} else {
-			r = sup.post(req.path, url.Values{"role": {"admin"}, "enabled": {"false"}, "protect": {"true"}, "reason": {"x"}, "email": {"x@y.z"}, "name": {"X"}})
+			r = sup.post(req.path, url.Values{"role": {"admin"}, "enabled": {"false"}, "protect": {"true"}, "reason": {"x"}, "email": {"x@y.z"}, "name": {"X"}, "call": {"ResetHard"}})
 		}
 		if r.status != http.StatusForbidden {
 			t.Errorf("support %s %s: %d, want 403", req.method, req.path, r.status)

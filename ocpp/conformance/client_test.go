@@ -29,16 +29,19 @@ type server struct {
 	t   *testing.T
 	db  *db.DB
 	srv *httptest.Server
-	app *handlers.App
+	app  *handlers.App
+	path string
 }
 
-func newServer(t *testing.T) *server {
+func newServer(t *testing.T) *server { return newServerWith(t, db.Options{}) }
+
+func newServerWith(t *testing.T, o db.Options) *server {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "chargedesk.db")
 	if err := db.Migrate(path); err != nil {
 		t.Fatal(err)
 	}
-	d, err := db.Open(context.Background(), path)
+	d, err := db.OpenWith(context.Background(), path, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +54,7 @@ func newServer(t *testing.T) *server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &server{t: t, db: d, app: app, srv: httptest.NewServer(app.Routes())}
+	s := &server{t: t, db: d, app: app, srv: httptest.NewServer(app.Routes()), path: path}
 	t.Cleanup(s.srv.Close)
 	return s
 }

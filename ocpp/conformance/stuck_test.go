@@ -37,23 +37,8 @@ func TestVanishedChargerStuckSessionForceStoppedAtTheCharger(t *testing.T) {
 	}
 
 	// Support force-stops it; the charger is online, so it is asked first.
-	jar, _ := cookiejar.New(nil)
-	hc := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	if res, err := hc.PostForm(s.srv.URL+"/login", url.Values{"email": {"admin@chargedesk.test"}, "password": {"chargedesk-demo"}}); err != nil || res.StatusCode != http.StatusSeeOther {
-		t.Fatalf("admin login: %v %v", err, res)
-	}
-	lena := s.int(`SELECT id FROM users WHERE email = 'lena@example.com'`)
 	answer := make(chan int, 1)
-	go func() {
-		res, err := hc.PostForm(fmt.Sprintf("%s/admin/sessions/%d/force-stop", s.srv.URL, tx), url.Values{
-			"customer_user_id": {fmt.Sprint(lena)}, "reason": {"Ticket SUP-9: session stuck after a power cut"}, "confirm": {"yes"}})
-		if err != nil {
-			answer <- 0
-			return
-		}
-		res.Body.Close()
-		answer <- res.StatusCode
-	}()
+	go func() { answer <- s.forceStop(tx) }()
 	id, req := back.expectCall("RemoteStopTransaction")
 	if req["transactionId"] != float64(tx) {
 		t.Fatalf("RemoteStopTransaction for %v, want %d", req["transactionId"], tx)
@@ -68,5 +53,75 @@ func TestVanishedChargerStuckSessionForceStoppedAtTheCharger(t *testing.T) {
 	}
 	if s.int(`SELECT count(*) FROM auth_audit WHERE tag = 'admin.session_force_stop' AND metadata LIKE '%RemoteStopTransaction%'`) != 1 {
 		t.Error("no admin.session_force_stop audit row records the remote stop")
+	}
+}
+
+// forceStop is support's confirmed force-stop of session tx, as the admin console posts it;
+// it returns the HTTP status.
+func (s *server) forceStop(tx int64) int {
+	jar, _ := cookiejar.New(nil)
+	hc := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	if res, err := hc.PostForm(s.srv.URL+"/login", url.Values{"email": {"admin@chargedesk.test"}, "password": {"chargedesk-demo"}}); err != nil || res.StatusCode != http.StatusSeeOther {
+		return 0
+	}
+	res, err := hc.PostForm(fmt.Sprintf("%s/admin/sessions/%d/force-stop", s.srv.URL, tx), url.Values{
+		"reason": {"Ticket SUP-9: session stuck after a power cut"}, "confirm": {"yes"}})
+	if err != nil {
+		return 0
+	}
+	res.Body.Close()
+	return res.StatusCode
+}
+
+// A late stop after a force-close (DOMAIN.md): the charger was offline, so support closed
+// the session in the database at its last reading, a bad sample of 60 kWh. When the charger
+// comes back its StopTransaction says 9 kWh: it is accepted, kept beside the session, and a
+// credit note refunds the difference. The session stays closed by support.
+func TestLateStopAfterForceCloseGetsACreditNote(t *testing.T) {
+	s := newServer(t)
+	charger := s.register("CDK-prenz-01", "prenz-password-1234")
+	c := s.connect("CDK-prenz-01", "prenz-password-1234")
+	c.boot()
+	ago := func(d time.Duration) string { return time.Now().UTC().Add(-d).Format(time.RFC3339) }
+	start := c.call("StartTransaction", map[string]any{"connectorId": 1, "idTag": "04A15C3EC99A", "meterStart": 1000, "timestamp": ago(3 * time.Hour)})
+	tx := int64(start["transactionId"].(float64))
+	for _, r := range []struct {
+		at time.Duration
+		wh string
+	}{{2 * time.Hour, "5000"}, {time.Hour, "60000"}} {
+		c.call("MeterValues", map[string]any{"connectorId": 1, "transactionId": tx, "meterValue": []any{map[string]any{
+			"timestamp": ago(r.at), "sampledValue": []any{map[string]any{"value": r.wh, "unit": "Wh"}}}}})
+	}
+	c.ws.UnderlyingConn().Close()
+	<-c.done
+	time.Sleep(100 * time.Millisecond) // the server notices the connection is gone
+	if code := s.forceStop(tx); code != http.StatusSeeOther {
+		t.Fatalf("force-stop of the offline charger's session: %d", code)
+	}
+	billed := s.int(`SELECT gross_cents FROM receipts WHERE session_id = ?`, tx)
+	if got := s.str(`SELECT ended_by || '/' || meter_stop_wh FROM charging_sessions WHERE id = ?`, tx); got != "admin_force_close/60000" {
+		t.Fatalf("force-closed as %s, want admin_force_close/60000", got)
+	}
+
+	back := s.connect("CDK-prenz-01", "prenz-password-1234")
+	back.boot()
+	stop := back.call("StopTransaction", map[string]any{"transactionId": tx, "meterStop": 9000, "timestamp": ago(50 * time.Minute), "reason": "PowerLoss"})
+	if stop["idTagInfo"].(map[string]any)["status"] != "Accepted" {
+		t.Errorf("the late StopTransaction: %v", stop)
+	}
+	if got := s.str(`SELECT ended_by || '/' || meter_stop_wh || '/' || station_meter_stop_wh FROM charging_sessions WHERE id = ?`, tx); got != "admin_force_close/60000/9000" {
+		t.Errorf("after the late stop the session is %s, want admin_force_close/60000/9000", got)
+	}
+	refund := s.int(`SELECT coalesce(sum(amount_cents), 0) FROM refunds r JOIN receipts c ON c.id = r.receipt_id WHERE c.session_id = ? AND r.credit_note_number LIKE 'CN-%'`, tx)
+	if refund <= 0 || refund >= billed {
+		t.Errorf("credit note of %d cents on a receipt of %d, want part of it refunded", refund, billed)
+	}
+	if s.int(`SELECT count(*) FROM ocpp_log WHERE charger_id = ? AND direction = 'note' AND message LIKE '%late stop%credit note%'`, charger) != 1 {
+		t.Error("the protocol log does not explain the credit note")
+	}
+	// Sent again (a charge point retries until it has an answer): nothing more happens.
+	back.call("StopTransaction", map[string]any{"transactionId": tx, "meterStop": 9000, "timestamp": ago(50 * time.Minute), "reason": "PowerLoss"})
+	if n := s.int(`SELECT count(*) FROM refunds r JOIN receipts c ON c.id = r.receipt_id WHERE c.session_id = ?`, tx); n != 1 {
+		t.Errorf("%d credit notes after the stop was sent twice, want 1", n)
 	}
 }
