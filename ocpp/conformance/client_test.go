@@ -26,9 +26,9 @@ import (
 
 // server is ChargeDesk on a temp database with the demo seeded, served over HTTP.
 type server struct {
-	t   *testing.T
-	db  *db.DB
-	srv *httptest.Server
+	t    *testing.T
+	db   *db.DB
+	srv  *httptest.Server
 	app  *handlers.App
 	path string
 }
