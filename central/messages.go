@@ -189,6 +189,11 @@ func (c *Central) startTransaction(cp *ocpp.Conn, payload json.RawMessage) (effe
 		if refusal != nil {
 			return ocpp.StartTransactionConf{IDTagInfo: ocpp.IDTagInfo{Status: refusal.Status}}, []string{"refused: " + refusal.Why}, nil
 		}
+		if req.ReservationID != nil {
+			if err := q.UseReservation(ctx, queries.UseReservationParams{ID: *req.ReservationID, ActingAs: card.UserID, CardID: card.ID}); err != nil {
+				return nil, nil, err
+			}
+		}
 		return ocpp.StartTransactionConf{IDTagInfo: ocpp.IDTagInfo{Status: "Accepted"}, TransactionID: id},
 			[]string{"session #" + itoa(id) + " started with card " + card.VisualNumber}, nil
 	}, nil

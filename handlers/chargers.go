@@ -92,7 +92,7 @@ func (a *App) showChargerID(c *gin.Context, id int64, status int, problem string
 	if !a.found(c, err, "This charger") {
 		return
 	}
-	d := chargerData{Charger: ch, Online: online(ch.LastSeenAt, ch.HeartbeatIntervalS, a.now())}
+	d := chargerData{Charger: ch, Online: a.central.Online(ch.OcppID)} // connected over OCPP now
 	if d.Connectors, err = a.r.ListChargerConnectors(ctx, queries.ListChargerConnectorsParams{ChargerID: id, ActingAs: cust}); err != nil {
 		a.fail(c, errInternal(err))
 		return

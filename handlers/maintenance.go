@@ -38,12 +38,20 @@ func (a *App) RunMaintenance(ctx context.Context) {
 	}
 }
 
-// Tick is one round of the audit housekeeping: impersonations that must end, end rows owed,
-// privilege violations counted, and a checkpoint.
+// Tick is one round of the housekeeping: impersonations that must end, end rows owed,
+// privilege violations counted, a checkpoint, and reservations due at their chargers.
 func (a *App) Tick(ctx context.Context) {
 	a.SweepImpersonations(ctx, false)
 	a.flushViolations(false)
 	a.Checkpoint(ctx)
+	a.sendReservations(ctx)
+}
+
+// sendReservations asks chargers to hold the reservations whose window has started.
+func (a *App) sendReservations(ctx context.Context) {
+	if _, err := a.central.SendDueReservations(ctx); err != nil && ctx.Err() == nil {
+		a.Log.Error("send reservations to their chargers", "err", err)
+	}
 }
 
 func (a *App) sweepWebSessions(ctx context.Context) {

@@ -85,6 +85,9 @@ func (a *App) createReservation(c *gin.Context) {
 	err = a.tx(c, func(tx *sql.Tx) error {
 		return account.Reserve(c.Request.Context(), tx, a.change(c), account.Reservation{EVSE: evseID, Card: cardID, Start: start, Minutes: minutes})
 	})
+	if err == nil {
+		a.sendReservations(c.Request.Context()) // one that starts now is held at its charger at once
+	}
 	a.afterChange(c, err, "/reservations?notice=res-created", reshow)
 }
 
@@ -96,5 +99,10 @@ func (a *App) cancelReservation(c *gin.Context) {
 		return
 	}
 	err := a.tx(c, func(tx *sql.Tx) error { return account.CancelReservation(c.Request.Context(), tx, a.change(c), id) })
+	if err == nil {
+		if rerr := a.central.ReleaseAtCharger(c.Request.Context(), actingAs(c), id); rerr != nil {
+			a.logErr(c, "release a cancelled reservation at its charger (it expires there by itself)", rerr)
+		}
+	}
 	a.afterChange(c, err, "/reservations?notice=res-cancelled", func(status int, msg string) { a.showReservations(c, status, msg, nil) })
 }

@@ -144,6 +144,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.deleteWebSessionStmt, err = db.PrepareContext(ctx, deleteWebSession); err != nil {
 		return nil, fmt.Errorf("error preparing query DeleteWebSession: %w", err)
 	}
+	if q.dueReservationsStmt, err = db.PrepareContext(ctx, dueReservations); err != nil {
+		return nil, fmt.Errorf("error preparing query DueReservations: %w", err)
+	}
 	if q.emailMatchesAfterStmt, err = db.PrepareContext(ctx, emailMatchesAfter); err != nil {
 		return nil, fmt.Errorf("error preparing query EmailMatchesAfter: %w", err)
 	}
@@ -522,6 +525,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.replaceCardStmt, err = db.PrepareContext(ctx, replaceCard); err != nil {
 		return nil, fmt.Errorf("error preparing query ReplaceCard: %w", err)
 	}
+	if q.reservationChargerStmt, err = db.PrepareContext(ctx, reservationCharger); err != nil {
+		return nil, fmt.Errorf("error preparing query ReservationCharger: %w", err)
+	}
 	if q.restoredCopyOfStmt, err = db.PrepareContext(ctx, restoredCopyOf); err != nil {
 		return nil, fmt.Errorf("error preparing query RestoredCopyOf: %w", err)
 	}
@@ -567,6 +573,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.setProtectedReasonStmt, err = db.PrepareContext(ctx, setProtectedReason); err != nil {
 		return nil, fmt.Errorf("error preparing query SetProtectedReason: %w", err)
 	}
+	if q.setReservationAnswerStmt, err = db.PrepareContext(ctx, setReservationAnswer); err != nil {
+		return nil, fmt.Errorf("error preparing query SetReservationAnswer: %w", err)
+	}
 	if q.setStationStopStmt, err = db.PrepareContext(ctx, setStationStop); err != nil {
 		return nil, fmt.Errorf("error preparing query SetStationStop: %w", err)
 	}
@@ -596,6 +605,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.usePasswordTokenStmt, err = db.PrepareContext(ctx, usePasswordToken); err != nil {
 		return nil, fmt.Errorf("error preparing query UsePasswordToken: %w", err)
+	}
+	if q.useReservationStmt, err = db.PrepareContext(ctx, useReservation); err != nil {
+		return nil, fmt.Errorf("error preparing query UseReservation: %w", err)
 	}
 	if q.userNamesByIDsStmt, err = db.PrepareContext(ctx, userNamesByIDs); err != nil {
 		return nil, fmt.Errorf("error preparing query UserNamesByIDs: %w", err)
@@ -809,6 +821,11 @@ func (q *Queries) Close() error {
 	if q.deleteWebSessionStmt != nil {
 		if cerr := q.deleteWebSessionStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing deleteWebSessionStmt: %w", cerr)
+		}
+	}
+	if q.dueReservationsStmt != nil {
+		if cerr := q.dueReservationsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing dueReservationsStmt: %w", cerr)
 		}
 	}
 	if q.emailMatchesAfterStmt != nil {
@@ -1441,6 +1458,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing replaceCardStmt: %w", cerr)
 		}
 	}
+	if q.reservationChargerStmt != nil {
+		if cerr := q.reservationChargerStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing reservationChargerStmt: %w", cerr)
+		}
+	}
 	if q.restoredCopyOfStmt != nil {
 		if cerr := q.restoredCopyOfStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing restoredCopyOfStmt: %w", cerr)
@@ -1516,6 +1538,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing setProtectedReasonStmt: %w", cerr)
 		}
 	}
+	if q.setReservationAnswerStmt != nil {
+		if cerr := q.setReservationAnswerStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing setReservationAnswerStmt: %w", cerr)
+		}
+	}
 	if q.setStationStopStmt != nil {
 		if cerr := q.setStationStopStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing setStationStopStmt: %w", cerr)
@@ -1564,6 +1591,11 @@ func (q *Queries) Close() error {
 	if q.usePasswordTokenStmt != nil {
 		if cerr := q.usePasswordTokenStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing usePasswordTokenStmt: %w", cerr)
+		}
+	}
+	if q.useReservationStmt != nil {
+		if cerr := q.useReservationStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing useReservationStmt: %w", cerr)
 		}
 	}
 	if q.userNamesByIDsStmt != nil {
@@ -1660,6 +1692,7 @@ type Queries struct {
 	deletePaymentMethodStmt              *sql.Stmt
 	deleteUserSessionsStmt               *sql.Stmt
 	deleteWebSessionStmt                 *sql.Stmt
+	dueReservationsStmt                  *sql.Stmt
 	emailMatchesAfterStmt                *sql.Stmt
 	endImpersonationStmt                 *sql.Stmt
 	enqueueWebhookStmt                   *sql.Stmt
@@ -1786,6 +1819,7 @@ type Queries struct {
 	recentWebhooksStmt                   *sql.Stmt
 	recordEndAuditStmt                   *sql.Stmt
 	replaceCardStmt                      *sql.Stmt
+	reservationChargerStmt               *sql.Stmt
 	restoredCopyOfStmt                   *sql.Stmt
 	revokeSupportGrantsStmt              *sql.Stmt
 	routeAuditAtStmt                     *sql.Stmt
@@ -1801,6 +1835,7 @@ type Queries struct {
 	setImpersonationSwitchStmt           *sql.Stmt
 	setPasswordHashStmt                  *sql.Stmt
 	setProtectedReasonStmt               *sql.Stmt
+	setReservationAnswerStmt             *sql.Stmt
 	setStationStopStmt                   *sql.Stmt
 	setUserRoleStmt                      *sql.Stmt
 	setUserStatusStmt                    *sql.Stmt
@@ -1811,6 +1846,7 @@ type Queries struct {
 	touchWebSessionStmt                  *sql.Stmt
 	useApprovalStmt                      *sql.Stmt
 	usePasswordTokenStmt                 *sql.Stmt
+	useReservationStmt                   *sql.Stmt
 	userNamesByIDsStmt                   *sql.Stmt
 	waitingWebhooksStmt                  *sql.Stmt
 	webhookBacklogStmt                   *sql.Stmt
@@ -1860,6 +1896,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		deletePaymentMethodStmt:              q.deletePaymentMethodStmt,
 		deleteUserSessionsStmt:               q.deleteUserSessionsStmt,
 		deleteWebSessionStmt:                 q.deleteWebSessionStmt,
+		dueReservationsStmt:                  q.dueReservationsStmt,
 		emailMatchesAfterStmt:                q.emailMatchesAfterStmt,
 		endImpersonationStmt:                 q.endImpersonationStmt,
 		enqueueWebhookStmt:                   q.enqueueWebhookStmt,
@@ -1986,6 +2023,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		recentWebhooksStmt:                   q.recentWebhooksStmt,
 		recordEndAuditStmt:                   q.recordEndAuditStmt,
 		replaceCardStmt:                      q.replaceCardStmt,
+		reservationChargerStmt:               q.reservationChargerStmt,
 		restoredCopyOfStmt:                   q.restoredCopyOfStmt,
 		revokeSupportGrantsStmt:              q.revokeSupportGrantsStmt,
 		routeAuditAtStmt:                     q.routeAuditAtStmt,
@@ -2001,6 +2039,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		setImpersonationSwitchStmt:           q.setImpersonationSwitchStmt,
 		setPasswordHashStmt:                  q.setPasswordHashStmt,
 		setProtectedReasonStmt:               q.setProtectedReasonStmt,
+		setReservationAnswerStmt:             q.setReservationAnswerStmt,
 		setStationStopStmt:                   q.setStationStopStmt,
 		setUserRoleStmt:                      q.setUserRoleStmt,
 		setUserStatusStmt:                    q.setUserStatusStmt,
@@ -2011,6 +2050,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		touchWebSessionStmt:                  q.touchWebSessionStmt,
 		useApprovalStmt:                      q.useApprovalStmt,
 		usePasswordTokenStmt:                 q.usePasswordTokenStmt,
+		useReservationStmt:                   q.useReservationStmt,
 		userNamesByIDsStmt:                   q.userNamesByIDsStmt,
 		waitingWebhooksStmt:                  q.waitingWebhooksStmt,
 		webhookBacklogStmt:                   q.webhookBacklogStmt,

@@ -261,16 +261,18 @@ type Refund struct {
 }
 
 type Reservation struct {
-	ID             int64
-	UserID         int64
-	EvseID         int64
-	CardID         int64
-	StartsAt       int64
-	EndsAt         int64
-	Status         string
-	RestoredFromID sql.NullInt64
-	CreatedAt      int64
-	CancelledAt    sql.NullInt64
+	ID              int64
+	UserID          int64
+	EvseID          int64
+	CardID          int64
+	StartsAt        int64
+	EndsAt          int64
+	Status          string
+	RestoredFromID  sql.NullInt64
+	CreatedAt       int64
+	CancelledAt     sql.NullInt64
+	ChargerAnswer   sql.NullString
+	ChargerAnswerAt sql.NullInt64
 }
 
 type Setting struct {

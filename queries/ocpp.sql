@@ -103,3 +103,30 @@ SELECT ocpp_id FROM chargers WHERE id = @id;
 SELECT ch.id, ch.ocpp_id FROM charging_sessions s JOIN connectors cn ON cn.id = s.connector_id
 JOIN evses e ON e.id = cn.evse_id JOIN chargers ch ON ch.id = e.charger_id
 WHERE s.id = @id AND s.user_id = @acting_as;
+
+-- name: DueReservations :many
+-- Reservations whose window has started and that their charger has not been asked to hold
+-- (ReserveNow), with what the call needs: the charger, the EVSE's first connector's number,
+-- the card's UID.
+SELECT r.id, r.user_id, r.ends_at, c.uid, ch.id AS charger_id, ch.ocpp_id,
+       CAST((SELECT count(*) FROM connectors cn2 JOIN evses e2 ON e2.id = cn2.evse_id
+             WHERE e2.charger_id = ch.id AND (e2.id < e.id OR (e2.id = e.id AND cn2.id <= (SELECT min(id) FROM connectors WHERE evse_id = e.id)))) AS INTEGER) AS connector_number
+FROM reservations r
+JOIN evses e ON e.id = r.evse_id
+JOIN chargers ch ON ch.id = e.charger_id
+JOIN ev_cards c ON c.id = r.card_id
+WHERE r.status = 'accepted' AND r.charger_answer IS NULL AND r.starts_at <= @now AND r.ends_at > @now
+ORDER BY r.starts_at LIMIT 100;
+
+-- name: SetReservationAnswer :exec
+UPDATE reservations SET charger_answer = @answer, charger_answer_at = @at WHERE id = @id AND user_id = @acting_as;
+
+-- name: ReservationCharger :one
+-- The charger holding a reservation (for CancelReservation).
+SELECT ch.id, ch.ocpp_id, coalesce(r.charger_answer, '') AS charger_answer, r.ends_at FROM reservations r
+JOIN evses e ON e.id = r.evse_id JOIN chargers ch ON ch.id = e.charger_id
+WHERE r.id = @id AND r.user_id = @acting_as;
+
+-- name: UseReservation :exec
+-- A StartTransaction that names a reservation of the same card uses it.
+UPDATE reservations SET status = 'used' WHERE id = @id AND user_id = @acting_as AND card_id = @card_id AND status = 'accepted';

@@ -199,6 +199,62 @@ func (q *Queries) ConnectorNumbers(ctx context.Context, chargerID int64) ([]Conn
 	return items, nil
 }
 
+const dueReservations = `-- name: DueReservations :many
+SELECT r.id, r.user_id, r.ends_at, c.uid, ch.id AS charger_id, ch.ocpp_id,
+       CAST((SELECT count(*) FROM connectors cn2 JOIN evses e2 ON e2.id = cn2.evse_id
+             WHERE e2.charger_id = ch.id AND (e2.id < e.id OR (e2.id = e.id AND cn2.id <= (SELECT min(id) FROM connectors WHERE evse_id = e.id)))) AS INTEGER) AS connector_number
+FROM reservations r
+JOIN evses e ON e.id = r.evse_id
+JOIN chargers ch ON ch.id = e.charger_id
+JOIN ev_cards c ON c.id = r.card_id
+WHERE r.status = 'accepted' AND r.charger_answer IS NULL AND r.starts_at <= ?1 AND r.ends_at > ?1
+ORDER BY r.starts_at LIMIT 100
+`
+
+type DueReservationsRow struct {
+	ID              int64
+	UserID          int64
+	EndsAt          int64
+	Uid             string
+	ChargerID       int64
+	OcppID          string
+	ConnectorNumber int64
+}
+
+// Reservations whose window has started and that their charger has not been asked to hold
+// (ReserveNow), with what the call needs: the charger, the EVSE's first connector's number,
+// the card's UID.
+func (q *Queries) DueReservations(ctx context.Context, now int64) ([]DueReservationsRow, error) {
+	rows, err := q.query(ctx, q.dueReservationsStmt, dueReservations, now)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []DueReservationsRow
+	for rows.Next() {
+		var i DueReservationsRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.UserID,
+			&i.EndsAt,
+			&i.Uid,
+			&i.ChargerID,
+			&i.OcppID,
+			&i.ConnectorNumber,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const getChargerForConsole = `-- name: GetChargerForConsole :one
 SELECT ch.id, ch.ocpp_id, ch.name, ch.vendor, ch.model, ch.firmware, ch.max_power_w, ch.last_seen_at, ch.booted_at, ch.heartbeat_interval_s,
        CAST(ch.ocpp_password_sha256 <> '' AS INTEGER) AS has_password,
@@ -560,6 +616,37 @@ func (q *Queries) ReceiptOfSession(ctx context.Context, arg ReceiptOfSessionPara
 	return i, err
 }
 
+const reservationCharger = `-- name: ReservationCharger :one
+SELECT ch.id, ch.ocpp_id, coalesce(r.charger_answer, '') AS charger_answer, r.ends_at FROM reservations r
+JOIN evses e ON e.id = r.evse_id JOIN chargers ch ON ch.id = e.charger_id
+WHERE r.id = ?1 AND r.user_id = ?2
+`
+
+type ReservationChargerParams struct {
+	ID       int64
+	ActingAs int64
+}
+
+type ReservationChargerRow struct {
+	ID            int64
+	OcppID        string
+	ChargerAnswer string
+	EndsAt        int64
+}
+
+// The charger holding a reservation (for CancelReservation).
+func (q *Queries) ReservationCharger(ctx context.Context, arg ReservationChargerParams) (ReservationChargerRow, error) {
+	row := q.queryRow(ctx, q.reservationChargerStmt, reservationCharger, arg.ID, arg.ActingAs)
+	var i ReservationChargerRow
+	err := row.Scan(
+		&i.ID,
+		&i.OcppID,
+		&i.ChargerAnswer,
+		&i.EndsAt,
+	)
+	return i, err
+}
+
 const sessionCharger = `-- name: SessionCharger :one
 SELECT ch.id, ch.ocpp_id FROM charging_sessions s JOIN connectors cn ON cn.id = s.connector_id
 JOIN evses e ON e.id = cn.evse_id JOIN chargers ch ON ch.id = e.charger_id
@@ -654,6 +741,27 @@ func (q *Queries) SetConnectorOCPPStatus(ctx context.Context, arg SetConnectorOC
 	return err
 }
 
+const setReservationAnswer = `-- name: SetReservationAnswer :exec
+UPDATE reservations SET charger_answer = ?1, charger_answer_at = ?2 WHERE id = ?3 AND user_id = ?4
+`
+
+type SetReservationAnswerParams struct {
+	Answer   sql.NullString
+	At       sql.NullInt64
+	ID       int64
+	ActingAs int64
+}
+
+func (q *Queries) SetReservationAnswer(ctx context.Context, arg SetReservationAnswerParams) error {
+	_, err := q.exec(ctx, q.setReservationAnswerStmt, setReservationAnswer,
+		arg.Answer,
+		arg.At,
+		arg.ID,
+		arg.ActingAs,
+	)
+	return err
+}
+
 const setStationStop = `-- name: SetStationStop :exec
 UPDATE charging_sessions SET station_stopped_at = ?1, station_meter_stop_wh = ?2
 WHERE id = ?3 AND user_id = ?4 AND station_stopped_at IS NULL
@@ -673,5 +781,21 @@ func (q *Queries) SetStationStop(ctx context.Context, arg SetStationStopParams) 
 		arg.ID,
 		arg.ActingAs,
 	)
+	return err
+}
+
+const useReservation = `-- name: UseReservation :exec
+UPDATE reservations SET status = 'used' WHERE id = ?1 AND user_id = ?2 AND card_id = ?3 AND status = 'accepted'
+`
+
+type UseReservationParams struct {
+	ID       int64
+	ActingAs int64
+	CardID   int64
+}
+
+// A StartTransaction that names a reservation of the same card uses it.
+func (q *Queries) UseReservation(ctx context.Context, arg UseReservationParams) error {
+	_, err := q.exec(ctx, q.useReservationStmt, useReservation, arg.ID, arg.ActingAs, arg.CardID)
 	return err
 }

@@ -1,6 +1,6 @@
 -- name: ListReservations :many
 SELECT r.id, r.starts_at, r.ends_at, r.status, r.created_at, r.cancelled_at, r.restored_from_id,
-       e.evse_uid, l.name AS location_name, c.visual_number AS card_number
+       coalesce(r.charger_answer, '') AS charger_answer, e.evse_uid, l.name AS location_name, c.visual_number AS card_number
 FROM reservations r
 JOIN evses e ON e.id = r.evse_id
 JOIN chargers ch ON ch.id = e.charger_id

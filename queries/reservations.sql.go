@@ -49,7 +49,7 @@ func (q *Queries) CountOverlappingReservations(ctx context.Context, arg CountOve
 }
 
 const getReservation = `-- name: GetReservation :one
-SELECT id, user_id, evse_id, card_id, starts_at, ends_at, status, restored_from_id, created_at, cancelled_at FROM reservations WHERE id = ?1 AND user_id = ?2
+SELECT id, user_id, evse_id, card_id, starts_at, ends_at, status, restored_from_id, created_at, cancelled_at, charger_answer, charger_answer_at FROM reservations WHERE id = ?1 AND user_id = ?2
 `
 
 type GetReservationParams struct {
@@ -71,6 +71,8 @@ func (q *Queries) GetReservation(ctx context.Context, arg GetReservationParams) 
 		&i.RestoredFromID,
 		&i.CreatedAt,
 		&i.CancelledAt,
+		&i.ChargerAnswer,
+		&i.ChargerAnswerAt,
 	)
 	return i, err
 }
@@ -106,7 +108,7 @@ func (q *Queries) InsertReservation(ctx context.Context, arg InsertReservationPa
 
 const listReservations = `-- name: ListReservations :many
 SELECT r.id, r.starts_at, r.ends_at, r.status, r.created_at, r.cancelled_at, r.restored_from_id,
-       e.evse_uid, l.name AS location_name, c.visual_number AS card_number
+       coalesce(r.charger_answer, '') AS charger_answer, e.evse_uid, l.name AS location_name, c.visual_number AS card_number
 FROM reservations r
 JOIN evses e ON e.id = r.evse_id
 JOIN chargers ch ON ch.id = e.charger_id
@@ -134,6 +136,7 @@ type ListReservationsRow struct {
 	CreatedAt      int64
 	CancelledAt    sql.NullInt64
 	RestoredFromID sql.NullInt64
+	ChargerAnswer  string
 	EvseUid        string
 	LocationName   string
 	CardNumber     string
@@ -161,6 +164,7 @@ func (q *Queries) ListReservations(ctx context.Context, arg ListReservationsPara
 			&i.CreatedAt,
 			&i.CancelledAt,
 			&i.RestoredFromID,
+			&i.ChargerAnswer,
 			&i.EvseUid,
 			&i.LocationName,
 			&i.CardNumber,

@@ -68,6 +68,7 @@ var Unscoped = map[string]string{
 	"ListConnectorsForConsole":         "staff console: a charger's connectors and the id of the session holding each (staff routes only)",
 	"ListChargerSessionsForConsole":    "staff console: a charger's last sessions with the drivers' names (staff routes only)",
 	"ChargerOCPPID":                    "a remote start: the OCPP id of a charger the customer may use (checked by GetStartableConnector first)",
+	"DueReservations":                  "maintenance: reservations whose window started, to send ReserveNow to their chargers (card UID and ids; never reaches a page)",
 	"UserNamesByIDs":                   "admin audit page: the names beside the user ids it shows",
 	"LastEndedImpersonationOf":         "admin dashboard: the admin's own last impersonation (ticket, customer's name) to go back to after Exit",
 }
