@@ -15,11 +15,14 @@ import (
 	"runtime"
 	"runtime/pprof"
 	"strings"
+	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"chargedesk/audit"
 	"chargedesk/bench"
+	"chargedesk/chargepoint"
 	"chargedesk/db"
 	"chargedesk/demo"
 	"chargedesk/handlers"
@@ -38,6 +41,7 @@ func cmdBench(ctx context.Context, args []string, stdout io.Writer) error {
 	profile := fs.String("cpuprofile", "", "write a CPU profile of the measured pages (the anchor included) to this file")
 	writes := fs.Duration("writes", 0, "instead of pages, measure audited writes for this long (e.g. 20s): --writers goroutines each\ncommitting one impersonation_audit row per transaction, as an impersonated request does;\nthe rows are appended to DB's audit trail")
 	writers := fs.Int("writers", 16, "concurrent writers for --writes")
+	chargers := fs.Int("chargers", 0, "while the pages are measured, N simulated charge points are connected over OCPP 1.6J\n(loopback), each charging with MeterValues every 10 s and a heartbeat every 30 s; they are\nregistered in DB the first time (LOAD-00001…, with a driver each)")
 	if pos, err := parseArgs(fs, args); err != nil {
 		return err
 	} else if len(pos) > 0 {
@@ -87,6 +91,24 @@ func cmdBench(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 		return benchWrites(ctx, d, trail, *writers, *writes, stdout)
 	}
+	var fleet []*chargepoint.ChargePoint
+	if *chargers > 0 {
+		if err := demo.LoadFleet(ctx, d, *chargers); err != nil {
+			return err
+		}
+		fctx, stopFleet := context.WithCancel(ctx)
+		defer stopFleet()
+		t0 := time.Now()
+		if fleet, err = demo.RunLoadFleet(fctx, d, "ws"+strings.TrimPrefix(base, "http")+"/ocpp/1.6", *chargers, 10*time.Second); err != nil {
+			return err
+		}
+		defer stopLoadFleet(fctx, fleet)
+		fmt.Fprintf(stdout, "%d charge points connected and charging in %.1f s (OCPP 1.6J over loopback; MeterValues every 10 s, heartbeat every 30 s)\n",
+			len(fleet), time.Since(t0).Seconds())
+	}
+	usage := cpuTime()
+	wall := time.Now()
+	sent, boots := fleetCounts(fleet)
 	fmt.Fprintf(stdout, "%d connections, %s per page in %d interleaved rounds, database %s\n\n", *conns, *dur, max(1, *rounds), *dbPath)
 	fmt.Fprintf(stdout, "%-26s %10s %9s %9s %9s %7s\n", "page", "req/s", "p50 ms", "p99 ms", "× anchor", "errors")
 	var measured []bench.Page
@@ -118,7 +140,55 @@ func cmdBench(ctx context.Context, args []string, stdout io.Writer) error {
 		fmt.Fprintf(stdout, "%-26s %10.0f %9.2f %9.2f %9.2f %7d\n", p.Name, r.PerSecond, ms(r.P50), ms(r.P99), r.PerSecond/anchorRate, r.Errs)
 	}
 	fmt.Fprintf(stdout, "\nmemory (server, anchor and load generator in one process): %s\n", memoryStatus())
+	elapsed := time.Since(wall).Seconds()
+	fmt.Fprintf(stdout, "CPU: %.2f of %d cores busy on average while measuring (server, load generator and charge points)\n",
+		(cpuTime()-usage).Seconds()/elapsed, runtime.NumCPU())
+	if fleet != nil {
+		s2, b2 := fleetCounts(fleet)
+		fmt.Fprintf(stdout, "charge points: %d online at the end, %.0f OCPP messages/s answered, %d reconnects\n",
+			online(fleet), float64(s2-sent)/elapsed, b2-boots)
+	}
 	return nil
+}
+
+// cpuTime is the CPU this process has used (user and system).
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func fleetCounts(fleet []*chargepoint.ChargePoint) (sent, boots int64) {
+	for _, cp := range fleet {
+		sent += cp.Sent.Load()
+		boots += cp.Boots.Load()
+	}
+	return sent, boots
+}
+
+func online(fleet []*chargepoint.ChargePoint) int {
+	n := 0
+	for _, cp := range fleet {
+		if cp.Online() {
+			n++
+		}
+	}
+	return n
+}
+
+// stopLoadFleet ends every load charge point's transaction (StopTransaction), so that the
+// next run starts them again.
+func stopLoadFleet(ctx context.Context, fleet []*chargepoint.ChargePoint) {
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 32)
+	for _, cp := range fleet {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			cp.Stop(ctx, 1, "Local")
+		})
+	}
+	wg.Wait()
 }
 
 // benchWrites measures audited writes: each writer commits one route row of the bench's

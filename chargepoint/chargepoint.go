@@ -66,8 +66,9 @@ type ChargePoint struct {
 	seq       atomic.Int64
 	calls     chan struct{}
 	online    atomic.Bool
-	// Sent counts the messages it sent (for the load benchmark).
-	Sent atomic.Int64
+	// Sent counts the messages it sent, Boots its accepted boots (for the load benchmark: a
+	// second boot is a reconnect).
+	Sent, Boots atomic.Int64
 }
 
 // New makes a charge point; Run connects it.
@@ -189,6 +190,7 @@ func (cp *ChargePoint) session(ctx context.Context) error {
 		cp.mu.Unlock()
 	}
 	cp.online.Store(true)
+	cp.Boots.Add(1)
 	for n := 1; n <= cp.cfg.Connectors; n++ {
 		status := "Available"
 		if _, ok := cp.Charging(n); ok {

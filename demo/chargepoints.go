@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/base64"
 	"log/slog"
+	"strings"
 	"time"
 
 	"chargedesk/central"
@@ -14,7 +15,7 @@ import (
 	"chargedesk/queries"
 )
 
-// ChargePoints starts a simulated charge point for every charger in the database, connected
+// ChargePoints starts a simulated charge point for every demo charger (CDK-…), connected
 // to the OCPP endpoint at base (ws://host:port/ocpp/1.6) over loopback, until ctx ends. Each
 // gets a new random password (the demo's database only: the simulators are the only charge
 // points that know them). A charge point resumes the transactions it was metering in the
@@ -37,6 +38,9 @@ func ChargePoints(ctx context.Context, d *db.DB, base string, log *slog.Logger, 
 		}
 		for _, ch := range rows {
 			after = ch.ID
+			if !strings.HasPrefix(ch.OcppID, "CDK-") {
+				continue // not one of the demo's chargers (a load-test fleet, one registered by hand)
+			}
 			cfg, err := chargePointConfig(ctx, d, ch, now)
 			if err != nil {
 				return nil, err
