@@ -67,6 +67,8 @@ func cmdBench(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	var connected atomic.Int64
+	app.OnChargePoints(func(n int) { connected.Store(int64(n)); chargePointsConnected(n) })
 	base, stopApp, err := serveLocal(app.Routes())
 	if err != nil {
 		return err
@@ -91,24 +93,26 @@ func cmdBench(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 		return benchWrites(ctx, d, trail, *writers, *writes, stdout)
 	}
-	var fleet []*chargepoint.ChargePoint
+	var fleet *fleetProcess
 	if *chargers > 0 {
-		if err := demo.LoadFleet(ctx, d, *chargers); err != nil {
-			return err
-		}
-		fctx, stopFleet := context.WithCancel(ctx)
-		defer stopFleet()
 		t0 := time.Now()
-		if fleet, err = demo.RunLoadFleet(fctx, d, "ws"+strings.TrimPrefix(base, "http")+"/ocpp/1.6", *chargers, 10*time.Second); err != nil {
+		if fleet, err = startFleet(*dbPath, "ws"+strings.TrimPrefix(base, "http")+"/ocpp/1.6", *chargers); err != nil {
 			return err
 		}
-		defer stopLoadFleet(fctx, fleet)
-		fmt.Fprintf(stdout, "%d charge points connected and charging in %.1f s (OCPP 1.6J over loopback; MeterValues every 10 s, heartbeat every 30 s)\n",
-			len(fleet), time.Since(t0).Seconds())
+		defer func() {
+			if fleet != nil {
+				fleet.stop()
+			}
+		}()
+		fmt.Fprintf(stdout, "%d charge points (another process, `chargedesk fleet`) connected and charging in %.1f s: OCPP 1.6J over loopback,\nMeterValues every 10 s, heartbeat every 30 s\n",
+			*chargers, time.Since(t0).Seconds())
 	}
 	usage := cpuTime()
+	var fleetCPU time.Duration
+	if fleet != nil {
+		fleetCPU = fleet.cpu()
+	}
 	wall := time.Now()
-	sent, boots := fleetCounts(fleet)
 	fmt.Fprintf(stdout, "%d connections, %s per page in %d interleaved rounds, database %s\n\n", *conns, *dur, max(1, *rounds), *dbPath)
 	fmt.Fprintf(stdout, "%-26s %10s %9s %9s %9s %7s\n", "page", "req/s", "p50 ms", "p99 ms", "× anchor", "errors")
 	var measured []bench.Page
@@ -141,13 +145,15 @@ func cmdBench(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "\nmemory (server, anchor and load generator in one process): %s\n", memoryStatus())
 	elapsed := time.Since(wall).Seconds()
-	fmt.Fprintf(stdout, "CPU: %.2f of %d cores busy on average while measuring (server, load generator and charge points)\n",
-		(cpuTime()-usage).Seconds()/elapsed, runtime.NumCPU())
+	fmt.Fprintf(stdout, "CPU while measuring: this process (server, anchor, load generator) %.2f of %d cores", (cpuTime()-usage).Seconds()/elapsed, runtime.NumCPU())
 	if fleet != nil {
-		s2, b2 := fleetCounts(fleet)
-		fmt.Fprintf(stdout, "charge points: %d online at the end, %.0f OCPP messages/s answered, %d reconnects\n",
-			online(fleet), float64(s2-sent)/elapsed, b2-boots)
+		fmt.Fprintf(stdout, "; the charge points' process %.2f (RSS %s)", (fleet.cpu()-fleetCPU).Seconds()/elapsed, fleet.rss())
+		n := connected.Load()
+		last := fleet.stop()
+		fleet = nil
+		fmt.Fprintf(stdout, "\ncharge points: %d of %d connected at the end; the fleet says %q (a boot after the first is a reconnect)", n, *chargers, last)
 	}
+	fmt.Fprintln(stdout)
 	return nil
 }
 
@@ -164,16 +170,6 @@ func fleetCounts(fleet []*chargepoint.ChargePoint) (sent, boots int64) {
 		boots += cp.Boots.Load()
 	}
 	return sent, boots
-}
-
-func online(fleet []*chargepoint.ChargePoint) int {
-	n := 0
-	for _, cp := range fleet {
-		if cp.Online() {
-			n++
-		}
-	}
-	return n
 }
 
 // stopLoadFleet ends every load charge point's transaction (StopTransaction), so that the

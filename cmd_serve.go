@@ -112,6 +112,7 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 	if err != nil {
 		return err
 	}
+	app.OnChargePoints(chargePointsConnected)
 	app.SweepImpersonations(ctx, true) // every start has its end, even across a restart
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {

@@ -30,6 +30,7 @@ Usage:
   chargedesk backup FILE              write a consistent copy of the database to FILE
   chargedesk demo --scale SPEC        grow a big database for benchmarks (see README)
   chargedesk bench                    measure pages against a bare-page anchor (see README)
+  chargedesk fleet --url ws://…       connect simulated OCPP charge points to a running server
   chargedesk tariff price T.json S.json  price a session offline (OCPI 2.2.1) and print its CDR
   chargedesk version                  print the version
 
@@ -84,6 +85,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer, 
 		return cmdBench(ctx, rest, stdout)
 	case "tariff":
 		return cmdTariff(rest, stdout)
+	case "fleet":
+		return cmdFleet(ctx, rest, stdout)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "chargedesk", version)
 		return nil

@@ -23,8 +23,9 @@ func (a *App) ocppConnect(c *gin.Context) {
 // CloseChargePoints closes every charge point's connection (at shutdown).
 func (a *App) CloseChargePoints() { a.central.Server.Close() }
 
-// ChargePointsOnline is how many charge points are connected now.
-func (a *App) ChargePointsOnline() int { return a.central.Server.Count() }
+// OnChargePoints tells f how many charge points are connected whenever that changes. Set it
+// before serving.
+func (a *App) OnChargePoints(f func(n int)) { a.central.Server.CountChanged = f }
 
 type consoleChargerRow struct {
 	queries.ListChargersForConsoleRow

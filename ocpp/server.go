@@ -55,6 +55,9 @@ type Server struct {
 	Log                     *slog.Logger
 	// CallTimeout bounds how long a call to a charge point waits for its answer (default 15s).
 	CallTimeout time.Duration
+	// CountChanged is told how many charge points are connected whenever that changes (the
+	// process sizes its memory limit by it); may be nil.
+	CountChanged func(n int)
 
 	mu    sync.Mutex
 	conns map[string]*Conn
@@ -67,7 +70,7 @@ func (s *Server) Get(ocppID string) *Conn {
 	return s.conns[ocppID]
 }
 
-// Connected reports how many charge points are connected.
+// Count reports how many charge points are connected.
 func (s *Server) Count() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -117,7 +120,11 @@ func (s *Server) Serve(w http.ResponseWriter, r *http.Request, ocppID string) {
 	}
 	old := s.conns[ocppID]
 	s.conns[ocppID] = c
+	n := len(s.conns)
 	s.mu.Unlock()
+	if s.CountChanged != nil {
+		s.CountChanged(n)
+	}
 	if old != nil {
 		old.ws.Close(websocket.StatusPolicyViolation, "replaced by a new connection")
 		<-old.done
@@ -125,12 +132,23 @@ func (s *Server) Serve(w http.ResponseWriter, r *http.Request, ocppID string) {
 	if s.Connected != nil {
 		s.Connected(c)
 	}
-	c.run(context.WithoutCancel(r.Context()))
+	// The connection lives on in a goroutine of its own, and the request's handler returns:
+	// a connection is then one shallow goroutine stack instead of the HTTP server's deep
+	// one, which matters to the garbage collector with thousands connected.
+	go s.run(c, context.WithoutCancel(r.Context()))
+}
+
+func (s *Server) run(c *Conn, ctx context.Context) {
+	c.run(ctx)
 	s.mu.Lock()
-	if s.conns[ocppID] == c {
-		delete(s.conns, ocppID)
+	if s.conns[c.OCPPID] == c {
+		delete(s.conns, c.OCPPID)
 	}
+	n := len(s.conns)
 	s.mu.Unlock()
+	if s.CountChanged != nil {
+		s.CountChanged(n)
+	}
 	if s.Disconnected != nil {
 		s.Disconnected(c)
 	}
