@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"runtime/debug"
+	"sync/atomic"
 )
 
 // tuneGC sets how the server trades memory for CPU, unless GOGC or GOMEMLIMIT say otherwise.
@@ -22,11 +23,11 @@ func tuneGC() {
 	}
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(memoryCeiling(0))
-		tunedLimit = true
+		tunedLimit.Store(true)
 	}
 }
 
-var tunedLimit bool
+var tunedLimit atomic.Bool
 
 // memoryCeiling is the Go runtime's soft memory limit with n charge points connected.
 func memoryCeiling(n int) int64 { return 48<<20 + int64(n)*perChargePoint }
@@ -36,7 +37,7 @@ const perChargePoint = 40 << 10
 // chargePointsConnected moves the soft memory limit with the charge points connected (unless
 // GOMEMLIMIT set it).
 func chargePointsConnected(n int) {
-	if tunedLimit {
+	if tunedLimit.Load() {
 		debug.SetMemoryLimit(memoryCeiling(n))
 	}
 }

@@ -50,16 +50,37 @@ func TestOCPPSurvivesSIGKILL(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	lena := "04A15C3EC99A" // Lena's card; her home charger is elsewhere, KILL-01 is at a public site
+	lena := "04A15C3EC99A" // Lena's card; KILL-01 is at a public site
 
 	var ack struct {
 		sync.Mutex
 		starts, stops []int64
-		readings      map[int64]int64 // session → highest acknowledged energy
+		readings      map[int64]string // session → its last acknowledged energy (Wh)
 	}
-	ack.readings = map[int64]int64{}
-	var open int64 // the transaction in progress (0: none)
-	meter := int64(1000)
+	ack.readings = map[int64]string{}
+	// The charge point's state: the message it must send next (kept until it is answered,
+	// and sent again after a reconnect, as OCPP charge points queue transaction messages),
+	// the transaction in progress and its meter.
+	var (
+		open    int64
+		step    int // 0 start, 1..3 meter values, 4 stop
+		meter   = int64(1000)
+		pending []any // action, payload
+	)
+	next := func() []any {
+		now := time.Now().UTC().Format(time.RFC3339)
+		switch step {
+		case 0:
+			meter += 10
+			return []any{"StartTransaction", map[string]any{"connectorId": 1, "idTag": lena, "meterStart": meter, "timestamp": now}}
+		case 4:
+			return []any{"StopTransaction", map[string]any{"transactionId": open, "meterStop": meter, "timestamp": now}}
+		default:
+			meter += 500
+			return []any{"MeterValues", map[string]any{"connectorId": 1, "transactionId": open, "meterValue": []any{map[string]any{
+				"timestamp": now, "sampledValue": []any{map[string]any{"value": fmt.Sprint(meter)}}}}}}
+		}
+	}
 	for round := range 8 {
 		srv := startServer(t, bin, dbPath)
 		ws := dialCP(t, srv.url, "KILL-01", "kill-password-1234")
@@ -71,38 +92,33 @@ func TestOCPPSurvivesSIGKILL(t *testing.T) {
 				return
 			}
 			for {
-				if open == 0 {
-					meter += 10
-					res, err := call("StartTransaction", map[string]any{"connectorId": 1, "idTag": lena, "meterStart": meter, "timestamp": time.Now().UTC().Format(time.RFC3339)})
-					if err != nil {
-						return
-					}
+				if pending == nil {
+					pending = next()
+				}
+				payload := pending[1].(map[string]any)
+				res, err := call(pending[0].(string), payload)
+				if err != nil {
+					return // not answered: sent again after the restart
+				}
+				ack.Lock()
+				switch step {
+				case 0:
 					if res["idTagInfo"].(map[string]any)["status"] != "Accepted" {
 						t.Errorf("StartTransaction refused: %v", res)
+						ack.Unlock()
 						return
 					}
 					open = int64(res["transactionId"].(float64))
-					ack.Lock()
 					ack.starts = append(ack.starts, open)
-					ack.Unlock()
+				case 4:
+					ack.stops = append(ack.stops, open)
+					open = 0
+				default:
+					ack.readings[open] = payload["meterValue"].([]any)[0].(map[string]any)["sampledValue"].([]any)[0].(map[string]any)["value"].(string)
 				}
-				for range 3 {
-					meter += 500
-					if _, err := call("MeterValues", map[string]any{"connectorId": 1, "transactionId": open, "meterValue": []any{map[string]any{
-						"timestamp": time.Now().UTC().Format(time.RFC3339), "sampledValue": []any{map[string]any{"value": fmt.Sprint(meter)}}}}}); err != nil {
-						return
-					}
-					ack.Lock()
-					ack.readings[open] = meter
-					ack.Unlock()
-				}
-				if _, err := call("StopTransaction", map[string]any{"transactionId": open, "meterStop": meter, "timestamp": time.Now().UTC().Format(time.RFC3339)}); err != nil {
-					return
-				}
-				ack.Lock()
-				ack.stops = append(ack.stops, open)
 				ack.Unlock()
-				open = 0
+				step = (step + 1) % 5
+				pending = nil
 			}
 		}()
 		time.Sleep(time.Duration(150+rand.IntN(400)) * time.Millisecond)
@@ -125,7 +141,7 @@ func TestOCPPSurvivesSIGKILL(t *testing.T) {
 		var n int
 		d.QueryRow(`SELECT count(*) FROM meter_readings WHERE session_id = ? AND energy_wh = ?`, s, wh).Scan(&n)
 		if n != 1 {
-			t.Errorf("acknowledged reading of %d Wh for session %d is missing", wh, s)
+			t.Errorf("acknowledged reading of %s Wh for session %d: %d rows, want 1", wh, s, n)
 		}
 	}
 	for _, s := range ack.stops {

@@ -293,6 +293,9 @@ func (c *Central) meterValues(cp *ocpp.Conn, payload json.RawMessage) (effect, e
 				energy = last.EnergyWh
 			}
 			at := clampTime(&r.at, time.Unix(last.At, 0), now)
+			if at.Unix() == last.At && energy == last.EnergyWh {
+				continue // the same sample again (resent after a lost answer)
+			}
 			if err := q.InsertMeterReading(ctx, queries.InsertMeterReadingParams{SessionID: s.ID, ActingAs: s.UserID, At: at.Unix(),
 				EnergyWh: energy, PowerW: r.powerW, SocPct: r.soc}); err != nil {
 				return nil, nil, err

@@ -138,6 +138,13 @@ func StartAtCharger(ctx context.Context, tx *sql.Tx, r AtCharger) (int64, *Refus
 		return 0, nil, err
 	}
 	if held, err := q.ActiveSessionOnConnector(ctx, r.Connector); err == nil {
+		if same, err := q.SameStart(ctx, queries.SameStartParams{ID: held.ID, ActingAs: customer, CardID: r.Card.ID, MeterStartWh: r.MeterStart, StartedAt: r.At.Unix()}); err != nil {
+			return 0, nil, err
+		} else if same > 0 {
+			// The charge point sends the StartTransaction it sent before (its answer was lost
+			// when the connection dropped): the same transaction, not a new one.
+			return held.ID, nil, nil
+		}
 		return 0, &Refusal{"Invalid", "the connector is still held by session #" + itoa(held.ID) + " (open since " + time.Unix(held.StartedAt, 0).UTC().Format("2006-01-02 15:04") + " UTC); support can force-stop it"}, nil
 	} else if !errors.Is(err, sql.ErrNoRows) {
 		return 0, nil, err

@@ -79,6 +79,27 @@ func startSiteWith(t *testing.T, cfg handlers.Config) *site {
 	srv := &http.Server{Handler: app.Routes(), ReadHeaderTimeout: 5 * time.Second}
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Close() })
+	// The demo's chargers connect over OCPP, as with serve --demo.
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	cps, err := demo.ChargePoints(ctx, d, "ws://"+ln.Addr().String()+"/ocpp/1.6", slog.New(slog.DiscardHandler), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		online := 0
+		for _, cp := range cps {
+			if cp.Online() {
+				online++
+			}
+		}
+		if online == len(cps) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d demo charge points connected within 10 s", online, len(cps))
+		}
+	}
 	return &site{t: t, db: d, base: "http://" + ln.Addr().String()}
 }
 

@@ -3,7 +3,6 @@
 package handlers
 
 import (
-	"chargedesk/central"
 	"cmp"
 	"context"
 	"errors"
@@ -15,7 +14,9 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"chargedesk/audit"
+	"chargedesk/central"
 	"chargedesk/db"
+	"chargedesk/format"
 	"chargedesk/queries"
 	"chargedesk/webhook"
 	"chargedesk/websession"
@@ -77,6 +78,7 @@ type App struct {
 	impTTL    time.Duration
 	impMax    time.Duration // the longest an impersonation runs, extensions included
 	impIdle   time.Duration
+	extendBy  string // what Extend adds, as the banner says it ("30 min")
 	trail     *audit.Trail
 	hooks     *webhook.Sender // nil without a webhook URL
 	cpFile    string
@@ -162,21 +164,22 @@ func New(cfg Config) (*App, error) {
 	store.Idle = cfg.SessionIdle
 	gin.SetMode(gin.ReleaseMode)
 	a := &App{
-		db:      cfg.DB,
-		r:       r,
-		w:       w,
-		names:   names,
-		pages:   pages,
-		pieces:  &layoutPieces{t: pages["home"]},
-		web:     store,
-		Log:     cfg.Log,
-		now:     cfg.Now,
-		version: cfg.Version,
-		impTTL:  cfg.ImpersonationTTL,
-		impMax:  cfg.ImpersonationMax,
-		impIdle: cfg.ImpersonationIdle,
-		trail:   cfg.Audit.WithPrepared(w),
-		cpFile:  cfg.CheckpointFile,
+		db:       cfg.DB,
+		r:        r,
+		w:        w,
+		names:    names,
+		pages:    pages,
+		pieces:   &layoutPieces{t: pages["home"]},
+		web:      store,
+		Log:      cfg.Log,
+		now:      cfg.Now,
+		version:  cfg.Version,
+		impTTL:   cfg.ImpersonationTTL,
+		impMax:   cfg.ImpersonationMax,
+		impIdle:  cfg.ImpersonationIdle,
+		extendBy: format.Span(cfg.ImpersonationTTL),
+		trail:    cfg.Audit.WithPrepared(w),
+		cpFile:   cfg.CheckpointFile,
 
 		writes:     newWriteLimits(cfg.WriteBurst, cfg.WriteEvery),
 		logins:     newLoginLimits(),

@@ -28,13 +28,28 @@ func (b *bufferedWriter) WriteHeader(code int) {
 		b.status = code
 	}
 }
-func (b *bufferedWriter) WriteHeaderNow()                   {}
-func (b *bufferedWriter) Write(p []byte) (int, error)       { return b.body.Write(p) }
-func (b *bufferedWriter) WriteString(s string) (int, error) { return b.body.WriteString(s) }
-func (b *bufferedWriter) Status() int                       { return b.status }
-func (b *bufferedWriter) Size() int                         { return b.body.Len() }
-func (b *bufferedWriter) Written() bool                     { return b.body.Len() > 0 }
-func (b *bufferedWriter) Flush()                            {}
+func (b *bufferedWriter) WriteHeaderNow() {}
+func (b *bufferedWriter) Write(p []byte) (int, error) {
+	if b.body == nil { // released: the response is gone
+		return len(p), nil
+	}
+	return b.body.Write(p)
+}
+func (b *bufferedWriter) WriteString(s string) (int, error) {
+	if b.body == nil {
+		return len(s), nil
+	}
+	return b.body.WriteString(s)
+}
+func (b *bufferedWriter) Status() int { return b.status }
+func (b *bufferedWriter) Size() int {
+	if b.body == nil {
+		return 0
+	}
+	return b.body.Len()
+}
+func (b *bufferedWriter) Written() bool { return b.Size() > 0 }
+func (b *bufferedWriter) Flush()        {}
 
 // discard drops the held response, status, body and headers: the answer that replaces it
 // starts from the headers every answer has (request id, security, no-store).
@@ -52,5 +67,5 @@ func (b *bufferedWriter) release() {
 	b.ResponseWriter.WriteHeaderNow()
 	b.ResponseWriter.Write(b.body.Bytes())
 	putRenderBuffer(b.body)
-	b.body = new(bytes.Buffer) // a late write after release goes nowhere shared
+	b.body = nil // a late write after release goes nowhere (see Write)
 }

@@ -29,14 +29,23 @@ func (a *App) allowedHost(c *gin.Context) {
 // cleanQuery refuses a query string that is not well formed, or carries NUL bytes or text
 // that is not UTF-8, before any handler reads it.
 func (a *App) cleanQuery(c *gin.Context) {
-	vals, err := url.ParseQuery(c.Request.URL.RawQuery)
-	if err != nil {
-		a.fail(c, errBadRequest("The address is not well formed (its query string cannot be read)."))
-		return
-	}
-	for k, vs := range vals {
-		for _, v := range append(vs, k) {
-			if !utf8.ValidString(v) || strings.ContainsRune(v, 0) {
+	// Each name and value is unescaped and checked in turn, without building the map
+	// (url.ParseQuery's rules; an unescape allocates only when there is something to unescape).
+	for rest := c.Request.URL.RawQuery; rest != ""; {
+		var pair string
+		pair, rest, _ = strings.Cut(rest, "&")
+		if strings.Contains(pair, ";") {
+			a.fail(c, errBadRequest("The address is not well formed (its query string cannot be read)."))
+			return
+		}
+		k, v, _ := strings.Cut(pair, "=")
+		for _, s := range [2]string{k, v} {
+			u, err := url.QueryUnescape(s)
+			if err != nil {
+				a.fail(c, errBadRequest("The address is not well formed (its query string cannot be read)."))
+				return
+			}
+			if !utf8.ValidString(u) || strings.ContainsRune(u, 0) {
 				a.fail(c, errBadRequest("The address contains characters that are not text (a NUL byte or invalid UTF-8)."))
 				return
 			}

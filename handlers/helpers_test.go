@@ -1,7 +1,6 @@
 package handlers_test
 
 import (
-	"chargedesk/chargepoint"
 	"cmp"
 	"context"
 	"io"
@@ -18,6 +17,7 @@ import (
 	"time"
 
 	"chargedesk/audit"
+	"chargedesk/chargepoint"
 	"chargedesk/db"
 	"chargedesk/demo"
 	"chargedesk/handlers"

@@ -240,13 +240,14 @@ func (a *App) endNotRecorded(c *gin.Context, imp queries.Impersonation, err erro
 func (a *App) recordRoute(c *gin.Context, imp queries.Impersonation, write bool, outcome string) error {
 	ctx, now := c.Request.Context(), a.now()
 	route := c.FullPath()
-	key := routeKey{imp: imp.ID, method: c.Request.Method, path: audit.Truncate(c.Request.URL.RequestURI(), audit.MaxPath)}
+	key := routeKey{imp: imp.ID, method: c.Request.Method, path: c.Request.URL.Path, query: c.Request.URL.RawQuery} // no allocation
 	since := now.Unix() - 60
 	if !write {
 		if a.routes.seen(key, since) {
 			return nil
 		}
-		n, err := a.r.RecentRouteAudit(ctx, queries.RecentRouteAuditParams{ImpersonationID: imp.ID, Method: key.method, Path: key.path, Since: since})
+		n, err := a.r.RecentRouteAudit(ctx, queries.RecentRouteAuditParams{ImpersonationID: imp.ID, Method: key.method,
+			Path: audit.Truncate(c.Request.URL.RequestURI(), audit.MaxPath), Since: since})
 		if err == nil && n > 0 {
 			a.routes.note(key, since+1) // its row is at least this recent
 			return nil
@@ -277,8 +278,8 @@ type recentRoutes struct {
 }
 
 type routeKey struct {
-	imp          int64
-	method, path string
+	imp                 int64
+	method, path, query string
 }
 
 // maxRecentRoutes bounds the memory: past it, the cache starts again empty.

@@ -23,12 +23,12 @@ func sessionRows(as int64, rows []queries.ListSessionsRow) []sessionRow {
 	out := make([]sessionRow, len(rows))
 	for i, s := range rows {
 		out[i] = sessionRow{
-			Href: customerURL(as, fmt.Sprintf("/sessions/%d", s.ID)), When: when(s.StartedAt),
+			Href: idURL(as, "/sessions/", s.ID), When: when(s.StartedAt),
 			Where: s.LocationName, Standard: s.Standard, Status: s.Status, StatusClass: "tag " + tagClass(s.Status),
 			Energy: kwh(s.LastEnergyWh - s.MeterStartWh),
 		}
 		if s.ReceiptID != 0 {
-			out[i].ReceiptHref, out[i].Total = customerURL(as, fmt.Sprintf("/receipts/%d", s.ReceiptID)), money(s.GrossCents)
+			out[i].ReceiptHref, out[i].Total = idURL(as, "/receipts/", s.ReceiptID), money(s.GrossCents)
 		}
 		r := &out[i]
 		r.Line = r.When + " · " + r.Where + " · " + r.Energy
@@ -51,7 +51,7 @@ type activeSession struct {
 func activeSessions(as int64, rows []queries.ListActiveSessionsRow) []activeSession {
 	out := make([]activeSession, len(rows))
 	for i, s := range rows {
-		out[i] = activeSession{ID: s.ID, Href: customerURL(as, fmt.Sprintf("/sessions/%d", s.ID)),
+		out[i] = activeSession{ID: s.ID, Href: idURL(as, "/sessions/", s.ID),
 			Where: s.LocationName, Charger: s.ChargerName, Connector: s.Standard + " " + kw(s.MaxPowerW), Started: when(s.StartedAt),
 			Energy: kwh(max(0, s.EnergyWh.Int64-s.MeterStartWh)), Power: kw(s.PowerW.Int64)} // no reading yet: 0
 		if s.SocPct.Valid {

@@ -9,7 +9,7 @@ import (
 
 	"chargedesk/access"
 	"chargedesk/audit"
-	"chargedesk/format"
+
 	"chargedesk/queries"
 )
 
@@ -23,7 +23,7 @@ import (
 func (a *App) customerSurface(c *gin.Context) {
 	u := currentUser(c)
 	now := a.now()
-	marks := c.Request.URL.Query()["as"]
+	marks := c.QueryArray("as") // parsed once per request (Gin's query cache), shared with the handler
 	req := access.Request{Caller: access.User{ID: u.ID, Role: u.Role, Status: u.Status}, Marks: marks, Now: now,
 		Idle: a.impIdle, Elsewhere: fromElsewhere(c.Request), Write: write(c)}
 
@@ -78,8 +78,7 @@ func (a *App) customerSurface(c *gin.Context) {
 func (a *App) scope(c *gin.Context, cur queries.Impersonation, cust queries.GetImpersonatedCustomerRow) {
 	c.Set(keyActingAs, cust.ID)
 	c.Set(keyMarker, cust.ID)
-	c.Set(keyImp, a.newBanner(cur, cust.Name, cust.PublicID))
-	c.Header("Cache-Control", "no-store")
+	c.Set(keyImp, a.newBanner(cur, cust.Name, cust.PublicID)) // no-store: noStore set it, as on every signed-in answer
 	a.impersonated(c, cur)
 }
 
@@ -234,7 +233,7 @@ func (a *App) banner(c *gin.Context, imp queries.Impersonation) (*bannerData, er
 func (a *App) newBanner(imp queries.Impersonation, name, publicID string) *bannerData {
 	b := newBanner(imp, name, publicID, a.now())
 	if imp.ExpiresAt < imp.StartedAt+int64(a.impMax/time.Second) {
-		b.Extend = format.Span(a.impTTL)
+		b.Extend = a.extendBy
 		b.ShowExtend = b.MinutesLeft <= int64(extendShownFor/time.Minute)
 	}
 	return b

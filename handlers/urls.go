@@ -23,6 +23,21 @@ func customerURL(as int64, path string) string {
 	return path + sep + "as=" + strconv.FormatInt(as, 10)
 }
 
+// idURL is customerURL(as, prefix+id) in one allocation: the links of list rows
+// ("/sessions/42?as=7"), built for every row of every page.
+func idURL(as int64, prefix string, id int64) string {
+	var sb strings.Builder
+	sb.Grow(len(prefix) + 44)
+	var num [20]byte
+	sb.WriteString(prefix)
+	sb.Write(strconv.AppendInt(num[:0], id, 10))
+	if as != 0 {
+		sb.WriteString("?as=")
+		sb.Write(strconv.AppendInt(num[:0], as, 10))
+	}
+	return sb.String()
+}
+
 // Href formats a customer-surface path (fmt verbs, e.g. "/sessions/%d") and adds the
 // impersonation marker when there is one.
 func (p *Page) Href(format string, args ...any) string {

@@ -537,6 +537,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.routeAuditAtStmt, err = db.PrepareContext(ctx, routeAuditAt); err != nil {
 		return nil, fmt.Errorf("error preparing query RouteAuditAt: %w", err)
 	}
+	if q.sameStartStmt, err = db.PrepareContext(ctx, sameStart); err != nil {
+		return nil, fmt.Errorf("error preparing query SameStart: %w", err)
+	}
 	if q.saveWebSessionStmt, err = db.PrepareContext(ctx, saveWebSession); err != nil {
 		return nil, fmt.Errorf("error preparing query SaveWebSession: %w", err)
 	}
@@ -1478,6 +1481,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing routeAuditAtStmt: %w", cerr)
 		}
 	}
+	if q.sameStartStmt != nil {
+		if cerr := q.sameStartStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing sameStartStmt: %w", cerr)
+		}
+	}
 	if q.saveWebSessionStmt != nil {
 		if cerr := q.saveWebSessionStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing saveWebSessionStmt: %w", cerr)
@@ -1823,6 +1831,7 @@ type Queries struct {
 	restoredCopyOfStmt                   *sql.Stmt
 	revokeSupportGrantsStmt              *sql.Stmt
 	routeAuditAtStmt                     *sql.Stmt
+	sameStartStmt                        *sql.Stmt
 	saveWebSessionStmt                   *sql.Stmt
 	searchCustomersStmt                  *sql.Stmt
 	sessionChargerStmt                   *sql.Stmt
@@ -2027,6 +2036,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		restoredCopyOfStmt:                   q.restoredCopyOfStmt,
 		revokeSupportGrantsStmt:              q.revokeSupportGrantsStmt,
 		routeAuditAtStmt:                     q.routeAuditAtStmt,
+		sameStartStmt:                        q.sameStartStmt,
 		saveWebSessionStmt:                   q.saveWebSessionStmt,
 		searchCustomersStmt:                  q.searchCustomersStmt,
 		sessionChargerStmt:                   q.sessionChargerStmt,

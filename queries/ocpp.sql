@@ -130,3 +130,8 @@ WHERE r.id = @id AND r.user_id = @acting_as;
 -- name: UseReservation :exec
 -- A StartTransaction that names a reservation of the same card uses it.
 UPDATE reservations SET status = 'used' WHERE id = @id AND user_id = @acting_as AND card_id = @card_id AND status = 'accepted';
+
+-- name: SameStart :one
+-- Whether an open session is the one a resent StartTransaction describes.
+SELECT count(*) FROM charging_sessions
+WHERE id = @id AND user_id = @acting_as AND card_id = @card_id AND meter_start_wh = @meter_start_wh AND started_at = @started_at AND status = 'ACTIVE';

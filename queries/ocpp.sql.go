@@ -647,6 +647,33 @@ func (q *Queries) ReservationCharger(ctx context.Context, arg ReservationCharger
 	return i, err
 }
 
+const sameStart = `-- name: SameStart :one
+SELECT count(*) FROM charging_sessions
+WHERE id = ?1 AND user_id = ?2 AND card_id = ?3 AND meter_start_wh = ?4 AND started_at = ?5 AND status = 'ACTIVE'
+`
+
+type SameStartParams struct {
+	ID           int64
+	ActingAs     int64
+	CardID       int64
+	MeterStartWh int64
+	StartedAt    int64
+}
+
+// Whether an open session is the one a resent StartTransaction describes.
+func (q *Queries) SameStart(ctx context.Context, arg SameStartParams) (int64, error) {
+	row := q.queryRow(ctx, q.sameStartStmt, sameStart,
+		arg.ID,
+		arg.ActingAs,
+		arg.CardID,
+		arg.MeterStartWh,
+		arg.StartedAt,
+	)
+	var count int64
+	err := row.Scan(&count)
+	return count, err
+}
+
 const sessionCharger = `-- name: SessionCharger :one
 SELECT ch.id, ch.ocpp_id FROM charging_sessions s JOIN connectors cn ON cn.id = s.connector_id
 JOIN evses e ON e.id = cn.evse_id JOIN chargers ch ON ch.id = e.charger_id

@@ -115,6 +115,11 @@ func TestTransactionFromStartToReceipt(t *testing.T) {
 	if s.str(`SELECT u.email || '/' || s.status FROM charging_sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ?`, tx) != "lena@example.com/ACTIVE" {
 		t.Fatal("the transaction is not Lena's active session")
 	}
+	// The same StartTransaction again (its answer was lost): the same transaction.
+	again := c.call("StartTransaction", map[string]any{"connectorId": 1, "idTag": "04A15C3EC99A", "meterStart": 5000000, "timestamp": ago(2 * time.Hour)})
+	if again["transactionId"] != start["transactionId"] || again["idTagInfo"].(map[string]any)["status"] != "Accepted" {
+		t.Errorf("a resent StartTransaction: %v, want transaction %d again", again, tx)
+	}
 	c.status(1, "Charging", "NoError")
 	for i, wh := range []string{"5005.7", "5006.4"} { // kWh: the unit is honoured
 		c.call("MeterValues", map[string]any{"connectorId": 1, "transactionId": tx, "meterValue": []any{map[string]any{
@@ -124,6 +129,12 @@ func TestTransactionFromStartToReceipt(t *testing.T) {
 				map[string]any{"value": "21000", "measurand": "Power.Active.Import", "unit": "W"},
 				map[string]any{"value": "55", "measurand": "SoC", "unit": "Percent"},
 			}}}})
+	}
+	// The last MeterValues again: no second reading.
+	c.call("MeterValues", map[string]any{"connectorId": 1, "transactionId": tx, "meterValue": []any{map[string]any{
+		"timestamp": ago(60 * time.Minute), "sampledValue": []any{map[string]any{"value": "5006.4", "unit": "kWh"}}}}})
+	if n := s.int(`SELECT count(*) FROM meter_readings WHERE session_id = ?`, tx); n != 3 {
+		t.Errorf("%d readings (start + 2, one resent), want 3", n)
 	}
 	if got := s.int(`SELECT max(energy_wh) FROM meter_readings WHERE session_id = ?`, tx); got != 5006400 {
 		t.Errorf("the last reading is %d Wh, want 5006400", got)
