@@ -112,8 +112,9 @@ func (s *seeder) janeNow(u int64) {
 	}
 	// Stuck: started two days ago, last reading 19 h ago, connector already Available.
 	stuckStart := s.now.Add(-48 * time.Hour)
-	s.session(plan{user: u, card: spare, pm: visa, conn: "alex/2", start: stuckStart, chargingS: 29 * 3600,
+	stuck := s.session(plan{user: u, card: spare, pm: visa, conn: "alex/2", start: stuckStart, chargingS: 29 * 3600,
 		energyWh: 38_500, every: 30 * time.Minute}, false)
+	s.stuckLog(stuck, "alex", stuckStart, stuckStart.Add(29*time.Hour))
 
 	// Charging now at Spreeufer: 25 minutes in, battery 34 % → 52 %.
 	s.session(plan{user: u, card: card, pm: visa, conn: "spree/1", start: s.now.Add(-25 * time.Minute), chargingS: 25 * 60,
@@ -168,3 +169,33 @@ func (s *seeder) others() int {
 }
 
 func zone() *time.Location { return tariffZone }
+
+// stuckLog writes what the charger's protocol log showed when session went stuck: the start,
+// its last meter values, and the connection dropping mid-transaction with no StopTransaction
+// (a power cut at the car park). The charger's simulator reconnects at start-up and reports
+// the connector Available, which completes the story.
+func (s *seeder) stuckLog(session int64, site string, start, lastReading time.Time) {
+	if s.err != nil {
+		return
+	}
+	var charger, meter int64
+	var uid, card string
+	if s.err = s.tx.QueryRowContext(s.ctx, `SELECT (SELECT id FROM chargers WHERE ocpp_id = ?), c.uid, c.visual_number, s.meter_start_wh
+		FROM charging_sessions s JOIN ev_cards c ON c.id = s.card_id WHERE s.id = ?`, "CDK-"+site+"-01", session).Scan(&charger, &uid, &card, &meter); s.err != nil {
+		return
+	}
+	rows := []struct {
+		at                         time.Time
+		direction, action, message string
+	}{
+		{start, "in", "StartTransaction", fmt.Sprintf(`{"connectorId":2,"idTag":"%s","meterStart":%d,"timestamp":"%s"}`, uid, meter, start.UTC().Format(time.RFC3339))},
+		{start, "note", "StartTransaction", fmt.Sprintf("session #%d started with card %s", session, card)},
+		{start, "out", "StartTransaction", fmt.Sprintf(`{"idTagInfo":{"status":"Accepted"},"transactionId":%d}`, session)},
+		{lastReading, "in", "MeterValues", fmt.Sprintf(`{"connectorId":2,"transactionId":%d,"meterValue":[…]} (the last one)`, session)},
+		{lastReading.Add(4 * time.Minute), "note", "Disconnected", "WebSocket connection closed; open transactions stay open until the charge point reports them"},
+		{lastReading.Add(4 * time.Minute), "note", "Disconnected", fmt.Sprintf("the connection dropped mid-transaction (no close frame): session #%d never got its StopTransaction", session)},
+	}
+	for _, r := range rows {
+		s.exec(`INSERT INTO ocpp_log (charger_id, at, direction, action, message) VALUES (?, ?, ?, ?, ?)`, charger, r.at.Unix(), r.direction, r.action, r.message)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -32,10 +33,22 @@ type consoleChargerRow struct {
 	Online bool
 }
 
-// adminChargers lists the charge points with their connection state, 100 a page.
-func (a *App) adminChargers(c *gin.Context) {
+// adminChargers lists the charge points with their connection state, 100 a page, and (for
+// admins) the form that registers one.
+func (a *App) adminChargers(c *gin.Context) { a.showChargers(c, http.StatusOK, "", nil) }
+
+func (a *App) showChargers(c *gin.Context, status int, problem string, form map[string]string) {
+	ctx := c.Request.Context()
 	after, _ := strconv.ParseInt(c.Query("after"), 10, 64)
-	rows, err := a.r.ListChargersForConsole(c.Request.Context(), queries.ListChargersForConsoleParams{After: max(after, 0), PageSize: 101})
+	rows, err := a.r.ListChargersForConsole(ctx, queries.ListChargersForConsoleParams{After: max(after, 0), PageSize: 101})
+	var locations []queries.ListLocationsForConsoleRow
+	var tariffs []queries.ListTariffsRow
+	if err == nil {
+		locations, err = a.r.ListLocationsForConsole(ctx)
+	}
+	if err == nil {
+		tariffs, err = a.r.ListTariffs(ctx)
+	}
 	if err != nil {
 		a.fail(c, errInternal(err))
 		return
@@ -48,12 +61,39 @@ func (a *App) adminChargers(c *gin.Context) {
 	for i, r := range rows {
 		list[i] = consoleChargerRow{r, a.central.Online(r.OcppID)}
 	}
-	a.render(c, http.StatusOK, "admin_chargers", &Page{Title: "Chargers", Nav: "chargers",
+	if form == nil {
+		form = map[string]string{"connectors": "2", "standard": "Type2", "max_power_kw": "22", "heartbeat_s": "300"}
+	}
+	a.render(c, status, "admin_chargers", &Page{Title: "Chargers", Nav: "chargers", Problem: problem, Form: form,
 		Data: struct {
-			Chargers []consoleChargerRow
-			Next     int64
-			Online   int
-		}{list, next, a.central.Server.Count()}})
+			Chargers  []consoleChargerRow
+			Next      int64
+			Online    int
+			Locations []queries.ListLocationsForConsoleRow
+			Tariffs   []queries.ListTariffsRow
+		}{list, next, a.central.Server.Count(), locations, tariffs}})
+}
+
+// registerCharger registers a charge point from the console form and shows its page with
+// its OCPP password, once.
+func (a *App) registerCharger(c *gin.Context) {
+	fields := []string{"ocpp_id", "name", "vendor", "model", "location_id", "owner_email", "connectors", "standard", "max_power_kw", "tariff_id", "heartbeat_s", "reason"}
+	form := formValues(c, fields...)
+	num := func(k string) int64 { n, _ := strconv.ParseInt(strings.TrimSpace(form[k]), 10, 64); return n }
+	kw, _ := strconv.ParseFloat(strings.TrimSpace(form["max_power_kw"]), 64)
+	id, pw, err := a.central.Register(c.Request.Context(), a.trail, a.adminRequest(c, 0), central.Registration{
+		OCPPID: strings.TrimSpace(form["ocpp_id"]), Name: form["name"], Vendor: form["vendor"], Model: form["model"],
+		Location: num("location_id"), OwnerEmail: strings.TrimSpace(form["owner_email"]), Connectors: int(num("connectors")),
+		Standard: form["standard"], MaxPowerW: int64(kw * 1000), Tariff: num("tariff_id"), HeartbeatS: num("heartbeat_s"),
+	})
+	if e, ok := errs.As(err); ok && !wantsJSON(c) && (e.Code == errs.Invalid || e.Code == errs.Conflict) {
+		a.showChargers(c, statusOf[e.Code], e.Message, form)
+		return
+	} else if err != nil {
+		a.fail(c, err)
+		return
+	}
+	a.showConsoleChargerID(c, id, http.StatusCreated, adminChargerData{Password: pw, Notice: "The charger is registered. Set its OCPP address and password on the charger now."})
 }
 
 type adminChargerData struct {
@@ -64,6 +104,7 @@ type adminChargerData struct {
 	Log        []queries.ListOCPPLogRow
 	Calls      map[string]string
 	Password   string // a new password, shown once
+	Endpoint   string // the charger's OCPP address on this server
 	Error      string
 	Notice     string
 	Form       map[string]string
@@ -83,6 +124,10 @@ func (a *App) showConsoleCharger(c *gin.Context, status int, d adminChargerData)
 		a.fail(c, errNotFound("This charger"))
 		return
 	}
+	a.showConsoleChargerID(c, id, status, d)
+}
+
+func (a *App) showConsoleChargerID(c *gin.Context, id int64, status int, d adminChargerData) {
 	ctx := c.Request.Context()
 	var err error
 	d.Charger, err = a.r.GetChargerForConsole(ctx, id)
@@ -104,6 +149,11 @@ func (a *App) showConsoleCharger(c *gin.Context, status int, d adminChargerData)
 		return
 	}
 	d.Online = a.central.Online(d.Charger.OcppID)
+	scheme := "ws://"
+	if c.Request.TLS != nil {
+		scheme = "wss://" // security profile 2: Basic auth over TLS
+	}
+	d.Endpoint = scheme + c.Request.Host + "/ocpp/1.6/" + d.Charger.OcppID
 	d.Calls = central.AdminCalls
 	if d.Password != "" {
 		c.Header("Cache-Control", "no-store")

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -61,3 +62,82 @@ func TestAdminChargerPagesAndCommands(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// An admin registers a charger: refused without a reason, with a taken id, a home location
+// without its owner; then registered with its connectors, its password shown once, and
+// recorded. The new charger can connect with that password.
+func TestRegisterACharger(t *testing.T) {
+	ta := newTestApp(t)
+	admin := adminClient(t, ta)
+	var public, home, tariff int64
+	ta.db.R.QueryRow(`SELECT min(id) FROM locations WHERE kind = 'public'`).Scan(&public)
+	ta.db.R.QueryRow(`SELECT min(id) FROM locations WHERE kind = 'home'`).Scan(&home)
+	ta.db.R.QueryRow(`SELECT min(id) FROM tariffs`).Scan(&tariff)
+	form := func(kv ...string) url.Values {
+		f := url.Values{"ocpp_id": {"BER-NEW-01"}, "name": {"Neue Säule"}, "vendor": {"Keba"}, "model": {"P40"}, "location_id": {itoa(public)},
+			"connectors": {"2"}, "standard": {"Type2"}, "max_power_kw": {"22"}, "tariff_id": {itoa(tariff)}, "heartbeat_s": {"60"},
+			"reason": {"Commissioning ticket OPS-12"}}
+		for i := 0; i+1 < len(kv); i += 2 {
+			f.Set(kv[i], kv[i+1])
+		}
+		return f
+	}
+	before := ta.count(`SELECT count(*) FROM chargers`)
+	for _, tc := range []struct {
+		form url.Values
+		want int
+		says string
+	}{
+		{form("reason", ""), http.StatusUnprocessableEntity, "reason"},
+		{form("ocpp_id", "has space"), http.StatusUnprocessableEntity, "letters, digits"},
+		{form("ocpp_id", "CDK-alex-01"), http.StatusConflict, "already registered"},
+		{form("location_id", itoa(home)), http.StatusUnprocessableEntity, "needs its owner"},
+		{form("location_id", itoa(home), "owner_email", "nobody@example.com"), http.StatusUnprocessableEntity, "No customer"},
+		{form("max_power_kw", "9000"), http.StatusUnprocessableEntity, "1 to 400 kW"},
+		{form("tariff_id", "999999"), http.StatusUnprocessableEntity, "tariff"},
+	} {
+		r := admin.post("/admin/chargers", tc.form)
+		if r.status != tc.want || !strings.Contains(r.body, tc.says) {
+			t.Errorf("%v: %d, want %d saying %q", tc.form, r.status, tc.want, tc.says)
+		}
+	}
+	if n := ta.count(`SELECT count(*) FROM chargers`); n != before {
+		t.Fatalf("refused registrations added %d chargers", n-before)
+	}
+	r := admin.post("/admin/chargers", form())
+	if r.status != http.StatusCreated {
+		t.Fatalf("register: %d %.300s", r.status, r.body)
+	}
+	pw := regexp.MustCompile(`<code class="secret">([A-Za-z0-9_-]{32})</code>`).FindStringSubmatch(r.body)
+	if pw == nil || !strings.Contains(r.body, "/ocpp/1.6/BER-NEW-01") {
+		t.Fatalf("the password or the OCPP address is not shown: %.500s", r.body)
+	}
+	if n := ta.count(`SELECT count(*) FROM connectors cn JOIN evses e ON e.id = cn.evse_id JOIN chargers ch ON ch.id = e.charger_id WHERE ch.ocpp_id = 'BER-NEW-01' AND cn.power_type = 'AC' AND cn.max_power_w = 22000`); n != 2 {
+		t.Errorf("%d connectors registered, want 2", n)
+	}
+	if n := ta.count(`SELECT count(*) FROM auth_audit WHERE tag = 'admin.charger_register'`); n != 1 {
+		t.Errorf("%d admin.charger_register rows, want 1", n)
+	}
+	// It connects with that password (and not without it).
+	h := http.Header{"Sec-WebSocket-Protocol": {"ocpp1.6"}, "Connection": {"Upgrade"}, "Upgrade": {"websocket"},
+		"Sec-WebSocket-Version": {"13"}, "Sec-WebSocket-Key": {"dGhlIHNhbXBsZSBub25jZQ=="}}
+	for pass, want := range map[string]int{pw[1]: http.StatusSwitchingProtocols, "wrong-password-123": http.StatusUnauthorized} {
+		req, _ := http.NewRequest(http.MethodGet, ta.srv.URL+"/ocpp/1.6/BER-NEW-01", nil)
+		req.Header = h.Clone()
+		req.SetBasicAuth("BER-NEW-01", pass)
+		res, err := http.DefaultTransport.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != want {
+			t.Errorf("connect with password %q…: %d, want %d", pass[:4], res.StatusCode, want)
+		}
+	}
+	// Support may look, not register.
+	sup := ta.client()
+	sup.login("support@chargedesk.test")
+	if r := sup.post("/admin/chargers", form("ocpp_id", "BER-NEW-02")); r.status != http.StatusForbidden {
+		t.Errorf("support registering a charger: %d, want 403", r.status)
+	}
+}

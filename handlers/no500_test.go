@@ -19,7 +19,8 @@ func TestNoServerErrorForAnythingAUserCanType(t *testing.T) {
 	fields := []string{"q", "status", "from", "to", "after", "before", "before_route", "user", "tag", "impersonation", "format",
 		"notice", "reference", "row", "connector_id", "card_id", "label", "brand", "last4", "exp_month", "exp_year",
 		"evse_id", "date", "time", "minutes", "amount", "reason", "customer_user_id", "ticket", "confirm", "allow_changes",
-		"allow_payments", "enabled", "protect", "role", "email", "name", "password", "token", "call", "connector"}
+		"allow_payments", "enabled", "protect", "role", "email", "name", "password", "token", "call", "connector",
+		"ocpp_id", "vendor", "model", "location_id", "owner_email", "connectors", "standard", "max_power_kw", "tariff_id", "heartbeat_s"}
 	paths := []string{"/admin", "/admin/customers", fmt.Sprintf("/admin/customers/%d", jane), "/admin/audit", "/admin/impersonations", "/admin/impersonations/1", "/admin/tariffs", "/admin/tariffs/1", "/admin/receipts/1",
 		"/admin/charges/1/refund", "/admin/reservations/1/restore", "/admin/cards/1/reissue", "/admin/sessions/1/force-stop",
 		"/api/customer/impersonation/start", "/api/customer/impersonation/end", "/api/customer/impersonation/extend", "/login",

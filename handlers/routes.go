@@ -123,6 +123,7 @@ func (a *App) Routes() http.Handler {
 	adm.POST("/cards/:id/reissue", a.requireAdmin, a.reissueCard)
 	adm.POST("/sessions/:id/force-stop", a.requireAdmin, a.forceStop)
 	adm.GET("/chargers", a.adminChargers)
+	adm.POST("/chargers", a.requireAdmin, a.registerCharger)
 	adm.GET("/chargers/:id", a.adminCharger)
 	adm.POST("/chargers/:id/password", a.requireAdmin, a.chargerPassword)
 	adm.POST("/chargers/:id/call", a.requireAdmin, a.chargerCall)

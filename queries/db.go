@@ -120,6 +120,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.createUserStmt, err = db.PrepareContext(ctx, createUser); err != nil {
 		return nil, fmt.Errorf("error preparing query CreateUser: %w", err)
 	}
+	if q.customerIDByEmailStmt, err = db.PrepareContext(ctx, customerIDByEmail); err != nil {
+		return nil, fmt.Errorf("error preparing query CustomerIDByEmail: %w", err)
+	}
 	if q.customerOpenSessionsStmt, err = db.PrepareContext(ctx, customerOpenSessions); err != nil {
 		return nil, fmt.Errorf("error preparing query CustomerOpenSessions: %w", err)
 	}
@@ -198,6 +201,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.getImpersonationTargetStmt, err = db.PrepareContext(ctx, getImpersonationTarget); err != nil {
 		return nil, fmt.Errorf("error preparing query GetImpersonationTarget: %w", err)
 	}
+	if q.getLocationKindStmt, err = db.PrepareContext(ctx, getLocationKind); err != nil {
+		return nil, fmt.Errorf("error preparing query GetLocationKind: %w", err)
+	}
 	if q.getPasswordTokenStmt, err = db.PrepareContext(ctx, getPasswordToken); err != nil {
 		return nil, fmt.Errorf("error preparing query GetPasswordToken: %w", err)
 	}
@@ -267,8 +273,17 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.insertCardStmt, err = db.PrepareContext(ctx, insertCard); err != nil {
 		return nil, fmt.Errorf("error preparing query InsertCard: %w", err)
 	}
+	if q.insertChargerStmt, err = db.PrepareContext(ctx, insertCharger); err != nil {
+		return nil, fmt.Errorf("error preparing query InsertCharger: %w", err)
+	}
 	if q.insertCheckpointStmt, err = db.PrepareContext(ctx, insertCheckpoint); err != nil {
 		return nil, fmt.Errorf("error preparing query InsertCheckpoint: %w", err)
+	}
+	if q.insertConnectorStmt, err = db.PrepareContext(ctx, insertConnector); err != nil {
+		return nil, fmt.Errorf("error preparing query InsertConnector: %w", err)
+	}
+	if q.insertEVSEStmt, err = db.PrepareContext(ctx, insertEVSE); err != nil {
+		return nil, fmt.Errorf("error preparing query InsertEVSE: %w", err)
 	}
 	if q.insertImpersonationAuditStmt, err = db.PrepareContext(ctx, insertImpersonationAudit); err != nil {
 		return nil, fmt.Errorf("error preparing query InsertImpersonationAudit: %w", err)
@@ -407,6 +422,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.listImpersonationsAfterStmt, err = db.PrepareContext(ctx, listImpersonationsAfter); err != nil {
 		return nil, fmt.Errorf("error preparing query ListImpersonationsAfter: %w", err)
+	}
+	if q.listLocationsForConsoleStmt, err = db.PrepareContext(ctx, listLocationsForConsole); err != nil {
+		return nil, fmt.Errorf("error preparing query ListLocationsForConsole: %w", err)
 	}
 	if q.listOCPPLogStmt, err = db.PrepareContext(ctx, listOCPPLog); err != nil {
 		return nil, fmt.Errorf("error preparing query ListOCPPLog: %w", err)
@@ -593,6 +611,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.startRowsAfterStmt, err = db.PrepareContext(ctx, startRowsAfter); err != nil {
 		return nil, fmt.Errorf("error preparing query StartRowsAfter: %w", err)
+	}
+	if q.tariffExistsStmt, err = db.PrepareContext(ctx, tariffExists); err != nil {
+		return nil, fmt.Errorf("error preparing query TariffExists: %w", err)
 	}
 	if q.touchChargerStmt, err = db.PrepareContext(ctx, touchCharger); err != nil {
 		return nil, fmt.Errorf("error preparing query TouchCharger: %w", err)
@@ -786,6 +807,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing createUserStmt: %w", cerr)
 		}
 	}
+	if q.customerIDByEmailStmt != nil {
+		if cerr := q.customerIDByEmailStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing customerIDByEmailStmt: %w", cerr)
+		}
+	}
 	if q.customerOpenSessionsStmt != nil {
 		if cerr := q.customerOpenSessionsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing customerOpenSessionsStmt: %w", cerr)
@@ -916,6 +942,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing getImpersonationTargetStmt: %w", cerr)
 		}
 	}
+	if q.getLocationKindStmt != nil {
+		if cerr := q.getLocationKindStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getLocationKindStmt: %w", cerr)
+		}
+	}
 	if q.getPasswordTokenStmt != nil {
 		if cerr := q.getPasswordTokenStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing getPasswordTokenStmt: %w", cerr)
@@ -1031,9 +1062,24 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing insertCardStmt: %w", cerr)
 		}
 	}
+	if q.insertChargerStmt != nil {
+		if cerr := q.insertChargerStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing insertChargerStmt: %w", cerr)
+		}
+	}
 	if q.insertCheckpointStmt != nil {
 		if cerr := q.insertCheckpointStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing insertCheckpointStmt: %w", cerr)
+		}
+	}
+	if q.insertConnectorStmt != nil {
+		if cerr := q.insertConnectorStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing insertConnectorStmt: %w", cerr)
+		}
+	}
+	if q.insertEVSEStmt != nil {
+		if cerr := q.insertEVSEStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing insertEVSEStmt: %w", cerr)
 		}
 	}
 	if q.insertImpersonationAuditStmt != nil {
@@ -1264,6 +1310,11 @@ func (q *Queries) Close() error {
 	if q.listImpersonationsAfterStmt != nil {
 		if cerr := q.listImpersonationsAfterStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listImpersonationsAfterStmt: %w", cerr)
+		}
+	}
+	if q.listLocationsForConsoleStmt != nil {
+		if cerr := q.listLocationsForConsoleStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listLocationsForConsoleStmt: %w", cerr)
 		}
 	}
 	if q.listOCPPLogStmt != nil {
@@ -1576,6 +1627,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing startRowsAfterStmt: %w", cerr)
 		}
 	}
+	if q.tariffExistsStmt != nil {
+		if cerr := q.tariffExistsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing tariffExistsStmt: %w", cerr)
+		}
+	}
 	if q.touchChargerStmt != nil {
 		if cerr := q.touchChargerStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing touchChargerStmt: %w", cerr)
@@ -1692,6 +1748,7 @@ type Queries struct {
 	countOverlappingReservationsStmt     *sql.Stmt
 	countUsersStmt                       *sql.Stmt
 	createUserStmt                       *sql.Stmt
+	customerIDByEmailStmt                *sql.Stmt
 	customerOpenSessionsStmt             *sql.Stmt
 	customerSummaryStmt                  *sql.Stmt
 	customersByDomainStmt                *sql.Stmt
@@ -1718,6 +1775,7 @@ type Queries struct {
 	getImpersonationByIDStmt             *sql.Stmt
 	getImpersonationSwitchStmt           *sql.Stmt
 	getImpersonationTargetStmt           *sql.Stmt
+	getLocationKindStmt                  *sql.Stmt
 	getPasswordTokenStmt                 *sql.Stmt
 	getPaymentMethodStmt                 *sql.Stmt
 	getReceiptStmt                       *sql.Stmt
@@ -1741,7 +1799,10 @@ type Queries struct {
 	insertApprovalStmt                   *sql.Stmt
 	insertAuthAuditStmt                  *sql.Stmt
 	insertCardStmt                       *sql.Stmt
+	insertChargerStmt                    *sql.Stmt
 	insertCheckpointStmt                 *sql.Stmt
+	insertConnectorStmt                  *sql.Stmt
+	insertEVSEStmt                       *sql.Stmt
 	insertImpersonationAuditStmt         *sql.Stmt
 	insertMeterReadingStmt               *sql.Stmt
 	insertOCPPLogStmt                    *sql.Stmt
@@ -1788,6 +1849,7 @@ type Queries struct {
 	listImpersonationBoundsStmt          *sql.Stmt
 	listImpersonationsStmt               *sql.Stmt
 	listImpersonationsAfterStmt          *sql.Stmt
+	listLocationsForConsoleStmt          *sql.Stmt
 	listOCPPLogStmt                      *sql.Stmt
 	listOtherPublicChargersStmt          *sql.Stmt
 	listOwnedChargersStmt                *sql.Stmt
@@ -1850,6 +1912,7 @@ type Queries struct {
 	setUserStatusStmt                    *sql.Stmt
 	startImpersonationStmt               *sql.Stmt
 	startRowsAfterStmt                   *sql.Stmt
+	tariffExistsStmt                     *sql.Stmt
 	touchChargerStmt                     *sql.Stmt
 	touchHealthProbeStmt                 *sql.Stmt
 	touchWebSessionStmt                  *sql.Stmt
@@ -1897,6 +1960,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		countOverlappingReservationsStmt:     q.countOverlappingReservationsStmt,
 		countUsersStmt:                       q.countUsersStmt,
 		createUserStmt:                       q.createUserStmt,
+		customerIDByEmailStmt:                q.customerIDByEmailStmt,
 		customerOpenSessionsStmt:             q.customerOpenSessionsStmt,
 		customerSummaryStmt:                  q.customerSummaryStmt,
 		customersByDomainStmt:                q.customersByDomainStmt,
@@ -1923,6 +1987,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		getImpersonationByIDStmt:             q.getImpersonationByIDStmt,
 		getImpersonationSwitchStmt:           q.getImpersonationSwitchStmt,
 		getImpersonationTargetStmt:           q.getImpersonationTargetStmt,
+		getLocationKindStmt:                  q.getLocationKindStmt,
 		getPasswordTokenStmt:                 q.getPasswordTokenStmt,
 		getPaymentMethodStmt:                 q.getPaymentMethodStmt,
 		getReceiptStmt:                       q.getReceiptStmt,
@@ -1946,7 +2011,10 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		insertApprovalStmt:                   q.insertApprovalStmt,
 		insertAuthAuditStmt:                  q.insertAuthAuditStmt,
 		insertCardStmt:                       q.insertCardStmt,
+		insertChargerStmt:                    q.insertChargerStmt,
 		insertCheckpointStmt:                 q.insertCheckpointStmt,
+		insertConnectorStmt:                  q.insertConnectorStmt,
+		insertEVSEStmt:                       q.insertEVSEStmt,
 		insertImpersonationAuditStmt:         q.insertImpersonationAuditStmt,
 		insertMeterReadingStmt:               q.insertMeterReadingStmt,
 		insertOCPPLogStmt:                    q.insertOCPPLogStmt,
@@ -1993,6 +2061,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		listImpersonationBoundsStmt:          q.listImpersonationBoundsStmt,
 		listImpersonationsStmt:               q.listImpersonationsStmt,
 		listImpersonationsAfterStmt:          q.listImpersonationsAfterStmt,
+		listLocationsForConsoleStmt:          q.listLocationsForConsoleStmt,
 		listOCPPLogStmt:                      q.listOCPPLogStmt,
 		listOtherPublicChargersStmt:          q.listOtherPublicChargersStmt,
 		listOwnedChargersStmt:                q.listOwnedChargersStmt,
@@ -2055,6 +2124,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		setUserStatusStmt:                    q.setUserStatusStmt,
 		startImpersonationStmt:               q.startImpersonationStmt,
 		startRowsAfterStmt:                   q.startRowsAfterStmt,
+		tariffExistsStmt:                     q.tariffExistsStmt,
 		touchChargerStmt:                     q.touchChargerStmt,
 		touchHealthProbeStmt:                 q.touchHealthProbeStmt,
 		touchWebSessionStmt:                  q.touchWebSessionStmt,

@@ -135,3 +135,26 @@ UPDATE reservations SET status = 'used' WHERE id = @id AND user_id = @acting_as 
 -- Whether an open session is the one a resent StartTransaction describes.
 SELECT count(*) FROM charging_sessions
 WHERE id = @id AND user_id = @acting_as AND card_id = @card_id AND meter_start_wh = @meter_start_wh AND started_at = @started_at AND status = 'ACTIVE';
+
+-- name: ListLocationsForConsole :many
+SELECT id, name, city, kind FROM locations ORDER BY name, id LIMIT 500;
+
+-- name: GetLocationKind :one
+SELECT kind FROM locations WHERE id = @id;
+
+-- name: CustomerIDByEmail :one
+SELECT id FROM users WHERE email = @email AND role = 'customer';
+
+-- name: InsertCharger :one
+INSERT INTO chargers (location_id, owner_user_id, ocpp_id, name, vendor, model, max_power_w, heartbeat_interval_s, ocpp_password_sha256)
+VALUES (@location_id, @owner_user_id, @ocpp_id, @name, @vendor, @model, @max_power_w, @heartbeat_interval_s, @ocpp_password_sha256)
+RETURNING id;
+
+-- name: InsertEVSE :one
+INSERT INTO evses (charger_id, evse_uid) VALUES (@charger_id, @evse_uid) RETURNING id;
+
+-- name: InsertConnector :exec
+INSERT INTO connectors (evse_id, standard, power_type, max_power_w, tariff_id) VALUES (@evse_id, @standard, @power_type, @max_power_w, @tariff_id);
+
+-- name: TariffExists :one
+SELECT count(*) FROM tariffs WHERE id = @id;

@@ -199,6 +199,17 @@ func (q *Queries) ConnectorNumbers(ctx context.Context, chargerID int64) ([]Conn
 	return items, nil
 }
 
+const customerIDByEmail = `-- name: CustomerIDByEmail :one
+SELECT id FROM users WHERE email = ?1 AND role = 'customer'
+`
+
+func (q *Queries) CustomerIDByEmail(ctx context.Context, email string) (int64, error) {
+	row := q.queryRow(ctx, q.customerIDByEmailStmt, customerIDByEmail, email)
+	var id int64
+	err := row.Scan(&id)
+	return id, err
+}
+
 const dueReservations = `-- name: DueReservations :many
 SELECT r.id, r.user_id, r.ends_at, c.uid, ch.id AS charger_id, ch.ocpp_id,
        CAST((SELECT count(*) FROM connectors cn2 JOIN evses e2 ON e2.id = cn2.evse_id
@@ -328,6 +339,91 @@ func (q *Queries) GetChargerForOCPP(ctx context.Context, ocppID string) (GetChar
 		&i.HeartbeatIntervalS,
 	)
 	return i, err
+}
+
+const getLocationKind = `-- name: GetLocationKind :one
+SELECT kind FROM locations WHERE id = ?1
+`
+
+func (q *Queries) GetLocationKind(ctx context.Context, id int64) (string, error) {
+	row := q.queryRow(ctx, q.getLocationKindStmt, getLocationKind, id)
+	var kind string
+	err := row.Scan(&kind)
+	return kind, err
+}
+
+const insertCharger = `-- name: InsertCharger :one
+INSERT INTO chargers (location_id, owner_user_id, ocpp_id, name, vendor, model, max_power_w, heartbeat_interval_s, ocpp_password_sha256)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+RETURNING id
+`
+
+type InsertChargerParams struct {
+	LocationID         int64
+	OwnerUserID        sql.NullInt64
+	OcppID             string
+	Name               string
+	Vendor             string
+	Model              string
+	MaxPowerW          int64
+	HeartbeatIntervalS int64
+	OcppPasswordSha256 string
+}
+
+func (q *Queries) InsertCharger(ctx context.Context, arg InsertChargerParams) (int64, error) {
+	row := q.queryRow(ctx, q.insertChargerStmt, insertCharger,
+		arg.LocationID,
+		arg.OwnerUserID,
+		arg.OcppID,
+		arg.Name,
+		arg.Vendor,
+		arg.Model,
+		arg.MaxPowerW,
+		arg.HeartbeatIntervalS,
+		arg.OcppPasswordSha256,
+	)
+	var id int64
+	err := row.Scan(&id)
+	return id, err
+}
+
+const insertConnector = `-- name: InsertConnector :exec
+INSERT INTO connectors (evse_id, standard, power_type, max_power_w, tariff_id) VALUES (?1, ?2, ?3, ?4, ?5)
+`
+
+type InsertConnectorParams struct {
+	EvseID    int64
+	Standard  string
+	PowerType string
+	MaxPowerW int64
+	TariffID  int64
+}
+
+func (q *Queries) InsertConnector(ctx context.Context, arg InsertConnectorParams) error {
+	_, err := q.exec(ctx, q.insertConnectorStmt, insertConnector,
+		arg.EvseID,
+		arg.Standard,
+		arg.PowerType,
+		arg.MaxPowerW,
+		arg.TariffID,
+	)
+	return err
+}
+
+const insertEVSE = `-- name: InsertEVSE :one
+INSERT INTO evses (charger_id, evse_uid) VALUES (?1, ?2) RETURNING id
+`
+
+type InsertEVSEParams struct {
+	ChargerID int64
+	EvseUid   string
+}
+
+func (q *Queries) InsertEVSE(ctx context.Context, arg InsertEVSEParams) (int64, error) {
+	row := q.queryRow(ctx, q.insertEVSEStmt, insertEVSE, arg.ChargerID, arg.EvseUid)
+	var id int64
+	err := row.Scan(&id)
+	return id, err
 }
 
 const insertOCPPLog = `-- name: InsertOCPPLog :one
@@ -519,6 +615,45 @@ func (q *Queries) ListConnectorsForConsole(ctx context.Context, chargerID int64)
 			&i.StatusAt,
 			&i.EvseUid,
 			&i.ActiveSessionID,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listLocationsForConsole = `-- name: ListLocationsForConsole :many
+SELECT id, name, city, kind FROM locations ORDER BY name, id LIMIT 500
+`
+
+type ListLocationsForConsoleRow struct {
+	ID   int64
+	Name string
+	City string
+	Kind string
+}
+
+func (q *Queries) ListLocationsForConsole(ctx context.Context) ([]ListLocationsForConsoleRow, error) {
+	rows, err := q.query(ctx, q.listLocationsForConsoleStmt, listLocationsForConsole)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ListLocationsForConsoleRow
+	for rows.Next() {
+		var i ListLocationsForConsoleRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.Name,
+			&i.City,
+			&i.Kind,
 		); err != nil {
 			return nil, err
 		}
@@ -809,6 +944,17 @@ func (q *Queries) SetStationStop(ctx context.Context, arg SetStationStopParams) 
 		arg.ActingAs,
 	)
 	return err
+}
+
+const tariffExists = `-- name: TariffExists :one
+SELECT count(*) FROM tariffs WHERE id = ?1
+`
+
+func (q *Queries) TariffExists(ctx context.Context, id int64) (int64, error) {
+	row := q.queryRow(ctx, q.tariffExistsStmt, tariffExists, id)
+	var count int64
+	err := row.Scan(&count)
+	return count, err
 }
 
 const useReservation = `-- name: UseReservation :exec

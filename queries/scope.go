@@ -69,6 +69,8 @@ var Unscoped = map[string]string{
 	"ListChargerSessionsForConsole":    "staff console: a charger's last sessions with the drivers' names (staff routes only)",
 	"ChargerOCPPID":                    "a remote start: the OCPP id of a charger the customer may use (checked by GetStartableConnector first)",
 	"DueReservations":                  "maintenance: reservations whose window started, to send ReserveNow to their chargers (card UID and ids; never reaches a page)",
+	"CustomerIDByEmail":                "admin-only charger registration: the id of the customer who owns a home charger, by the email the admin typed",
+	"InsertCharger":                    "admin-only charger registration (central.Register, after access.CheckAdmin)",
 	"UserNamesByIDs":                   "admin audit page: the names beside the user ids it shows",
 	"LastEndedImpersonationOf":         "admin dashboard: the admin's own last impersonation (ticket, customer's name) to go back to after Exit",
 }
