@@ -59,6 +59,9 @@ type Config struct {
 	WebhookSecret []byte
 	// MaintenanceEvery is how often RunMaintenance works; zero means 15 seconds.
 	MaintenanceEvery time.Duration
+	// ChargerCallTimeout bounds how long a call to a charge point waits for its answer; zero
+	// means 15 seconds.
+	ChargerCallTimeout time.Duration
 }
 
 // App holds the dependencies of every handler.
@@ -189,6 +192,7 @@ func New(cfg Config) (*App, error) {
 		central:    central.New(cfg.DB, cfg.Now, cfg.Log),
 		every:      cmp.Or(cfg.MaintenanceEvery, 15*time.Second),
 	}
+	a.central.Server.CallTimeout = cfg.ChargerCallTimeout
 	if cfg.WebhookURL != "" {
 		a.trail = a.trail.WithEvents()
 		a.hooks = &webhook.Sender{URL: cfg.WebhookURL, Secret: cfg.WebhookSecret}

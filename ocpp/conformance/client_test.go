@@ -35,7 +35,10 @@ type server struct {
 
 func newServer(t *testing.T) *server { return newServerWith(t, db.Options{}) }
 
-func newServerWith(t *testing.T, o db.Options) *server {
+func newServerWith(t *testing.T, o db.Options) *server { return newServerConfig(t, o, handlers.Config{}) }
+
+// newServerConfig is newServer with o for the database and cfg's settings for the app.
+func newServerConfig(t *testing.T, o db.Options, cfg handlers.Config) *server {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "chargedesk.db")
 	if err := db.Migrate(path); err != nil {
@@ -49,8 +52,8 @@ func newServerWith(t *testing.T, o db.Options) *server {
 	if _, err := demo.SeedIfEmpty(context.Background(), d, demo.DefaultPassword, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	app, err := handlers.New(handlers.Config{DB: d, SessionKey: []byte("test-key-test-key-test-key-test-key!"),
-		Audit: audit.NewTrail(audit.NewKey()), Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	cfg.DB, cfg.SessionKey, cfg.Audit, cfg.Log = d, []byte("test-key-test-key-test-key-test-key!"), audit.NewTrail(audit.NewKey()), slog.New(slog.NewTextHandler(io.Discard, nil))
+	app, err := handlers.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

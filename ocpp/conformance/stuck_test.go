@@ -59,9 +59,8 @@ func TestVanishedChargerStuckSessionForceStoppedAtTheCharger(t *testing.T) {
 // forceStop is support's confirmed force-stop of session tx, as the admin console posts it;
 // it returns the HTTP status.
 func (s *server) forceStop(tx int64) int {
-	jar, _ := cookiejar.New(nil)
-	hc := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	if res, err := hc.PostForm(s.srv.URL+"/login", url.Values{"email": {"admin@chargedesk.test"}, "password": {"chargedesk-demo"}}); err != nil || res.StatusCode != http.StatusSeeOther {
+	hc := s.login("admin@chargedesk.test")
+	if hc == nil {
 		return 0
 	}
 	res, err := hc.PostForm(fmt.Sprintf("%s/admin/sessions/%d/force-stop", s.srv.URL, tx), url.Values{
@@ -124,4 +123,16 @@ func TestLateStopAfterForceCloseGetsACreditNote(t *testing.T) {
 	if n := s.int(`SELECT count(*) FROM refunds r JOIN receipts c ON c.id = r.receipt_id WHERE c.session_id = ?`, tx); n != 1 {
 		t.Errorf("%d credit notes after the stop was sent twice, want 1", n)
 	}
+}
+
+// login signs in as email (the demo password) and returns the browser, or nil.
+func (s *server) login(email string) *http.Client {
+	jar, _ := cookiejar.New(nil)
+	hc := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := hc.PostForm(s.srv.URL+"/login", url.Values{"email": {email}, "password": {"chargedesk-demo"}})
+	if err != nil || res.StatusCode != http.StatusSeeOther {
+		return nil
+	}
+	res.Body.Close()
+	return hc
 }
