@@ -35,7 +35,9 @@ type server struct {
 
 func newServer(t *testing.T) *server { return newServerWith(t, db.Options{}) }
 
-func newServerWith(t *testing.T, o db.Options) *server { return newServerConfig(t, o, handlers.Config{}) }
+func newServerWith(t *testing.T, o db.Options) *server {
+	return newServerConfig(t, o, handlers.Config{})
+}
 
 // newServerConfig is newServer with o for the database and cfg's settings for the app.
 func newServerConfig(t *testing.T, o db.Options, cfg handlers.Config) *server {
