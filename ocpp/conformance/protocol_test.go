@@ -5,8 +5,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/gorilla/websocket"
 )
 
 // Refused before the upgrade: no subprotocol, no or wrong credentials, an unknown id, a
@@ -221,6 +219,4 @@ func TestReconnectReplacesTheOldConnection(t *testing.T) {
 	}
 	fresh.boot()
 	fresh.call("Heartbeat", map[string]any{})
-	var ce *websocket.CloseError
-	_ = ce
 }
