@@ -382,14 +382,15 @@ func (a *App) showAdminCustomer(c *gin.Context, id int64, status int, problem st
 // adminNotices are the fixed results an admin tool redirect can show, and the section of the
 // customer's page each belongs to (the redirect's #anchor).
 var adminNotices = map[string]struct{ text, section string }{
-	"refunded":    {"Refund recorded, credit note issued. The customer sees it in their activity.", "receipts"},
-	"restored":    {"Reservation restored. The customer sees it in their reservations and activity.", "reservations"},
-	"reissued":    {"Card re-issued under the same contract; the old card is marked replaced.", "cards"},
-	"stopped":     {"Session force-stopped at its last meter reading; the connector is free and the receipt is issued.", "sessions"},
-	"disabled":    {"The account is disabled: the customer is logged out everywhere, and impersonations of them end.", "account"},
-	"enabled":     {"The account is enabled again.", "account"},
-	"protected":   {"The account is protected: impersonating it needs a second staff member's approval or the customer's permission.", "account"},
-	"unprotected": {"The account is no longer protected.", "account"},
+	"refunded":        {"Refund recorded, credit note issued. The customer sees it in their activity.", "receipts"},
+	"restored":        {"Reservation restored. The customer sees it in their reservations and activity.", "reservations"},
+	"reissued":        {"Card re-issued under the same contract; the old card is marked replaced.", "cards"},
+	"stopped":         {"Session force-stopped at its last meter reading; the connector is free and the receipt is issued. (Its charger was offline, or did not know the session.)", "sessions"},
+	"charger-stopped": {"The charger stopped the session when asked (RemoteStopTransaction) and reported its own figures; the receipt is issued.", "sessions"},
+	"disabled":        {"The account is disabled: the customer is logged out everywhere, and impersonations of them end.", "account"},
+	"enabled":         {"The account is enabled again.", "account"},
+	"protected":       {"The account is protected: impersonating it needs a second staff member's approval or the customer's permission.", "account"},
+	"unprotected":     {"The account is no longer protected.", "account"},
 }
 
 // adminNotice is the result the request asks to show (?notice=, with its audit row) and

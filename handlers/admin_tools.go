@@ -237,7 +237,11 @@ func (a *App) forceStop(c *gin.Context) {
 		if err == nil { // stuck, and the admin confirmed: its charger is asked first
 			remote = a.central.ForceStopRemote(c.Request.Context(), in.Customer, id)
 		}
-		a.runTool(c, in, "stopped", "sessions", func(ctx context.Context, tx *sql.Tx) (support.Done, error) {
+		notice := "stopped"
+		if remote.Stopped {
+			notice = "charger-stopped"
+		}
+		a.runTool(c, in, notice, "sessions", func(ctx context.Context, tx *sql.Tx) (support.Done, error) {
 			return support.ForceStop(ctx, tx, a.trail, t, id, remote)
 		})
 		return

@@ -31,6 +31,8 @@ type server struct {
 	srv  *httptest.Server
 	app  *handlers.App
 	path string
+	// lastForceStop is where the last forceStop was redirected (its result notice).
+	lastForceStop string
 }
 
 func newServer(t *testing.T) *server { return newServerWith(t, db.Options{}) }

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 )
@@ -48,6 +49,9 @@ func TestVanishedChargerStuckSessionForceStoppedAtTheCharger(t *testing.T) {
 	if code := <-answer; code != http.StatusSeeOther {
 		t.Fatalf("force-stop answered %d, want 303", code)
 	}
+	if loc := s.lastForceStop; !strings.Contains(loc, "notice=charger-stopped") {
+		t.Errorf("the force-stop's result page is %q, want the notice that the charger stopped it", loc)
+	}
 	if got := s.str(`SELECT status || '/' || ended_by || '/' || meter_stop_wh FROM charging_sessions WHERE id = ?`, tx); got != "COMPLETED/remote_stop/9000" {
 		t.Errorf("the session is %s, want COMPLETED/remote_stop/9000 (the charger's own figures)", got)
 	}
@@ -69,6 +73,7 @@ func (s *server) forceStop(tx int64) int {
 		return 0
 	}
 	res.Body.Close()
+	s.lastForceStop = res.Header.Get("Location")
 	return res.StatusCode
 }
 
