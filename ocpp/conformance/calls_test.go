@@ -1,6 +1,7 @@
 package conformance_test
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -118,5 +119,50 @@ func TestAdminCommandsAndTheirAnswers(t *testing.T) {
 	}
 	if n := s.int(`SELECT count(*) FROM ocpp_log WHERE charger_id = ? AND action IN ('UnlockConnector', 'Reset') AND direction = 'out'`, charger); n != 3 {
 		t.Errorf("%d calls in the protocol log, want 3", n)
+	}
+}
+
+// A reservation is held at its charger while its window runs (ReserveNow, from the
+// maintenance round when the window starts) and released when the driver cancels it
+// (CancelReservation); the driver's page says so.
+func TestReservationsReachTheCharger(t *testing.T) {
+	s := newServer(t)
+	s.register("CDK-prenz-01", "prenz-password-1234")
+	c := s.connect("CDK-prenz-01", "prenz-password-1234")
+	c.boot()
+	lena := s.int(`SELECT id FROM users WHERE email = 'lena@example.com'`)
+	evse := s.int(`SELECT e.id FROM evses e JOIN chargers ch ON ch.id = e.charger_id WHERE ch.ocpp_id = 'CDK-prenz-01'`)
+	card := s.int(`SELECT id FROM ev_cards WHERE uid = '04A15C3EC99A'`)
+	var res int64
+	if err := s.db.W.QueryRow(`INSERT INTO reservations (user_id, evse_id, card_id, starts_at, ends_at, status, created_at)
+		VALUES (?, ?, ?, unixepoch() - 60, unixepoch() + 1800, 'accepted', unixepoch() - 3600) RETURNING id`, lena, evse, card).Scan(&res); err != nil {
+		t.Fatal(err)
+	}
+	ticked := make(chan struct{})
+	go func() { s.app.Tick(context.Background()); close(ticked) }()
+	id, req := c.expectCall("ReserveNow")
+	if req["reservationId"] != float64(res) || req["idTag"] != "04A15C3EC99A" || req["connectorId"] != float64(1) {
+		t.Errorf("ReserveNow %v", req)
+	}
+	if exp, err := time.Parse(time.RFC3339, req["expiryDate"].(string)); err != nil || exp.Before(time.Now().Add(25*time.Minute)) {
+		t.Errorf("ReserveNow's expiryDate %v is not the window's end", req["expiryDate"])
+	}
+	c.reply(id, map[string]any{"status": "Accepted"})
+	<-ticked
+	if got := s.str(`SELECT coalesce(charger_answer, '') FROM reservations WHERE id = ?`, res); got != "Accepted" {
+		t.Fatalf("the reservation's charger answer is %q, want Accepted", got)
+	}
+	browser := s.login("lena@example.com")
+	done := post(browser, fmt.Sprintf("%s/reservations/%d/cancel", s.srv.URL, res), url.Values{})
+	id, req = c.expectCall("CancelReservation")
+	if req["reservationId"] != float64(res) {
+		t.Errorf("CancelReservation %v", req)
+	}
+	c.reply(id, map[string]any{"status": "Accepted"})
+	if a := <-done; a.status != http.StatusSeeOther {
+		t.Fatalf("cancel: %d %.200s", a.status, a.body)
+	}
+	if got := s.str(`SELECT status || '/' || coalesce(charger_answer, '') FROM reservations WHERE id = ?`, res); got != "cancelled/Released" {
+		t.Errorf("after the cancel the reservation is %s, want cancelled/Released", got)
 	}
 }
