@@ -15,14 +15,12 @@ import (
 	"runtime"
 	"runtime/pprof"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
 
 	"chargedesk/audit"
 	"chargedesk/bench"
-	"chargedesk/chargepoint"
 	"chargedesk/db"
 	"chargedesk/demo"
 	"chargedesk/handlers"
@@ -162,29 +160,6 @@ func cpuTime() time.Duration {
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-func fleetCounts(fleet []*chargepoint.ChargePoint) (sent, boots int64) {
-	for _, cp := range fleet {
-		sent += cp.Sent.Load()
-		boots += cp.Boots.Load()
-	}
-	return sent, boots
-}
-
-// stopLoadFleet ends every load charge point's transaction (StopTransaction), so that the
-// next run starts them again.
-func stopLoadFleet(ctx context.Context, fleet []*chargepoint.ChargePoint) {
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 32)
-	for _, cp := range fleet {
-		wg.Go(func() {
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			cp.Stop(ctx, 1, "Local")
-		})
-	}
-	wg.Wait()
 }
 
 // benchWrites measures audited writes: each writer commits one route row of the bench's

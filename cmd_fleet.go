@@ -10,9 +10,11 @@ import (
 	"os/signal"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
+	"chargedesk/chargepoint"
 	"chargedesk/db"
 	"chargedesk/demo"
 )
@@ -133,4 +135,27 @@ func (f *fleetProcess) stop() string {
 	}
 	f.cmd.Wait()
 	return last
+}
+
+func fleetCounts(fleet []*chargepoint.ChargePoint) (sent, boots int64) {
+	for _, cp := range fleet {
+		sent += cp.Sent.Load()
+		boots += cp.Boots.Load()
+	}
+	return sent, boots
+}
+
+// stopLoadFleet ends every load charge point's transaction (StopTransaction), so that the
+// next run starts them again.
+func stopLoadFleet(ctx context.Context, fleet []*chargepoint.ChargePoint) {
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 32)
+	for _, cp := range fleet {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			cp.Stop(ctx, 1, "Local")
+		})
+	}
+	wg.Wait()
 }

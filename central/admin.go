@@ -2,9 +2,7 @@ package central
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/base64"
 	"errors"
 	"strings"
 	"time"
@@ -55,16 +53,14 @@ func record(ctx context.Context, tx *sql.Tx, trail *audit.Trail, r AdminRequest,
 	return ch, err
 }
 
-// NewPassword gives a charge point a new OCPP password (24 random bytes, shown once; only its
+// ChangePassword gives a charge point a new OCPP password (24 random bytes, shown once; only its
 // SHA-256 is kept) and records it (admin.charger_password). The charge point's open
 // connection stays until it reconnects, which then needs the new password.
-func (c *Central) NewPassword(ctx context.Context, trail *audit.Trail, r AdminRequest) (string, error) {
+func (c *Central) ChangePassword(ctx context.Context, trail *audit.Trail, r AdminRequest) (string, error) {
 	if err := r.check(); err != nil {
 		return "", err
 	}
-	b := make([]byte, 24)
-	rand.Read(b)
-	password := base64.RawURLEncoding.EncodeToString(b)
+	password := NewPassword()
 	err := c.db.Tx(ctx, func(tx *sql.Tx) error {
 		if _, err := record(ctx, tx, trail, r, "admin.charger_password", map[string]any{}); err != nil {
 			return err

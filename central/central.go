@@ -7,9 +7,11 @@ package central
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
 	"database/sql"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -39,6 +41,14 @@ func New(d *db.DB, now func() time.Time, log *slog.Logger) *Central {
 
 // Online reports whether the charge point ocppID is connected now.
 func (c *Central) Online(ocppID string) bool { return c.Server.Get(ocppID) != nil }
+
+// NewPassword is a charge point's new OCPP password: 24 random bytes, URL-safe base64 (32
+// characters). Random enough that its SHA-256 (PasswordHash) is all that needs storing.
+func NewPassword() string {
+	b := make([]byte, 24)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
 
 // PasswordHash is what is stored of a charge point's OCPP password.
 func PasswordHash(password string) string {

@@ -6,7 +6,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
-	"fmt"
+	"strconv"
 	"time"
 
 	"chargedesk/ocpp"
@@ -143,4 +143,4 @@ func clampTime(t *time.Time, earliest, now time.Time) time.Time {
 	return *t
 }
 
-func itoa(n int64) string { return fmt.Sprint(n) }
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

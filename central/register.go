@@ -2,9 +2,7 @@ package central
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"regexp"
@@ -62,9 +60,7 @@ func (c *Central) Register(ctx context.Context, trail *audit.Trail, r AdminReque
 	if err := g.check(); err != nil {
 		return 0, "", err
 	}
-	b := make([]byte, 24)
-	rand.Read(b)
-	password := base64.RawURLEncoding.EncodeToString(b)
+	password := NewPassword()
 	var id int64
 	err := c.db.Tx(ctx, func(tx *sql.Tx) error {
 		q := queries.New(tx)

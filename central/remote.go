@@ -40,7 +40,7 @@ func (c *Central) Call(ctx context.Context, charger int64, ocppID, action string
 	}
 	c.Note(ctx, charger, "in", action, compact(raw))
 	var conf ocpp.StatusConf
-	if err := json.Unmarshal(raw, &conf); err != nil || conf.Status == "" {
+	if err := json.Unmarshal(raw, &conf); err != nil || conf.Status == "" || len(conf.Status) > 40 { // OCPP's statuses are short enums
 		return "", errs.Conflictf("The charger %s answered %s with something ChargeDesk cannot read.", ocppID, action)
 	}
 	return conf.Status, nil
@@ -118,10 +118,11 @@ func (c *Central) RemoteStop(ctx context.Context, customer, session int64) error
 	if err != nil {
 		return err
 	}
-	status, err := c.Call(ctx, ch.ID, ch.OcppID, "RemoteStopTransaction", ocpp.RemoteStopTransactionReq{TransactionID: session})
-	if e, ok := errs.As(err); ok && e.Code == errs.Conflict && !c.Online(ch.OcppID) {
+	if !c.Online(ch.OcppID) {
 		return errs.Conflictf("The charger is offline, so it cannot be told to stop. Unplug your car at the charger: the session ends when the charger reports back. If it stays open, contact support.")
-	} else if err != nil {
+	}
+	status, err := c.Call(ctx, ch.ID, ch.OcppID, "RemoteStopTransaction", ocpp.RemoteStopTransactionReq{TransactionID: session})
+	if err != nil {
 		return err
 	}
 	if status != "Accepted" {

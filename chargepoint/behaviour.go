@@ -138,9 +138,13 @@ func (cp *ChargePoint) meterOf(n int) int64 {
 // sendMeterValues advances every transaction's meter by what its connector delivered since
 // the last time, tapering above 80 % state of charge, and reports it.
 func (cp *ChargePoint) sendMeterValues(ctx context.Context) error {
-	cp.mu.Lock()
-	var batch []Transaction
+	type sample struct {
+		t      Transaction
+		powerW int64
+	}
+	var batch []sample
 	ms := cp.cfg.MeterEvery.Milliseconds()
+	cp.mu.Lock()
 	for _, t := range cp.tx {
 		power := cp.cfg.PowerW * 85 / 100
 		if t.SoC >= 80 {
@@ -151,22 +155,15 @@ func (cp *ChargePoint) sendMeterValues(ctx context.Context) error {
 		if t.SoC >= 0 {
 			t.SoC = min(100, t.SoC+(delta*100+batteryWh/2)/batteryWh)
 		}
-		tt := *t
-		tt.SoC = t.SoC
-		batch = append(batch, tt)
-		cp.power[t.Connector] = power
-	}
-	powers := make(map[int]int64, len(cp.power))
-	for k, v := range cp.power {
-		powers[k] = v
+		batch = append(batch, sample{*t, power})
 	}
 	cp.mu.Unlock()
-	for _, t := range batch {
-		now := time.Now().UTC()
+	for _, s := range batch {
+		t, now := s.t, time.Now().UTC()
 		id, n := t.ID, t.Connector
 		values := []ocpp.SampledValue{
 			{Value: strconv.FormatInt(t.EnergyWh, 10), Measurand: "Energy.Active.Import.Register", Unit: "Wh", Context: "Sample.Periodic"},
-			{Value: strconv.FormatInt(powers[n], 10), Measurand: "Power.Active.Import", Unit: "W", Context: "Sample.Periodic"},
+			{Value: strconv.FormatInt(s.powerW, 10), Measurand: "Power.Active.Import", Unit: "W", Context: "Sample.Periodic"},
 		}
 		if t.SoC >= 0 {
 			values = append(values, ocpp.SampledValue{Value: strconv.FormatInt(t.SoC, 10), Measurand: "SoC", Unit: "Percent", Context: "Sample.Periodic"})

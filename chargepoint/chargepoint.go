@@ -58,7 +58,6 @@ type ChargePoint struct {
 	mu        sync.Mutex
 	tx        map[int]*Transaction // by connector
 	meters    map[int]int64        // each connector's meter after its last transaction
-	power     map[int]int64        // what each connector delivers now, W
 	heartbeat time.Duration
 	ws        *websocket.Conn
 	wmu       sync.Mutex
@@ -82,7 +81,7 @@ func New(cfg Config) *ChargePoint {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
-	cp := &ChargePoint{cfg: cfg, tx: map[int]*Transaction{}, meters: map[int]int64{}, power: map[int]int64{}, heartbeat: 5 * time.Minute, calls: make(chan struct{}, 1)}
+	cp := &ChargePoint{cfg: cfg, tx: map[int]*Transaction{}, meters: map[int]int64{}, heartbeat: 5 * time.Minute, calls: make(chan struct{}, 1)}
 	for _, t := range cfg.Resume {
 		cp.tx[t.Connector] = &t
 	}

@@ -4,7 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"strconv"
+	"fmt"
 	"time"
 
 	"chargedesk/access"
@@ -61,6 +61,9 @@ func PlanStart(ctx context.Context, tx *sql.Tx, r StartRequest) (StartPlan, erro
 	if _, err := admit(ctx, q, r.Customer, conn, card.ID, card.Status, card.VisualNumber); err != nil {
 		return p, err
 	}
+	if conn.Status != "Available" && conn.Status != "Preparing" { // what the charger last reported
+		return p, errs.Conflictf("This connector is busy (%s). Choose another one.", conn.Status)
+	}
 	if p.OCPPID, err = q.ChargerOCPPID(ctx, conn.ChargerID); err != nil {
 		return p, err
 	}
@@ -81,8 +84,8 @@ func PlanStart(ctx context.Context, tx *sql.Tx, r StartRequest) (StartPlan, erro
 }
 
 // admit is the rule for a card on a connector, wherever the start comes from: an active
-// card, a payment method, a free connector, the card not charging elsewhere. It returns the
-// default payment method.
+// card, a payment method, no session holding the connector, the card not charging
+// elsewhere. It returns the default payment method.
 func admit(ctx context.Context, q *queries.Queries, customer int64, conn queries.GetStartableConnectorRow, card int64, status, visual string) (queries.PaymentMethod, error) {
 	if status != "active" {
 		return queries.PaymentMethod{}, errs.Invalidf("Card %s is %s and cannot start charging. Choose an active card.", visual, status)
@@ -93,7 +96,7 @@ func admit(ctx context.Context, q *queries.Queries, customer int64, conn queries
 	} else if err != nil {
 		return pm, err
 	}
-	if conn.Busy == 1 || (conn.Status != "Available" && conn.Status != "Preparing") {
+	if conn.Busy == 1 {
 		return pm, errs.Conflictf("This connector is busy (%s). Choose another one.", conn.Status)
 	}
 	if n, err := q.CardInActiveSession(ctx, queries.CardInActiveSessionParams{CardID: card, ActingAs: customer}); err != nil {
@@ -145,11 +148,11 @@ func StartAtCharger(ctx context.Context, tx *sql.Tx, r AtCharger) (int64, *Refus
 			// when the connection dropped): the same transaction, not a new one.
 			return held.ID, nil, nil
 		}
-		return 0, &Refusal{"Invalid", "the connector is still held by session #" + itoa(held.ID) + " (open since " + time.Unix(held.StartedAt, 0).UTC().Format("2006-01-02 15:04") + " UTC); support can force-stop it"}, nil
+		return 0, &Refusal{"Invalid", fmt.Sprintf("the connector is still held by session #%d (open since %s UTC); support can force-stop it",
+			held.ID, time.Unix(held.StartedAt, 0).UTC().Format("2006-01-02 15:04"))}, nil
 	} else if !errors.Is(err, sql.ErrNoRows) {
 		return 0, nil, err
 	}
-	conn.Status = "Available" // the charger is starting: its own status is Preparing or Charging
 	pm, err := admit(ctx, q, customer, conn, r.Card.ID, r.Card.Status, r.Card.VisualNumber)
 	if e, ok := errs.As(err); ok {
 		status := "Invalid"
@@ -212,5 +215,3 @@ func AskStop(ctx context.Context, q *queries.Queries, customer, session int64) (
 	}
 	return account.StopChargingQuestion, nil
 }
-
-func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -2,9 +2,7 @@ package demo
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/base64"
 	"log/slog"
 	"strings"
 	"time"
@@ -41,7 +39,7 @@ func ChargePoints(ctx context.Context, d *db.DB, base string, log *slog.Logger, 
 			if !strings.HasPrefix(ch.OcppID, "CDK-") {
 				continue // not one of the demo's chargers (a load-test fleet, one registered by hand)
 			}
-			cfg, err := chargePointConfig(ctx, d, ch, now)
+			cfg, err := chargePointConfig(ctx, d, simCharger{ch.ID, ch.OcppID, ch.Vendor, ch.Model, ch.MaxPowerW}, now)
 			if err != nil {
 				return nil, err
 			}
@@ -54,10 +52,17 @@ func ChargePoints(ctx context.Context, d *db.DB, base string, log *slog.Logger, 
 	return cps, nil
 }
 
-func chargePointConfig(ctx context.Context, d *db.DB, ch queries.ListChargersForConsoleRow, now time.Time) (chargepoint.Config, error) {
-	b := make([]byte, 18)
-	rand.Read(b)
-	password := base64.RawURLEncoding.EncodeToString(b)
+// simCharger is a registered charger a simulator plays.
+type simCharger struct {
+	ID                    int64
+	OCPPID, Vendor, Model string
+	PowerW                int64
+}
+
+// chargePointConfig is the simulator of ch: a new password (stored as its hash), its
+// connectors, and the transactions it resumes.
+func chargePointConfig(ctx context.Context, d *db.DB, ch simCharger, now time.Time) (chargepoint.Config, error) {
+	password := central.NewPassword()
 	q := queries.New(d.R)
 	nums, err := q.ConnectorNumbers(ctx, ch.ID)
 	if err != nil {
@@ -67,12 +72,8 @@ func chargePointConfig(ctx context.Context, d *db.DB, ch queries.ListChargersFor
 	if err != nil {
 		return chargepoint.Config{}, err
 	}
-	var power int64
-	if c, err := q.GetChargerForConsole(ctx, ch.ID); err == nil {
-		power = c.MaxPowerW
-	}
-	cfg := chargepoint.Config{ID: ch.OcppID, Password: password, Vendor: clip(ch.Vendor, 20), Model: clip(ch.Model, 20),
-		Connectors: len(nums), PowerW: power}
+	cfg := chargepoint.Config{ID: ch.OCPPID, Password: password, Vendor: clip(ch.Vendor, 20), Model: clip(ch.Model, 20),
+		Connectors: len(nums), PowerW: ch.PowerW}
 	for _, t := range open {
 		if now.Unix()-t.ReadingAt > 30*60 {
 			continue // not metered lately: the charge point lost it (a stuck session)

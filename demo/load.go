@@ -84,8 +84,7 @@ func RunLoadFleet(ctx context.Context, d *db.DB, base string, n int, meterEvery 
 		if err != nil {
 			return nil, fmt.Errorf("load charger %d: %w", i, err)
 		}
-		row := queries.ListChargersForConsoleRow{ID: ch.ID, OcppID: ch.OcppID, Vendor: "Sim", Model: "Load-11"}
-		cfg, err := chargePointConfig(ctx, d, row, time.Now())
+		cfg, err := chargePointConfig(ctx, d, simCharger{ch.ID, ch.OcppID, "Sim", "Load-11", 11_000}, time.Now())
 		if err != nil {
 			return nil, err
 		}

@@ -1,9 +1,13 @@
 package handlers
 
 import (
+	"cmp"
+	"context"
 	"database/sql"
 	"errors"
 	"net/http"
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -11,7 +15,6 @@ import (
 
 	"chargedesk/access"
 	"chargedesk/central"
-	"chargedesk/errs"
 	"chargedesk/queries"
 )
 
@@ -86,11 +89,7 @@ func (a *App) registerCharger(c *gin.Context) {
 		Location: num("location_id"), OwnerEmail: strings.TrimSpace(form["owner_email"]), Connectors: int(num("connectors")),
 		Standard: form["standard"], MaxPowerW: int64(kw * 1000), Tariff: num("tariff_id"), HeartbeatS: num("heartbeat_s"),
 	})
-	if e, ok := errs.As(err); ok && !wantsJSON(c) && (e.Code == errs.Invalid || e.Code == errs.Conflict) {
-		a.showChargers(c, statusOf[e.Code], e.Message, form)
-		return
-	} else if err != nil {
-		a.fail(c, err)
+	if a.refused(c, err, func(status int, msg string) { a.showChargers(c, status, msg, form) }) {
 		return
 	}
 	a.showConsoleChargerID(c, id, http.StatusCreated, adminChargerData{Password: pw, Notice: "The charger is registered. Set its OCPP address and password on the charger now."})
@@ -100,7 +99,7 @@ type adminChargerData struct {
 	Charger    queries.GetChargerForConsoleRow
 	Online     bool
 	Connectors []queries.ListConnectorsForConsoleRow
-	Sessions   []queries.ListChargerSessionsForConsoleRow
+	Sessions   []queries.ListConnectorSessionsForConsoleRow
 	Log        []queries.ListOCPPLogRow
 	Calls      map[string]string
 	Password   string // a new password, shown once
@@ -139,7 +138,7 @@ func (a *App) showConsoleChargerID(c *gin.Context, id int64, status int, d admin
 		d.Connectors, err = a.r.ListConnectorsForConsole(ctx, id)
 	}
 	if err == nil {
-		d.Sessions, err = a.r.ListChargerSessionsForConsole(ctx, id)
+		d.Sessions, err = a.chargerSessions(ctx, d.Connectors, 20)
 	}
 	if err == nil {
 		d.Log, err = a.r.ListOCPPLog(ctx, queries.ListOCPPLogParams{ChargerID: id, PageSize: 50})
@@ -161,6 +160,23 @@ func (a *App) showConsoleChargerID(c *gin.Context, id int64, status int, d admin
 	a.render(c, status, "admin_charger", &Page{Title: d.Charger.Name + " (" + d.Charger.OcppID + ")", Nav: "chargers", Data: d, Form: d.Form})
 }
 
+// chargerSessions is a charger's newest n sessions: each connector's newest n (read in index
+// order), merged. A charger has a few connectors; each may have thousands of sessions.
+func (a *App) chargerSessions(ctx context.Context, connectors []queries.ListConnectorsForConsoleRow, n int64) ([]queries.ListConnectorSessionsForConsoleRow, error) {
+	var all []queries.ListConnectorSessionsForConsoleRow
+	for _, cn := range connectors {
+		rows, err := a.r.ListConnectorSessionsForConsole(ctx, queries.ListConnectorSessionsForConsoleParams{ConnectorID: cn.ID, PageSize: n})
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, rows...)
+	}
+	slices.SortFunc(all, func(x, y queries.ListConnectorSessionsForConsoleRow) int {
+		return cmp.Or(cmp.Compare(y.StartedAt, x.StartedAt), cmp.Compare(y.ID, x.ID))
+	})
+	return all[:min(int64(len(all)), n)], nil
+}
+
 func (a *App) adminRequest(c *gin.Context, charger int64) central.AdminRequest {
 	return central.AdminRequest{Actor: access.Actor{UserID: currentUser(c).ID}, Charger: charger, Reason: c.PostForm("reason"), Now: a.now(), IP: c.ClientIP(), UA: c.Request.UserAgent()}
 }
@@ -172,8 +188,8 @@ func (a *App) chargerPassword(c *gin.Context) {
 		a.fail(c, errNotFound("This charger"))
 		return
 	}
-	pw, err := a.central.NewPassword(c.Request.Context(), a.trail, a.adminRequest(c, id))
-	if a.chargerRefused(c, err) {
+	pw, err := a.central.ChangePassword(c.Request.Context(), a.trail, a.adminRequest(c, id))
+	if a.refused(c, err, a.reshowCharger(c)) {
 		return
 	}
 	a.showConsoleCharger(c, http.StatusOK, adminChargerData{Password: pw})
@@ -188,22 +204,16 @@ func (a *App) chargerCall(c *gin.Context) {
 	}
 	connector, _ := strconv.Atoi(c.PostForm("connector"))
 	answer, err := a.central.AdminCall(c.Request.Context(), a.trail, a.adminRequest(c, id), c.PostForm("call"), connector)
-	if a.chargerRefused(c, err) {
+	if a.refused(c, err, a.reshowCharger(c)) {
 		return
 	}
-	a.redirect(c, "/admin/chargers/"+itoa(id)+"?done=sent&answer="+answer+"#calls")
+	a.redirect(c, "/admin/chargers/"+itoa(id)+"?done=sent&answer="+url.QueryEscape(answer)+"#calls")
 }
 
-// chargerRefused shows a refused charger action on the charger's page (a wrong form field,
-// an offline charger), or fails; it reports whether the request was answered.
-func (a *App) chargerRefused(c *gin.Context, err error) bool {
-	if err == nil {
-		return false
+// reshowCharger shows a refused charger action (a wrong form field, an offline charger) on
+// the charger's page, with what was typed.
+func (a *App) reshowCharger(c *gin.Context) func(status int, msg string) {
+	return func(status int, msg string) {
+		a.showConsoleCharger(c, status, adminChargerData{Error: msg, Form: formValues(c, "reason", "call", "connector")})
 	}
-	if e, ok := errs.As(err); ok && !wantsJSON(c) && (e.Code == errs.Invalid || e.Code == errs.Conflict) {
-		a.showConsoleCharger(c, statusOf[e.Code], adminChargerData{Error: e.Message, Form: formValues(c, "reason", "call", "connector")})
-		return true
-	}
-	a.fail(c, err)
-	return true
 }

@@ -320,3 +320,21 @@ func TestActivityKeysetPaging(t *testing.T) {
 		t.Errorf("a broken page link: %d, want 400", r.status)
 	}
 }
+
+// Stopping a session whose charger is offline is refused with what to do, and changes
+// nothing: the charger must report the stop (or support closes it).
+func TestStopChargingWithTheChargerOffline(t *testing.T) {
+	ta := newTestApp(t) // no charge points connected
+	jane := ta.client()
+	jane.login(demo.JaneEmail)
+	var session int64
+	ta.db.R.QueryRow(`SELECT s.id FROM charging_sessions s JOIN connectors cn ON cn.id = s.connector_id WHERE s.user_id = ? AND s.status = 'ACTIVE' AND cn.status = 'Charging'`,
+		ta.userID(demo.JaneEmail)).Scan(&session)
+	r := jane.post(fmt.Sprintf("/sessions/%d/stop", session), url.Values{})
+	if r.status != http.StatusConflict || !strings.Contains(r.body, "The charger is offline") {
+		t.Fatalf("stop with the charger offline: %d %.300s", r.status, r.body)
+	}
+	if n := ta.count(`SELECT count(*) FROM charging_sessions WHERE id = ? AND status = 'ACTIVE'`, session); n != 1 {
+		t.Error("the session was closed although its charger never reported a stop")
+	}
+}

@@ -9,7 +9,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -17,61 +16,13 @@ import (
 	"time"
 
 	"chargedesk/db"
+	"chargedesk/db/dbtest"
 	"chargedesk/demo"
 )
 
 // The audit's promises under the faults that break them: a full disk, a read-only file
 // system, a writer that holds the lock past busy_timeout, a client that hangs up. Each test
 // asserts what the admin saw and what the database holds.
-
-// tmpfs mounts a small tmpfs for the database (root only: CI is root). Elsewhere it skips,
-// unless CHARGEDESK_FAULTS=1 (CI), where it fails.
-func tmpfs(t *testing.T, size string) string {
-	t.Helper()
-	dir := t.TempDir()
-	if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, "size="+size); err != nil {
-		if os.Getenv("CHARGEDESK_FAULTS") == "1" {
-			t.Fatalf("mount a tmpfs for the disk-fault tests: %v", err)
-		}
-		t.Skipf("mounting a tmpfs needs root (%v); CI runs this test", err)
-	}
-	t.Cleanup(func() {
-		if err := syscall.Unmount(dir, syscall.MNT_DETACH); err != nil {
-			t.Errorf("unmount: %v", err)
-		}
-	})
-	return dir
-}
-
-func freeBytes(t *testing.T, dir string) int64 {
-	var st syscall.Statfs_t
-	if err := syscall.Statfs(dir, &st); err != nil {
-		t.Fatal(err)
-	}
-	return int64(st.Bavail) * int64(st.Bsize)
-}
-
-// fill writes a junk file until at most leave bytes are free (0: until the disk is full).
-func fill(t *testing.T, dir string, leave int64) string {
-	t.Helper()
-	path := filepath.Join(dir, "junk")
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	chunk := make([]byte, 64<<10)
-	for free := freeBytes(t, dir); free > leave; free = freeBytes(t, dir) {
-		n := min(int64(len(chunk)), free-leave)
-		if _, err := f.Write(chunk[:n]); err != nil {
-			if errors.Is(err, syscall.ENOSPC) {
-				break
-			}
-			t.Fatal(err)
-		}
-	}
-	return path
-}
 
 // impersonating is the usual scene: Jane logged in on her phone, an admin impersonating
 // her with changes allowed.
@@ -166,7 +117,7 @@ func (s *scene) exitRefused(t *testing.T) {
 }
 
 func TestDiskFull(t *testing.T) {
-	dir := tmpfs(t, "48m")
+	dir := dbtest.Tmpfs(t, "48m")
 	s := impersonating(t, appOptions{dir: dir, db: db.Options{Reserve: 8 << 20}})
 	if _, err := s.ta.db.W.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
 		t.Fatal(err)
@@ -174,7 +125,7 @@ func TestDiskFull(t *testing.T) {
 	jane := s.ta.fingerprint(demo.JaneEmail)
 
 	// Below the reserve: ordinary writes are refused, the audit trail still writes.
-	junk := fill(t, dir, 4<<20)
+	junk := dbtest.Fill(t, dir, 4<<20)
 	r := s.cust.post("/cards", url.Values{"label": {"Disk"}})
 	if r.status != http.StatusInsufficientStorage || !strings.Contains(r.body, "disk is full") || !strings.Contains(r.body, "nothing was changed") || r.header.Get("Retry-After") == "" {
 		t.Errorf("customer write below the reserve: %d %q %.300s; want 507 with a sentence and Retry-After", r.status, r.header.Get("Retry-After"), r.body)
@@ -194,7 +145,7 @@ func TestDiskFull(t *testing.T) {
 	}
 
 	// Completely full: no impersonated page leaves without its row.
-	fill(t, dir, 0)
+	dbtest.Fill(t, dir, 0)
 	routes := []string{"/", "/chargers", "/reservations", "/payment-methods", "/activity", "/cards"}
 	refused := 0
 	for i := 0; i < 12 && refused < 3; i++ {
@@ -468,7 +419,7 @@ func TestClientDisconnectIsNotAnError(t *testing.T) {
 // event and its side effects (ends, logouts) or not at all — 507 "nothing was changed", and
 // the database holds exactly what it held.
 func TestControlsUnderAFullDisk(t *testing.T) {
-	dir := tmpfs(t, "48m")
+	dir := dbtest.Tmpfs(t, "48m")
 	s := impersonating(t, appOptions{dir: dir, db: db.Options{Reserve: 8 << 20}, webhook: "http://127.0.0.1:1/"})
 	if _, err := s.ta.db.W.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
 		t.Fatal(err)
@@ -485,7 +436,7 @@ func TestControlsUnderAFullDisk(t *testing.T) {
 		return out
 	}
 	before := state()
-	fill(t, dir, 4<<20) // below the reserve: ordinary transactions are refused
+	dbtest.Fill(t, dir, 4<<20) // below the reserve: ordinary transactions are refused
 	for _, req := range []struct {
 		path string
 		form url.Values

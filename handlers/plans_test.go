@@ -93,6 +93,20 @@ func TestCustomerPageQueriesDoNotGrowWithHistory(t *testing.T) {
 		{"../queries/webhooks.sql", "RecentWebhooks", []string{"SCAN webhook_outbox"}, []string{"TEMP B-TREE"}},
 		// The staff page: staff by role through the role index, not every customer.
 		{"../queries/staff.sql", "ListStaff", []string{"USING INDEX users_role_name (role=?)"}, []string{"SCAN users"}},
+		// A charger's page: each connector's last sessions in index order (not every user, not
+		// every session sorted); its connectors and the session holding each; its protocol log.
+		{"../queries/ocpp.sql", "ListConnectorSessionsForConsole", []string{"SEARCH s USING INDEX charging_sessions_connector (connector_id=?)", "SEARCH u USING INTEGER PRIMARY KEY"},
+			[]string{"SCAN", "TEMP B-TREE"}},
+		{"../queries/ocpp.sql", "ListConnectorsForConsole", []string{"charging_sessions_one_active_per_connector"}, []string{"SCAN"}},
+		{"../queries/ocpp.sql", "ListOCPPLog", []string{"USING INDEX ocpp_log_charger (charger_id=?)"}, []string{"SCAN", "TEMP B-TREE"}},
+		{"../queries/ocpp.sql", "ListChargersForConsole", []string{"USING INTEGER PRIMARY KEY (rowid>?)"}, []string{"SCAN", "TEMP B-TREE"}},
+		// What a charge point's messages read: its own rows by key, never a walk of the network.
+		{"../queries/ocpp.sql", "ActiveTransactionsOfCharger", []string{"charging_sessions_one_active_per_connector"}, []string{"SCAN s", "charging_sessions_active"}},
+		{"../queries/ocpp.sql", "SessionOnCharger", []string{"SEARCH s USING INTEGER PRIMARY KEY"}, []string{"SCAN"}},
+		{"../queries/ocpp.sql", "ChargerConnectorByNumber", []string{"evses_charger (charger_id=?)"}, []string{"SCAN"}},
+		{"../queries/ocpp.sql", "PruneOCPPLog", []string{"ocpp_log_charger (charger_id=? AND id<?)"}, []string{"SCAN"}},
+		// Reservations due at their chargers: the partial index of the unsent ones.
+		{"../queries/ocpp.sql", "DueReservations", []string{"USING INDEX reservations_due"}, []string{"SCAN", "TEMP B-TREE"}},
 	}
 	for _, tc := range cases {
 		plan := strings.Join(planOf(t, ta, tc.file, tc.name), "\n")

@@ -64,13 +64,22 @@ func (a *App) change(c *gin.Context) account.Change {
 // marker); on invalid input or a conflict, the form again with the message (reshow); on
 // anything else, the error page.
 func (a *App) afterChange(c *gin.Context, err error, done string, reshow func(status int, msg string)) {
-	if err == nil {
+	if !a.refused(c, err, reshow) {
 		a.seeOther(c, done)
-		return
+	}
+}
+
+// refused answers a change that failed, and reports whether it did: invalid input or a
+// conflict shows the form again with the message (reshow, when there is one and the client
+// reads HTML); anything else is the error page. A nil err is not answered.
+func (a *App) refused(c *gin.Context, err error, reshow func(status int, msg string)) bool {
+	if err == nil {
+		return false
 	}
 	if e, ok := errs.As(err); ok && (e.Code == errs.Invalid || e.Code == errs.Conflict) && !wantsJSON(c) && reshow != nil {
 		reshow(statusOf[e.Code], e.Message)
-		return
+		return true
 	}
 	a.fail(c, err)
+	return true
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -126,7 +127,9 @@ func (s *Server) Serve(w http.ResponseWriter, r *http.Request, ocppID string) {
 		s.CountChanged(n)
 	}
 	if old != nil {
-		old.ws.Close(websocket.StatusPolicyViolation, "replaced by a new connection")
+		// No closing handshake: a charge point that connects again has usually lost the old
+		// connection (a reboot, a dead link), and waiting for its answer would hold up the new one.
+		old.ws.CloseNow()
 		<-old.done
 	}
 	if s.Connected != nil {
@@ -155,7 +158,7 @@ func (s *Server) run(c *Conn, ctx context.Context) {
 	close(c.done)
 }
 
-// Close closes every connection (at shutdown).
+// Close closes every connection (at shutdown) and returns when each has ended.
 func (s *Server) Close() {
 	s.mu.Lock()
 	conns := make([]*Conn, 0, len(s.conns))
@@ -164,36 +167,21 @@ func (s *Server) Close() {
 	}
 	s.mu.Unlock()
 	for _, c := range conns {
-		c.ws.Close(websocket.StatusGoingAway, "server shutting down")
+		c.ws.CloseNow() // a thousand closing handshakes, one after the other, would take minutes
+	}
+	for _, c := range conns {
+		<-c.done
 	}
 }
 
+// containsToken reports whether a comma-separated header (Sec-WebSocket-Protocol) lists want.
 func containsToken(values []string, want string) bool {
 	for _, v := range values {
-		for _, p := range splitComma(v) {
-			if p == want {
+		for p := range strings.SplitSeq(v, ",") {
+			if strings.TrimSpace(p) == want {
 				return true
 			}
 		}
 	}
 	return false
-}
-
-func splitComma(s string) []string {
-	var out []string
-	start := 0
-	for i := 0; i <= len(s); i++ {
-		if i == len(s) || s[i] == ',' {
-			p := s[start:i]
-			for len(p) > 0 && (p[0] == ' ' || p[0] == '\t') {
-				p = p[1:]
-			}
-			for len(p) > 0 && (p[len(p)-1] == ' ' || p[len(p)-1] == '\t') {
-				p = p[:len(p)-1]
-			}
-			out = append(out, p)
-			start = i + 1
-		}
-	}
-	return out
 }

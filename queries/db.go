@@ -396,14 +396,14 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.listChargerConnectorsStmt, err = db.PrepareContext(ctx, listChargerConnectors); err != nil {
 		return nil, fmt.Errorf("error preparing query ListChargerConnectors: %w", err)
 	}
-	if q.listChargerSessionsForConsoleStmt, err = db.PrepareContext(ctx, listChargerSessionsForConsole); err != nil {
-		return nil, fmt.Errorf("error preparing query ListChargerSessionsForConsole: %w", err)
-	}
 	if q.listChargersForConsoleStmt, err = db.PrepareContext(ctx, listChargersForConsole); err != nil {
 		return nil, fmt.Errorf("error preparing query ListChargersForConsole: %w", err)
 	}
 	if q.listCheckpointsAfterStmt, err = db.PrepareContext(ctx, listCheckpointsAfter); err != nil {
 		return nil, fmt.Errorf("error preparing query ListCheckpointsAfter: %w", err)
+	}
+	if q.listConnectorSessionsForConsoleStmt, err = db.PrepareContext(ctx, listConnectorSessionsForConsole); err != nil {
+		return nil, fmt.Errorf("error preparing query ListConnectorSessionsForConsole: %w", err)
 	}
 	if q.listConnectorsForConsoleStmt, err = db.PrepareContext(ctx, listConnectorsForConsole); err != nil {
 		return nil, fmt.Errorf("error preparing query ListConnectorsForConsole: %w", err)
@@ -1267,11 +1267,6 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing listChargerConnectorsStmt: %w", cerr)
 		}
 	}
-	if q.listChargerSessionsForConsoleStmt != nil {
-		if cerr := q.listChargerSessionsForConsoleStmt.Close(); cerr != nil {
-			err = fmt.Errorf("error closing listChargerSessionsForConsoleStmt: %w", cerr)
-		}
-	}
 	if q.listChargersForConsoleStmt != nil {
 		if cerr := q.listChargersForConsoleStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listChargersForConsoleStmt: %w", cerr)
@@ -1280,6 +1275,11 @@ func (q *Queries) Close() error {
 	if q.listCheckpointsAfterStmt != nil {
 		if cerr := q.listCheckpointsAfterStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listCheckpointsAfterStmt: %w", cerr)
+		}
+	}
+	if q.listConnectorSessionsForConsoleStmt != nil {
+		if cerr := q.listConnectorSessionsForConsoleStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listConnectorSessionsForConsoleStmt: %w", cerr)
 		}
 	}
 	if q.listConnectorsForConsoleStmt != nil {
@@ -1840,9 +1840,9 @@ type Queries struct {
 	listCardsStmt                        *sql.Stmt
 	listCardsPageStmt                    *sql.Stmt
 	listChargerConnectorsStmt            *sql.Stmt
-	listChargerSessionsForConsoleStmt    *sql.Stmt
 	listChargersForConsoleStmt           *sql.Stmt
 	listCheckpointsAfterStmt             *sql.Stmt
+	listConnectorSessionsForConsoleStmt  *sql.Stmt
 	listConnectorsForConsoleStmt         *sql.Stmt
 	listFavouriteChargersStmt            *sql.Stmt
 	listImpersonationAuditChainStmt      *sql.Stmt
@@ -2052,9 +2052,9 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		listCardsStmt:                        q.listCardsStmt,
 		listCardsPageStmt:                    q.listCardsPageStmt,
 		listChargerConnectorsStmt:            q.listChargerConnectorsStmt,
-		listChargerSessionsForConsoleStmt:    q.listChargerSessionsForConsoleStmt,
 		listChargersForConsoleStmt:           q.listChargersForConsoleStmt,
 		listCheckpointsAfterStmt:             q.listCheckpointsAfterStmt,
+		listConnectorSessionsForConsoleStmt:  q.listConnectorSessionsForConsoleStmt,
 		listConnectorsForConsoleStmt:         q.listConnectorsForConsoleStmt,
 		listFavouriteChargersStmt:            q.listFavouriteChargersStmt,
 		listImpersonationAuditChainStmt:      q.listImpersonationAuditChainStmt,

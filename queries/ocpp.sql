@@ -41,8 +41,8 @@ SELECT s.id, s.user_id, s.connector_id, s.meter_start_wh, s.started_at,
        CAST(coalesce((SELECT r.energy_wh FROM meter_readings r WHERE r.session_id = s.id ORDER BY r.at DESC LIMIT 1), s.meter_start_wh) AS INTEGER) AS energy_wh,
        CAST(coalesce((SELECT r.soc_pct FROM meter_readings r WHERE r.session_id = s.id ORDER BY r.at DESC LIMIT 1), -1) AS INTEGER) AS soc_pct,
        CAST(coalesce((SELECT r.at FROM meter_readings r WHERE r.session_id = s.id ORDER BY r.at DESC LIMIT 1), s.started_at) AS INTEGER) AS reading_at
-FROM charging_sessions s JOIN connectors cn ON cn.id = s.connector_id JOIN evses e ON e.id = cn.evse_id
-WHERE e.charger_id = @charger_id AND s.status = 'ACTIVE'
+FROM evses e CROSS JOIN connectors cn ON cn.evse_id = e.id CROSS JOIN charging_sessions s ON s.connector_id = cn.id AND s.status = 'ACTIVE'
+WHERE e.charger_id = @charger_id
 ORDER BY s.id;
 
 -- name: SetStationStop :exec
@@ -67,7 +67,7 @@ SELECT id, at, direction, action, message FROM ocpp_log WHERE charger_id = @char
 UPDATE chargers SET ocpp_password_sha256 = @sha256 WHERE id = @id;
 
 -- name: ListChargersForConsole :many
-SELECT ch.id, ch.ocpp_id, ch.name, ch.vendor, ch.model, ch.firmware, ch.last_seen_at, ch.booted_at, ch.heartbeat_interval_s,
+SELECT ch.id, ch.ocpp_id, ch.name, ch.vendor, ch.model, ch.max_power_w, ch.firmware, ch.last_seen_at, ch.booted_at, ch.heartbeat_interval_s,
        CAST(ch.ocpp_password_sha256 <> '' AS INTEGER) AS has_password,
        l.name AS location_name, l.city, coalesce(u.name, '') AS owner_name, coalesce(u.id, 0) AS owner_id,
        CAST((SELECT count(*) FROM connectors cn JOIN evses e ON e.id = cn.evse_id WHERE e.charger_id = ch.id AND cn.status = 'Faulted') AS INTEGER) AS faulted
@@ -88,12 +88,13 @@ SELECT cn.id, cn.standard, cn.power_type, cn.max_power_w, cn.status, cn.error_co
 FROM connectors cn JOIN evses e ON e.id = cn.evse_id WHERE e.charger_id = @charger_id
 ORDER BY e.id, cn.id;
 
--- name: ListChargerSessionsForConsole :many
-SELECT s.id, s.user_id, u.name AS customer_name, s.status, s.started_at, s.stopped_at, s.ended_by, s.meter_start_wh,
-       coalesce(s.meter_stop_wh, 0) AS meter_stop_wh
-FROM charging_sessions s JOIN users u ON u.id = s.user_id
-WHERE s.connector_id IN (SELECT cn.id FROM connectors cn JOIN evses e ON e.id = cn.evse_id WHERE e.charger_id = @charger_id)
-ORDER BY s.started_at DESC, s.id DESC LIMIT 20;
+-- name: ListConnectorSessionsForConsole :many
+-- One connector's last sessions with the drivers' names, newest first (the charger's page
+-- merges its connectors' lists).
+SELECT s.id, s.user_id, u.name AS customer_name, s.status, s.started_at, s.stopped_at, s.ended_by
+FROM charging_sessions s CROSS JOIN users u ON u.id = s.user_id
+WHERE s.connector_id = @connector_id
+ORDER BY s.started_at DESC, s.id DESC LIMIT @page_size;
 
 -- name: ChargerOCPPID :one
 SELECT ocpp_id FROM chargers WHERE id = @id;

@@ -32,8 +32,8 @@ SELECT s.id, s.user_id, s.connector_id, s.meter_start_wh, s.started_at,
        CAST(coalesce((SELECT r.energy_wh FROM meter_readings r WHERE r.session_id = s.id ORDER BY r.at DESC LIMIT 1), s.meter_start_wh) AS INTEGER) AS energy_wh,
        CAST(coalesce((SELECT r.soc_pct FROM meter_readings r WHERE r.session_id = s.id ORDER BY r.at DESC LIMIT 1), -1) AS INTEGER) AS soc_pct,
        CAST(coalesce((SELECT r.at FROM meter_readings r WHERE r.session_id = s.id ORDER BY r.at DESC LIMIT 1), s.started_at) AS INTEGER) AS reading_at
-FROM charging_sessions s JOIN connectors cn ON cn.id = s.connector_id JOIN evses e ON e.id = cn.evse_id
-WHERE e.charger_id = ?1 AND s.status = 'ACTIVE'
+FROM evses e CROSS JOIN connectors cn ON cn.evse_id = e.id CROSS JOIN charging_sessions s ON s.connector_id = cn.id AND s.status = 'ACTIVE'
+WHERE e.charger_id = ?1
 ORDER BY s.id
 `
 
@@ -452,61 +452,8 @@ func (q *Queries) InsertOCPPLog(ctx context.Context, arg InsertOCPPLogParams) (i
 	return id, err
 }
 
-const listChargerSessionsForConsole = `-- name: ListChargerSessionsForConsole :many
-SELECT s.id, s.user_id, u.name AS customer_name, s.status, s.started_at, s.stopped_at, s.ended_by, s.meter_start_wh,
-       coalesce(s.meter_stop_wh, 0) AS meter_stop_wh
-FROM charging_sessions s JOIN users u ON u.id = s.user_id
-WHERE s.connector_id IN (SELECT cn.id FROM connectors cn JOIN evses e ON e.id = cn.evse_id WHERE e.charger_id = ?1)
-ORDER BY s.started_at DESC, s.id DESC LIMIT 20
-`
-
-type ListChargerSessionsForConsoleRow struct {
-	ID           int64
-	UserID       int64
-	CustomerName string
-	Status       string
-	StartedAt    int64
-	StoppedAt    sql.NullInt64
-	EndedBy      sql.NullString
-	MeterStartWh int64
-	MeterStopWh  int64
-}
-
-func (q *Queries) ListChargerSessionsForConsole(ctx context.Context, chargerID int64) ([]ListChargerSessionsForConsoleRow, error) {
-	rows, err := q.query(ctx, q.listChargerSessionsForConsoleStmt, listChargerSessionsForConsole, chargerID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var items []ListChargerSessionsForConsoleRow
-	for rows.Next() {
-		var i ListChargerSessionsForConsoleRow
-		if err := rows.Scan(
-			&i.ID,
-			&i.UserID,
-			&i.CustomerName,
-			&i.Status,
-			&i.StartedAt,
-			&i.StoppedAt,
-			&i.EndedBy,
-			&i.MeterStartWh,
-			&i.MeterStopWh,
-		); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Close(); err != nil {
-		return nil, err
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
 const listChargersForConsole = `-- name: ListChargersForConsole :many
-SELECT ch.id, ch.ocpp_id, ch.name, ch.vendor, ch.model, ch.firmware, ch.last_seen_at, ch.booted_at, ch.heartbeat_interval_s,
+SELECT ch.id, ch.ocpp_id, ch.name, ch.vendor, ch.model, ch.max_power_w, ch.firmware, ch.last_seen_at, ch.booted_at, ch.heartbeat_interval_s,
        CAST(ch.ocpp_password_sha256 <> '' AS INTEGER) AS has_password,
        l.name AS location_name, l.city, coalesce(u.name, '') AS owner_name, coalesce(u.id, 0) AS owner_id,
        CAST((SELECT count(*) FROM connectors cn JOIN evses e ON e.id = cn.evse_id WHERE e.charger_id = ch.id AND cn.status = 'Faulted') AS INTEGER) AS faulted
@@ -526,6 +473,7 @@ type ListChargersForConsoleRow struct {
 	Name               string
 	Vendor             string
 	Model              string
+	MaxPowerW          int64
 	Firmware           string
 	LastSeenAt         sql.NullInt64
 	BootedAt           sql.NullInt64
@@ -553,6 +501,7 @@ func (q *Queries) ListChargersForConsole(ctx context.Context, arg ListChargersFo
 			&i.Name,
 			&i.Vendor,
 			&i.Model,
+			&i.MaxPowerW,
 			&i.Firmware,
 			&i.LastSeenAt,
 			&i.BootedAt,
@@ -563,6 +512,61 @@ func (q *Queries) ListChargersForConsole(ctx context.Context, arg ListChargersFo
 			&i.OwnerName,
 			&i.OwnerID,
 			&i.Faulted,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listConnectorSessionsForConsole = `-- name: ListConnectorSessionsForConsole :many
+SELECT s.id, s.user_id, u.name AS customer_name, s.status, s.started_at, s.stopped_at, s.ended_by
+FROM charging_sessions s CROSS JOIN users u ON u.id = s.user_id
+WHERE s.connector_id = ?1
+ORDER BY s.started_at DESC, s.id DESC LIMIT ?2
+`
+
+type ListConnectorSessionsForConsoleParams struct {
+	ConnectorID int64
+	PageSize    int64
+}
+
+type ListConnectorSessionsForConsoleRow struct {
+	ID           int64
+	UserID       int64
+	CustomerName string
+	Status       string
+	StartedAt    int64
+	StoppedAt    sql.NullInt64
+	EndedBy      sql.NullString
+}
+
+// One connector's last sessions with the drivers' names, newest first (the charger's page
+// merges its connectors' lists).
+func (q *Queries) ListConnectorSessionsForConsole(ctx context.Context, arg ListConnectorSessionsForConsoleParams) ([]ListConnectorSessionsForConsoleRow, error) {
+	rows, err := q.query(ctx, q.listConnectorSessionsForConsoleStmt, listConnectorSessionsForConsole, arg.ConnectorID, arg.PageSize)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ListConnectorSessionsForConsoleRow
+	for rows.Next() {
+		var i ListConnectorSessionsForConsoleRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.UserID,
+			&i.CustomerName,
+			&i.Status,
+			&i.StartedAt,
+			&i.StoppedAt,
+			&i.EndedBy,
 		); err != nil {
 			return nil, err
 		}

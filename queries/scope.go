@@ -66,7 +66,7 @@ var Unscoped = map[string]string{
 	"ListChargersForConsole":           "staff console: the charger list with owner names (staff routes only)",
 	"GetChargerForConsole":             "staff console: one charger with its owner's name (staff routes only)",
 	"ListConnectorsForConsole":         "staff console: a charger's connectors and the id of the session holding each (staff routes only)",
-	"ListChargerSessionsForConsole":    "staff console: a charger's last sessions with the drivers' names (staff routes only)",
+	"ListConnectorSessionsForConsole":  "staff console: a connector's last sessions with the drivers' names (staff routes only)",
 	"ChargerOCPPID":                    "a remote start: the OCPP id of a charger the customer may use (checked by GetStartableConnector first)",
 	"DueReservations":                  "maintenance: reservations whose window started, to send ReserveNow to their chargers (card UID and ids; never reaches a page)",
 	"CustomerIDByEmail":                "admin-only charger registration: the id of the customer who owns a home charger, by the email the admin typed",

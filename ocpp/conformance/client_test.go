@@ -43,8 +43,13 @@ func newServerWith(t *testing.T, o db.Options) *server {
 
 // newServerConfig is newServer with o for the database and cfg's settings for the app.
 func newServerConfig(t *testing.T, o db.Options, cfg handlers.Config) *server {
+	return newServerIn(t, t.TempDir(), o, cfg)
+}
+
+// newServerIn is newServerConfig with the database in dir.
+func newServerIn(t *testing.T, dir string, o db.Options, cfg handlers.Config) *server {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "chargedesk.db")
+	path := filepath.Join(dir, "chargedesk.db")
 	if err := db.Migrate(path); err != nil {
 		t.Fatal(err)
 	}

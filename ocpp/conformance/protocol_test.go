@@ -3,6 +3,7 @@ package conformance_test
 import (
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -223,4 +224,50 @@ func TestReconnectReplacesTheOldConnection(t *testing.T) {
 	}
 	fresh.boot()
 	fresh.call("Heartbeat", map[string]any{})
+}
+
+// One connection per charge point, even when 20 connect at once with the same id: at the
+// end one is open and answers, and every other was closed.
+func TestRacingConnectionsLeaveOne(t *testing.T) {
+	s := newServer(t)
+	s.register("CDK-prenz-01", "prenz-password-1234")
+	const n = 20
+	conns := make([]*websocket.Conn, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			ws, _, err := s.dial("CDK-prenz-01", "prenz-password-1234")
+			if err != nil {
+				t.Errorf("connect %d: %v", i, err)
+				return
+			}
+			conns[i] = ws
+		})
+	}
+	wg.Wait()
+	open := 0
+	for _, ws := range conns {
+		if ws == nil {
+			continue
+		}
+		// A closed connection fails to answer; the open one answers a Heartbeat.
+		ws.SetReadDeadline(time.Now().Add(2 * time.Second))
+		if ws.WriteMessage(websocket.TextMessage, []byte(`[2,"hb","Heartbeat",{}]`)) != nil {
+			continue
+		}
+		for {
+			_, b, err := ws.ReadMessage()
+			if err != nil {
+				break
+			}
+			if strings.Contains(string(b), `"hb"`) {
+				open++
+				break
+			}
+		}
+		ws.Close()
+	}
+	if open != 1 {
+		t.Errorf("%d of %d racing connections answered, want exactly 1", open, n)
+	}
 }
