@@ -237,11 +237,15 @@ func (a *App) endNotRecorded(c *gin.Context, imp queries.Impersonation, err erro
 // once per (impersonation, method, concrete path) per minute — so the record says which
 // receipt was seen, not only that a receipt was — writes always. The row uses the disk
 // reserve, and a client that hangs up does not cancel it.
+//
+// routeDedupe is that minute, in seconds.
+const routeDedupe = 60
+
 func (a *App) recordRoute(c *gin.Context, imp queries.Impersonation, write bool, outcome string) error {
 	ctx, now := c.Request.Context(), a.now()
 	route := c.FullPath()
-	key := routeKey{imp: imp.ID, method: c.Request.Method, path: c.Request.URL.Path, query: c.Request.URL.RawQuery} // no allocation
-	since := now.Unix() - 60
+	key := routeKeyOf(c, imp)
+	since := now.Unix() - routeDedupe
 	if !write {
 		if a.routes.seen(key, since) {
 			return nil
@@ -280,6 +284,11 @@ type recentRoutes struct {
 type routeKey struct {
 	imp                 int64
 	method, path, query string
+}
+
+// routeKeyOf is the key of request c of impersonation imp (no allocation).
+func routeKeyOf(c *gin.Context, imp queries.Impersonation) routeKey {
+	return routeKey{imp: imp.ID, method: c.Request.Method, path: c.Request.URL.Path, query: c.Request.URL.RawQuery}
 }
 
 // maxRecentRoutes bounds the memory: past it, the cache starts again empty.

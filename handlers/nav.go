@@ -5,12 +5,14 @@ import (
 	"html/template"
 	"strconv"
 	"sync"
+
+	"chargedesk/queries"
 )
 
 // fragments holds pieces of the layout as html/template rendered them, keyed by everything
 // they show, so that the pieces every page repeats are escaped once instead of on every
-// request: the customer nav (per marker and current entry) and the impersonation banner
-// (per impersonation and minute). The values are html/template's own output, escaped as it
+// request: the customer nav (per marker and current entry) and the audit page's rows (the
+// impersonation banner has its own, bannerMemo). The values are html/template's own output, escaped as it
 // was written; a key holds every input, so a cached piece is exactly what rendering again
 // would give. At most fragmentCacheSize pieces are kept; when full the cache starts again.
 type fragments[K comparable] struct {
@@ -47,7 +49,7 @@ func (f *fragments[K]) get(k K, render func(*bytes.Buffer) error) (template.HTML
 type layoutPieces struct {
 	t       *template.Template
 	navs    fragments[navKey]
-	banners fragments[bannerData]
+	banners bannerMemo
 }
 
 type navKey struct {
@@ -70,8 +72,43 @@ func (l *layoutPieces) nav(as int64, nav string) (template.HTML, error) {
 	})
 }
 
-// banner is the ImpersonationBanner showing b (which changes once a minute, with its
-// minutes left).
+// banner is the ImpersonationBanner showing b, rendered.
 func (l *layoutPieces) banner(b *bannerData) (template.HTML, error) {
-	return l.banners.get(*b, func(buf *bytes.Buffer) error { return l.t.ExecuteTemplate(buf, "banner", b) })
+	var buf bytes.Buffer
+	if err := l.t.ExecuteTemplate(&buf, "banner", b); err != nil {
+		return "", err
+	}
+	return template.HTML(buf.String()), nil // html/template's own output
+}
+
+// bannerMemo holds each impersonation's banner as last built and rendered: every page of an
+// impersonation shows the same one until its minutes left change, so it is built about once
+// a minute rather than on every request. An entry is used only when everything it shows is
+// what the request read (the impersonation row, the customer's name and public id, the
+// minutes left), so it is exactly what building it again would give. At most
+// fragmentCacheSize are kept; when full it starts again.
+type bannerMemo struct {
+	mu sync.Mutex
+	m  map[int64]*bannerData
+}
+
+// get is the banner of imp showing (name, publicID, left), or nil.
+func (m *bannerMemo) get(imp queries.Impersonation, name, publicID string, left int64) *bannerData {
+	m.mu.Lock()
+	b := m.m[imp.ID]
+	m.mu.Unlock()
+	if b != nil && b.Imp == imp && b.CustomerName == name && b.PublicID == publicID && b.MinutesLeft == left {
+		return b
+	}
+	return nil
+}
+
+// put keeps b (which is never changed afterwards) as its impersonation's banner.
+func (m *bannerMemo) put(b *bannerData) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.m == nil || len(m.m) >= fragmentCacheSize {
+		m.m = make(map[int64]*bannerData)
+	}
+	m.m[b.Imp.ID] = b
 }

@@ -101,7 +101,10 @@ func (a *App) render(c *gin.Context, status int, name string, p *Page) {
 		p.CustomerNav = nav
 	}
 	if p.Imp != nil {
-		banner, err := a.pieces.banner(p.Imp)
+		banner, err := p.Imp.HTML, error(nil)
+		if banner == "" {
+			banner, err = a.pieces.banner(p.Imp)
+		}
 		if err != nil {
 			a.Log.Error("render", "template", "banner", "request_id", requestID(c), "err", err)
 			c.String(http.StatusInternalServerError, "Internal error.")

@@ -135,4 +135,23 @@ func TestBannerPiece(t *testing.T) {
 	if !strings.Contains(string(later), "58 min left") {
 		t.Errorf("two minutes later the banner says:\n%s", later)
 	}
+
+	// The memo gives the banner built for an earlier request only while it shows the same.
+	b.HTML = h
+	l.banners.put(b)
+	if got := l.banners.get(imp, b.CustomerName, "cus_X", b.MinutesLeft); got != b {
+		t.Errorf("same impersonation, customer and minute: memo gave %v", got)
+	}
+	extended := imp
+	extended.ExpiresAt += 1800
+	for name, miss := range map[string]*bannerData{
+		"a minute later":   l.banners.get(imp, b.CustomerName, "cus_X", b.MinutesLeft-1),
+		"extended":         l.banners.get(extended, b.CustomerName, "cus_X", b.MinutesLeft),
+		"renamed customer": l.banners.get(imp, "Jane", "cus_X", b.MinutesLeft),
+		"other public id":  l.banners.get(imp, b.CustomerName, "cus_Y", b.MinutesLeft),
+	} {
+		if miss != nil {
+			t.Errorf("%s: the memo gave the old banner", name)
+		}
+	}
 }

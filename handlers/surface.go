@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"html/template"
 	"net/http"
 	"strings"
 	"time"
@@ -23,7 +24,7 @@ import (
 func (a *App) customerSurface(c *gin.Context) {
 	u := currentUser(c)
 	now := a.now()
-	marks := c.QueryArray("as") // parsed once per request (Gin's query cache), shared with the handler
+	marks := asMarks(c) // parsed once per request (Gin's query cache), shared with the handler
 	req := access.Request{Caller: access.User{ID: u.ID, Role: u.Role, Status: u.Status}, Marks: marks, Now: now,
 		Idle: a.impIdle, Elsewhere: fromElsewhere(c.Request), Write: write(c)}
 
@@ -82,6 +83,19 @@ func (a *App) scope(c *gin.Context, cur queries.Impersonation, cust queries.GetI
 	a.impersonated(c, cur)
 }
 
+// asMarks are the as= values of the address, as c.QueryArray("as") gives them, without
+// building Gin's query map for the addresses that carry nothing else: none, or "?as=3".
+func asMarks(c *gin.Context) []string {
+	q := c.Request.URL.RawQuery
+	if q == "" {
+		return nil
+	}
+	if v, ok := strings.CutPrefix(q, "as="); ok && !strings.ContainsAny(v, "&;%+=") {
+		return []string{v}
+	}
+	return c.QueryArray("as")
+}
+
 // refusal is the sentence for a refused decision.
 func refusal(d access.Decision, marks int) *Error {
 	switch d.Reason {
@@ -113,7 +127,14 @@ func refusal(d access.Decision, marks int) *Error {
 // impersonated runs the rest of an impersonated request with its response held back, writes
 // its impersonation_audit row, and only then lets the response go. If the row cannot be
 // committed, the held response is dropped and the admin gets 503 without customer data.
+//
+// A page viewed again within the minute its row was committed has nothing to wait for (the
+// row is there, and a reload is not recorded twice): it is answered directly.
 func (a *App) impersonated(c *gin.Context, cur queries.Impersonation) {
+	if !write(c) && a.routes.seen(routeKeyOf(c, cur), a.now().Unix()-routeDedupe) {
+		c.Next()
+		return
+	}
 	real := c.Writer
 	buf := newBufferedWriter(real)
 	c.Writer = buf
@@ -196,6 +217,8 @@ type bannerData struct {
 	// already; the button shows in the last extendShownFor (banner.js adds it at the warning).
 	Extend     string
 	ShowExtend bool
+	// HTML is the banner as the "banner" partial renders it (set when a.newBanner built it).
+	HTML template.HTML
 }
 
 // extendShownFor is how long before its expiry the banner offers Extend: earlier it would
@@ -205,7 +228,7 @@ const extendShownFor = 10 * time.Minute
 // newBanner is the banner of impersonation imp of customer (name, publicID) at now.
 func newBanner(imp queries.Impersonation, name, publicID string, now time.Time) *bannerData {
 	return &bannerData{Imp: imp, CustomerName: name, PublicID: publicID,
-		MinutesLeft: max(0, (imp.ExpiresAt-now.Unix()+59)/60), Until: expiresClock(imp.ExpiresAt), ChangesAllowed: imp.AllowChanges == 1,
+		MinutesLeft: minutesLeft(imp, now), Until: expiresClock(imp.ExpiresAt), ChangesAllowed: imp.AllowChanges == 1,
 		PaymentsAllowed: imp.AllowPayments == 1}
 }
 
@@ -228,14 +251,31 @@ func (a *App) banner(c *gin.Context, imp queries.Impersonation) (*bannerData, er
 	return a.newBanner(imp, cust.Name, cust.PublicID), nil
 }
 
+// minutesLeft is what the banner says is left of imp at now, rounded up.
+func minutesLeft(imp queries.Impersonation, now time.Time) int64 {
+	return max(0, (imp.ExpiresAt-now.Unix()+59)/60)
+}
+
 // newBanner is newBanner at now, with its Extend button when the impersonation may still
-// run longer.
+// run longer, rendered. The banner built for an earlier request is used again while it shows
+// the same (see bannerMemo).
 func (a *App) newBanner(imp queries.Impersonation, name, publicID string) *bannerData {
-	b := newBanner(imp, name, publicID, a.now())
+	now := a.now()
+	if b := a.pieces.banners.get(imp, name, publicID, minutesLeft(imp, now)); b != nil {
+		return b
+	}
+	b := newBanner(imp, name, publicID, now)
 	if imp.ExpiresAt < imp.StartedAt+int64(a.impMax/time.Second) {
 		b.Extend = a.extendBy
 		b.ShowExtend = b.MinutesLeft <= int64(extendShownFor/time.Minute)
 	}
+	html, err := a.pieces.banner(b)
+	if err != nil {
+		a.Log.Error("render", "template", "banner", "impersonation_id", imp.ID, "err", err)
+		return b // render tries again, and answers 500 if it fails
+	}
+	b.HTML = html
+	a.pieces.banners.put(b)
 	return b
 }
 
