@@ -14,6 +14,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -141,6 +142,7 @@ func cmdBench(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 		fmt.Fprintf(stdout, "%-26s %10.0f %9.2f %9.2f %9.2f %7d\n", p.Name, r.PerSecond, ms(r.P50), ms(r.P99), r.PerSecond/anchorRate, r.Errs)
 	}
+	impersonationCost(stdout, measured, results)
 	fmt.Fprintf(stdout, "\nmemory (server, anchor and load generator in one process): %s\n", memoryStatus())
 	elapsed := time.Since(wall).Seconds()
 	fmt.Fprintf(stdout, "CPU while measuring: this process (server, anchor, load generator) %.2f of %d cores", (cpuTime()-usage).Seconds()/elapsed, runtime.NumCPU())
@@ -153,6 +155,23 @@ func cmdBench(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	fmt.Fprintln(stdout)
 	return nil
+}
+
+// impersonationCost prints the impersonated home's throughput over the plain home's, overall
+// and round by round: the two are measured back to back in each round, so a round's ratio is
+// the least disturbed by the machine's slow spells, and the spread shows how far to trust it.
+func impersonationCost(stdout io.Writer, pages []bench.Page, results [][]bench.Result) {
+	home := slices.IndexFunc(pages, func(p bench.Page) bool { return p.Name == "home" })
+	imp := slices.IndexFunc(pages, func(p bench.Page) bool { return p.Name == "home-impersonated" })
+	if home < 0 || imp < 0 {
+		return
+	}
+	var rounds []string
+	for r := range results[home] {
+		rounds = append(rounds, fmt.Sprintf("%.3f", results[imp][r].PerSecond/results[home][r].PerSecond))
+	}
+	fmt.Fprintf(stdout, "\nhome-impersonated ÷ home: %.3f (round by round: %s)\n",
+		bench.Merge(results[imp]...).PerSecond/bench.Merge(results[home]...).PerSecond, strings.Join(rounds, ", "))
 }
 
 // cpuTime is the CPU this process has used (user and system).
