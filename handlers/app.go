@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"golang.org/x/sync/singleflight"
 
 	"chargedesk/audit"
 	"chargedesk/central"
@@ -91,7 +92,8 @@ type App struct {
 	logins     *loginLimits
 	violations *violations
 	ending     *pendingEnds
-	routes     recentRoutes // impersonated pages recorded in the last minute
+	routes     recentRoutes       // impersonated pages recorded in the last minute
+	viewing    singleflight.Group // first views of a page being recorded (recordRoute)
 	health     probeWrites
 	hosts      map[string]struct{}
 	central    *central.Central // the OCPP central system: charge points' connections

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -242,22 +243,35 @@ func (a *App) endNotRecorded(c *gin.Context, imp queries.Impersonation, err erro
 const routeDedupe = 60
 
 func (a *App) recordRoute(c *gin.Context, imp queries.Impersonation, write bool, outcome string) error {
-	ctx, now := c.Request.Context(), a.now()
-	route := c.FullPath()
+	if write {
+		return a.writeRoute(c, imp, outcome)
+	}
 	key := routeKeyOf(c, imp)
-	since := now.Unix() - routeDedupe
-	if !write {
-		if a.routes.seen(key, since) {
-			return nil
+	if a.routes.seen(key, a.now().Unix()-routeDedupe) {
+		return nil
+	}
+	// Concurrent first views of one page (a reload storm, a tab restored twice) share one
+	// lookup and one row: the others wait for it and get its result.
+	_, err, _ := a.viewing.Do(fmt.Sprint(key), func() (any, error) {
+		since := a.now().Unix() - routeDedupe
+		if a.routes.seen(key, since) { // recorded by a flight that just ended
+			return nil, nil
 		}
-		n, err := a.r.RecentRouteAudit(ctx, queries.RecentRouteAuditParams{ImpersonationID: imp.ID, Method: key.method,
+		n, err := a.r.RecentRouteAudit(c.Request.Context(), queries.RecentRouteAuditParams{ImpersonationID: imp.ID, Method: key.method,
 			Path: audit.Truncate(c.Request.URL.RequestURI(), audit.MaxPath), Since: since})
 		if err == nil && n > 0 {
 			a.routes.note(key, since+1) // its row is at least this recent
-			return nil
+			return nil, nil
 		}
-	}
-	ctx, cancel := audit.Detached(ctx)
+		return nil, a.writeRoute(c, imp, outcome)
+	})
+	return err
+}
+
+// writeRoute commits the impersonation_audit row of request c.
+func (a *App) writeRoute(c *gin.Context, imp queries.Impersonation, outcome string) error {
+	now, route, key := a.now(), c.FullPath(), routeKeyOf(c, imp)
+	ctx, cancel := audit.Detached(c.Request.Context())
 	defer cancel()
 	err := a.db.CriticalTx(ctx, func(tx *sql.Tx) error {
 		_, err := a.trail.WriteRoute(ctx, tx, now.Unix(), audit.RouteEntry{
