@@ -167,11 +167,14 @@ func impersonationCost(stdout io.Writer, pages []bench.Page, results [][]bench.R
 		return
 	}
 	var rounds []string
+	var ratios []float64
 	for r := range results[home] {
-		rounds = append(rounds, fmt.Sprintf("%.3f", results[imp][r].PerSecond/results[home][r].PerSecond))
+		ratios = append(ratios, results[imp][r].PerSecond/results[home][r].PerSecond)
+		rounds = append(rounds, fmt.Sprintf("%.3f", ratios[r]))
 	}
-	fmt.Fprintf(stdout, "\nhome-impersonated ÷ home: %.3f (round by round: %s)\n",
-		bench.Merge(results[imp]...).PerSecond/bench.Merge(results[home]...).PerSecond, strings.Join(rounds, ", "))
+	slices.Sort(ratios)
+	fmt.Fprintf(stdout, "\nhome-impersonated ÷ home: %.3f overall, median round %.3f (round by round: %s)\n",
+		bench.Merge(results[imp]...).PerSecond/bench.Merge(results[home]...).PerSecond, ratios[len(ratios)/2], strings.Join(rounds, ", "))
 }
 
 // cpuTime is the CPU this process has used (user and system).
