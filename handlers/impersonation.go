@@ -234,22 +234,19 @@ func (a *App) endNotRecorded(c *gin.Context, imp queries.Impersonation, err erro
 			expiresClock(imp.ExpiresAt) + ", and ChargeDesk ends it as soon as the database takes writes again."})
 }
 
+// routeDedupe is how long, in seconds, a viewed page's row stands for its reloads.
+const routeDedupe = 60
+
 // recordRoute writes the impersonation_audit row of a customer-surface request: reads at most
 // once per (impersonation, method, concrete path) per minute — so the record says which
 // receipt was seen, not only that a receipt was — writes always. The row uses the disk
-// reserve, and a client that hangs up does not cancel it.
-//
-// routeDedupe is that minute, in seconds.
-const routeDedupe = 60
-
+// reserve, and a client that hangs up does not cancel it. A read's caller has found no row
+// of this minute in a.routes (impersonated).
 func (a *App) recordRoute(c *gin.Context, imp queries.Impersonation, write bool, outcome string) error {
 	if write {
 		return a.writeRoute(c, imp, outcome)
 	}
 	key := routeKeyOf(c, imp)
-	if a.routes.seen(key, a.now().Unix()-routeDedupe) {
-		return nil
-	}
 	// Concurrent first views of one page (a reload storm, a tab restored twice) share one
 	// lookup and one row: the others wait for it and get its result.
 	_, err, _ := a.viewing.Do(fmt.Sprint(key), func() (any, error) {

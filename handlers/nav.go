@@ -12,9 +12,9 @@ import (
 // fragments holds pieces of the layout as html/template rendered them, keyed by everything
 // they show, so that the pieces every page repeats are escaped once instead of on every
 // request: the customer nav (per marker and current entry) and the audit page's rows (the
-// impersonation banner has its own, bannerMemo). The values are html/template's own output, escaped as it
-// was written; a key holds every input, so a cached piece is exactly what rendering again
-// would give. At most fragmentCacheSize pieces are kept; when full the cache starts again.
+// impersonation banner has its own, bannerMemo). The values are html/template's own output,
+// escaped as it was written; a key holds every input, so a cached piece is exactly what
+// rendering again would give. At most fragmentCacheSize pieces are kept; when full the cache starts again.
 type fragments[K comparable] struct {
 	mu sync.RWMutex
 	m  map[K]template.HTML

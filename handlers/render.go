@@ -101,16 +101,11 @@ func (a *App) render(c *gin.Context, status int, name string, p *Page) {
 		p.CustomerNav = nav
 	}
 	if p.Imp != nil {
-		banner, err := p.Imp.HTML, error(nil)
-		if banner == "" {
-			banner, err = a.pieces.banner(p.Imp)
-		}
-		if err != nil {
-			a.Log.Error("render", "template", "banner", "request_id", requestID(c), "err", err)
+		if p.Imp.HTML == "" { // its template failed when a.newBanner built it (logged there)
 			c.String(http.StatusInternalServerError, "Internal error.")
 			return
 		}
-		p.Banner = banner
+		p.Banner = p.Imp.HTML
 	}
 	block := "base"
 	if c.GetHeader("HX-Request") == "true" && c.GetHeader("HX-Request-Type") != "full" {

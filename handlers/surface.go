@@ -24,7 +24,7 @@ import (
 func (a *App) customerSurface(c *gin.Context) {
 	u := currentUser(c)
 	now := a.now()
-	marks := asMarks(c) // parsed once per request (Gin's query cache), shared with the handler
+	marks := asMarks(c)
 	req := access.Request{Caller: access.User{ID: u.ID, Role: u.Role, Status: u.Status}, Marks: marks, Now: now,
 		Idle: a.impIdle, Elsewhere: fromElsewhere(c.Request), Write: write(c)}
 
@@ -272,7 +272,7 @@ func (a *App) newBanner(imp queries.Impersonation, name, publicID string) *banne
 	html, err := a.pieces.banner(b)
 	if err != nil {
 		a.Log.Error("render", "template", "banner", "impersonation_id", imp.ID, "err", err)
-		return b // render tries again, and answers 500 if it fails
+		return b // without its HTML: render answers 500
 	}
 	b.HTML = html
 	a.pieces.banners.put(b)
