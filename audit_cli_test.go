@@ -20,6 +20,7 @@ import (
 // A real impersonation through the real router leaves chains that `audit verify` accepts;
 // after someone edits the file directly (triggers dropped), verify fails and names the row.
 func TestAuditVerifyOnARealRunAndAfterTampering(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "run.db")
 	d, err := openMigrated(ctx, path)

@@ -31,6 +31,7 @@ import (
 // integrity_check, `audit verify` passes, and every ended impersonation has exactly one end
 // row. CHARGEDESK_CRASH_ROUNDS sets the number of kills (default 20).
 func TestSIGKILLUnderLoadLosesNothingAcknowledged(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds and kills a real server; skipped with -short")
 	}
@@ -39,10 +40,7 @@ func TestSIGKILLUnderLoadLosesNothingAcknowledged(t *testing.T) {
 		rounds = n
 	}
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "chargedesk")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := chargedeskBinary(t)
 	dbPath := filepath.Join(dir, "crash.db")
 	admins := []string{demo.AdminEmail, "ops2@chargedesk.test", "ops3@chargedesk.test"}
 	{ // seed, then two more admins so three impersonate at once

@@ -4,18 +4,56 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binDir != "" {
+		os.RemoveAll(binDir)
+	}
+	os.Exit(code)
+}
+
+// binDir holds the chargedesk binary that the process tests run (built once per test run).
+var binDir string
+
+var builtBinary = sync.OnceValues(func() (string, error) {
+	dir, err := os.MkdirTemp("", "chargedesk-bin-")
+	if err != nil {
+		return "", err
+	}
+	binDir = dir
+	bin := filepath.Join(dir, "chargedesk")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build: %v\n%s", err, out)
+	}
+	return bin, nil
+})
+
+// chargedeskBinary is the path of the chargedesk binary built from this tree, for the tests
+// that run it as a real process (SIGKILL, exit codes).
+func chargedeskBinary(t *testing.T) string {
+	t.Helper()
+	bin, err := builtBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bin
+}
 
 func runCmd(t *testing.T, stdin string, args ...string) (string, error) {
 	t.Helper()
@@ -25,6 +63,7 @@ func runCmd(t *testing.T, stdin string, args ...string) (string, error) {
 }
 
 func TestCommandLine(t *testing.T) {
+	t.Parallel()
 	dbPath := filepath.Join(t.TempDir(), "cli.db")
 	if out, err := runCmd(t, "", "version"); err != nil || !strings.HasPrefix(out, "chargedesk ") {
 		t.Errorf("version: %q %v", out, err)
@@ -78,6 +117,7 @@ func TestCommandLine(t *testing.T) {
 
 // serve starts, seeds the demo, answers, and shuts down cleanly when its context ends.
 func TestServeStartsAndShutsDownGracefully(t *testing.T) {
+	t.Parallel()
 	dbPath := filepath.Join(t.TempDir(), "serve.db")
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
@@ -126,6 +166,7 @@ func TestServeStartsAndShutsDownGracefully(t *testing.T) {
 // A new key for a database whose trail was signed with another is refused: the key was lost
 // or swapped, and a new one would make rewritten history look intact.
 func TestServeRefusesANewKeyForASignedTrail(t *testing.T) {
+	t.Parallel()
 	dbPath := filepath.Join(t.TempDir(), "k.db")
 	if _, err := runCmd(t, "a-long-password\n", "user", "create", "--db", dbPath, "--email", "ops@example.com", "--name", "Ops", "--role", "admin"); err != nil {
 		t.Fatal(err)

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -25,14 +24,12 @@ import (
 // a session, an answered reading a reading, an answered stop a completed session with its
 // receipt. The charge point sends what was not answered again, as OCPP charge points do.
 func TestOCPPSurvivesSIGKILL(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds and kills a real server; skipped with -short")
 	}
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "chargedesk")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := chargedeskBinary(t)
 	dbPath := filepath.Join(dir, "ocpp.db")
 	startServer(t, bin, dbPath).kill(t) // seeds the demo
 	d, err := sql.Open("sqlite", "file:"+dbPath+"?_pragma=busy_timeout(5000)")

@@ -14,6 +14,7 @@ import (
 // Every worked example of the spec prices the same through `chargedesk tariff price` from its
 // JSON files in tariff/testdata, and the output is a CDR with the fields the contract names.
 func TestTariffPriceCommand(t *testing.T) {
+	t.Parallel()
 	b, err := os.ReadFile("tariff/testdata/examples.json")
 	if err != nil {
 		t.Fatal(err)
@@ -71,6 +72,7 @@ func sameAmount(a, b string) bool {
 
 // Bad input is refused with a message naming the field, and the process exits with 2.
 func TestTariffPriceCommandRefusesBadInput(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	good := "tariff/testdata/ocpi/tariff_1_simple_2hour.json"
 	cases := map[string]struct{ tariff, session, names string }{
@@ -102,10 +104,7 @@ func TestTariffPriceCommandRefusesBadInput(t *testing.T) {
 		t.Errorf("one file: %v, want the usage", err)
 	}
 
-	bin := filepath.Join(dir, "chargedesk")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := chargedeskBinary(t)
 	os.WriteFile(filepath.Join(dir, "bad.json"), []byte(`{"start":"tomorrow"}`), 0o644)
 	out, err := exec.Command(bin, "tariff", "price", good, filepath.Join(dir, "bad.json")).CombinedOutput()
 	var exit *exec.ExitError

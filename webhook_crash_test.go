@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -24,6 +23,7 @@ import (
 // restart every one arrives, once per id as far as the receiver can tell, in the order they
 // happened, each with a valid signature.
 func TestWebhooksSurviveSIGKILL(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds and kills a real server; skipped with -short")
 	}
@@ -57,10 +57,7 @@ func TestWebhooksSurviveSIGKILL(t *testing.T) {
 	defer rc.Close()
 
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "chargedesk")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := chargedeskBinary(t)
 	dbPath := filepath.Join(dir, "hooks.db")
 	args := []string{"--webhook-url", rc.URL, "--webhook-secret", secret}
 	srv := startServer(t, bin, dbPath, args...)

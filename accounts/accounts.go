@@ -47,9 +47,16 @@ func (n *NewUser) Validate() error {
 	return nil
 }
 
-// HashPassword returns the bcrypt hash of password.
-func HashPassword(password string) (string, error) {
-	h, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
+// HashCost is the bcrypt cost of every password hash ChargeDesk makes (a test asserts it).
+// Only tests' seeded databases are hashed cheaper (HashPasswordCost).
+const HashCost = bcrypt.DefaultCost
+
+// HashPassword returns the bcrypt hash of password at HashCost.
+func HashPassword(password string) (string, error) { return HashPasswordCost(password, HashCost) }
+
+// HashPasswordCost returns the bcrypt hash of password at cost.
+func HashPasswordCost(password string, cost int) (string, error) {
+	h, err := bcrypt.GenerateFromPassword([]byte(password), cost)
 	return string(h), err
 }
 

@@ -47,8 +47,20 @@ func (s *Summary) String() string {
 	return b.String()
 }
 
+// Options vary the seed.
+type Options struct {
+	// HashCost is the bcrypt cost of the logins' password hash; zero means
+	// accounts.HashCost. Tests seed with the lowest cost, so that logging in is cheap.
+	HashCost int
+}
+
 // SeedIfEmpty seeds the demo when the database has no users and returns nil otherwise.
 func SeedIfEmpty(ctx context.Context, d *db.DB, password string, now time.Time) (*Summary, error) {
+	return SeedIfEmptyWith(ctx, d, password, now, Options{})
+}
+
+// SeedIfEmptyWith is SeedIfEmpty with options.
+func SeedIfEmptyWith(ctx context.Context, d *db.DB, password string, now time.Time, o Options) (*Summary, error) {
 	n, err := queries.New(d.W).CountUsers(ctx)
 	if err != nil {
 		return nil, err
@@ -59,7 +71,10 @@ func SeedIfEmpty(ctx context.Context, d *db.DB, password string, now time.Time) 
 	if len(password) < accounts.MinPassword {
 		return nil, fmt.Errorf("--demo-password must be at least %d characters", accounts.MinPassword)
 	}
-	hash, err := accounts.HashPassword(password)
+	if o.HashCost == 0 {
+		o.HashCost = accounts.HashCost
+	}
+	hash, err := accounts.HashPasswordCost(password, o.HashCost)
 	if err != nil {
 		return nil, err
 	}

@@ -25,6 +25,7 @@ func adminClient(t testing.TB, ta *testApp) *client {
 }
 
 func TestCustomerSearch(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t)
 	c := adminClient(t, ta)
 	jane := fmt.Sprintf(`href="/admin/customers/%d"`, ta.userID(demo.JaneEmail))
@@ -66,6 +67,7 @@ func TestCustomerSearch(t *testing.T) {
 }
 
 func TestCustomerSearchKeysetPaging(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t)
 	for i := range 30 {
 		if _, err := ta.db.W.Exec(`INSERT INTO users (public_id, email, name, password_hash, role, created_at) VALUES (?, ?, ?, 'x', 'customer', 0)`,
@@ -98,7 +100,8 @@ var streaming = map[string]bool{"ListAuthAudit": true, "ListAuthAuditByTag": tru
 
 // The search and audit queries use indexes: no full scan of a table.
 func TestAdminQueriesUseIndexes(t *testing.T) {
-	ta := newTestApp(t)
+	t.Parallel()
+	ta := newTestAppWith(t, appOptions{seedInPlace: true})
 	checked := 0
 	for _, file := range []string{"../queries/admin_customers.sql", "../queries/admin_audit.sql"} {
 		src, err := os.ReadFile(file)
@@ -146,6 +149,7 @@ func toolForm(customer int64, extra ...string) url.Values {
 }
 
 func TestAdminToolsHappyPaths(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t)
 	c := adminClient(t, ta)
 	jane := ta.userID(demo.JaneEmail)
@@ -218,6 +222,7 @@ func TestAdminToolsHappyPaths(t *testing.T) {
 // The tools take exactly DESIGN.md's form (amount, reason, reference): without
 // customer_user_id the customer is the object's owner.
 func TestAdminToolWithTheDesignForm(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t)
 	c := adminClient(t, ta)
 	jane := ta.userID(demo.JaneEmail)
@@ -251,6 +256,7 @@ func TestAdminToolWithTheDesignForm(t *testing.T) {
 }
 
 func TestAdminToolRefusalsChangeNothing(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t)
 	c := adminClient(t, ta)
 	jane, omar := ta.userID(demo.JaneEmail), ta.userID(demo.OmarEmail)
@@ -313,6 +319,7 @@ func TestAdminToolRefusalsChangeNothing(t *testing.T) {
 }
 
 func TestAuditLogFiltersJSONAndCSV(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t)
 	c := adminClient(t, ta)
 	admin, jane := ta.userID(demo.AdminEmail), ta.userID(demo.JaneEmail)
@@ -403,6 +410,7 @@ func TestAuditLogFiltersJSONAndCSV(t *testing.T) {
 }
 
 func TestImpersonationTimelineLinksTheReversal(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t)
 	c := adminClient(t, ta)
 	jane := ta.userID(demo.JaneEmail)
@@ -425,6 +433,7 @@ func TestImpersonationTimelineLinksTheReversal(t *testing.T) {
 }
 
 func TestAdminDashboard(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t)
 	c := adminClient(t, ta)
 	alex := ta.client()
@@ -443,6 +452,7 @@ func TestAdminDashboard(t *testing.T) {
 // A common search term (1000 matches or more) reads one page of each index from the keyset
 // and pages in id order: each match once, no match skipped.
 func TestCommonSearchTermsPageByID(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t)
 	tx, err := ta.db.W.Begin()
 	if err != nil {
@@ -489,6 +499,7 @@ func TestCommonSearchTermsPageByID(t *testing.T) {
 // A date window pages through the (at, id) index: every row in the window once, none outside,
 // even when rows were not written in time order (a late end row).
 func TestAuditDateWindowPages(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t)
 	base := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
 	for i := range 130 {
@@ -538,6 +549,7 @@ func TestAuditDateWindowPages(t *testing.T) {
 // A busy impersonation does not make the audit page grow: ten route rows nest under its
 // start, and a link leads to the rest on its timeline.
 func TestAuditPageNestsABoundedNumberOfRouteRows(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t)
 	jane := ta.userID(demo.JaneEmail)
 	c := adminClient(t, ta)
@@ -561,6 +573,7 @@ func TestAuditPageNestsABoundedNumberOfRouteRows(t *testing.T) {
 // every row of the user with that tag (exact, or a family like admin.*), as actor or target,
 // newest first, none of another user or tag — even when the user's other rows are many.
 func TestAuditUserAndTagFilter(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t)
 	base := time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
 	tags := []string{"admin.refund", "admin.card_reissue", "login.success", "admin.refund"}
@@ -610,6 +623,7 @@ func TestAuditUserAndTagFilter(t *testing.T) {
 // The long lists of the admin customer page page independently: following a section's
 // "Older →" shows the rest of that list, each row once; a broken page link answers 400.
 func TestAdminCustomerPageSectionsPage(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t)
 	jane := ta.userID(demo.JaneEmail)
 	c := adminClient(t, ta)

@@ -11,6 +11,7 @@ import (
 // A held response goes out whole on release, and on discard nothing of it does: not its
 // status, its body, nor a header the handler set (a Location naming the customer's page).
 func TestBufferedWriter(t *testing.T) {
+	t.Parallel()
 	for _, release := range []bool{true, false} {
 		rec := httptest.NewRecorder()
 		c, _ := gin.CreateTestContext(rec)

@@ -13,6 +13,7 @@ import (
 // is shown once and recorded; a command to an offline charger is refused and sends and
 // records nothing; to an online one it is recorded, sent, and its answer shown.
 func TestAdminChargerPagesAndCommands(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t)
 	admin := adminClient(t, ta)
 	var alex int64
@@ -67,6 +68,7 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 // without its owner; then registered with its connectors, its password shown once, and
 // recorded. The new charger can connect with that password.
 func TestRegisterACharger(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t)
 	admin := adminClient(t, ta)
 	var public, home, tariff int64

@@ -10,6 +10,7 @@ import (
 // The chart's time axis carries dates when a session spans days and never repeats a label;
 // its table lists the readings, newest first, at most chartTableRows of them.
 func TestChartAxisAndTable(t *testing.T) {
+	t.Parallel()
 	readings := func(start time.Time, step time.Duration, n int) []queries.ListReadingsRow {
 		var rs []queries.ListReadingsRow
 		for i := range n {

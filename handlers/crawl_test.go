@@ -20,6 +20,7 @@ var notCustomerSurface = []string{"/api/customer/impersonation/end", "/logout", 
 // While impersonating, every link, form and hx-* URL on every customer page keeps as=. The
 // crawl starts at the home page and follows every customer-surface link it finds.
 func TestCrawlKeepsTheMarker(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t)
 	jane := ta.userID(demo.JaneEmail)
 	c := ta.client()
@@ -86,6 +87,7 @@ func TestCrawlKeepsTheMarker(t *testing.T) {
 
 // Fifty simultaneous starts for one admin: exactly one succeeds and writes one start row.
 func TestRacingStartsGiveOneImpersonation(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t)
 	c := ta.client()
 	c.login(demo.AdminEmail)
@@ -125,6 +127,7 @@ func TestRacingStartsGiveOneImpersonation(t *testing.T) {
 }
 
 func TestMarkerAndStartBadInput(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t)
 	jane := ta.userID(demo.JaneEmail)
 	c := ta.client()
@@ -205,6 +208,7 @@ func TestMarkerAndStartBadInput(t *testing.T) {
 
 // No dead links in the console: every page an admin can reach by links answers 200.
 func TestAdminConsoleHasNoDeadLinks(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t)
 	c := ta.client()
 	c.login(demo.AdminEmail)

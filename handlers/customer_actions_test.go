@@ -27,6 +27,7 @@ func (ta *testApp) freeConnector() (conn, charger int64) {
 }
 
 func TestStartAndStopChargingIssuesAReceipt(t *testing.T) {
+	t.Parallel()
 	ta := newTestAppWith(t, appOptions{chargePoints: true})
 	conn, _ := ta.freeConnector()
 	var card int64
@@ -81,6 +82,7 @@ func idOf(path string) int64 {
 // Starting a session is refused without a payment method and with a blocked card, and the
 // refusal changes nothing.
 func TestStartChargingRefusals(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t)
 	conn, _ := ta.freeConnector()
 	tomasz := ta.client()
@@ -112,6 +114,7 @@ func TestStartChargingRefusals(t *testing.T) {
 }
 
 func TestCardsAddAndBlock(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t)
 	c := ta.client()
 	c.login(demo.OmarEmail)
@@ -134,6 +137,7 @@ func TestCardsAddAndBlock(t *testing.T) {
 }
 
 func TestPaymentMethods(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t)
 	j := ta.jane()
 	c := ta.client()
@@ -160,6 +164,7 @@ func TestPaymentMethods(t *testing.T) {
 
 // Bad form input re-renders the form with a message (422) and changes nothing.
 func TestBadFormsChangeNothing(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t)
 	c := ta.client()
 	c.login(demo.JaneEmail)
@@ -200,6 +205,7 @@ func TestBadFormsChangeNothing(t *testing.T) {
 }
 
 func TestReservationsCreateAndCancel(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t)
 	c := ta.client()
 	c.login(demo.OmarEmail)
@@ -226,6 +232,7 @@ func TestReservationsCreateAndCancel(t *testing.T) {
 }
 
 func TestSessionsFiltersAndKeysetPaging(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t)
 	c := ta.client()
 	c.login(demo.JaneEmail)
@@ -259,6 +266,7 @@ func TestSessionsFiltersAndKeysetPaging(t *testing.T) {
 }
 
 func TestFragmentsForHTMX(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t)
 	c := ta.client()
 	c.login(demo.JaneEmail)
@@ -273,6 +281,7 @@ func TestFragmentsForHTMX(t *testing.T) {
 // The activity page is keyset-paged over four histories: paging through it shows every line
 // once, newest first, even when lines of different kinds share a second.
 func TestActivityKeysetPaging(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t)
 	jane := ta.userID(demo.JaneEmail)
 	// 120 account changes, many at the very second a session of hers started or a receipt
@@ -324,6 +333,7 @@ func TestActivityKeysetPaging(t *testing.T) {
 // Stopping a session whose charger is offline is refused with what to do, and changes
 // nothing: the charger must report the stop (or support closes it).
 func TestStopChargingWithTheChargerOffline(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t) // no charge points connected
 	jane := ta.client()
 	jane.login(demo.JaneEmail)

@@ -58,6 +58,7 @@ var janeOnly = []string{"Jane Doe", "jane@example.com", "Lindenstraße", "DE-EVX
 // objects gets 404 (existence is not leaked), sees none of her data, and her account is
 // unchanged. A new route without a case here fails the test.
 func TestCustomerCannotReachAnotherCustomersData(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t)
 	j := ta.jane()
 	omar := ta.client()
@@ -135,6 +136,7 @@ func TestCustomerCannotReachAnotherCustomersData(t *testing.T) {
 
 // Jane sees her own objects by the same ids.
 func TestCustomerSeesOwnObjects(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t)
 	j := ta.jane()
 	c := ta.client()
@@ -163,6 +165,7 @@ func TestCustomerSeesOwnObjects(t *testing.T) {
 
 // Malformed ids are "not found", never a 500.
 func TestMalformedIDsAreNotFound(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t)
 	c := ta.client()
 	c.login(demo.JaneEmail)

@@ -15,6 +15,7 @@ import (
 // After Exit the console says whom the agent left, with one link back to that customer and
 // one to the impersonation's timeline; an hour later, or while impersonating, it does not.
 func TestConsoleOffersTheWayBackAfterExit(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t)
 	jane := ta.userID(demo.JaneEmail)
 	c := adminClient(t, ta)
@@ -43,6 +44,7 @@ func TestConsoleOffersTheWayBackAfterExit(t *testing.T) {
 // The console header finds customers as the agent types (any case of a Public ID too), each
 // with a link to open them and one to impersonate them; customers cannot use it.
 func TestQuickSearch(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t)
 	jane := ta.userID(demo.JaneEmail)
 	var publicID string
@@ -72,6 +74,7 @@ func TestQuickSearch(t *testing.T) {
 // The start form has its own small page (ticket focused first); a refused start shows it again
 // with what was typed and the reason it was refused.
 func TestImpersonateFormPage(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t)
 	jane := ta.userID(demo.JaneEmail)
 	c := adminClient(t, ta)
@@ -93,6 +96,7 @@ func TestImpersonateFormPage(t *testing.T) {
 // A refund amount is read as people write it; a refused one brings the page back with the
 // refund tool open, what was typed in it, and the problem beside it — and changes nothing.
 func TestRefundToolKeepsTheInput(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t)
 	c := adminClient(t, ta)
 	jane := ta.userID(demo.JaneEmail)
@@ -122,6 +126,7 @@ func TestRefundToolKeepsTheInput(t *testing.T) {
 // A deep link followed while logged out comes back after login — a path of this site only,
 // and only one the person may see.
 func TestLoginReturnsToTheDeepLink(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t)
 	c := ta.client()
 	r := c.get("/admin/audit?user=1")
@@ -164,6 +169,7 @@ func TestLoginReturnsToTheDeepLink(t *testing.T) {
 // Destructive customer actions ask first; in a read-only impersonation every write button is
 // disabled with the reason beside it (and the server still refuses and records a write).
 func TestDestructiveActionsAskAndReadOnlyDisables(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t)
 	jane := ta.userID(demo.JaneEmail)
 	own := ta.client()
@@ -190,6 +196,7 @@ func TestDestructiveActionsAskAndReadOnlyDisables(t *testing.T) {
 // The customer's console page opens with what is wrong with the account, worst first, each
 // linking to where it can be dealt with.
 func TestCustomerPageSaysWhatIsWrong(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t)
 	c := adminClient(t, ta)
 	jane := ta.userID(demo.JaneEmail)
@@ -210,6 +217,7 @@ func TestCustomerPageSaysWhatIsWrong(t *testing.T) {
 // fields, local times to the second with UTC on hover, and the agent's own actions one
 // click away.
 func TestAuditLogForPeople(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t)
 	c := adminClient(t, ta)
 	jane := ta.userID(demo.JaneEmail)
@@ -231,6 +239,7 @@ func TestAuditLogForPeople(t *testing.T) {
 // The banner's countdown carries its deadline for the page to tick, and its warning is the
 // only part announced (the ticking minutes are not).
 func TestBannerCountdown(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t)
 	c := adminClient(t, ta)
 	jane := ta.userID(demo.JaneEmail)
@@ -246,6 +255,7 @@ func TestBannerCountdown(t *testing.T) {
 
 // Error pages are headed as a person would say it, not with the protocol's words.
 func TestErrorHeadlinesForPeople(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t)
 	c := ta.client()
 	c.login(demo.JaneEmail)
@@ -257,6 +267,7 @@ func TestErrorHeadlinesForPeople(t *testing.T) {
 
 // "@domain" finds everyone whose email is at that domain, in any case.
 func TestSearchByEmailDomain(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t)
 	c := adminClient(t, ta)
 	jane := ta.userID(demo.JaneEmail)
@@ -276,6 +287,7 @@ func TestSearchByEmailDomain(t *testing.T) {
 // Support reads a customer's receipt in the console without impersonating them: the same
 // receipt, a way back to the customer; customers cannot use that address.
 func TestReceiptOpensInTheConsole(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t)
 	c := adminClient(t, ta)
 	jane := ta.userID(demo.JaneEmail)
@@ -299,6 +311,7 @@ func TestReceiptOpensInTheConsole(t *testing.T) {
 
 // An impersonation's timeline shows local times to the second, UTC on hover.
 func TestTimelineTimesToTheSecond(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t)
 	c := adminClient(t, ta)
 	jane := ta.userID(demo.JaneEmail)
@@ -317,6 +330,7 @@ func TestTimelineTimesToTheSecond(t *testing.T) {
 // address), and only its button changes anything; the page keeps the impersonation's marker,
 // refuses what the action would refuse, and is disabled in a read-only impersonation.
 func TestDestructiveActionsAskWithoutJavaScript(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t)
 	jane := ta.userID(demo.JaneEmail)
 	var card int64

@@ -21,6 +21,7 @@ func (ta *testApp) endVia() string {
 // An impersonation nobody uses ends after 10 minutes: on the admin's next request, or by the
 // sweeper, whichever comes first; each with its end row.
 func TestIdleImpersonationsEnd(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t)
 	jane := ta.userID(demo.JaneEmail)
 	c := ta.client()
@@ -52,6 +53,7 @@ func TestIdleImpersonationsEnd(t *testing.T) {
 // A customer made staff while impersonated: the impersonation ends (nothing lands in what is
 // now a staff account), on the next request and by the sweeper.
 func TestTargetPromotedToAdminEndsTheImpersonation(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t)
 	jane := ta.userID(demo.JaneEmail)
 	c := ta.client()

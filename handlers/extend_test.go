@@ -39,6 +39,7 @@ func (ta *testApp) verifyAudit() error {
 // row, back on the page it was clicked on; at the maximum it is refused with the reason;
 // audit verify accepts the extensions and catches an expiry moved without one.
 func TestExtendImpersonation(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t)
 	jane := ta.userID(demo.JaneEmail)
 	adminID := ta.userID(demo.AdminEmail)
@@ -130,6 +131,7 @@ func TestExtendImpersonation(t *testing.T) {
 // The database lets an active impersonation's expiry move only later, and audit verify names
 // an expiry moved without its impersonation.extend row (on a copy an attacker edits).
 func TestExtensionWithoutRowIsCaught(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t)
 	jane := ta.userID(demo.JaneEmail)
 	admin := adminClient(t, ta)

@@ -117,6 +117,7 @@ func (s *scene) exitRefused(t *testing.T) {
 }
 
 func TestDiskFull(t *testing.T) {
+	t.Parallel()
 	dir := dbtest.Tmpfs(t, "48m")
 	s := impersonating(t, appOptions{dir: dir, db: db.Options{Reserve: 8 << 20}})
 	if _, err := s.ta.db.W.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
@@ -193,6 +194,7 @@ func TestDiskFull(t *testing.T) {
 // read-only bind mount of the same folder (as after a disk error turned it read-only), while
 // the first process keeps the file and its WAL open.
 func TestReadOnlyFileSystem(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	ro := t.TempDir()
 	if err := syscall.Mount(dir, ro, "", syscall.MS_BIND, ""); err != nil {
@@ -268,6 +270,7 @@ func holdWriter(t *testing.T, path string) (release func()) {
 }
 
 func TestWriterLockedPastBusyTimeout(t *testing.T) {
+	t.Parallel()
 	s := impersonating(t, appOptions{db: db.Options{BusyTimeout: 300 * time.Millisecond}})
 	jane := s.ta.fingerprint(demo.JaneEmail)
 	release := holdWriter(t, s.ta.db.Path)
@@ -295,6 +298,7 @@ func TestWriterLockedPastBusyTimeout(t *testing.T) {
 // A client that hangs up while its page waits for the writer does not cancel the audit row:
 // the page was computed for the admin, so it is recorded.
 func TestAuditWriteSurvivesAClientThatHangsUp(t *testing.T) {
+	t.Parallel()
 	s := impersonating(t, appOptions{db: db.Options{BusyTimeout: 10 * time.Second}})
 	release := holdWriter(t, s.ta.db.Path)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -337,6 +341,7 @@ func (s *scene) restart(t *testing.T, o appOptions) {
 // succeeds and the impersonation ends; the row is owed (verify says so) and maintenance writes
 // it as soon as it can, marked late. Every start keeps exactly one end.
 func TestExitWhenOnlyTheEndRowFails(t *testing.T) {
+	t.Parallel()
 	s := impersonating(t, appOptions{})
 	if _, err := s.ta.db.W.Exec(`CREATE TRIGGER fail_end BEFORE INSERT ON auth_audit WHEN NEW.tag = 'impersonation.end'
 		BEGIN SELECT RAISE(ABORT, 'audit insert failed'); END`); err != nil {
@@ -382,6 +387,7 @@ func (s *syncBuffer) String() string {
 // A client that gives up while its change waits for the writer is not a server error: the
 // log says the request was cancelled, at INFO, and nothing changed.
 func TestClientDisconnectIsNotAnError(t *testing.T) {
+	t.Parallel()
 	var log syncBuffer
 	ta := newTestAppWith(t, appOptions{db: db.Options{BusyTimeout: 10 * time.Second}, log: &log})
 	jane := ta.client()
@@ -419,6 +425,7 @@ func TestClientDisconnectIsNotAnError(t *testing.T) {
 // event and its side effects (ends, logouts) or not at all — 507 "nothing was changed", and
 // the database holds exactly what it held.
 func TestControlsUnderAFullDisk(t *testing.T) {
+	t.Parallel()
 	dir := dbtest.Tmpfs(t, "48m")
 	s := impersonating(t, appOptions{dir: dir, db: db.Options{Reserve: 8 << 20}, webhook: "http://127.0.0.1:1/"})
 	if _, err := s.ta.db.W.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {

@@ -13,6 +13,7 @@ import (
 
 // A page on another site whose name resolves to this server (DNS rebinding) gets 421.
 func TestForeignHostIsRefused(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t)
 	c := ta.client()
 	for _, host := range []string{"evil.example", "attacker.test:8080", "127.0.0.1.nip.io"} {
@@ -38,6 +39,7 @@ func TestForeignHostIsRefused(t *testing.T) {
 }
 
 func TestHeadAnswersEveryGetRoute(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t)
 	c := ta.client()
 	c.login(demo.JaneEmail)
@@ -60,6 +62,7 @@ func TestHeadAnswersEveryGetRoute(t *testing.T) {
 }
 
 func TestBadQueriesAndBodies(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t)
 	admin := ta.client()
 	admin.login(demo.AdminEmail)
@@ -92,6 +95,7 @@ func TestBadQueriesAndBodies(t *testing.T) {
 
 // Every authenticated answer is kept out of caches, the browser's included.
 func TestAuthenticatedAnswersAreNotCached(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t)
 	admin := ta.client()
 	admin.login(demo.AdminEmail)
@@ -110,6 +114,7 @@ func TestAuthenticatedAnswersAreNotCached(t *testing.T) {
 // A link on another site or a browser prefetch changes nothing: it neither ends an
 // impersonation nor records a violation against the customer who clicked it.
 func TestCrossSiteNavigationAndPrefetchChangeNothing(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t)
 	jane := ta.userID(demo.JaneEmail)
 	omar := ta.client()

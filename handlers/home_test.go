@@ -12,6 +12,7 @@ import (
 // Home lists the newest active EV cards and the payment methods (default first), at most 5
 // of each, and says how many more there are; a card that is not active is never listed.
 func TestHomeShortLists(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t)
 	jane := ta.client()
 	jane.login(demo.JaneEmail)

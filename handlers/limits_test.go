@@ -17,6 +17,7 @@ import (
 // One customer cannot fill the disk: after a burst of changes, writes answer 429 with
 // Retry-After and change nothing; refused writes do not count; a minute later writes work.
 func TestCustomerWritesAreBounded(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t)
 	jane := ta.client()
 	jane.login(demo.JaneEmail)
@@ -71,6 +72,7 @@ func TestCustomerWritesAreBounded(t *testing.T) {
 // A flood of privilege violations from one source costs one row a minute, and the count of
 // the rest is written when the minute is over: none is dropped.
 func TestPrivilegeViolationsAreAggregated(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t)
 	omar := ta.client()
 	omar.login(demo.OmarEmail)
@@ -109,6 +111,7 @@ func TestPrivilegeViolationsAreAggregated(t *testing.T) {
 // The write limit holds under a race: 100 changes sent at once by one customer make at most
 // 20 cards, and every other answer is 429.
 func TestCustomerWriteLimitHoldsUnderARace(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t)
 	jane := ta.client()
 	jane.login(demo.JaneEmail)

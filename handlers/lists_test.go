@@ -30,6 +30,7 @@ func growJanesLists(t *testing.T, ta *testApp) {
 // The customer's cards and reservations page with "Older →" links: every row once, in order,
 // and a broken link is a clear 400.
 func TestCustomerListsPage(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t)
 	growJanesLists(t, ta)
 	jane := ta.client()

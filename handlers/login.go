@@ -10,12 +10,14 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 	"golang.org/x/crypto/bcrypt"
 
 	"chargedesk/access"
+	"chargedesk/accounts"
 	"chargedesk/audit"
 	"chargedesk/impersonation"
 	"chargedesk/queries"
@@ -24,7 +26,11 @@ import (
 
 // dummyHash is compared against when the email is unknown, so that an unknown email and a
 // wrong password take the same time and get the same answer.
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("chargedesk-no-such-user"), bcrypt.DefaultCost)
+// Made on first use, at the cost of every real hash.
+var dummyHash = sync.OnceValue(func() []byte {
+	h, _ := bcrypt.GenerateFromPassword([]byte("chargedesk-no-such-user"), accounts.HashCost)
+	return h
+})
 
 func (a *App) loginPage(c *gin.Context) {
 	if u := currentUser(c); u != nil {
@@ -139,7 +145,7 @@ func (a *App) checkPassword(c *gin.Context, email, password string) (u queries.U
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return u, false, false, err
 	}
-	hash := dummyHash
+	hash := dummyHash()
 	if found {
 		hash = []byte(u.PasswordHash)
 	}

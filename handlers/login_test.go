@@ -13,6 +13,7 @@ import (
 )
 
 func TestLoginLandsByRole(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t)
 	tests := []struct{ email, landing, shows string }{
 		{demo.JaneEmail, "/", "Hello, Jane Doe"},
@@ -37,6 +38,7 @@ func TestLoginLandsByRole(t *testing.T) {
 
 // An unknown email and a wrong password get the very same answer.
 func TestLoginFailureDoesNotRevealAccounts(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t)
 	wrong := ta.client().post("/login", url.Values{"email": {demo.JaneEmail}, "password": {"not-her-password"}})
 	unknown := ta.client().post("/login", url.Values{"email": {"nobody@example.com"}, "password": {"not-her-password"}})
@@ -56,6 +58,7 @@ func TestLoginFailureDoesNotRevealAccounts(t *testing.T) {
 }
 
 func TestLoginRateLimitPerIPAndEmail(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t)
 	c := ta.client()
 	for i := range 5 {
@@ -75,6 +78,7 @@ func TestLoginRateLimitPerIPAndEmail(t *testing.T) {
 
 // Logging in always mints a new session id, and the old one stops working.
 func TestLoginChangesSessionID(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t)
 	c := ta.client()
 	c.login(demo.OmarEmail)
@@ -97,6 +101,7 @@ func TestLoginChangesSessionID(t *testing.T) {
 }
 
 func TestCookieReplayedAfterLogoutIsRefused(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t)
 	c := ta.client()
 	c.login(demo.JaneEmail)
@@ -114,6 +119,7 @@ func TestCookieReplayedAfterLogoutIsRefused(t *testing.T) {
 }
 
 func TestDisabledUserLosesSessionAtOnce(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t)
 	c := ta.client()
 	c.login(demo.JaneEmail)
@@ -129,6 +135,7 @@ func TestDisabledUserLosesSessionAtOnce(t *testing.T) {
 }
 
 func TestBadLoginInput(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t)
 	big := strings.Repeat("a", 10_000)
 	tests := []struct {
@@ -163,6 +170,7 @@ func TestBadLoginInput(t *testing.T) {
 }
 
 func TestCrossSitePostIsRefused(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t)
 	r := ta.client().post("/login", url.Values{"email": {demo.JaneEmail}, "password": {demo.DefaultPassword}},
 		"Sec-Fetch-Site", "cross-site", "Origin", "https://evil.example")
@@ -175,6 +183,7 @@ func TestCrossSitePostIsRefused(t *testing.T) {
 }
 
 func TestCustomerCannotOpenAdmin(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t)
 	c := ta.client()
 	c.login(demo.JaneEmail)
@@ -191,6 +200,7 @@ func TestCustomerCannotOpenAdmin(t *testing.T) {
 }
 
 func TestHTMXGetsFragment(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t)
 	c := ta.client()
 	c.login(demo.JaneEmail)
@@ -203,6 +213,7 @@ func TestHTMXGetsFragment(t *testing.T) {
 }
 
 func TestHealthz(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t)
 	if r := ta.client().get("/healthz"); r.status != 200 || !strings.Contains(r.body, `"ok"`) {
 		t.Errorf("healthz: %d %s", r.status, r.body)
@@ -214,6 +225,7 @@ func TestHealthz(t *testing.T) {
 }
 
 func TestUnknownRouteAndMethod(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t)
 	if r := ta.client().get("/no-such-page"); r.status != 404 {
 		t.Errorf("unknown page: %d", r.status)
@@ -224,6 +236,7 @@ func TestUnknownRouteAndMethod(t *testing.T) {
 }
 
 func TestStaticFilesAndSecurityHeaders(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t)
 	c := ta.client()
 	if r := c.get("/static/htmx.min.js"); r.status != 200 || !strings.Contains(r.header.Get("Cache-Control"), "max-age") {
@@ -245,6 +258,7 @@ func TestStaticFilesAndSecurityHeaders(t *testing.T) {
 // 100 wrong guesses at once from one address: the check and the count are one step, so at
 // most 5 passwords are compared; the rest get 429 without a bcrypt.
 func TestParallelGuessesAreLimitedAtomically(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t)
 	var wg sync.WaitGroup
 	statuses := make(chan int, 100)
@@ -275,6 +289,7 @@ func TestParallelGuessesAreLimitedAtomically(t *testing.T) {
 // from anywhere, one attempt per 30 seconds gets through, and the owner's right password
 // works when it does.
 func TestAnAccountIsSlowedDownNotLockedOut(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t)
 	for i := range 20 {
 		from := ta.clientFrom(fmt.Sprintf("127.0.0.%d", 2+i/4)) // 4 guesses from each of 5 addresses

@@ -9,6 +9,7 @@ import (
 // Meter readings come only from charge points: maintenance writes none (there is no
 // database-writing simulator), and a connected charge point's MeterValues add them.
 func TestMeterReadingsComeOnlyFromChargePoints(t *testing.T) {
+	t.Parallel()
 	ta := newTestAppWith(t, appOptions{every: 20 * time.Millisecond})
 	readings := func() int { return ta.count(`SELECT count(*) FROM meter_readings`) }
 	before := readings()

@@ -63,6 +63,7 @@ var omarOnly = []string{"Omar Haddad", "omar@example.com", "••5454", "Ioniq 
 // Every customer route × every kind of caller × every kind of marker gets the specified
 // status, and no body shows a customer the caller may not see. Generated from the route table.
 func TestImpersonationAccessMatrix(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t)
 	jane, omar := ta.userID(demo.JaneEmail), ta.userID(demo.OmarEmail)
 	idle, err := accounts.Create(t.Context(), queries.New(ta.db.W), accounts.NewUser{Email: "idle@chargedesk.test", Name: "Idle Admin", Role: "admin", Password: demo.DefaultPassword}, time.Now())

@@ -12,6 +12,7 @@ import (
 // Nothing a person can type gets a 500: every route, as a customer and as an admin, with
 // hostile query strings and form values.
 func TestNoServerErrorForAnythingAUserCanType(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t)
 	jane := ta.userID(demo.JaneEmail)
 	values := []string{"", " ", "0", "-1", "1e9", "99999999999999999999", "abc", "\xff\xfe", "<script>x</script>",

@@ -44,7 +44,8 @@ func planOf(t *testing.T, ta *testApp, file, name string) []string {
 // query walks an index of the customer's rows in order and stops (a fleet has hundreds of
 // thousands of sessions).
 func TestCustomerPageQueriesDoNotGrowWithHistory(t *testing.T) {
-	ta := newTestApp(t)
+	t.Parallel()
+	ta := newTestAppWith(t, appOptions{seedInPlace: true})
 	cases := []struct {
 		file, name string
 		must       []string // plan lines that must appear

@@ -24,6 +24,7 @@ func protect(t *testing.T, ta *testApp, admin *client, customer int64) {
 // it; another staff member approves (recorded); the requester then starts, with the ticket
 // and reason the approver saw, once; an approval not used in time expires.
 func TestProtectedAccountNeedsASecondApprover(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t)
 	jane := ta.userID(demo.JaneEmail)
 	sam := adminClient(t, ta)
@@ -78,6 +79,7 @@ func TestProtectedAccountNeedsASecondApprover(t *testing.T) {
 // The customer's own grant lets support in without a second approver; revoking it ends an
 // open impersonation at once; only the customer can grant (not an admin impersonating them).
 func TestCustomerGrantsAndRevokesSupportAccess(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t)
 	jane := ta.userID(demo.JaneEmail)
 	sam := adminClient(t, ta)
@@ -114,6 +116,7 @@ func TestCustomerGrantsAndRevokesSupportAccess(t *testing.T) {
 
 // An approval raced by 20 starts is used once: one impersonation starts.
 func TestApprovalIsUsedOnceUnderARace(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t)
 	jane := ta.userID(demo.JaneEmail)
 	sam := adminClient(t, ta)

@@ -48,8 +48,10 @@ type Page struct {
 	Notice  string
 }
 
-// parseTemplates parses one template set per page (layout + partials + that page), once.
-func parseTemplates() (map[string]*template.Template, error) {
+// parseTemplates parses one template set per page (layout + partials + that page), once per
+// process: the sets are built from the embedded files only and never changed after, so every
+// App (and every test's) shares them.
+var parseTemplates = sync.OnceValues(func() (map[string]*template.Template, error) {
 	names, err := fs.Glob(templates.FS, "pages/*.html")
 	if err != nil {
 		return nil, err
@@ -64,7 +66,7 @@ func parseTemplates() (map[string]*template.Template, error) {
 		pages[name] = t
 	}
 	return pages, nil
-}
+})
 
 // render writes page name with status: the whole page for a plain request, only its
 // "content" block for an HTMX request. It renders into a buffer first, so a template error

@@ -58,6 +58,7 @@ func BenchmarkRenderHome(b *testing.B) {
 // The customer nav is rendered per marker and current entry, and the cache of renderings
 // stays bounded however many customers are impersonated.
 func TestCustomerNavCache(t *testing.T) {
+	t.Parallel()
 	pages, err := parseTemplates()
 	if err != nil {
 		t.Fatal(err)
@@ -88,6 +89,7 @@ func TestCustomerNavCache(t *testing.T) {
 }
 
 func TestUnitPrice(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[int64]string{5500: "€0.55/kWh", 4118: "€0.4118/kWh", 12000: "€1.20/kWh", 0: "€0.00/kWh", 10001: "€1.0001/kWh"} {
 		if got := unitPrice("ENERGY", in); got != want {
 			t.Errorf("unitPrice(%d) = %q, want %q", in, got, want)
@@ -99,6 +101,7 @@ func TestUnitPrice(t *testing.T) {
 }
 
 func TestStatusLabel(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{"ACTIVE": "Charging", "COMPLETED": "Completed", "accepted": "Accepted", "lost": "Lost", "paid": "Paid", "Available": "Available", "": ""} {
 		if got := statusLabel(in); got != want {
 			t.Errorf("statusLabel(%q) = %q, want %q", in, got, want)
@@ -109,6 +112,7 @@ func TestStatusLabel(t *testing.T) {
 // The banner is rendered once per impersonation and minute: the cached piece is what the
 // partial gives, the customer's name escaped, and it follows the minutes left.
 func TestBannerPiece(t *testing.T) {
+	t.Parallel()
 	pages, err := parseTemplates()
 	if err != nil {
 		t.Fatal(err)

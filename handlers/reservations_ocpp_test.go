@@ -13,6 +13,7 @@ import (
 // maintenance round sends ReserveNow, and the page says the charger holds it; cancelling it
 // releases it there (CancelReservation).
 func TestReservationHeldAtTheCharger(t *testing.T) {
+	t.Parallel()
 	ta := newTestAppWith(t, appOptions{chargePoints: true})
 	c := ta.client()
 	c.login(lenaEmail)

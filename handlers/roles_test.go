@@ -14,6 +14,7 @@ import (
 // is refused with 403 and a privilege_violation row, and changes nothing. The role is re-read
 // inside the write: an admin demoted mid-impersonation can no longer change anything.
 func TestSupportRole(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t)
 	jane := ta.userID(demo.JaneEmail)
 	sup := ta.client()
@@ -103,6 +104,7 @@ func TestSupportRole(t *testing.T) {
 // blocked, nothing added) unless an admin started the impersonation saying the ticket
 // authorizes payment changes; the banner and the page say which it is.
 func TestPaymentMethodsNeedTheirOwnAuthorization(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t)
 	jane := ta.userID(demo.JaneEmail)
 	admin := adminClient(t, ta)
@@ -148,6 +150,7 @@ func TestPaymentMethodsNeedTheirOwnAuthorization(t *testing.T) {
 // The audit page's rows are rendered once and reused (the log is append-only), but never
 // stale: a renamed user and an impersonation's end row show at once.
 func TestAuditRowsAreNeverStale(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t)
 	jane := ta.userID(demo.JaneEmail)
 	admin := adminClient(t, ta)

@@ -13,6 +13,7 @@ import (
 // The route audit is rate-limited per concrete path: each receipt support opened is its own
 // row, and opening the same one again within the minute adds none.
 func TestRouteAuditSaysWhichObjectWasSeen(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t)
 	jane := ta.userID(demo.JaneEmail)
 	rows, err := ta.db.R.Query(`SELECT id FROM receipts WHERE user_id = ? ORDER BY id`, jane)
@@ -50,6 +51,7 @@ func TestRouteAuditSaysWhichObjectWasSeen(t *testing.T) {
 // share one: 100 racing impersonated requests over ten pages leave each page recorded exactly
 // once, and a minute later the same 100 record each page once again.
 func TestRouteAuditUnderRacingRequests(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t)
 	jane := ta.userID(demo.JaneEmail)
 	c := ta.client()

@@ -48,6 +48,7 @@ func (ta *testApp) auditRows(tag string, actor int64) []map[string]any {
 }
 
 func TestRunbookProcedureAndVerify(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t)
 	jane := ta.userID(demo.JaneEmail)
 	admin := ta.userID(demo.AdminEmail)
@@ -130,6 +131,7 @@ func TestRunbookProcedureAndVerify(t *testing.T) {
 }
 
 func TestRunbookIfSomethingGoesWrong(t *testing.T) {
+	t.Parallel()
 	jane := func(ta *testApp) int64 { return ta.userID(demo.JaneEmail) }
 
 	t.Run("409 with a stale marker in another tab", func(t *testing.T) {
@@ -245,6 +247,7 @@ func TestRunbookIfSomethingGoesWrong(t *testing.T) {
 // With allow_changes they go through, are recorded as changed, and show in the customer's
 // activity as made by support.
 func TestReadOnlyAndAllowChanges(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t)
 	jane := ta.userID(demo.JaneEmail)
 	c := ta.client()
@@ -288,6 +291,7 @@ func TestReadOnlyAndAllowChanges(t *testing.T) {
 
 // A change made while impersonating commits together with its audit row, or not at all.
 func TestImpersonatedChangeAndItsAuditRowCommitTogether(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t)
 	jane := ta.userID(demo.JaneEmail)
 	c := ta.client()
@@ -317,6 +321,7 @@ func TestImpersonatedChangeAndItsAuditRowCommitTogether(t *testing.T) {
 }
 
 func TestCustomerSeesSupportAccessInActivity(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t)
 	jane := ta.userID(demo.JaneEmail)
 	admin := ta.client()
@@ -333,6 +338,7 @@ func TestCustomerSeesSupportAccessInActivity(t *testing.T) {
 }
 
 func TestImpersonationEndsOnExpiryRoleRevocationAndRestart(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t)
 	jane := ta.userID(demo.JaneEmail)
 	admin := ta.userID(demo.AdminEmail)

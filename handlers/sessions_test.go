@@ -23,6 +23,7 @@ var testCookieKey = []byte("test-key-test-key-test-key-test-key!")
 // A copy of the database is not a key: it holds only hashes of session ids, and a cookie
 // made from them (with the signing key, which the copy also holds) signs nobody in.
 func TestDatabaseCopyCannotForgeASession(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t)
 	admin := ta.client()
 	admin.login(demo.AdminEmail)
@@ -64,6 +65,7 @@ func TestDatabaseCopyCannotForgeASession(t *testing.T) {
 }
 
 func TestSessionsEndIdleAndAfterTheirLifetime(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t)
 	c := ta.client()
 	c.login(demo.JaneEmail)
@@ -94,6 +96,7 @@ func TestSessionsEndIdleAndAfterTheirLifetime(t *testing.T) {
 
 // Over TLS the cookie carries the __Host- prefix: Secure, this host only, path /.
 func TestCookieOverTLSHasTheHostPrefix(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t)
 	srv := httptest.NewTLSServer(ta.app.Routes())
 	defer srv.Close()

@@ -49,6 +49,7 @@ func (c *client) sameBrowser() *client {
 }
 
 func TestSlowBodiesAreJudgedWhenTheyArrive(t *testing.T) {
+	t.Parallel()
 	form := "application/x-www-form-urlencoded"
 	cases := []struct {
 		name      string

@@ -18,6 +18,7 @@ import (
 // enables them, each recorded; a customer is disabled from the console with a reason and
 // impersonations of them end; support agents cannot reach any of it.
 func TestStaffManagement(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t)
 	admin := adminClient(t, ta)
 	r := admin.post("/admin/staff", url.Values{"name": {"Nia New"}, "email": {"nia@chargedesk.test"}, "role": {"support"}})
@@ -124,6 +125,7 @@ func TestStaffManagement(t *testing.T) {
 
 // A one-time link raced by 50 requests sets the password once: one success, the rest refused.
 func TestPasswordLinkWorksOnceUnderARace(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t)
 	admin := adminClient(t, ta)
 	r := admin.post("/admin/staff", url.Values{"name": {"Race"}, "email": {"race@chargedesk.test"}, "role": {"support"}})

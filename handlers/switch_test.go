@@ -15,6 +15,7 @@ import (
 // start one, and the console says why; a support agent cannot touch the switch; on again,
 // starting works. audit verify accepts all of it.
 func TestKillSwitch(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t)
 	jane, omar := ta.userID(demo.JaneEmail), ta.userID(demo.OmarEmail)
 	sam := adminClient(t, ta)

@@ -14,6 +14,7 @@ import (
 // The console shows every tariff in words and as the OCPI 2.2.1 Tariff object it is priced
 // as; the object is valid OCPI and carries the catalogue's prices. Customers cannot see it.
 func TestAdminTariffAsOCPI(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t)
 	admin := adminClient(t, ta)
 	list := admin.get("/admin/tariffs")
@@ -52,6 +53,7 @@ func TestAdminTariffAsOCPI(t *testing.T) {
 // customer's scope: the same totals as the receipt, its periods, where it was; another
 // customer's receipt is not found in either form.
 func TestReceiptPeriodsAndCDR(t *testing.T) {
+	t.Parallel()
 	ta := newTestApp(t)
 	jane := ta.userID(demo.JaneEmail)
 	var receipt, other int64

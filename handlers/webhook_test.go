@@ -63,6 +63,7 @@ func (rc *receiver) types() []string {
 // Impersonation and admin events go out as signed webhooks, in order, retried with backoff
 // after the receiver fails, and what was queued survives a restart of the server.
 func TestWebhooks(t *testing.T) {
+	t.Parallel()
 	rc := newReceiver(t, 2)
 	dir := t.TempDir()
 	ta := newTestAppWith(t, appOptions{dir: dir, webhook: rc.srv.URL})
