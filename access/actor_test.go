@@ -15,6 +15,7 @@ import (
 // The re-check inside a write's transaction refuses whenever what allowed the request has
 // changed since it began.
 func TestCheckCustomerWrite(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	d := dbtest.Open(t)
 	now := time.Unix(1_800_000_000, 0)

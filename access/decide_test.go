@@ -29,6 +29,7 @@ func user(u access.User, mod func(*access.User)) *access.User {
 
 // Every case of DESIGN.md's marker semantics, and the end rules, as a table.
 func TestDecide(t *testing.T) {
+	t.Parallel()
 	ro := imp(nil)
 	rw := imp(func(i *access.Impersonation) { i.AllowChanges = true })
 	tests := []struct {

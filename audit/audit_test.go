@@ -41,6 +41,7 @@ func exec(t *testing.T, d *db.DB, stmts ...string) {
 }
 
 func TestAuditTablesAreAppendOnly(t *testing.T) {
+	t.Parallel()
 	d := dbtest.Open(t)
 	tr := audit.NewTrail(audit.NewKey())
 	writeRows(t, d, tr, 2)
@@ -128,6 +129,7 @@ func (w *world) verify(t *testing.T) (audit.Report, error) {
 }
 
 func TestVerifyPassesOnAnUntouchedDatabaseAndOnABackup(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	rep, err := w.verify(t)
 	if err != nil {
@@ -156,6 +158,7 @@ func TestVerifyPassesOnAnUntouchedDatabaseAndOnABackup(t *testing.T) {
 // Each way someone who can write the database file (but has not the key) might rewrite the
 // record is caught, with a message that names it.
 func TestVerifyDetectsEachKindOfTampering(t *testing.T) {
+	t.Parallel()
 	noTriggers := []string{`DROP TRIGGER auth_audit_no_update`, `DROP TRIGGER auth_audit_no_delete`,
 		`DROP TRIGGER impersonation_audit_no_update`, `DROP TRIGGER impersonation_audit_no_delete`,
 		`DROP TRIGGER impersonations_end_once`, `DROP TRIGGER impersonations_no_delete`,
@@ -253,6 +256,7 @@ func TestVerifyDetectsEachKindOfTampering(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			w := newWorld(t)
 			if _, err := w.verify(t); err != nil {
 				t.Fatalf("before tampering: %v", err)
@@ -286,6 +290,7 @@ func triggerSQL(t *testing.T, migration, name string) string {
 // Rows written before the database had a key are adopted by the first checkpoint: they still
 // verify, and only they may use the old format.
 func TestRowsFromBeforeTheKeyAreAdopted(t *testing.T) {
+	t.Parallel()
 	d := dbtest.Open(t)
 	writeRows(t, d, audit.UnkeyedTrail(), 5)
 	tr := audit.NewTrail(audit.NewKey())
@@ -308,6 +313,7 @@ func TestRowsFromBeforeTheKeyAreAdopted(t *testing.T) {
 }
 
 func TestTruncateKeepsValidUTF8(t *testing.T) {
+	t.Parallel()
 	if got := audit.Truncate("€€€", 4); got != "€" {
 		t.Errorf("Truncate = %q, want one euro sign", got)
 	}

@@ -14,6 +14,7 @@ import (
 )
 
 func TestStuckReasons(t *testing.T) {
+	t.Parallel()
 	now := time.Unix(1_800_000_000, 0)
 	seen := func(ago time.Duration) sql.NullInt64 { return sql.NullInt64{Int64: now.Add(-ago).Unix(), Valid: true} }
 	tests := []struct {
@@ -43,6 +44,7 @@ func TestStuckReasons(t *testing.T) {
 // Stopping the demo's stuck session at its last reading prices it up to that reading, frees
 // the connector, and cannot happen twice.
 func TestStopAtLastReading(t *testing.T) {
+	t.Parallel()
 	d := dbtest.Open(t)
 	ctx := context.Background()
 	if _, err := demo.SeedIfEmpty(ctx, d, demo.DefaultPassword, time.Now()); err != nil {

@@ -13,6 +13,7 @@ import (
 // only while energy flowed (never below the one before, never above the stop value), the
 // stop value when charging ended, parking after it, and the location's own time zone.
 func TestPricingSession(t *testing.T) {
+	t.Parallel()
 	start := time.Date(2026, 11, 24, 16, 30, 0, 0, time.UTC).Unix()
 	c := charging.Completed{StartedAt: start, StoppedAt: start + 3600, ChargingEndedAt: start + 2400,
 		MeterStartWh: 1000, MeterStopWh: 9000, TimeZone: "America/New_York",

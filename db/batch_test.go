@@ -15,6 +15,7 @@ import (
 // write that fails or panics is rolled back alone, the others commit, and every caller is
 // answered only after its commit.
 func TestGroupCommitKeepsEachWriteAtomic(t *testing.T) {
+	t.Parallel()
 	d := dbtest.Open(t)
 	if _, err := d.W.Exec(`CREATE TABLE t (n INTEGER PRIMARY KEY, v TEXT NOT NULL)`); err != nil {
 		t.Fatal(err)
@@ -59,6 +60,7 @@ func TestGroupCommitKeepsEachWriteAtomic(t *testing.T) {
 
 // A caller that gave up before its turn changes nothing.
 func TestGroupCommitSkipsCancelledWrites(t *testing.T) {
+	t.Parallel()
 	d := dbtest.Open(t)
 	d.W.Exec(`CREATE TABLE t (n INTEGER PRIMARY KEY)`)
 	ctx, cancel := context.WithCancel(context.Background())

@@ -15,6 +15,7 @@ import (
 // Every pooled connection, reader or writer, has WAL, foreign keys and a busy timeout: the
 // pragmas are in the DSN, not run once on one connection.
 func TestEveryPooledConnectionHasPragmas(t *testing.T) {
+	t.Parallel()
 	d := dbtest.Open(t)
 	ctx := context.Background()
 	var conns []*sql.Conn
@@ -67,6 +68,7 @@ func TestEveryPooledConnectionHasPragmas(t *testing.T) {
 
 // The reader pool cannot write.
 func TestReaderPoolIsReadOnly(t *testing.T) {
+	t.Parallel()
 	d := dbtest.Open(t)
 	_, err := d.R.Exec(`INSERT INTO settings (key, value) VALUES ('x', 'y')`)
 	if err == nil {
@@ -97,6 +99,7 @@ func tables(t *testing.T, path string) []string {
 
 // Migrations go up, all the way down, and up again.
 func TestMigrationsUpDownUp(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "m.db")
 	m, err := db.NewMigrator(path)
 	if err != nil {
@@ -132,6 +135,7 @@ func TestMigrationsUpDownUp(t *testing.T) {
 
 // The schema refuses what the domain forbids.
 func TestSchemaConstraints(t *testing.T) {
+	t.Parallel()
 	d := dbtest.Open(t)
 	mustExec := func(q string, args ...any) {
 		t.Helper()
@@ -158,6 +162,7 @@ func TestSchemaConstraints(t *testing.T) {
 // compiles a prepared statement again after every new binding of a parameter it looked up in
 // them, which undoes statement preparation on the request path.
 func TestOptimizeKeepsNoSampledStatistics(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "s.db")
 	if err := db.Migrate(path); err != nil {
 		t.Fatal(err)

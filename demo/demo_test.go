@@ -10,6 +10,7 @@ import (
 )
 
 func TestSeedOnlyIntoAnEmptyDatabase(t *testing.T) {
+	t.Parallel()
 	d := dbtest.Open(t)
 	first, err := demo.SeedIfEmpty(context.Background(), d, demo.DefaultPassword, time.Now())
 	if err != nil || first == nil {
@@ -55,6 +56,7 @@ func TestSeedOnlyIntoAnEmptyDatabase(t *testing.T) {
 // The per-customer session counts (kept by triggers, read by the home page) equal a real
 // count after seeding, after new sessions, after a session moves customer and after deletes.
 func TestSessionCountsFollowSessions(t *testing.T) {
+	t.Parallel()
 	d := dbtest.Open(t)
 	if _, err := demo.SeedIfEmpty(context.Background(), d, demo.DefaultPassword, time.Now()); err != nil {
 		t.Fatal(err)

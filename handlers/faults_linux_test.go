@@ -389,7 +389,7 @@ func (s *syncBuffer) String() string {
 func TestClientDisconnectIsNotAnError(t *testing.T) {
 	t.Parallel()
 	var log syncBuffer
-	ta := newTestAppWith(t, appOptions{db: db.Options{BusyTimeout: 10 * time.Second}, log: &log})
+	ta := newTestAppWith(t, appOptions{db: db.Options{BusyTimeout: 2 * time.Second}, log: &log})
 	jane := ta.client()
 	jane.login(demo.JaneEmail)
 	before := ta.fingerprint(demo.JaneEmail)

@@ -37,6 +37,7 @@ func session(start time.Time, charging, parking, wh int64) tariff.Session {
 // price as their OCPI form, and sessions frozen in the catalogue's JSON before the OCPI
 // engine still read (converted).
 func TestCatalogueTariffs(t *testing.T) {
+	t.Parallel()
 	blocking := tariff.Tariff{Elements: []tariff.Element{
 		{Components: []tariff.Component{{Type: tariff.Energy, Price: 4118, VatBP: 1900, StepSize: 1}}},
 		// 0.10 €/min gross after 4 h, capped at 12 € gross by ending the window at 6 h.
@@ -71,6 +72,7 @@ func TestCatalogueTariffs(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			r, err := tariff.PriceSession(tt.tariff.OCPI(), tt.session)
 			if err != nil {
 				t.Fatal(err)
@@ -91,6 +93,7 @@ func TestCatalogueTariffs(t *testing.T) {
 }
 
 func TestSnapshots(t *testing.T) {
+	t.Parallel()
 	s := session(noon, 2250, 690, 42265)
 	want, _ := tariff.PriceSession(dcFast.OCPI(), s)
 	// The catalogue's own JSON, as sessions frozen before the OCPI engine carry it.

@@ -40,6 +40,7 @@ func mustPrice(t *testing.T, tar tariff.OCPI, s tariff.Session) tariff.Result {
 // with the power and current already in force) never changes what it costs, to the exact
 // amount, for every example and many instants.
 func TestSplittingWhereNothingChangesKeepsTheTotal(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(1, 2))
 	for _, e := range SpecExamples {
 		tar, s := loadExample(t, e)
@@ -75,6 +76,7 @@ func TestSplittingWhereNothingChangesKeepsTheTotal(t *testing.T) {
 // still counts towards step_size, so the same rounding covers more free time and less of it
 // is billed — see TestFreeTimeStillCountsTowardsStepSize.
 func TestTotalsNeverDecreaseWhenEnergyOrTimeGrow(t *testing.T) {
+	t.Parallel()
 	for _, e := range SpecExamples {
 		tar, s := loadExample(t, e)
 		if s.ReservationExpired || len(s.Readings) < 2 {
@@ -109,6 +111,7 @@ func TestTotalsNeverDecreaseWhenEnergyOrTimeGrow(t *testing.T) {
 // parking (8 paid, 12 free) round to 30: 18 min billed. Parked one minute longer, 21 min still
 // round to 30, so 17 are billed; past 30 min of parking a new block of 15 min starts.
 func TestFreeTimeStillCountsTowardsStepSize(t *testing.T) {
+	t.Parallel()
 	var e SpecExample
 	for _, x := range SpecExamples {
 		if x.Session == "plug_19_40_charge_12_park_20" {
@@ -144,6 +147,7 @@ func parse(t *testing.T, tariffJSON, sessionJSON string) tariff.Result {
 // A session across midnight is priced by the day each part falls on; across the change to
 // summer time, the split is at the local hour and time is counted in real seconds.
 func TestMidnightAndDaylightSaving(t *testing.T) {
+	t.Parallel()
 	// 1 €/h on weekdays, 3 €/h at weekends; Friday 23:30 to Saturday 00:30, Berlin.
 	weekend := `{"country_code":"DE","party_id":"CDK","id":"w","currency":"EUR","elements":[
 		{"price_components":[{"type":"TIME","price":1.00,"vat":19,"step_size":1}],"restrictions":{"day_of_week":["MONDAY","TUESDAY","WEDNESDAY","THURSDAY","FRIDAY"]}},
@@ -177,6 +181,7 @@ func TestMidnightAndDaylightSaving(t *testing.T) {
 
 // Bad input is refused with the field it is about.
 func TestBadInputNamesTheField(t *testing.T) {
+	t.Parallel()
 	sessions := map[string]string{
 		`{"start":"yesterday","stop":"2026-11-24T13:00:00Z","time_zone":"UTC","readings":[]}`:                                                                                     "start",
 		`{"start":"2026-11-24T12:00:00Z","stop":"2026-11-24T11:00:00Z","time_zone":"UTC","readings":[]}`:                                                                          "stop",

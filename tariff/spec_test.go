@@ -72,6 +72,7 @@ func euros(c int64) string { return fmt.Sprintf("%d.%02d", c/100, c%100) }
 
 // Every worked example agrees to the cent, excl. and incl. VAT.
 func TestSpecExamples(t *testing.T) {
+	t.Parallel()
 	for _, e := range SpecExamples {
 		t.Run(e.Name, func(t *testing.T) {
 			r := priceExample(t, e)
@@ -92,6 +93,7 @@ func TestSpecExamples(t *testing.T) {
 
 // The billed volumes behind the step_size examples: what was rounded, and where.
 func TestSpecStepSizes(t *testing.T) {
+	t.Parallel()
 	type billed struct {
 		dim    string
 		volume int64 // Wh or seconds, summed over the component's periods
@@ -140,6 +142,7 @@ func TestSpecStepSizes(t *testing.T) {
 
 // Every Tariff object of the spec's examples reads, including those without a worked figure.
 func TestSpecTariffsParse(t *testing.T) {
+	t.Parallel()
 	files, _ := filepath.Glob("testdata/ocpi/*.json")
 	if len(files) < 20 {
 		t.Fatalf("only %d tariffs in testdata/ocpi", len(files))

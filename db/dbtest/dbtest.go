@@ -20,15 +20,15 @@ import (
 	"chargedesk/demo"
 )
 
-// Open migrates a new, empty file in a temp dir, opens it, and closes it when the test ends.
+// Open opens a private copy of a new database with every migration applied and no rows,
+// and closes it when the test ends.
 func Open(tb testing.TB) *db.DB {
 	tb.Helper()
-	path := filepath.Join(tb.TempDir(), "chargedesk.db")
-	if err := db.Migrate(path); err != nil {
-		tb.Fatal(err)
-	}
-	return open(tb, path, db.Options{})
+	return open(tb, copyOf(tb, emptyFile, tb.TempDir()), db.Options{})
 }
+
+// emptyFile is a migrated database's bytes, built once per test binary.
+var emptyFile = sync.OnceValues(func() ([]byte, error) { return build(nil) })
 
 // Seeded opens a private copy of the migrated, seeded demo database (see SeededFile).
 func Seeded(tb testing.TB) *db.DB {
@@ -47,9 +47,23 @@ func SeededWith(tb testing.TB, dir string, o db.Options) *db.DB {
 // binary first asked for it; its clock is the wall clock of that moment.
 func SeededFile(tb testing.TB, dir string) string {
 	tb.Helper()
-	b, err := goldenFile()
+	return copyOf(tb, seededFile, dir)
+}
+
+// seededFile is the seeded database's bytes, built once per test binary.
+var seededFile = sync.OnceValues(func() ([]byte, error) {
+	return build(func(d *db.DB) error {
+		_, err := demo.SeedIfEmptyWith(context.Background(), d, demo.DefaultPassword, time.Now(), demo.Options{HashCost: bcrypt.MinCost})
+		return err
+	})
+})
+
+// copyOf writes the file that golden builds into dir and returns its path.
+func copyOf(tb testing.TB, golden func() ([]byte, error), dir string) string {
+	tb.Helper()
+	b, err := golden()
 	if err != nil {
-		tb.Fatalf("dbtest: build the seeded demo database: %v", err)
+		tb.Fatalf("dbtest: build the template database: %v", err)
 	}
 	path := filepath.Join(dir, "chargedesk.db")
 	if err := os.WriteFile(path, b, 0o600); err != nil {
@@ -58,8 +72,8 @@ func SeededFile(tb testing.TB, dir string) string {
 	return path
 }
 
-// goldenFile is the seeded database's bytes, built once per test binary.
-var goldenFile = sync.OnceValues(func() ([]byte, error) {
+// build migrates a new file, runs fill on it (when not nil), closes it and returns its bytes.
+func build(fill func(*db.DB) error) ([]byte, error) {
 	dir, err := os.MkdirTemp("", "chargedesk-golden-")
 	if err != nil {
 		return nil, err
@@ -73,7 +87,9 @@ var goldenFile = sync.OnceValues(func() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	_, err = demo.SeedIfEmptyWith(context.Background(), d, demo.DefaultPassword, time.Now(), demo.Options{HashCost: bcrypt.MinCost})
+	if fill != nil {
+		err = fill(d)
+	}
 	if cerr := d.Close(); err == nil {
 		err = cerr // closing the last connection checkpoints the WAL into the file
 	}
@@ -81,7 +97,7 @@ var goldenFile = sync.OnceValues(func() ([]byte, error) {
 		return nil, err
 	}
 	return os.ReadFile(path)
-})
+}
 
 func open(tb testing.TB, path string, o db.Options) *db.DB {
 	tb.Helper()

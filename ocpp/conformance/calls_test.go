@@ -40,6 +40,7 @@ func post(hc *http.Client, u string, form url.Values) chan answer {
 // "Start charging" reaches the charge point as RemoteStartTransaction with the card's UID;
 // the session is the one the charge point then reports, and the driver lands on it.
 func TestStartChargingIsARemoteStart(t *testing.T) {
+	t.Parallel()
 	s := newServer(t)
 	s.register("CDK-prenz-01", "prenz-password-1234")
 	c := s.connect("CDK-prenz-01", "prenz-password-1234")
@@ -79,6 +80,7 @@ func TestStartChargingIsARemoteStart(t *testing.T) {
 // as refused; a charge point that does not answer in time gets 504 and a sentence saying its
 // outcome is unknown. Each is in the protocol log.
 func TestAdminCommandsAndTheirAnswers(t *testing.T) {
+	t.Parallel()
 	s := newServerConfig(t, db.Options{}, handlers.Config{ChargerCallTimeout: 500 * time.Millisecond})
 	charger := s.register("CDK-prenz-01", "prenz-password-1234")
 	c := s.connect("CDK-prenz-01", "prenz-password-1234")
@@ -126,6 +128,7 @@ func TestAdminCommandsAndTheirAnswers(t *testing.T) {
 // maintenance round when the window starts) and released when the driver cancels it
 // (CancelReservation); the driver's page says so.
 func TestReservationsReachTheCharger(t *testing.T) {
+	t.Parallel()
 	s := newServer(t)
 	s.register("CDK-prenz-01", "prenz-password-1234")
 	c := s.connect("CDK-prenz-01", "prenz-password-1234")

@@ -13,6 +13,7 @@ import (
 // answered InternalError and leaves nothing behind (no session, no protocol-log row); once
 // there is room again, the resent StartTransaction is accepted once.
 func TestFullDiskAnswersNothingUnrecorded(t *testing.T) {
+	t.Parallel()
 	dir := dbtest.Tmpfs(t, "48m")
 	s := newServerIn(t, dir, db.Options{Reserve: -1}, handlers.Config{}) // no reserve: the writes themselves hit the full disk
 	s.register("CDK-prenz-01", "prenz-password-1234")

@@ -14,6 +14,7 @@ import (
 // InternalError and no session exists; the charge point sends it again (as OCPP charge
 // points do with transaction messages) and then it is accepted, once.
 func TestNothingAnsweredUntilCommitted(t *testing.T) {
+	t.Parallel()
 	s := newServerWith(t, db.Options{BusyTimeout: 300 * time.Millisecond})
 	s.register("CDK-prenz-01", "prenz-password-1234")
 	c := s.connect("CDK-prenz-01", "prenz-password-1234")

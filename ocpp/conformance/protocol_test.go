@@ -13,6 +13,7 @@ import (
 // Refused before the upgrade: no subprotocol, no or wrong credentials, an unknown id, a
 // charger with no password yet. The same 401 for an unknown id and a wrong password.
 func TestConnectionRefusals(t *testing.T) {
+	t.Parallel()
 	s := newServer(t)
 	s.register("CDK-prenz-01", "prenz-password-1234")
 	logged := s.int(`SELECT count(*) FROM ocpp_log`) // the demo's history
@@ -45,6 +46,7 @@ func TestConnectionRefusals(t *testing.T) {
 // Boot, heartbeat and status: the charge point learns its interval and the time, its
 // connector's status and error code reach the database, and it is seen.
 func TestBootHeartbeatAndStatus(t *testing.T) {
+	t.Parallel()
 	s := newServer(t)
 	id := s.register("CDK-alex-01", "alex-password-1234")
 	s.db.W.Exec(`UPDATE chargers SET last_seen_at = NULL WHERE id = ?`, id)
@@ -80,6 +82,7 @@ func TestBootHeartbeatAndStatus(t *testing.T) {
 // Authorize answers by the card's status: active Accepted; lost or blocked Blocked;
 // replaced or unknown Invalid.
 func TestAuthorizeByCardStatus(t *testing.T) {
+	t.Parallel()
 	s := newServer(t)
 	s.register("CDK-prenz-01", "prenz-password-1234")
 	c := s.connect("CDK-prenz-01", "prenz-password-1234")
@@ -103,6 +106,7 @@ func TestAuthorizeByCardStatus(t *testing.T) {
 // MeterValues become its readings, StopTransaction completes it with the station's meter
 // and issues the receipt. A repeated stop is acknowledged and changes nothing.
 func TestTransactionFromStartToReceipt(t *testing.T) {
+	t.Parallel()
 	s := newServer(t)
 	s.register("CDK-prenz-01", "prenz-password-1234")
 	c := s.connect("CDK-prenz-01", "prenz-password-1234")
@@ -161,6 +165,7 @@ func TestTransactionFromStartToReceipt(t *testing.T) {
 // A blocked card is refused at the charger (the runbook's "my card doesn't work"): no
 // session exists, and the charger's protocol log says why.
 func TestBlockedCardRefusedAtTheCharger(t *testing.T) {
+	t.Parallel()
 	s := newServer(t)
 	id := s.register("CDK-prenz-01", "prenz-password-1234")
 	c := s.connect("CDK-prenz-01", "prenz-password-1234")
@@ -181,6 +186,7 @@ func TestBlockedCardRefusedAtTheCharger(t *testing.T) {
 
 // Bad frames get the CALLERROR the spec names, and the connection stays up.
 func TestBadFramesKeepTheConnection(t *testing.T) {
+	t.Parallel()
 	s := newServer(t)
 	s.register("CDK-prenz-01", "prenz-password-1234")
 	c := s.connect("CDK-prenz-01", "prenz-password-1234")
@@ -212,6 +218,7 @@ func TestBadFramesKeepTheConnection(t *testing.T) {
 
 // One connection per charge point: a new one replaces the old, which is closed.
 func TestReconnectReplacesTheOldConnection(t *testing.T) {
+	t.Parallel()
 	s := newServer(t)
 	s.register("CDK-prenz-01", "prenz-password-1234")
 	old := s.connect("CDK-prenz-01", "prenz-password-1234")
@@ -229,6 +236,7 @@ func TestReconnectReplacesTheOldConnection(t *testing.T) {
 // One connection per charge point, even when 20 connect at once with the same id: at the
 // end one is open and answers, and every other was closed.
 func TestRacingConnectionsLeaveOne(t *testing.T) {
+	t.Parallel()
 	s := newServer(t)
 	s.register("CDK-prenz-01", "prenz-password-1234")
 	const n = 20

@@ -16,6 +16,7 @@ import (
 // reaches the online charger as RemoteStopTransaction, and the charger's own
 // StopTransaction completes the session.
 func TestVanishedChargerStuckSessionForceStoppedAtTheCharger(t *testing.T) {
+	t.Parallel()
 	s := newServer(t)
 	charger := s.register("CDK-prenz-01", "prenz-password-1234")
 	c := s.connect("CDK-prenz-01", "prenz-password-1234")
@@ -82,6 +83,7 @@ func (s *server) forceStop(tx int64) int {
 // comes back its StopTransaction says 9 kWh: it is accepted, kept beside the session, and a
 // credit note refunds the difference. The session stays closed by support.
 func TestLateStopAfterForceCloseGetsACreditNote(t *testing.T) {
+	t.Parallel()
 	s := newServer(t)
 	charger := s.register("CDK-prenz-01", "prenz-password-1234")
 	c := s.connect("CDK-prenz-01", "prenz-password-1234")
