@@ -87,7 +87,7 @@ func newWorld(t *testing.T) *world {
 		 (10, 'cus_10', 'jane@x.test', 'Jane', 'customer', 'active', 'x', 0)`)
 	writeRows(t, d, w.tr, 20)
 	start := func(admin int64, at time.Time) queries.Impersonation {
-		imp, err := impersonation.Start(ctx, d, w.tr, impersonation.Request{Admin: admin, Customer: 10, Ticket: "SUP-1", Reason: "repro", TTL: 30 * time.Minute}, at)
+		imp, err := impersonation.Start(ctx, d, w.tr, impersonation.Request{Admin: admin, Customer: 10, Ticket: "SUP-1", Reason: "repro", TTL: 30 * time.Minute, Asked: impersonation.Asked{Method: "POST", Route: "/api/customer/impersonation/start", Status: 303}}, at)
 		if err != nil {
 			t.Fatal(err)
 		}

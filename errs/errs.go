@@ -1,6 +1,7 @@
-// Package errs is the one error type of ChargeDesk's domain packages: a code that says what
-// kind of refusal it is, and a sentence for the person. Domain code returns it; the HTTP
-// layer maps each code to a status in one place (handlers/errors.go), and logs only Internal.
+// Package errs is ChargeDesk's one error type: a code that says what kind of refusal it is,
+// and a sentence for the person. Domain code and handlers both return it; the HTTP layer maps
+// each code to a status in one place (handlers/errors.go), and logs only Internal. Nothing
+// here knows HTTP: the codes name what went wrong, not how a protocol says it.
 package errs
 
 import (
@@ -21,11 +22,19 @@ const (
 	TooMany                 // a limit was reached; try later
 	Unavailable             // the database cannot take it now (disk, lock): try later
 	Unreachable             // a charger did not answer in time: what happened there is unknown
+	Full                    // the disk is full: nothing was saved; try later
+	Malformed               // the request itself is broken (a bad address, a body that is not JSON)
+	Unauthenticated         // nobody is signed in
+	TooLarge                // what was sent is larger than accepted
+	WrongMethod             // the address does not take this kind of request
+	WrongHost               // the request named a host this server does not answer to
 )
 
-// Error is a coded refusal. Message is for the person; Err, when set, is for the log.
+// Error is a coded refusal. Message is for the person, Title (optional) is the heading its
+// page shows; Err, when set, is for the log and never shown.
 type Error struct {
 	Code    Code
+	Title   string
 	Message string
 	Err     error
 }

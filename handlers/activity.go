@@ -44,7 +44,7 @@ func (a *App) activityPage(c *gin.Context) {
 	rows, err := a.r.ListActivity(c.Request.Context(), queries.ListActivityParams{ActingAs: actingAs(c),
 		BeforeAt: k[0], BeforeID: k[1], BeforeSrc: k[2], MaxRows: activityPageSize + 1})
 	if err != nil {
-		a.fail(c, errInternal(err))
+		a.fail(c, err)
 		return
 	}
 	d := activityData{Paged: paged}

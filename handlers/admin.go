@@ -43,20 +43,20 @@ func (a *App) adminHome(c *gin.Context) {
 	var err error
 	midnight := time.Date(now.In(displayZone).Year(), now.In(displayZone).Month(), now.In(displayZone).Day(), 0, 0, 0, 0, displayZone)
 	if d.Counts, err = a.r.ConsoleCounts(ctx, midnight.Unix()); err != nil {
-		a.fail(c, errInternal(err))
+		a.fail(c, err)
 		return
 	}
 	if d.Impersonations, err = a.r.ListActiveImpersonations(ctx); err != nil {
-		a.fail(c, errInternal(err))
+		a.fail(c, err)
 		return
 	}
 	if d.Violations, err = a.r.RecentPrivilegeViolations(ctx); err != nil {
-		a.fail(c, errInternal(err))
+		a.fail(c, err)
 		return
 	}
 	active, err := a.r.ListActiveSessionsPlatform(ctx)
 	if err != nil {
-		a.fail(c, errInternal(err))
+		a.fail(c, err)
 		return
 	}
 	for _, s := range active {
@@ -68,11 +68,11 @@ func (a *App) adminHome(c *gin.Context) {
 	}
 	d.MyActive = a.myImpersonation(c)
 	if d.Approvals, err = a.r.PendingApprovals(ctx, now.Unix()); err != nil {
-		a.fail(c, errInternal(err))
+		a.fail(c, err)
 		return
 	}
 	if d.Off, err = a.impersonationOff(c); err != nil {
-		a.fail(c, errInternal(err))
+		a.fail(c, err)
 		return
 	}
 	if d.MyActive == nil {
@@ -80,7 +80,7 @@ func (a *App) adminHome(c *gin.Context) {
 		if err == nil {
 			d.Left = &left
 		} else if !errors.Is(err, sql.ErrNoRows) {
-			a.fail(c, errInternal(err))
+			a.fail(c, err)
 			return
 		}
 	}

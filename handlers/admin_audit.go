@@ -374,7 +374,7 @@ func (a *App) adminAudit(c *gin.Context) {
 	f.size = htmlAuditPageSize
 	rows, err := a.authRows(ctx, f)
 	if err != nil {
-		a.fail(c, errInternal(err))
+		a.fail(c, err)
 		return
 	}
 	d := auditData{Filter: f}
@@ -383,7 +383,7 @@ func (a *App) adminAudit(c *gin.Context) {
 		d.Rows, err = a.auditRowsHTML(entries)
 	}
 	if err != nil {
-		a.fail(c, errInternal(err))
+		a.fail(c, err)
 		return
 	}
 	if len(rows) == int(f.size) && f.Impersonation == 0 {
@@ -418,12 +418,12 @@ func (a *App) auditJSON(c *gin.Context, f auditFilter) {
 	ctx := c.Request.Context()
 	auth, err := a.authRows(ctx, f)
 	if err != nil {
-		a.fail(c, errInternal(err))
+		a.fail(c, err)
 		return
 	}
 	routes, err := a.routeRows(ctx, f)
 	if err != nil {
-		a.fail(c, errInternal(err))
+		a.fail(c, err)
 		return
 	}
 	out := struct {

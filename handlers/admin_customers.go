@@ -12,6 +12,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"chargedesk/charging"
+	"chargedesk/errs"
 	"chargedesk/queries"
 	"chargedesk/support"
 )
@@ -57,12 +58,12 @@ func (a *App) adminCustomers(c *gin.Context) {
 	}
 	var err error
 	d.Results, d.Next, d.ByID, err = a.searchCustomers(c.Request.Context(), q, after, c.Query("by") == "id")
-	if e, ok := err.(*Error); ok {
+	if e, ok := err.(*errs.Error); ok {
 		page.Problem = e.Message
-		a.render(c, e.Status, "admin_customers", page)
+		a.render(c, status(e), "admin_customers", page)
 		return
 	} else if err != nil {
-		a.fail(c, errInternal(err))
+		a.fail(c, err)
 		return
 	}
 	a.render(c, http.StatusOK, "admin_customers", page)
@@ -127,8 +128,8 @@ func (a *App) quickSearch(c *gin.Context) {
 	if q != "" && utf8.ValidString(q) && len(q) <= 200 {
 		rows, _, _, err := a.searchCustomers(c.Request.Context(), q, 0, false)
 		if err != nil {
-			if _, ok := err.(*Error); !ok {
-				a.fail(c, errInternal(err))
+			if _, ok := err.(*errs.Error); !ok {
+				a.fail(c, err)
 				return
 			}
 		}
@@ -370,7 +371,7 @@ func (a *App) showAdminCustomer(c *gin.Context, id int64, status int, problem st
 	}
 	for _, f := range load {
 		if err := f(); err != nil {
-			a.fail(c, errInternal(err))
+			a.fail(c, err)
 			return
 		}
 	}
@@ -430,7 +431,7 @@ func (a *App) showImpersonateForm(c *gin.Context, id int64, status int, problem 
 	}
 	off, err := a.impersonationOff(c)
 	if err != nil {
-		a.fail(c, errInternal(err))
+		a.fail(c, err)
 		return
 	}
 	a.render(c, status, "admin_impersonate", &Page{Title: "Impersonate " + cust.Name, Nav: "customers",

@@ -11,7 +11,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"chargedesk/impersonation"
 	"chargedesk/queries"
 )
 
@@ -33,7 +32,7 @@ func (a *App) adminImpersonations(c *gin.Context) {
 	}
 	rows, err := a.r.ListImpersonations(c.Request.Context(), queries.ListImpersonationsParams{Before: before, PageSize: auditPageSize})
 	if err != nil {
-		a.fail(c, errInternal(err))
+		a.fail(c, err)
 		return
 	}
 	d := impersonationsData{Rows: rows}
@@ -68,7 +67,7 @@ type impersonationData struct {
 
 // reversalFor maps a customer-surface write to the admin tool that reverses it.
 func reversalFor(r queries.ImpersonationAudit) *reversal {
-	if r.Method != http.MethodPost || r.Outcome != "changed" || r.Route == impersonation.StartRoute {
+	if r.Method != http.MethodPost || r.Outcome != "changed" || r.Route == startRoute {
 		return nil
 	}
 	ref := url.PathEscape(fmt.Sprintf("impersonation_audit #%d", r.ID))
@@ -108,12 +107,12 @@ func (a *App) adminImpersonation(c *gin.Context) {
 	}
 	auth, err := a.r.ListAuthAuditForImpersonation(ctx, id)
 	if err != nil {
-		a.fail(c, errInternal(err))
+		a.fail(c, err)
 		return
 	}
 	routes, err := a.r.ListRouteAuditForImpersonation(ctx, id)
 	if err != nil {
-		a.fail(c, errInternal(err))
+		a.fail(c, err)
 		return
 	}
 	d := impersonationData{Imp: imp}
@@ -132,7 +131,7 @@ func (a *App) adminImpersonation(c *gin.Context) {
 	for _, r := range routes {
 		d.Items = append(d.Items, timelineItem{At: r.At, Table: "impersonation_audit", RowID: r.ID,
 			What: r.Method + " " + r.Path, Outcome: r.Outcome, Status: r.Status, Undo: reversalFor(r)})
-		if r.Method == http.MethodPost && r.Route != impersonation.StartRoute {
+		if r.Method == http.MethodPost && r.Route != startRoute {
 			writes = append(writes, fmt.Sprintf("impersonation_audit #%d %s %s (%s, %d)", r.ID, r.Method, r.Route, r.Outcome, r.Status))
 		}
 	}

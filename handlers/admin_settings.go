@@ -31,7 +31,7 @@ func (a *App) adminSettings(c *gin.Context) { a.showSettings(c, http.StatusOK, "
 func (a *App) showSettings(c *gin.Context, status int, problem string, form map[string]string) {
 	sw, err := impersonation.GetSwitch(c.Request.Context(), a.r)
 	if err != nil {
-		a.fail(c, errInternal(err))
+		a.fail(c, err)
 		return
 	}
 	notice := ""

@@ -29,7 +29,7 @@ func (a *App) adminStaff(c *gin.Context) { a.showStaff(c, http.StatusOK, adminSt
 func (a *App) showStaff(c *gin.Context, status int, d adminStaffData, problem string, form map[string]string) {
 	var err error
 	if d.Staff, err = a.r.ListStaff(c.Request.Context()); err != nil {
-		a.fail(c, errInternal(err))
+		a.fail(c, err)
 		return
 	}
 	notice := map[string]string{"role": "The role was changed; it applies from their next request.",

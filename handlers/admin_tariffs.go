@@ -16,7 +16,7 @@ import (
 func (a *App) adminTariffs(c *gin.Context) {
 	ts, err := a.r.ListTariffs(c.Request.Context())
 	if err != nil {
-		a.fail(c, errInternal(err))
+		a.fail(c, err)
 		return
 	}
 	a.render(c, http.StatusOK, "admin_tariffs", &Page{Title: "Tariffs", Nav: "tariffs", Data: ts})
@@ -41,7 +41,7 @@ func (a *App) adminTariff(c *gin.Context) {
 		a.fail(c, errNotFound("This tariff"))
 		return
 	} else if err != nil {
-		a.fail(c, errInternal(err))
+		a.fail(c, err)
 		return
 	}
 	o := t.OCPI()
@@ -51,7 +51,7 @@ func (a *App) adminTariff(c *gin.Context) {
 	}
 	b, err := json.MarshalIndent(o, "", "  ")
 	if err != nil {
-		a.fail(c, errInternal(err))
+		a.fail(c, err)
 		return
 	}
 	a.render(c, http.StatusOK, "admin_tariff", &Page{Title: o.Name(), Nav: "tariffs", Data: adminTariffData{Tariff: o, Elements: o.Describe(), JSON: string(b)}})

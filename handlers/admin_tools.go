@@ -30,7 +30,7 @@ type toolInput struct {
 	Confirmed bool
 }
 
-func readTool(c *gin.Context) (toolInput, *Error) {
+func readTool(c *gin.Context) (toolInput, *errs.Error) {
 	var in toolInput
 	if raw := strings.TrimSpace(c.PostForm("customer_user_id")); raw != "" {
 		cust, ok := parseID(raw)
@@ -77,8 +77,8 @@ func (a *App) toolTarget(c *gin.Context, what string, owner func(context.Context
 
 // toolProblem shows a refused tool request: the customer's page with the message, or the
 // error alone when the customer is unknown.
-func (a *App) toolProblem(c *gin.Context, in toolInput, e *Error) {
-	if wantsJSON(c) || in.Customer == 0 || e.Status == http.StatusNotFound {
+func (a *App) toolProblem(c *gin.Context, in toolInput, e *errs.Error) {
+	if wantsJSON(c) || in.Customer == 0 || e.Code == errs.NotFound {
 		a.fail(c, e)
 		return
 	}
@@ -94,7 +94,7 @@ func (a *App) toolProblem(c *gin.Context, in toolInput, e *Error) {
 			form[k] = ""
 		}
 	}
-	a.showAdminCustomer(c, in.Customer, e.Status, e.Message, form) // at the top too: the tool may not be on this page
+	a.showAdminCustomer(c, in.Customer, status(e), e.Message, form) // at the top too: the tool may not be on this page
 }
 
 type confirmData struct {
@@ -138,9 +138,9 @@ func (a *App) plan(c *gin.Context, in toolInput, err error, heading string, line
 // the error page.
 func (a *App) toolRefused(c *gin.Context, in toolInput, err error) bool {
 	if e, ok := errs.As(err); ok {
-		a.toolProblem(c, in, &Error{Status: statusOf[e.Code], Message: e.Message, Err: e.Err})
+		a.toolProblem(c, in, e)
 	} else if err != nil {
-		a.fail(c, errInternal(err))
+		a.fail(c, err)
 	}
 	return err != nil
 }

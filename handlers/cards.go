@@ -30,7 +30,7 @@ func (a *App) showCards(c *gin.Context, status int, problem string, form map[str
 	}
 	rows, err := a.r.ListCardsPage(c.Request.Context(), queries.ListCardsPageParams{ActingAs: actingAs(c), BelowID: k[0], PageSize: listPageSize + 1})
 	if err != nil {
-		a.fail(c, errInternal(err))
+		a.fail(c, err)
 		return
 	}
 	d := cardsData{Paged: paged}

@@ -47,17 +47,17 @@ func (a *App) chargers(c *gin.Context) {
 	ctx, cust, now := c.Request.Context(), actingAs(c), a.now()
 	owned, err := a.r.ListOwnedChargers(ctx, cust)
 	if err != nil {
-		a.fail(c, errInternal(err))
+		a.fail(c, err)
 		return
 	}
 	favs, err := a.r.ListFavouriteChargers(ctx, cust)
 	if err != nil {
-		a.fail(c, errInternal(err))
+		a.fail(c, err)
 		return
 	}
 	public, err := a.r.ListOtherPublicChargers(ctx, cust)
 	if err != nil {
-		a.fail(c, errInternal(err))
+		a.fail(c, err)
 		return
 	}
 	d := chargersData{Owned: toChargerRows(owned, now), Favourites: toChargerRows(favs, now), Public: toChargerRows(public, now)}
@@ -94,11 +94,11 @@ func (a *App) showChargerID(c *gin.Context, id int64, status int, problem string
 	}
 	d := chargerData{Charger: ch, Online: a.central.Online(ch.OcppID)} // connected over OCPP now
 	if d.Connectors, err = a.r.ListChargerConnectors(ctx, queries.ListChargerConnectorsParams{ChargerID: id, ActingAs: cust}); err != nil {
-		a.fail(c, errInternal(err))
+		a.fail(c, err)
 		return
 	}
 	if d.Cards, err = a.activeCards(c); err != nil {
-		a.fail(c, errInternal(err))
+		a.fail(c, err)
 		return
 	}
 	_, err = a.r.GetDefaultPaymentMethod(ctx, cust)

@@ -53,7 +53,7 @@ func (a *App) showChargers(c *gin.Context, status int, problem string, form map[
 		tariffs, err = a.r.ListTariffs(ctx)
 	}
 	if err != nil {
-		a.fail(c, errInternal(err))
+		a.fail(c, err)
 		return
 	}
 	var next int64
@@ -144,7 +144,7 @@ func (a *App) showConsoleChargerID(c *gin.Context, id int64, status int, d admin
 		d.Log, err = a.r.ListOCPPLog(ctx, queries.ListOCPPLogParams{ChargerID: id, PageSize: 50})
 	}
 	if err != nil {
-		a.fail(c, errInternal(err))
+		a.fail(c, err)
 		return
 	}
 	d.Online = a.central.Online(d.Charger.OcppID)

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"cmp"
 	"database/sql"
 	"errors"
 	"log/slog"
@@ -13,35 +14,17 @@ import (
 	"chargedesk/errs"
 )
 
-// Error is what a handler returns when a request cannot be served: an HTTP status and a
-// sentence for the person. Err, when set, is logged and never shown.
-type Error struct {
-	Status  int
-	Title   string // the page heading; the status text when empty
-	Message string
-	Err     error
+// Handlers answer a refusal with an *errs.Error, like the domain packages: these build the
+// common ones.
+func errBadRequest(msg string) *errs.Error { return &errs.Error{Code: errs.Malformed, Message: msg} }
+func errForbidden(msg string) *errs.Error  { return &errs.Error{Code: errs.Forbidden, Message: msg} }
+func errInvalid(msg string) *errs.Error    { return &errs.Error{Code: errs.Invalid, Message: msg} }
+func errNotFound(what string) *errs.Error  { return errs.NotFoundf(what) }
+func errInternal(err error) *errs.Error {
+	return &errs.Error{Code: errs.Internal, Message: internalMessage, Err: err}
 }
 
-func (e *Error) Error() string {
-	if e.Err != nil {
-		return e.Message + ": " + e.Err.Error()
-	}
-	return e.Message
-}
-
-func (e *Error) Unwrap() error { return e.Err }
-
-func errBadRequest(msg string) *Error { return &Error{Status: http.StatusBadRequest, Message: msg} }
-func errForbidden(msg string) *Error  { return &Error{Status: http.StatusForbidden, Message: msg} }
-func errInvalid(msg string) *Error {
-	return &Error{Status: http.StatusUnprocessableEntity, Message: msg}
-}
-func errNotFound(what string) *Error {
-	return &Error{Status: http.StatusNotFound, Message: what + " was not found."}
-}
-func errInternal(err error) *Error {
-	return &Error{Status: http.StatusInternalServerError, Message: "Internal error. It has been logged; please try again.", Err: err}
-}
+const internalMessage = "Internal error. It has been logged; please try again."
 
 // wantsJSON reports whether the client asked for JSON rather than HTML.
 func wantsJSON(c *gin.Context) bool {
@@ -53,74 +36,81 @@ func wantsJSON(c *gin.Context) bool {
 }
 
 // fail is the one error path: it picks the status, logs internal errors, and answers with a
-// sentence as JSON ({"error": "..."}) or as an HTML page (fragment for HTMX).
+// sentence as JSON ({"error": "..."}) or as an HTML page (fragment for HTMX). Any error that
+// is not an *errs.Error is internal: logged, and never shown.
 func (a *App) fail(c *gin.Context, err error) {
-	var e *Error
-	if d, ok := errs.As(err); ok && !errors.As(err, &e) {
-		e = &Error{Status: statusOf[d.Code], Message: d.Message, Err: d.Err}
-		if d.Code == errs.Internal {
-			e = errInternal(d)
-		}
-	}
-	if e == nil && !errors.As(err, &e) {
+	e, ok := errs.As(err)
+	if !ok {
 		e = errInternal(err)
 	}
-	if e.Status == http.StatusInternalServerError && c.Request.Context().Err() != nil {
-		// The client went away and took the request's context with it: not our error.
-		a.Log.Info("request cancelled by the client", "request_id", requestID(c), "route", c.FullPath())
-		c.AbortWithStatus(499)
-		return
-	}
-	if e.Status == http.StatusInternalServerError {
+	if e.Code == errs.Internal {
+		if c.Request.Context().Err() != nil {
+			// The client went away and took the request's context with it: not our error.
+			a.Log.Info("request cancelled by the client", "request_id", requestID(c), "route", c.FullPath())
+			c.AbortWithStatus(499)
+			return
+		}
 		e = storageError(c, e)
 	}
-	if e.Status >= 500 {
+	status := statusOf[e.Code]
+	if status >= 500 {
 		a.Log.Error("request failed", "request_id", requestID(c), "route", c.FullPath(), "err", e.Err)
 	}
 	c.Abort()
+	msg := e.Message
+	if e.Code == errs.Internal {
+		msg = internalMessage // a domain's internal error says nothing to the person
+	}
 	if wantsJSON(c) {
-		c.JSON(e.Status, gin.H{"error": e.Message})
+		c.JSON(status, gin.H{"error": msg})
 		return
 	}
-	title := e.Title
-	if title == "" {
-		title = errorTitles[e.Status]
-	}
-	if title == "" {
-		title = http.StatusText(e.Status)
-	}
-	a.render(c, e.Status, "error", &Page{Title: title, Data: e})
+	title := cmp.Or(e.Title, errorTitles[status], http.StatusText(status))
+	a.render(c, status, "error", &Page{Title: title, Data: errorPage{Message: msg}})
 }
 
-// statusOf maps each domain error code to its HTTP status: the one place that does.
+// errorPage is what the error page shows.
+type errorPage struct{ Message string }
+
+// statusOf maps each error code to its HTTP status: the one place that does.
 var statusOf = map[errs.Code]int{
-	errs.Internal:    http.StatusInternalServerError,
-	errs.Invalid:     http.StatusUnprocessableEntity,
-	errs.NotFound:    http.StatusNotFound,
-	errs.Forbidden:   http.StatusForbidden,
-	errs.Conflict:    http.StatusConflict,
-	errs.TooMany:     http.StatusTooManyRequests,
-	errs.Unavailable: http.StatusServiceUnavailable,
-	errs.Unreachable: http.StatusGatewayTimeout,
+	errs.Internal:        http.StatusInternalServerError,
+	errs.Invalid:         http.StatusUnprocessableEntity,
+	errs.NotFound:        http.StatusNotFound,
+	errs.Forbidden:       http.StatusForbidden,
+	errs.Conflict:        http.StatusConflict,
+	errs.TooMany:         http.StatusTooManyRequests,
+	errs.Unavailable:     http.StatusServiceUnavailable,
+	errs.Unreachable:     http.StatusGatewayTimeout,
+	errs.Full:            http.StatusInsufficientStorage,
+	errs.Malformed:       http.StatusBadRequest,
+	errs.Unauthenticated: http.StatusUnauthorized,
+	errs.TooLarge:        http.StatusRequestEntityTooLarge,
+	errs.WrongMethod:     http.StatusMethodNotAllowed,
+	errs.WrongHost:       http.StatusMisdirectedRequest,
 }
+
+// status is the HTTP status of err.
+func status(err *errs.Error) int { return statusOf[err.Code] }
 
 // storageError turns an internal error caused by the machine (disk full, read-only file,
-// writer busy past its timeout) into 507 or 503 with Retry-After and a sentence saying so.
-func storageError(c *gin.Context, e *Error) *Error {
+// writer busy past its timeout) into Full (507) or Unavailable (503) with Retry-After and a
+// sentence saying so.
+func storageError(c *gin.Context, e *errs.Error) *errs.Error {
 	f := db.FaultOf(e.Err)
 	if f == db.NoFault {
 		return e
 	}
-	status := http.StatusServiceUnavailable
+	code := errs.Unavailable
 	if f == db.Full && c.Request.Method != http.MethodGet && c.Request.Method != http.MethodHead {
-		status = http.StatusInsufficientStorage
+		code = errs.Full
 	}
 	c.Header("Retry-After", "30")
 	msg := "This page could not be loaded because " + f.String() + ". Try again in a minute."
 	if c.Request.Method != http.MethodGet && c.Request.Method != http.MethodHead {
 		msg = "This was not saved because " + f.String() + ": nothing was changed. Try again in a minute."
 	}
-	return &Error{Status: status, Title: "Try again later", Message: msg, Err: e.Err}
+	return &errs.Error{Code: code, Title: "Try again later", Message: msg, Err: e.Err}
 }
 
 // faultSentence names why the database refused, for a message.
@@ -145,7 +135,7 @@ func (a *App) found(c *gin.Context, err error, what string) bool {
 	case errors.Is(err, sql.ErrNoRows):
 		a.fail(c, errNotFound(what))
 	default:
-		a.fail(c, errInternal(err))
+		a.fail(c, err)
 	}
 	return false
 }

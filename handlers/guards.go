@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"chargedesk/errs"
 	"errors"
 	"net"
 	"net/http"
@@ -22,7 +23,7 @@ func (a *App) allowedHost(c *gin.Context) {
 	if _, ok := a.hosts[strings.ToLower(strings.Trim(host, "[]"))]; ok {
 		return
 	}
-	a.fail(c, &Error{Status: http.StatusMisdirectedRequest, Title: "Wrong address",
+	a.fail(c, &errs.Error{Code: errs.WrongHost, Title: "Wrong address",
 		Message: "This server does not answer to the name “" + truncate(c.Request.Host, 80) + "”. Use ChargeDesk's own address (see --public-url)."})
 }
 
@@ -82,8 +83,8 @@ func (a *App) readForm(c *gin.Context) {
 	}
 }
 
-func tooLarge() *Error {
-	return &Error{Status: http.StatusRequestEntityTooLarge, Title: "Too large",
+func tooLarge() *errs.Error {
+	return &errs.Error{Code: errs.TooLarge, Title: "Too large",
 		Message: "What was sent is too large (1 MB at most); nothing was changed."}
 }
 
@@ -112,7 +113,7 @@ func noStore(c *gin.Context) {
 // the write's transaction (access.CheckPaymentWrite).
 func (a *App) paymentGuard(c *gin.Context) {
 	if imp := activeImpersonation(c); imp != nil && !imp.PaymentsAllowed {
-		a.fail(c, &Error{Status: http.StatusForbidden, Title: "Payment methods are not yours to change here",
+		a.fail(c, &errs.Error{Code: errs.Forbidden, Title: "Payment methods are not yours to change here",
 			Message: "This impersonation may not change payment methods: they move money. An admin can start one that says the ticket authorizes it. The attempt was recorded."})
 		c.Abort()
 	}

@@ -31,12 +31,12 @@ func (a *App) home(c *gin.Context) {
 	var d homeData
 	var err error
 	if d.Summary, err = a.r.CustomerSummary(ctx, cust); err != nil {
-		a.fail(c, errInternal(err))
+		a.fail(c, err)
 		return
 	}
 	active, err := a.r.ListActiveSessions(ctx, cust)
 	if err != nil {
-		a.fail(c, errInternal(err))
+		a.fail(c, err)
 		return
 	}
 	d.Active = activeSessions(marker(c), active)
@@ -44,14 +44,14 @@ func (a *App) home(c *gin.Context) {
 		ActingAs: cust, TopAt: math.MaxInt64, BelowID: math.MaxInt64, PageSize: 5,
 	})
 	if err != nil {
-		a.fail(c, errInternal(err))
+		a.fail(c, err)
 		return
 	}
 	d.Recent = sessionRows(marker(c), recent)
 	var methods []queries.PaymentMethod
 	if err := errors.Join(json.Unmarshal([]byte(d.Summary.CardsJson), &d.Cards),
 		json.Unmarshal([]byte(d.Summary.PaymentsJson), &methods)); err != nil {
-		a.fail(c, errInternal(err))
+		a.fail(c, err)
 		return
 	}
 	d.Payments = viewPaymentMethods(methods, a.now())

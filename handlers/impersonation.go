@@ -85,12 +85,21 @@ func truthy(s string) bool {
 var reasonField = impersonation.ReasonField
 
 // validText checks one field; its error is the 422 the form shows.
-func validText(f text.Field, s string) (string, *Error) {
+func validText(f text.Field, s string) (string, *errs.Error) {
 	v, err := f.Check(s)
 	if err != nil {
 		return "", errInvalid(err.(*errs.Error).Message)
 	}
 	return v, nil
+}
+
+// startRoute is the start's route, as the impersonation timeline tells it apart.
+const startRoute = "/api/customer/impersonation/start"
+
+// asked is request c as an impersonation's start or extension records it: answered 303
+// (or 201 with JSON) when it succeeds.
+func asked(c *gin.Context) impersonation.Asked {
+	return impersonation.Asked{Method: c.Request.Method, Route: c.FullPath(), Status: http.StatusSeeOther}
 }
 
 // startImpersonation is POST /api/customer/impersonation/start.
@@ -113,7 +122,7 @@ func (a *App) startImpersonation(c *gin.Context) {
 	}
 	imp, err := impersonation.Start(c.Request.Context(), a.db, a.trail, impersonation.Request{
 		Admin: u.ID, Customer: target, Ticket: in.Ticket, Reason: in.Reason, AllowChanges: in.AllowChanges, AllowPayments: in.AllowPayments,
-		TTL: a.impTTL, IP: c.ClientIP(), UserAgent: c.Request.UserAgent(),
+		TTL: a.impTTL, IP: c.ClientIP(), UserAgent: c.Request.UserAgent(), Asked: asked(c),
 	}, a.now())
 	e, coded := errs.As(err)
 	var need *impersonation.ApprovalNeeded
@@ -129,7 +138,7 @@ func (a *App) startImpersonation(c *gin.Context) {
 	case err != nil:
 		a.Log.Error("impersonation start refused: it could not be recorded", "request_id", requestID(c), "err", err)
 		c.Header("Retry-After", "30")
-		a.fail(c, &Error{Status: http.StatusServiceUnavailable, Message: "The impersonation could not be recorded in the audit log (" + faultSentence(err) + "), so it was not started. Try again in a moment.", Err: err})
+		a.fail(c, &errs.Error{Code: errs.Unavailable, Message: "The impersonation could not be recorded in the audit log (" + faultSentence(err) + "), so it was not started. Try again in a moment.", Err: err})
 	case wantsJSON(c):
 		c.JSON(http.StatusCreated, gin.H{"impersonation_id": imp.ID, "redirect": customerURL(target, "/")})
 	default:
@@ -139,7 +148,7 @@ func (a *App) startImpersonation(c *gin.Context) {
 
 // startProblem answers a refused start: JSON clients get the error; the admin's form is shown
 // again with the message.
-func (a *App) startProblem(c *gin.Context, target int64, e *Error, in startInput) {
+func (a *App) startProblem(c *gin.Context, target int64, e *errs.Error, in startInput) {
 	if wantsJSON(c) || target == 0 {
 		a.fail(c, e)
 		return
@@ -158,7 +167,7 @@ func (a *App) startProblem(c *gin.Context, target int64, e *Error, in startInput
 	if !utf8.ValidString(in.Ticket + in.Reason) {
 		form = map[string]string{}
 	}
-	a.showImpersonateForm(c, target, e.Status, e.Message, form)
+	a.showImpersonateForm(c, target, status(e), e.Message, form)
 }
 
 // alreadyImpersonating answers 409 with the way out: the current impersonation and its Exit.
@@ -183,7 +192,7 @@ func (a *App) endImpersonationRoute(c *gin.Context) {
 			return
 		}
 	} else if !errors.Is(err, sql.ErrNoRows) {
-		a.fail(c, errInternal(err))
+		a.fail(c, err)
 		return
 	}
 	to := homeFor(u.Role)
@@ -229,7 +238,7 @@ func (a *App) endNotRecorded(c *gin.Context, imp queries.Impersonation, err erro
 	}
 	c.Header("Retry-After", "30")
 	c.Header("Cache-Control", "no-store")
-	a.fail(c, &Error{Status: http.StatusServiceUnavailable, Title: "Impersonation not ended yet",
+	a.fail(c, &errs.Error{Code: errs.Unavailable, Title: "Impersonation not ended yet",
 		Message: "Your impersonation could not be recorded as ended (" + why + "). No customer page will be shown meanwhile; it expires at " +
 			expiresClock(imp.ExpiresAt) + ", and ChargeDesk ends it as soon as the database takes writes again."})
 }
@@ -333,7 +342,7 @@ func (a *App) extendImpersonation(c *gin.Context) {
 		return
 	}
 	imp, err := impersonation.Extend(c.Request.Context(), a.db, a.trail, impersonation.ExtendRequest{
-		Admin: u.ID, Step: a.impTTL, Max: a.impMax, Idle: a.impIdle, IP: c.ClientIP(), UserAgent: c.Request.UserAgent(),
+		Admin: u.ID, Step: a.impTTL, Max: a.impMax, Idle: a.impIdle, IP: c.ClientIP(), UserAgent: c.Request.UserAgent(), Asked: asked(c),
 	}, a.now())
 	if err != nil {
 		a.fail(c, err) // a fault of the disk or the writer is 503/507 "nothing was changed"

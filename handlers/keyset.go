@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"chargedesk/errs"
 	"cmp"
 	"encoding/json"
 	"math"
@@ -76,6 +77,6 @@ func idList(ids []int64) string {
 }
 
 // errBrokenPageLink answers a page link whose keyset does not parse.
-func errBrokenPageLink() *Error {
+func errBrokenPageLink() *errs.Error {
 	return errBadRequest("That page link is broken; start again from the first page.")
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"net/http"
 	"sync"
 	"time"
 
@@ -12,6 +11,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"chargedesk/audit"
+	"chargedesk/errs"
 	"chargedesk/queries"
 )
 
@@ -111,7 +111,7 @@ func (a *App) limitWrite(c *gin.Context, customer int64) bool {
 func (a *App) tooManyWrites(c *gin.Context, wait time.Duration) {
 	secs := int(math.Ceil(wait.Seconds()))
 	c.Header("Retry-After", fmt.Sprint(secs))
-	a.fail(c, &Error{Status: http.StatusTooManyRequests, Title: "Too many changes",
+	a.fail(c, &errs.Error{Code: errs.TooMany, Title: "Too many changes",
 		Message: fmt.Sprintf("Too many changes to this account in a short time, so this one was not made. Wait %d seconds and try again.", secs)})
 }
 

@@ -19,6 +19,7 @@ import (
 	"chargedesk/access"
 	"chargedesk/accounts"
 	"chargedesk/audit"
+	"chargedesk/errs"
 	"chargedesk/impersonation"
 	"chargedesk/queries"
 	"chargedesk/websession"
@@ -85,7 +86,7 @@ func (a *App) loginProblem(c *gin.Context, status int, email, msg string) {
 func (a *App) login(c *gin.Context) {
 	email, password, problem := loginForm(c)
 	if problem != nil {
-		a.loginProblem(c, problem.Status, email, problem.Message)
+		a.loginProblem(c, status(problem), email, problem.Message)
 		return
 	}
 	undo, wait, perAccount := a.logins.take(c.ClientIP(), strings.ToLower(email), a.now())
@@ -101,7 +102,7 @@ func (a *App) login(c *gin.Context) {
 	}
 	u, found, ok, err := a.checkPassword(c, email, password)
 	if err != nil {
-		a.fail(c, errInternal(err))
+		a.fail(c, err)
 		return
 	}
 	entry := audit.Entry{IP: c.ClientIP(), UserAgent: c.Request.UserAgent(), Metadata: map[string]any{"email": strings.ToLower(email)}}
@@ -111,7 +112,7 @@ func (a *App) login(c *gin.Context) {
 			entry.Target = u.ID
 		}
 		if _, err := a.trail.Log(c.Request.Context(), a.db, a.now(), entry); err != nil {
-			a.fail(c, errInternal(err))
+			a.fail(c, err)
 			return
 		}
 		a.loginProblem(c, http.StatusUnauthorized, email, "That email and password do not match an account.")
@@ -122,7 +123,7 @@ func (a *App) login(c *gin.Context) {
 }
 
 // loginForm reads and checks the login form; problem is the answer to a bad one.
-func loginForm(c *gin.Context) (email, password string, problem *Error) {
+func loginForm(c *gin.Context) (email, password string, problem *errs.Error) {
 	email, password = strings.TrimSpace(c.PostForm("email")), c.PostForm("password")
 	switch {
 	case !utf8.ValidString(email) || !utf8.ValidString(password):
@@ -159,14 +160,14 @@ func (a *App) checkPassword(c *gin.Context, email, password string) (u queries.U
 func (a *App) signIn(c *gin.Context, u queries.User, entry audit.Entry) {
 	if old, err := a.web.Get(c.Request, cookieName(c)); err == nil && !old.IsNew {
 		if err := a.web.Delete(c.Request.Context(), old.ID); err != nil {
-			a.fail(c, errInternal(err))
+			a.fail(c, err)
 			return
 		}
 	}
 	sess := a.web.Fresh(cookieName(c))
 	sess.Values[websession.UserIDKey] = u.ID
 	if err := sess.Save(c.Request, c.Writer); err != nil {
-		a.fail(c, errInternal(err))
+		a.fail(c, err)
 		return
 	}
 	entry.Tag, entry.Actor = audit.TagLoginSuccess, u.ID
@@ -175,7 +176,7 @@ func (a *App) signIn(c *gin.Context, u queries.User, entry audit.Entry) {
 			a.logErr(c, "delete the session of an unrecorded login", derr)
 		}
 		c.Writer.Header().Del("Set-Cookie")
-		a.fail(c, errInternal(err))
+		a.fail(c, err)
 		return
 	}
 	a.redirect(c, landing(u.Role, c.PostForm("next")))
@@ -184,7 +185,7 @@ func (a *App) signIn(c *gin.Context, u queries.User, entry audit.Entry) {
 func (a *App) logout(c *gin.Context) {
 	sess, err := a.web.Get(c.Request, cookieName(c))
 	if err != nil {
-		a.fail(c, errInternal(err))
+		a.fail(c, err)
 		return
 	}
 	if u := currentUser(c); u != nil {
@@ -200,7 +201,7 @@ func (a *App) logout(c *gin.Context) {
 	}
 	sess.Options.MaxAge = -1
 	if err := sess.Save(c.Request, c.Writer); err != nil {
-		a.fail(c, errInternal(err))
+		a.fail(c, err)
 		return
 	}
 	a.redirect(c, "/login")

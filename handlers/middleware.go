@@ -12,6 +12,7 @@ import (
 
 	"chargedesk/access"
 	"chargedesk/audit"
+	"chargedesk/errs"
 	"chargedesk/impersonation"
 	"chargedesk/queries"
 )
@@ -56,7 +57,7 @@ func (a *App) recover(c *gin.Context) {
 			if v == http.ErrAbortHandler {
 				panic(v)
 			}
-			a.fail(c, errInternal(fmt.Errorf("panic: %v", v)))
+			a.fail(c, fmt.Errorf("panic: %v", v))
 		}
 	}()
 	c.Next()
@@ -68,7 +69,7 @@ func (a *App) recover(c *gin.Context) {
 func (a *App) loadUser(c *gin.Context) {
 	caller, err := a.web.Caller(c.Request, cookieName(c))
 	if err != nil {
-		a.fail(c, errInternal(err))
+		a.fail(c, err)
 		return
 	}
 	if caller == nil {
@@ -102,7 +103,7 @@ func (a *App) requireUser(c *gin.Context) {
 		return
 	}
 	if wantsJSON(c) {
-		a.fail(c, &Error{Status: http.StatusUnauthorized, Message: "Log in first."})
+		a.fail(c, &errs.Error{Code: errs.Unauthenticated, Message: "Log in first."})
 		return
 	}
 	to := "/login"

@@ -57,7 +57,7 @@ func (a *App) paymentMethods(c *gin.Context) { a.showPaymentMethods(c, http.Stat
 func (a *App) showPaymentMethods(c *gin.Context, status int, problem string, form map[string]string) {
 	pms, err := a.paymentMethodViews(c)
 	if err != nil {
-		a.fail(c, errInternal(err))
+		a.fail(c, err)
 		return
 	}
 	if form == nil {

@@ -63,14 +63,14 @@ func (a *App) showReceipt(c *gin.Context, id, cust int64, nav string) {
 	}
 	readings, err := a.r.ListReadings(ctx, queries.ListReadingsParams{SessionID: r.SessionID, ActingAs: cust})
 	if err != nil {
-		a.fail(c, errInternal(err))
+		a.fail(c, err)
 		return
 	}
 	t, priced, perr := charging.Reprice(r.TariffSnapshot, charging.Completed{StartedAt: r.StartedAt, StoppedAt: r.StoppedAt.Int64,
 		ChargingEndedAt: r.ChargingEndedAt.Int64, MeterStartWh: r.MeterStartWh, MeterStopWh: r.MeterStopWh.Int64, Readings: readings, TimeZone: r.TimeZone})
 	if wantsJSON(c) {
 		if perr != nil {
-			a.fail(c, errInternal(perr))
+			a.fail(c, perr)
 			return
 		}
 		c.JSON(http.StatusOK, receiptCDR(r, priced))
@@ -78,11 +78,11 @@ func (a *App) showReceipt(c *gin.Context, id, cust int64, nav string) {
 	}
 	d := receiptData{R: r, Remaining: r.GrossCents - r.RefundedCents, Tariff: t.Name()}
 	if d.Lines, err = a.r.ListReceiptLines(ctx, queries.ListReceiptLinesParams{ReceiptID: id, ActingAs: cust}); err != nil {
-		a.fail(c, errInternal(err))
+		a.fail(c, err)
 		return
 	}
 	if d.Refunds, err = a.r.ListRefunds(ctx, queries.ListRefundsParams{ReceiptID: id, ActingAs: cust}); err != nil {
-		a.fail(c, errInternal(err))
+		a.fail(c, err)
 		return
 	}
 	lines := make([]tariff.Line, len(d.Lines))

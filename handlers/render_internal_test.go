@@ -45,7 +45,7 @@ func BenchmarkRenderHome(b *testing.B) {
 					b.Fatal(err)
 				}
 				if block == "layout-only" {
-					p.Data = &Error{Message: "x"}
+					p.Data = errorPage{Message: "x"}
 				}
 				if err := t.ExecuteTemplate(&buf, "base", p); err != nil {
 					b.Fatal(err)

@@ -44,16 +44,16 @@ func (a *App) showReservations(c *gin.Context, status int, problem string, form 
 	top, below := keysetTop(math.MaxInt64, k[0], k[1])
 	rows, err := a.r.ListReservations(ctx, queries.ListReservationsParams{ActingAs: cust, TopAt: top, BelowID: below, PageSize: listPageSize + 1})
 	if err != nil {
-		a.fail(c, errInternal(err))
+		a.fail(c, err)
 		return
 	}
 	d.Reservations, d.Next = cutPage(rows, listPageSize, reservationKeyset)
 	if d.EVSEs, err = a.r.ListReservableEVSEs(ctx, cust); err != nil {
-		a.fail(c, errInternal(err))
+		a.fail(c, err)
 		return
 	}
 	if d.Cards, err = a.activeCards(c); err != nil {
-		a.fail(c, errInternal(err))
+		a.fail(c, err)
 		return
 	}
 	if form == nil {

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"chargedesk/errs"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -85,7 +86,7 @@ func (a *App) Routes() http.Handler {
 	r.Use(a.requestLog, a.recover, securityHeaders, a.allowedHost, a.cleanQuery, a.readForm, a.loadUser, noStore)
 	r.NoRoute(func(c *gin.Context) { a.fail(c, errNotFound("This page")) })
 	r.NoMethod(func(c *gin.Context) {
-		a.fail(c, &Error{Status: http.StatusMethodNotAllowed, Message: "This address does not accept " + c.Request.Method + " requests."})
+		a.fail(c, &errs.Error{Code: errs.WrongMethod, Message: "This address does not accept " + c.Request.Method + " requests."})
 	})
 
 	// Public.

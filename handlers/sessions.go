@@ -68,7 +68,7 @@ func (a *App) sessions(c *gin.Context) {
 		ActingAs: actingAs(c), Status: f.Status, FromAt: f.fromAt, TopAt: top, BelowID: below, PageSize: sessionsPageSize + 1,
 	})
 	if err != nil {
-		a.fail(c, errInternal(err))
+		a.fail(c, err)
 		return
 	}
 	rows, d.Next = cutPage(rows, sessionsPageSize, sessionKeyset)
@@ -105,12 +105,12 @@ func (a *App) session(c *gin.Context) {
 	}
 	d := sessionData{S: s}
 	if d.Tariff, err = tariff.FromSnapshot(s.TariffSnapshot); err != nil {
-		a.fail(c, errInternal(err))
+		a.fail(c, err)
 		return
 	}
 	d.Elements = d.Tariff.Describe()
 	if d.Readings, err = a.r.ListReadings(ctx, queries.ListReadingsParams{SessionID: id, ActingAs: cust}); err != nil {
-		a.fail(c, errInternal(err))
+		a.fail(c, err)
 		return
 	}
 	d.EnergyWh = 0

@@ -10,6 +10,7 @@ import (
 
 	"chargedesk/access"
 	"chargedesk/audit"
+	"chargedesk/errs"
 
 	"chargedesk/queries"
 )
@@ -97,7 +98,7 @@ func asMarks(c *gin.Context) []string {
 }
 
 // refusal is the sentence for a refused decision.
-func refusal(d access.Decision, marks int) *Error {
+func refusal(d access.Decision, marks int) *errs.Error {
 	switch d.Reason {
 	case access.BadMarker:
 		if marks > 1 {
@@ -107,7 +108,7 @@ func refusal(d access.Decision, marks int) *Error {
 	case access.NotStaff:
 		return errForbidden("Only ChargeDesk support staff can view another account. This attempt was logged.")
 	case access.FromElsewhere:
-		return &Error{Status: http.StatusForbidden, Title: "Open the customer from the console",
+		return &errs.Error{Code: errs.Forbidden, Title: "Open the customer from the console",
 			Message: "This address came from another site or was fetched ahead by the browser, so ChargeDesk did not act on it. Support staff: open the customer from the admin console. Customers: go to your own home page."}
 	case access.Ended:
 		switch d.EndVia {
@@ -149,7 +150,7 @@ func (a *App) impersonated(c *gin.Context, cur queries.Impersonation) {
 	outcome := audit.Viewed
 	switch {
 	case write && cur.AllowChanges == 0:
-		a.fail(c, &Error{Status: http.StatusForbidden, Title: "This impersonation is read-only", Message: "This impersonation is read-only: it was started without “allow changes”, so nothing on this account can be changed. The attempt was recorded."})
+		a.fail(c, &errs.Error{Code: errs.Forbidden, Title: "This impersonation is read-only", Message: "This impersonation is read-only: it was started without “allow changes”, so nothing on this account can be changed. The attempt was recorded."})
 		outcome = audit.Blocked
 	case write:
 		outcome = audit.Blocked // a write that changed nothing (refused, invalid, too many)
@@ -199,7 +200,7 @@ func (a *App) auditUnavailable(c *gin.Context, cur queries.Impersonation, err er
 	c.Set(keyMarker, int64(0))
 	c.Set(keyActingAs, int64(0))
 	c.Header("Retry-After", "30")
-	a.fail(c, &Error{Status: http.StatusServiceUnavailable, Title: "Not recorded, so not shown",
+	a.fail(c, &errs.Error{Code: errs.Unavailable, Title: "Not recorded, so not shown",
 		Message: "This page could not be recorded in the impersonation audit trail (" + faultSentence(err) + "), so it is not shown. Nothing of the customer's account left the server. Try again in a minute; if it persists, the server's disk or database needs attention."})
 }
 

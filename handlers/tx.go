@@ -77,7 +77,7 @@ func (a *App) refused(c *gin.Context, err error, reshow func(status int, msg str
 		return false
 	}
 	if e, ok := errs.As(err); ok && (e.Code == errs.Invalid || e.Code == errs.Conflict) && !wantsJSON(c) && reshow != nil {
-		reshow(statusOf[e.Code], e.Message)
+		reshow(status(e), e.Message)
 		return true
 	}
 	a.fail(c, err)

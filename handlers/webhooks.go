@@ -55,11 +55,11 @@ func (a *App) adminWebhooks(c *gin.Context) {
 	}
 	var err error
 	if d.Backlog, err = a.r.WebhookBacklog(c.Request.Context()); err != nil {
-		a.fail(c, errInternal(err))
+		a.fail(c, err)
 		return
 	}
 	if d.Recent, err = a.r.RecentWebhooks(c.Request.Context()); err != nil {
-		a.fail(c, errInternal(err))
+		a.fail(c, err)
 		return
 	}
 	a.render(c, http.StatusOK, "admin_webhooks", &Page{Title: "Events", Nav: "webhooks", Data: d})

@@ -15,9 +15,6 @@ import (
 	"chargedesk/queries"
 )
 
-// ExtendRoute is the route recorded on an extension's impersonation_audit row.
-const ExtendRoute = "/api/customer/impersonation/extend"
-
 // ExtendRequest asks to move the end of the admin's active impersonation Step later, to at
 // most Max after its start.
 type ExtendRequest struct {
@@ -25,6 +22,7 @@ type ExtendRequest struct {
 	Step, Max     time.Duration
 	Idle          time.Duration // an impersonation idle this long has ended: nothing to extend
 	IP, UserAgent string
+	Asked         Asked
 }
 
 // Extend moves the end of the admin's active impersonation r.Step later (capped at r.Max
@@ -79,7 +77,7 @@ func Extend(ctx context.Context, d *db.DB, trail *audit.Trail, r ExtendRequest, 
 		}
 		if _, err := trail.WriteRoute(ctx, tx, now.Unix(), audit.RouteEntry{
 			ImpersonationID: cur.ID, Admin: r.Admin, Customer: cur.CustomerUserID,
-			Method: "POST", Route: ExtendRoute, Path: ExtendRoute, Status: 303, Outcome: audit.Changed,
+			Method: r.Asked.Method, Route: r.Asked.Route, Path: r.Asked.Route, Status: r.Asked.Status, Outcome: audit.Changed,
 		}); err != nil {
 			return err
 		}

@@ -30,8 +30,12 @@ const (
 	ViaGrantRevoked  = access.ViaGrantRevoked
 )
 
-// StartRoute is the route recorded on the start's impersonation_audit row.
-const StartRoute = "/api/customer/impersonation/start"
+// Asked is the request that starts or extends an impersonation as its impersonation_audit
+// row records it. The HTTP layer fills it in: this package knows no routes or statuses.
+type Asked struct {
+	Method, Route string
+	Status        int // what the request is answered when it succeeds
+}
 
 // ErrAlreadyActive means the admin already has an active impersonation.
 var ErrAlreadyActive = errors.New("impersonation: already impersonating")
@@ -44,6 +48,7 @@ type Request struct {
 	AllowPayments   bool // payment methods too (admins only, with AllowChanges)
 	TTL             time.Duration
 	IP, UserAgent   string
+	Asked           Asked
 }
 
 // The start form's free-text fields.
@@ -115,7 +120,7 @@ func Start(ctx context.Context, d *db.DB, trail *audit.Trail, r Request, now tim
 		}
 		_, err = trail.WriteRoute(ctx, tx, now.Unix(), audit.RouteEntry{
 			ImpersonationID: imp.ID, Admin: r.Admin, Customer: r.Customer,
-			Method: "POST", Route: StartRoute, Path: StartRoute, Status: 303, Outcome: audit.Changed,
+			Method: r.Asked.Method, Route: r.Asked.Route, Path: r.Asked.Route, Status: r.Asked.Status, Outcome: audit.Changed,
 		})
 		return err
 	})

@@ -13,11 +13,15 @@ import (
 )
 
 // Alert is one thing wrong with (or worth knowing about) a customer's account, for the top of
-// their page in the console: how bad, what, and where on the page (or in the console) to look.
+// their page in the console: how bad, what, and where to look.
 type Alert struct {
 	Level string // bad, warn or info
 	Text  string
-	Href  string // "#sessions", "/admin/audit?…"
+	// Section is the part of the customer's console page that shows it (sessions, payment,
+	// cards, reservations), or "audit": the customer's audit trail, filtered by AuditTag
+	// when set.
+	Section  string
+	AuditTag string
 }
 
 // alertWindow is how far back support access and privilege violations count.
@@ -35,7 +39,7 @@ func AccountAlerts(ctx context.Context, q *queries.Queries, customer int64, now 
 	}
 	for _, s := range open {
 		if why := charging.StuckReasons(now, s.StartedAt, s.LastSeenAt, s.HeartbeatIntervalS, s.ConnectorStatus, s.LastReadingAt); len(why) > 0 {
-			bad = append(bad, Alert{"bad", fmt.Sprintf("Session #%d, open since %s, looks stuck: %s. Force-stop it below.", s.ID, format.When(s.StartedAt), strings.Join(why, "; ")), "#sessions"})
+			bad = append(bad, Alert{"bad", fmt.Sprintf("Session #%d, open since %s, looks stuck: %s. Force-stop it below.", s.ID, format.When(s.StartedAt), strings.Join(why, "; ")), "sessions", ""})
 		}
 	}
 	pms, err := q.ListPaymentMethods(ctx, customer)
@@ -43,14 +47,14 @@ func AccountAlerts(ctx context.Context, q *queries.Queries, customer int64, now 
 		return nil, err
 	}
 	if len(pms) == 0 {
-		bad = append(bad, Alert{"bad", "No payment method on file: this customer cannot start charging.", "#payment"})
+		bad = append(bad, Alert{"bad", "No payment method on file: this customer cannot start charging.", "payment", ""})
 	}
 	for _, pm := range pms {
 		switch {
 		case account.Expired(pm.ExpMonth, pm.ExpYear, now):
-			bad = append(bad, Alert{"bad", fmt.Sprintf("%s ••%s expired %02d/%d%s.", pm.Brand, pm.Last4, pm.ExpMonth, pm.ExpYear, defaultNote(pm)), "#payment"})
+			bad = append(bad, Alert{"bad", fmt.Sprintf("%s ••%s expired %02d/%d%s.", pm.Brand, pm.Last4, pm.ExpMonth, pm.ExpYear, defaultNote(pm)), "payment", ""})
 		case account.ExpiresWithin(pm.ExpMonth, pm.ExpYear, now, 60*24*time.Hour):
-			warn = append(warn, Alert{"warn", fmt.Sprintf("%s ••%s expires %02d/%d%s.", pm.Brand, pm.Last4, pm.ExpMonth, pm.ExpYear, defaultNote(pm)), "#payment"})
+			warn = append(warn, Alert{"warn", fmt.Sprintf("%s ••%s expires %02d/%d%s.", pm.Brand, pm.Last4, pm.ExpMonth, pm.ExpYear, defaultNote(pm)), "payment", ""})
 		}
 	}
 	n, err := q.AccountAlertCounts(ctx, queries.AccountAlertCountsParams{ActingAs: customer, Now: now.Unix(), Since: now.Add(-alertWindow).Unix()})
@@ -58,18 +62,18 @@ func AccountAlerts(ctx context.Context, q *queries.Queries, customer int64, now 
 		return nil, err
 	}
 	if n.LostCards+n.BlockedCards > 0 {
-		warn = append(warn, Alert{"warn", cardsText(n.LostCards, n.BlockedCards), "#cards"})
+		warn = append(warn, Alert{"warn", cardsText(n.LostCards, n.BlockedCards), "cards", ""})
 	}
 	if n.RecentViolations > 0 {
 		bad = append(bad, Alert{"bad", fmt.Sprintf("%s by this customer in the last 30 days.", plural(n.RecentViolations, "privilege violation")),
-			fmt.Sprintf("/admin/audit?user=%d&tag=privilege_violation", customer)})
+			"audit", "privilege_violation"})
 	}
 	if n.UpcomingReservations > 0 {
-		info = append(info, Alert{"info", fmt.Sprintf("%s ahead, the next %s.", plural(n.UpcomingReservations, "reservation"), format.When(n.NextReservationAt)), "#reservations"})
+		info = append(info, Alert{"info", fmt.Sprintf("%s ahead, the next %s.", plural(n.UpcomingReservations, "reservation"), format.When(n.NextReservationAt)), "reservations", ""})
 	}
 	if n.RecentImpersonations > 0 {
 		info = append(info, Alert{"info", fmt.Sprintf("Support opened this account %s in the last 30 days, last on %s.", times(n.RecentImpersonations), format.When(n.LastImpersonationAt)),
-			fmt.Sprintf("/admin/audit?user=%d", customer)})
+			"audit", ""})
 	}
 	return append(append(bad, warn...), info...), nil
 }
