@@ -14,20 +14,20 @@ type Code int
 
 // Codes, from "the request is wrong" to "the machine is".
 const (
-	Internal    Code = iota // a bug or an unexpected failure: logged, never shown
-	Invalid                 // the input is wrong; the message says which field and why
-	NotFound                // no such object for this customer (another customer's looks the same)
-	Forbidden               // the caller may not do this (now)
-	Conflict                // the object is not in a state that allows it
-	TooMany                 // a limit was reached; try later
-	Unavailable             // the database cannot take it now (disk, lock): try later
-	Unreachable             // a charger did not answer in time: what happened there is unknown
-	Full                    // the disk is full: nothing was saved; try later
-	Malformed               // the request itself is broken (a bad address, a body that is not JSON)
-	Unauthenticated         // nobody is signed in
-	TooLarge                // what was sent is larger than accepted
-	WrongMethod             // the address does not take this kind of request
-	WrongHost               // the request named a host this server does not answer to
+	Internal        Code = iota // a bug or an unexpected failure: logged, never shown
+	Invalid                     // the input is wrong; the message says which field and why
+	NotFound                    // no such object for this customer (another customer's looks the same)
+	Forbidden                   // the caller may not do this (now)
+	Conflict                    // the object is not in a state that allows it
+	TooMany                     // a limit was reached; try later
+	Unavailable                 // the database cannot take it now (disk, lock): try later
+	Unreachable                 // a charger did not answer in time: what happened there is unknown
+	Full                        // the disk is full: nothing was saved; try later
+	Malformed                   // the request itself is broken (a bad address, a body that is not JSON)
+	Unauthenticated             // nobody is signed in
+	TooLarge                    // what was sent is larger than accepted
+	WrongMethod                 // the address does not take this kind of request
+	WrongHost                   // the request named a host this server does not answer to
 )
 
 // Error is a coded refusal. Message is for the person, Title (optional) is the heading its
