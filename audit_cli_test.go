@@ -11,10 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"chargedesk/app"
 	"chargedesk/audit"
 	"chargedesk/db"
 	"chargedesk/demo"
-	"chargedesk/handlers"
 )
 
 // A real impersonation through the real router leaves chains that `audit verify` accepts;
@@ -35,12 +35,12 @@ func TestAuditVerifyOnARealRunAndAfterTampering(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	app, err := handlers.New(handlers.Config{DB: d, SessionKey: []byte("0123456789abcdef0123456789abcdef"), Log: quiet,
-		Audit: audit.NewTrail(key), CheckpointFile: audit.CheckpointFileFor(path)})
+	svc, err := app.Build(app.Options{DB: d, SessionKey: []byte("0123456789abcdef0123456789abcdef"), Log: quiet,
+		Trail: audit.NewTrail(key), CheckpointFile: audit.CheckpointFileFor(path)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(app.Routes())
+	srv := httptest.NewServer(svc.HTTP.Routes())
 	defer srv.Close()
 	jar, _ := cookiejar.New(nil)
 	hc := &http.Client{Jar: jar}
@@ -63,7 +63,7 @@ func TestAuditVerifyOnARealRunAndAfterTampering(t *testing.T) {
 		res.Body.Close()
 	}
 	post("/api/customer/impersonation/end", url.Values{})
-	app.Checkpoint(ctx)
+	svc.Tasks.Checkpoint(ctx)
 
 	out, err := runCmd(t, "", "audit", "verify", "--db", path)
 	if err != nil || !strings.Contains(out, "impersonation_audit: 5 rows checked") || !strings.Contains(out, "auth_audit: 3 rows checked") ||

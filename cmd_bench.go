@@ -20,11 +20,11 @@ import (
 	"syscall"
 	"time"
 
+	"chargedesk/app"
 	"chargedesk/audit"
 	"chargedesk/bench"
 	"chargedesk/db"
 	"chargedesk/demo"
-	"chargedesk/handlers"
 	"chargedesk/queries"
 	"chargedesk/websession"
 )
@@ -62,13 +62,13 @@ func cmdBench(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	app, err := handlers.New(handlers.Config{DB: d, Log: slog.New(slog.DiscardHandler), SessionKey: key, Version: version, Audit: trail})
+	svc, err := app.Build(app.Options{DB: d, Trail: trail, Log: slog.New(slog.DiscardHandler), SessionKey: key, Version: version})
 	if err != nil {
 		return err
 	}
 	var connected atomic.Int64
-	app.OnChargePoints(func(n int) { connected.Store(int64(n)); chargePointsConnected(n) })
-	base, stopApp, err := serveLocal(app.Routes())
+	svc.Central.Server.CountChanged = func(n int) { connected.Store(int64(n)); chargePointsConnected(n) }
+	base, stopApp, err := serveLocal(svc.HTTP.Routes())
 	if err != nil {
 		return err
 	}

@@ -15,10 +15,10 @@ import (
 	"syscall"
 	"time"
 
+	"chargedesk/app"
 	"chargedesk/audit"
 	"chargedesk/db"
 	"chargedesk/demo"
-	"chargedesk/handlers"
 	"chargedesk/websession"
 )
 
@@ -105,21 +105,21 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 	if err != nil {
 		return err
 	}
-	app, err := handlers.New(handlers.Config{DB: d, Log: log, SessionKey: key, Version: version, ImpersonationTTL: *ttl, ImpersonationMax: *impMax, ImpersonationIdle: *impIdle,
-		SessionMaxAge: *sessionMax, SessionIdle: *sessionIdle,
-		Audit: trail, CheckpointFile: *cpFile, Hosts: hosts,
-		WebhookURL: *webhookURL, WebhookSecret: []byte(*webhookSecret)})
+	svc, err := app.Build(app.Options{DB: d, Trail: trail, CheckpointFile: *cpFile, Log: log, Version: version,
+		SessionKey: key, SessionMaxAge: *sessionMax, SessionIdle: *sessionIdle,
+		ImpersonationTTL: *ttl, ImpersonationMax: *impMax, ImpersonationIdle: *impIdle,
+		Hosts: hosts, WebhookURL: *webhookURL, WebhookSecret: []byte(*webhookSecret)})
 	if err != nil {
 		return err
 	}
-	app.OnChargePoints(chargePointsConnected)
-	app.SweepImpersonations(ctx, true) // every start has its end, even across a restart
+	svc.Central.Server.CountChanged = chargePointsConnected
+	svc.Guard.Sweep(ctx, true) // every start has its end, even across a restart
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
 	}
 	srv := &http.Server{
-		Handler:           app.Routes(),
+		Handler:           svc.HTTP.Routes(),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       15 * time.Second,
 		WriteTimeout:      30 * time.Second,
@@ -127,8 +127,10 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	maintained := make(chan struct{})
-	go func() { app.RunMaintenance(ctx); close(maintained) }()
-	go app.RunWebhooks(ctx)
+	go func() { svc.Tasks.Run(ctx, 0); close(maintained) }()
+	if svc.Hooks != nil {
+		go svc.Hooks.Run(ctx, d, time.Now, log)
+	}
 
 	url := "http://" + ln.Addr().String() + "/"
 	fmt.Fprintf(stdout, "ChargeDesk %s listening on %s (database %s, ready in %d ms)\n", version, url, *dbPath, time.Since(started).Milliseconds())
@@ -160,7 +162,7 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 	log.Info("shutting down: finishing in-flight requests")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	app.CloseChargePoints() // their WebSockets are not requests: Shutdown does not wait for them
+	svc.Central.Server.Close() // their WebSockets are not requests: Shutdown does not wait for them
 	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}

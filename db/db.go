@@ -30,6 +30,7 @@ type DB struct {
 	jobs            chan *job
 	closed, stopped chan struct{}
 	batches         atomic.Int64
+	probe           prober // Check's last probe write
 }
 
 // DefaultReserve is the disk space kept for the audit trail: enough for roughly 100 000

@@ -26,11 +26,11 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
+	"chargedesk/app"
 	"chargedesk/audit"
 	"chargedesk/db"
 	"chargedesk/db/dbtest"
 	"chargedesk/demo"
-	"chargedesk/handlers"
 )
 
 var updateScreenshots = flag.Bool("update-screenshots", false, "write the key screens to docs/screenshots/")
@@ -58,17 +58,14 @@ func chromiumPath(t *testing.T) string {
 	return path
 }
 
-func startSite(t *testing.T) *site { return startSiteWith(t, handlers.Config{}) }
+func startSite(t *testing.T) *site { return startSiteWith(t, app.Options{}) }
 
 // startSiteWith is startSite with cfg's settings (the database, keys and log are the site's).
-func startSiteWith(t *testing.T, cfg handlers.Config) *site {
+func startSiteWith(t *testing.T, cfg app.Options) *site {
 	t.Helper()
-	d := dbtest.Open(t)
-	if _, err := demo.SeedIfEmpty(context.Background(), d, demo.DefaultPassword, time.Now()); err != nil {
-		t.Fatal(err)
-	}
-	cfg.DB, cfg.SessionKey, cfg.Audit, cfg.Log = d, []byte("e2e-key-e2e-key-e2e-key-e2e-key!!"), audit.NewTrail(audit.NewKey()), slog.New(slog.NewTextHandler(io.Discard, nil))
-	app, err := handlers.New(cfg)
+	d := dbtest.Seeded(t)
+	cfg.DB, cfg.SessionKey, cfg.Trail, cfg.Log = d, []byte("e2e-key-e2e-key-e2e-key-e2e-key!!"), audit.NewTrail(audit.NewKey()), slog.New(slog.NewTextHandler(io.Discard, nil))
+	svc, err := app.Build(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +73,7 @@ func startSiteWith(t *testing.T, cfg handlers.Config) *site {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := &http.Server{Handler: app.Routes(), ReadHeaderTimeout: 5 * time.Second}
+	srv := &http.Server{Handler: svc.HTTP.Routes(), ReadHeaderTimeout: 5 * time.Second}
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Close() })
 	// The demo's chargers connect over OCPP, as with serve --demo.

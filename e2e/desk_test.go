@@ -10,8 +10,8 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
+	"chargedesk/app"
 	"chargedesk/demo"
-	"chargedesk/handlers"
 )
 
 // From any console page to the customer's home impersonated, with a ticket and a reason, in
@@ -121,7 +121,7 @@ func TestStartingAndLeavingInFewInteractions(t *testing.T) {
 // same page. Without JavaScript a destructive button opens a page that asks, and only its
 // button acts.
 func TestExtendAndAskWithoutJavaScript(t *testing.T) {
-	s := startSiteWith(t, handlers.Config{ImpersonationTTL: 4 * time.Minute})
+	s := startSiteWith(t, app.Options{ImpersonationTTL: 4 * time.Minute})
 	b := newBrowser(t)
 	ctx := b.ctx
 	jane := s.userID(demo.JaneEmail)

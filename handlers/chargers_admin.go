@@ -24,13 +24,6 @@ func (a *App) ocppConnect(c *gin.Context) {
 	a.central.Server.Serve(c.Writer, c.Request, c.Param("id"))
 }
 
-// CloseChargePoints closes every charge point's connection (at shutdown).
-func (a *App) CloseChargePoints() { a.central.Server.Close() }
-
-// OnChargePoints tells f how many charge points are connected whenever that changes. Set it
-// before serving.
-func (a *App) OnChargePoints(f func(n int)) { a.central.Server.CountChanged = f }
-
 type consoleChargerRow struct {
 	queries.ListChargersForConsoleRow
 	Online bool

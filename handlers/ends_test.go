@@ -44,7 +44,7 @@ func TestIdleImpersonationsEnd(t *testing.T) {
 	// The sweeper does the same without a request.
 	c.startImpersonating(jane, "SUP-IDLE-2", false)
 	ta.advance(11 * time.Minute)
-	ta.app.Tick(context.Background())
+	ta.svc.Tasks.Round(context.Background())
 	if ta.endVia() != "idle" || ta.count(`SELECT count(*) FROM auth_audit WHERE tag = 'impersonation.end'`) != 2 {
 		t.Errorf("sweeper: end_via %q, %d end rows; want idle and 2", ta.endVia(), ta.count(`SELECT count(*) FROM auth_audit WHERE tag = 'impersonation.end'`))
 	}
@@ -73,7 +73,7 @@ func TestTargetPromotedToAdminEndsTheImpersonation(t *testing.T) {
 	ta.db.W.Exec(`UPDATE users SET role = 'customer' WHERE id = ?`, jane)
 	c.startImpersonating(jane, "SUP-PROMO-2", false)
 	ta.db.W.Exec(`UPDATE users SET role = 'admin' WHERE id = ?`, jane)
-	ta.app.Tick(context.Background())
+	ta.svc.Tasks.Round(context.Background())
 	if ta.endVia() != "customer_promoted" {
 		t.Errorf("sweeper: end_via %q, want customer_promoted", ta.endVia())
 	}

@@ -71,7 +71,7 @@ func noCustomerData(t *testing.T, what string, r response) {
 // trail verifies.
 func (s *scene) afterRecovery(t *testing.T) {
 	t.Helper()
-	s.ta.app.Tick(context.Background())
+	s.ta.svc.Tasks.Round(context.Background())
 	var via string
 	var endRow sql.NullInt64
 	if err := s.ta.db.R.QueryRow(`SELECT coalesce(end_via, ''), end_audit_id FROM impersonations ORDER BY id DESC LIMIT 1`).Scan(&via, &endRow); err != nil {
@@ -356,7 +356,7 @@ func TestExitWhenOnlyTheEndRowFails(t *testing.T) {
 	if g := s.admin.get(s.as("/cards")); g.status != http.StatusForbidden {
 		t.Errorf("a page after Exit: %d, want 403 (ended)", g.status)
 	}
-	s.ta.app.Tick(context.Background()) // still failing: the row stays owed, nothing breaks
+	s.ta.svc.Tasks.Round(context.Background()) // still failing: the row stays owed, nothing breaks
 	if _, err := s.ta.db.W.Exec(`DROP TRIGGER fail_end`); err != nil {
 		t.Fatal(err)
 	}

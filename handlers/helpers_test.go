@@ -18,6 +18,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"chargedesk/app"
 	"chargedesk/audit"
 	"chargedesk/chargepoint"
 	"chargedesk/db"
@@ -32,6 +33,8 @@ type testApp struct {
 	db     *db.DB
 	trail  *audit.Trail
 	app    *handlers.App
+	svc    *app.Services // every service the app was built with (its maintenance, its guard …)
+	every  time.Duration // how often maintenance runs (Run)
 	srv    *httptest.Server
 	offset atomic.Int64 // added to the wall clock the app sees, to test expiry
 	// chargePoints are the demo's simulated charge points, when connected.
@@ -102,18 +105,17 @@ func newTestAppWith(t testing.TB, o appOptions) *testApp {
 		o.trail = audit.NewTrail(audit.NewKey())
 	}
 	ta := &testApp{t: t, db: d, trail: o.trail}
-	app, err := handlers.New(handlers.Config{
-		DB: d, SessionKey: []byte("test-key-test-key-test-key-test-key!"), Audit: ta.trail,
-		Log:              slog.New(slog.NewTextHandler(cmp.Or[io.Writer](o.log, io.Discard), nil)),
-		Now:              func() time.Time { return time.Now().Add(time.Duration(ta.offset.Load())) },
-		MaintenanceEvery: o.every,
-		WebhookURL:       o.webhook, WebhookSecret: []byte(testWebhookSecret),
+	svc, err := app.Build(app.Options{
+		DB: d, SessionKey: []byte("test-key-test-key-test-key-test-key!"), Trail: ta.trail,
+		Log:        slog.New(slog.NewTextHandler(cmp.Or[io.Writer](o.log, io.Discard), nil)),
+		Now:        func() time.Time { return time.Now().Add(time.Duration(ta.offset.Load())) },
+		WebhookURL: o.webhook, WebhookSecret: []byte(testWebhookSecret),
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ta.app = app
-	ta.srv = httptest.NewServer(app.Routes())
+	ta.svc, ta.app, ta.every = svc, svc.HTTP, o.every
+	ta.srv = httptest.NewServer(svc.HTTP.Routes())
 	t.Cleanup(ta.srv.Close)
 	if o.chargePoints {
 		ta.connectChargePoints()

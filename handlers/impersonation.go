@@ -5,18 +5,15 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
 	"chargedesk/access"
-	"chargedesk/audit"
 	"chargedesk/errs"
 	"chargedesk/impersonation"
 	"chargedesk/queries"
@@ -209,24 +206,10 @@ func (a *App) endPage(c *gin.Context) {
 	a.render(c, http.StatusOK, "end_impersonation", &Page{Title: "End impersonation", Data: a.myImpersonation(c)})
 }
 
-// endImpersonation ends imp with via, with its impersonation.end row in the same transaction.
-// When only the row failed, the end stands (logged loudly; the row is written later). err
-// means the end itself was not committed: the impersonation is held as ending (no customer
-// page is shown for it) and maintenance retries.
+// endImpersonation ends imp with via (impersonation.Guard.End: with its end row, or held as
+// ending and retried when the database refuses).
 func (a *App) endImpersonation(c *gin.Context, imp queries.Impersonation, via string) (bool, error) {
-	ended, auditErr, err := impersonation.End(c.Request.Context(), a.db, a.trail, imp, via, a.now(), c.ClientIP(), c.Request.UserAgent())
-	if auditErr != nil {
-		a.Log.Error("AUDIT WRITE FAILED: impersonation ended, its impersonation.end row is owed and will be written when the database takes it",
-			"request_id", requestID(c), "impersonation_id", imp.ID, "via", via, "err", auditErr)
-	}
-	if err != nil {
-		a.ending.add(imp, via)
-		a.Log.Error("IMPERSONATION END NOT COMMITTED: no customer page is shown for it until it ends",
-			"request_id", requestID(c), "impersonation_id", imp.ID, "via", via, "err", err)
-		return false, err
-	}
-	a.ending.remove(imp.ID)
-	return ended, nil
+	return a.guard.End(c.Request.Context(), imp, via, impersonation.From{IP: c.ClientIP(), UserAgent: c.Request.UserAgent(), RequestID: requestID(c)})
 }
 
 // endNotRecorded answers 503 for an impersonation whose end could not be committed: it says
@@ -241,94 +224,6 @@ func (a *App) endNotRecorded(c *gin.Context, imp queries.Impersonation, err erro
 	a.fail(c, &errs.Error{Code: errs.Unavailable, Title: "Impersonation not ended yet",
 		Message: "Your impersonation could not be recorded as ended (" + why + "). No customer page will be shown meanwhile; it expires at " +
 			expiresClock(imp.ExpiresAt) + ", and ChargeDesk ends it as soon as the database takes writes again."})
-}
-
-// routeDedupe is how long, in seconds, a viewed page's row stands for its reloads.
-const routeDedupe = 60
-
-// recordRoute writes the impersonation_audit row of a customer-surface request: reads at most
-// once per (impersonation, method, concrete path) per minute — so the record says which
-// receipt was seen, not only that a receipt was — writes always. The row uses the disk
-// reserve, and a client that hangs up does not cancel it. A read's caller has found no row
-// of this minute in a.routes (impersonated).
-func (a *App) recordRoute(c *gin.Context, imp queries.Impersonation, write bool, outcome string) error {
-	if write {
-		return a.writeRoute(c, imp, outcome)
-	}
-	key := routeKeyOf(c, imp)
-	// Concurrent first views of one page (a reload storm, a tab restored twice) share one
-	// lookup and one row: the others wait for it and get its result.
-	_, err, _ := a.viewing.Do(fmt.Sprint(key), func() (any, error) {
-		since := a.now().Unix() - routeDedupe
-		if a.routes.seen(key, since) { // recorded by a flight that just ended
-			return nil, nil
-		}
-		n, err := a.r.RecentRouteAudit(c.Request.Context(), queries.RecentRouteAuditParams{ImpersonationID: imp.ID, Method: key.method,
-			Path: audit.Truncate(c.Request.URL.RequestURI(), audit.MaxPath), Since: since})
-		if err == nil && n > 0 {
-			a.routes.note(key, since+1) // its row is at least this recent
-			return nil, nil
-		}
-		return nil, a.writeRoute(c, imp, outcome)
-	})
-	return err
-}
-
-// writeRoute commits the impersonation_audit row of request c.
-func (a *App) writeRoute(c *gin.Context, imp queries.Impersonation, outcome string) error {
-	now, route, key := a.now(), c.FullPath(), routeKeyOf(c, imp)
-	ctx, cancel := audit.Detached(c.Request.Context())
-	defer cancel()
-	err := a.db.CriticalTx(ctx, func(tx *sql.Tx) error {
-		_, err := a.trail.WriteRoute(ctx, tx, now.Unix(), audit.RouteEntry{
-			ImpersonationID: imp.ID, Admin: imp.AdminUserID, Customer: imp.CustomerUserID,
-			Method: c.Request.Method, Route: route, Path: c.Request.URL.RequestURI(), Status: c.Writer.Status(), Outcome: outcome,
-		})
-		return err
-	})
-	if err == nil {
-		a.routes.note(key, now.Unix())
-	}
-	return err
-}
-
-// recentRoutes remembers, for the last minute, which pages of which impersonation this
-// process has seen recorded, so that a page reloaded within the minute needs no lookup: a
-// cache of a fact the database holds (route rows are never deleted), set only after a commit
-// or a lookup that found the row, never instead of writing one.
-type recentRoutes struct {
-	mu sync.Mutex
-	m  map[routeKey]int64 // the moment its row was recorded, or a lower bound of it
-}
-
-type routeKey struct {
-	imp                 int64
-	method, path, query string
-}
-
-// routeKeyOf is the key of request c of impersonation imp (no allocation).
-func routeKeyOf(c *gin.Context, imp queries.Impersonation) routeKey {
-	return routeKey{imp: imp.ID, method: c.Request.Method, path: c.Request.URL.Path, query: c.Request.URL.RawQuery}
-}
-
-// maxRecentRoutes bounds the memory: past it, the cache starts again empty.
-const maxRecentRoutes = 10_000
-
-// seen reports a row for k recorded after since.
-func (r *recentRoutes) seen(k routeKey, since int64) bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	at, ok := r.m[k]
-	return ok && at > since
-}
-
-func (r *recentRoutes) note(k routeKey, at int64) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.m == nil || len(r.m) >= maxRecentRoutes {
-		r.m = make(map[routeKey]int64)
-	}
-	r.m[k] = max(r.m[k], at)
 }
 
 // extendImpersonation is POST /api/customer/impersonation/extend: the caller's own active

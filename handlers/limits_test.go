@@ -86,12 +86,12 @@ func TestPrivilegeViolationsAreAggregated(t *testing.T) {
 	if n := rows(); n != 1 {
 		t.Fatalf("after 200 violations in a minute: %d rows, want 1 now", n)
 	}
-	ta.app.Tick(context.Background()) // the minute is not over: nothing yet
+	ta.svc.Tasks.Round(context.Background()) // the minute is not over: nothing yet
 	if n := rows(); n != 1 {
 		t.Fatalf("before the minute is over: %d rows, want 1", n)
 	}
 	ta.advance(61 * time.Second)
-	ta.app.Tick(context.Background())
+	ta.svc.Tasks.Round(context.Background())
 	var meta string
 	ta.db.R.QueryRow(`SELECT metadata FROM auth_audit WHERE tag = 'privilege_violation' ORDER BY id DESC LIMIT 1`).Scan(&meta)
 	var m map[string]any

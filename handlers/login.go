@@ -89,7 +89,7 @@ func (a *App) login(c *gin.Context) {
 		a.loginProblem(c, status(problem), email, problem.Message)
 		return
 	}
-	undo, wait, perAccount := a.logins.take(c.ClientIP(), strings.ToLower(email), a.now())
+	undo, wait, perAccount := a.limits.Logins.Take(c.ClientIP(), strings.ToLower(email), a.now())
 	if undo == nil {
 		secs := int(math.Ceil(wait.Seconds()))
 		c.Header("Retry-After", strconv.Itoa(secs))

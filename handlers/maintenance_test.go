@@ -15,7 +15,7 @@ func TestMeterReadingsComeOnlyFromChargePoints(t *testing.T) {
 	before := readings()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { ta.app.RunMaintenance(ctx); close(done) }()
+	go func() { ta.svc.Tasks.Run(ctx, ta.every); close(done) }()
 	for range 10 {
 		ta.advance(time.Minute)
 		time.Sleep(30 * time.Millisecond)

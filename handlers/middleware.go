@@ -147,9 +147,9 @@ func (a *App) privilegeViolation(c *gin.Context, what string) {
 		Tag: audit.TagPrivilegeViolation, Actor: actor, IP: c.ClientIP(), UserAgent: c.Request.UserAgent(),
 		Metadata: map[string]any{"what": what, "method": c.Request.Method, "path": audit.Truncate(c.Request.URL.Path, 200)},
 	}
-	first, closed := a.violations.note(e, a.now())
+	first, closed := a.limits.Violations.Note(e, a.now())
 	if closed != nil {
-		if _, err := a.trail.Log(c.Request.Context(), a.db, a.now(), closed.summary()); err != nil {
+		if _, err := a.trail.Log(c.Request.Context(), a.db, a.now(), closed.Summary()); err != nil {
 			a.logErr(c, "AUDIT WRITE FAILED: aggregated privilege_violation", err)
 		}
 	}

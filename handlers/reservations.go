@@ -86,7 +86,10 @@ func (a *App) createReservation(c *gin.Context) {
 		return account.Reserve(c.Request.Context(), tx, a.change(c), account.Reservation{EVSE: evseID, Card: cardID, Start: start, Minutes: minutes})
 	})
 	if err == nil {
-		a.sendReservations(c.Request.Context()) // one that starts now is held at its charger at once
+		// One that starts now is held at its charger at once (else at the next maintenance round).
+		if _, err := a.central.SendDueReservations(c.Request.Context()); err != nil {
+			a.logErr(c, "send reservations to their chargers", err)
+		}
 	}
 	a.afterChange(c, err, "/reservations?notice=res-created", reshow)
 }

@@ -28,12 +28,12 @@ func TestReservationHeldAtTheCharger(t *testing.T) {
 	}
 	var id int64
 	ta.db.R.QueryRow(`SELECT max(id) FROM reservations WHERE user_id = ?`, lena).Scan(&id)
-	ta.app.Tick(context.Background())
+	ta.svc.Tasks.Round(context.Background())
 	if n := ta.count(`SELECT count(*) FROM reservations WHERE id = ? AND charger_answer IS NULL`, id); n != 1 {
 		t.Fatal("a reservation was sent to its charger before its window")
 	}
 	ta.advance(3 * time.Minute)
-	ta.app.Tick(context.Background())
+	ta.svc.Tasks.Round(context.Background())
 	if n := ta.count(`SELECT count(*) FROM reservations WHERE id = ? AND charger_answer = 'Accepted'`, id); n != 1 {
 		t.Fatalf("the reservation was not held at the charger")
 	}

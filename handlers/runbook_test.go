@@ -368,7 +368,7 @@ func TestImpersonationEndsOnExpiryRoleRevocationAndRestart(t *testing.T) {
 
 	c.startImpersonating(jane, "SUP-3", false)
 	ta.advanceKeepingLogin(c, 31*time.Minute)
-	ta.app.SweepImpersonations(t.Context(), true)
+	ta.svc.Guard.Sweep(t.Context(), true)
 	if n := ta.count(`SELECT count(*) FROM impersonations WHERE end_via = 'server_restart'`); n != 1 {
 		t.Errorf("server_restart ends %d, want 1", n)
 	}

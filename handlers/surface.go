@@ -11,7 +11,7 @@ import (
 	"chargedesk/access"
 	"chargedesk/audit"
 	"chargedesk/errs"
-
+	"chargedesk/impersonation"
 	"chargedesk/queries"
 )
 
@@ -33,7 +33,7 @@ func (a *App) customerSurface(c *gin.Context) {
 	cur := callerImpersonation(facts)
 	switch {
 	case facts.ImpID == 0:
-	case a.ending.has(cur.ID):
+	case a.guard.Ending(cur.ID):
 		a.endNotRecorded(c, cur, nil)
 		return
 	default:
@@ -132,7 +132,7 @@ func refusal(d access.Decision, marks int) *errs.Error {
 // A page viewed again within the minute its row was committed has nothing to wait for (the
 // row is there, and a reload is not recorded twice): it is answered directly.
 func (a *App) impersonated(c *gin.Context, cur queries.Impersonation) {
-	if !write(c) && a.routes.seen(routeKeyOf(c, cur), a.now().Unix()-routeDedupe) {
+	if !write(c) && a.guard.Seen(cur.ID, c.Request.Method, c.Request.URL) {
 		c.Next()
 		return
 	}
@@ -161,7 +161,8 @@ func (a *App) impersonated(c *gin.Context, cur queries.Impersonation) {
 		c.Next()
 	}
 	if !c.GetBool(keyWriteAudited) { // a change is recorded inside its own transaction (a.tx)
-		if err := a.recordRoute(c, cur, write, outcome); err != nil {
+		page := impersonation.Page{Method: c.Request.Method, Route: c.FullPath(), URL: c.Request.URL, Status: c.Writer.Status(), Outcome: outcome}
+		if err := a.guard.Record(c.Request.Context(), cur, page, write); err != nil {
 			c.Writer = real
 			buf.discard(c)
 			a.auditUnavailable(c, cur, err)

@@ -75,16 +75,16 @@ func TestWebhooks(t *testing.T) {
 	if n := ta.count(`SELECT count(*) FROM webhook_outbox WHERE delivered_at IS NULL`); n != 2 {
 		t.Fatalf("%d events queued, want 2 (start and end)", n)
 	}
-	if n, _ := ta.app.DeliverWebhooks(ctx); n != 0 {
+	if n, _ := ta.svc.DeliverWebhooks(ctx); n != 0 {
 		t.Fatalf("delivered %d while the receiver fails", n)
 	}
-	if n, _ := ta.app.DeliverWebhooks(ctx); n != 0 || rc.calls != 1 {
+	if n, _ := ta.svc.DeliverWebhooks(ctx); n != 0 || rc.calls != 1 {
 		t.Fatalf("retried before the backoff: %d delivered, %d calls", n, rc.calls)
 	}
 	ta.advance(5 * time.Second)
-	ta.app.DeliverWebhooks(ctx) // fails again: the next try is 10 s later
+	ta.svc.DeliverWebhooks(ctx) // fails again: the next try is 10 s later
 	ta.advance(10 * time.Second)
-	if n, err := ta.app.DeliverWebhooks(ctx); n != 2 || err != nil {
+	if n, err := ta.svc.DeliverWebhooks(ctx); n != 2 || err != nil {
 		t.Fatalf("after the backoff: %d delivered (%v)", n, err)
 	}
 	if got := rc.types(); len(got) != 2 || got[0] != "impersonation.start" || got[1] != "impersonation.end" {
@@ -109,12 +109,12 @@ func TestWebhooks(t *testing.T) {
 	alex := ta.client()
 	alex.login("alex@chargedesk.test")
 	alex.post("/admin/settings/impersonation", url.Values{"enabled": {"false"}, "reason": {"Drill"}})
-	ta.app.DeliverWebhooks(ctx) // fails: nobody listens
+	ta.svc.DeliverWebhooks(ctx) // fails: nobody listens
 	ta.db.Close()
 	rc2 := newReceiver(t, 0)
 	again := newTestAppWith(t, appOptions{dir: dir, existing: true, webhook: rc2.srv.URL})
 	again.advance(time.Hour)
-	if n, err := again.app.DeliverWebhooks(ctx); n != 1 || err != nil {
+	if n, err := again.svc.DeliverWebhooks(ctx); n != 1 || err != nil {
 		t.Fatalf("after the restart: %d delivered (%v)", n, err)
 	}
 	if got := rc2.types(); len(got) != 1 || got[0] != "admin.settings.impersonation" {

@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -144,4 +145,20 @@ func (s *Sender) send(ctx context.Context, event string, body []byte, now time.T
 		return res.StatusCode, fmt.Errorf("the receiver answered %s", res.Status)
 	}
 	return res.StatusCode, nil
+}
+
+// Run delivers the events due every second until ctx ends (main runs it beside the server).
+func (s *Sender) Run(ctx context.Context, d *db.DB, now func() time.Time, log *slog.Logger) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		if _, err := s.DeliverDue(ctx, d, now()); err != nil && ctx.Err() == nil {
+			log.Error("webhook delivery", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }

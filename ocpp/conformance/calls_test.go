@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"chargedesk/app"
 	"chargedesk/db"
-	"chargedesk/handlers"
 )
 
 type answer struct {
@@ -81,7 +81,7 @@ func TestStartChargingIsARemoteStart(t *testing.T) {
 // outcome is unknown. Each is in the protocol log.
 func TestAdminCommandsAndTheirAnswers(t *testing.T) {
 	t.Parallel()
-	s := newServerConfig(t, db.Options{}, handlers.Config{ChargerCallTimeout: 500 * time.Millisecond})
+	s := newServerConfig(t, db.Options{}, app.Options{ChargerCallTimeout: 500 * time.Millisecond})
 	charger := s.register("CDK-prenz-01", "prenz-password-1234")
 	c := s.connect("CDK-prenz-01", "prenz-password-1234")
 	c.boot()
@@ -142,7 +142,7 @@ func TestReservationsReachTheCharger(t *testing.T) {
 		t.Fatal(err)
 	}
 	ticked := make(chan struct{})
-	go func() { s.app.Tick(context.Background()); close(ticked) }()
+	go func() { s.svc.Tasks.Round(context.Background()); close(ticked) }()
 	id, req := c.expectCall("ReserveNow")
 	if req["reservationId"] != float64(res) || req["idTag"] != "04A15C3EC99A" || req["connectorId"] != float64(1) {
 		t.Errorf("ReserveNow %v", req)

@@ -11,17 +11,16 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/gorilla/websocket"
 
+	"chargedesk/app"
 	"chargedesk/audit"
 	"chargedesk/db"
-	"chargedesk/demo"
-	"chargedesk/handlers"
+	"chargedesk/db/dbtest"
 )
 
 // server is ChargeDesk on a temp database with the demo seeded, served over HTTP.
@@ -29,7 +28,7 @@ type server struct {
 	t    *testing.T
 	db   *db.DB
 	srv  *httptest.Server
-	app  *handlers.App
+	svc  *app.Services
 	path string
 	// lastForceStop is where the last forceStop was redirected (its result notice).
 	lastForceStop string
@@ -38,35 +37,29 @@ type server struct {
 func newServer(t *testing.T) *server { return newServerWith(t, db.Options{}) }
 
 func newServerWith(t *testing.T, o db.Options) *server {
-	return newServerConfig(t, o, handlers.Config{})
+	return newServerConfig(t, o, app.Options{})
 }
 
 // newServerConfig is newServer with o for the database and cfg's settings for the app.
-func newServerConfig(t *testing.T, o db.Options, cfg handlers.Config) *server {
+func newServerConfig(t *testing.T, o db.Options, cfg app.Options) *server {
 	return newServerIn(t, t.TempDir(), o, cfg)
 }
 
 // newServerIn is newServerConfig with the database in dir.
-func newServerIn(t *testing.T, dir string, o db.Options, cfg handlers.Config) *server {
+func newServerIn(t *testing.T, dir string, o db.Options, cfg app.Options) *server {
 	t.Helper()
-	path := filepath.Join(dir, "chargedesk.db")
-	if err := db.Migrate(path); err != nil {
-		t.Fatal(err)
-	}
+	path := dbtest.SeededFile(t, dir) // the migrated demo, seeded once per test binary
 	d, err := db.OpenWith(context.Background(), path, o)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { d.Close() })
-	if _, err := demo.SeedIfEmpty(context.Background(), d, demo.DefaultPassword, time.Now()); err != nil {
-		t.Fatal(err)
-	}
-	cfg.DB, cfg.SessionKey, cfg.Audit, cfg.Log = d, []byte("test-key-test-key-test-key-test-key!"), audit.NewTrail(audit.NewKey()), slog.New(slog.NewTextHandler(io.Discard, nil))
-	app, err := handlers.New(cfg)
+	cfg.DB, cfg.SessionKey, cfg.Trail, cfg.Log = d, []byte("test-key-test-key-test-key-test-key!"), audit.NewTrail(audit.NewKey()), slog.New(slog.NewTextHandler(io.Discard, nil))
+	svc, err := app.Build(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &server{t: t, db: d, app: app, srv: httptest.NewServer(app.Routes()), path: path}
+	s := &server{t: t, db: d, svc: svc, srv: httptest.NewServer(svc.HTTP.Routes()), path: path}
 	t.Cleanup(s.srv.Close)
 	return s
 }

@@ -4,9 +4,9 @@ import (
 	"os"
 	"testing"
 
+	"chargedesk/app"
 	"chargedesk/db"
 	"chargedesk/db/dbtest"
-	"chargedesk/handlers"
 )
 
 // A full disk (a small tmpfs, filled; root only, as in CI): a message that would write is
@@ -15,7 +15,7 @@ import (
 func TestFullDiskAnswersNothingUnrecorded(t *testing.T) {
 	t.Parallel()
 	dir := dbtest.Tmpfs(t, "48m")
-	s := newServerIn(t, dir, db.Options{Reserve: -1}, handlers.Config{}) // no reserve: the writes themselves hit the full disk
+	s := newServerIn(t, dir, db.Options{Reserve: -1}, app.Options{}) // no reserve: the writes themselves hit the full disk
 	s.register("CDK-prenz-01", "prenz-password-1234")
 	c := s.connect("CDK-prenz-01", "prenz-password-1234")
 	c.boot()
