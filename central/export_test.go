@@ -1,0 +1,14 @@
+package central
+
+import (
+	"context"
+	"encoding/json"
+
+	"chargedesk/ocpp"
+)
+
+// Handle is handle, for the external tests (which need the seeded demo, whose package
+// imports this one).
+func (c *Central) Handle(ctx context.Context, cp *ocpp.Conn, action string, payload json.RawMessage) (any, error) {
+	return c.handle(ctx, cp, action, payload)
+}
