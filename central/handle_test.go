@@ -31,11 +31,15 @@ func TestHandle(t *testing.T) {
 			func(string) string { return `{"chargePointVendor":"Mennekes","chargePointModel":"Amtron"}` }, "", `"interval":30`, 2},
 		{"a boot without a vendor", "BootNotification", func(string) string { return `{"chargePointModel":"Amtron"}` }, ocpp.OccurenceConstraintViolation, "", 0},
 		{"a boot with a too long model", "BootNotification",
-			func(string) string { return `{"chargePointVendor":"M","chargePointModel":"` + strings.Repeat("x", 21) + `"}` }, ocpp.PropertyConstraintViolation, "", 0},
+			func(string) string {
+				return `{"chargePointVendor":"M","chargePointModel":"` + strings.Repeat("x", 21) + `"}`
+			}, ocpp.PropertyConstraintViolation, "", 0},
 		{"a number where a string belongs", "BootNotification", func(string) string { return `{"chargePointVendor":7,"chargePointModel":"A"}` }, ocpp.TypeConstraintViolation, "", 0},
 		{"an active card is accepted", "Authorize", func(card string) string { return `{"idTag":"` + card + `"}` }, "", `"Accepted"`, 2},
 		{"an unknown card is invalid", "Authorize", func(string) string { return `{"idTag":"FFFFFFFFFFFFFF"}` }, "", `"Invalid"`, 3},
-		{"a start without a connector", "StartTransaction", func(card string) string { return `{"idTag":"` + card + `","meterStart":0,"timestamp":"2026-12-06T12:00:00Z"}` }, ocpp.OccurenceConstraintViolation, "", 0},
+		{"a start without a connector", "StartTransaction", func(card string) string {
+			return `{"idTag":"` + card + `","meterStart":0,"timestamp":"2026-12-06T12:00:00Z"}`
+		}, ocpp.OccurenceConstraintViolation, "", 0},
 		{"a vendor's data transfer", "DataTransfer", func(string) string { return `{"vendorId":"acme"}` }, "", `"UnknownVendorId"`, 3},
 		{"an action ChargeDesk does not implement", "FirmwareStatusNotification", func(string) string { return `{"status":"Idle"}` }, ocpp.NotImplemented, "", 0},
 	}

@@ -68,7 +68,7 @@ func TestTasks(t *testing.T) {
 			}
 			m := &maintenance.Tasks{DB: d, Trail: trail, CheckpointFile: filepath.Join(t.TempDir(), "cp"), Limits: l, Web: web,
 				Guard: impersonation.NewGuard(impersonation.GuardConfig{DB: d, Trail: trail, Now: clock, Idle: time.Hour}),
-				Log: slog.New(slog.DiscardHandler), Now: clock}
+				Log:   slog.New(slog.DiscardHandler), Now: clock}
 			tt.run(m)
 			var n int
 			if err := d.R.QueryRow(tt.query).Scan(&n); err != nil {
