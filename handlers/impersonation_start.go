@@ -1,13 +1,12 @@
 package handlers
 
+// Starting an impersonation: POST /api/customer/impersonation/start, its form or JSON input,
+// and its answers (refused, already impersonating, waiting for a second staff member).
+
 import (
-	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"net/http"
-	"net/url"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -177,94 +176,6 @@ func (a *App) alreadyImpersonating(c *gin.Context) {
 	a.render(c, http.StatusConflict, "already_impersonating", &Page{Title: "Already impersonating", Data: a.myImpersonation(c), Problem: msg})
 }
 
-// endImpersonationRoute is POST /api/customer/impersonation/end: it ends the caller's own
-// active impersonation, if any, and answers success (idempotent) — unless the end itself could
-// not be committed, which it says (503) instead of pretending.
-func (a *App) endImpersonationRoute(c *gin.Context) {
-	u := currentUser(c)
-	ended := false
-	if cur, err := a.r.ActiveImpersonationOf(c.Request.Context(), u.ID); err == nil {
-		if ended, err = a.endImpersonation(c, cur, impersonation.ViaExit); err != nil {
-			a.endNotRecorded(c, cur, err)
-			return
-		}
-	} else if !errors.Is(err, sql.ErrNoRows) {
-		a.fail(c, err)
-		return
-	}
-	to := homeFor(u.Role)
-	if wantsJSON(c) {
-		c.JSON(http.StatusOK, gin.H{"ended": ended, "redirect": to})
-		return
-	}
-	a.redirect(c, to)
-}
-
-// endPage is GET /api/customer/impersonation/end: a page with the button, so that opening
-// the address in a tab never changes anything by itself.
-func (a *App) endPage(c *gin.Context) {
-	a.render(c, http.StatusOK, "end_impersonation", &Page{Title: "End impersonation", Data: a.myImpersonation(c)})
-}
-
-// endImpersonation ends imp with via (impersonation.Guard.End: with its end row, or held as
-// ending and retried when the database refuses).
-func (a *App) endImpersonation(c *gin.Context, imp queries.Impersonation, via string) (bool, error) {
-	return a.guard.End(c.Request.Context(), imp, via, impersonation.From{IP: c.ClientIP(), UserAgent: c.Request.UserAgent(), RequestID: requestID(c)})
-}
-
-// endNotRecorded answers 503 for an impersonation whose end could not be committed: it says
-// so, and when it expires. Nothing of the customer's is shown meanwhile.
-func (a *App) endNotRecorded(c *gin.Context, imp queries.Impersonation, err error) {
-	why := "the database refused the write"
-	if err != nil {
-		why = faultSentence(err)
-	}
-	c.Header("Retry-After", "30")
-	c.Header("Cache-Control", "no-store")
-	a.fail(c, &errs.Error{Code: errs.Unavailable, Title: "Impersonation not ended yet",
-		Message: "Your impersonation could not be recorded as ended (" + why + "). No customer page will be shown meanwhile; it expires at " +
-			expiresClock(imp.ExpiresAt) + ", and ChargeDesk ends it as soon as the database takes writes again."})
-}
-
-// extendImpersonation is POST /api/customer/impersonation/extend: the caller's own active
-// impersonation runs --impersonation-ttl longer, up to --impersonation-max after its start,
-// recorded like its start; then back to the customer page it was asked from.
-func (a *App) extendImpersonation(c *gin.Context) {
-	u := currentUser(c)
-	if !access.IsStaff(u.Role) {
-		a.privilegeViolation(c, "impersonation extend")
-		a.fail(c, errForbidden("Only ChargeDesk support staff can extend an impersonation. This attempt was logged."))
-		return
-	}
-	imp, err := impersonation.Extend(c.Request.Context(), a.db, a.trail, impersonation.ExtendRequest{
-		Admin: u.ID, Step: a.impTTL, Max: a.impMax, Idle: a.impIdle, IP: c.ClientIP(), UserAgent: c.Request.UserAgent(), Asked: asked(c),
-	}, a.now())
-	if err != nil {
-		a.fail(c, err) // a fault of the disk or the writer is 503/507 "nothing was changed"
-		return
-	}
-	if wantsJSON(c) {
-		c.JSON(http.StatusOK, gin.H{"impersonation_id": imp.ID, "expires_at": imp.ExpiresAt})
-		return
-	}
-	a.redirect(c, backToCustomer(c, imp.CustomerUserID))
-}
-
-// backToCustomer is the customer page the request came from (its Referer, on this host,
-// carrying exactly this customer's marker), or the customer's home: never a page without the
-// marker, which would end the impersonation.
-func backToCustomer(c *gin.Context, cust int64) string {
-	ref, err := url.Parse(c.GetHeader("Referer"))
-	if err == nil && ref.Host == c.Request.Host {
-		p := safeNext(ref.RequestURI())
-		as := ref.Query()["as"]
-		if p != "" && !strings.HasPrefix(p, "/admin") && !strings.HasPrefix(p, "/api/") && len(as) == 1 && as[0] == strconv.FormatInt(cust, 10) {
-			return p
-		}
-	}
-	return customerURL(cust, "/")
-}
-
 type approvalData struct {
 	Customer queries.GetCustomerForAdminRow
 	Created  bool
@@ -286,36 +197,4 @@ func (a *App) awaitingApproval(c *gin.Context, need *impersonation.ApprovalNeede
 	}
 	a.render(c, http.StatusAccepted, "approval_pending", &Page{Title: "Waiting for approval", Nav: "customers",
 		Data: approvalData{Customer: cust, Created: need.Created, Ticket: in.Ticket, Reason: in.Reason, Allow: in.AllowChanges}})
-}
-
-// approveImpersonation is POST /admin/approvals/:id/approve: a second staff member lets a
-// request to impersonate a protected customer go ahead.
-func (a *App) approveImpersonation(c *gin.Context) {
-	id, _ := pathID(c)
-	_, err := impersonation.Approve(c.Request.Context(), a.db, a.trail, currentUser(c).ID, id, c.ClientIP(), c.Request.UserAgent(), a.now())
-	if err != nil {
-		a.fail(c, err)
-		return
-	}
-	a.redirect(c, "/admin?approved=1")
-}
-
-// protectCustomer is POST /admin/customers/:id/protect (admins): protect=true|false, reason.
-func (a *App) protectCustomer(c *gin.Context) {
-	id, _ := pathID(c)
-	protect, ok := a.formBool(c, "protect", "Say whether to protect the account")
-	if !ok {
-		return
-	}
-	err := a.db.Tx(c.Request.Context(), func(tx *sql.Tx) error {
-		return impersonation.SetProtected(context.WithoutCancel(c.Request.Context()), tx, a.trail, currentUser(c).ID, id, protect, c.PostForm("reason"), c.ClientIP(), c.Request.UserAgent(), a.now())
-	})
-	if a.changeRefused(c, err, nil) {
-		return
-	}
-	done := "unprotected"
-	if protect {
-		done = "protected"
-	}
-	a.redirect(c, "/admin/customers/"+itoa(id)+"?notice="+done+"#account")
 }
