@@ -8,10 +8,10 @@ import (
 	"os"
 	"time"
 
-	"chargedesk/accounts"
 	"chargedesk/audit"
 	"chargedesk/db"
 	"chargedesk/queries"
+	"chargedesk/users"
 )
 
 func cmdMigrate(args []string, stdout io.Writer) error {
@@ -81,7 +81,7 @@ func cmdUserCreate(ctx context.Context, args []string, stdin io.Reader, stdout i
 	if err != nil {
 		return err
 	}
-	u, err := accounts.Create(ctx, queries.New(d.W), accounts.NewUser{Email: *email, Name: *name, Role: *role, Password: password}, time.Now())
+	u, err := users.Create(ctx, queries.New(d.W), users.NewUser{Email: *email, Name: *name, Role: *role, Password: password}, time.Now())
 	if err != nil {
 		return err
 	}

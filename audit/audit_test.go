@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"chargedesk/access"
 	"chargedesk/audit"
 	"chargedesk/db"
 	"chargedesk/db/dbtest"
@@ -103,7 +104,7 @@ func newWorld(t *testing.T) *world {
 		return imp
 	}
 	w.ended = start(1, w.now.Add(-2*time.Hour))
-	if ended, auditErr, err := impersonation.End(ctx, d, w.tr, w.ended, impersonation.ViaExit, w.now.Add(-110*time.Minute), "", ""); !ended || auditErr != nil || err != nil {
+	if ended, auditErr, err := impersonation.End(ctx, d, w.tr, w.ended, access.ViaExit, w.now.Add(-110*time.Minute), "", ""); !ended || auditErr != nil || err != nil {
 		t.Fatalf("end: %v %v %v", ended, auditErr, err)
 	}
 	start(3, w.now.Add(-time.Hour))

@@ -11,7 +11,6 @@ import (
 	"chargedesk/errs"
 	"chargedesk/ocpp"
 	"chargedesk/queries"
-	"chargedesk/support"
 )
 
 // Call sends a call to a charge point and waits for its answer's status ("Accepted",
@@ -138,21 +137,33 @@ func (c *Central) RemoteStop(ctx context.Context, customer, session int64) error
 	return nil
 }
 
+// Remote is what a session's charge point did when asked to stop it (support.ChargerStop).
+type Remote struct {
+	answer  string
+	stopped bool
+}
+
+// Stopped reports that the charge point accepted the stop and reported it.
+func (r Remote) Stopped() bool { return r.stopped }
+
+// Answer is what it answered, or why it was not asked ("offline", "no answer: …").
+func (r Remote) Answer() string { return r.answer }
+
 // ForceStopRemote is the first step of support's force-stop: when the session's charge
 // point is online it is asked to stop (RemoteStopTransaction); the answer says whether it
 // did, or why the session must be closed in the database.
-func (c *Central) ForceStopRemote(ctx context.Context, customer, session int64) support.Remote {
+func (c *Central) ForceStopRemote(ctx context.Context, customer, session int64) Remote {
 	ch, err := queries.New(c.db.R).SessionCharger(ctx, queries.SessionChargerParams{ID: session, ActingAs: customer})
 	if err != nil || !c.Online(ch.OcppID) {
-		return support.Remote{Answer: "offline"}
+		return Remote{answer: "offline"}
 	}
 	status, err := c.Call(ctx, ch.ID, ch.OcppID, "RemoteStopTransaction", ocpp.RemoteStopTransactionReq{TransactionID: session})
 	if err != nil {
-		return support.Remote{Answer: "no answer: " + err.Error()}
+		return Remote{answer: "no answer: " + err.Error()}
 	}
 	if status != "Accepted" {
-		return support.Remote{Answer: status}
+		return Remote{answer: status}
 	}
 	ok, _ := c.WaitFor(ctx, chargerAnswerWait, SessionEnded(ctx, session, customer))
-	return support.Remote{Answer: status, Stopped: ok}
+	return Remote{answer: status, stopped: ok}
 }

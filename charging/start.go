@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"chargedesk/access"
-	"chargedesk/account"
 	"chargedesk/db"
 	"chargedesk/errs"
 	"chargedesk/queries"
@@ -189,6 +188,12 @@ func StopByDriver(ctx context.Context, tx *sql.Tx, a access.Actor, customer int6
 	if err := access.CheckCustomerWrite(ctx, q, a, customer, now); err != nil {
 		return queries.ChargingSession{}, err
 	}
+	return Stoppable(ctx, q, customer, session)
+}
+
+// Stoppable is session of customer when the driver may stop it, or the refusal StopByDriver
+// gives (not theirs, already ended): the confirmation page asks it first.
+func Stoppable(ctx context.Context, q *queries.Queries, customer, session int64) (queries.ChargingSession, error) {
 	s, err := q.GetSession(ctx, queries.GetSessionParams{ID: session, ActingAs: customer})
 	if errors.Is(err, sql.ErrNoRows) {
 		return s, errs.NotFoundf("This charging session")
@@ -199,19 +204,4 @@ func StopByDriver(ctx context.Context, tx *sql.Tx, a access.Actor, customer int6
 		return s, errs.Conflictf("This charging session has already ended.")
 	}
 	return s, nil
-}
-
-// AskStop is the question before the driver stops session, or the refusal StopByDriver
-// would give (not theirs, already ended).
-func AskStop(ctx context.Context, q *queries.Queries, customer, session int64) (account.Question, error) {
-	s, err := q.GetSession(ctx, queries.GetSessionParams{ID: session, ActingAs: customer})
-	if errors.Is(err, sql.ErrNoRows) {
-		return account.Question{}, errs.NotFoundf("This charging session")
-	} else if err != nil {
-		return account.Question{}, err
-	}
-	if s.Status != "ACTIVE" {
-		return account.Question{}, errs.Conflictf("This charging session has already ended.")
-	}
-	return account.StopChargingQuestion, nil
 }

@@ -11,9 +11,9 @@ import (
 	"strings"
 	"time"
 
-	"chargedesk/accounts"
 	"chargedesk/db"
 	"chargedesk/queries"
+	"chargedesk/users"
 )
 
 // DefaultPassword is every demo login's password unless --demo-password says otherwise.
@@ -50,7 +50,7 @@ func (s *Summary) String() string {
 // Options vary the seed.
 type Options struct {
 	// HashCost is the bcrypt cost of the logins' password hash; zero means
-	// accounts.HashCost. Tests seed with the lowest cost, so that logging in is cheap.
+	// users.HashCost. Tests seed with the lowest cost, so that logging in is cheap.
 	HashCost int
 }
 
@@ -68,13 +68,13 @@ func SeedIfEmptyWith(ctx context.Context, d *db.DB, password string, now time.Ti
 	if n > 0 {
 		return nil, nil
 	}
-	if len(password) < accounts.MinPassword {
-		return nil, fmt.Errorf("--demo-password must be at least %d characters", accounts.MinPassword)
+	if len(password) < users.MinPassword {
+		return nil, fmt.Errorf("--demo-password must be at least %d characters", users.MinPassword)
 	}
 	if o.HashCost == 0 {
-		o.HashCost = accounts.HashCost
+		o.HashCost = users.HashCost
 	}
-	hash, err := accounts.HashPasswordCost(password, o.HashCost)
+	hash, err := users.HashPasswordCost(password, o.HashCost)
 	if err != nil {
 		return nil, err
 	}
@@ -126,7 +126,7 @@ func (s *seeder) user(email, name, role string) int64 {
 	if s.err != nil {
 		return 0
 	}
-	u, err := accounts.Insert(s.ctx, s.q, accounts.NewUser{Email: email, Name: name, Role: role}, s.hash, s.now.Add(-400*24*time.Hour))
+	u, err := users.Insert(s.ctx, s.q, users.NewUser{Email: email, Name: name, Role: role}, s.hash, s.now.Add(-400*24*time.Hour))
 	if err != nil {
 		s.err = err
 	}

@@ -7,12 +7,20 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"chargedesk/tariff"
 )
 
-// Zone is where times are shown (the network's time zone).
-var Zone = tariff.Zone
+// Zone is where the network operates, and where times are shown: time-of-day tariff
+// restrictions mean local time here (tariff.Zone is this). Times are stored in UTC. This
+// package imports nothing of ChargeDesk's, so every rule may use it.
+var Zone = mustZone("Europe/Berlin")
+
+func mustZone(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}
 
 // Money is cents as euros: €2.50, −€1.00.
 func Money(cents int64) string {

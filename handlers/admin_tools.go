@@ -233,12 +233,12 @@ func (a *App) forceStop(c *gin.Context) {
 	t := a.tool(c, in)
 	p, err := support.PlanForceStop(c.Request.Context(), a.r, t, id)
 	if in.Confirmed {
-		var remote support.Remote
+		var remote support.ChargerStop
+		notice := "stopped"
 		if err == nil { // stuck, and the admin confirmed: its charger is asked first
 			remote = a.central.ForceStopRemote(c.Request.Context(), in.Customer, id)
 		}
-		notice := "stopped"
-		if remote.Stopped {
+		if remote != nil && remote.Stopped() {
 			notice = "charger-stopped"
 		}
 		a.runTool(c, in, notice, "sessions", func(ctx context.Context, tx *sql.Tx) (support.Done, error) {

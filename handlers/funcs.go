@@ -10,7 +10,6 @@ import (
 
 	"database/sql"
 
-	"chargedesk/account"
 	"chargedesk/format"
 )
 
@@ -36,11 +35,11 @@ var funcs = template.FuncMap{
 	"whenSeconds": whenSeconds,
 	"utc":         utc,
 	"dict":        dict,
-	// The questions before destructive actions (account.Question), for the ask_form partial.
-	"askBlockCard":         account.BlockCardQuestion,
-	"askRemovePayment":     account.RemovePaymentMethodQuestion,
-	"askCancelReservation": func() account.Question { return account.CancelReservationQuestion },
-	"askStop":              func() account.Question { return account.StopChargingQuestion },
+	// The questions before destructive actions (Question, ask.go), for the ask_form partial.
+	"askBlockCard":         blockCardQuestion,
+	"askRemovePayment":     removePaymentMethodQuestion,
+	"askCancelReservation": func() Question { return cancelReservationQuestion },
+	"askStop":              func() Question { return stopChargingQuestion },
 	"auditCSV":             func(f auditFilter) string { return auditURL(f, 0) + "&format=csv" },
 	"auditNext":            auditURL,
 	"add":                  func(a, b int64) int64 { return a + b },

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"chargedesk/access"
 	"chargedesk/errs"
 	"chargedesk/impersonation"
 	"chargedesk/queries"
@@ -22,7 +23,7 @@ func (a *App) endImpersonationRoute(c *gin.Context) {
 	u := currentUser(c)
 	ended := false
 	if cur, err := a.r.ActiveImpersonationOf(c.Request.Context(), u.ID); err == nil {
-		if ended, err = a.endImpersonation(c, cur, impersonation.ViaExit); err != nil {
+		if ended, err = a.endImpersonation(c, cur, access.ViaExit); err != nil {
 			a.endNotRecorded(c, cur, err)
 			return
 		}

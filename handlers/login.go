@@ -17,11 +17,10 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"chargedesk/access"
-	"chargedesk/accounts"
 	"chargedesk/audit"
 	"chargedesk/errs"
-	"chargedesk/impersonation"
 	"chargedesk/queries"
+	"chargedesk/users"
 	"chargedesk/websession"
 )
 
@@ -29,7 +28,7 @@ import (
 // wrong password take the same time and get the same answer.
 // Made on first use, at the cost of every real hash.
 var dummyHash = sync.OnceValue(func() []byte {
-	h, _ := bcrypt.GenerateFromPassword([]byte("chargedesk-no-such-user"), accounts.HashCost)
+	h, _ := bcrypt.GenerateFromPassword([]byte("chargedesk-no-such-user"), users.HashCost)
 	return h
 })
 
@@ -191,7 +190,7 @@ func (a *App) logout(c *gin.Context) {
 	if u := currentUser(c); u != nil {
 		// Logging out ends an impersonation still open, so that it cannot outlive the login.
 		if cur, err := a.r.ActiveImpersonationOf(c.Request.Context(), u.ID); err == nil {
-			a.endImpersonation(c, cur, impersonation.ViaLogout)
+			a.endImpersonation(c, cur, access.ViaLogout)
 		}
 		if _, err := a.trail.Log(c.Request.Context(), a.db, a.now(), audit.Entry{
 			Tag: audit.TagLogout, Actor: u.ID, IP: c.ClientIP(), UserAgent: c.Request.UserAgent(),

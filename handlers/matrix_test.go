@@ -8,9 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"chargedesk/accounts"
 	"chargedesk/demo"
 	"chargedesk/queries"
+	"chargedesk/users"
 )
 
 // matrixRequest is one customer route with Jane's ids filled in and, for writes, a form that
@@ -66,11 +66,11 @@ func TestImpersonationAccessMatrix(t *testing.T) {
 	t.Parallel()
 	ta := newTestApp(t)
 	jane, omar := ta.userID(demo.JaneEmail), ta.userID(demo.OmarEmail)
-	idle, err := accounts.Create(t.Context(), queries.New(ta.db.W), accounts.NewUser{Email: "idle@chargedesk.test", Name: "Idle Admin", Role: "admin", Password: demo.DefaultPassword}, time.Now())
+	idle, err := users.Create(t.Context(), queries.New(ta.db.W), users.NewUser{Email: "idle@chargedesk.test", Name: "Idle Admin", Role: "admin", Password: demo.DefaultPassword}, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
-	idleSupport, err := accounts.Create(t.Context(), queries.New(ta.db.W), accounts.NewUser{Email: "idle-support@chargedesk.test", Name: "Idle Support", Role: "support", Password: demo.DefaultPassword}, time.Now())
+	idleSupport, err := users.Create(t.Context(), queries.New(ta.db.W), users.NewUser{Email: "idle-support@chargedesk.test", Name: "Idle Support", Role: "support", Password: demo.DefaultPassword}, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}

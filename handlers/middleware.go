@@ -13,7 +13,6 @@ import (
 	"chargedesk/access"
 	"chargedesk/audit"
 	"chargedesk/errs"
-	"chargedesk/impersonation"
 	"chargedesk/queries"
 )
 
@@ -79,7 +78,7 @@ func (a *App) loadUser(c *gin.Context) {
 		// The account is gone or disabled: the session dies with it, and so does any
 		// impersonation it had open.
 		if caller.ImpID != 0 {
-			a.endImpersonation(c, callerImpersonation(caller), impersonation.ViaAdminDisabled)
+			a.endImpersonation(c, callerImpersonation(caller), access.ViaAdminDisabled)
 		}
 		if derr := a.web.Revoke(c.Request.Context(), caller.SessionKey); derr != nil {
 			a.logErr(c, "delete session of disabled user", derr)

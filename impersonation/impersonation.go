@@ -18,18 +18,6 @@ import (
 	"chargedesk/text"
 )
 
-// How an impersonation ended (impersonations.end_via); the rules are in package access.
-const (
-	ViaExit          = access.ViaExit
-	ViaMarkerRemoved = access.ViaMarkerRemoved
-	ViaExpired       = access.ViaExpired
-	ViaAdminDisabled = access.ViaAdminDisabled
-	ViaServerRestart = access.ViaServerRestart
-	ViaLogout        = access.ViaLogout
-	ViaDisabled      = access.ViaDisabled
-	ViaGrantRevoked  = access.ViaGrantRevoked
-)
-
 // Asked is the request that starts or extends an impersonation as its impersonation_audit
 // row records it. The HTTP layer fills it in: this package knows no routes or statuses.
 type Asked struct {
@@ -88,7 +76,7 @@ func Start(ctx context.Context, d *db.DB, trail *audit.Trail, r Request, now tim
 			}
 		}
 		if cur, err := q.ActiveImpersonationOf(ctx, r.Admin); err == nil && cur.ExpiresAt <= now.Unix() {
-			if _, auditErr, err := endInTx(ctx, tx, trail, cur, ViaExpired, now, r.IP, r.UserAgent); auditErr != nil || err != nil {
+			if _, auditErr, err := endInTx(ctx, tx, trail, cur, access.ViaExpired, now, r.IP, r.UserAgent); auditErr != nil || err != nil {
 				return errors.Join(auditErr, err)
 			}
 		}
@@ -272,8 +260,8 @@ func Sweep(ctx context.Context, d *db.DB, trail *audit.Trail, now time.Time, idl
 		if !end {
 			continue
 		}
-		if atStartup && via == ViaExpired {
-			via = ViaServerRestart
+		if atStartup && via == access.ViaExpired {
+			via = access.ViaServerRestart
 		}
 		ok, auditErr, err := End(ctx, d, trail, queries.Impersonation{ID: r.ID, AdminUserID: r.AdminUserID, CustomerUserID: r.CustomerUserID, Ticket: r.Ticket, StartedAt: r.StartedAt}, via, now, "", "chargedesk")
 		if err != nil {

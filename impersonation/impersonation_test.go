@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"chargedesk/access"
 	"chargedesk/audit"
 	"chargedesk/db"
 	"chargedesk/db/dbtest"
@@ -154,7 +155,7 @@ func TestEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i, want := range []bool{true, false} {
-		ended, auditErr, err := impersonation.End(ctx, w.d, w.trail, imp, impersonation.ViaExit, w.now, "", "")
+		ended, auditErr, err := impersonation.End(ctx, w.d, w.trail, imp, access.ViaExit, w.now, "", "")
 		if ended != want || auditErr != nil || err != nil {
 			t.Errorf("end %d: ended %v (%v, %v), want %v", i+1, ended, auditErr, err, want)
 		}
@@ -219,8 +220,8 @@ func TestSweep(t *testing.T) {
 		wantVia   string // "" stays active
 	}{
 		{"active and recent stays", time.Minute, 10 * time.Minute, false, ""},
-		{"expired", 31 * time.Minute, time.Hour, false, impersonation.ViaExpired},
-		{"expired, found at start-up", 31 * time.Minute, time.Hour, true, impersonation.ViaServerRestart},
+		{"expired", 31 * time.Minute, time.Hour, false, access.ViaExpired},
+		{"expired, found at start-up", 31 * time.Minute, time.Hour, true, access.ViaServerRestart},
 		{"idle", 11 * time.Minute, 10 * time.Minute, false, "idle"},
 	}
 	for _, tt := range tests {

@@ -165,7 +165,7 @@ func RevokeAccess(ctx context.Context, tx *sql.Tx, trail *audit.Trail, a access.
 	} else if n == 0 {
 		return 0, nil
 	}
-	if ended, err = endOpenInTx(ctx, tx, trail, customer, ViaGrantRevoked, now, ip, ua); err != nil {
+	if ended, err = endOpenInTx(ctx, tx, trail, customer, access.ViaGrantRevoked, now, ip, ua); err != nil {
 		return 0, err
 	}
 	return ended, q.InsertActivity(ctx, queries.InsertActivityParams{ActingAs: customer, At: now.Unix(), Kind: "access",

@@ -78,7 +78,7 @@ func SetSwitch(ctx context.Context, d *db.DB, trail *audit.Trail, r SwitchReques
 			return err
 		}
 		if !r.Enabled {
-			if ended, err = endOpenInTx(ctx, tx, trail, 0, ViaDisabled, now, r.IP, r.UserAgent); err != nil {
+			if ended, err = endOpenInTx(ctx, tx, trail, 0, access.ViaDisabled, now, r.IP, r.UserAgent); err != nil {
 				return err
 			}
 		}

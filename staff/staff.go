@@ -17,11 +17,11 @@ import (
 	"time"
 
 	"chargedesk/access"
-	"chargedesk/accounts"
 	"chargedesk/audit"
 	"chargedesk/errs"
 	"chargedesk/queries"
 	"chargedesk/text"
+	"chargedesk/users"
 )
 
 // LinkValidFor is how long a password-set link works.
@@ -65,13 +65,13 @@ func Create(ctx context.Context, tx *sql.Tx, ch Change, email, name, role string
 	}
 	secret := make([]byte, 32)
 	rand.Read(secret)
-	hash, err := accounts.HashPassword(hex.EncodeToString(secret)) // never told to anyone: set through the link
+	hash, err := users.HashPassword(hex.EncodeToString(secret)) // never told to anyone: set through the link
 	if err != nil {
 		return queries.User{}, "", err
 	}
-	u, err := accounts.Insert(ctx, q, accounts.NewUser{Email: email, Name: name, Role: role}, hash, ch.Now)
+	u, err := users.Insert(ctx, q, users.NewUser{Email: email, Name: name, Role: role}, hash, ch.Now)
 	if err != nil {
-		if errors.As(err, new(accounts.ErrEmailTaken)) {
+		if errors.As(err, new(users.ErrEmailTaken)) {
 			return u, "", errs.Invalidf("A user with email %s already exists.", email)
 		}
 		return u, "", err
@@ -235,14 +235,14 @@ func SetPassword(ctx context.Context, tx *sql.Tx, trail *audit.Trail, token, pas
 	if err != nil {
 		return l, err
 	}
-	if n := len(password); n < accounts.MinPassword || n > 72 {
-		return l, errs.Invalidf("Choose a password of %d to 72 characters.", accounts.MinPassword)
+	if n := len(password); n < users.MinPassword || n > 72 {
+		return l, errs.Invalidf("Choose a password of %d to 72 characters.", users.MinPassword)
 	}
 	t, err := q.GetPasswordToken(ctx, TokenHash(token))
 	if err != nil {
 		return l, err
 	}
-	hash, err := accounts.HashPassword(password)
+	hash, err := users.HashPassword(password)
 	if err != nil {
 		return l, err
 	}

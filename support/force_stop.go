@@ -37,13 +37,15 @@ func PlanForceStop(ctx context.Context, q *queries.Queries, t Tool, id int64) (S
 	return p, nil
 }
 
-// Remote is what the session's charge point answered to RemoteStopTransaction before the
-// force-stop: Stopped when it accepted and reported the stop itself (the session is then
-// completed by its StopTransaction, ended_by remote_stop); otherwise Answer says why the
-// session is closed in the database instead ("offline", "Rejected", "no answer").
-type Remote struct {
-	Answer  string
-	Stopped bool
+// ChargerStop is what the session's charge point did when asked to stop it before the
+// force-stop (package central asks; a nil ChargerStop means it was not asked).
+type ChargerStop interface {
+	// Stopped: it accepted and reported the stop itself (the session is then completed by its
+	// StopTransaction, ended_by remote_stop).
+	Stopped() bool
+	// Answer is what it answered, or why the session is closed in the database instead
+	// ("offline", "Rejected", "no answer: …").
+	Answer() string
 }
 
 // ForceStop ends a stuck session. When its charge point stopped it on request, this records
@@ -51,15 +53,19 @@ type Remote struct {
 // closes the session in the database at its last meter reading (ended by
 // admin_force_close), frees its connector and prices its receipt up to that reading; a late
 // StopTransaction from the station is still accepted later (charging.LateStop).
-func ForceStop(ctx context.Context, tx *sql.Tx, trail *audit.Trail, t Tool, id int64, remote Remote) (Done, error) {
+func ForceStop(ctx context.Context, tx *sql.Tx, trail *audit.Trail, t Tool, id int64, remote ChargerStop) (Done, error) {
+	stopped, answer := false, ""
+	if remote != nil {
+		stopped, answer = remote.Stopped(), remote.Answer()
+	}
 	return commit(ctx, tx, trail, t, "admin.session_force_stop", func(q *queries.Queries) (string, map[string]any, error) {
-		if remote.Stopped {
+		if stopped {
 			s, err := q.GetSession(ctx, queries.GetSessionParams{ID: id, ActingAs: t.Customer})
 			if err != nil {
 				return "", nil, err
 			}
 			return fmt.Sprintf("Support stopped your charging session #%d at the charger; its receipt is issued", id),
-				map[string]any{"session_id": id, "via": "RemoteStopTransaction", "charger_answer": remote.Answer, "ended_by": s.EndedBy.String}, nil
+				map[string]any{"session_id": id, "via": "RemoteStopTransaction", "charger_answer": answer, "ended_by": s.EndedBy.String}, nil
 		}
 		p, err := PlanForceStop(ctx, q, t, id)
 		if err != nil {
@@ -78,6 +84,6 @@ func ForceStop(ctx context.Context, tx *sql.Tx, trail *audit.Trail, t Tool, id i
 			return "", nil, err
 		}
 		return fmt.Sprintf("Support closed your stuck charging session #%d; its receipt is issued", id),
-			map[string]any{"session_id": id, "receipt_id": receipt, "stuck_because": p.Why, "via": "database", "charger_answer": remote.Answer}, nil
+			map[string]any{"session_id": id, "receipt_id": receipt, "stuck_because": p.Why, "via": "database", "charger_answer": answer}, nil
 	})
 }

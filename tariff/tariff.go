@@ -8,8 +8,9 @@ package tariff
 
 import (
 	"slices"
-	"time"
 	_ "time/tzdata" // the binary carries its own zone data
+
+	"chargedesk/format"
 )
 
 // Dimensions of a price component.
@@ -116,14 +117,6 @@ func roundDiv(a, b int64) int64 {
 	return (a + b/2) / b
 }
 
-// Zone is where the network operates: time-of-day restrictions mean local time here, and the
-// product shows times in it. Times are stored in UTC.
-var Zone = mustZone("Europe/Berlin")
-
-func mustZone(name string) *time.Location {
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		panic(err)
-	}
-	return loc
-}
+// Zone is where the network operates: time-of-day restrictions mean local time here
+// (format.Zone, where the product shows times too). Times are stored in UTC.
+var Zone = format.Zone

@@ -1,6 +1,6 @@
-// Package accounts creates users: it validates what a person typed, hashes the password and
+// Package users creates accounts: it validates what a person typed, hashes the password and
 // mints the Public ID shown to support staff.
-package accounts
+package users
 
 import (
 	"context"
