@@ -44,6 +44,7 @@ type axeViolation struct {
 // Every page, at desktop and phone width, as customers and support see it (impersonating
 // too): axe-core finds no WCAG 2 A/AA violation. Each is screenshotted with -update-screenshots.
 func TestEveryPageIsAccessible(t *testing.T) {
+	t.Parallel()
 	axe := axeSource(t)
 	s := startSite(t)
 	b := newBrowser(t)

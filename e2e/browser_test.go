@@ -1,9 +1,10 @@
 // Package e2e_test clicks through the impersonation runbook in real Chromium against the real
 // router on 127.0.0.1 with the demo database.
 //
-// It needs Debian's Chromium (/usr/bin/chromium, or CHARGEDESK_CHROMIUM). Without it the tests
-// skip, unless CHARGEDESK_E2E=1 (as in CI), where they fail. Run with -update-screenshots to
-// rewrite docs/screenshots/.
+// It is the slow tier (about 45 s on two cores): it runs with CHARGEDESK_E2E=1, as in CI, and
+// skips otherwise, so that `go test ./...` stays fast. It needs Debian's Chromium
+// (/usr/bin/chromium, or CHARGEDESK_CHROMIUM); with CHARGEDESK_E2E=1 and no Chromium the tests
+// fail. Run with -update-screenshots to rewrite docs/screenshots/.
 package e2e_test
 
 import (
@@ -42,8 +43,17 @@ type site struct {
 	base string
 }
 
+// browserTier skips the test unless the browser tier was asked for (CHARGEDESK_E2E=1).
+func browserTier(t *testing.T) {
+	t.Helper()
+	if os.Getenv("CHARGEDESK_E2E") != "1" {
+		t.Skip("the browser tests run with CHARGEDESK_E2E=1 (as in CI): CHARGEDESK_E2E=1 go test ./e2e/")
+	}
+}
+
 func chromiumPath(t *testing.T) string {
 	t.Helper()
+	browserTier(t)
 	path := os.Getenv("CHARGEDESK_CHROMIUM")
 	if path == "" {
 		path = "/usr/bin/chromium"
@@ -63,6 +73,7 @@ func startSite(t *testing.T) *site { return startSiteWith(t, app.Options{}) }
 // startSiteWith is startSite with cfg's settings (the database, keys and log are the site's).
 func startSiteWith(t *testing.T, cfg app.Options) *site {
 	t.Helper()
+	browserTier(t)
 	d := dbtest.Seeded(t)
 	cfg.DB, cfg.SessionKey, cfg.Trail, cfg.Log = d, []byte("e2e-key-e2e-key-e2e-key-e2e-key!!"), audit.NewTrail(audit.NewKey()), slog.New(slog.NewTextHandler(io.Discard, nil))
 	svc, err := app.Build(cfg)

@@ -15,6 +15,7 @@ import (
 // the page shows; stopping it issues the receipt. Support sees it all in the charger's
 // protocol log.
 func TestChargingThroughTheChargerInChromium(t *testing.T) {
+	t.Parallel()
 	s := startSite(t)
 	b := newBrowser(t)
 	ctx := b.ctx

@@ -18,6 +18,7 @@ import (
 // at most 5 interactions with the mouse, or 10 key presses (plus the typed fields) with the
 // keyboard alone; after Exit, back to the customer in one click.
 func TestStartingAndLeavingInFewInteractions(t *testing.T) {
+	t.Parallel()
 	s := startSite(t)
 	b := newBrowser(t)
 	ctx := b.ctx
@@ -121,6 +122,7 @@ func TestStartingAndLeavingInFewInteractions(t *testing.T) {
 // same page. Without JavaScript a destructive button opens a page that asks, and only its
 // button acts.
 func TestExtendAndAskWithoutJavaScript(t *testing.T) {
+	t.Parallel()
 	s := startSiteWith(t, app.Options{ImpersonationTTL: 4 * time.Minute})
 	b := newBrowser(t)
 	ctx := b.ctx
@@ -167,6 +169,7 @@ func TestExtendAndAskWithoutJavaScript(t *testing.T) {
 // Four eyes in two browsers: a support agent asks to impersonate a protected customer, an
 // admin approves on their dashboard, and the agent's own Start then opens the account.
 func TestFourEyesInTwoBrowsers(t *testing.T) {
+	t.Parallel()
 	s := startSite(t)
 	jane := s.userID(demo.JaneEmail)
 	if _, err := s.db.W.Exec(`UPDATE users SET protected_reason = 'Legal hold LH-7' WHERE id = ?`, jane); err != nil {

@@ -12,6 +12,7 @@ import (
 // A driver opens the session behind their €30.96 receipt: the chart shades the stretch of
 // each price (charging, then parking) and lists them, on a desktop and on a phone.
 func TestSessionPriceBandsInChromium(t *testing.T) {
+	t.Parallel()
 	s := startSite(t)
 	b := newBrowser(t)
 	ctx := b.ctx

@@ -15,6 +15,7 @@ import (
 
 // TestRunbookInChromium follows the runbook in one browser, scenario by scenario.
 func TestRunbookInChromium(t *testing.T) {
+	t.Parallel()
 	s := startSite(t)
 	b := newBrowser(t)
 	ctx := b.ctx
