@@ -10,6 +10,10 @@ import (
 
 // A held response goes out whole on release, and on discard nothing of it does: not its
 // status, its body, nor a header the handler set (a Location naming the customer's page).
+// Release mode from the start, as handlers.New sets it: tests run in parallel, and a test
+// context made before any App would print Gin's debug-mode warning.
+func init() { gin.SetMode(gin.ReleaseMode) }
+
 func TestBufferedWriter(t *testing.T) {
 	t.Parallel()
 	for _, release := range []bool{true, false} {

@@ -22,7 +22,8 @@ func protect(t *testing.T, ta *testApp, admin *client, customer int64) {
 
 // Four eyes: starting on a protected customer makes a request; the requester cannot approve
 // it; another staff member approves (recorded); the requester then starts, with the ticket
-// and reason the approver saw, once; an approval not used in time expires.
+// and reason the approver saw (another ticket is refused), once; an approval not used in time
+// expires.
 func TestProtectedAccountNeedsASecondApprover(t *testing.T) {
 	t.Parallel()
 	ta := newTestApp(t)
@@ -52,8 +53,17 @@ func TestProtectedAccountNeedsASecondApprover(t *testing.T) {
 	if n := ta.count(`SELECT count(*) FROM auth_audit WHERE tag = 'admin.approval.approve' AND json_extract(metadata, '$.ticket') = 'SUP-4E'`); n != 1 {
 		t.Errorf("approval rows: %d", n)
 	}
-	// The start uses what the approver saw, whatever the form says now.
-	if r := sup.startImpersonating(jane, "SUP-OTHER", false); r.status != http.StatusSeeOther {
+	// A start naming another ticket is refused with both named, and starts nothing (it used
+	// to start silently with the approved ticket).
+	if r := sup.startImpersonating(jane, "SUP-OTHER", false); r.status != http.StatusUnprocessableEntity ||
+		!strings.Contains(r.body, "approved for ticket SUP-4E, not SUP-OTHER") {
+		t.Fatalf("start after approval with another ticket: %d %.300s", r.status, r.body)
+	}
+	if n := ta.count(`SELECT count(*) FROM impersonations WHERE ended_at IS NULL`); n != 0 {
+		t.Fatal("a start with another ticket started")
+	}
+	// The start uses what the approver saw.
+	if r := sup.startImpersonating(jane, "SUP-4E", false); r.status != http.StatusSeeOther {
 		t.Fatalf("start after approval: %d %.300s", r.status, r.body)
 	}
 	if n := ta.count(`SELECT count(*) FROM impersonations WHERE customer_user_id = ? AND ticket = 'SUP-4E' AND ended_at IS NULL`, jane); n != 1 {

@@ -66,12 +66,12 @@ func Start(ctx context.Context, d *db.DB, trail *audit.Trail, r Request, now tim
 	var requested int64
 	err = d.Tx(ctx, func(tx *sql.Tx) error {
 		q := queries.New(tx)
-		t, err := checkStart(ctx, q, r)
+		t, role, err := checkStart(ctx, q, r)
 		if err != nil {
 			return err
 		}
 		if t.ProtectedReason != "" { // a grant, an approval used now, or a request made
-			if requested, err = protectedStart(ctx, tx, trail, &r, now); err != nil || requested != 0 {
+			if requested, err = protectedStart(ctx, tx, trail, &r, role, now); err != nil || requested != 0 {
 				return err // the new request commits; nothing starts
 			}
 		}
@@ -119,38 +119,37 @@ func Start(ctx context.Context, d *db.DB, trail *audit.Trail, r Request, now tim
 }
 
 // checkStart re-reads the admin and the target inside the start's transaction, and returns
-// the target.
-func checkStart(ctx context.Context, q *queries.Queries, r Request) (queries.GetImpersonationTargetRow, error) {
-	var t queries.GetImpersonationTargetRow
-	role, err := access.CheckStaff(ctx, q, access.Actor{UserID: r.Admin})
+// the target and the admin's role now.
+func checkStart(ctx context.Context, q *queries.Queries, r Request) (t queries.GetImpersonationTargetRow, role string, err error) {
+	role, err = access.CheckStaff(ctx, q, access.Actor{UserID: r.Admin})
 	if err != nil {
-		return t, err
+		return t, role, err
 	}
 	if sw, err := GetSwitch(ctx, q); err != nil {
-		return t, err
+		return t, role, err
 	} else if !sw.Enabled {
-		return t, errs.Conflictf("%s", sw.Off())
+		return t, role, errs.Conflictf("%s", sw.Off())
 	}
 	if r.AllowChanges && role != access.RoleAdmin {
-		return t, errs.Forbiddenf("Support agents impersonate read-only: only an admin can allow changes. Start without “allow changes”, or ask an admin.")
+		return t, role, errs.Forbiddenf("Support agents impersonate read-only: only an admin can allow changes. Start without “allow changes”, or ask an admin.")
 	}
 	if r.AllowPayments && !r.AllowChanges {
-		return t, errs.Invalidf("Payment methods can only be changed in an impersonation that allows changes: tick “allow changes” too.")
+		return t, role, errs.Invalidf("Payment methods can only be changed in an impersonation that allows changes: tick “allow changes” too.")
 	}
 	t, err = q.GetImpersonationTarget(ctx, r.Customer)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		return t, errs.NotFoundf("This user")
+		return t, role, errs.NotFoundf("This user")
 	case err != nil:
-		return t, err
+		return t, role, err
 	case t.ID == r.Admin:
-		return t, errs.Invalidf("You cannot impersonate yourself.")
+		return t, role, errs.Invalidf("You cannot impersonate yourself.")
 	case t.Role != access.RoleCustomer:
-		return t, errs.Invalidf("Admins cannot be impersonated; only customers can.")
+		return t, role, errs.Invalidf("Admins cannot be impersonated; only customers can.")
 	case t.Status != access.StatusActive:
-		return t, errs.Invalidf("This customer's account is disabled and cannot be impersonated.")
+		return t, role, errs.Invalidf("This customer's account is disabled and cannot be impersonated.")
 	}
-	return t, nil
+	return t, role, nil
 }
 
 // End ends imp, if it is still active, and writes its impersonation.end row in the same

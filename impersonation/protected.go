@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"chargedesk/access"
@@ -21,6 +22,9 @@ const (
 	ApprovalValidFor = 15 * time.Minute
 	// GrantFor is how long a customer's "let support see my account" lasts.
 	GrantFor = 24 * time.Hour
+	// IndependentAfter is how long after the requester created a colleague's account or
+	// issued their password link that colleague's approval counts again.
+	IndependentAfter = 7 * 24 * time.Hour
 )
 
 // ApprovalNeeded is Start's answer for a protected customer without a grant: the request
@@ -38,7 +42,7 @@ func (a *ApprovalNeeded) Error() string {
 // protected customer t now: with the customer's grant in force, yes; with an approved request
 // of theirs, yes, once, and r takes the ticket, reason and mode the approver saw; otherwise a
 // request is made (or the pending one stands) and the start waits (*ApprovalNeeded).
-func protectedStart(ctx context.Context, tx *sql.Tx, trail *audit.Trail, r *Request, now time.Time) (requested int64, err error) {
+func protectedStart(ctx context.Context, tx *sql.Tx, trail *audit.Trail, r *Request, role string, now time.Time) (requested int64, err error) {
 	q := queries.New(tx)
 	if _, err := q.ActiveSupportGrant(ctx, queries.ActiveSupportGrantParams{ActingAs: r.Customer, Now: now.Unix()}); err == nil {
 		return 0, nil
@@ -48,6 +52,14 @@ func protectedStart(ctx context.Context, tx *sql.Tx, trail *audit.Trail, r *Requ
 	a, err := q.OpenApproval(ctx, queries.OpenApprovalParams{RequesterID: r.Admin, CustomerUserID: r.Customer, Now: now.Unix()})
 	switch {
 	case err == nil && a.ApprovedAt.Valid:
+		// What was approved is what starts, and only by who may still do it: the ticket must be
+		// the approved one, and changes need the requester to be an admin now, not then.
+		if t := strings.TrimSpace(r.Ticket); t != a.Ticket {
+			return 0, errs.Invalidf("This request was approved for ticket %s, not %s. Start it with ticket %s, or ask again for %s.", a.Ticket, t, a.Ticket, t)
+		}
+		if a.AllowChanges == 1 && role != access.RoleAdmin {
+			return 0, errs.Forbiddenf("This request was approved with changes allowed, but you are no longer an admin, so changes cannot be allowed. Ask again for a read-only impersonation.")
+		}
 		if n, err := q.UseApproval(ctx, queries.UseApprovalParams{Now: sql.NullInt64{Int64: now.Unix(), Valid: true}, ID: a.ID}); err != nil || n != 1 {
 			return 0, errors.Join(err, errors.New("impersonation: approval not usable"))
 		}
@@ -93,6 +105,15 @@ func Approve(ctx context.Context, d *db.DB, trail *audit.Trail, approver, id int
 			return err
 		case a.RequesterID == approver:
 			return errs.Forbiddenf("Someone else must approve your own request: that is the point of a second pair of eyes.")
+		}
+		// A colleague whose account or password link the requester made lately is the
+		// requester's own hand, not a second pair of eyes.
+		if n, err := q.LinksIssuedBy(ctx, queries.LinksIssuedByParams{UserID: approver, Issuer: a.RequesterID, Since: now.Add(-IndependentAfter).Unix()}); err != nil {
+			return err
+		} else if n > 0 {
+			return errs.Forbiddenf("You cannot approve this request: the requester created your account or issued your password link in the last %d days, so your approval would not be independent. Ask another colleague.", int(IndependentAfter.Hours()/24))
+		}
+		switch {
 		case a.ApprovedAt.Valid || a.UsedAt.Valid:
 			return errs.Conflictf("This request was approved already.")
 		case a.ExpiresAt <= now.Unix():

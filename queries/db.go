@@ -342,6 +342,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.latestCheckpointStmt, err = db.PrepareContext(ctx, latestCheckpoint); err != nil {
 		return nil, fmt.Errorf("error preparing query LatestCheckpoint: %w", err)
 	}
+	if q.linksIssuedByStmt, err = db.PrepareContext(ctx, linksIssuedBy); err != nil {
+		return nil, fmt.Errorf("error preparing query LinksIssuedBy: %w", err)
+	}
 	if q.listActiveImpersonationsStmt, err = db.PrepareContext(ctx, listActiveImpersonations); err != nil {
 		return nil, fmt.Errorf("error preparing query ListActiveImpersonations: %w", err)
 	}
@@ -635,6 +638,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.userNamesByIDsStmt, err = db.PrepareContext(ctx, userNamesByIDs); err != nil {
 		return nil, fmt.Errorf("error preparing query UserNamesByIDs: %w", err)
+	}
+	if q.voidPasswordTokensStmt, err = db.PrepareContext(ctx, voidPasswordTokens); err != nil {
+		return nil, fmt.Errorf("error preparing query VoidPasswordTokens: %w", err)
 	}
 	if q.waitingWebhooksStmt, err = db.PrepareContext(ctx, waitingWebhooks); err != nil {
 		return nil, fmt.Errorf("error preparing query WaitingWebhooks: %w", err)
@@ -1177,6 +1183,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing latestCheckpointStmt: %w", cerr)
 		}
 	}
+	if q.linksIssuedByStmt != nil {
+		if cerr := q.linksIssuedByStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing linksIssuedByStmt: %w", cerr)
+		}
+	}
 	if q.listActiveImpersonationsStmt != nil {
 		if cerr := q.listActiveImpersonationsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listActiveImpersonationsStmt: %w", cerr)
@@ -1667,6 +1678,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing userNamesByIDsStmt: %w", cerr)
 		}
 	}
+	if q.voidPasswordTokensStmt != nil {
+		if cerr := q.voidPasswordTokensStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing voidPasswordTokensStmt: %w", cerr)
+		}
+	}
 	if q.waitingWebhooksStmt != nil {
 		if cerr := q.waitingWebhooksStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing waitingWebhooksStmt: %w", cerr)
@@ -1822,6 +1838,7 @@ type Queries struct {
 	lastImpersonationAuditHashStmt       *sql.Stmt
 	lastReadingStmt                      *sql.Stmt
 	latestCheckpointStmt                 *sql.Stmt
+	linksIssuedByStmt                    *sql.Stmt
 	listActiveImpersonationsStmt         *sql.Stmt
 	listActiveImpersonationsForSweepStmt *sql.Stmt
 	listActiveSessionsStmt               *sql.Stmt
@@ -1920,6 +1937,7 @@ type Queries struct {
 	usePasswordTokenStmt                 *sql.Stmt
 	useReservationStmt                   *sql.Stmt
 	userNamesByIDsStmt                   *sql.Stmt
+	voidPasswordTokensStmt               *sql.Stmt
 	waitingWebhooksStmt                  *sql.Stmt
 	webhookBacklogStmt                   *sql.Stmt
 }
@@ -2034,6 +2052,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		lastImpersonationAuditHashStmt:       q.lastImpersonationAuditHashStmt,
 		lastReadingStmt:                      q.lastReadingStmt,
 		latestCheckpointStmt:                 q.latestCheckpointStmt,
+		linksIssuedByStmt:                    q.linksIssuedByStmt,
 		listActiveImpersonationsStmt:         q.listActiveImpersonationsStmt,
 		listActiveImpersonationsForSweepStmt: q.listActiveImpersonationsForSweepStmt,
 		listActiveSessionsStmt:               q.listActiveSessionsStmt,
@@ -2132,6 +2151,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		usePasswordTokenStmt:                 q.usePasswordTokenStmt,
 		useReservationStmt:                   q.useReservationStmt,
 		userNamesByIDsStmt:                   q.userNamesByIDsStmt,
+		voidPasswordTokensStmt:               q.voidPasswordTokensStmt,
 		waitingWebhooksStmt:                  q.waitingWebhooksStmt,
 		webhookBacklogStmt:                   q.webhookBacklogStmt,
 	}

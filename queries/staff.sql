@@ -31,3 +31,13 @@ UPDATE password_tokens SET used_at = @now WHERE token_hash = @token_hash AND use
 
 -- name: SetPasswordHash :exec
 UPDATE users SET password_hash = @password_hash WHERE id = @id;
+
+-- name: VoidPasswordTokens :execrows
+-- Voids a user's unused one-time links (a newer one was issued): they then answer like a
+-- used link.
+UPDATE password_tokens SET used_at = @now WHERE user_id = @user_id AND used_at IS NULL;
+
+-- name: LinksIssuedBy :one
+-- How many one-time password links issuer made for user since (an account's creation makes
+-- one too): a colleague whose credentials the requester set lately is no second pair of eyes.
+SELECT count(*) FROM password_tokens WHERE user_id = @user_id AND created_by = @issuer AND created_at > @since;

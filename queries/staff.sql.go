@@ -106,6 +106,25 @@ func (q *Queries) InsertPasswordToken(ctx context.Context, arg InsertPasswordTok
 	return err
 }
 
+const linksIssuedBy = `-- name: LinksIssuedBy :one
+SELECT count(*) FROM password_tokens WHERE user_id = ?1 AND created_by = ?2 AND created_at > ?3
+`
+
+type LinksIssuedByParams struct {
+	UserID int64
+	Issuer int64
+	Since  int64
+}
+
+// How many one-time password links issuer made for user since (an account's creation makes
+// one too): a colleague whose credentials the requester set lately is no second pair of eyes.
+func (q *Queries) LinksIssuedBy(ctx context.Context, arg LinksIssuedByParams) (int64, error) {
+	row := q.queryRow(ctx, q.linksIssuedByStmt, linksIssuedBy, arg.UserID, arg.Issuer, arg.Since)
+	var count int64
+	err := row.Scan(&count)
+	return count, err
+}
+
 const listStaff = `-- name: ListStaff :many
 SELECT id, public_id, email, name, role, status, created_at FROM users
 WHERE role IN ('admin', 'support') ORDER BY status, name, id
@@ -206,6 +225,25 @@ type UsePasswordTokenParams struct {
 
 func (q *Queries) UsePasswordToken(ctx context.Context, arg UsePasswordTokenParams) (int64, error) {
 	result, err := q.exec(ctx, q.usePasswordTokenStmt, usePasswordToken, arg.Now, arg.TokenHash)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
+}
+
+const voidPasswordTokens = `-- name: VoidPasswordTokens :execrows
+UPDATE password_tokens SET used_at = ?1 WHERE user_id = ?2 AND used_at IS NULL
+`
+
+type VoidPasswordTokensParams struct {
+	Now    sql.NullInt64
+	UserID int64
+}
+
+// Voids a user's unused one-time links (a newer one was issued): they then answer like a
+// used link.
+func (q *Queries) VoidPasswordTokens(ctx context.Context, arg VoidPasswordTokensParams) (int64, error) {
+	result, err := q.exec(ctx, q.voidPasswordTokensStmt, voidPasswordTokens, arg.Now, arg.UserID)
 	if err != nil {
 		return 0, err
 	}

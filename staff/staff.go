@@ -83,8 +83,8 @@ func Create(ctx context.Context, tx *sql.Tx, ch Change, email, name, role string
 	return u, token, record(ctx, tx, ch, "admin.staff.create", u.ID, map[string]any{"email": email, "name": name, "role": role})
 }
 
-// NewLink makes a new one-time password-set link for staff member id (a lost or expired one),
-// recorded as admin.staff.link.
+// NewLink makes a new one-time password-set link for staff member id (a lost or expired one)
+// and voids their older unused ones, recorded as admin.staff.link.
 func NewLink(ctx context.Context, tx *sql.Tx, ch Change, id int64) (string, error) {
 	q := queries.New(tx)
 	if err := access.CheckAdmin(ctx, q, access.Actor{UserID: ch.Admin}); err != nil {
@@ -94,11 +94,15 @@ func NewLink(ctx context.Context, tx *sql.Tx, ch Change, id int64) (string, erro
 	if err != nil {
 		return "", err
 	}
+	voided, err := q.VoidPasswordTokens(ctx, queries.VoidPasswordTokensParams{Now: sql.NullInt64{Int64: ch.Now.Unix(), Valid: true}, UserID: u.ID})
+	if err != nil {
+		return "", err
+	}
 	token, err := newLink(ctx, q, ch, u.ID)
 	if err != nil {
 		return "", err
 	}
-	return token, record(ctx, tx, ch, "admin.staff.link", u.ID, map[string]any{"email": u.Email})
+	return token, record(ctx, tx, ch, "admin.staff.link", u.ID, map[string]any{"email": u.Email, "older_links_voided": voided})
 }
 
 // SetRole makes staff member id a support agent or an admin, recorded as admin.staff.role.
@@ -228,7 +232,7 @@ func CheckLink(ctx context.Context, q *queries.Queries, token string, now time.T
 }
 
 // SetPassword sets the password of the account link token is for, once and before it expires,
-// recorded as password.set.
+// and ends every session of that account, recorded as password.set.
 func SetPassword(ctx context.Context, tx *sql.Tx, trail *audit.Trail, token, password, ip, ua string, now time.Time) (Link, error) {
 	q := queries.New(tx)
 	l, err := CheckLink(ctx, q, token, now)
@@ -252,7 +256,13 @@ func SetPassword(ctx context.Context, tx *sql.Tx, trail *audit.Trail, token, pas
 	if err := q.SetPasswordHash(ctx, queries.SetPasswordHashParams{PasswordHash: hash, ID: t.UserID}); err != nil {
 		return l, err
 	}
+	// A new password ends every session the account had: whoever was signed in with the old
+	// one is signed out.
+	ended, err := q.DeleteUserSessions(ctx, sql.NullInt64{Int64: t.UserID, Valid: true})
+	if err != nil {
+		return l, err
+	}
 	_, err = trail.Write(ctx, tx, now, audit.Entry{Tag: "password.set", Actor: t.UserID, Target: t.UserID, IP: ip, UserAgent: ua,
-		Metadata: map[string]any{"via": "one-time link"}})
+		Metadata: map[string]any{"via": "one-time link", "sessions_ended": ended}})
 	return l, err
 }
