@@ -17,6 +17,11 @@ func TestNoServerErrorForAnythingAUserCanType(t *testing.T) {
 	jane := ta.userID(demo.JaneEmail)
 	values := []string{"", " ", "0", "-1", "1e9", "99999999999999999999", "abc", "\xff\xfe", "<script>x</script>",
 		strings.Repeat("é", 3000), "2026-13-45", "1.005", "NaN", "'; DROP TABLE users; --", "%00", "\"", "*"}
+	if raceDetector {
+		// Under -race this sweep looks for data races, which a few values find as well as all
+		// of them, at a quarter of the time; CI runs it again without -race, with every value.
+		values = []string{"", "-1", "\xff\xfe", strings.Repeat("é", 3000)}
+	}
 	fields := []string{"q", "status", "from", "to", "after", "before", "before_route", "user", "tag", "impersonation", "format",
 		"notice", "reference", "row", "connector_id", "card_id", "label", "brand", "last4", "exp_month", "exp_year",
 		"evse_id", "date", "time", "minutes", "amount", "reason", "customer_user_id", "ticket", "confirm", "allow_changes",
