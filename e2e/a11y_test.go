@@ -95,7 +95,7 @@ func TestEveryPageIsAccessible(t *testing.T) {
 	}
 	check("anonymous", "/login")
 	b.login(ctx, s.base, demo.JaneEmail)
-	for _, p := range customerPages {
+	for _, p := range append(customerPages, "/account/security") {
 		check("customer", p)
 	}
 	b.do(ctx, "log out", chromedp.Navigate(s.base+"/login")) // a fresh session below
@@ -104,7 +104,7 @@ func TestEveryPageIsAccessible(t *testing.T) {
 	b = b2
 	b.login(ctx, s.base, demo.AdminEmail)
 	for _, p := range []string{"/admin", "/admin/customers?q=jane", fmt.Sprintf("/admin/customers/%d", jane), fmt.Sprintf("/admin/customers/%d/impersonate", jane),
-		"/admin/audit", "/admin/impersonations", "/admin/staff", "/admin/settings", "/admin/chargers", "/admin/chargers/2", "/admin/tariffs", fmt.Sprintf("/admin/tariffs/%d", tariffID), fmt.Sprintf("/admin/receipts/%d", receipt)} {
+		"/admin/audit", "/admin/impersonations", "/admin/staff", "/admin/settings", "/admin/chargers", "/admin/chargers/2", "/admin/tariffs", fmt.Sprintf("/admin/tariffs/%d", tariffID), fmt.Sprintf("/admin/receipts/%d", receipt), "/account/security"} {
 		check("support", p)
 	}
 	b.do(ctx, "impersonate", chromedp.Navigate(fmt.Sprintf("%s/admin/customers/%d/impersonate", s.base, jane)),

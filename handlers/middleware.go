@@ -136,7 +136,8 @@ func (a *App) requireAdmin(c *gin.Context) {
 
 // privilegeViolation records an attempt to use a privilege the caller does not have. The
 // first from a user and address in a minute is written at once; repeats in that minute are
-// counted into one row (limits.go), so a flood cannot fill the disk and none is dropped.
+// counted into one row (limits.Violations; maintenance writes it), so a flood cannot fill the
+// disk and none is dropped.
 func (a *App) privilegeViolation(c *gin.Context, what string) {
 	var actor int64
 	if u := currentUser(c); u != nil {

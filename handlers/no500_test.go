@@ -32,7 +32,7 @@ func TestNoServerErrorForAnythingAUserCanType(t *testing.T) {
 		"/api/customer/impersonation/start", "/api/customer/impersonation/end", "/api/customer/impersonation/extend", "/login",
 		"/admin/staff", "/admin/staff/2/role", "/admin/staff/2/status", "/admin/staff/2/link", "/admin/settings", "/admin/settings/impersonation",
 		"/admin/webhooks", "/admin/approvals/1/approve", fmt.Sprintf("/admin/customers/%d/status", jane), fmt.Sprintf("/admin/customers/%d/protect", jane),
-		"/password/set", "/admin/chargers", "/admin/chargers/1", "/admin/chargers/2/password", "/admin/chargers/2/call", "/admin/chargers/999/call", "/ocpp/1.6/CDK-alex-01"}
+		"/password/set", "/account/security", "/account/password", "/admin/chargers", "/admin/chargers/1", "/admin/chargers/2/password", "/admin/chargers/2/call", "/admin/chargers/999/call", "/ocpp/1.6/CDK-alex-01"}
 	for _, rt := range ta.app.CustomerRoutes() {
 		paths = append(paths, strings.ReplaceAll(rt.Path, ":id", "1"))
 	}

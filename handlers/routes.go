@@ -98,6 +98,9 @@ func (a *App) Routes() http.Handler {
 	r.POST("/logout", a.logout)
 	r.GET("/password/set", a.passwordSetPage)
 	r.POST("/password/set", a.passwordSet)
+	// Signed in, whoever you are: your own sign-in security.
+	r.GET("/account/security", a.requireUser, a.accountSecurity)
+	r.POST("/account/password", a.requireUser, a.changePassword)
 	// Charge points (OCPP 1.6J over a WebSocket, Basic auth per charge point).
 	r.GET("/ocpp/1.6/:id", a.ocppConnect)
 

@@ -138,6 +138,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.deleteExpiredWebSessionsStmt, err = db.PrepareContext(ctx, deleteExpiredWebSessions); err != nil {
 		return nil, fmt.Errorf("error preparing query DeleteExpiredWebSessions: %w", err)
 	}
+	if q.deleteOtherSessionsStmt, err = db.PrepareContext(ctx, deleteOtherSessions); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteOtherSessions: %w", err)
+	}
 	if q.deletePaymentMethodStmt, err = db.PrepareContext(ctx, deletePaymentMethod); err != nil {
 		return nil, fmt.Errorf("error preparing query DeletePaymentMethod: %w", err)
 	}
@@ -203,6 +206,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.getLocationKindStmt, err = db.PrepareContext(ctx, getLocationKind); err != nil {
 		return nil, fmt.Errorf("error preparing query GetLocationKind: %w", err)
+	}
+	if q.getPasswordHashStmt, err = db.PrepareContext(ctx, getPasswordHash); err != nil {
+		return nil, fmt.Errorf("error preparing query GetPasswordHash: %w", err)
 	}
 	if q.getPasswordTokenStmt, err = db.PrepareContext(ctx, getPasswordToken); err != nil {
 		return nil, fmt.Errorf("error preparing query GetPasswordToken: %w", err)
@@ -843,6 +849,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing deleteExpiredWebSessionsStmt: %w", cerr)
 		}
 	}
+	if q.deleteOtherSessionsStmt != nil {
+		if cerr := q.deleteOtherSessionsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteOtherSessionsStmt: %w", cerr)
+		}
+	}
 	if q.deletePaymentMethodStmt != nil {
 		if cerr := q.deletePaymentMethodStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing deletePaymentMethodStmt: %w", cerr)
@@ -951,6 +962,11 @@ func (q *Queries) Close() error {
 	if q.getLocationKindStmt != nil {
 		if cerr := q.getLocationKindStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing getLocationKindStmt: %w", cerr)
+		}
+	}
+	if q.getPasswordHashStmt != nil {
+		if cerr := q.getPasswordHashStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getPasswordHashStmt: %w", cerr)
 		}
 	}
 	if q.getPasswordTokenStmt != nil {
@@ -1770,6 +1786,7 @@ type Queries struct {
 	customersByDomainStmt                *sql.Stmt
 	customersByIDsStmt                   *sql.Stmt
 	deleteExpiredWebSessionsStmt         *sql.Stmt
+	deleteOtherSessionsStmt              *sql.Stmt
 	deletePaymentMethodStmt              *sql.Stmt
 	deleteUserSessionsStmt               *sql.Stmt
 	deleteWebSessionStmt                 *sql.Stmt
@@ -1792,6 +1809,7 @@ type Queries struct {
 	getImpersonationSwitchStmt           *sql.Stmt
 	getImpersonationTargetStmt           *sql.Stmt
 	getLocationKindStmt                  *sql.Stmt
+	getPasswordHashStmt                  *sql.Stmt
 	getPasswordTokenStmt                 *sql.Stmt
 	getPaymentMethodStmt                 *sql.Stmt
 	getReceiptStmt                       *sql.Stmt
@@ -1984,6 +2002,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		customersByDomainStmt:                q.customersByDomainStmt,
 		customersByIDsStmt:                   q.customersByIDsStmt,
 		deleteExpiredWebSessionsStmt:         q.deleteExpiredWebSessionsStmt,
+		deleteOtherSessionsStmt:              q.deleteOtherSessionsStmt,
 		deletePaymentMethodStmt:              q.deletePaymentMethodStmt,
 		deleteUserSessionsStmt:               q.deleteUserSessionsStmt,
 		deleteWebSessionStmt:                 q.deleteWebSessionStmt,
@@ -2006,6 +2025,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		getImpersonationSwitchStmt:           q.getImpersonationSwitchStmt,
 		getImpersonationTargetStmt:           q.getImpersonationTargetStmt,
 		getLocationKindStmt:                  q.getLocationKindStmt,
+		getPasswordHashStmt:                  q.getPasswordHashStmt,
 		getPasswordTokenStmt:                 q.getPasswordTokenStmt,
 		getPaymentMethodStmt:                 q.getPaymentMethodStmt,
 		getReceiptStmt:                       q.getReceiptStmt,

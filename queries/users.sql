@@ -16,3 +16,7 @@ SELECT count(*) FROM users;
 -- name: CountCustomers :one
 SELECT count(*) FROM users WHERE role = 'customer';
 
+
+-- name: GetPasswordHash :one
+-- A signed-in user's password hash, to check their current password before a change.
+SELECT password_hash FROM users WHERE id = ? AND status = 'active';

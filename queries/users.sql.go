@@ -70,6 +70,18 @@ func (q *Queries) CreateUser(ctx context.Context, arg CreateUserParams) (User, e
 	return i, err
 }
 
+const getPasswordHash = `-- name: GetPasswordHash :one
+SELECT password_hash FROM users WHERE id = ? AND status = 'active'
+`
+
+// A signed-in user's password hash, to check their current password before a change.
+func (q *Queries) GetPasswordHash(ctx context.Context, id int64) (string, error) {
+	row := q.queryRow(ctx, q.getPasswordHashStmt, getPasswordHash, id)
+	var password_hash string
+	err := row.Scan(&password_hash)
+	return password_hash, err
+}
+
 const getUserByEmailForAuth = `-- name: GetUserByEmailForAuth :one
 SELECT id, public_id, email, name, password_hash, role, status, created_at, protected_reason FROM users WHERE email = ? COLLATE NOCASE
 `

@@ -39,3 +39,7 @@ LEFT JOIN users u ON u.id = ws.user_id
 LEFT JOIN impersonations i ON i.admin_user_id = ws.user_id AND i.ended_at IS NULL
 LEFT JOIN users c ON c.id = i.customer_user_id
 WHERE ws.id = @id AND ws.expires_at > @now;
+
+-- name: DeleteOtherSessions :execrows
+-- Signs a user out everywhere but here (keep is the hash of this session's id).
+DELETE FROM web_sessions WHERE user_id = @user_id AND id != @keep;

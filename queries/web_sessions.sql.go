@@ -22,6 +22,24 @@ func (q *Queries) DeleteExpiredWebSessions(ctx context.Context, expiresAt int64)
 	return result.RowsAffected()
 }
 
+const deleteOtherSessions = `-- name: DeleteOtherSessions :execrows
+DELETE FROM web_sessions WHERE user_id = ?1 AND id != ?2
+`
+
+type DeleteOtherSessionsParams struct {
+	UserID sql.NullInt64
+	Keep   string
+}
+
+// Signs a user out everywhere but here (keep is the hash of this session's id).
+func (q *Queries) DeleteOtherSessions(ctx context.Context, arg DeleteOtherSessionsParams) (int64, error) {
+	result, err := q.exec(ctx, q.deleteOtherSessionsStmt, deleteOtherSessions, arg.UserID, arg.Keep)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
+}
+
 const deleteWebSession = `-- name: DeleteWebSession :exec
 DELETE FROM web_sessions WHERE id = ?
 `
