@@ -18,12 +18,7 @@ var ctx = context.Background()
 
 func ids(t *testing.T, d *db.DB) (jane, omar int64) {
 	t.Helper()
-	d.R.QueryRow(`SELECT id FROM users WHERE email = ?`, demo.JaneEmail).Scan(&jane)
-	d.R.QueryRow(`SELECT id FROM users WHERE email = ?`, demo.OmarEmail).Scan(&omar)
-	if jane == 0 || omar == 0 {
-		t.Fatal("the demo's customers are missing")
-	}
-	return jane, omar
+	return dbtest.UserID(t, d, demo.JaneEmail), dbtest.UserID(t, d, demo.OmarEmail)
 }
 
 // A customer's own card changes, and what they may not do: another customer's card is "not

@@ -47,7 +47,7 @@ func BlockCard(ctx context.Context, tx *sql.Tx, ch Change, id int64) error {
 	if err := ch.begin(ctx, q); err != nil {
 		return err
 	}
-	card, err := cardToBlock(ctx, q, ch.Customer, id)
+	card, err := BlockableCard(ctx, q, ch.Customer, id)
 	if err != nil {
 		return err
 	}

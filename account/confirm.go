@@ -30,17 +30,6 @@ func CancellableReservation(ctx context.Context, q *queries.Queries, customer, i
 
 // BlockableCard is card id of customer when it can be blocked (BlockCard's check).
 func BlockableCard(ctx context.Context, q *queries.Queries, customer, id int64) (queries.EvCard, error) {
-	return cardToBlock(ctx, q, customer, id)
-}
-
-// RemovablePaymentMethod is payment method id of customer when it can be removed
-// (DeletePaymentMethod's check).
-func RemovablePaymentMethod(ctx context.Context, q *queries.Queries, customer, id int64) (queries.PaymentMethod, error) {
-	return paymentMethodToRemove(ctx, q, customer, id)
-}
-
-// cardToBlock is card id of customer when it can be blocked.
-func cardToBlock(ctx context.Context, q *queries.Queries, customer, id int64) (queries.EvCard, error) {
 	card, err := q.GetCard(ctx, queries.GetCardParams{ID: id, ActingAs: customer})
 	if errors.Is(err, sql.ErrNoRows) {
 		return card, errs.NotFoundf("This card")
@@ -53,8 +42,9 @@ func cardToBlock(ctx context.Context, q *queries.Queries, customer, id int64) (q
 	return card, nil
 }
 
-// paymentMethodToRemove is payment method id of customer when it can be removed.
-func paymentMethodToRemove(ctx context.Context, q *queries.Queries, customer, id int64) (queries.PaymentMethod, error) {
+// RemovablePaymentMethod is payment method id of customer when it can be removed
+// (DeletePaymentMethod's check).
+func RemovablePaymentMethod(ctx context.Context, q *queries.Queries, customer, id int64) (queries.PaymentMethod, error) {
 	pm, err := q.GetPaymentMethod(ctx, queries.GetPaymentMethodParams{ID: id, ActingAs: customer})
 	if errors.Is(err, sql.ErrNoRows) {
 		return pm, errs.NotFoundf("This payment method")

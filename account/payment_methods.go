@@ -89,7 +89,7 @@ func DeletePaymentMethod(ctx context.Context, tx *sql.Tx, ch Change, id int64) e
 	if err := ch.beginPayment(ctx, q); err != nil {
 		return err
 	}
-	pm, err := paymentMethodToRemove(ctx, q, ch.Customer, id)
+	pm, err := RemovablePaymentMethod(ctx, q, ch.Customer, id)
 	if err != nil {
 		return err
 	}

@@ -38,8 +38,9 @@ type Options struct {
 	// SessionIdle ends one not used for this long (30 min).
 	SessionKey                 []byte
 	SessionMaxAge, SessionIdle time.Duration
-	// ImpersonationTTL (30 min), ImpersonationMax (2 h) and ImpersonationIdle (10 min): see
-	// handlers.Config.
+	// ImpersonationTTL bounds an impersonation (30 min), ImpersonationMax is how long after
+	// its start extensions may make it run (2 h, never less than the TTL), ImpersonationIdle
+	// ends one with no request for this long (10 min).
 	ImpersonationTTL, ImpersonationMax, ImpersonationIdle time.Duration
 	// WriteBurst and WriteEvery bound one customer's writes: WriteBurst at once, then one per
 	// WriteEvery (20 and 3 s).
@@ -84,6 +85,8 @@ func Build(o Options) (*Services, error) {
 	}
 	o.SessionMaxAge = cmp.Or(o.SessionMaxAge, 12*time.Hour)
 	o.SessionIdle = cmp.Or(o.SessionIdle, 30*time.Minute)
+	o.ImpersonationTTL = cmp.Or(o.ImpersonationTTL, 30*time.Minute)
+	o.ImpersonationMax = max(cmp.Or(o.ImpersonationMax, 2*time.Hour), o.ImpersonationTTL)
 	o.ImpersonationIdle = cmp.Or(o.ImpersonationIdle, 10*time.Minute)
 	ctx := context.Background()
 	// Every query is prepared once per pooled connection instead of parsed and planned on

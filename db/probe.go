@@ -3,15 +3,11 @@ package db
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"sync"
 	"time"
 
 	"chargedesk/queries"
 )
-
-// ErrLowOnSpace is Check's answer when free disk space is below the reserve.
-var ErrLowOnSpace = errors.New("free disk space is below the reserve kept for the audit trail")
 
 // prober remembers when the probe write last succeeded, so that a busy monitor costs at most
 // one write a second.
@@ -21,14 +17,14 @@ type prober struct {
 }
 
 // Check reports whether the database answers reads, has free disk space above the reserve
-// (ErrLowOnSpace) and takes writes: a one-row probe write, at most once a second (which also
+// (ErrLowSpace) and takes writes: a one-row probe write, at most once a second (which also
 // finds a read-only or full file). A *CheckError says whether reads or writes failed.
 func (d *DB) Check(ctx context.Context) error {
 	if err := d.Ping(ctx); err != nil {
 		return &CheckError{Reads: true, Err: err}
 	}
 	if d.LowOnSpace() {
-		return ErrLowOnSpace
+		return ErrLowSpace
 	}
 	d.probe.mu.Lock()
 	defer d.probe.mu.Unlock()

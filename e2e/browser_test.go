@@ -111,13 +111,7 @@ func startSiteWith(t *testing.T, cfg app.Options) *site {
 	return &site{t: t, db: d, base: "http://" + ln.Addr().String()}
 }
 
-func (s *site) userID(email string) int64 {
-	var id int64
-	if err := s.db.R.QueryRow(`SELECT id FROM users WHERE email = ?`, email).Scan(&id); err != nil {
-		s.t.Fatal(err)
-	}
-	return id
-}
+func (s *site) userID(email string) int64 { return dbtest.UserID(s.t, s.db, email) }
 
 func (s *site) count(q string, args ...any) int {
 	var n int

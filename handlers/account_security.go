@@ -7,9 +7,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"math"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -38,8 +36,7 @@ func (a *App) changePassword(c *gin.Context) {
 	u := currentUser(c)
 	undo, wait, _ := a.limits.Logins.Take(c.ClientIP(), strings.ToLower(u.Email), a.now())
 	if undo == nil {
-		secs := int(math.Ceil(wait.Seconds()))
-		c.Header("Retry-After", strconv.Itoa(secs))
+		secs := retryAfter(c, wait)
 		a.showSecurity(c, http.StatusTooManyRequests, fmt.Sprintf("Too many attempts with a wrong password. Wait %d seconds and try again; nothing was changed.", secs), "")
 		return
 	}

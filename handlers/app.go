@@ -41,13 +41,12 @@ type Config struct {
 	// Now is the clock; nil means time.Now.
 	Now     func() time.Time
 	Version string
-	// ImpersonationTTL bounds an impersonation; zero means 30 minutes.
+	// ImpersonationTTL bounds an impersonation.
 	ImpersonationTTL time.Duration
 	// ImpersonationMax is how long after its start an impersonation may run when extended
-	// (each extension adds ImpersonationTTL); zero means 2 hours, and never less than the TTL.
+	// (each extension adds ImpersonationTTL); at least the TTL.
 	ImpersonationMax time.Duration
-	// ImpersonationIdle ends an impersonation with no request for this long; zero means 10
-	// minutes.
+	// ImpersonationIdle ends an impersonation with no request for this long.
 	ImpersonationIdle time.Duration
 	// Hosts are the names this server answers to (Host header, without port); others get
 	// 421. Empty means localhost and 127.0.0.1.
@@ -106,15 +105,8 @@ func New(cfg Config) (*App, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
-	if cfg.ImpersonationTTL <= 0 {
-		cfg.ImpersonationTTL = 30 * time.Minute
-	}
-	if cfg.ImpersonationMax <= 0 {
-		cfg.ImpersonationMax = 2 * time.Hour
-	}
-	cfg.ImpersonationMax = max(cfg.ImpersonationMax, cfg.ImpersonationTTL)
-	if cfg.ImpersonationIdle <= 0 {
-		cfg.ImpersonationIdle = 10 * time.Minute
+	if cfg.ImpersonationTTL <= 0 || cfg.ImpersonationMax < cfg.ImpersonationTTL || cfg.ImpersonationIdle <= 0 {
+		return nil, errors.New("handlers: Config needs ImpersonationTTL, ImpersonationIdle and an ImpersonationMax of at least the TTL (app.Build sets the defaults)")
 	}
 	hosts := map[string]struct{}{}
 	for _, h := range append(cfg.Hosts, "localhost", "127.0.0.1", "::1") {

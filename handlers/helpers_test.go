@@ -236,11 +236,7 @@ func (ta *testApp) count(query string, args ...any) int {
 
 func (ta *testApp) userID(email string) int64 {
 	ta.t.Helper()
-	var id int64
-	if err := ta.db.R.QueryRow(`SELECT id FROM users WHERE email = ?`, email).Scan(&id); err != nil {
-		ta.t.Fatal(err)
-	}
-	return id
+	return dbtest.UserID(ta.t, ta.db, email)
 }
 
 func mustContain(t *testing.T, body string, wants ...string) {

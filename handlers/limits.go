@@ -3,6 +3,7 @@ package handlers
 import (
 	"fmt"
 	"math"
+	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -26,10 +27,17 @@ func (a *App) limitWrite(c *gin.Context, customer int64) bool {
 	return true
 }
 
+// retryAfter sets the Retry-After header of a refusal by a limit that frees up after wait, and
+// returns the seconds it says.
+func retryAfter(c *gin.Context, wait time.Duration) int {
+	secs := int(math.Ceil(wait.Seconds()))
+	c.Header("Retry-After", strconv.Itoa(secs))
+	return secs
+}
+
 // tooManyWrites answers 429 with Retry-After; nothing is changed.
 func (a *App) tooManyWrites(c *gin.Context, wait time.Duration) {
-	secs := int(math.Ceil(wait.Seconds()))
-	c.Header("Retry-After", fmt.Sprint(secs))
+	secs := retryAfter(c, wait)
 	a.fail(c, &errs.Error{Code: errs.TooMany, Title: "Too many changes",
 		Message: fmt.Sprintf("Too many changes to this account in a short time, so this one was not made. Wait %d seconds and try again.", secs)})
 }

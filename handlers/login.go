@@ -5,10 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"math"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -90,8 +88,7 @@ func (a *App) login(c *gin.Context) {
 	}
 	undo, wait, perAccount := a.limits.Logins.Take(c.ClientIP(), strings.ToLower(email), a.now())
 	if undo == nil {
-		secs := int(math.Ceil(wait.Seconds()))
-		c.Header("Retry-After", strconv.Itoa(secs))
+		secs := retryAfter(c, wait)
 		msg := fmt.Sprintf("Too many failed attempts for this email from your network. Wait %d seconds and try again.", secs)
 		if perAccount {
 			msg = fmt.Sprintf("Too many failed attempts for this account: logins to it are slowed down. Wait %d seconds and try again.", secs)

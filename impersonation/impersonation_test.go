@@ -32,13 +32,7 @@ type world struct {
 func newWorld(t *testing.T) *world {
 	t.Helper()
 	d := dbtest.Seeded(t)
-	id := func(email string) int64 {
-		var id int64
-		if err := d.R.QueryRow(`SELECT id FROM users WHERE email = ?`, email).Scan(&id); err != nil {
-			t.Fatal(err)
-		}
-		return id
-	}
+	id := func(email string) int64 { return dbtest.UserID(t, d, email) }
 	return &world{d: d, trail: audit.NewTrail(audit.NewKey()), admin: id(demo.AdminEmail), support: id(demo.SupportEmail),
 		jane: id(demo.JaneEmail), omar: id(demo.OmarEmail), now: time.Now()}
 }
@@ -46,6 +40,16 @@ func newWorld(t *testing.T) *world {
 func (w *world) start(admin, customer int64, allow bool) (queries.Impersonation, error) {
 	return impersonation.Start(ctx, w.d, w.trail, impersonation.Request{Admin: admin, Customer: customer, Ticket: "SUP-7", Reason: "repro",
 		AllowChanges: allow, TTL: 30 * time.Minute, Asked: startAsked}, w.now)
+}
+
+// mustStart starts the admin's read-only impersonation of Jane.
+func (w *world) mustStart(t *testing.T) queries.Impersonation {
+	t.Helper()
+	imp, err := w.start(w.admin, w.jane, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return imp
 }
 
 func (w *world) count(t *testing.T, q string, args ...any) int {
@@ -150,10 +154,7 @@ func TestRacingStartsGiveOne(t *testing.T) {
 func TestEnd(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
-	imp, err := w.start(w.admin, w.jane, false)
-	if err != nil {
-		t.Fatal(err)
-	}
+	imp := w.mustStart(t)
 	for i, want := range []bool{true, false} {
 		ended, auditErr, err := impersonation.End(ctx, w.d, w.trail, imp, access.ViaExit, w.now, "", "")
 		if ended != want || auditErr != nil || err != nil {
@@ -185,10 +186,7 @@ func TestExtend(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			w := newWorld(t)
-			imp, err := w.start(w.admin, w.jane, false)
-			if err != nil {
-				t.Fatal(err)
-			}
+			imp := w.mustStart(t)
 			got, err := impersonation.Extend(ctx, w.d, w.trail, impersonation.ExtendRequest{Admin: w.admin, Step: 30 * time.Minute, Max: tt.max,
 				Idle: time.Hour, Asked: impersonation.Asked{Method: "POST", Route: "/api/customer/impersonation/extend", Status: 303}}, w.now.Add(tt.after))
 			if tt.wantCode >= 0 {
@@ -228,10 +226,7 @@ func TestSweep(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			w := newWorld(t)
-			imp, err := w.start(w.admin, w.jane, false)
-			if err != nil {
-				t.Fatal(err)
-			}
+			imp := w.mustStart(t)
 			g := impersonation.NewGuard(impersonation.GuardConfig{DB: w.d, Trail: w.trail, Now: func() time.Time { return w.now.Add(tt.after) }, Idle: tt.idle})
 			g.Sweep(ctx, tt.atStartup)
 			var via string
@@ -251,10 +246,7 @@ func TestSweep(t *testing.T) {
 func TestGuardRecordsPages(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
-	imp, err := w.start(w.admin, w.jane, false)
-	if err != nil {
-		t.Fatal(err)
-	}
+	imp := w.mustStart(t)
 	now := w.now
 	g := impersonation.NewGuard(impersonation.GuardConfig{DB: w.d, Trail: w.trail, Now: func() time.Time { return now }, Idle: time.Hour})
 	page := func(method, addr string) impersonation.Page {
@@ -301,5 +293,51 @@ func TestGuardRecordsPages(t *testing.T) {
 	wg.Wait()
 	if n := w.count(t, `SELECT count(*) FROM impersonation_audit WHERE impersonation_id = ? AND path = '/cards?as=3' AND method = 'GET'`, imp.ID); n != 1 {
 		t.Errorf("50 racing first views wrote %d rows, want 1", n)
+	}
+}
+
+// A second pair of eyes is independent only if the requester has not made the approver's
+// account or password link lately: 7 days after the link, the approval counts again.
+func TestApprovalNeedsAnIndependentColleague(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		linkAgo  time.Duration // the requester issued the approver's link this long ago; 0: never
+		byOther  bool          // the link came from someone else
+		wantCode errs.Code     // -1: approved
+	}{
+		{"a colleague the requester never touched", 0, false, -1},
+		{"a link the requester issued yesterday", 24 * time.Hour, false, errs.Forbidden},
+		{"a link the requester issued six days ago", 6 * 24 * time.Hour, false, errs.Forbidden},
+		{"a link the requester issued eight days ago", 8 * 24 * time.Hour, false, -1},
+		{"a link another admin issued yesterday", 24 * time.Hour, true, -1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			w := newWorld(t)
+			alex := dbtest.UserID(t, w.d, "alex@chargedesk.test")
+			if _, err := w.d.W.Exec(`UPDATE users SET protected_reason = 'Legal hold' WHERE id = ?`, w.jane); err != nil {
+				t.Fatal(err)
+			}
+			var need *impersonation.ApprovalNeeded
+			if _, err := w.start(w.support, w.jane, false); !errors.As(err, &need) {
+				t.Fatalf("start on a protected customer: %v, want a request", err)
+			}
+			if tt.linkAgo > 0 {
+				issuer := w.support
+				if tt.byOther {
+					issuer = alex
+				}
+				if _, err := w.d.W.Exec(`INSERT INTO password_tokens (token_hash, user_id, created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
+					"h-"+tt.name, w.admin, issuer, w.now.Add(-tt.linkAgo).Unix(), w.now.Add(-tt.linkAgo+24*time.Hour).Unix()); err != nil {
+					t.Fatal(err)
+				}
+			}
+			_, err := impersonation.Approve(ctx, w.d, w.trail, w.admin, need.ApprovalID, "", "", w.now)
+			if tt.wantCode < 0 && err != nil || tt.wantCode >= 0 && errs.CodeOf(err) != tt.wantCode {
+				t.Errorf("approve: %v (code %d), want code %d", err, errs.CodeOf(err), tt.wantCode)
+			}
+		})
 	}
 }

@@ -45,9 +45,7 @@ func TestTasks(t *testing.T) {
 			start := time.Now()
 			now := start
 			clock := func() time.Time { return now }
-			var admin, jane int64
-			d.R.QueryRow(`SELECT id FROM users WHERE email = ?`, demo.AdminEmail).Scan(&admin)
-			d.R.QueryRow(`SELECT id FROM users WHERE email = ?`, demo.JaneEmail).Scan(&jane)
+			admin, jane := dbtest.UserID(t, d, demo.AdminEmail), dbtest.UserID(t, d, demo.JaneEmail)
 			if _, err := impersonation.Start(context.Background(), d, trail, impersonation.Request{Admin: admin, Customer: jane, Ticket: "SUP-9", Reason: "r",
 				TTL: time.Minute, Asked: impersonation.Asked{Method: "POST", Route: "/start", Status: 303}}, now); err != nil {
 				t.Fatal(err)

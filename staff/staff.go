@@ -239,8 +239,8 @@ func SetPassword(ctx context.Context, tx *sql.Tx, trail *audit.Trail, token, pas
 	if err != nil {
 		return l, err
 	}
-	if n := len(password); n < users.MinPassword || n > 72 {
-		return l, errs.Invalidf("Choose a password of %d to 72 characters.", users.MinPassword)
+	if !users.PasswordLengthOK(password) {
+		return l, errs.Invalidf("Choose a password of %d to %d characters.", users.MinPassword, users.MaxPassword)
 	}
 	t, err := q.GetPasswordToken(ctx, TokenHash(token))
 	if err != nil {

@@ -27,13 +27,7 @@ type world struct {
 func newWorld(t *testing.T) *world {
 	t.Helper()
 	d := dbtest.Seeded(t)
-	id := func(email string) int64 {
-		var id int64
-		if err := d.R.QueryRow(`SELECT id FROM users WHERE email = ?`, email).Scan(&id); err != nil {
-			t.Fatal(err)
-		}
-		return id
-	}
+	id := func(email string) int64 { return dbtest.UserID(t, d, email) }
 	return &world{d: d, trail: audit.NewTrail(audit.NewKey()), admin: id(demo.AdminEmail), support: id(demo.SupportEmail), jane: id(demo.JaneEmail), now: time.Now()}
 }
 

@@ -28,18 +28,9 @@ func newWorld(t *testing.T) *world {
 	t.Helper()
 	d := dbtest.Seeded(t)
 	w := &world{d: d, trail: audit.NewTrail(audit.NewKey())}
-	w.tool = support.Tool{Actor: access.Actor{UserID: userID(t, d, demo.AdminEmail)}, Customer: userID(t, d, demo.JaneEmail),
+	w.tool = support.Tool{Actor: access.Actor{UserID: dbtest.UserID(t, d, demo.AdminEmail)}, Customer: dbtest.UserID(t, d, demo.JaneEmail),
 		Reason: "SUP-1 double charge", Now: time.Now()}
 	return w
-}
-
-func userID(t *testing.T, d *db.DB, email string) int64 {
-	t.Helper()
-	var id int64
-	if err := d.R.QueryRow(`SELECT id FROM users WHERE email = ?`, email).Scan(&id); err != nil {
-		t.Fatal(err)
-	}
-	return id
 }
 
 // receipt is one of Jane's receipts with nothing refunded: its id and total.
@@ -116,7 +107,7 @@ func TestRefund(t *testing.T) {
 func TestRefundNeedsAnAdmin(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
-	w.tool.Actor.UserID = userID(t, w.d, demo.SupportEmail)
+	w.tool.Actor.UserID = dbtest.UserID(t, w.d, demo.SupportEmail)
 	id, gross := w.receipt(t)
 	if _, err := w.refund(id, gross); errs.CodeOf(err) != errs.Forbidden {
 		t.Errorf("support's refund: %v, want Forbidden", err)

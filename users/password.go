@@ -36,9 +36,9 @@ func ChangePassword(ctx context.Context, tx *sql.Tx, trail *audit.Trail, c Passw
 	if bcrypt.CompareHashAndPassword([]byte(hash), []byte(c.Current)) != nil {
 		return 0, errs.Invalidf("Your current password is not right, so nothing was changed.")
 	}
-	switch n := len(c.New); {
-	case n < MinPassword || n > 72:
-		return 0, errs.Invalidf("Choose a new password of %d to 72 characters.", MinPassword)
+	switch {
+	case !PasswordLengthOK(c.New):
+		return 0, errs.Invalidf("Choose a new password of %d to %d characters.", MinPassword, MaxPassword)
 	case c.New == c.Current:
 		return 0, errs.Invalidf("The new password is the one you have: choose another.")
 	}

@@ -18,8 +18,16 @@ import (
 	"chargedesk/queries"
 )
 
-// MinPassword is the shortest password accepted.
-const MinPassword = 10
+// MinPassword and MaxPassword bound a password's length in bytes (bcrypt reads 72 at most).
+const (
+	MinPassword = 10
+	MaxPassword = 72
+)
+
+// PasswordLengthOK reports whether password has an accepted length.
+func PasswordLengthOK(password string) bool {
+	return len(password) >= MinPassword && len(password) <= MaxPassword
+}
 
 // NewUser is what a new account needs.
 type NewUser struct {
@@ -37,8 +45,8 @@ func (n *NewUser) Validate() error {
 		return errors.New(`role must be "support", "admin" or "customer"`)
 	case n.Name == "" || len(n.Name) > 200:
 		return errors.New("name must be 1 to 200 characters")
-	case len(n.Password) < MinPassword || len(n.Password) > 72:
-		return fmt.Errorf("password must be %d to 72 bytes long", MinPassword)
+	case !PasswordLengthOK(n.Password):
+		return fmt.Errorf("password must be %d to %d bytes long", MinPassword, MaxPassword)
 	}
 	addr, err := mail.ParseAddress(n.Email)
 	if err != nil || addr.Address != n.Email || len(n.Email) > 254 {

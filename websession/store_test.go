@@ -61,8 +61,7 @@ func TestCaller(t *testing.T) {
 			clock := time.Now()
 			s := websession.New(w, r, []byte("test-key-test-key-test-key-test-key!"), 12*time.Hour)
 			s.Now, s.Idle = func() time.Time { return clock }, 30*time.Minute
-			var jane int64
-			d.R.QueryRow(`SELECT id FROM users WHERE email = ?`, demo.JaneEmail).Scan(&jane)
+			jane := dbtest.UserID(t, d, demo.JaneEmail)
 			sess := s.Fresh(cookie)
 			sess.Values[websession.UserIDKey] = jane
 			rec := httptest.NewRecorder()

@@ -108,3 +108,14 @@ func open(tb testing.TB, path string, o db.Options) *db.DB {
 	tb.Cleanup(func() { d.Close() })
 	return d
 }
+
+// UserID is the id of the user with email (a demo login, say), failing the test when there
+// is none.
+func UserID(tb testing.TB, d *db.DB, email string) int64 {
+	tb.Helper()
+	var id int64
+	if err := d.R.QueryRow(`SELECT id FROM users WHERE email = ?`, email).Scan(&id); err != nil {
+		tb.Fatalf("user %s: %v", email, err)
+	}
+	return id
+}
