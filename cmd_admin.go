@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 
 	"chargedesk/audit"
 	"chargedesk/db"
+	"chargedesk/mfa"
 	"chargedesk/queries"
 	"chargedesk/users"
 )
@@ -94,6 +96,57 @@ func cmdUserCreate(ctx context.Context, args []string, stdin io.Reader, stdout i
 		return err
 	}
 	fmt.Fprintf(stdout, "created %s %s (%s), user id %d\n", u.Role, u.Email, u.PublicID, u.ID)
+	return nil
+}
+
+// cmdUserMFA is `user mfa EMAIL --totp`: how the first admin gets a second factor before
+// anyone can sign in to enrol one (--require-staff-mfa is on by default).
+func cmdUserMFA(ctx context.Context, args []string, stdout io.Writer) error {
+	fs, dbPath := newFlags("user mfa EMAIL --totp", "Enrols an authenticator app (TOTP) for a user and prints its otpauth:// URI (add it to the app by\n"+
+		"hand or as a QR code) and ten one-time recovery codes. Recorded in the audit trail as mfa.add.", stdout)
+	withTOTP := fs.Bool("totp", false, "enrol an authenticator app (TOTP)")
+	keyFile := fs.String("audit-key-file", "", "the audit key (env CHARGEDESK_AUDIT_KEY_FILE; default DB.audit-key, created when missing)")
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 || !*withTOTP {
+		fs.Usage()
+		return badInput{errors.New("usage: chargedesk user mfa EMAIL --totp")}
+	}
+	if _, err := os.Stat(*dbPath); err != nil {
+		return fmt.Errorf("no database at %s (--db): %w", *dbPath, err)
+	}
+	d, err := openMigrated(ctx, *dbPath)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	trail, _, err := openTrail(ctx, d, auditKeyFile(*keyFile, *dbPath), audit.CheckpointFileFor(*dbPath))
+	if err != nil {
+		return err
+	}
+	u, err := queries.New(d.R).GetUserByEmailForAuth(ctx, pos[0])
+	if err != nil {
+		return badInput{fmt.Errorf("no user with email %q in %s", pos[0], *dbPath)}
+	}
+	var e mfa.Enrolment
+	var codes []string
+	err = d.CriticalTx(ctx, func(tx *sql.Tx) (err error) {
+		e, codes, err = mfa.EnrolTOTP(ctx, tx, trail, u.ID, u.Email, mfa.By{Actor: u.ID, UserAgent: "chargedesk user mfa", Now: time.Now()})
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if _, err := trail.Checkpoint(ctx, d, audit.CheckpointFileFor(*dbPath), time.Now(), false); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "Authenticator app enrolled for %s (%s).\nAdd it to your app (scan this URI as a QR code, or type the key %s):\n%s\n\n", u.Email, u.PublicID, e.Secret, e.URL)
+	fmt.Fprintf(stdout, "Recovery codes (each signs in once; keep them safe, they are not shown again):\n")
+	for _, c := range codes {
+		fmt.Fprintf(stdout, "  %s\n", c)
+	}
 	return nil
 }
 

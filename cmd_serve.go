@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -14,6 +15,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"chargedesk/format"
 
 	"chargedesk/app"
 	"chargedesk/audit"
@@ -38,11 +41,23 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 	allowedHosts := fs.String("allowed-hosts", envOr("CHARGEDESK_ALLOWED_HOSTS", ""), "more host names to answer to, comma-separated (env CHARGEDESK_ALLOWED_HOSTS); always: localhost, 127.0.0.1 and the host of --addr")
 	webhookURL := fs.String("webhook-url", envOr("CHARGEDESK_WEBHOOK_URL", ""), "send every impersonation and admin event here as a signed JSON POST (env CHARGEDESK_WEBHOOK_URL)")
 	webhookSecret := fs.String("webhook-secret", envOr("CHARGEDESK_WEBHOOK_SECRET", ""), "the secret that signs the webhooks, at least 16 characters (env CHARGEDESK_WEBHOOK_SECRET)")
+	requireMFA := fs.Bool("require-staff-mfa", true, "staff sign in with a second factor (passkey or authenticator app) and reach nothing but enrolling one until they have it; --demo turns it off unless given")
+	stepUpWindow := fs.Duration("step-up-window", 15*time.Minute, "how long a second factor used counts for the sensitive actions (impersonation, approvals, admin tools, staff, settings)")
 	reserveMB := fs.Int64("disk-reserve-mb", db.DefaultReserve>>20, "free disk space (MB) kept for audit rows and impersonation ends; below it ordinary writes are refused")
 	if pos, err := parseArgs(fs, args); err != nil {
 		return err
 	} else if len(pos) > 0 {
 		return fmt.Errorf("unexpected argument %q", pos[0])
+	}
+	noMFAReason := ""
+	if !*requireMFA {
+		noMFAReason = "turned off with --require-staff-mfa=false"
+	}
+	if *withDemo && !flagGiven(fs, "require-staff-mfa") {
+		*requireMFA, noMFAReason = false, "demo"
+	}
+	if *stepUpWindow < time.Minute || *stepUpWindow > 12*time.Hour {
+		return fmt.Errorf("--step-up-window must be between 1m and 12h, not %s", *stepUpWindow)
 	}
 	started := time.Now()
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
@@ -108,7 +123,8 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 	svc, err := app.Build(app.Options{DB: d, Trail: trail, CheckpointFile: *cpFile, Log: log, Version: version,
 		SessionKey: key, SessionMaxAge: *sessionMax, SessionIdle: *sessionIdle,
 		ImpersonationTTL: *ttl, ImpersonationMax: *impMax, ImpersonationIdle: *impIdle,
-		Hosts: hosts, WebhookURL: *webhookURL, WebhookSecret: []byte(*webhookSecret)})
+		Hosts: hosts, WebhookURL: *webhookURL, WebhookSecret: []byte(*webhookSecret),
+		RequireStaffMFA: *requireMFA, StepUpWindow: *stepUpWindow, NoMFAReason: noMFAReason})
 	if err != nil {
 		return err
 	}
@@ -139,6 +155,11 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 		fmt.Fprint(stdout, seeded.String())
 	case *withDemo:
 		fmt.Fprintf(stdout, "--demo: %s already has users, so nothing was seeded.\n", *dbPath)
+	}
+	if *requireMFA {
+		fmt.Fprintf(stdout, "Staff sign in with a second factor (--require-staff-mfa); sensitive actions ask for it again after %s (--step-up-window).\n", format.Span(*stepUpWindow))
+	} else {
+		fmt.Fprintf(stdout, "Second factor not required for staff (%s).\n", noMFAReason)
 	}
 	if newKey {
 		fmt.Fprintf(stdout, "Made the audit key %s: keep a copy somewhere else; without it the audit trail cannot be verified.\n", auditKeyFile(*keyFile, *dbPath))
@@ -215,4 +236,11 @@ func serveHosts(addr, publicURL, extra string) ([]string, error) {
 		}
 	}
 	return hosts, nil
+}
+
+// flagGiven reports whether name was set on the command line (not left at its default).
+func flagGiven(fs *flag.FlagSet, name string) bool {
+	given := false
+	fs.Visit(func(f *flag.Flag) { given = given || f.Name == name })
+	return given
 }

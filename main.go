@@ -26,6 +26,8 @@ Usage:
   chargedesk migrate down N           roll back N migrations
   chargedesk migrate version          print the applied migration version
   chargedesk user create [flags]      create a user; the password is read from stdin
+  chargedesk user mfa EMAIL --totp    enrol an authenticator app (TOTP) for a user; prints its
+                                      otpauth:// URI and ten recovery codes
   chargedesk audit verify             recompute the audit hash chains and name the first bad row
   chargedesk backup FILE              write a consistent copy of the database to FILE
   chargedesk demo --scale SPEC        grow a big database for benchmarks (see README)
@@ -67,10 +69,13 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer, 
 	case "migrate":
 		return cmdMigrate(rest, stdout)
 	case "user":
-		if len(rest) == 0 || rest[0] != "create" {
-			return errors.New(`usage: chargedesk user create --email E --name N --role support|admin|customer (password on stdin)`)
+		switch {
+		case len(rest) > 0 && rest[0] == "create":
+			return cmdUserCreate(ctx, rest[1:], stdin, stdout)
+		case len(rest) > 0 && rest[0] == "mfa":
+			return cmdUserMFA(ctx, rest[1:], stdout)
 		}
-		return cmdUserCreate(ctx, rest[1:], stdin, stdout)
+		return errors.New(`usage: chargedesk user create --email E --name N --role support|admin|customer (password on stdin), or chargedesk user mfa EMAIL --totp`)
 	case "audit":
 		if len(rest) == 0 || rest[0] != "verify" {
 			return errors.New("usage: chargedesk audit verify [--db PATH]")

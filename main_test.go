@@ -87,11 +87,25 @@ func TestCommandLine(t *testing.T) {
 	if _, err := runCmd(t, "short\n", "user", "create", "--db", dbPath, "--email", "x@example.com", "--name", "X"); err == nil {
 		t.Error("a 5-character password was accepted")
 	}
-	if out, err := runCmd(t, "", "migrate", "version", "--db", dbPath); err != nil || !strings.Contains(out, "schema version 25") {
+	if out, err := runCmd(t, "", "migrate", "version", "--db", dbPath); err != nil || !strings.Contains(out, "schema version 26") {
 		t.Errorf("migrate version: %q %v", out, err)
 	}
 	if out, err := runCmd(t, "", "audit", "verify", "--db", dbPath); err != nil || !strings.Contains(out, "audit trail intact") || !strings.Contains(out, "auth_audit: 2 rows checked") {
 		t.Errorf("audit verify: %q %v", out, err)
+	}
+	// The first admin enrols a factor from the command line: a URI and ten recovery codes.
+	if out, err := runCmd(t, "", "user", "mfa", "agent@example.com", "--totp", "--db", dbPath); err != nil ||
+		!strings.Contains(out, "otpauth://totp/ChargeDesk:agent@example.com?") || strings.Count(out, "\n  ") != 10 {
+		t.Errorf("user mfa --totp: %q %v", out, err)
+	}
+	if _, err := runCmd(t, "", "user", "mfa", "nobody@example.com", "--totp", "--db", dbPath); err == nil || !strings.Contains(err.Error(), `no user with email "nobody@example.com"`) {
+		t.Errorf("user mfa of an unknown email: %v", err)
+	}
+	if _, err := runCmd(t, "", "user", "mfa", "agent@example.com", "--db", dbPath); err == nil {
+		t.Error("user mfa without --totp succeeded")
+	}
+	if out, err := runCmd(t, "", "audit", "verify", "--db", dbPath); err != nil || !strings.Contains(out, "auth_audit: 3 rows checked") {
+		t.Errorf("audit verify after user mfa: %q %v", out, err)
 	}
 	backup := filepath.Join(t.TempDir(), "backup.db")
 	if out, err := runCmd(t, "", "backup", "--db", dbPath, backup); err != nil || !strings.Contains(out, "backed up") {

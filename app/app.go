@@ -54,6 +54,13 @@ type Options struct {
 	WebhookSecret []byte
 	// ChargerCallTimeout bounds how long a call to a charge point waits (15 s).
 	ChargerCallTimeout time.Duration
+	// RequireStaffMFA: staff sign in with a second factor and reach nothing but enrolment
+	// until they have one (serve turns it on unless --demo). StepUpWindow is how long a
+	// factor used counts for the sensitive actions (15 min).
+	RequireStaffMFA bool
+	StepUpWindow    time.Duration
+	// NoMFAReason says why staff are not asked for a factor when RequireStaffMFA is off.
+	NoMFAReason string
 }
 
 // Services are ChargeDesk's parts, built once.
@@ -88,6 +95,7 @@ func Build(o Options) (*Services, error) {
 	o.ImpersonationTTL = cmp.Or(o.ImpersonationTTL, 30*time.Minute)
 	o.ImpersonationMax = max(cmp.Or(o.ImpersonationMax, 2*time.Hour), o.ImpersonationTTL)
 	o.ImpersonationIdle = cmp.Or(o.ImpersonationIdle, 10*time.Minute)
+	o.StepUpWindow = cmp.Or(o.StepUpWindow, 15*time.Minute)
 	ctx := context.Background()
 	// Every query is prepared once per pooled connection instead of parsed and planned on
 	// every call.
@@ -120,6 +128,7 @@ func Build(o Options) (*Services, error) {
 		Web: s.Web, Guard: s.Guard, Limit: s.Limits, OCPP: s.Central, Hooks: s.Hooks,
 		Log: o.Log, Now: o.Now, Version: o.Version, Hosts: o.Hosts,
 		ImpersonationTTL: o.ImpersonationTTL, ImpersonationMax: o.ImpersonationMax, ImpersonationIdle: o.ImpersonationIdle,
+		RequireStaffMFA: o.RequireStaffMFA, StepUpWindow: o.StepUpWindow, NoMFAReason: o.NoMFAReason,
 	})
 	if err != nil {
 		return nil, err

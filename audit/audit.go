@@ -117,6 +117,7 @@ func (t *Trail) Write(ctx context.Context, tx *sql.Tx, at time.Time, e Entry) (i
 	} else if err != nil {
 		return 0, fmt.Errorf("audit: last hash: %w", err)
 	}
+	e = withFactor(ctx, e)
 	meta := "{}"
 	if len(e.Metadata) > 0 {
 		b, err := json.Marshal(e.Metadata)

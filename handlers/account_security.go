@@ -18,15 +18,17 @@ import (
 
 // accountSecurity is GET /account/security, for anyone signed in.
 func (a *App) accountSecurity(c *gin.Context) {
-	notice := ""
-	if c.Query("done") == "password" {
-		notice = "Your password is changed. Every other session of your account is signed out."
-	}
+	notice := map[string]string{
+		"password":      "Your password is changed. Every other session of your account is signed out.",
+		"removed":       "The second factor is removed.",
+		"removed-last":  "Your last second factor is removed, with your recovery codes; every other session of your account is signed out.",
+		"recovery-used": "You signed in with a recovery code, which now no longer works (" + c.Query("left") + " left). If your phone or passkey is lost, add a new factor and get new recovery codes.",
+	}[c.Query("done")]
 	a.showSecurity(c, http.StatusOK, "", notice)
 }
 
 func (a *App) showSecurity(c *gin.Context, status int, problem, notice string) {
-	a.render(c, status, "account_security", &Page{Title: "Security", Nav: "security", Problem: problem, Notice: notice})
+	a.showSecurityWith(c, status, securityData{}, problem, notice)
 }
 
 // changePassword is POST /account/password: current_password, new_password. A wrong current

@@ -30,6 +30,9 @@ type adminHomeData struct {
 	// Left is the admin's impersonation that ended in the last hour (nil otherwise, or while
 	// another is active): after Exit the console offers the way back to that customer.
 	Left *queries.LastEndedImpersonationOfRow
+	// MFA says how this console asks for second factors when it does not ("Second factor
+	// not required (demo)"); "" when it requires them.
+	MFA string
 }
 
 // leftWindow is how long after an impersonation ends the console offers to go back to it.
@@ -67,6 +70,9 @@ func (a *App) adminHome(c *gin.Context) {
 		}
 	}
 	d.MyActive = a.myImpersonation(c)
+	if !a.staffMFA {
+		d.MFA = "Second factor not required (" + a.noMFAReason + ")"
+	}
 	if d.Approvals, err = a.r.PendingApprovals(ctx, now.Unix()); err != nil {
 		a.fail(c, err)
 		return

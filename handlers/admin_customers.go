@@ -411,6 +411,9 @@ type adminImpersonateData struct {
 	Customer queries.GetCustomerForAdminRow
 	MyActive *bannerData // the admin's own active impersonation, which must end first
 	Off      string      // why impersonation is turned off, or ""
+	// StepUp asks for the second factor in the form itself (none used in the step-up
+	// window); Passkeys offers the passkey button there.
+	StepUp, Passkeys bool
 }
 
 // adminImpersonate is the start form for one customer on its own small page (ticket, reason,
@@ -435,5 +438,6 @@ func (a *App) showImpersonateForm(c *gin.Context, id int64, status int, problem 
 		return
 	}
 	a.render(c, status, "admin_impersonate", &Page{Title: "Impersonate " + cust.Name, Nav: "customers",
-		Data: adminImpersonateData{Customer: cust, MyActive: a.myImpersonation(c), Off: off}, Problem: problem, Form: form})
+		Data: adminImpersonateData{Customer: cust, MyActive: a.myImpersonation(c), Off: off,
+			StepUp: a.stepUpDue(c), Passkeys: a.stepUpDue(c) && a.hasPasskey(c, currentUser(c).ID)}, Problem: problem, Form: form})
 }

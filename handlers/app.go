@@ -51,6 +51,14 @@ type Config struct {
 	// Hosts are the names this server answers to (Host header, without port); others get
 	// 421. Empty means localhost and 127.0.0.1.
 	Hosts []string
+	// RequireStaffMFA: a staff member signs in with a second factor, and one without any
+	// reaches nothing but enrolling one. StepUpWindow is how long a factor used counts for
+	// the sensitive actions (stepUp); app.Build sets its default.
+	RequireStaffMFA bool
+	StepUpWindow    time.Duration
+	// NoMFAReason says why staff are not asked for a factor when RequireStaffMFA is off
+	// ("demo"): the console shows "Second factor not required (demo)".
+	NoMFAReason string
 }
 
 // App holds the dependencies of every handler. Its only state of its own is rendered HTML
@@ -78,6 +86,10 @@ type App struct {
 	impIdle   time.Duration
 	extendBy  string // what Extend adds, as the banner says it ("30 min")
 	hosts     map[string]struct{}
+	staffMFA  bool          // RequireStaffMFA
+	stepUpFor time.Duration // StepUpWindow
+	// noMFAReason is NoMFAReason
+	noMFAReason string
 }
 
 // cookieName is the login cookie's name: with the __Host- prefix over TLS, so that the
@@ -105,6 +117,9 @@ func New(cfg Config) (*App, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
+	if cfg.StepUpWindow <= 0 {
+		return nil, errors.New("handlers: Config needs a StepUpWindow (app.Build sets the default)")
+	}
 	if cfg.ImpersonationTTL <= 0 || cfg.ImpersonationMax < cfg.ImpersonationTTL || cfg.ImpersonationIdle <= 0 {
 		return nil, errors.New("handlers: Config needs ImpersonationTTL, ImpersonationIdle and an ImpersonationMax of at least the TTL (app.Build sets the defaults)")
 	}
@@ -118,25 +133,28 @@ func New(cfg Config) (*App, error) {
 	}
 	gin.SetMode(gin.ReleaseMode)
 	return &App{
-		db:       cfg.DB,
-		r:        cfg.Reader,
-		w:        cfg.Writer,
-		names:    cfg.Names,
-		pages:    pages,
-		pieces:   &layoutPieces{t: pages["home"]},
-		web:      cfg.Web,
-		guard:    cfg.Guard,
-		limits:   cfg.Limit,
-		central:  cfg.OCPP,
-		hooks:    cfg.Hooks,
-		trail:    cfg.Trail,
-		Log:      cfg.Log,
-		now:      cfg.Now,
-		version:  cfg.Version,
-		impTTL:   cfg.ImpersonationTTL,
-		impMax:   cfg.ImpersonationMax,
-		impIdle:  cfg.ImpersonationIdle,
-		extendBy: format.Span(cfg.ImpersonationTTL),
-		hosts:    hosts,
+		db:          cfg.DB,
+		r:           cfg.Reader,
+		w:           cfg.Writer,
+		names:       cfg.Names,
+		pages:       pages,
+		pieces:      &layoutPieces{t: pages["home"]},
+		web:         cfg.Web,
+		guard:       cfg.Guard,
+		limits:      cfg.Limit,
+		central:     cfg.OCPP,
+		hooks:       cfg.Hooks,
+		trail:       cfg.Trail,
+		Log:         cfg.Log,
+		now:         cfg.Now,
+		version:     cfg.Version,
+		impTTL:      cfg.ImpersonationTTL,
+		impMax:      cfg.ImpersonationMax,
+		impIdle:     cfg.ImpersonationIdle,
+		extendBy:    format.Span(cfg.ImpersonationTTL),
+		hosts:       hosts,
+		staffMFA:    cfg.RequireStaffMFA,
+		stepUpFor:   cfg.StepUpWindow,
+		noMFAReason: cfg.NoMFAReason,
 	}, nil
 }

@@ -14,6 +14,8 @@ const (
 	keyRequestID = "chargedesk.request_id"
 	keyMarker    = "chargedesk.as"
 	keyImp       = "chargedesk.impersonation"
+	keyPending   = "chargedesk.pending" // *queries.GetCallerRow of a session whose second step is due
+	keyStepUp    = "chargedesk.stepup"  // the factor a sensitive action stepped up with (stepUp)
 )
 
 // currentUser is the logged-in user, re-read from the database on this request; nil when
@@ -40,6 +42,21 @@ func activeImpersonation(c *gin.Context) *bannerData {
 	v, _ := c.Get(keyImp)
 	imp, _ := v.(*bannerData)
 	return imp
+}
+
+// callerRow is the caller's session row, nil when anonymous (or still at the second step).
+func callerRow(c *gin.Context) *queries.GetCallerRow {
+	v, _ := c.Get(keyCaller)
+	r, _ := v.(*queries.GetCallerRow)
+	return r
+}
+
+// pendingCaller is the session whose password was right and whose second step is due; nil
+// otherwise.
+func pendingCaller(c *gin.Context) *queries.GetCallerRow {
+	v, _ := c.Get(keyPending)
+	r, _ := v.(*queries.GetCallerRow)
+	return r
 }
 
 func requestID(c *gin.Context) string { return c.GetString(keyRequestID) }

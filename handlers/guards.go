@@ -1,13 +1,14 @@
 package handlers
 
 import (
-	"chargedesk/errs"
 	"errors"
 	"net"
 	"net/http"
 	"net/url"
 	"strings"
 	"unicode/utf8"
+
+	"chargedesk/errs"
 
 	"github.com/gin-gonic/gin"
 )

@@ -1,13 +1,14 @@
 package handlers
 
 import (
-	"chargedesk/errs"
 	"cmp"
 	"encoding/json"
 	"math"
 	"slices"
 	"strconv"
 	"strings"
+
+	"chargedesk/errs"
 
 	"github.com/gin-gonic/gin"
 )

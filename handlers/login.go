@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -12,11 +13,13 @@ import (
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
+	"github.com/gorilla/sessions"
 	"golang.org/x/crypto/bcrypt"
 
 	"chargedesk/access"
 	"chargedesk/audit"
 	"chargedesk/errs"
+	"chargedesk/mfa"
 	"chargedesk/queries"
 	"chargedesk/users"
 	"chargedesk/websession"
@@ -115,7 +118,16 @@ func (a *App) login(c *gin.Context) {
 		return
 	}
 	undo() // a success does not count against the limits
-	a.signIn(c, u, entry)
+	n, err := a.r.CountFactors(c.Request.Context(), u.ID)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	if n > 0 {
+		a.secondStep(c, u, c.PostForm("next"))
+		return
+	}
+	a.signIn(c, u, entry, "", c.PostForm("next"))
 }
 
 // loginForm reads and checks the login form; problem is the answer to a bad one.
@@ -150,23 +162,28 @@ func (a *App) checkPassword(c *gin.Context, email, password string) (u queries.U
 	return u, found, ok, nil
 }
 
-// signIn starts a fresh session (a new id: whatever id the browser brought is dropped) and
-// writes login.success. No login without its row: if the row cannot be written, the session
-// just saved is deleted and the login is refused.
-func (a *App) signIn(c *gin.Context, u queries.User, entry audit.Entry) {
-	if old, err := a.web.Get(c.Request, cookieName(c)); err == nil && !old.IsNew {
-		if err := a.web.Delete(c.Request.Context(), old.ID); err != nil {
-			a.fail(c, err)
-			return
-		}
+// signIn starts a fresh session (a new id: whatever id the browser brought is dropped, the
+// second step's session too) and writes login.success naming the factor used ("" for none).
+// No login without its row: if the row cannot be written, the session just saved is deleted
+// and the login is refused.
+func (a *App) signIn(c *gin.Context, u queries.User, entry audit.Entry, factor, next string) {
+	sess, ok := a.freshSession(c)
+	if !ok {
+		return
 	}
-	sess := a.web.Fresh(cookieName(c))
 	sess.Values[websession.UserIDKey] = u.ID
+	if factor != "" {
+		sess.Values[websession.FactorKey], sess.Values[websession.FactorAtKey] = factor, a.now().Unix()
+	}
 	if err := sess.Save(c.Request, c.Writer); err != nil {
 		a.fail(c, err)
 		return
 	}
 	entry.Tag, entry.Actor = audit.TagLoginSuccess, u.ID
+	if entry.Metadata == nil {
+		entry.Metadata = map[string]any{}
+	}
+	entry.Metadata["factor"] = cmp.Or(factor, mfa.None)
 	if _, err := a.trail.Log(c.Request.Context(), a.db, a.now(), entry); err != nil {
 		if derr := a.web.Delete(context.WithoutCancel(c.Request.Context()), sess.ID); derr != nil {
 			a.logErr(c, "delete the session of an unrecorded login", derr)
@@ -175,7 +192,18 @@ func (a *App) signIn(c *gin.Context, u queries.User, entry audit.Entry) {
 		a.fail(c, err)
 		return
 	}
-	a.redirect(c, landing(u.Role, c.PostForm("next")))
+	a.redirect(c, landing(u.Role, next))
+}
+
+// freshSession drops the session the browser brought (if any) and returns a new one, unsaved.
+func (a *App) freshSession(c *gin.Context) (*sessions.Session, bool) {
+	if old, err := a.web.Get(c.Request, cookieName(c)); err == nil && !old.IsNew {
+		if err := a.web.Delete(c.Request.Context(), old.ID); err != nil {
+			a.fail(c, err)
+			return nil, false
+		}
+	}
+	return a.web.Fresh(cookieName(c)), true
 }
 
 func (a *App) logout(c *gin.Context) {

@@ -85,6 +85,10 @@ func (a *App) loadUser(c *gin.Context) {
 		}
 		return
 	}
+	if caller.SessionPending == 1 {
+		c.Set(keyPending, caller) // the second step is due: nobody is signed in yet
+		return
+	}
 	c.Set(keyUser, &queries.User{ID: caller.UserID, PublicID: caller.UserPublicID, Email: caller.UserEmail, Name: caller.UserName,
 		Role: caller.UserRole, Status: caller.UserStatus, CreatedAt: caller.UserCreatedAt})
 	c.Set(keyCaller, caller)
@@ -108,6 +112,29 @@ func (a *App) requireUser(c *gin.Context) {
 	to := "/login"
 	if (c.Request.Method == http.MethodGet || c.Request.Method == http.MethodHead) && c.Request.URL.RequestURI() != "/" {
 		to += "?next=" + url.QueryEscape(c.Request.URL.RequestURI()) // back here after logging in
+	}
+	a.redirect(c, to)
+	c.Abort()
+}
+
+// requireFactor keeps a signed-in session that owes a second factor to what settles it: an
+// account with a factor whose session used none goes to /login/verify; a staff member without
+// any factor, while the team requires them (--require-staff-mfa), goes to enrol one on
+// /account/security and reaches nothing else.
+func (a *App) requireFactor(c *gin.Context) {
+	caller, u := callerRow(c), currentUser(c)
+	switch {
+	case caller.UserHasFactor == 1 && caller.SessionFactor == "":
+		a.factorDue(c, "/login/verify", &errs.Error{Code: errs.Unauthenticated, Message: "Confirm it's you with your second factor first (/login/verify)."})
+	case caller.UserHasFactor == 0 && a.staffMFA && access.IsStaff(u.Role):
+		a.factorDue(c, "/account/security", errForbidden("Your team requires a second factor for staff: add a passkey or an authenticator app on your Security page (/account/security) first."))
+	}
+}
+
+func (a *App) factorDue(c *gin.Context, to string, e *errs.Error) {
+	if wantsJSON(c) || c.Request.Method != http.MethodGet {
+		a.fail(c, e)
+		return
 	}
 	a.redirect(c, to)
 	c.Abort()

@@ -1,8 +1,9 @@
 package handlers
 
 import (
-	"chargedesk/errs"
 	"net/http"
+
+	"chargedesk/errs"
 
 	"github.com/gin-gonic/gin"
 )
@@ -96,17 +97,28 @@ func (a *App) Routes() http.Handler {
 	r.GET("/login", a.loginPage)
 	r.POST("/login", a.login)
 	r.POST("/logout", a.logout)
+	r.GET("/login/verify", a.loginVerifyPage) // the second step, after a right password
+	r.POST("/login/verify", a.loginVerify)
+	r.POST("/login/passkey", a.passkeyOptions) // a passkey challenge: second step or step-up
 	r.GET("/password/set", a.passwordSetPage)
 	r.POST("/password/set", a.passwordSet)
-	// Signed in, whoever you are: your own sign-in security.
+	// Signed in, whoever you are: your own sign-in security. A staff member who owes a
+	// factor reaches these (to enrol) and nothing else.
 	r.GET("/account/security", a.requireUser, a.accountSecurity)
-	r.POST("/account/password", a.requireUser, a.changePassword)
+	r.POST("/account/password", a.requireUser, a.requireFactor, a.changePassword)
+	r.POST("/account/confirm", a.requireUser, a.requireFactor, a.stepUp, a.confirmFactor)
+	r.POST("/account/totp", a.requireUser, a.stepUpToAdd, a.beginTOTP)
+	r.POST("/account/totp/confirm", a.requireUser, a.confirmTOTP)
+	r.POST("/account/passkeys/options", a.requireUser, a.stepUpToAdd, a.passkeyNewOptions)
+	r.POST("/account/passkeys", a.requireUser, a.stepUpToAdd, a.addPasskey)
+	r.POST("/account/factors/:id/delete", a.requireUser, a.requireFactor, a.stepUp, a.removeFactor)
+	r.POST("/account/recovery-codes", a.requireUser, a.requireFactor, a.stepUp, a.newRecoveryCodes)
 	// Charge points (OCPP 1.6J over a WebSocket, Basic auth per charge point).
 	r.GET("/ocpp/1.6/:id", a.ocppConnect)
 
 	// Customer surface: a customer sees their own account. Every handler reads the customer
 	// through actingAs(c).
-	cust := r.Group("/", a.requireUser, a.customerSurface)
+	cust := r.Group("/", a.requireUser, a.requireFactor, a.customerSurface)
 	for _, rt := range a.customerRoutes() {
 		if rt.Payment {
 			cust.Handle(rt.Method, rt.Path, a.paymentGuard, rt.handler)
@@ -116,47 +128,51 @@ func (a *App) Routes() http.Handler {
 	}
 
 	// The console, for staff (support and admins); the admin tools for admins only.
-	adm := r.Group("/admin", a.requireUser, a.requireStaff)
+	// Sensitive actions (step) need a second factor used within the step-up window.
+	adm := r.Group("/admin", a.requireUser, a.requireFactor, a.requireStaff)
+	step, admin := a.stepUp, a.requireAdmin
 	adm.GET("", a.adminHome)
 	adm.GET("/customers", a.adminCustomers)
 	adm.GET("/customers/quick", a.quickSearch)
 	adm.GET("/customers/:id", a.adminCustomer)
 	adm.GET("/customers/:id/impersonate", a.adminImpersonate)
-	adm.POST("/charges/:id/refund", a.requireAdmin, a.refund)
-	adm.POST("/reservations/:id/restore", a.requireAdmin, a.restoreReservation)
-	adm.POST("/cards/:id/reissue", a.requireAdmin, a.reissueCard)
-	adm.POST("/sessions/:id/force-stop", a.requireAdmin, a.forceStop)
+	adm.POST("/charges/:id/refund", admin, step, a.refund)
+	adm.POST("/reservations/:id/restore", admin, step, a.restoreReservation)
+	adm.POST("/cards/:id/reissue", admin, step, a.reissueCard)
+	adm.POST("/sessions/:id/force-stop", admin, step, a.forceStop)
 	adm.GET("/chargers", a.adminChargers)
-	adm.POST("/chargers", a.requireAdmin, a.registerCharger)
+	adm.POST("/chargers", admin, step, a.registerCharger)
 	adm.GET("/chargers/:id", a.adminCharger)
-	adm.POST("/chargers/:id/password", a.requireAdmin, a.chargerPassword)
-	adm.POST("/chargers/:id/call", a.requireAdmin, a.chargerCall)
+	adm.POST("/chargers/:id/password", admin, step, a.chargerPassword)
+	adm.POST("/chargers/:id/call", admin, step, a.chargerCall)
 	adm.GET("/audit", a.adminAudit)
 	adm.GET("/impersonations", a.adminImpersonations)
 	adm.GET("/impersonations/:id", a.adminImpersonation)
 	adm.GET("/receipts/:id", a.consoleReceipt)
-	adm.GET("/staff", a.requireAdmin, a.adminStaff)
-	adm.POST("/staff", a.requireAdmin, a.createStaff)
-	adm.POST("/staff/:id/role", a.requireAdmin, a.staffRole)
-	adm.POST("/staff/:id/status", a.requireAdmin, a.accountStatus(func(_ int64, done string) string { return "/admin/staff?done=" + done }))
-	adm.POST("/staff/:id/link", a.requireAdmin, a.staffLink)
-	adm.POST("/customers/:id/status", a.requireAdmin, a.accountStatus(func(id int64, done string) string {
+	adm.GET("/staff", admin, a.adminStaff)
+	adm.POST("/staff", admin, step, a.createStaff)
+	adm.POST("/staff/:id/role", admin, step, a.staffRole)
+	adm.POST("/staff/:id/status", admin, step, a.accountStatus(func(_ int64, done string) string { return "/admin/staff?done=" + done }))
+	adm.POST("/staff/:id/link", admin, step, a.staffLink)
+	adm.POST("/staff/:id/factors/reset", admin, step, a.resetFactors)
+	adm.POST("/customers/:id/status", admin, step, a.accountStatus(func(id int64, done string) string {
 		return "/admin/customers/" + itoa(id) + "?notice=" + done + "#account"
 	}))
-	adm.GET("/webhooks", a.requireAdmin, a.adminWebhooks)
-	adm.POST("/approvals/:id/approve", a.approveImpersonation)
-	adm.POST("/customers/:id/protect", a.requireAdmin, a.protectCustomer)
+	adm.GET("/webhooks", admin, a.adminWebhooks)
+	adm.POST("/approvals/:id/approve", step, a.approveImpersonation)
+	adm.POST("/customers/:id/protect", admin, step, a.protectCustomer)
 	adm.GET("/settings", a.adminSettings)
-	adm.POST("/settings/impersonation", a.requireAdmin, a.setImpersonationSwitch)
+	adm.POST("/settings/impersonation", admin, step, a.setImpersonationSwitch)
 	adm.GET("/tariffs", a.adminTariffs)
 	adm.GET("/tariffs/:id", a.adminTariff)
 
-	// Impersonation API: start is for admins (checked inside, so that a refusal is audited);
-	// end and extend act only on the caller's own impersonation.
+	// Impersonation API: start is for admins (checked inside, so that a refusal is audited)
+	// and steps up; end and extend act only on the caller's own impersonation.
+	// Ending is never held up by a factor.
 	api := r.Group("/api/customer/impersonation", a.requireUser)
-	api.POST("/start", a.startImpersonation)
+	api.POST("/start", a.requireFactor, a.stepUpStaff, a.startImpersonation)
 	api.POST("/end", a.endImpersonationRoute)
-	api.POST("/extend", a.extendImpersonation)
+	api.POST("/extend", a.requireFactor, a.extendImpersonation)
 	api.GET("/end", a.endPage)
 
 	// Cross-site POSTs are refused before they reach Gin.

@@ -45,6 +45,12 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.activeTransactionsOfChargerStmt, err = db.PrepareContext(ctx, activeTransactionsOfCharger); err != nil {
 		return nil, fmt.Errorf("error preparing query ActiveTransactionsOfCharger: %w", err)
 	}
+	if q.addFactorStmt, err = db.PrepareContext(ctx, addFactor); err != nil {
+		return nil, fmt.Errorf("error preparing query AddFactor: %w", err)
+	}
+	if q.addRecoveryCodeStmt, err = db.PrepareContext(ctx, addRecoveryCode); err != nil {
+		return nil, fmt.Errorf("error preparing query AddRecoveryCode: %w", err)
+	}
 	if q.adminListReceiptsStmt, err = db.PrepareContext(ctx, adminListReceipts); err != nil {
 		return nil, fmt.Errorf("error preparing query AdminListReceipts: %w", err)
 	}
@@ -93,6 +99,12 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.completeSessionStmt, err = db.PrepareContext(ctx, completeSession); err != nil {
 		return nil, fmt.Errorf("error preparing query CompleteSession: %w", err)
 	}
+	if q.confirmFactorStmt, err = db.PrepareContext(ctx, confirmFactor); err != nil {
+		return nil, fmt.Errorf("error preparing query ConfirmFactor: %w", err)
+	}
+	if q.confirmedFactorsStmt, err = db.PrepareContext(ctx, confirmedFactors); err != nil {
+		return nil, fmt.Errorf("error preparing query ConfirmedFactors: %w", err)
+	}
 	if q.connectorMeterWhStmt, err = db.PrepareContext(ctx, connectorMeterWh); err != nil {
 		return nil, fmt.Errorf("error preparing query ConnectorMeterWh: %w", err)
 	}
@@ -111,8 +123,14 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.countEmailMatchesStmt, err = db.PrepareContext(ctx, countEmailMatches); err != nil {
 		return nil, fmt.Errorf("error preparing query CountEmailMatches: %w", err)
 	}
+	if q.countFactorsStmt, err = db.PrepareContext(ctx, countFactors); err != nil {
+		return nil, fmt.Errorf("error preparing query CountFactors: %w", err)
+	}
 	if q.countOverlappingReservationsStmt, err = db.PrepareContext(ctx, countOverlappingReservations); err != nil {
 		return nil, fmt.Errorf("error preparing query CountOverlappingReservations: %w", err)
+	}
+	if q.countRecoveryCodesStmt, err = db.PrepareContext(ctx, countRecoveryCodes); err != nil {
+		return nil, fmt.Errorf("error preparing query CountRecoveryCodes: %w", err)
 	}
 	if q.countUsersStmt, err = db.PrepareContext(ctx, countUsers); err != nil {
 		return nil, fmt.Errorf("error preparing query CountUsers: %w", err)
@@ -135,14 +153,26 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.customersByIDsStmt, err = db.PrepareContext(ctx, customersByIDs); err != nil {
 		return nil, fmt.Errorf("error preparing query CustomersByIDs: %w", err)
 	}
+	if q.deleteAllFactorsStmt, err = db.PrepareContext(ctx, deleteAllFactors); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteAllFactors: %w", err)
+	}
 	if q.deleteExpiredWebSessionsStmt, err = db.PrepareContext(ctx, deleteExpiredWebSessions); err != nil {
 		return nil, fmt.Errorf("error preparing query DeleteExpiredWebSessions: %w", err)
+	}
+	if q.deleteFactorStmt, err = db.PrepareContext(ctx, deleteFactor); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteFactor: %w", err)
 	}
 	if q.deleteOtherSessionsStmt, err = db.PrepareContext(ctx, deleteOtherSessions); err != nil {
 		return nil, fmt.Errorf("error preparing query DeleteOtherSessions: %w", err)
 	}
 	if q.deletePaymentMethodStmt, err = db.PrepareContext(ctx, deletePaymentMethod); err != nil {
 		return nil, fmt.Errorf("error preparing query DeletePaymentMethod: %w", err)
+	}
+	if q.deleteRecoveryCodesStmt, err = db.PrepareContext(ctx, deleteRecoveryCodes); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteRecoveryCodes: %w", err)
+	}
+	if q.deleteUnconfirmedFactorsStmt, err = db.PrepareContext(ctx, deleteUnconfirmedFactors); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteUnconfirmedFactors: %w", err)
 	}
 	if q.deleteUserSessionsStmt, err = db.PrepareContext(ctx, deleteUserSessions); err != nil {
 		return nil, fmt.Errorf("error preparing query DeleteUserSessions: %w", err)
@@ -188,6 +218,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.getDefaultPaymentMethodStmt, err = db.PrepareContext(ctx, getDefaultPaymentMethod); err != nil {
 		return nil, fmt.Errorf("error preparing query GetDefaultPaymentMethod: %w", err)
+	}
+	if q.getFactorStmt, err = db.PrepareContext(ctx, getFactor); err != nil {
+		return nil, fmt.Errorf("error preparing query GetFactor: %w", err)
 	}
 	if q.getImpersonatedCustomerStmt, err = db.PrepareContext(ctx, getImpersonatedCustomer); err != nil {
 		return nil, fmt.Errorf("error preparing query GetImpersonatedCustomer: %w", err)
@@ -417,6 +450,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.listConnectorsForConsoleStmt, err = db.PrepareContext(ctx, listConnectorsForConsole); err != nil {
 		return nil, fmt.Errorf("error preparing query ListConnectorsForConsole: %w", err)
 	}
+	if q.listFactorsStmt, err = db.PrepareContext(ctx, listFactors); err != nil {
+		return nil, fmt.Errorf("error preparing query ListFactors: %w", err)
+	}
 	if q.listFavouriteChargersStmt, err = db.PrepareContext(ctx, listFavouriteChargers); err != nil {
 		return nil, fmt.Errorf("error preparing query ListFavouriteChargers: %w", err)
 	}
@@ -606,6 +642,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.setReservationAnswerStmt, err = db.PrepareContext(ctx, setReservationAnswer); err != nil {
 		return nil, fmt.Errorf("error preparing query SetReservationAnswer: %w", err)
 	}
+	if q.setSessionFactorStmt, err = db.PrepareContext(ctx, setSessionFactor); err != nil {
+		return nil, fmt.Errorf("error preparing query SetSessionFactor: %w", err)
+	}
 	if q.setStationStopStmt, err = db.PrepareContext(ctx, setStationStop); err != nil {
 		return nil, fmt.Errorf("error preparing query SetStationStop: %w", err)
 	}
@@ -636,11 +675,20 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.useApprovalStmt, err = db.PrepareContext(ctx, useApproval); err != nil {
 		return nil, fmt.Errorf("error preparing query UseApproval: %w", err)
 	}
+	if q.usePasskeyStmt, err = db.PrepareContext(ctx, usePasskey); err != nil {
+		return nil, fmt.Errorf("error preparing query UsePasskey: %w", err)
+	}
 	if q.usePasswordTokenStmt, err = db.PrepareContext(ctx, usePasswordToken); err != nil {
 		return nil, fmt.Errorf("error preparing query UsePasswordToken: %w", err)
 	}
+	if q.useRecoveryCodeStmt, err = db.PrepareContext(ctx, useRecoveryCode); err != nil {
+		return nil, fmt.Errorf("error preparing query UseRecoveryCode: %w", err)
+	}
 	if q.useReservationStmt, err = db.PrepareContext(ctx, useReservation); err != nil {
 		return nil, fmt.Errorf("error preparing query UseReservation: %w", err)
+	}
+	if q.useTOTPStepStmt, err = db.PrepareContext(ctx, useTOTPStep); err != nil {
+		return nil, fmt.Errorf("error preparing query UseTOTPStep: %w", err)
 	}
 	if q.userNamesByIDsStmt, err = db.PrepareContext(ctx, userNamesByIDs); err != nil {
 		return nil, fmt.Errorf("error preparing query UserNamesByIDs: %w", err)
@@ -692,6 +740,16 @@ func (q *Queries) Close() error {
 	if q.activeTransactionsOfChargerStmt != nil {
 		if cerr := q.activeTransactionsOfChargerStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing activeTransactionsOfChargerStmt: %w", cerr)
+		}
+	}
+	if q.addFactorStmt != nil {
+		if cerr := q.addFactorStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing addFactorStmt: %w", cerr)
+		}
+	}
+	if q.addRecoveryCodeStmt != nil {
+		if cerr := q.addRecoveryCodeStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing addRecoveryCodeStmt: %w", cerr)
 		}
 	}
 	if q.adminListReceiptsStmt != nil {
@@ -774,6 +832,16 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing completeSessionStmt: %w", cerr)
 		}
 	}
+	if q.confirmFactorStmt != nil {
+		if cerr := q.confirmFactorStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing confirmFactorStmt: %w", cerr)
+		}
+	}
+	if q.confirmedFactorsStmt != nil {
+		if cerr := q.confirmedFactorsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing confirmedFactorsStmt: %w", cerr)
+		}
+	}
 	if q.connectorMeterWhStmt != nil {
 		if cerr := q.connectorMeterWhStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing connectorMeterWhStmt: %w", cerr)
@@ -804,9 +872,19 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing countEmailMatchesStmt: %w", cerr)
 		}
 	}
+	if q.countFactorsStmt != nil {
+		if cerr := q.countFactorsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing countFactorsStmt: %w", cerr)
+		}
+	}
 	if q.countOverlappingReservationsStmt != nil {
 		if cerr := q.countOverlappingReservationsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing countOverlappingReservationsStmt: %w", cerr)
+		}
+	}
+	if q.countRecoveryCodesStmt != nil {
+		if cerr := q.countRecoveryCodesStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing countRecoveryCodesStmt: %w", cerr)
 		}
 	}
 	if q.countUsersStmt != nil {
@@ -844,9 +922,19 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing customersByIDsStmt: %w", cerr)
 		}
 	}
+	if q.deleteAllFactorsStmt != nil {
+		if cerr := q.deleteAllFactorsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteAllFactorsStmt: %w", cerr)
+		}
+	}
 	if q.deleteExpiredWebSessionsStmt != nil {
 		if cerr := q.deleteExpiredWebSessionsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing deleteExpiredWebSessionsStmt: %w", cerr)
+		}
+	}
+	if q.deleteFactorStmt != nil {
+		if cerr := q.deleteFactorStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteFactorStmt: %w", cerr)
 		}
 	}
 	if q.deleteOtherSessionsStmt != nil {
@@ -857,6 +945,16 @@ func (q *Queries) Close() error {
 	if q.deletePaymentMethodStmt != nil {
 		if cerr := q.deletePaymentMethodStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing deletePaymentMethodStmt: %w", cerr)
+		}
+	}
+	if q.deleteRecoveryCodesStmt != nil {
+		if cerr := q.deleteRecoveryCodesStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteRecoveryCodesStmt: %w", cerr)
+		}
+	}
+	if q.deleteUnconfirmedFactorsStmt != nil {
+		if cerr := q.deleteUnconfirmedFactorsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteUnconfirmedFactorsStmt: %w", cerr)
 		}
 	}
 	if q.deleteUserSessionsStmt != nil {
@@ -932,6 +1030,11 @@ func (q *Queries) Close() error {
 	if q.getDefaultPaymentMethodStmt != nil {
 		if cerr := q.getDefaultPaymentMethodStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing getDefaultPaymentMethodStmt: %w", cerr)
+		}
+	}
+	if q.getFactorStmt != nil {
+		if cerr := q.getFactorStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getFactorStmt: %w", cerr)
 		}
 	}
 	if q.getImpersonatedCustomerStmt != nil {
@@ -1314,6 +1417,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing listConnectorsForConsoleStmt: %w", cerr)
 		}
 	}
+	if q.listFactorsStmt != nil {
+		if cerr := q.listFactorsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listFactorsStmt: %w", cerr)
+		}
+	}
 	if q.listFavouriteChargersStmt != nil {
 		if cerr := q.listFavouriteChargersStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listFavouriteChargersStmt: %w", cerr)
@@ -1629,6 +1737,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing setReservationAnswerStmt: %w", cerr)
 		}
 	}
+	if q.setSessionFactorStmt != nil {
+		if cerr := q.setSessionFactorStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing setSessionFactorStmt: %w", cerr)
+		}
+	}
 	if q.setStationStopStmt != nil {
 		if cerr := q.setStationStopStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing setStationStopStmt: %w", cerr)
@@ -1679,14 +1792,29 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing useApprovalStmt: %w", cerr)
 		}
 	}
+	if q.usePasskeyStmt != nil {
+		if cerr := q.usePasskeyStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing usePasskeyStmt: %w", cerr)
+		}
+	}
 	if q.usePasswordTokenStmt != nil {
 		if cerr := q.usePasswordTokenStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing usePasswordTokenStmt: %w", cerr)
 		}
 	}
+	if q.useRecoveryCodeStmt != nil {
+		if cerr := q.useRecoveryCodeStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing useRecoveryCodeStmt: %w", cerr)
+		}
+	}
 	if q.useReservationStmt != nil {
 		if cerr := q.useReservationStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing useReservationStmt: %w", cerr)
+		}
+	}
+	if q.useTOTPStepStmt != nil {
+		if cerr := q.useTOTPStepStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing useTOTPStepStmt: %w", cerr)
 		}
 	}
 	if q.userNamesByIDsStmt != nil {
@@ -1755,6 +1883,8 @@ type Queries struct {
 	activeSessionOnConnectorStmt         *sql.Stmt
 	activeSupportGrantStmt               *sql.Stmt
 	activeTransactionsOfChargerStmt      *sql.Stmt
+	addFactorStmt                        *sql.Stmt
+	addRecoveryCodeStmt                  *sql.Stmt
 	adminListReceiptsStmt                *sql.Stmt
 	adminListRefundsStmt                 *sql.Stmt
 	approveApprovalStmt                  *sql.Stmt
@@ -1771,13 +1901,17 @@ type Queries struct {
 	clearDefaultPaymentMethodStmt        *sql.Stmt
 	commonEmailMatchesAfterStmt          *sql.Stmt
 	completeSessionStmt                  *sql.Stmt
+	confirmFactorStmt                    *sql.Stmt
+	confirmedFactorsStmt                 *sql.Stmt
 	connectorMeterWhStmt                 *sql.Stmt
 	connectorNumbersStmt                 *sql.Stmt
 	consoleCountsStmt                    *sql.Stmt
 	countCheckpointsStmt                 *sql.Stmt
 	countCustomersStmt                   *sql.Stmt
 	countEmailMatchesStmt                *sql.Stmt
+	countFactorsStmt                     *sql.Stmt
 	countOverlappingReservationsStmt     *sql.Stmt
+	countRecoveryCodesStmt               *sql.Stmt
 	countUsersStmt                       *sql.Stmt
 	createUserStmt                       *sql.Stmt
 	customerIDByEmailStmt                *sql.Stmt
@@ -1785,9 +1919,13 @@ type Queries struct {
 	customerSummaryStmt                  *sql.Stmt
 	customersByDomainStmt                *sql.Stmt
 	customersByIDsStmt                   *sql.Stmt
+	deleteAllFactorsStmt                 *sql.Stmt
 	deleteExpiredWebSessionsStmt         *sql.Stmt
+	deleteFactorStmt                     *sql.Stmt
 	deleteOtherSessionsStmt              *sql.Stmt
 	deletePaymentMethodStmt              *sql.Stmt
+	deleteRecoveryCodesStmt              *sql.Stmt
+	deleteUnconfirmedFactorsStmt         *sql.Stmt
 	deleteUserSessionsStmt               *sql.Stmt
 	deleteWebSessionStmt                 *sql.Stmt
 	dueReservationsStmt                  *sql.Stmt
@@ -1803,6 +1941,7 @@ type Queries struct {
 	getChargerForOCPPStmt                *sql.Stmt
 	getCustomerForAdminStmt              *sql.Stmt
 	getDefaultPaymentMethodStmt          *sql.Stmt
+	getFactorStmt                        *sql.Stmt
 	getImpersonatedCustomerStmt          *sql.Stmt
 	getImpersonationStmt                 *sql.Stmt
 	getImpersonationByIDStmt             *sql.Stmt
@@ -1879,6 +2018,7 @@ type Queries struct {
 	listCheckpointsAfterStmt             *sql.Stmt
 	listConnectorSessionsForConsoleStmt  *sql.Stmt
 	listConnectorsForConsoleStmt         *sql.Stmt
+	listFactorsStmt                      *sql.Stmt
 	listFavouriteChargersStmt            *sql.Stmt
 	listImpersonationAuditChainStmt      *sql.Stmt
 	listImpersonationBoundsStmt          *sql.Stmt
@@ -1942,6 +2082,7 @@ type Queries struct {
 	setPasswordHashStmt                  *sql.Stmt
 	setProtectedReasonStmt               *sql.Stmt
 	setReservationAnswerStmt             *sql.Stmt
+	setSessionFactorStmt                 *sql.Stmt
 	setStationStopStmt                   *sql.Stmt
 	setUserRoleStmt                      *sql.Stmt
 	setUserStatusStmt                    *sql.Stmt
@@ -1952,8 +2093,11 @@ type Queries struct {
 	touchHealthProbeStmt                 *sql.Stmt
 	touchWebSessionStmt                  *sql.Stmt
 	useApprovalStmt                      *sql.Stmt
+	usePasskeyStmt                       *sql.Stmt
 	usePasswordTokenStmt                 *sql.Stmt
+	useRecoveryCodeStmt                  *sql.Stmt
 	useReservationStmt                   *sql.Stmt
+	useTOTPStepStmt                      *sql.Stmt
 	userNamesByIDsStmt                   *sql.Stmt
 	voidPasswordTokensStmt               *sql.Stmt
 	waitingWebhooksStmt                  *sql.Stmt
@@ -1971,6 +2115,8 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		activeSessionOnConnectorStmt:         q.activeSessionOnConnectorStmt,
 		activeSupportGrantStmt:               q.activeSupportGrantStmt,
 		activeTransactionsOfChargerStmt:      q.activeTransactionsOfChargerStmt,
+		addFactorStmt:                        q.addFactorStmt,
+		addRecoveryCodeStmt:                  q.addRecoveryCodeStmt,
 		adminListReceiptsStmt:                q.adminListReceiptsStmt,
 		adminListRefundsStmt:                 q.adminListRefundsStmt,
 		approveApprovalStmt:                  q.approveApprovalStmt,
@@ -1987,13 +2133,17 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		clearDefaultPaymentMethodStmt:        q.clearDefaultPaymentMethodStmt,
 		commonEmailMatchesAfterStmt:          q.commonEmailMatchesAfterStmt,
 		completeSessionStmt:                  q.completeSessionStmt,
+		confirmFactorStmt:                    q.confirmFactorStmt,
+		confirmedFactorsStmt:                 q.confirmedFactorsStmt,
 		connectorMeterWhStmt:                 q.connectorMeterWhStmt,
 		connectorNumbersStmt:                 q.connectorNumbersStmt,
 		consoleCountsStmt:                    q.consoleCountsStmt,
 		countCheckpointsStmt:                 q.countCheckpointsStmt,
 		countCustomersStmt:                   q.countCustomersStmt,
 		countEmailMatchesStmt:                q.countEmailMatchesStmt,
+		countFactorsStmt:                     q.countFactorsStmt,
 		countOverlappingReservationsStmt:     q.countOverlappingReservationsStmt,
+		countRecoveryCodesStmt:               q.countRecoveryCodesStmt,
 		countUsersStmt:                       q.countUsersStmt,
 		createUserStmt:                       q.createUserStmt,
 		customerIDByEmailStmt:                q.customerIDByEmailStmt,
@@ -2001,9 +2151,13 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		customerSummaryStmt:                  q.customerSummaryStmt,
 		customersByDomainStmt:                q.customersByDomainStmt,
 		customersByIDsStmt:                   q.customersByIDsStmt,
+		deleteAllFactorsStmt:                 q.deleteAllFactorsStmt,
 		deleteExpiredWebSessionsStmt:         q.deleteExpiredWebSessionsStmt,
+		deleteFactorStmt:                     q.deleteFactorStmt,
 		deleteOtherSessionsStmt:              q.deleteOtherSessionsStmt,
 		deletePaymentMethodStmt:              q.deletePaymentMethodStmt,
+		deleteRecoveryCodesStmt:              q.deleteRecoveryCodesStmt,
+		deleteUnconfirmedFactorsStmt:         q.deleteUnconfirmedFactorsStmt,
 		deleteUserSessionsStmt:               q.deleteUserSessionsStmt,
 		deleteWebSessionStmt:                 q.deleteWebSessionStmt,
 		dueReservationsStmt:                  q.dueReservationsStmt,
@@ -2019,6 +2173,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		getChargerForOCPPStmt:                q.getChargerForOCPPStmt,
 		getCustomerForAdminStmt:              q.getCustomerForAdminStmt,
 		getDefaultPaymentMethodStmt:          q.getDefaultPaymentMethodStmt,
+		getFactorStmt:                        q.getFactorStmt,
 		getImpersonatedCustomerStmt:          q.getImpersonatedCustomerStmt,
 		getImpersonationStmt:                 q.getImpersonationStmt,
 		getImpersonationByIDStmt:             q.getImpersonationByIDStmt,
@@ -2095,6 +2250,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		listCheckpointsAfterStmt:             q.listCheckpointsAfterStmt,
 		listConnectorSessionsForConsoleStmt:  q.listConnectorSessionsForConsoleStmt,
 		listConnectorsForConsoleStmt:         q.listConnectorsForConsoleStmt,
+		listFactorsStmt:                      q.listFactorsStmt,
 		listFavouriteChargersStmt:            q.listFavouriteChargersStmt,
 		listImpersonationAuditChainStmt:      q.listImpersonationAuditChainStmt,
 		listImpersonationBoundsStmt:          q.listImpersonationBoundsStmt,
@@ -2158,6 +2314,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		setPasswordHashStmt:                  q.setPasswordHashStmt,
 		setProtectedReasonStmt:               q.setProtectedReasonStmt,
 		setReservationAnswerStmt:             q.setReservationAnswerStmt,
+		setSessionFactorStmt:                 q.setSessionFactorStmt,
 		setStationStopStmt:                   q.setStationStopStmt,
 		setUserRoleStmt:                      q.setUserRoleStmt,
 		setUserStatusStmt:                    q.setUserStatusStmt,
@@ -2168,8 +2325,11 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		touchHealthProbeStmt:                 q.touchHealthProbeStmt,
 		touchWebSessionStmt:                  q.touchWebSessionStmt,
 		useApprovalStmt:                      q.useApprovalStmt,
+		usePasskeyStmt:                       q.usePasskeyStmt,
 		usePasswordTokenStmt:                 q.usePasswordTokenStmt,
+		useRecoveryCodeStmt:                  q.useRecoveryCodeStmt,
 		useReservationStmt:                   q.useReservationStmt,
+		useTOTPStepStmt:                      q.useTOTPStepStmt,
 		userNamesByIDsStmt:                   q.userNamesByIDsStmt,
 		voidPasswordTokensStmt:               q.voidPasswordTokensStmt,
 		waitingWebhooksStmt:                  q.waitingWebhooksStmt,

@@ -248,6 +248,14 @@ type ReceiptLine struct {
 	NetCents    int64
 }
 
+type RecoveryCode struct {
+	ID        int64
+	UserID    int64
+	CodeHash  string
+	CreatedAt int64
+	UsedAt    sql.NullInt64
+}
+
 type Refund struct {
 	ID               int64
 	ReceiptID        int64
@@ -323,6 +331,21 @@ type User struct {
 	ProtectedReason string
 }
 
+type UserFactor struct {
+	ID           int64
+	UserID       int64
+	Kind         string
+	Name         string
+	Secret       string
+	CredentialID []byte
+	Credential   []byte
+	CreatedAt    int64
+	CreatedBy    int64
+	ConfirmedAt  sql.NullInt64
+	LastUsedAt   sql.NullInt64
+	LastStep     int64
+}
+
 type UserSessionCount struct {
 	UserID   int64
 	Sessions int64
@@ -339,6 +362,9 @@ type WebSession struct {
 	CreatedAt  int64
 	ExpiresAt  int64
 	LastSeenAt int64
+	Pending    int64
+	Factor     string
+	FactorAt   int64
 }
 
 type WebhookOutbox struct {

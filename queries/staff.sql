@@ -1,6 +1,8 @@
 -- name: ListStaff :many
 -- Every staff member (support and admins), for the console's staff page: a small table.
-SELECT id, public_id, email, name, role, status, created_at FROM users
+SELECT id, public_id, email, name, role, status, created_at,
+       (SELECT count(*) FROM user_factors f WHERE f.user_id = users.id AND f.confirmed_at IS NOT NULL) AS factors
+FROM users
 WHERE role IN ('admin', 'support') ORDER BY status, name, id;
 
 -- name: GetUserForAdmin :one
@@ -38,6 +40,12 @@ UPDATE users SET password_hash = @password_hash WHERE id = @id;
 UPDATE password_tokens SET used_at = @now WHERE user_id = @user_id AND used_at IS NULL;
 
 -- name: LinksIssuedBy :one
--- How many one-time password links issuer made for user since (an account's creation makes
--- one too): a colleague whose credentials the requester set lately is no second pair of eyes.
-SELECT count(*) FROM password_tokens WHERE user_id = @user_id AND created_by = @issuer AND created_at > @since;
+-- How many of user's credentials issuer set since: one-time password links (an account's
+-- creation makes one too), factors reset (admin.staff.mfa_reset in the chain) and factors
+-- enrolled for them. A colleague whose credentials the requester set lately is no second
+-- pair of eyes.
+SELECT (SELECT count(*) FROM password_tokens t WHERE t.user_id = @user_id AND t.created_by = @issuer AND t.created_at > @since)
+     + (SELECT count(*) FROM auth_audit a WHERE a.target_user_id = @user_id AND a.tag = 'admin.staff.mfa_reset'
+            AND a.actor_user_id = @issuer AND a.at > @since)
+     + (SELECT count(*) FROM user_factors f WHERE f.user_id = @user_id AND f.created_by = @issuer AND f.created_by != f.user_id
+            AND f.created_at > @since);

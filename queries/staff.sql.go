@@ -107,7 +107,11 @@ func (q *Queries) InsertPasswordToken(ctx context.Context, arg InsertPasswordTok
 }
 
 const linksIssuedBy = `-- name: LinksIssuedBy :one
-SELECT count(*) FROM password_tokens WHERE user_id = ?1 AND created_by = ?2 AND created_at > ?3
+SELECT (SELECT count(*) FROM password_tokens t WHERE t.user_id = ?1 AND t.created_by = ?2 AND t.created_at > ?3)
+     + (SELECT count(*) FROM auth_audit a WHERE a.target_user_id = ?1 AND a.tag = 'admin.staff.mfa_reset'
+            AND a.actor_user_id = ?2 AND a.at > ?3)
+     + (SELECT count(*) FROM user_factors f WHERE f.user_id = ?1 AND f.created_by = ?2 AND f.created_by != f.user_id
+            AND f.created_at > ?3)
 `
 
 type LinksIssuedByParams struct {
@@ -116,17 +120,21 @@ type LinksIssuedByParams struct {
 	Since  int64
 }
 
-// How many one-time password links issuer made for user since (an account's creation makes
-// one too): a colleague whose credentials the requester set lately is no second pair of eyes.
+// How many of user's credentials issuer set since: one-time password links (an account's
+// creation makes one too), factors reset (admin.staff.mfa_reset in the chain) and factors
+// enrolled for them. A colleague whose credentials the requester set lately is no second
+// pair of eyes.
 func (q *Queries) LinksIssuedBy(ctx context.Context, arg LinksIssuedByParams) (int64, error) {
 	row := q.queryRow(ctx, q.linksIssuedByStmt, linksIssuedBy, arg.UserID, arg.Issuer, arg.Since)
-	var count int64
-	err := row.Scan(&count)
-	return count, err
+	var column_1 int64
+	err := row.Scan(&column_1)
+	return column_1, err
 }
 
 const listStaff = `-- name: ListStaff :many
-SELECT id, public_id, email, name, role, status, created_at FROM users
+SELECT id, public_id, email, name, role, status, created_at,
+       (SELECT count(*) FROM user_factors f WHERE f.user_id = users.id AND f.confirmed_at IS NOT NULL) AS factors
+FROM users
 WHERE role IN ('admin', 'support') ORDER BY status, name, id
 `
 
@@ -138,6 +146,7 @@ type ListStaffRow struct {
 	Role      string
 	Status    string
 	CreatedAt int64
+	Factors   int64
 }
 
 // Every staff member (support and admins), for the console's staff page: a small table.
@@ -158,6 +167,7 @@ func (q *Queries) ListStaff(ctx context.Context) ([]ListStaffRow, error) {
 			&i.Role,
 			&i.Status,
 			&i.CreatedAt,
+			&i.Factors,
 		); err != nil {
 			return nil, err
 		}

@@ -3,9 +3,12 @@ SELECT * FROM web_sessions WHERE id = ? AND expires_at > ?;
 
 -- name: SaveWebSession :exec
 -- id is the SHA-256 of the session id the cookie carries, never the id itself.
-INSERT INTO web_sessions (id, user_id, data, created_at, expires_at, last_seen_at)
-VALUES (@id, @user_id, @data, @created_at, @expires_at, @created_at)
-ON CONFLICT (id) DO UPDATE SET user_id = excluded.user_id, data = excluded.data, expires_at = excluded.expires_at;
+-- pending marks a session whose second step is still due (not signed in yet); factor and
+-- factor_at the factor it used at sign-in (later uses are written by SetSessionFactor). Saving
+-- again keeps the session's expiry and its factor.
+INSERT INTO web_sessions (id, user_id, data, created_at, expires_at, last_seen_at, pending, factor, factor_at)
+VALUES (@id, @user_id, @data, @created_at, @expires_at, @created_at, @pending, @factor, @factor_at)
+ON CONFLICT (id) DO UPDATE SET user_id = excluded.user_id, data = excluded.data, pending = excluded.pending;
 
 -- name: DeleteWebSession :exec
 DELETE FROM web_sessions WHERE id = ?;
@@ -22,6 +25,8 @@ UPDATE web_sessions SET last_seen_at = ? WHERE id = ?;
 -- impersonation with its customer and its last request. user_id is 0 when the account is
 -- gone; imp_id is 0 when they impersonate no one; cust_id is 0 when that customer is gone.
 SELECT ws.id AS session_key, ws.created_at AS session_created_at, ws.last_seen_at AS session_last_seen_at,
+       ws.pending AS session_pending, ws.factor AS session_factor, ws.factor_at AS session_factor_at,
+       CAST(EXISTS (SELECT 1 FROM user_factors f WHERE f.user_id = u.id AND f.confirmed_at IS NOT NULL) AS INTEGER) AS user_has_factor,
        CAST(coalesce(u.id, 0) AS INTEGER) AS user_id, CAST(coalesce(u.public_id, '') AS TEXT) AS user_public_id,
        CAST(coalesce(u.email, '') AS TEXT) AS user_email, CAST(coalesce(u.name, '') AS TEXT) AS user_name,
        CAST(coalesce(u.role, '') AS TEXT) AS user_role, CAST(coalesce(u.status, '') AS TEXT) AS user_status,

@@ -51,6 +51,8 @@ func (q *Queries) DeleteWebSession(ctx context.Context, id string) error {
 
 const getCaller = `-- name: GetCaller :one
 SELECT ws.id AS session_key, ws.created_at AS session_created_at, ws.last_seen_at AS session_last_seen_at,
+       ws.pending AS session_pending, ws.factor AS session_factor, ws.factor_at AS session_factor_at,
+       CAST(EXISTS (SELECT 1 FROM user_factors f WHERE f.user_id = u.id AND f.confirmed_at IS NOT NULL) AS INTEGER) AS user_has_factor,
        CAST(coalesce(u.id, 0) AS INTEGER) AS user_id, CAST(coalesce(u.public_id, '') AS TEXT) AS user_public_id,
        CAST(coalesce(u.email, '') AS TEXT) AS user_email, CAST(coalesce(u.name, '') AS TEXT) AS user_name,
        CAST(coalesce(u.role, '') AS TEXT) AS user_role, CAST(coalesce(u.status, '') AS TEXT) AS user_status,
@@ -79,6 +81,10 @@ type GetCallerRow struct {
 	SessionKey        string
 	SessionCreatedAt  int64
 	SessionLastSeenAt int64
+	SessionPending    int64
+	SessionFactor     string
+	SessionFactorAt   int64
+	UserHasFactor     int64
 	UserID            int64
 	UserPublicID      string
 	UserEmail         string
@@ -113,6 +119,10 @@ func (q *Queries) GetCaller(ctx context.Context, arg GetCallerParams) (GetCaller
 		&i.SessionKey,
 		&i.SessionCreatedAt,
 		&i.SessionLastSeenAt,
+		&i.SessionPending,
+		&i.SessionFactor,
+		&i.SessionFactorAt,
+		&i.UserHasFactor,
 		&i.UserID,
 		&i.UserPublicID,
 		&i.UserEmail,
@@ -139,7 +149,7 @@ func (q *Queries) GetCaller(ctx context.Context, arg GetCallerParams) (GetCaller
 }
 
 const getWebSession = `-- name: GetWebSession :one
-SELECT id, user_id, data, created_at, expires_at, last_seen_at FROM web_sessions WHERE id = ? AND expires_at > ?
+SELECT id, user_id, data, created_at, expires_at, last_seen_at, pending, factor, factor_at FROM web_sessions WHERE id = ? AND expires_at > ?
 `
 
 type GetWebSessionParams struct {
@@ -157,14 +167,17 @@ func (q *Queries) GetWebSession(ctx context.Context, arg GetWebSessionParams) (W
 		&i.CreatedAt,
 		&i.ExpiresAt,
 		&i.LastSeenAt,
+		&i.Pending,
+		&i.Factor,
+		&i.FactorAt,
 	)
 	return i, err
 }
 
 const saveWebSession = `-- name: SaveWebSession :exec
-INSERT INTO web_sessions (id, user_id, data, created_at, expires_at, last_seen_at)
-VALUES (?1, ?2, ?3, ?4, ?5, ?4)
-ON CONFLICT (id) DO UPDATE SET user_id = excluded.user_id, data = excluded.data, expires_at = excluded.expires_at
+INSERT INTO web_sessions (id, user_id, data, created_at, expires_at, last_seen_at, pending, factor, factor_at)
+VALUES (?1, ?2, ?3, ?4, ?5, ?4, ?6, ?7, ?8)
+ON CONFLICT (id) DO UPDATE SET user_id = excluded.user_id, data = excluded.data, pending = excluded.pending
 `
 
 type SaveWebSessionParams struct {
@@ -173,9 +186,15 @@ type SaveWebSessionParams struct {
 	Data      []byte
 	CreatedAt int64
 	ExpiresAt int64
+	Pending   int64
+	Factor    string
+	FactorAt  int64
 }
 
 // id is the SHA-256 of the session id the cookie carries, never the id itself.
+// pending marks a session whose second step is still due (not signed in yet); factor and
+// factor_at the factor it used at sign-in (later uses are written by SetSessionFactor). Saving
+// again keeps the session's expiry and its factor.
 func (q *Queries) SaveWebSession(ctx context.Context, arg SaveWebSessionParams) error {
 	_, err := q.exec(ctx, q.saveWebSessionStmt, saveWebSession,
 		arg.ID,
@@ -183,6 +202,9 @@ func (q *Queries) SaveWebSession(ctx context.Context, arg SaveWebSessionParams) 
 		arg.Data,
 		arg.CreatedAt,
 		arg.ExpiresAt,
+		arg.Pending,
+		arg.Factor,
+		arg.FactorAt,
 	)
 	return err
 }

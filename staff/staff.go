@@ -105,6 +105,42 @@ func NewLink(ctx context.Context, tx *sql.Tx, ch Change, id int64) (string, erro
 	return token, record(ctx, tx, ch, "admin.staff.link", u.ID, map[string]any{"email": u.Email, "older_links_voided": voided})
 }
 
+// ResetFactors removes every second factor and recovery code of staff member id (a lost phone
+// and lost codes) and signs them out everywhere, recorded as admin.staff.mfa_reset. They sign
+// in next with their password alone and, where the team requires factors, enrol a new one
+// before anything else. Nobody resets their own (they remove factors on their Security page);
+// for 7 days after, the resetting admin's requests get no approval from them.
+func ResetFactors(ctx context.Context, tx *sql.Tx, ch Change, id int64, reason string) error {
+	q := queries.New(tx)
+	if err := access.CheckAdmin(ctx, q, access.Actor{UserID: ch.Admin}); err != nil {
+		return err
+	}
+	reason, err := ReasonField.Check(reason)
+	if err != nil {
+		return err
+	}
+	u, err := managed(ctx, q, id, true)
+	if err != nil {
+		return err
+	}
+	if u.ID == ch.Admin {
+		return errs.Conflictf("You cannot reset your own second factors here: remove or add them on your Security page.")
+	}
+	removed, err := q.DeleteAllFactors(ctx, u.ID)
+	if err != nil {
+		return err
+	}
+	if err := q.DeleteRecoveryCodes(ctx, u.ID); err != nil {
+		return err
+	}
+	ended, err := q.DeleteUserSessions(ctx, sql.NullInt64{Int64: u.ID, Valid: true})
+	if err != nil {
+		return err
+	}
+	return record(ctx, tx, ch, "admin.staff.mfa_reset", u.ID, map[string]any{"email": u.Email, "factors_removed": removed,
+		"sessions_ended": ended, "reason": reason})
+}
+
 // SetRole makes staff member id a support agent or an admin, recorded as admin.staff.role.
 // Nobody changes their own role (so an admin always remains: the one acting).
 func SetRole(ctx context.Context, tx *sql.Tx, ch Change, id int64, role, reason string) error {

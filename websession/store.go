@@ -22,8 +22,18 @@ import (
 	"chargedesk/queries"
 )
 
-// UserIDKey is the session value holding the logged-in user's id (int64).
-const UserIDKey = "user_id"
+// Session values. UserIDKey holds the user's id (int64); PendingKey (bool) marks a session
+// whose password was right but whose second step (/login/verify) is still due: it signs no
+// one in. FactorKey (string) names the factor used at sign-in ("totp", "passkey",
+// "recovery", "sso"), FactorAtKey (int64 unix seconds) when; SetFactor records later uses.
+const (
+	UserIDKey   = "user_id"
+	PendingKey  = "pending"
+	FactorKey   = "factor"
+	FactorAtKey = "factor_at"
+	// CeremonyKey holds a passkey ceremony's challenge (JSON) between its two requests.
+	CeremonyKey = "webauthn"
+)
 
 // Store implements sessions.Store over the web_sessions table.
 type Store struct {
@@ -177,10 +187,17 @@ func (s *Store) Save(r *http.Request, w http.ResponseWriter, sess *sessions.Sess
 	if v, ok := sess.Values[UserIDKey].(int64); ok {
 		uid = sql.NullInt64{Int64: v, Valid: true}
 	}
+	var pending int64
+	if p, _ := sess.Values[PendingKey].(bool); p {
+		pending = 1
+	}
+	factor, _ := sess.Values[FactorKey].(string)
+	factorAt, _ := sess.Values[FactorAtKey].(int64)
 	now := s.Now()
 	err = s.w.SaveWebSession(r.Context(), queries.SaveWebSessionParams{
 		ID: key(sess.ID), UserID: uid, Data: data,
 		CreatedAt: now.Unix(), ExpiresAt: now.Add(time.Duration(opts.MaxAge) * time.Second).Unix(),
+		Pending: pending, Factor: factor, FactorAt: factorAt,
 	})
 	if err != nil {
 		return err
@@ -201,6 +218,12 @@ func (s *Store) Delete(ctx context.Context, id string) error {
 // Revoke removes a session by the key Caller returned (the hash of its id).
 func (s *Store) Revoke(ctx context.Context, sessionKey string) error {
 	return s.w.DeleteWebSession(ctx, sessionKey)
+}
+
+// SetFactor records that the session (by the key Caller returned) just used factor: the
+// step-up window counts from at.
+func (s *Store) SetFactor(ctx context.Context, sessionKey, factor string, at time.Time) error {
+	return s.w.SetSessionFactor(ctx, queries.SetSessionFactorParams{ID: sessionKey, Factor: factor, FactorAt: at.Unix()})
 }
 
 // Sweep deletes expired rows and reports how many.
