@@ -35,6 +35,7 @@ var funcs = template.FuncMap{
 	"whenSeconds": whenSeconds,
 	"utc":         utc,
 	"dict":        dict,
+	"pngURL":      pngURL,
 	// The questions before destructive actions (Question, ask.go), for the ask_form partial.
 	"askBlockCard":         blockCardQuestion,
 	"askRemovePayment":     removePaymentMethodQuestion,
@@ -233,4 +234,13 @@ func statusLabel(status string) string {
 	}
 	s := strings.ToLower(strings.ReplaceAll(status, "_", " "))
 	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// pngURL lets a PNG made here (a TOTP enrolment's QR code, as a data: URL) be an image's src;
+// html/template refuses data: URLs otherwise. Anything else becomes "".
+func pngURL(s string) template.URL {
+	if !strings.HasPrefix(s, "data:image/png;base64,") || strings.ContainsAny(s[len("data:image/png;base64,"):], "\"'<> ") {
+		return ""
+	}
+	return template.URL(s) // base64 only: no quote, no markup
 }

@@ -72,6 +72,7 @@ type appOptions struct {
 	// so the plan tests see what SQLite picks for large tables (the copy is analysed as
 	// the small demo it is when it is opened).
 	seedInPlace bool
+	requireMFA  bool // --require-staff-mfa
 }
 
 const testWebhookSecret = "test-webhook-secret-0123456789"
@@ -110,6 +111,7 @@ func newTestAppWith(t testing.TB, o appOptions) *testApp {
 		Log:        slog.New(slog.NewTextHandler(cmp.Or[io.Writer](o.log, io.Discard), nil)),
 		Now:        func() time.Time { return time.Now().Add(time.Duration(ta.offset.Load())) },
 		WebhookURL: o.webhook, WebhookSecret: []byte(testWebhookSecret),
+		RequireStaffMFA: o.requireMFA, NoMFAReason: "demo",
 	})
 	if err != nil {
 		t.Fatal(err)

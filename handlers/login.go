@@ -59,6 +59,9 @@ func safeNext(s string) string {
 func landing(role, next string) string {
 	next = safeNext(next)
 	admin := next == "/admin" || strings.HasPrefix(next, "/admin/") || strings.HasPrefix(next, "/admin?")
+	if strings.HasPrefix(next, "/account/") {
+		return next // everyone's own pages
+	}
 	if next == "" || next == "/login" || strings.HasPrefix(next, "/login?") || admin != access.IsStaff(role) {
 		return homeFor(role)
 	}
