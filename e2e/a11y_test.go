@@ -57,42 +57,7 @@ func TestEveryPageIsAccessible(t *testing.T) {
 	s.db.R.QueryRow(`SELECT min(id) FROM tariffs`).Scan(&tariffID)
 	customerPages := []string{"/", "/chargers", "/sessions", fmt.Sprintf("/sessions/%d", session), fmt.Sprintf("/receipts/%d", receipt),
 		"/cards", fmt.Sprintf("/cards/%d/block", card), "/reservations", "/payment-methods", "/activity"}
-	check := func(who, path string) {
-		t.Helper()
-		for _, size := range []struct {
-			name string
-			w, h int64
-		}{{"desktop", 1280, 900}, {"phone", 390, 844}} {
-			b.do(ctx, "size", chromedp.EmulateViewport(size.w, size.h))
-			b.do(ctx, "open "+path, chromedp.Navigate(s.base+path), chromedp.WaitVisible(`#main`))
-			out, err := chromedp.Run(ctx, chromedp.Evaluate[string](axe+`;
-				axe.run(document, {runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}).then(r => JSON.stringify(r.violations))`,
-				func(p *runtime.EvaluateParams) { await := true; p.AwaitPromise = &await }))
-			if err != nil {
-				t.Fatalf("%s %s: axe: %v", who, path, err)
-			}
-			var vs []axeViolation
-			json.Unmarshal([]byte(out), &vs)
-			for _, v := range vs {
-				var where []string
-				for _, n := range v.Nodes {
-					where = append(where, fmt.Sprint(n.Target...))
-				}
-				t.Errorf("%s %s (%s): %s [%s, %s] at %s", who, path, size.name, v.Help, v.ID, v.Impact, strings.Join(where[:min(len(where), 3)], "; "))
-			}
-			if size.name == "phone" && !b.eval(ctx, `[...document.querySelectorAll("table.stack td")].every(td => td.getBoundingClientRect().right <= window.innerWidth + 1)`) {
-				t.Errorf("%s %s (phone): a list's cell (status, total …) is off-screen", who, path)
-			}
-			if strings.Contains(path, "/receipts/") && !b.eval(ctx, `document.querySelector("tr.gross td.r").getBoundingClientRect().right <= window.innerWidth`) {
-				t.Errorf("%s %s (%s): the receipt total is off-screen", who, path, size.name)
-			}
-			name := strings.Trim(strings.NewReplacer("/", "-", "?", "-", "=", "-").Replace(path), "-")
-			if name == "" {
-				name = "home"
-			}
-			b.screenshot(ctx, fmt.Sprintf("pages/%s-%s-%s", who, name, size.name))
-		}
-	}
+	check := func(who, path string) { t.Helper(); checkAccessible(t, b, axe, s.base, who, path) }
 	check("anonymous", "/login")
 	b.login(ctx, s.base, demo.JaneEmail)
 	for _, p := range append(customerPages, "/account/security") {
@@ -120,4 +85,44 @@ func TestEveryPageIsAccessible(t *testing.T) {
 	}
 	b.do(ctx, "exit", chromedp.Click(`#impersonation-banner form[action$='/end'] button`), chromedp.WaitVisible(`.notice.left`))
 	check("support", fmt.Sprintf("/admin/impersonations/%d", imp))
+}
+
+// checkAccessible opens path at desktop and phone width and fails t on any axe-core WCAG 2
+// A/AA violation (and on cells off-screen on a phone); with -update-screenshots it writes both.
+func checkAccessible(t *testing.T, b *browser, axe, base, who, path string) {
+	ctx := b.ctx
+	t.Helper()
+	for _, size := range []struct {
+		name string
+		w, h int64
+	}{{"desktop", 1280, 900}, {"phone", 390, 844}} {
+		b.do(ctx, "size", chromedp.EmulateViewport(size.w, size.h))
+		b.do(ctx, "open "+path, chromedp.Navigate(base+path), chromedp.WaitVisible(`#main`))
+		out, err := chromedp.Run(ctx, chromedp.Evaluate[string](axe+`;
+			axe.run(document, {runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}).then(r => JSON.stringify(r.violations))`,
+			func(p *runtime.EvaluateParams) { await := true; p.AwaitPromise = &await }))
+		if err != nil {
+			t.Fatalf("%s %s: axe: %v", who, path, err)
+		}
+		var vs []axeViolation
+		json.Unmarshal([]byte(out), &vs)
+		for _, v := range vs {
+			var where []string
+			for _, n := range v.Nodes {
+				where = append(where, fmt.Sprint(n.Target...))
+			}
+			t.Errorf("%s %s (%s): %s [%s, %s] at %s", who, path, size.name, v.Help, v.ID, v.Impact, strings.Join(where[:min(len(where), 3)], "; "))
+		}
+		if size.name == "phone" && !b.eval(ctx, `[...document.querySelectorAll("table.stack td")].every(td => td.getBoundingClientRect().right <= window.innerWidth + 1)`) {
+			t.Errorf("%s %s (phone): a list's cell (status, total …) is off-screen", who, path)
+		}
+		if strings.Contains(path, "/receipts/") && !b.eval(ctx, `document.querySelector("tr.gross td.r").getBoundingClientRect().right <= window.innerWidth`) {
+			t.Errorf("%s %s (%s): the receipt total is off-screen", who, path, size.name)
+		}
+		name := strings.Trim(strings.NewReplacer("/", "-", "?", "-", "=", "-").Replace(path), "-")
+		if name == "" {
+			name = "home"
+		}
+		b.screenshot(ctx, fmt.Sprintf("pages/%s-%s-%s", who, name, size.name))
+	}
 }
