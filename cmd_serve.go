@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"chargedesk/format"
+	"chargedesk/sso"
 
 	"chargedesk/app"
 	"chargedesk/audit"
@@ -43,6 +44,11 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 	webhookSecret := fs.String("webhook-secret", envOr("CHARGEDESK_WEBHOOK_SECRET", ""), "the secret that signs the webhooks, at least 16 characters (env CHARGEDESK_WEBHOOK_SECRET)")
 	requireMFA := fs.Bool("require-staff-mfa", true, "staff sign in with a second factor (passkey or authenticator app) and reach nothing but enrolling one until they have it; --demo turns it off unless given")
 	stepUpWindow := fs.Duration("step-up-window", 15*time.Minute, "how long a second factor used counts for the sensitive actions (impersonation, approvals, admin tools, staff, settings)")
+	oidcIssuer := fs.String("oidc-issuer", envOr("CHARGEDESK_OIDC_ISSUER", ""), "single sign-on for staff: the OpenID Connect provider, e.g. https://login.example.com (env CHARGEDESK_OIDC_ISSUER)")
+	oidcClient := fs.String("oidc-client-id", envOr("CHARGEDESK_OIDC_CLIENT_ID", ""), "ChargeDesk's client id at the provider (env CHARGEDESK_OIDC_CLIENT_ID)")
+	oidcSecret := fs.String("oidc-client-secret", envOr("CHARGEDESK_OIDC_CLIENT_SECRET", ""), "ChargeDesk's client secret at the provider (env CHARGEDESK_OIDC_CLIENT_SECRET; prefer the variable: flags show in ps)")
+	oidcTrustMFA := fs.Bool("oidc-trust-mfa", false, "count the provider's amr/acr saying it checked a second factor as ChargeDesk's second factor")
+	staffPasswords := fs.String("staff-password-login", "on", "on, or off to leave single sign-on as the only way in for staff")
 	reserveMB := fs.Int64("disk-reserve-mb", db.DefaultReserve>>20, "free disk space (MB) kept for audit rows and impersonation ends; below it ordinary writes are refused")
 	if pos, err := parseArgs(fs, args); err != nil {
 		return err
@@ -58,6 +64,24 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 	}
 	if *stepUpWindow < time.Minute || *stepUpWindow > 12*time.Hour {
 		return fmt.Errorf("--step-up-window must be between 1m and 12h, not %s", *stepUpWindow)
+	}
+	var provider *sso.Provider
+	if *oidcIssuer != "" || *oidcClient != "" || *oidcSecret != "" {
+		var err error
+		if provider, err = sso.New(sso.Config{Issuer: *oidcIssuer, ClientID: *oidcClient, ClientSecret: *oidcSecret, TrustMFA: *oidcTrustMFA}); err != nil {
+			return badInput{err}
+		}
+	}
+	var noStaffPasswords bool
+	switch *staffPasswords {
+	case "on", "true":
+	case "off", "false":
+		if provider == nil {
+			return badInput{errors.New("--staff-password-login off needs single sign-on (--oidc-issuer, --oidc-client-id, --oidc-client-secret): otherwise no staff member could sign in")}
+		}
+		noStaffPasswords = true
+	default:
+		return badInput{fmt.Errorf("--staff-password-login must be on or off, not %q", *staffPasswords)}
 	}
 	started := time.Now()
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
@@ -124,7 +148,8 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 		SessionKey: key, SessionMaxAge: *sessionMax, SessionIdle: *sessionIdle,
 		ImpersonationTTL: *ttl, ImpersonationMax: *impMax, ImpersonationIdle: *impIdle,
 		Hosts: hosts, WebhookURL: *webhookURL, WebhookSecret: []byte(*webhookSecret),
-		RequireStaffMFA: *requireMFA, StepUpWindow: *stepUpWindow, NoMFAReason: noMFAReason})
+		RequireStaffMFA: *requireMFA, StepUpWindow: *stepUpWindow, NoMFAReason: noMFAReason,
+		SSO: provider, NoStaffPasswords: noStaffPasswords})
 	if err != nil {
 		return err
 	}
@@ -160,6 +185,10 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 		fmt.Fprintf(stdout, "Staff sign in with a second factor (--require-staff-mfa); sensitive actions ask for it again after %s (--step-up-window).\n", format.Span(*stepUpWindow))
 	} else {
 		fmt.Fprintf(stdout, "Second factor not required for staff (%s).\n", noMFAReason)
+	}
+	if provider != nil {
+		fmt.Fprintf(stdout, "Staff single sign-on with %s (register %s/login/sso/callback as the redirect URI)%s.\n", provider.Issuer(), strings.TrimSuffix(url, "/"),
+			map[bool]string{true: "; staff passwords are off"}[noStaffPasswords])
 	}
 	if newKey {
 		fmt.Fprintf(stdout, "Made the audit key %s: keep a copy somewhere else; without it the audit trail cannot be verified.\n", auditKeyFile(*keyFile, *dbPath))

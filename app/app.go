@@ -20,6 +20,7 @@ import (
 	"chargedesk/limits"
 	"chargedesk/maintenance"
 	"chargedesk/queries"
+	"chargedesk/sso"
 	"chargedesk/webhook"
 	"chargedesk/websession"
 )
@@ -61,6 +62,10 @@ type Options struct {
 	StepUpWindow    time.Duration
 	// NoMFAReason says why staff are not asked for a factor when RequireStaffMFA is off.
 	NoMFAReason string
+	// SSO is the staff's identity provider (OpenID Connect), or nil; NoStaffPasswords makes
+	// it the only way in for staff.
+	SSO              *sso.Provider
+	NoStaffPasswords bool
 }
 
 // Services are ChargeDesk's parts, built once.
@@ -129,6 +134,7 @@ func Build(o Options) (*Services, error) {
 		Log: o.Log, Now: o.Now, Version: o.Version, Hosts: o.Hosts,
 		ImpersonationTTL: o.ImpersonationTTL, ImpersonationMax: o.ImpersonationMax, ImpersonationIdle: o.ImpersonationIdle,
 		RequireStaffMFA: o.RequireStaffMFA, StepUpWindow: o.StepUpWindow, NoMFAReason: o.NoMFAReason,
+		SSO: o.SSO, NoStaffPasswords: o.NoStaffPasswords,
 	})
 	if err != nil {
 		return nil, err

@@ -18,6 +18,7 @@ import (
 	"chargedesk/impersonation"
 	"chargedesk/limits"
 	"chargedesk/queries"
+	"chargedesk/sso"
 	"chargedesk/webhook"
 	"chargedesk/websession"
 )
@@ -59,6 +60,10 @@ type Config struct {
 	// NoMFAReason says why staff are not asked for a factor when RequireStaffMFA is off
 	// ("demo"): the console shows "Second factor not required (demo)".
 	NoMFAReason string
+	// SSO is the staff's identity provider (OpenID Connect), or nil. NoStaffPasswords
+	// leaves it as the only way in for staff (--staff-password-login off).
+	SSO              *sso.Provider
+	NoStaffPasswords bool
 }
 
 // App holds the dependencies of every handler. Its only state of its own is rendered HTML
@@ -90,6 +95,8 @@ type App struct {
 	stepUpFor time.Duration // StepUpWindow
 	// noMFAReason is NoMFAReason
 	noMFAReason string
+	sso         *sso.Provider // nil without single sign-on
+	noStaffPass bool          // staff may not sign in with a password (SSO only)
 }
 
 // cookieName is the login cookie's name: with the __Host- prefix over TLS, so that the
@@ -116,6 +123,9 @@ func New(cfg Config) (*App, error) {
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
+	}
+	if cfg.NoStaffPasswords && cfg.SSO == nil {
+		return nil, errors.New("handlers: staff password login is off but there is no single sign-on: nobody on the staff could sign in")
 	}
 	if cfg.StepUpWindow <= 0 {
 		return nil, errors.New("handlers: Config needs a StepUpWindow (app.Build sets the default)")
@@ -156,5 +166,7 @@ func New(cfg Config) (*App, error) {
 		staffMFA:    cfg.RequireStaffMFA,
 		stepUpFor:   cfg.StepUpWindow,
 		noMFAReason: cfg.NoMFAReason,
+		sso:         cfg.SSO,
+		noStaffPass: cfg.NoStaffPasswords,
 	}, nil
 }

@@ -25,6 +25,7 @@ import (
 	"chargedesk/db/dbtest"
 	"chargedesk/demo"
 	"chargedesk/handlers"
+	"chargedesk/sso"
 )
 
 // testApp is the real router over a temp SQLite file with the real migrations and the demo.
@@ -73,6 +74,9 @@ type appOptions struct {
 	// the small demo it is when it is opened).
 	seedInPlace bool
 	requireMFA  bool // --require-staff-mfa
+	// sso is the staff's identity provider; noStaffPasswords leaves it the only way in.
+	sso              *sso.Provider
+	noStaffPasswords bool
 }
 
 const testWebhookSecret = "test-webhook-secret-0123456789"
@@ -111,7 +115,7 @@ func newTestAppWith(t testing.TB, o appOptions) *testApp {
 		Log:        slog.New(slog.NewTextHandler(cmp.Or[io.Writer](o.log, io.Discard), nil)),
 		Now:        func() time.Time { return time.Now().Add(time.Duration(ta.offset.Load())) },
 		WebhookURL: o.webhook, WebhookSecret: []byte(testWebhookSecret),
-		RequireStaffMFA: o.requireMFA, NoMFAReason: "demo",
+		RequireStaffMFA: o.requireMFA, NoMFAReason: "demo", SSO: o.sso, NoStaffPasswords: o.noStaffPasswords,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -38,7 +38,7 @@ func (a *App) loginPage(c *gin.Context) {
 		a.redirect(c, homeFor(u.Role))
 		return
 	}
-	a.render(c, http.StatusOK, "login", &Page{Title: "Log in", Form: map[string]string{"next": safeNext(c.Query("next"))}})
+	a.render(c, http.StatusOK, "login", &Page{Title: "Log in", Form: map[string]string{"next": safeNext(c.Query("next"))}, Data: a.sso != nil})
 }
 
 // safeNext is where a login may send the browser on: a path of this site ("/admin/audit?…"),
@@ -81,7 +81,7 @@ func (a *App) loginProblem(c *gin.Context, status int, email, msg string) {
 		c.JSON(status, gin.H{"error": msg})
 		return
 	}
-	a.render(c, status, "login", &Page{Title: "Log in", Form: map[string]string{"email": email, "next": safeNext(c.PostForm("next"))}, Problem: msg})
+	a.render(c, status, "login", &Page{Title: "Log in", Form: map[string]string{"email": email, "next": safeNext(c.PostForm("next"))}, Problem: msg, Data: a.sso != nil})
 }
 
 // login is POST /login: limits first (counted before the password is compared), then one
@@ -105,6 +105,16 @@ func (a *App) login(c *gin.Context) {
 	u, found, ok, err := a.checkPassword(c, email, password)
 	if err != nil {
 		a.fail(c, err)
+		return
+	}
+	if ok && a.noStaffPass && access.IsStaff(u.Role) {
+		undo()
+		if _, err := a.trail.Log(c.Request.Context(), a.db, a.now(), audit.Entry{Tag: audit.TagLoginFailure, Actor: u.ID, Target: u.ID,
+			IP: c.ClientIP(), UserAgent: c.Request.UserAgent(), Metadata: map[string]any{"email": strings.ToLower(email), "why": "staff password login is off"}}); err != nil {
+			a.fail(c, err)
+			return
+		}
+		a.loginProblem(c, http.StatusForbidden, email, "Staff sign in with single sign-on here: use “Sign in with your company account”.")
 		return
 	}
 	entry := audit.Entry{IP: c.ClientIP(), UserAgent: c.Request.UserAgent(), Metadata: map[string]any{"email": strings.ToLower(email)}}

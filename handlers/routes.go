@@ -97,6 +97,8 @@ func (a *App) Routes() http.Handler {
 	r.GET("/login", a.loginPage)
 	r.POST("/login", a.login)
 	r.POST("/logout", a.logout)
+	r.GET("/login/sso", a.ssoStart) // single sign-on for staff (OpenID Connect)
+	r.GET("/login/sso/callback", a.ssoFinish)
 	r.GET("/login/verify", a.loginVerifyPage) // the second step, after a right password
 	r.POST("/login/verify", a.loginVerify)
 	r.POST("/login/passkey", a.passkeyOptions) // a passkey challenge: second step or step-up

@@ -39,6 +39,7 @@ const (
 type Store struct {
 	w, r    *queries.Queries
 	codecs  []securecookie.Codec
+	flow    *securecookie.SecureCookie // signs and encrypts short-lived cookies (FlowCookie)
 	Options sessions.Options
 	Now     func() time.Time
 	// Idle ends a session not used for this long; zero means never.
@@ -62,6 +63,7 @@ func New(w, r *queries.Queries, hashKey []byte, maxAge time.Duration) *Store {
 		w:      w,
 		r:      r,
 		codecs: securecookie.CodecsFromPairs(hashKey),
+		flow:   securecookie.New(hashKey, flowKey(hashKey)).MaxAge(int(FlowFor / time.Second)),
 		// Explicit options: gorilla's defaults have changed between versions.
 		Options: sessions.Options{
 			Path:     "/",
@@ -224,6 +226,34 @@ func (s *Store) Revoke(ctx context.Context, sessionKey string) error {
 // step-up window counts from at.
 func (s *Store) SetFactor(ctx context.Context, sessionKey, factor string, at time.Time) error {
 	return s.w.SetSessionFactor(ctx, queries.SetSessionFactorParams{ID: sessionKey, Factor: factor, FactorAt: at.Unix()})
+}
+
+// FlowFor is how long a FlowCookie lasts: a sign-in at an identity provider in progress.
+const FlowFor = 10 * time.Minute
+
+// flowKey is the AES-256 key of flow cookies, derived from the signing key.
+func flowKey(hashKey []byte) []byte {
+	h := sha256.Sum256(append([]byte("chargedesk flow cookie\x00"), hashKey...))
+	return h[:]
+}
+
+// SetFlowCookie keeps v (gob-encoded, signed and encrypted) in the browser as cookie name on
+// path, for FlowFor: state that must survive a trip to another site before any session.
+func (s *Store) SetFlowCookie(w http.ResponseWriter, r *http.Request, name, path string, v any) error {
+	enc, err := s.flow.Encode(name, v)
+	if err != nil {
+		return err
+	}
+	http.SetCookie(w, &http.Cookie{Name: name, Value: enc, Path: path, MaxAge: int(FlowFor / time.Second), HttpOnly: true,
+		Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode})
+	return nil
+}
+
+// TakeFlowCookie reads cookie name into v (false if missing, forged or expired) and deletes it.
+func (s *Store) TakeFlowCookie(w http.ResponseWriter, r *http.Request, name, path string, v any) bool {
+	c, err := r.Cookie(name)
+	http.SetCookie(w, &http.Cookie{Name: name, Path: path, MaxAge: -1, HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode})
+	return err == nil && s.flow.Decode(name, c.Value, v) == nil
 }
 
 // Sweep deletes expired rows and reports how many.
