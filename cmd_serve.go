@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -149,7 +150,7 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 		ImpersonationTTL: *ttl, ImpersonationMax: *impMax, ImpersonationIdle: *impIdle,
 		Hosts: hosts, WebhookURL: *webhookURL, WebhookSecret: []byte(*webhookSecret),
 		RequireStaffMFA: *requireMFA, StepUpWindow: *stepUpWindow, NoMFAReason: noMFAReason,
-		SSO: provider, NoStaffPasswords: noStaffPasswords})
+		SSO: provider, NoStaffPasswords: noStaffPasswords, PublicURL: *publicURL})
 	if err != nil {
 		return err
 	}
@@ -187,7 +188,7 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 		fmt.Fprintf(stdout, "Second factor not required for staff (%s).\n", noMFAReason)
 	}
 	if provider != nil {
-		fmt.Fprintf(stdout, "Staff single sign-on with %s (register %s/login/sso/callback as the redirect URI)%s.\n", provider.Issuer(), strings.TrimSuffix(url, "/"),
+		fmt.Fprintf(stdout, "Staff single sign-on with %s (register %s/login/sso/callback as the redirect URI)%s.\n", provider.Issuer(), strings.TrimSuffix(cmp.Or(*publicURL, url), "/"),
 			map[bool]string{true: "; staff passwords are off"}[noStaffPasswords])
 	}
 	if newKey {

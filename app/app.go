@@ -66,6 +66,8 @@ type Options struct {
 	// it the only way in for staff.
 	SSO              *sso.Provider
 	NoStaffPasswords bool
+	// PublicURL is the address people use (--public-url).
+	PublicURL string
 }
 
 // Services are ChargeDesk's parts, built once.
@@ -134,7 +136,7 @@ func Build(o Options) (*Services, error) {
 		Log: o.Log, Now: o.Now, Version: o.Version, Hosts: o.Hosts,
 		ImpersonationTTL: o.ImpersonationTTL, ImpersonationMax: o.ImpersonationMax, ImpersonationIdle: o.ImpersonationIdle,
 		RequireStaffMFA: o.RequireStaffMFA, StepUpWindow: o.StepUpWindow, NoMFAReason: o.NoMFAReason,
-		SSO: o.SSO, NoStaffPasswords: o.NoStaffPasswords,
+		SSO: o.SSO, NoStaffPasswords: o.NoStaffPasswords, PublicURL: o.PublicURL,
 	})
 	if err != nil {
 		return nil, err

@@ -33,7 +33,8 @@ func (a *App) showStaff(c *gin.Context, status int, d adminStaffData, problem st
 		return
 	}
 	notice := map[string]string{"role": "The role was changed; it applies from their next request.",
-		"disabled": "The account is disabled and logged out everywhere.", "enabled": "The account is enabled again."}[c.Query("done")]
+		"disabled": "The account is disabled and logged out everywhere.", "enabled": "The account is enabled again.",
+		"mfa-reset": "Their second factors and recovery codes are removed and they are logged out everywhere. They sign in next with their password and add a new factor."}[c.Query("done")]
 	if d.NewLink != "" {
 		c.Header("Cache-Control", "no-store")
 	}

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"html/template"
 	"log/slog"
+	"net"
+	"net/url"
 	"strings"
 	"time"
 
@@ -64,6 +66,10 @@ type Config struct {
 	// leaves it as the only way in for staff (--staff-password-login off).
 	SSO              *sso.Provider
 	NoStaffPasswords bool
+	// PublicURL is the address people use (--public-url), e.g. https://support.example.com
+	// behind a proxy that ends TLS: single sign-on's redirect and the passkeys' origin are
+	// built from it; without it, from the request.
+	PublicURL string
 }
 
 // App holds the dependencies of every handler. Its only state of its own is rendered HTML
@@ -97,6 +103,7 @@ type App struct {
 	noMFAReason string
 	sso         *sso.Provider // nil without single sign-on
 	noStaffPass bool          // staff may not sign in with a password (SSO only)
+	publicURL   string        // PublicURL, without a trailing slash
 }
 
 // cookieName is the login cookie's name: with the __Host- prefix over TLS, so that the
@@ -106,6 +113,29 @@ func cookieName(c *gin.Context) string {
 		return "__Host-chargedesk_session"
 	}
 	return "chargedesk_session"
+}
+
+// origin is the scheme and host people reach this server at: --public-url when set (a proxy
+// may end TLS in front of us), else the request's.
+func (a *App) origin(c *gin.Context) string {
+	if a.publicURL != "" {
+		if u, err := url.Parse(a.publicURL); err == nil && u.Host != "" && strings.EqualFold(u.Hostname(), hostOnly(c.Request.Host)) {
+			return u.Scheme + "://" + u.Host
+		}
+	}
+	scheme := "http"
+	if c.Request.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + c.Request.Host
+}
+
+// hostOnly is a Host header without its port.
+func hostOnly(host string) string {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		return h
+	}
+	return host
 }
 
 // New builds the App from main's services; it parses every template once.
@@ -168,5 +198,6 @@ func New(cfg Config) (*App, error) {
 		noMFAReason: cfg.NoMFAReason,
 		sso:         cfg.SSO,
 		noStaffPass: cfg.NoStaffPasswords,
+		publicURL:   strings.TrimSuffix(cfg.PublicURL, "/"),
 	}, nil
 }

@@ -38,11 +38,7 @@ func (a *App) ssoStart(c *gin.Context) {
 		a.fail(c, errNotFound("Single sign-on (it is not set up on this server; ask your admin about --oidc-issuer)"))
 		return
 	}
-	scheme := "http"
-	if c.Request.TLS != nil {
-		scheme = "https"
-	}
-	to, flow, err := a.sso.Begin(c.Request.Context(), scheme+"://"+c.Request.Host+ssoCallback)
+	to, flow, err := a.sso.Begin(c.Request.Context(), a.origin(c)+ssoCallback)
 	if err != nil {
 		a.fail(c, err)
 		return

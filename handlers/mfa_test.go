@@ -355,3 +355,41 @@ func TestRemovingAndResettingFactors(t *testing.T) {
 		t.Errorf("this session, now without a factor under the policy: %d to %q, want the Security page", r.status, r.header.Get("Location"))
 	}
 }
+
+// The runbook outside the demo: the admin signs in with a password and a TOTP code, then
+// every step reads as written (locate, Impersonate, banner, Exit back to /admin, paired rows
+// in the audit log filtered by their user id), with no further code within the window.
+func TestRunbookWithASecondFactor(t *testing.T) {
+	t.Parallel()
+	ta := newTestAppWith(t, appOptions{requireMFA: true})
+	secret, _ := ta.enrolTOTP(demo.AdminEmail)
+	jane, admin := ta.userID(demo.JaneEmail), ta.userID(demo.AdminEmail)
+	c := ta.client()
+	c.loginWithCode(demo.AdminEmail, ta.code(secret))
+	if r := c.get("/admin/customers?q=jane%40example.com"); r.status != http.StatusOK || !strings.Contains(r.body, fmt.Sprintf("/admin/customers/%d", jane)) {
+		t.Fatalf("locate: %d", r.status)
+	}
+	if r := c.get(fmt.Sprintf("/admin/customers/%d/impersonate", jane)); r.status != http.StatusOK || strings.Contains(r.body, `name="code"`) {
+		t.Errorf("the start form asks for a code within the window (%d)", r.status)
+	}
+	r := c.startImpersonating(jane, "SUP-MFA", false)
+	if r.status != http.StatusSeeOther || r.header.Get("Location") != fmt.Sprintf("/?as=%d", jane) {
+		t.Fatalf("start: %d to %q", r.status, r.header.Get("Location"))
+	}
+	if r := c.get(r.header.Get("Location")); !hasBanner(r.body) {
+		t.Fatal("no banner on the customer's home")
+	}
+	if r := c.post("/api/customer/impersonation/end", url.Values{}); r.status != http.StatusSeeOther || r.header.Get("Location") != "/admin" {
+		t.Fatalf("Exit: %d to %q", r.status, r.header.Get("Location"))
+	}
+	if r := c.get("/admin"); r.status != http.StatusOK || hasBanner(r.body) {
+		t.Errorf("back on /admin: %d, banner %v", r.status, hasBanner(r.body))
+	}
+	starts, ends := ta.auditRows("impersonation.start", admin), ta.auditRows("impersonation.end", admin)
+	if len(starts) != 1 || len(ends) != 1 || starts[0]["customer_user_id"] != float64(jane) || starts[0]["factor"] != "totp" {
+		t.Errorf("audit: starts %v, ends %v", starts, ends)
+	}
+	if r := c.get(fmt.Sprintf("/admin/audit?user=%d", admin)); !strings.Contains(r.body, "impersonation.start") || !strings.Contains(r.body, "impersonation.end") {
+		t.Error("the audit log filtered by the admin's id lacks the paired rows")
+	}
+}

@@ -28,28 +28,15 @@ import (
 // checked it): its id is that host name, its origin the scheme and host. A passkey is bound
 // to a name, so an IP address (127.0.0.1) cannot have one: use localhost.
 func (a *App) relyingParty(c *gin.Context) (*webauthn.WebAuthn, error) {
-	host := c.Request.Host
-	if h, _, err := net.SplitHostPort(host); err == nil {
-		host = h
-	}
+	host := hostOnly(c.Request.Host)
 	if net.ParseIP(host) != nil {
 		return nil, errs.Invalidf("Passkeys need this site's name, not an IP address: open ChargeDesk at http://localhost (or its name) to use one.")
 	}
-	scheme := "http"
-	if c.Request.TLS != nil {
-		scheme = "https"
-	}
-	return webauthn.New(&webauthn.Config{RPID: host, RPDisplayName: "ChargeDesk", RPOrigins: []string{scheme + "://" + c.Request.Host}})
+	return webauthn.New(&webauthn.Config{RPID: host, RPDisplayName: "ChargeDesk", RPOrigins: []string{a.origin(c)}})
 }
 
 // passkeyHost reports whether this request's host can use passkeys (a name, not an address).
-func passkeyHost(c *gin.Context) bool {
-	host := c.Request.Host
-	if h, _, err := net.SplitHostPort(host); err == nil {
-		host = h
-	}
-	return net.ParseIP(host) == nil
-}
+func passkeyHost(c *gin.Context) bool { return net.ParseIP(hostOnly(c.Request.Host)) == nil }
 
 // hasPasskey reports whether user has a passkey this request's host can use.
 func (a *App) hasPasskey(c *gin.Context, user int64) bool {
