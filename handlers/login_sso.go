@@ -38,7 +38,7 @@ func (a *App) ssoStart(c *gin.Context) {
 		a.fail(c, errNotFound("Single sign-on (it is not set up on this server; ask your admin about --oidc-issuer)"))
 		return
 	}
-	to, flow, err := a.sso.Begin(c.Request.Context(), a.origin(c)+ssoCallback)
+	to, flow, err := a.sso.Begin(c.Request.Context(), a.origin(c)+ssoCallback, c.Query("reauth") != "")
 	if err != nil {
 		a.fail(c, err)
 		return

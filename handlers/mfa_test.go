@@ -393,3 +393,47 @@ func TestRunbookWithASecondFactor(t *testing.T) {
 		t.Error("the audit log filtered by the admin's id lacks the paired rows")
 	}
 }
+
+// What a person or a script can send to the second step and the factor pages gets a 4xx with
+// a sentence, never a 5xx, and signs nobody in: junk codes, junk passkey answers, a passkey
+// answer without its challenge, factor ids of nobody.
+func TestBadFactorInputGetsAClearAnswer(t *testing.T) {
+	t.Parallel()
+	ta := newTestAppWith(t, appOptions{requireMFA: true})
+	ta.enrolTOTP(demo.AdminEmail)
+	junk := []string{"", " ", "abc", "12345", "1234567", "\xff\xfe", strings.Repeat("9", 5000), `{}`, `{"id":"x","type":"public-key","response":{}}`, "null", "<script>"}
+	pending := ta.client()
+	pending.post("/login", url.Values{"email": {demo.AdminEmail}, "password": {demo.DefaultPassword}})
+	for _, v := range junk {
+		for _, form := range []url.Values{{"code": {v}}, {"passkey": {v}}} {
+			r := pending.post("/login/verify", form)
+			if r.status < 400 || r.status >= 500 {
+				t.Errorf("/login/verify %v: %d", form, r.status)
+			}
+		}
+	}
+	if r := pending.post("/login/passkey", url.Values{}, "Accept", "application/json"); r.status != http.StatusUnprocessableEntity && r.status != http.StatusBadRequest {
+		t.Errorf("passkey options for an account without passkeys: %d %s", r.status, r.body)
+	}
+	if r := pending.get("/admin"); r.status != http.StatusSeeOther || !toLogin(r.header.Get("Location")) {
+		t.Errorf("after the junk, a session: %d", r.status)
+	}
+	// (The guesses above used up the admin's login limits: the pages below as a colleague.)
+	alexSecret, _ := ta.enrolTOTP("alex@chargedesk.test")
+	signed := ta.client()
+	signed.loginWithCode("alex@chargedesk.test", ta.code(alexSecret))
+	for _, v := range junk {
+		for path, form := range map[string]url.Values{
+			"/account/totp/confirm":      {"factor_id": {v}, "code": {v}},
+			"/account/passkeys":          {"name": {v}, "passkey": {v}},
+			"/account/factors/99/delete": {"code": {v}},
+		} {
+			if r := signed.post(path, form); r.status < 400 || r.status >= 500 {
+				t.Errorf("%s %v: %d", path, form, r.status)
+			}
+		}
+	}
+	if n := ta.count(`SELECT count(*) FROM user_factors WHERE confirmed_at IS NOT NULL`); n != 2 {
+		t.Errorf("%d confirmed factors after the junk, want the two enrolled", n)
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"chargedesk/access"
 	"chargedesk/audit"
 	"chargedesk/errs"
+	"chargedesk/mfa"
 	"chargedesk/queries"
 )
 
@@ -120,13 +121,14 @@ func (a *App) requireUser(c *gin.Context) {
 // requireFactor keeps a signed-in session that owes a second factor to what settles it: an
 // account with a factor whose session used none goes to /login/verify; a staff member without
 // any factor, while the team requires them (--require-staff-mfa), goes to enrol one on
-// /account/security and reaches nothing else.
+// /account/security and reaches nothing else — unless their trusted identity provider checked
+// a second factor (factor sso).
 func (a *App) requireFactor(c *gin.Context) {
 	caller, u := callerRow(c), currentUser(c)
 	switch {
 	case caller.UserHasFactor == 1 && caller.SessionFactor == "":
 		a.factorDue(c, "/login/verify", &errs.Error{Code: errs.Unauthenticated, Message: "Confirm it's you with your second factor first (/login/verify)."})
-	case caller.UserHasFactor == 0 && a.staffMFA && access.IsStaff(u.Role):
+	case caller.UserHasFactor == 0 && a.staffMFA && access.IsStaff(u.Role) && caller.SessionFactor != mfa.SSO:
 		a.factorDue(c, "/account/security", errForbidden("Your team requires a second factor for staff: add a passkey or an authenticator app on your Security page (/account/security) first."))
 	}
 }

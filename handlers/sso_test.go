@@ -188,7 +188,6 @@ func TestSingleSignOnSignsStaffIn(t *testing.T) {
 func TestSingleSignOnTrustsTheProvidersSecondFactor(t *testing.T) {
 	t.Parallel()
 	ta, p := ssoApp(t, true, true)
-	ta.enrolTOTP(demo.AdminEmail)
 	p.setRewrite(func(c map[string]any) { c["amr"] = []string{"pwd", "otp"} })
 	b, res, _ := ssoLogin(t, ta, p, "sam")
 	if res.Request.URL.Path != "/admin" || res.StatusCode != http.StatusOK {
@@ -201,10 +200,21 @@ func TestSingleSignOnTrustsTheProvidersSecondFactor(t *testing.T) {
 	if r := b.post("/admin/settings/impersonation", url.Values{"enabled": {"false"}, "reason": {"Drill"}}); r.status == http.StatusUnauthorized {
 		t.Errorf("kill switch right after a trusted SSO sign-in: %d", r.status)
 	}
-	// The provider's password alone (amr pwd) is not a second factor: the second step follows.
+	// After the window, step-up sends a staff member whose only factor is the provider's
+	// back to it.
+	ta.advanceKeepingLogin(b, 16*time.Minute)
+	if r := b.post("/admin/settings/impersonation", url.Values{"enabled": {"true"}, "reason": {"Drill over"}}); r.status != http.StatusUnauthorized || !strings.Contains(r.body, "/login/sso?reauth=1") {
+		t.Errorf("kill switch 16 min after a trusted SSO sign-in: %d, want 401 offering to sign in again", r.status)
+	}
+	// The provider's password alone (amr pwd) is not a second factor: without one of
+	// ChargeDesk's, the policy sends the staff member to enrol; with one, to the second step.
 	p.setRewrite(func(c map[string]any) { c["amr"] = []string{"pwd"} })
+	if _, res, _ := ssoLogin(t, ta, p, "sam"); res.Request.URL.Path != "/account/security" {
+		t.Errorf("SSO with amr pwd only and no factor: at %s, want /account/security", res.Request.URL)
+	}
+	ta.enrolTOTP(demo.AdminEmail)
 	if _, res, _ := ssoLogin(t, ta, p, "sam"); res.Request.URL.Path != "/login/verify" {
-		t.Errorf("SSO with amr pwd only: at %s, want /login/verify", res.Request.URL)
+		t.Errorf("SSO with amr pwd only and a TOTP factor: at %s, want /login/verify", res.Request.URL)
 	}
 	// --staff-password-login off: a staff member's right password is refused.
 	r := ta.client().post("/login", url.Values{"email": {demo.AdminEmail}, "password": {demo.DefaultPassword}})

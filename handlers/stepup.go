@@ -37,6 +37,11 @@ func (a *App) stepUp(c *gin.Context) {
 		}
 	}
 	if caller.UserHasFactor == 0 {
+		if caller.SessionFactor == mfa.SSO {
+			// The identity provider's factor, now too old: signing in there again renews it.
+			a.askStepUp(c, http.StatusUnauthorized, "")
+			return
+		}
 		if a.staffMFA && access.IsStaff(u.Role) {
 			// requireFactor sends such a session to enrol first; this is the backstop.
 			a.fail(c, errForbidden("Your team requires a second factor for staff. Add one on your Security page first."))
@@ -104,6 +109,9 @@ type stepUpData struct {
 	Window   string
 	Passkeys bool
 	Back     string // where Cancel goes
+	// SSO: the account's only second factor is its identity provider's; signing in there
+	// again renews it (the form is not kept).
+	SSO bool
 }
 
 type formField struct{ Name, Value string }
@@ -112,6 +120,10 @@ type formField struct{ Name, Value string }
 func (a *App) askStepUp(c *gin.Context, status int, problem string) {
 	c.Abort()
 	if wantsJSON(c) || c.Request.Method != http.MethodPost {
+		if callerRow(c).UserHasFactor == 0 {
+			c.JSON(status, gin.H{"error": fmt.Sprintf("This needs a second factor used in the last %s: sign in again with single sign-on (/login/sso?reauth=1).", format.Span(a.stepUpFor)), "step_up": true})
+			return
+		}
 		msg := fmt.Sprintf("This needs a second factor used in the last %s: send the code from your authenticator app (or a recovery code) in the %s header, or the form field code.", format.Span(a.stepUpFor), codeHeader)
 		if problem != "" {
 			msg = problem
@@ -120,7 +132,7 @@ func (a *App) askStepUp(c *gin.Context, status int, problem string) {
 		return
 	}
 	d := stepUpData{Action: c.Request.URL.RequestURI(), Window: format.Span(a.stepUpFor), Passkeys: a.hasPasskey(c, currentUser(c).ID),
-		Back: homeFor(currentUser(c).Role)}
+		Back: homeFor(currentUser(c).Role), SSO: callerRow(c).UserHasFactor == 0 && a.sso != nil}
 	keys := make([]string, 0, len(c.Request.PostForm))
 	for k := range c.Request.PostForm {
 		if k != "code" && k != "passkey" {

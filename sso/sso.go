@@ -88,15 +88,20 @@ type Flow struct {
 }
 
 // Begin starts a sign-in: where to send the browser, and the flow to keep. redirect is this
-// site's callback address, as registered at the provider.
-func (p *Provider) Begin(ctx context.Context, redirect string) (string, Flow, error) {
+// site's callback address, as registered at the provider. reauth asks the provider to check
+// the person again even if they are signed in there (a step-up: prompt=login, max_age=0).
+func (p *Provider) Begin(ctx context.Context, redirect string, reauth bool) (string, Flow, error) {
 	op, err := p.discover(ctx)
 	if err != nil {
 		return "", Flow{}, err
 	}
 	f := Flow{State: oauth2.GenerateVerifier(), Nonce: oauth2.GenerateVerifier(), Verifier: oauth2.GenerateVerifier(), Redirect: redirect}
 	cfg := p.oauth(op, redirect)
-	return cfg.AuthCodeURL(f.State, oidc.Nonce(f.Nonce), oauth2.S256ChallengeOption(f.Verifier)), f, nil
+	opts := []oauth2.AuthCodeOption{oidc.Nonce(f.Nonce), oauth2.S256ChallengeOption(f.Verifier)}
+	if reauth {
+		opts = append(opts, oauth2.SetAuthURLParam("prompt", "login"), oauth2.SetAuthURLParam("max_age", "0"))
+	}
+	return cfg.AuthCodeURL(f.State, opts...), f, nil
 }
 
 // Identity is who the provider says signed in.
