@@ -160,7 +160,7 @@ func TestCodeGuessesAreLimited(t *testing.T) {
 
 var secretRE = regexp.MustCompile(`<code class="secret">([A-Z2-7]+)</code>`)
 var factorIDRE = regexp.MustCompile(`name="factor_id" value="(\d+)"`)
-var recoveryRE = regexp.MustCompile(`<li><code>([a-z2-7]{4}-[a-z2-7]{4}-[a-z2-7]{4}-[a-z2-7]{4})</code></li>`)
+var recoveryRE = regexp.MustCompile(`<li><code>([a-z2-7]{4}(-[a-z2-7]{4}){5})</code></li>`)
 
 // With --require-staff-mfa, a staff member without a factor signs in only to enrol one: every
 // other page sends them to the Security page (JSON: 403); once enrolled, the console opens.
@@ -241,24 +241,35 @@ func TestSensitiveActionsNeedARecentFactor(t *testing.T) {
 	sam.loginWithCode(demo.AdminEmail, ta.code(secret))
 	ta.advanceKeepingLogin(sam, 16*time.Minute)
 
-	before := ta.count(`SELECT count(*) FROM auth_audit`)
+	rows := ta.count(`SELECT count(*) FROM auth_audit`)
 	for _, path := range stepUpRoutes {
 		r := sam.post(path, url.Values{"reason": {"kept"}, "ticket": {"SUP-9"}})
 		if r.status != http.StatusUnauthorized || !strings.Contains(r.body, "Confirm it") || !strings.Contains(r.body, `name="reason" value="kept"`) {
 			t.Errorf("POST %s without a recent factor: %d, want 401 asking for it with the form kept; %.200s", path, r.status, r.body)
 		}
 	}
-	if after := ta.count(`SELECT count(*) FROM auth_audit`); after != before {
-		t.Errorf("refused actions wrote %d audit rows", after-before)
+	if after := ta.count(`SELECT count(*) FROM auth_audit`); after != rows {
+		t.Errorf("refused actions wrote %d audit rows", after-rows)
 	}
 	jane := ta.userID(demo.JaneEmail)
 	start := url.Values{"customer_user_id": {fmt.Sprint(jane)}, "ticket": {"SUP-9"}, "reason": {"Check the receipt"}}
 	if r := sam.post("/api/customer/impersonation/start", start, "Accept", "application/json"); r.status != http.StatusUnauthorized || !strings.Contains(r.body, `"step_up":true`) {
 		t.Errorf("JSON start without a factor: %d %s", r.status, r.body)
 	}
+	before := sam.cookie()
 	start.Set("code", ta.code(secret))
 	if r := sam.post("/api/customer/impersonation/start", start); r.status != http.StatusSeeOther {
 		t.Fatalf("start with a code: %d %.300s", r.status, r.body)
+	}
+	// The step-up gave the session a new id: the cookie from before it signs nobody in.
+	if sam.cookie() == before {
+		t.Error("the session id did not change at the step-up")
+	}
+	old := ta.client()
+	u, _ := url.Parse(old.base)
+	old.http.Jar.SetCookies(u, []*http.Cookie{{Name: "chargedesk_session", Value: before}})
+	if r := old.get("/admin"); r.status != http.StatusSeeOther || !toLogin(r.header.Get("Location")) {
+		t.Errorf("the cookie from before the step-up: %d, want the login page", r.status)
 	}
 	if m := ta.lastAudit("impersonation.start"); m["factor"] != "totp" || m["factor_age_s"] != float64(0) {
 		t.Errorf("impersonation.start row: %v, want factor totp and its age", m)

@@ -72,7 +72,12 @@ func (a *App) stepUp(c *gin.Context) {
 		a.fail(c, err)
 		return
 	}
-	caller.SessionFactor, caller.SessionFactorAt = used.Kind, now.Unix()
+	rotated, err := a.web.Rotate(c.Writer, c.Request, cookieName(c), caller.SessionKey)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	caller.SessionKey, caller.SessionFactor, caller.SessionFactorAt = rotated, used.Kind, now.Unix()
 	a.steppedUp(c, used.Kind, 0)
 }
 

@@ -597,6 +597,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.revokeSupportGrantsStmt, err = db.PrepareContext(ctx, revokeSupportGrants); err != nil {
 		return nil, fmt.Errorf("error preparing query RevokeSupportGrants: %w", err)
 	}
+	if q.rotateWebSessionStmt, err = db.PrepareContext(ctx, rotateWebSession); err != nil {
+		return nil, fmt.Errorf("error preparing query RotateWebSession: %w", err)
+	}
 	if q.routeAuditAtStmt, err = db.PrepareContext(ctx, routeAuditAt); err != nil {
 		return nil, fmt.Errorf("error preparing query RouteAuditAt: %w", err)
 	}
@@ -1662,6 +1665,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing revokeSupportGrantsStmt: %w", cerr)
 		}
 	}
+	if q.rotateWebSessionStmt != nil {
+		if cerr := q.rotateWebSessionStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing rotateWebSessionStmt: %w", cerr)
+		}
+	}
 	if q.routeAuditAtStmt != nil {
 		if cerr := q.routeAuditAtStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing routeAuditAtStmt: %w", cerr)
@@ -2067,6 +2075,7 @@ type Queries struct {
 	reservationChargerStmt               *sql.Stmt
 	restoredCopyOfStmt                   *sql.Stmt
 	revokeSupportGrantsStmt              *sql.Stmt
+	rotateWebSessionStmt                 *sql.Stmt
 	routeAuditAtStmt                     *sql.Stmt
 	sameStartStmt                        *sql.Stmt
 	saveWebSessionStmt                   *sql.Stmt
@@ -2299,6 +2308,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		reservationChargerStmt:               q.reservationChargerStmt,
 		restoredCopyOfStmt:                   q.restoredCopyOfStmt,
 		revokeSupportGrantsStmt:              q.revokeSupportGrantsStmt,
+		rotateWebSessionStmt:                 q.rotateWebSessionStmt,
 		routeAuditAtStmt:                     q.routeAuditAtStmt,
 		sameStartStmt:                        q.sameStartStmt,
 		saveWebSessionStmt:                   q.saveWebSessionStmt,

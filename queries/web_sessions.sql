@@ -48,3 +48,8 @@ WHERE ws.id = @id AND ws.expires_at > @now;
 -- name: DeleteOtherSessions :execrows
 -- Signs a user out everywhere but here (keep is the hash of this session's id).
 DELETE FROM web_sessions WHERE user_id = @user_id AND id != @keep;
+
+-- name: RotateWebSession :execrows
+-- Gives a session a new id (the hash of a new cookie's id), keeping its user, its times and
+-- its values: after a step-up, the id that was in use before it no longer works.
+UPDATE web_sessions SET id = @new_id WHERE id = @id;

@@ -174,6 +174,25 @@ func (q *Queries) GetWebSession(ctx context.Context, arg GetWebSessionParams) (W
 	return i, err
 }
 
+const rotateWebSession = `-- name: RotateWebSession :execrows
+UPDATE web_sessions SET id = ?1 WHERE id = ?2
+`
+
+type RotateWebSessionParams struct {
+	NewID string
+	ID    string
+}
+
+// Gives a session a new id (the hash of a new cookie's id), keeping its user, its times and
+// its values: after a step-up, the id that was in use before it no longer works.
+func (q *Queries) RotateWebSession(ctx context.Context, arg RotateWebSessionParams) (int64, error) {
+	result, err := q.exec(ctx, q.rotateWebSessionStmt, rotateWebSession, arg.NewID, arg.ID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
+}
+
 const saveWebSession = `-- name: SaveWebSession :exec
 INSERT INTO web_sessions (id, user_id, data, created_at, expires_at, last_seen_at, pending, factor, factor_at)
 VALUES (?1, ?2, ?3, ?4, ?5, ?4, ?6, ?7, ?8)

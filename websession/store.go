@@ -228,6 +228,29 @@ func (s *Store) SetFactor(ctx context.Context, sessionKey, factor string, at tim
 	return s.w.SetSessionFactor(ctx, queries.SetSessionFactorParams{ID: sessionKey, Factor: factor, FactorAt: at.Unix()})
 }
 
+// Rotate gives the session (by the key Caller returned) a new id and sends its cookie,
+// keeping everything else (its user, its start and expiry, its values): a re-authentication
+// (step-up) ends the id that was used before it (ASVS 5.0 7.2.4).
+// It returns the session's new key.
+func (s *Store) Rotate(w http.ResponseWriter, r *http.Request, name, sessionKey string) (string, error) {
+	id := newID()
+	n, err := s.w.RotateWebSession(r.Context(), queries.RotateWebSessionParams{NewID: key(id), ID: sessionKey})
+	if err != nil {
+		return "", err
+	}
+	if n != 1 {
+		return "", errors.New("websession: the session to rotate is gone")
+	}
+	encoded, err := securecookie.EncodeMulti(name, id, s.codecs...)
+	if err != nil {
+		return "", err
+	}
+	opts := s.Options
+	opts.Secure = opts.Secure || r.TLS != nil
+	http.SetCookie(w, sessions.NewCookie(name, encoded, &opts))
+	return key(id), nil
+}
+
 // FlowFor is how long a FlowCookie lasts: a sign-in at an identity provider in progress.
 const FlowFor = 10 * time.Minute
 
