@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -25,6 +26,7 @@ type receiptData struct {
 	NetRounding, VATRounding int64
 	Periods                  []periodRow // which price applied when; nil when it cannot be shown
 	Repriced                 bool        // the periods add up to this receipt's total
+	Derived                  string      // what the engine worked out that the charger did not report
 }
 
 // receipt shows a receipt: a line per tariff dimension and price (measured and billed
@@ -94,6 +96,7 @@ func (a *App) showReceipt(c *gin.Context, id, cust int64, nav string) {
 	d.NetRounding, d.VATRounding = r.NetCents-byLine.NetCents, r.VatCents-byLine.VATCents
 	if perr == nil {
 		d.Periods = periodRows(priced)
+		d.Derived = priced.Derived.Sentence()
 		d.Repriced = priced.NetCents == r.NetCents && priced.GrossCents == r.GrossCents
 	}
 	a.render(c, http.StatusOK, "receipt", &Page{Title: "Receipt " + r.Number, Nav: nav, Data: d})
@@ -111,7 +114,7 @@ func receiptCDR(r queries.GetReceiptRow, priced tariff.Result) tariff.CDR {
 	cdr.CdrLocation = &tariff.CdrLocation{ID: fmt.Sprintf("LOC%d", r.LocationID), Name: r.LocationName, Address: r.Address, City: r.City, Country: "DEU",
 		EvseUID: r.EvseUid, EvseID: r.EvseUid, ConnectorID: strconv.FormatInt(r.ConnectorID, 10), ConnectorStandard: standard, ConnectorFormat: format, ConnectorPowerType: power}
 	if priced.NetCents != r.NetCents || priced.GrossCents != r.GrossCents {
-		cdr.Remark = fmt.Sprintf("Priced again by the current engine; the receipt as issued totals %s excl. VAT, %s incl. VAT.", money(r.NetCents), money(r.GrossCents))
+		cdr.Remark = strings.TrimSpace(cdr.Remark + " " + fmt.Sprintf("Priced again by the current engine; the receipt as issued totals %s excl. VAT, %s incl. VAT.", money(r.NetCents), money(r.GrossCents)))
 	}
 	return cdr
 }

@@ -78,6 +78,7 @@ func (r Result) CDR(id string, lastUpdated time.Time) CDR {
 		c.StartDateTime = s.ReservationStart.UTC()
 	}
 	c.TotalCost = r.rounded(r.ExclVAT, r.InclVAT)
+	c.Remark = r.Derived.Sentence()
 	energy, parking := new(big.Rat), new(big.Rat)
 	total := big.NewRat(s.Stop.Sub(s.Start).Nanoseconds(), 1e9)
 	for _, p := range r.Merged() {

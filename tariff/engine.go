@@ -19,7 +19,8 @@ import (
 //     min_price/max_price (each bound excl. and incl. VAT), and rounded once, half up.
 type Result struct {
 	Tariff  OCPI
-	Session Session
+	Session Session // as priced: with what derive filled in
+	Derived Derived // what the charger did not report and the engine worked out
 	Periods []Period
 	Flat    []FlatFee
 	// Exact totals (after min/max), and the difference min/max made, excl. and incl. VAT.
@@ -56,7 +57,8 @@ func PriceSession(t OCPI, s Session) (Result, error) {
 	if (t.StartDateTime != nil && begin.Before(*t.StartDateTime)) || (t.EndDateTime != nil && begin.After(*t.EndDateTime)) {
 		return Result{}, fmt.Errorf("tariff: not valid when the session started (%s): see start_date_time and end_date_time", begin.UTC().Format(time.RFC3339))
 	}
-	res := Result{Tariff: t, Session: s}
+	s, derived := derive(t, s)
+	res := Result{Tariff: t, Session: s, Derived: derived}
 	off := func(x time.Time) *big.Rat { return big.NewRat(x.Sub(s.Start).Nanoseconds(), 1e9) }
 	m := newMeter(s, off)
 	zero := new(big.Rat)

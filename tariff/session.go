@@ -22,14 +22,17 @@ type Session struct {
 	// with ReservationExpired, the reservation ran until Start and no session followed.
 	ReservationStart   *time.Time
 	ReservationExpired bool
+	// Voltage (phase to neutral) and Phases of the supply, for deriving a current the
+	// readings lack (derive); 0 means DefaultVoltage and DefaultPhases.
+	Voltage, Phases int
 }
 
 // Reading is one meter reading: cumulative energy, and the power (and, when known, the
-// current summed over phases) drawn from this instant until the next reading.
+// current per phase) drawn from this instant until the next reading.
 type Reading struct {
 	At       time.Time
 	Wh       *big.Rat
-	W        *big.Rat
+	W        *big.Rat // nil when the charger did not report it: derived from the register
 	CurrentA *big.Rat // nil when the charger does not report it
 }
 
@@ -43,6 +46,8 @@ type sessionJSON struct {
 	Readings           []readingJSON `json:"readings"`
 	ReservationStart   string        `json:"reservation_start"`
 	ReservationExpired bool          `json:"reservation_expired"`
+	Voltage            *int          `json:"voltage"`
+	Phases             *int          `json:"phases"`
 }
 
 type readingJSON struct {
@@ -53,8 +58,10 @@ type readingJSON struct {
 }
 
 // ParseSession reads SESSION.json: {"start", "stop", "charging_stopped" (optional),
-// "time_zone" (IANA), "readings": [{"at", "wh", "w", "a" (optional)}], and for a reservation
-// "reservation_start" and "reservation_expired"}. Errors name the field.
+// "time_zone" (IANA), "readings": [{"at", "wh", "w" (optional), "a" (optional)}], for a
+// reservation "reservation_start" and "reservation_expired", and "voltage" and "phases"
+// (optional: 230 V and 3 phases) for deriving a current the readings lack}. Errors name the
+// field.
 func ParseSession(b []byte) (Session, error) {
 	if err := checkNumbers(b, []string{"wh", "w", "a"}); err != nil {
 		return Session{}, err
@@ -102,6 +109,18 @@ func ParseSession(b []byte) (Session, error) {
 		return Session{}, err
 	}
 	s.ReservationExpired = in.ReservationExpired
+	if in.Voltage != nil {
+		if *in.Voltage < 100 || *in.Voltage > 1000 {
+			return Session{}, fmt.Errorf("voltage: %d V is not a supply voltage (100 to 1000, phase to neutral; 230 in Europe)", *in.Voltage)
+		}
+		s.Voltage = *in.Voltage
+	}
+	if in.Phases != nil {
+		if *in.Phases < 1 || *in.Phases > 3 {
+			return Session{}, fmt.Errorf("phases: %d is not 1, 2 or 3", *in.Phases)
+		}
+		s.Phases = *in.Phases
+	}
 	for i, r := range in.Readings {
 		at, err := parse(fmt.Sprintf("readings[%d].at", i), r.At, true)
 		if err != nil {
@@ -110,7 +129,7 @@ func ParseSession(b []byte) (Session, error) {
 		if r.Wh == nil {
 			return Session{}, fmt.Errorf("readings[%d].wh: missing (the meter's cumulative energy in Wh)", i)
 		}
-		rd := Reading{At: *at, Wh: r.Wh.Rat(), W: new(big.Rat)}
+		rd := Reading{At: *at, Wh: r.Wh.Rat()}
 		if r.W != nil {
 			rd.W = r.W.Rat()
 		}
@@ -146,7 +165,7 @@ func (s Session) Validate() error {
 			return fmt.Errorf("readings[%d].wh: the meter counts up; %s Wh is less than the reading before", i, r.Wh.FloatString(1))
 		case r.Wh.Sign() < 0:
 			return fmt.Errorf("readings[%d].wh: must not be negative", i)
-		case r.W.Sign() < 0:
+		case r.W != nil && r.W.Sign() < 0:
 			return fmt.Errorf("readings[%d].w: must not be negative", i)
 		}
 	}
