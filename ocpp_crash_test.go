@@ -73,7 +73,7 @@ func TestOCPPSurvivesSIGKILL(t *testing.T) {
 		case 4:
 			return []any{"StopTransaction", map[string]any{"transactionId": open, "meterStop": meter, "timestamp": now}}
 		default:
-			meter += 500
+			meter += 100 // a plausible meter: 300 Wh a transaction, in seconds (more is held for review)
 			return []any{"MeterValues", map[string]any{"connectorId": 1, "transactionId": open, "meterValue": []any{map[string]any{
 				"timestamp": now, "sampledValue": []any{map[string]any{"value": fmt.Sprint(meter)}}}}}}
 		}

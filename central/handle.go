@@ -131,16 +131,5 @@ func compact(b []byte) string {
 	return buf.String()
 }
 
-// clampTime is a charge point's timestamp, kept within what can be true: not before
-// earliest, not in the future (a charge point's clock can be wrong).
-func clampTime(t *time.Time, earliest, now time.Time) time.Time {
-	if t == nil || t.After(now.Add(5*time.Minute)) {
-		return now
-	}
-	if t.Before(earliest) {
-		return earliest
-	}
-	return *t
-}
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -95,24 +96,6 @@ func (c *Central) status(cp *ocpp.Conn, payload json.RawMessage) (effect, error)
 	}, nil
 }
 
-// idTagStatus is a card's answer to Authorize: its status, with why when it is refused.
-func idTagStatus(ctx context.Context, q *queries.Queries, idTag string) (queries.CardByUIDRow, string, string, error) {
-	card, err := q.CardByUID(ctx, idTag)
-	if errors.Is(err, sql.ErrNoRows) {
-		return card, "Invalid", "no EV card has the UID " + idTag, nil
-	} else if err != nil {
-		return card, "", "", err
-	}
-	switch card.Status {
-	case "active":
-		return card, "Accepted", "", nil
-	case "replaced":
-		return card, "Invalid", "card " + card.VisualNumber + " was replaced by a new card", nil
-	default:
-		return card, "Blocked", "card " + card.VisualNumber + " is " + card.Status, nil
-	}
-}
-
 func checkIDTag(idTag string) error {
 	if idTag == "" {
 		return required("idTag")
@@ -120,8 +103,8 @@ func checkIDTag(idTag string) error {
 	return maxLen("idTag", idTag, 20)
 }
 
-// authorize answers whether a card may charge: active → Accepted; blocked or lost →
-// Blocked; replaced or unknown → Invalid.
+// authorize answers whether a card may charge here, by the same rule as StartTransaction
+// (charging.CardAt): so a charger never lets a car plug in that the start then refuses.
 func (c *Central) authorize(cp *ocpp.Conn, payload json.RawMessage) (effect, error) {
 	var req ocpp.AuthorizeReq
 	if err := decode(payload, &req); err != nil {
@@ -134,18 +117,21 @@ func (c *Central) authorize(cp *ocpp.Conn, payload json.RawMessage) (effect, err
 		if err := touch(ctx, q, cp.ID, now); err != nil {
 			return nil, nil, err
 		}
-		_, status, why, err := idTagStatus(ctx, q, req.IDTag)
-		var notes []string
-		if why != "" {
-			notes = []string{"refused: " + why}
+		_, refusal, err := charging.CardAt(ctx, q, cp.ID, req.IDTag)
+		if err != nil {
+			return nil, nil, err
 		}
-		return ocpp.AuthorizeConf{IDTagInfo: ocpp.IDTagInfo{Status: status}}, notes, err
+		if refusal != nil {
+			return ocpp.AuthorizeConf{IDTagInfo: ocpp.IDTagInfo{Status: refusal.Status}}, []string{"refused: " + refusal.Why}, nil
+		}
+		return ocpp.AuthorizeConf{IDTagInfo: ocpp.IDTagInfo{Status: "Accepted"}}, nil, nil
 	}, nil
 }
 
 // startTransaction records a session the charge point started: the transactionId it gets
 // is the session's id. A refused card gets transactionId 0 and its status (the charge point
-// then stops at once, and no session exists).
+// then stops at once, and no session exists). A start stamped in the future, or long before
+// the charger booted, is dated when it arrived, and the charger's clock is noted as wrong.
 func (c *Central) startTransaction(cp *ocpp.Conn, payload json.RawMessage) (effect, error) {
 	var req ocpp.StartTransactionReq
 	if err := decode(payload, &req); err != nil {
@@ -177,12 +163,23 @@ func (c *Central) startTransaction(cp *ocpp.Conn, payload json.RawMessage) (effe
 		} else if err != nil {
 			return nil, nil, err
 		}
-		card, status, why, err := idTagStatus(ctx, q, req.IDTag)
-		if err != nil || status != "Accepted" {
-			return ocpp.StartTransactionConf{IDTagInfo: ocpp.IDTagInfo{Status: status}}, []string{"refused: " + why}, err
+		card, refusal, err := charging.CardAt(ctx, q, cp.ID, req.IDTag)
+		if err != nil {
+			return nil, nil, err
 		}
-		id, refusal, err := charging.StartAtCharger(ctx, tx, charging.AtCharger{Connector: conn.ID, Card: card, MeterStart: *req.MeterStart,
-			At: clampTime(req.Timestamp, now.Add(-24*time.Hour), now)})
+		if refusal != nil {
+			return ocpp.StartTransactionConf{IDTagInfo: ocpp.IDTagInfo{Status: refusal.Status}}, []string{"refused: " + refusal.Why}, nil
+		}
+		booted, err := q.ChargerBootedAt(ctx, cp.ID)
+		if err != nil {
+			return nil, nil, err
+		}
+		floor := now.Add(-24 * time.Hour)
+		if b := time.Unix(booted, 0).Add(-24 * time.Hour); booted > 0 && b.Before(floor) {
+			floor = b
+		}
+		at, clock := chargerTime(req.Timestamp, floor, now, "StartTransaction")
+		id, refusal, err := charging.StartAtCharger(ctx, tx, charging.AtCharger{Connector: conn.ID, Card: card, MeterStart: *req.MeterStart, At: at})
 		if err != nil {
 			return nil, nil, err
 		}
@@ -194,22 +191,37 @@ func (c *Central) startTransaction(cp *ocpp.Conn, payload json.RawMessage) (effe
 				return nil, nil, err
 			}
 		}
-		return ocpp.StartTransactionConf{IDTagInfo: ocpp.IDTagInfo{Status: "Accepted"}, TransactionID: id},
-			[]string{"session #" + itoa(id) + " started with card " + card.VisualNumber}, nil
+		notes := []string{"session #" + itoa(id) + " started with card " + card.VisualNumber}
+		if clock != "" {
+			if err := noteClock(ctx, q, cp.ID, id, card.UserID, clock); err != nil {
+				return nil, nil, err
+			}
+			notes = append(notes, "charger clock wrong: "+clock)
+		}
+		return ocpp.StartTransactionConf{IDTagInfo: ocpp.IDTagInfo{Status: "Accepted"}, TransactionID: id}, notes, nil
 	}, nil
 }
 
 // reading is one meter reading from a MeterValues sample.
 type reading struct {
-	at             time.Time
-	energyWh       int64
-	powerW         int64
-	soc            sql.NullInt64
-	hasEnergy, has bool
+	at        time.Time
+	energyWh  int64
+	powerW    int64
+	soc       sql.NullInt64
+	currentMA sql.NullInt64 // per phase: the highest phase's when phases are given
+	hasEnergy bool
+	hasPower  bool
+	has       bool
 }
 
+// maxMeasurand bounds what a sampledValue may say: 10^12 Wh (a terawatt hour) on a meter, or
+// 10^9 W or A, is a broken charger, not a reading.
+const maxMeasurand = 1e12
+
 // readSample reads the measurands ChargeDesk keeps from one meterValue: the energy register
-// (the default measurand), power and state of charge, in Wh, W and percent.
+// (the default measurand), power, current per phase and state of charge. A value that is not
+// a finite, non-negative number gets the CALLERROR that names it, and the whole message
+// changes nothing.
 func readSample(mv ocpp.MeterValue) (reading, error) {
 	var r reading
 	if mv.Timestamp == nil {
@@ -219,13 +231,20 @@ func readSample(mv ocpp.MeterValue) (reading, error) {
 		return r, required("meterValue.sampledValue")
 	}
 	r.at = *mv.Timestamp
+	var phaseMA int64 = -1
 	for _, sv := range mv.SampledValue {
-		if sv.Format == "SignedData" || sv.Phase != "" {
+		if sv.Format == "SignedData" {
 			continue
 		}
-		v, err := strconv.ParseFloat(strings.TrimSpace(sv.Value), 64)
-		if err != nil || v < 0 || v > 1e12 {
-			return r, ocpp.Errorf(ocpp.PropertyConstraintViolation, "sampledValue %q is not a non-negative number", sv.Value)
+		raw := strings.TrimSpace(sv.Value)
+		v, err := strconv.ParseFloat(raw, 64)
+		switch {
+		case err != nil || math.IsNaN(v) || math.IsInf(v, 0):
+			return r, ocpp.Errorf(ocpp.FormationViolation, "sampledValue.value %q (%s) is not a number", raw, measurand(sv.Measurand))
+		case v < 0:
+			return r, ocpp.Errorf(ocpp.PropertyConstraintViolation, "sampledValue.value %s (%s) is negative", raw, measurand(sv.Measurand))
+		case v > maxMeasurand:
+			return r, ocpp.Errorf(ocpp.PropertyConstraintViolation, "sampledValue.value %s (%s) is beyond any meter", raw, measurand(sv.Measurand))
 		}
 		scale := 1.0
 		if strings.HasPrefix(sv.Unit, "k") {
@@ -233,18 +252,43 @@ func readSample(mv ocpp.MeterValue) (reading, error) {
 		}
 		switch sv.Measurand {
 		case "", "Energy.Active.Import.Register":
-			r.energyWh, r.hasEnergy, r.has = int64(v*scale+0.5), true, true
+			if sv.Phase == "" {
+				r.energyWh, r.hasEnergy, r.has = int64(v*scale+0.5), true, true
+			}
 		case "Power.Active.Import":
-			r.powerW, r.has = int64(v*scale+0.5), true
+			if sv.Phase == "" {
+				r.powerW, r.hasPower, r.has = int64(v*scale+0.5), true, true
+			}
+		case "Current.Import":
+			ma := int64(v*1000 + 0.5)
+			if sv.Phase == "" {
+				r.currentMA, r.has = sql.NullInt64{Int64: ma, Valid: true}, true
+			} else if strings.HasPrefix(sv.Phase, "L") && !strings.HasPrefix(sv.Phase, "L1-L") && !strings.HasPrefix(sv.Phase, "L2-L") && !strings.HasPrefix(sv.Phase, "L3-L") {
+				phaseMA = max(phaseMA, ma) // L1, L2, L3 (or L1-N …): the highest phase
+			}
 		case "SoC":
-			r.soc, r.has = sql.NullInt64{Int64: min(100, int64(v+0.5)), Valid: true}, true
+			if sv.Phase == "" {
+				r.soc, r.has = sql.NullInt64{Int64: min(100, int64(v+0.5)), Valid: true}, true
+			}
 		}
+	}
+	if !r.currentMA.Valid && phaseMA >= 0 {
+		r.currentMA, r.has = sql.NullInt64{Int64: phaseMA, Valid: true}, true
 	}
 	return r, nil
 }
 
+func measurand(m string) string {
+	if m == "" {
+		return "Energy.Active.Import.Register"
+	}
+	return m
+}
+
 // meterValues records the readings of a transaction (they feed the session's chart and
-// its price). Readings for no transaction, or one that has ended, are only logged.
+// its price). Readings for no transaction, or one that has ended, are only logged. A sample
+// stamped before the session's start or ahead of ChargeDesk's clock is dated when it arrived,
+// and the charger's clock is noted as wrong.
 func (c *Central) meterValues(cp *ocpp.Conn, payload json.RawMessage) (effect, error) {
 	var req ocpp.MeterValuesReq
 	if err := decode(payload, &req); err != nil {
@@ -284,6 +328,7 @@ func (c *Central) meterValues(cp *ocpp.Conn, payload json.RawMessage) (effect, e
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return nil, nil, err
 		}
+		var notes []string
 		for _, r := range samples {
 			if !r.has {
 				continue
@@ -292,17 +337,30 @@ func (c *Central) meterValues(cp *ocpp.Conn, payload json.RawMessage) (effect, e
 			if !r.hasEnergy {
 				energy = last.EnergyWh
 			}
-			at := clampTime(&r.at, time.Unix(last.At, 0), now)
+			at, clock := chargerTime(&r.at, time.Unix(s.StartedAt, 0), now, "a MeterValues sample")
+			if clock != "" {
+				if err := noteClock(ctx, q, cp.ID, s.ID, s.UserID, clock); err != nil {
+					return nil, nil, err
+				}
+				notes = append(notes, "charger clock wrong: "+clock)
+			}
+			if at.Unix() < last.At {
+				at = time.Unix(last.At, 0) // readings stay in order
+			}
 			if at.Unix() == last.At && energy == last.EnergyWh {
 				continue // the same sample again (resent after a lost answer)
 			}
+			known := int64(0)
+			if r.hasPower {
+				known = 1
+			}
 			if err := q.InsertMeterReading(ctx, queries.InsertMeterReadingParams{SessionID: s.ID, ActingAs: s.UserID, At: at.Unix(),
-				EnergyWh: energy, PowerW: r.powerW, SocPct: r.soc}); err != nil {
+				EnergyWh: energy, PowerW: r.powerW, SocPct: r.soc, CurrentMa: r.currentMA, PowerKnown: known}); err != nil {
 				return nil, nil, err
 			}
 			last.EnergyWh, last.At = energy, at.Unix()
 		}
-		return ocpp.Empty{}, nil, nil
+		return ocpp.Empty{}, notes, nil
 	}, nil
 }
 
@@ -341,7 +399,15 @@ func (c *Central) stopTransaction(cp *ocpp.Conn, payload json.RawMessage) (effec
 		} else if err != nil {
 			return nil, nil, err
 		}
-		at := clampTime(req.Timestamp, time.Time{}, now)
+		at, clock := chargerTime(req.Timestamp, time.Unix(s.StartedAt, 0), now, "StopTransaction")
+		var clockNotes []string
+		if clock != "" {
+			if err := noteClock(ctx, q, cp.ID, 0, 0, clock); err != nil {
+				return nil, nil, err
+			}
+			clockNotes = append(clockNotes, "charger clock wrong: "+clock)
+		}
+		clockNote := clock
 		switch {
 		case s.Status == "ACTIVE":
 			endedBy := charging.EndedByStation
@@ -353,14 +419,19 @@ func (c *Central) stopTransaction(cp *ocpp.Conn, payload json.RawMessage) (effec
 				endedBy, reason = charging.EndedByRemote, "Stopped from ChargeDesk"
 			}
 			meter := *req.MeterStop
-			receipt, err := charging.Stop(ctx, tx, charging.StopRequest{SessionID: s.ID, ActingAs: s.UserID, At: at, MeterStopWh: &meter,
-				EndedBy: endedBy, Reason: reason})
+			stopped, err := charging.Stop(ctx, tx, charging.StopRequest{SessionID: s.ID, ActingAs: s.UserID, At: at, MeterStopWh: &meter,
+				EndedBy: endedBy, Reason: reason, ClockNote: clockNote})
 			if errors.Is(err, charging.ErrMeterBelowStart) {
 				return ocpp.StopTransactionConf{}, nil, ocpp.Errorf(ocpp.PropertyConstraintViolation, "meterStop %d Wh is below the transaction's meterStart", meter)
 			} else if err != nil {
 				return nil, nil, err
 			}
-			return accepted, []string{"session #" + itoa(s.ID) + " completed; receipt #" + itoa(receipt) + " issued"}, nil
+			notes := clockNotes
+			if stopped.Held != "" {
+				// Accepted all the same: a charger whose stop is refused sends it again forever.
+				return accepted, append(notes, "session #"+itoa(s.ID)+" completed and held for review, no receipt: "+stopped.Held), nil
+			}
+			return accepted, append(notes, "session #"+itoa(s.ID)+" completed; receipt #"+itoa(stopped.Receipt)+" issued"), nil
 		case s.EndedBy.String == charging.EndedByAdmin && !s.StationStoppedAt.Valid:
 			note, err := charging.LateStop(ctx, tx, s.ID, s.UserID, at, *req.MeterStop)
 			if err != nil {

@@ -61,7 +61,8 @@ func TestStopAtLastReading(t *testing.T) {
 		var receipt int64
 		err := d.Tx(ctx, func(tx *sql.Tx) error {
 			var err error
-			receipt, err = charging.Stop(ctx, tx, charging.StopRequest{SessionID: id, ActingAs: user, At: time.Unix(last, 0), EndedBy: charging.EndedByAdmin, Reason: "test"})
+			stopped, err := charging.Stop(ctx, tx, charging.StopRequest{SessionID: id, ActingAs: user, At: time.Unix(last, 0), EndedBy: charging.EndedByAdmin, Reason: "test"})
+			receipt = stopped.Receipt
 			return err
 		})
 		return receipt, err

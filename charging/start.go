@@ -121,18 +121,43 @@ type Refusal struct {
 	Why    string
 }
 
+// CardAt is the one rule for a card presented at a charger (its idTag, compared without
+// regard to case: OCPP 1.6 section 7.28), the same for Authorize and StartTransaction: an
+// unknown card is Invalid; a card of a disabled customer, or blocked or lost, is Blocked; a
+// replaced card is Invalid; a home charger takes only its owner's cards (Invalid).
+func CardAt(ctx context.Context, q *queries.Queries, charger int64, idTag string) (queries.CardByUIDRow, *Refusal, error) {
+	card, err := q.CardByUID(ctx, idTag)
+	if errors.Is(err, sql.ErrNoRows) {
+		return card, &Refusal{"Invalid", "no EV card has the UID " + idTag}, nil
+	} else if err != nil {
+		return card, nil, err
+	}
+	switch {
+	case card.OwnerStatus != "active":
+		return card, &Refusal{"Blocked", "card " + card.VisualNumber + " belongs to a disabled account"}, nil
+	case card.Status == "blocked" || card.Status == "lost":
+		return card, &Refusal{"Blocked", "card " + card.VisualNumber + " is " + card.Status}, nil
+	case card.Status == "replaced":
+		return card, &Refusal{"Invalid", "card " + card.VisualNumber + " was replaced by a new card"}, nil
+	case card.Status != "active":
+		return card, &Refusal{"Invalid", "card " + card.VisualNumber + " is " + card.Status}, nil
+	}
+	owner, err := q.ChargerHomeOwner(ctx, charger)
+	if err != nil {
+		return card, nil, err
+	}
+	if owner != 0 && owner != card.UserID {
+		return card, &Refusal{"Invalid", "card " + card.VisualNumber + " may not charge here (a home charger takes only its owner's cards)"}, nil
+	}
+	return card, nil, nil
+}
+
 // StartAtCharger creates the session a charge point started (StartTransaction), or says why
-// the card may not charge there. The same rule as PlanStart applies, with the card's owner
-// as the customer: a home charger takes only its owner's cards.
+// the card may not charge there. The card passed CardAt; the same rule as PlanStart applies,
+// with the card's owner as the customer.
 func StartAtCharger(ctx context.Context, tx *sql.Tx, r AtCharger) (int64, *Refusal, error) {
 	q := queries.New(tx)
 	customer := r.Card.UserID
-	switch r.Card.Status {
-	case "blocked", "lost":
-		return 0, &Refusal{"Blocked", "card " + r.Card.VisualNumber + " is " + r.Card.Status}, nil
-	case "replaced":
-		return 0, &Refusal{"Invalid", "card " + r.Card.VisualNumber + " was replaced by a new card"}, nil
-	}
 	conn, err := q.GetStartableConnector(ctx, queries.GetStartableConnectorParams{ID: r.Connector, ActingAs: customer})
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, &Refusal{"Invalid", "card " + r.Card.VisualNumber + " may not charge here (a home charger takes only its owner's cards)"}, nil
@@ -178,6 +203,7 @@ func StartAtCharger(ctx context.Context, tx *sql.Tx, r AtCharger) (int64, *Refus
 	if err := q.SetConnectorStatus(ctx, queries.SetConnectorStatusParams{ID: r.Connector, Status: "Charging"}); err != nil {
 		return 0, nil, err
 	}
+	// The meter at the start; its power is unknown until the first MeterValues says.
 	return id, nil, q.InsertMeterReading(ctx, queries.InsertMeterReadingParams{SessionID: id, ActingAs: customer, At: r.At.Unix(), EnergyWh: r.MeterStart})
 }
 

@@ -35,30 +35,42 @@ type StopRequest struct {
 	// MeterStopWh is the final meter value; nil means the last meter reading (or the start
 	// value when there is none), which is how an admin force-stop closes a stuck session.
 	MeterStopWh *int64
-	// ChargingEndedAt is when energy stopped flowing; nil means the time of the last reading
-	// with power, or At. The time between it and At is parking.
+	// ChargingEndedAt is when energy stopped flowing; nil means ChargingEnded works it out
+	// from the readings (the register going flat) and the connector's status. The time
+	// between it and At is parking.
 	ChargingEndedAt *time.Time
 	EndedBy         string
 	Reason          string
+	// ClockNote says that a timestamp of the charger's was replaced (its clock is wrong).
+	ClockNote string
 }
 
-// Stop completes the session, frees its connector and issues its receipt, all inside tx.
-// It returns the receipt id.
-func Stop(ctx context.Context, tx *sql.Tx, r StopRequest) (int64, error) {
+// Stopped is what Stop did: the receipt it issued, or why it issued none (the session is
+// held for review: its energy is more than its connector can deliver).
+type Stopped struct {
+	Receipt int64
+	Held    string
+}
+
+// Stop completes the session, frees its connector and issues its receipt, all inside tx. A
+// session whose charger reported more energy than its connector can deliver in the time is
+// completed but held: no receipt and no payment until an admin releases it at a corrected
+// reading or voids it.
+func Stop(ctx context.Context, tx *sql.Tx, r StopRequest) (Stopped, error) {
 	q := queries.New(tx)
 	s, err := q.GetSession(ctx, queries.GetSessionParams{ID: r.SessionID, ActingAs: r.ActingAs})
 	if errors.Is(err, sql.ErrNoRows) {
-		return 0, ErrNotActive
+		return Stopped{}, ErrNotActive
 	} else if err != nil {
-		return 0, err
+		return Stopped{}, err
 	}
 	if s.Status != "ACTIVE" {
-		return 0, ErrNotActive
+		return Stopped{}, ErrNotActive
 	}
 	last, err := q.LastReading(ctx, queries.LastReadingParams{SessionID: s.ID, ActingAs: r.ActingAs})
 	hasReading := err == nil
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return 0, err
+		return Stopped{}, err
 	}
 	meterStop := s.MeterStartWh
 	if r.MeterStopWh != nil {
@@ -67,18 +79,26 @@ func Stop(ctx context.Context, tx *sql.Tx, r StopRequest) (int64, error) {
 		meterStop = last.EnergyWh
 	}
 	if meterStop < s.MeterStartWh {
-		return 0, fmt.Errorf("%w: stop meter %d Wh, start meter %d Wh", ErrMeterBelowStart, meterStop, s.MeterStartWh)
+		return Stopped{}, fmt.Errorf("%w: stop meter %d Wh, start meter %d Wh", ErrMeterBelowStart, meterStop, s.MeterStartWh)
 	}
-	stopAt := r.At.Unix()
-	if stopAt < s.StartedAt {
-		stopAt = s.StartedAt
+	stopAt := max(r.At.Unix(), s.StartedAt)
+	readings, err := q.ListReadings(ctx, queries.ListReadingsParams{SessionID: s.ID, ActingAs: r.ActingAs})
+	if err != nil {
+		return Stopped{}, err
 	}
-	chargingEnd := stopAt
-	switch {
-	case r.ChargingEndedAt != nil:
+	conn, err := q.ConnectorForStop(ctx, queries.ConnectorForStopParams{SessionID: s.ID, ActingAs: r.ActingAs})
+	if err != nil {
+		return Stopped{}, err
+	}
+	chargingEnd := ChargingEnded(s.StartedAt, stopAt, meterStop, readings, conn.Status, conn.StatusAt.Int64)
+	if r.ChargingEndedAt != nil {
 		chargingEnd = min(max(r.ChargingEndedAt.Unix(), s.StartedAt), stopAt)
-	case hasReading:
-		chargingEnd = min(max(last.At, s.StartedAt), stopAt)
+	}
+	held := ""
+	if r.EndedBy != EndedByAdmin {
+		// What the charger reported. An admin's force-stop prices at the last reading as
+		// DOMAIN.md says, and the station's late stop corrects it by a credit note.
+		held = Implausible(conn.MaxPowerW, s.StartedAt, stopAt, meterStop-s.MeterStartWh)
 	}
 	n, err := q.CompleteSession(ctx, queries.CompleteSessionParams{
 		ID: s.ID, ActingAs: r.ActingAs,
@@ -87,39 +107,47 @@ func Stop(ctx context.Context, tx *sql.Tx, r StopRequest) (int64, error) {
 		MeterStopWh:     sql.NullInt64{Int64: meterStop, Valid: true},
 		EndedBy:         sql.NullString{String: r.EndedBy, Valid: true},
 		StopReason:      r.Reason,
+		HeldReason:      held,
+		ClockNote:       r.ClockNote,
 	})
 	if err != nil {
-		return 0, err
+		return Stopped{}, err
 	}
 	if n != 1 {
-		return 0, ErrNotActive
+		return Stopped{}, ErrNotActive
 	}
 	if err := q.SetConnectorStatus(ctx, queries.SetConnectorStatusParams{ID: s.ConnectorID, Status: "Available"}); err != nil {
-		return 0, err
+		return Stopped{}, err
 	}
-	readings, err := q.ListReadings(ctx, queries.ListReadingsParams{SessionID: s.ID, ActingAs: r.ActingAs})
+	if held != "" {
+		return Stopped{Held: held}, nil
+	}
+	id, err := issue(ctx, q, s, Completed{StartedAt: s.StartedAt, StoppedAt: stopAt, ChargingEndedAt: chargingEnd,
+		MeterStartWh: s.MeterStartWh, MeterStopWh: meterStop, Readings: readings}, stopAt)
+	return Stopped{Receipt: id}, err
+}
+
+// issue prices completed session s (its frozen tariff, c's readings, its location's zone) and
+// writes its receipt: paid when it has a payment method.
+func issue(ctx context.Context, q *queries.Queries, s queries.ChargingSession, c Completed, at int64) (int64, error) {
+	tz, err := q.SessionTimeZone(ctx, queries.SessionTimeZoneParams{SessionID: s.ID, ActingAs: s.UserID})
 	if err != nil {
 		return 0, err
 	}
-	tz, err := q.SessionTimeZone(ctx, queries.SessionTimeZoneParams{SessionID: s.ID, ActingAs: r.ActingAs})
-	if err != nil {
-		return 0, err
-	}
+	c.TimeZone = tz
 	t, err := tariff.FromSnapshot(s.TariffSnapshot)
 	if err != nil {
 		return 0, fmt.Errorf("charging: session %d has an unreadable tariff: %w", s.ID, err)
 	}
-	priced, err := tariff.PriceSession(t, PricingSession(Completed{StartedAt: s.StartedAt, StoppedAt: stopAt, ChargingEndedAt: chargingEnd,
-		MeterStartWh: s.MeterStartWh, MeterStopWh: meterStop, Readings: readings, TimeZone: tz}))
+	priced, err := tariff.PriceSession(t, PricingSession(c))
 	if err != nil {
 		return 0, fmt.Errorf("charging: session %d cannot be priced: %w", s.ID, err)
 	}
-	receipt := priced.Receipt()
 	status := "open"
 	if s.PaymentMethodID.Valid {
 		status = "paid"
 	}
-	return IssueReceipt(ctx, q, s, t.Currency, receipt, status, stopAt)
+	return IssueReceipt(ctx, q, s, t.Currency, priced.Receipt(), status, at)
 }
 
 // IssueReceipt writes a priced receipt and its lines for session s.

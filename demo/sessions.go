@@ -87,7 +87,7 @@ func (s *seeder) session(p plan, stop bool) int64 {
 			soc = nullInt(min(100, p.socFrom+wh[i]*100/battery))
 		}
 		if err := s.q.InsertMeterReading(s.ctx, queries.InsertMeterReadingParams{
-			SessionID: id, ActingAs: p.user, At: p.start.Unix() + at[i], EnergyWh: meterStart + wh[i], PowerW: w[i], SocPct: soc,
+			SessionID: id, ActingAs: p.user, At: p.start.Unix() + at[i], EnergyWh: meterStart + wh[i], PowerW: w[i], SocPct: soc, PowerKnown: 1,
 		}); err != nil {
 			s.err = err
 			return 0

@@ -35,8 +35,36 @@ WHERE s.id = @session_id AND s.user_id = @acting_as;
 -- name: CompleteSession :execrows
 UPDATE charging_sessions
 SET status = 'COMPLETED', stopped_at = @stopped_at, charging_ended_at = @charging_ended_at,
-    meter_stop_wh = @meter_stop_wh, ended_by = @ended_by, stop_reason = @stop_reason
+    meter_stop_wh = @meter_stop_wh, ended_by = @ended_by, stop_reason = @stop_reason,
+    held_reason = @held_reason, clock_note = CASE WHEN @clock_note = '' THEN clock_note ELSE @clock_note END
 WHERE id = @id AND user_id = @acting_as AND status = 'ACTIVE';
+
+-- name: NoteSessionClock :exec
+-- A timestamp of the charger's for this session was not believed (the first note stays).
+UPDATE charging_sessions SET clock_note = @clock_note WHERE id = @id AND user_id = @acting_as AND clock_note = '';
+
+-- name: NoteChargerClock :exec
+UPDATE chargers SET clock_note = @clock_note WHERE id = @id;
+
+-- name: ConnectorForStop :one
+-- What a stop needs of the session's connector: its maximum power (for the plausibility of
+-- the energy) and the status the charger last reported, with when.
+SELECT cn.max_power_w, cn.status, cn.status_at FROM connectors cn
+JOIN charging_sessions s ON s.connector_id = cn.id
+WHERE s.id = @session_id AND s.user_id = @acting_as;
+
+-- name: ReleaseHeldSession :execrows
+UPDATE charging_sessions SET held_outcome = 'released', meter_stop_wh = @meter_stop_wh
+WHERE id = @id AND user_id = @acting_as AND status = 'COMPLETED' AND held_reason <> '' AND held_outcome = '';
+
+-- name: VoidHeldSession :execrows
+UPDATE charging_sessions SET held_outcome = 'voided', status = 'INVALID'
+WHERE id = @id AND user_id = @acting_as AND status = 'COMPLETED' AND held_reason <> '' AND held_outcome = '';
+
+-- name: HeldSessions :many
+-- A customer's sessions held for review (no receipt until an admin releases or voids them).
+SELECT id, started_at, stopped_at, meter_start_wh, meter_stop_wh, held_reason, clock_note FROM charging_sessions
+WHERE user_id = @acting_as AND held_reason <> '' AND held_outcome = '' ORDER BY id;
 
 -- name: InsertSession :one
 INSERT INTO charging_sessions (user_id, connector_id, card_id, payment_method_id, status, started_at,
@@ -45,8 +73,8 @@ VALUES (@acting_as, @connector_id, @card_id, @payment_method_id, 'ACTIVE', @star
 RETURNING id;
 
 -- name: InsertMeterReading :exec
-INSERT INTO meter_readings (session_id, at, energy_wh, power_w, soc_pct)
-SELECT s.id, @at, @energy_wh, @power_w, @soc_pct FROM charging_sessions s
+INSERT INTO meter_readings (session_id, at, energy_wh, power_w, soc_pct, current_ma, power_known)
+SELECT s.id, @at, @energy_wh, @power_w, @soc_pct, @current_ma, @power_known FROM charging_sessions s
 WHERE s.id = @session_id AND s.user_id = @acting_as;
 
 -- name: ListSessions :many
@@ -90,7 +118,7 @@ LEFT JOIN receipts r ON r.session_id = s.id
 WHERE s.id = @id AND s.user_id = @acting_as;
 
 -- name: ListReadings :many
-SELECT m.at, m.energy_wh, m.power_w, m.soc_pct FROM meter_readings m
+SELECT m.at, m.energy_wh, m.power_w, m.soc_pct, m.current_ma, m.power_known FROM meter_readings m
 JOIN charging_sessions s ON s.id = m.session_id
 WHERE m.session_id = @session_id AND s.user_id = @acting_as
 ORDER BY m.at, m.id;

@@ -29,8 +29,9 @@ func (q *Queries) CardInActiveSession(ctx context.Context, arg CardInActiveSessi
 const completeSession = `-- name: CompleteSession :execrows
 UPDATE charging_sessions
 SET status = 'COMPLETED', stopped_at = ?1, charging_ended_at = ?2,
-    meter_stop_wh = ?3, ended_by = ?4, stop_reason = ?5
-WHERE id = ?6 AND user_id = ?7 AND status = 'ACTIVE'
+    meter_stop_wh = ?3, ended_by = ?4, stop_reason = ?5,
+    held_reason = ?6, clock_note = CASE WHEN ?7 = '' THEN clock_note ELSE ?7 END
+WHERE id = ?8 AND user_id = ?9 AND status = 'ACTIVE'
 `
 
 type CompleteSessionParams struct {
@@ -39,6 +40,8 @@ type CompleteSessionParams struct {
 	MeterStopWh     sql.NullInt64
 	EndedBy         sql.NullString
 	StopReason      string
+	HeldReason      string
+	ClockNote       interface{}
 	ID              int64
 	ActingAs        int64
 }
@@ -50,6 +53,8 @@ func (q *Queries) CompleteSession(ctx context.Context, arg CompleteSessionParams
 		arg.MeterStopWh,
 		arg.EndedBy,
 		arg.StopReason,
+		arg.HeldReason,
+		arg.ClockNote,
 		arg.ID,
 		arg.ActingAs,
 	)
@@ -59,8 +64,34 @@ func (q *Queries) CompleteSession(ctx context.Context, arg CompleteSessionParams
 	return result.RowsAffected()
 }
 
+const connectorForStop = `-- name: ConnectorForStop :one
+SELECT cn.max_power_w, cn.status, cn.status_at FROM connectors cn
+JOIN charging_sessions s ON s.connector_id = cn.id
+WHERE s.id = ?1 AND s.user_id = ?2
+`
+
+type ConnectorForStopParams struct {
+	SessionID int64
+	ActingAs  int64
+}
+
+type ConnectorForStopRow struct {
+	MaxPowerW int64
+	Status    string
+	StatusAt  sql.NullInt64
+}
+
+// What a stop needs of the session's connector: its maximum power (for the plausibility of
+// the energy) and the status the charger last reported, with when.
+func (q *Queries) ConnectorForStop(ctx context.Context, arg ConnectorForStopParams) (ConnectorForStopRow, error) {
+	row := q.queryRow(ctx, q.connectorForStopStmt, connectorForStop, arg.SessionID, arg.ActingAs)
+	var i ConnectorForStopRow
+	err := row.Scan(&i.MaxPowerW, &i.Status, &i.StatusAt)
+	return i, err
+}
+
 const getSession = `-- name: GetSession :one
-SELECT id, user_id, connector_id, card_id, payment_method_id, status, started_at, charging_ended_at, stopped_at, meter_start_wh, meter_stop_wh, tariff_snapshot, stop_reason, ended_by, station_stopped_at, station_meter_stop_wh FROM charging_sessions WHERE id = ?1 AND user_id = ?2
+SELECT id, user_id, connector_id, card_id, payment_method_id, status, started_at, charging_ended_at, stopped_at, meter_start_wh, meter_stop_wh, tariff_snapshot, stop_reason, ended_by, station_stopped_at, station_meter_stop_wh, clock_note, held_reason, held_outcome FROM charging_sessions WHERE id = ?1 AND user_id = ?2
 `
 
 type GetSessionParams struct {
@@ -88,12 +119,15 @@ func (q *Queries) GetSession(ctx context.Context, arg GetSessionParams) (Chargin
 		&i.EndedBy,
 		&i.StationStoppedAt,
 		&i.StationMeterStopWh,
+		&i.ClockNote,
+		&i.HeldReason,
+		&i.HeldOutcome,
 	)
 	return i, err
 }
 
 const getSessionDetail = `-- name: GetSessionDetail :one
-SELECT s.id, s.user_id, s.connector_id, s.card_id, s.payment_method_id, s.status, s.started_at, s.charging_ended_at, s.stopped_at, s.meter_start_wh, s.meter_stop_wh, s.tariff_snapshot, s.stop_reason, s.ended_by, s.station_stopped_at, s.station_meter_stop_wh, cn.standard, cn.power_type, cn.max_power_w, cn.status AS connector_status,
+SELECT s.id, s.user_id, s.connector_id, s.card_id, s.payment_method_id, s.status, s.started_at, s.charging_ended_at, s.stopped_at, s.meter_start_wh, s.meter_stop_wh, s.tariff_snapshot, s.stop_reason, s.ended_by, s.station_stopped_at, s.station_meter_stop_wh, s.clock_note, s.held_reason, s.held_outcome, cn.standard, cn.power_type, cn.max_power_w, cn.status AS connector_status,
        ch.id AS charger_id, ch.name AS charger_name, ch.last_seen_at, ch.heartbeat_interval_s,
        l.name AS location_name, l.address, l.city, l.time_zone,
        c.visual_number AS card_number,
@@ -130,6 +164,9 @@ type GetSessionDetailRow struct {
 	EndedBy            sql.NullString
 	StationStoppedAt   sql.NullInt64
 	StationMeterStopWh sql.NullInt64
+	ClockNote          string
+	HeldReason         string
+	HeldOutcome        string
 	Standard           string
 	PowerType          string
 	MaxPowerW          int64
@@ -166,6 +203,9 @@ func (q *Queries) GetSessionDetail(ctx context.Context, arg GetSessionDetailPara
 		&i.EndedBy,
 		&i.StationStoppedAt,
 		&i.StationMeterStopWh,
+		&i.ClockNote,
+		&i.HeldReason,
+		&i.HeldOutcome,
 		&i.Standard,
 		&i.PowerType,
 		&i.MaxPowerW,
@@ -184,19 +224,68 @@ func (q *Queries) GetSessionDetail(ctx context.Context, arg GetSessionDetailPara
 	return i, err
 }
 
+const heldSessions = `-- name: HeldSessions :many
+SELECT id, started_at, stopped_at, meter_start_wh, meter_stop_wh, held_reason, clock_note FROM charging_sessions
+WHERE user_id = ?1 AND held_reason <> '' AND held_outcome = '' ORDER BY id
+`
+
+type HeldSessionsRow struct {
+	ID           int64
+	StartedAt    int64
+	StoppedAt    sql.NullInt64
+	MeterStartWh int64
+	MeterStopWh  sql.NullInt64
+	HeldReason   string
+	ClockNote    string
+}
+
+// A customer's sessions held for review (no receipt until an admin releases or voids them).
+func (q *Queries) HeldSessions(ctx context.Context, actingAs int64) ([]HeldSessionsRow, error) {
+	rows, err := q.query(ctx, q.heldSessionsStmt, heldSessions, actingAs)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []HeldSessionsRow
+	for rows.Next() {
+		var i HeldSessionsRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.StartedAt,
+			&i.StoppedAt,
+			&i.MeterStartWh,
+			&i.MeterStopWh,
+			&i.HeldReason,
+			&i.ClockNote,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const insertMeterReading = `-- name: InsertMeterReading :exec
-INSERT INTO meter_readings (session_id, at, energy_wh, power_w, soc_pct)
-SELECT s.id, ?1, ?2, ?3, ?4 FROM charging_sessions s
-WHERE s.id = ?5 AND s.user_id = ?6
+INSERT INTO meter_readings (session_id, at, energy_wh, power_w, soc_pct, current_ma, power_known)
+SELECT s.id, ?1, ?2, ?3, ?4, ?5, ?6 FROM charging_sessions s
+WHERE s.id = ?7 AND s.user_id = ?8
 `
 
 type InsertMeterReadingParams struct {
-	At        int64
-	EnergyWh  int64
-	PowerW    int64
-	SocPct    sql.NullInt64
-	SessionID int64
-	ActingAs  int64
+	At         int64
+	EnergyWh   int64
+	PowerW     int64
+	SocPct     sql.NullInt64
+	CurrentMa  sql.NullInt64
+	PowerKnown int64
+	SessionID  int64
+	ActingAs   int64
 }
 
 func (q *Queries) InsertMeterReading(ctx context.Context, arg InsertMeterReadingParams) error {
@@ -205,6 +294,8 @@ func (q *Queries) InsertMeterReading(ctx context.Context, arg InsertMeterReading
 		arg.EnergyWh,
 		arg.PowerW,
 		arg.SocPct,
+		arg.CurrentMa,
+		arg.PowerKnown,
 		arg.SessionID,
 		arg.ActingAs,
 	)
@@ -244,7 +335,7 @@ func (q *Queries) InsertSession(ctx context.Context, arg InsertSessionParams) (i
 }
 
 const lastReading = `-- name: LastReading :one
-SELECT m.id, m.session_id, m.at, m.energy_wh, m.power_w, m.soc_pct FROM meter_readings m
+SELECT m.id, m.session_id, m.at, m.energy_wh, m.power_w, m.soc_pct, m.current_ma, m.power_known FROM meter_readings m
 JOIN charging_sessions s ON s.id = m.session_id
 WHERE m.session_id = ?1 AND s.user_id = ?2
 ORDER BY m.at DESC, m.id DESC LIMIT 1
@@ -265,6 +356,8 @@ func (q *Queries) LastReading(ctx context.Context, arg LastReadingParams) (Meter
 		&i.EnergyWh,
 		&i.PowerW,
 		&i.SocPct,
+		&i.CurrentMa,
+		&i.PowerKnown,
 	)
 	return i, err
 }
@@ -342,7 +435,7 @@ func (q *Queries) ListActiveSessions(ctx context.Context, actingAs int64) ([]Lis
 }
 
 const listReadings = `-- name: ListReadings :many
-SELECT m.at, m.energy_wh, m.power_w, m.soc_pct FROM meter_readings m
+SELECT m.at, m.energy_wh, m.power_w, m.soc_pct, m.current_ma, m.power_known FROM meter_readings m
 JOIN charging_sessions s ON s.id = m.session_id
 WHERE m.session_id = ?1 AND s.user_id = ?2
 ORDER BY m.at, m.id
@@ -354,10 +447,12 @@ type ListReadingsParams struct {
 }
 
 type ListReadingsRow struct {
-	At       int64
-	EnergyWh int64
-	PowerW   int64
-	SocPct   sql.NullInt64
+	At         int64
+	EnergyWh   int64
+	PowerW     int64
+	SocPct     sql.NullInt64
+	CurrentMa  sql.NullInt64
+	PowerKnown int64
 }
 
 func (q *Queries) ListReadings(ctx context.Context, arg ListReadingsParams) ([]ListReadingsRow, error) {
@@ -374,6 +469,8 @@ func (q *Queries) ListReadings(ctx context.Context, arg ListReadingsParams) ([]L
 			&i.EnergyWh,
 			&i.PowerW,
 			&i.SocPct,
+			&i.CurrentMa,
+			&i.PowerKnown,
 		); err != nil {
 			return nil, err
 		}
@@ -481,6 +578,55 @@ func (q *Queries) ListSessions(ctx context.Context, arg ListSessionsParams) ([]L
 	return items, nil
 }
 
+const noteChargerClock = `-- name: NoteChargerClock :exec
+UPDATE chargers SET clock_note = ?1 WHERE id = ?2
+`
+
+type NoteChargerClockParams struct {
+	ClockNote string
+	ID        int64
+}
+
+func (q *Queries) NoteChargerClock(ctx context.Context, arg NoteChargerClockParams) error {
+	_, err := q.exec(ctx, q.noteChargerClockStmt, noteChargerClock, arg.ClockNote, arg.ID)
+	return err
+}
+
+const noteSessionClock = `-- name: NoteSessionClock :exec
+UPDATE charging_sessions SET clock_note = ?1 WHERE id = ?2 AND user_id = ?3 AND clock_note = ''
+`
+
+type NoteSessionClockParams struct {
+	ClockNote string
+	ID        int64
+	ActingAs  int64
+}
+
+// A timestamp of the charger's for this session was not believed (the first note stays).
+func (q *Queries) NoteSessionClock(ctx context.Context, arg NoteSessionClockParams) error {
+	_, err := q.exec(ctx, q.noteSessionClockStmt, noteSessionClock, arg.ClockNote, arg.ID, arg.ActingAs)
+	return err
+}
+
+const releaseHeldSession = `-- name: ReleaseHeldSession :execrows
+UPDATE charging_sessions SET held_outcome = 'released', meter_stop_wh = ?1
+WHERE id = ?2 AND user_id = ?3 AND status = 'COMPLETED' AND held_reason <> '' AND held_outcome = ''
+`
+
+type ReleaseHeldSessionParams struct {
+	MeterStopWh sql.NullInt64
+	ID          int64
+	ActingAs    int64
+}
+
+func (q *Queries) ReleaseHeldSession(ctx context.Context, arg ReleaseHeldSessionParams) (int64, error) {
+	result, err := q.exec(ctx, q.releaseHeldSessionStmt, releaseHeldSession, arg.MeterStopWh, arg.ID, arg.ActingAs)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
+}
+
 const sessionTimeZone = `-- name: SessionTimeZone :one
 SELECT l.time_zone FROM charging_sessions s
 JOIN connectors cn ON cn.id = s.connector_id
@@ -501,4 +647,22 @@ func (q *Queries) SessionTimeZone(ctx context.Context, arg SessionTimeZoneParams
 	var time_zone string
 	err := row.Scan(&time_zone)
 	return time_zone, err
+}
+
+const voidHeldSession = `-- name: VoidHeldSession :execrows
+UPDATE charging_sessions SET held_outcome = 'voided', status = 'INVALID'
+WHERE id = ?1 AND user_id = ?2 AND status = 'COMPLETED' AND held_reason <> '' AND held_outcome = ''
+`
+
+type VoidHeldSessionParams struct {
+	ID       int64
+	ActingAs int64
+}
+
+func (q *Queries) VoidHeldSession(ctx context.Context, arg VoidHeldSessionParams) (int64, error) {
+	result, err := q.exec(ctx, q.voidHeldSessionStmt, voidHeldSession, arg.ID, arg.ActingAs)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
 }

@@ -84,8 +84,14 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.chargerBootedStmt, err = db.PrepareContext(ctx, chargerBooted); err != nil {
 		return nil, fmt.Errorf("error preparing query ChargerBooted: %w", err)
 	}
+	if q.chargerBootedAtStmt, err = db.PrepareContext(ctx, chargerBootedAt); err != nil {
+		return nil, fmt.Errorf("error preparing query ChargerBootedAt: %w", err)
+	}
 	if q.chargerConnectorByNumberStmt, err = db.PrepareContext(ctx, chargerConnectorByNumber); err != nil {
 		return nil, fmt.Errorf("error preparing query ChargerConnectorByNumber: %w", err)
+	}
+	if q.chargerHomeOwnerStmt, err = db.PrepareContext(ctx, chargerHomeOwner); err != nil {
+		return nil, fmt.Errorf("error preparing query ChargerHomeOwner: %w", err)
 	}
 	if q.chargerOCPPIDStmt, err = db.PrepareContext(ctx, chargerOCPPID); err != nil {
 		return nil, fmt.Errorf("error preparing query ChargerOCPPID: %w", err)
@@ -104,6 +110,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.confirmedFactorsStmt, err = db.PrepareContext(ctx, confirmedFactors); err != nil {
 		return nil, fmt.Errorf("error preparing query ConfirmedFactors: %w", err)
+	}
+	if q.connectorForStopStmt, err = db.PrepareContext(ctx, connectorForStop); err != nil {
+		return nil, fmt.Errorf("error preparing query ConnectorForStop: %w", err)
 	}
 	if q.connectorMeterWhStmt, err = db.PrepareContext(ctx, connectorMeterWh); err != nil {
 		return nil, fmt.Errorf("error preparing query ConnectorMeterWh: %w", err)
@@ -293,6 +302,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.getWebSessionStmt, err = db.PrepareContext(ctx, getWebSession); err != nil {
 		return nil, fmt.Errorf("error preparing query GetWebSession: %w", err)
+	}
+	if q.heldSessionsStmt, err = db.PrepareContext(ctx, heldSessions); err != nil {
+		return nil, fmt.Errorf("error preparing query HeldSessions: %w", err)
 	}
 	if q.impersonationAuditHeadStmt, err = db.PrepareContext(ctx, impersonationAuditHead); err != nil {
 		return nil, fmt.Errorf("error preparing query ImpersonationAuditHead: %w", err)
@@ -549,6 +561,12 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.nextTagInFamilyStmt, err = db.PrepareContext(ctx, nextTagInFamily); err != nil {
 		return nil, fmt.Errorf("error preparing query NextTagInFamily: %w", err)
 	}
+	if q.noteChargerClockStmt, err = db.PrepareContext(ctx, noteChargerClock); err != nil {
+		return nil, fmt.Errorf("error preparing query NoteChargerClock: %w", err)
+	}
+	if q.noteSessionClockStmt, err = db.PrepareContext(ctx, noteSessionClock); err != nil {
+		return nil, fmt.Errorf("error preparing query NoteSessionClock: %w", err)
+	}
 	if q.openApprovalStmt, err = db.PrepareContext(ctx, openApproval); err != nil {
 		return nil, fmt.Errorf("error preparing query OpenApproval: %w", err)
 	}
@@ -584,6 +602,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.recordEndAuditStmt, err = db.PrepareContext(ctx, recordEndAudit); err != nil {
 		return nil, fmt.Errorf("error preparing query RecordEndAudit: %w", err)
+	}
+	if q.releaseHeldSessionStmt, err = db.PrepareContext(ctx, releaseHeldSession); err != nil {
+		return nil, fmt.Errorf("error preparing query ReleaseHeldSession: %w", err)
 	}
 	if q.replaceCardStmt, err = db.PrepareContext(ctx, replaceCard); err != nil {
 		return nil, fmt.Errorf("error preparing query ReplaceCard: %w", err)
@@ -695,6 +716,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.userNamesByIDsStmt, err = db.PrepareContext(ctx, userNamesByIDs); err != nil {
 		return nil, fmt.Errorf("error preparing query UserNamesByIDs: %w", err)
+	}
+	if q.voidHeldSessionStmt, err = db.PrepareContext(ctx, voidHeldSession); err != nil {
+		return nil, fmt.Errorf("error preparing query VoidHeldSession: %w", err)
 	}
 	if q.voidPasswordTokensStmt, err = db.PrepareContext(ctx, voidPasswordTokens); err != nil {
 		return nil, fmt.Errorf("error preparing query VoidPasswordTokens: %w", err)
@@ -810,9 +834,19 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing chargerBootedStmt: %w", cerr)
 		}
 	}
+	if q.chargerBootedAtStmt != nil {
+		if cerr := q.chargerBootedAtStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing chargerBootedAtStmt: %w", cerr)
+		}
+	}
 	if q.chargerConnectorByNumberStmt != nil {
 		if cerr := q.chargerConnectorByNumberStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing chargerConnectorByNumberStmt: %w", cerr)
+		}
+	}
+	if q.chargerHomeOwnerStmt != nil {
+		if cerr := q.chargerHomeOwnerStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing chargerHomeOwnerStmt: %w", cerr)
 		}
 	}
 	if q.chargerOCPPIDStmt != nil {
@@ -843,6 +877,11 @@ func (q *Queries) Close() error {
 	if q.confirmedFactorsStmt != nil {
 		if cerr := q.confirmedFactorsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing confirmedFactorsStmt: %w", cerr)
+		}
+	}
+	if q.connectorForStopStmt != nil {
+		if cerr := q.connectorForStopStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing connectorForStopStmt: %w", cerr)
 		}
 	}
 	if q.connectorMeterWhStmt != nil {
@@ -1158,6 +1197,11 @@ func (q *Queries) Close() error {
 	if q.getWebSessionStmt != nil {
 		if cerr := q.getWebSessionStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing getWebSessionStmt: %w", cerr)
+		}
+	}
+	if q.heldSessionsStmt != nil {
+		if cerr := q.heldSessionsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing heldSessionsStmt: %w", cerr)
 		}
 	}
 	if q.impersonationAuditHeadStmt != nil {
@@ -1585,6 +1629,16 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing nextTagInFamilyStmt: %w", cerr)
 		}
 	}
+	if q.noteChargerClockStmt != nil {
+		if cerr := q.noteChargerClockStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing noteChargerClockStmt: %w", cerr)
+		}
+	}
+	if q.noteSessionClockStmt != nil {
+		if cerr := q.noteSessionClockStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing noteSessionClockStmt: %w", cerr)
+		}
+	}
 	if q.openApprovalStmt != nil {
 		if cerr := q.openApprovalStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing openApprovalStmt: %w", cerr)
@@ -1643,6 +1697,11 @@ func (q *Queries) Close() error {
 	if q.recordEndAuditStmt != nil {
 		if cerr := q.recordEndAuditStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing recordEndAuditStmt: %w", cerr)
+		}
+	}
+	if q.releaseHeldSessionStmt != nil {
+		if cerr := q.releaseHeldSessionStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing releaseHeldSessionStmt: %w", cerr)
 		}
 	}
 	if q.replaceCardStmt != nil {
@@ -1830,6 +1889,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing userNamesByIDsStmt: %w", cerr)
 		}
 	}
+	if q.voidHeldSessionStmt != nil {
+		if cerr := q.voidHeldSessionStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing voidHeldSessionStmt: %w", cerr)
+		}
+	}
 	if q.voidPasswordTokensStmt != nil {
 		if cerr := q.voidPasswordTokensStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing voidPasswordTokensStmt: %w", cerr)
@@ -1904,13 +1968,16 @@ type Queries struct {
 	cardByUIDStmt                        *sql.Stmt
 	cardInActiveSessionStmt              *sql.Stmt
 	chargerBootedStmt                    *sql.Stmt
+	chargerBootedAtStmt                  *sql.Stmt
 	chargerConnectorByNumberStmt         *sql.Stmt
+	chargerHomeOwnerStmt                 *sql.Stmt
 	chargerOCPPIDStmt                    *sql.Stmt
 	clearDefaultPaymentMethodStmt        *sql.Stmt
 	commonEmailMatchesAfterStmt          *sql.Stmt
 	completeSessionStmt                  *sql.Stmt
 	confirmFactorStmt                    *sql.Stmt
 	confirmedFactorsStmt                 *sql.Stmt
+	connectorForStopStmt                 *sql.Stmt
 	connectorMeterWhStmt                 *sql.Stmt
 	connectorNumbersStmt                 *sql.Stmt
 	consoleCountsStmt                    *sql.Stmt
@@ -1974,6 +2041,7 @@ type Queries struct {
 	getUserForAuthStmt                   *sql.Stmt
 	getVisibleChargerStmt                *sql.Stmt
 	getWebSessionStmt                    *sql.Stmt
+	heldSessionsStmt                     *sql.Stmt
 	impersonationAuditHeadStmt           *sql.Stmt
 	impersonationLifecycleRowsStmt       *sql.Stmt
 	insertActivityStmt                   *sql.Stmt
@@ -2059,6 +2127,8 @@ type Queries struct {
 	nextCardSerialStmt                   *sql.Stmt
 	nextCreditNoteSerialStmt             *sql.Stmt
 	nextTagInFamilyStmt                  *sql.Stmt
+	noteChargerClockStmt                 *sql.Stmt
+	noteSessionClockStmt                 *sql.Stmt
 	openApprovalStmt                     *sql.Stmt
 	ownerOfCardStmt                      *sql.Stmt
 	ownerOfReceiptStmt                   *sql.Stmt
@@ -2071,6 +2141,7 @@ type Queries struct {
 	recentRouteAuditStmt                 *sql.Stmt
 	recentWebhooksStmt                   *sql.Stmt
 	recordEndAuditStmt                   *sql.Stmt
+	releaseHeldSessionStmt               *sql.Stmt
 	replaceCardStmt                      *sql.Stmt
 	reservationChargerStmt               *sql.Stmt
 	restoredCopyOfStmt                   *sql.Stmt
@@ -2108,6 +2179,7 @@ type Queries struct {
 	useReservationStmt                   *sql.Stmt
 	useTOTPStepStmt                      *sql.Stmt
 	userNamesByIDsStmt                   *sql.Stmt
+	voidHeldSessionStmt                  *sql.Stmt
 	voidPasswordTokensStmt               *sql.Stmt
 	waitingWebhooksStmt                  *sql.Stmt
 	webhookBacklogStmt                   *sql.Stmt
@@ -2137,13 +2209,16 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		cardByUIDStmt:                        q.cardByUIDStmt,
 		cardInActiveSessionStmt:              q.cardInActiveSessionStmt,
 		chargerBootedStmt:                    q.chargerBootedStmt,
+		chargerBootedAtStmt:                  q.chargerBootedAtStmt,
 		chargerConnectorByNumberStmt:         q.chargerConnectorByNumberStmt,
+		chargerHomeOwnerStmt:                 q.chargerHomeOwnerStmt,
 		chargerOCPPIDStmt:                    q.chargerOCPPIDStmt,
 		clearDefaultPaymentMethodStmt:        q.clearDefaultPaymentMethodStmt,
 		commonEmailMatchesAfterStmt:          q.commonEmailMatchesAfterStmt,
 		completeSessionStmt:                  q.completeSessionStmt,
 		confirmFactorStmt:                    q.confirmFactorStmt,
 		confirmedFactorsStmt:                 q.confirmedFactorsStmt,
+		connectorForStopStmt:                 q.connectorForStopStmt,
 		connectorMeterWhStmt:                 q.connectorMeterWhStmt,
 		connectorNumbersStmt:                 q.connectorNumbersStmt,
 		consoleCountsStmt:                    q.consoleCountsStmt,
@@ -2207,6 +2282,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		getUserForAuthStmt:                   q.getUserForAuthStmt,
 		getVisibleChargerStmt:                q.getVisibleChargerStmt,
 		getWebSessionStmt:                    q.getWebSessionStmt,
+		heldSessionsStmt:                     q.heldSessionsStmt,
 		impersonationAuditHeadStmt:           q.impersonationAuditHeadStmt,
 		impersonationLifecycleRowsStmt:       q.impersonationLifecycleRowsStmt,
 		insertActivityStmt:                   q.insertActivityStmt,
@@ -2292,6 +2368,8 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		nextCardSerialStmt:                   q.nextCardSerialStmt,
 		nextCreditNoteSerialStmt:             q.nextCreditNoteSerialStmt,
 		nextTagInFamilyStmt:                  q.nextTagInFamilyStmt,
+		noteChargerClockStmt:                 q.noteChargerClockStmt,
+		noteSessionClockStmt:                 q.noteSessionClockStmt,
 		openApprovalStmt:                     q.openApprovalStmt,
 		ownerOfCardStmt:                      q.ownerOfCardStmt,
 		ownerOfReceiptStmt:                   q.ownerOfReceiptStmt,
@@ -2304,6 +2382,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		recentRouteAuditStmt:                 q.recentRouteAuditStmt,
 		recentWebhooksStmt:                   q.recentWebhooksStmt,
 		recordEndAuditStmt:                   q.recordEndAuditStmt,
+		releaseHeldSessionStmt:               q.releaseHeldSessionStmt,
 		replaceCardStmt:                      q.replaceCardStmt,
 		reservationChargerStmt:               q.reservationChargerStmt,
 		restoredCopyOfStmt:                   q.restoredCopyOfStmt,
@@ -2341,6 +2420,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		useReservationStmt:                   q.useReservationStmt,
 		useTOTPStepStmt:                      q.useTOTPStepStmt,
 		userNamesByIDsStmt:                   q.userNamesByIDsStmt,
+		voidHeldSessionStmt:                  q.voidHeldSessionStmt,
 		voidPasswordTokensStmt:               q.voidPasswordTokensStmt,
 		waitingWebhooksStmt:                  q.waitingWebhooksStmt,
 		webhookBacklogStmt:                   q.webhookBacklogStmt,

@@ -52,6 +52,7 @@ type Charger struct {
 	OcppPasswordSha256 string
 	Firmware           string
 	BootedAt           sql.NullInt64
+	ClockNote          string
 }
 
 type ChargingSession struct {
@@ -71,6 +72,9 @@ type ChargingSession struct {
 	EndedBy            sql.NullString
 	StationStoppedAt   sql.NullInt64
 	StationMeterStopWh sql.NullInt64
+	ClockNote          string
+	HeldReason         string
+	HeldOutcome        string
 }
 
 type Connector struct {
@@ -176,12 +180,14 @@ type Location struct {
 }
 
 type MeterReading struct {
-	ID        int64
-	SessionID int64
-	At        int64
-	EnergyWh  int64
-	PowerW    int64
-	SocPct    sql.NullInt64
+	ID         int64
+	SessionID  int64
+	At         int64
+	EnergyWh   int64
+	PowerW     int64
+	SocPct     sql.NullInt64
+	CurrentMa  sql.NullInt64
+	PowerKnown int64
 }
 
 type OcppLog struct {

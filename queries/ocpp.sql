@@ -22,14 +22,24 @@ ORDER BY e.id, cn.id;
 UPDATE connectors SET status = @status, error_code = @error_code, status_at = @at WHERE id = @id;
 
 -- name: CardByUID :one
--- The card a charge point presents (its idTag is the card's UID).
-SELECT id, user_id, status, visual_number FROM ev_cards WHERE uid = @uid;
+-- The card a charge point presents (its idTag is the card's UID, case-insensitive: OCPP 1.6
+-- section 7.28), with its owner's status.
+SELECT c.id, c.user_id, c.status, c.visual_number, u.status AS owner_status
+FROM ev_cards c JOIN users u ON u.id = c.user_id
+WHERE c.uid COLLATE NOCASE = @uid;
+
+-- name: ChargerHomeOwner :one
+-- The customer whose home charger this is (0: a public charger, open to every card).
+SELECT CAST(coalesce(owner_user_id, 0) AS INTEGER) FROM chargers WHERE id = @id;
 
 -- name: SessionOnCharger :one
 -- A transaction of this charge point (transactionId is the session's id).
-SELECT s.id, s.user_id, s.status, s.ended_by, s.connector_id, s.station_stopped_at
+SELECT s.id, s.user_id, s.status, s.ended_by, s.connector_id, s.station_stopped_at, s.started_at
 FROM charging_sessions s JOIN connectors cn ON cn.id = s.connector_id JOIN evses e ON e.id = cn.evse_id
 WHERE s.id = @id AND e.charger_id = @charger_id;
+
+-- name: ChargerBootedAt :one
+SELECT CAST(coalesce(booted_at, 0) AS INTEGER) FROM chargers WHERE id = @id;
 
 -- name: ActiveSessionOnConnector :one
 SELECT id, user_id, started_at FROM charging_sessions WHERE connector_id = @connector_id AND status = 'ACTIVE';

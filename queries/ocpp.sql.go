@@ -83,7 +83,9 @@ func (q *Queries) ActiveTransactionsOfCharger(ctx context.Context, chargerID int
 }
 
 const cardByUID = `-- name: CardByUID :one
-SELECT id, user_id, status, visual_number FROM ev_cards WHERE uid = ?1
+SELECT c.id, c.user_id, c.status, c.visual_number, u.status AS owner_status
+FROM ev_cards c JOIN users u ON u.id = c.user_id
+WHERE c.uid COLLATE NOCASE = ?1
 `
 
 type CardByUIDRow struct {
@@ -91,9 +93,11 @@ type CardByUIDRow struct {
 	UserID       int64
 	Status       string
 	VisualNumber string
+	OwnerStatus  string
 }
 
-// The card a charge point presents (its idTag is the card's UID).
+// The card a charge point presents (its idTag is the card's UID, case-insensitive: OCPP 1.6
+// section 7.28), with its owner's status.
 func (q *Queries) CardByUID(ctx context.Context, uid string) (CardByUIDRow, error) {
 	row := q.queryRow(ctx, q.cardByUIDStmt, cardByUID, uid)
 	var i CardByUIDRow
@@ -102,6 +106,7 @@ func (q *Queries) CardByUID(ctx context.Context, uid string) (CardByUIDRow, erro
 		&i.UserID,
 		&i.Status,
 		&i.VisualNumber,
+		&i.OwnerStatus,
 	)
 	return i, err
 }
@@ -121,6 +126,17 @@ type ChargerBootedParams struct {
 func (q *Queries) ChargerBooted(ctx context.Context, arg ChargerBootedParams) error {
 	_, err := q.exec(ctx, q.chargerBootedStmt, chargerBooted, arg.Firmware, arg.At, arg.ID)
 	return err
+}
+
+const chargerBootedAt = `-- name: ChargerBootedAt :one
+SELECT CAST(coalesce(booted_at, 0) AS INTEGER) FROM chargers WHERE id = ?1
+`
+
+func (q *Queries) ChargerBootedAt(ctx context.Context, id int64) (int64, error) {
+	row := q.queryRow(ctx, q.chargerBootedAtStmt, chargerBootedAt, id)
+	var column_1 int64
+	err := row.Scan(&column_1)
+	return column_1, err
 }
 
 const chargerConnectorByNumber = `-- name: ChargerConnectorByNumber :one
@@ -151,6 +167,18 @@ func (q *Queries) ChargerConnectorByNumber(ctx context.Context, arg ChargerConne
 		&i.EvseID,
 	)
 	return i, err
+}
+
+const chargerHomeOwner = `-- name: ChargerHomeOwner :one
+SELECT CAST(coalesce(owner_user_id, 0) AS INTEGER) FROM chargers WHERE id = ?1
+`
+
+// The customer whose home charger this is (0: a public charger, open to every card).
+func (q *Queries) ChargerHomeOwner(ctx context.Context, id int64) (int64, error) {
+	row := q.queryRow(ctx, q.chargerHomeOwnerStmt, chargerHomeOwner, id)
+	var column_1 int64
+	err := row.Scan(&column_1)
+	return column_1, err
 }
 
 const chargerOCPPID = `-- name: ChargerOCPPID :one
@@ -838,7 +866,7 @@ func (q *Queries) SessionCharger(ctx context.Context, arg SessionChargerParams) 
 }
 
 const sessionOnCharger = `-- name: SessionOnCharger :one
-SELECT s.id, s.user_id, s.status, s.ended_by, s.connector_id, s.station_stopped_at
+SELECT s.id, s.user_id, s.status, s.ended_by, s.connector_id, s.station_stopped_at, s.started_at
 FROM charging_sessions s JOIN connectors cn ON cn.id = s.connector_id JOIN evses e ON e.id = cn.evse_id
 WHERE s.id = ?1 AND e.charger_id = ?2
 `
@@ -855,6 +883,7 @@ type SessionOnChargerRow struct {
 	EndedBy          sql.NullString
 	ConnectorID      int64
 	StationStoppedAt sql.NullInt64
+	StartedAt        int64
 }
 
 // A transaction of this charge point (transactionId is the session's id).
@@ -868,6 +897,7 @@ func (q *Queries) SessionOnCharger(ctx context.Context, arg SessionOnChargerPara
 		&i.EndedBy,
 		&i.ConnectorID,
 		&i.StationStoppedAt,
+		&i.StartedAt,
 	)
 	return i, err
 }

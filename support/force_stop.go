@@ -75,7 +75,7 @@ func ForceStop(ctx context.Context, tx *sql.Tx, trail *audit.Trail, t Tool, id i
 		if p.Session.LastReadingAt > 0 {
 			stopAt = time.Unix(p.Session.LastReadingAt, 0)
 		}
-		receipt, err := charging.Stop(ctx, tx, charging.StopRequest{
+		stopped, err := charging.Stop(ctx, tx, charging.StopRequest{
 			SessionID: id, ActingAs: t.Customer, At: stopAt, EndedBy: charging.EndedByAdmin, Reason: "Closed by support: " + t.Reason,
 		})
 		if errors.Is(err, charging.ErrNotActive) {
@@ -83,7 +83,11 @@ func ForceStop(ctx context.Context, tx *sql.Tx, trail *audit.Trail, t Tool, id i
 		} else if err != nil {
 			return "", nil, err
 		}
+		if stopped.Held != "" {
+			return fmt.Sprintf("Support closed your stuck charging session #%d; its receipt waits for a review of its energy", id),
+				map[string]any{"session_id": id, "held": stopped.Held, "stuck_because": p.Why, "via": "database", "charger_answer": answer}, nil
+		}
 		return fmt.Sprintf("Support closed your stuck charging session #%d; its receipt is issued", id),
-			map[string]any{"session_id": id, "receipt_id": receipt, "stuck_because": p.Why, "via": "database", "charger_answer": answer}, nil
+			map[string]any{"session_id": id, "receipt_id": stopped.Receipt, "stuck_because": p.Why, "via": "database", "charger_answer": answer}, nil
 	})
 }
