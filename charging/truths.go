@@ -1,9 +1,12 @@
 package charging
 
 import (
+	"context"
+	"database/sql"
 	"fmt"
 	"time"
 
+	"chargedesk/errs"
 	"chargedesk/format"
 	"chargedesk/queries"
 )
@@ -59,3 +62,53 @@ func Implausible(maxPowerW, start, stop, energyWh int64) string {
 
 func kWh(wh float64) string { return fmt.Sprintf("%.2f kWh", wh/1000) }
 func kW(w int64) string     { return fmt.Sprintf("%.1f kW", float64(w)/1000) }
+
+// ReleaseHeld prices a session held for review at meterStop, a reading an admin checked
+// (it must be plausible now), and issues its receipt; it returns the receipt id.
+func ReleaseHeld(ctx context.Context, tx *sql.Tx, session, customer, meterStop int64, at time.Time) (int64, error) {
+	q := queries.New(tx)
+	s, err := q.GetSession(ctx, queries.GetSessionParams{ID: session, ActingAs: customer})
+	if err != nil {
+		return 0, err
+	}
+	if s.HeldReason == "" || s.HeldOutcome != "" {
+		return 0, errs.Conflictf("Session #%d is not held for review.", session)
+	}
+	conn, err := q.ConnectorForStop(ctx, queries.ConnectorForStopParams{SessionID: s.ID, ActingAs: customer})
+	if err != nil {
+		return 0, err
+	}
+	stop := s.StoppedAt.Int64
+	switch {
+	case meterStop < s.MeterStartWh:
+		return 0, errs.Invalidf("The corrected meter reading must be at least the session's start reading, %d Wh.", s.MeterStartWh)
+	case Implausible(conn.MaxPowerW, s.StartedAt, stop, meterStop-s.MeterStartWh) != "":
+		return 0, errs.Invalidf("%d Wh is still more than this connector can deliver in the session's time: %s.", meterStop,
+			Implausible(conn.MaxPowerW, s.StartedAt, stop, meterStop-s.MeterStartWh))
+	}
+	readings, err := q.ListReadings(ctx, queries.ListReadingsParams{SessionID: s.ID, ActingAs: customer})
+	if err != nil {
+		return 0, err
+	}
+	ended := ChargingEnded(s.StartedAt, stop, meterStop, readings, "", 0)
+	if n, err := q.ReleaseHeldSession(ctx, queries.ReleaseHeldSessionParams{MeterStopWh: sql.NullInt64{Int64: meterStop, Valid: true},
+		ChargingEndedAt: sql.NullInt64{Int64: ended, Valid: true}, ID: s.ID, ActingAs: customer}); err != nil {
+		return 0, err
+	} else if n != 1 {
+		return 0, errs.Conflictf("Session #%d is not held for review any more.", session)
+	}
+	return issue(ctx, q, s, Completed{StartedAt: s.StartedAt, StoppedAt: stop, ChargingEndedAt: ended,
+		MeterStartWh: s.MeterStartWh, MeterStopWh: meterStop, Readings: readings}, at.Unix())
+}
+
+// VoidHeld closes a session held for review without a receipt: nothing is charged.
+func VoidHeld(ctx context.Context, tx *sql.Tx, session, customer int64) error {
+	n, err := queries.New(tx).VoidHeldSession(ctx, queries.VoidHeldSessionParams{ID: session, ActingAs: customer})
+	if err != nil {
+		return err
+	}
+	if n != 1 {
+		return errs.Conflictf("Session #%d is not held for review.", session)
+	}
+	return nil
+}

@@ -267,8 +267,9 @@ type adminCustomerData struct {
 	Reservations     []queries.ListReservationsRow
 	Payments         []queries.PaymentMethod
 	Activity         []activityItem
-	Reference        string          // prefilled into the admin tools (?reference=, from a timeline)
-	Alerts           []support.Alert // what is wrong with the account, worst first
+	Reference        string                    // prefilled into the admin tools (?reference=, from a timeline)
+	Alerts           []support.Alert           // what is wrong with the account, worst first
+	Held             []queries.HeldSessionsRow // sessions held for review (no receipt yet)
 	// The long lists page independently: Next* is the keyset of the section's next page ("" on
 	// its last), Paged* says the section is past its first page.
 	NextSessions, NextReceipts, NextRefunds, NextActivity, NextCards, NextReservations       string
@@ -316,6 +317,7 @@ func (a *App) showAdminCustomer(c *gin.Context, id int64, status int, problem st
 	load := []func() error{
 		func() (err error) { d.BeingViewed, err = a.r.ActiveImpersonationsOfCustomer(ctx, id); return },
 		func() (err error) { d.Alerts, err = support.AccountAlerts(ctx, a.r, id, now); return },
+		func() (err error) { d.Held, err = a.r.HeldSessions(ctx, id); return },
 		func() (err error) { d.Owned, err = a.r.ListOwnedChargers(ctx, id); return },
 		func() (err error) { d.Favourites, err = a.r.ListFavouriteChargers(ctx, id); return },
 		func() error {
@@ -388,6 +390,8 @@ var adminNotices = map[string]struct{ text, section string }{
 	"reissued":        {"Card re-issued under the same contract; the old card is marked replaced.", "cards"},
 	"stopped":         {"Session force-stopped at its last meter reading; the connector is free and the receipt is issued. (Its charger was offline, or did not know the session.)", "sessions"},
 	"charger-stopped": {"The charger stopped the session when asked (RemoteStopTransaction) and reported its own figures; the receipt is issued.", "sessions"},
+	"released":        {"The held session's receipt is issued at the checked meter reading and charged to the customer's payment method.", "sessions"},
+	"voided":          {"The held session is voided: no receipt, nothing charged. The customer sees it in their activity.", "sessions"},
 	"disabled":        {"The account is disabled: the customer is logged out everywhere, and impersonations of them end.", "account"},
 	"enabled":         {"The account is enabled again.", "account"},
 	"protected":       {"The account is protected: impersonating it needs a second staff member's approval or the customer's permission.", "account"},

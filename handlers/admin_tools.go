@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -249,4 +250,48 @@ func (a *App) forceStop(c *gin.Context) {
 	a.plan(c, in, err, fmt.Sprintf("Force-stop session #%d?", id),
 		"It looks stuck: "+strings.Join(p.Why, "; ")+".",
 		"If its charger is online it is asked to stop the session (RemoteStopTransaction). Otherwise, or if the charger does not know the session, it is closed at its last meter reading ("+when(p.Session.LastReadingAt)+"), its connector freed and its receipt priced up to that reading.")
+}
+
+// releaseSession is POST /admin/sessions/:id/release: meter_stop_wh. A session held for
+// review (its charger reported more energy than the connector can deliver) gets its receipt
+// at a meter reading the admin checked.
+func (a *App) releaseSession(c *gin.Context) {
+	id, in, ok := a.toolTarget(c, "This charging session", a.r.OwnerOfSession)
+	if !ok {
+		return
+	}
+	meter, err := strconv.ParseInt(strings.TrimSpace(c.PostForm("meter_stop_wh")), 10, 64)
+	if err != nil || meter < 0 {
+		a.toolProblem(c, in, errInvalid("Enter the checked meter reading at the stop in Wh, a whole number (e.g. 12450)."))
+		return
+	}
+	t := a.tool(c, in)
+	if in.Confirmed {
+		a.runTool(c, in, "released", "sessions", func(ctx context.Context, tx *sql.Tx) (support.Done, error) {
+			return support.ReleaseHeld(ctx, tx, a.trail, t, id, meter)
+		})
+		return
+	}
+	s, err := support.PlanReview(c.Request.Context(), a.r, t, id)
+	a.plan(c, in, err, fmt.Sprintf("Issue the receipt of session #%d at %s?", id, kwh(max(meter-s.MeterStartWh, 0))),
+		"It was held because "+s.HeldReason+".",
+		fmt.Sprintf("The meter read %d Wh at the start; priced with %d Wh at the stop, the receipt is issued and paid with the customer's payment method.", s.MeterStartWh, meter))
+}
+
+// voidSession is POST /admin/sessions/:id/void: a held session is closed with nothing charged.
+func (a *App) voidSession(c *gin.Context) {
+	id, in, ok := a.toolTarget(c, "This charging session", a.r.OwnerOfSession)
+	if !ok {
+		return
+	}
+	t := a.tool(c, in)
+	if in.Confirmed {
+		a.runTool(c, in, "voided", "sessions", func(ctx context.Context, tx *sql.Tx) (support.Done, error) {
+			return support.VoidHeld(ctx, tx, a.trail, t, id)
+		})
+		return
+	}
+	s, err := support.PlanReview(c.Request.Context(), a.r, t, id)
+	a.plan(c, in, err, fmt.Sprintf("Void session #%d?", id), "It was held because "+s.HeldReason+".",
+		"No receipt is issued and nothing is charged; the customer sees that support voided it.")
 }

@@ -142,6 +142,8 @@ func (a *App) Routes() http.Handler {
 	adm.POST("/reservations/:id/restore", admin, step, a.restoreReservation)
 	adm.POST("/cards/:id/reissue", admin, step, a.reissueCard)
 	adm.POST("/sessions/:id/force-stop", admin, step, a.forceStop)
+	adm.POST("/sessions/:id/release", admin, step, a.releaseSession)
+	adm.POST("/sessions/:id/void", admin, step, a.voidSession)
 	adm.GET("/chargers", a.adminChargers)
 	adm.POST("/chargers", admin, step, a.registerCharger)
 	adm.GET("/chargers/:id", a.adminCharger)

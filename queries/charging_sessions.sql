@@ -54,7 +54,7 @@ JOIN charging_sessions s ON s.connector_id = cn.id
 WHERE s.id = @session_id AND s.user_id = @acting_as;
 
 -- name: ReleaseHeldSession :execrows
-UPDATE charging_sessions SET held_outcome = 'released', meter_stop_wh = @meter_stop_wh
+UPDATE charging_sessions SET held_outcome = 'released', meter_stop_wh = @meter_stop_wh, charging_ended_at = @charging_ended_at
 WHERE id = @id AND user_id = @acting_as AND status = 'COMPLETED' AND held_reason <> '' AND held_outcome = '';
 
 -- name: VoidHeldSession :execrows
@@ -126,3 +126,9 @@ ORDER BY m.at, m.id;
 -- name: CardInActiveSession :one
 SELECT count(*) FROM charging_sessions WHERE card_id = @card_id AND user_id = @acting_as AND status = 'ACTIVE';
 
+
+-- name: SessionClockNotes :many
+-- A customer's latest sessions whose charger's clock was found wrong (since, at most 3).
+SELECT id, started_at, clock_note FROM charging_sessions
+WHERE user_id = @acting_as AND clock_note <> '' AND started_at > @since
+ORDER BY started_at DESC LIMIT 3;

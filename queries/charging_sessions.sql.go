@@ -609,22 +609,69 @@ func (q *Queries) NoteSessionClock(ctx context.Context, arg NoteSessionClockPara
 }
 
 const releaseHeldSession = `-- name: ReleaseHeldSession :execrows
-UPDATE charging_sessions SET held_outcome = 'released', meter_stop_wh = ?1
-WHERE id = ?2 AND user_id = ?3 AND status = 'COMPLETED' AND held_reason <> '' AND held_outcome = ''
+UPDATE charging_sessions SET held_outcome = 'released', meter_stop_wh = ?1, charging_ended_at = ?2
+WHERE id = ?3 AND user_id = ?4 AND status = 'COMPLETED' AND held_reason <> '' AND held_outcome = ''
 `
 
 type ReleaseHeldSessionParams struct {
-	MeterStopWh sql.NullInt64
-	ID          int64
-	ActingAs    int64
+	MeterStopWh     sql.NullInt64
+	ChargingEndedAt sql.NullInt64
+	ID              int64
+	ActingAs        int64
 }
 
 func (q *Queries) ReleaseHeldSession(ctx context.Context, arg ReleaseHeldSessionParams) (int64, error) {
-	result, err := q.exec(ctx, q.releaseHeldSessionStmt, releaseHeldSession, arg.MeterStopWh, arg.ID, arg.ActingAs)
+	result, err := q.exec(ctx, q.releaseHeldSessionStmt, releaseHeldSession,
+		arg.MeterStopWh,
+		arg.ChargingEndedAt,
+		arg.ID,
+		arg.ActingAs,
+	)
 	if err != nil {
 		return 0, err
 	}
 	return result.RowsAffected()
+}
+
+const sessionClockNotes = `-- name: SessionClockNotes :many
+SELECT id, started_at, clock_note FROM charging_sessions
+WHERE user_id = ?1 AND clock_note <> '' AND started_at > ?2
+ORDER BY started_at DESC LIMIT 3
+`
+
+type SessionClockNotesParams struct {
+	ActingAs int64
+	Since    int64
+}
+
+type SessionClockNotesRow struct {
+	ID        int64
+	StartedAt int64
+	ClockNote string
+}
+
+// A customer's latest sessions whose charger's clock was found wrong (since, at most 3).
+func (q *Queries) SessionClockNotes(ctx context.Context, arg SessionClockNotesParams) ([]SessionClockNotesRow, error) {
+	rows, err := q.query(ctx, q.sessionClockNotesStmt, sessionClockNotes, arg.ActingAs, arg.Since)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []SessionClockNotesRow
+	for rows.Next() {
+		var i SessionClockNotesRow
+		if err := rows.Scan(&i.ID, &i.StartedAt, &i.ClockNote); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const sessionTimeZone = `-- name: SessionTimeZone :one

@@ -636,6 +636,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.sessionChargerStmt, err = db.PrepareContext(ctx, sessionCharger); err != nil {
 		return nil, fmt.Errorf("error preparing query SessionCharger: %w", err)
 	}
+	if q.sessionClockNotesStmt, err = db.PrepareContext(ctx, sessionClockNotes); err != nil {
+		return nil, fmt.Errorf("error preparing query SessionClockNotes: %w", err)
+	}
 	if q.sessionOnChargerStmt, err = db.PrepareContext(ctx, sessionOnCharger); err != nil {
 		return nil, fmt.Errorf("error preparing query SessionOnCharger: %w", err)
 	}
@@ -1754,6 +1757,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing sessionChargerStmt: %w", cerr)
 		}
 	}
+	if q.sessionClockNotesStmt != nil {
+		if cerr := q.sessionClockNotesStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing sessionClockNotesStmt: %w", cerr)
+		}
+	}
 	if q.sessionOnChargerStmt != nil {
 		if cerr := q.sessionOnChargerStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing sessionOnChargerStmt: %w", cerr)
@@ -2152,6 +2160,7 @@ type Queries struct {
 	saveWebSessionStmt                   *sql.Stmt
 	searchCustomersStmt                  *sql.Stmt
 	sessionChargerStmt                   *sql.Stmt
+	sessionClockNotesStmt                *sql.Stmt
 	sessionOnChargerStmt                 *sql.Stmt
 	sessionTimeZoneStmt                  *sql.Stmt
 	setChargerPasswordStmt               *sql.Stmt
@@ -2393,6 +2402,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		saveWebSessionStmt:                   q.saveWebSessionStmt,
 		searchCustomersStmt:                  q.searchCustomersStmt,
 		sessionChargerStmt:                   q.sessionChargerStmt,
+		sessionClockNotesStmt:                q.sessionClockNotesStmt,
 		sessionOnChargerStmt:                 q.sessionOnChargerStmt,
 		sessionTimeZoneStmt:                  q.sessionTimeZoneStmt,
 		setChargerPasswordStmt:               q.setChargerPasswordStmt,

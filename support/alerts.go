@@ -28,7 +28,7 @@ type Alert struct {
 const alertWindow = 30 * 24 * time.Hour
 
 // AccountAlerts is what is wrong with customer's account at now, worst first: stuck sessions,
-// no or expired payment method, lost and blocked cards, privilege violations; then what is
+// sessions held for review, chargers with a wrong clock, no or expired payment method, lost and blocked cards, privilege violations; then what is
 // worth knowing: expiring payment methods, upcoming reservations, recent support access.
 // Every read is bounded (a handful of rows through indexes).
 func AccountAlerts(ctx context.Context, q *queries.Queries, customer int64, now time.Time) ([]Alert, error) {
@@ -41,6 +41,20 @@ func AccountAlerts(ctx context.Context, q *queries.Queries, customer int64, now 
 		if why := charging.StuckReasons(now, s.StartedAt, s.LastSeenAt, s.HeartbeatIntervalS, s.ConnectorStatus, s.LastReadingAt); len(why) > 0 {
 			bad = append(bad, Alert{"bad", fmt.Sprintf("Session #%d, open since %s, looks stuck: %s. Force-stop it below.", s.ID, format.When(s.StartedAt), strings.Join(why, "; ")), "sessions", ""})
 		}
+	}
+	held, err := q.HeldSessions(ctx, customer)
+	if err != nil {
+		return nil, err
+	}
+	for _, h := range held {
+		bad = append(bad, Alert{"bad", fmt.Sprintf("Session #%d is held for review, with no receipt and nothing charged: %s. Release it at a checked meter reading or void it below.", h.ID, h.HeldReason), "sessions", ""})
+	}
+	clocks, err := q.SessionClockNotes(ctx, queries.SessionClockNotesParams{ActingAs: customer, Since: now.Add(-alertWindow).Unix()})
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range clocks {
+		warn = append(warn, Alert{"warn", fmt.Sprintf("Session #%d: its charger's clock is wrong (%s).", s.ID, s.ClockNote), "sessions", ""})
 	}
 	pms, err := q.ListPaymentMethods(ctx, customer)
 	if err != nil {

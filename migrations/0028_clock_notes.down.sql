@@ -1,0 +1,1 @@
+DROP INDEX charging_sessions_clock;
