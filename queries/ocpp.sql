@@ -86,7 +86,7 @@ WHERE ch.id > @after
 ORDER BY ch.id LIMIT @page_size;
 
 -- name: GetChargerForConsole :one
-SELECT ch.id, ch.ocpp_id, ch.name, ch.vendor, ch.model, ch.firmware, ch.max_power_w, ch.last_seen_at, ch.booted_at, ch.heartbeat_interval_s,
+SELECT ch.id, ch.ocpp_id, ch.name, ch.vendor, ch.model, ch.firmware, ch.max_power_w, ch.last_seen_at, ch.booted_at, ch.heartbeat_interval_s, ch.clock_note,
        CAST(ch.ocpp_password_sha256 <> '' AS INTEGER) AS has_password,
        l.name AS location_name, l.address, l.city, coalesce(u.name, '') AS owner_name, coalesce(u.id, 0) AS owner_id
 FROM chargers ch JOIN locations l ON l.id = ch.location_id LEFT JOIN users u ON u.id = ch.owner_user_id

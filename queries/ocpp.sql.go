@@ -295,7 +295,7 @@ func (q *Queries) DueReservations(ctx context.Context, now int64) ([]DueReservat
 }
 
 const getChargerForConsole = `-- name: GetChargerForConsole :one
-SELECT ch.id, ch.ocpp_id, ch.name, ch.vendor, ch.model, ch.firmware, ch.max_power_w, ch.last_seen_at, ch.booted_at, ch.heartbeat_interval_s,
+SELECT ch.id, ch.ocpp_id, ch.name, ch.vendor, ch.model, ch.firmware, ch.max_power_w, ch.last_seen_at, ch.booted_at, ch.heartbeat_interval_s, ch.clock_note,
        CAST(ch.ocpp_password_sha256 <> '' AS INTEGER) AS has_password,
        l.name AS location_name, l.address, l.city, coalesce(u.name, '') AS owner_name, coalesce(u.id, 0) AS owner_id
 FROM chargers ch JOIN locations l ON l.id = ch.location_id LEFT JOIN users u ON u.id = ch.owner_user_id
@@ -313,6 +313,7 @@ type GetChargerForConsoleRow struct {
 	LastSeenAt         sql.NullInt64
 	BootedAt           sql.NullInt64
 	HeartbeatIntervalS int64
+	ClockNote          string
 	HasPassword        int64
 	LocationName       string
 	Address            string
@@ -335,6 +336,7 @@ func (q *Queries) GetChargerForConsole(ctx context.Context, id int64) (GetCharge
 		&i.LastSeenAt,
 		&i.BootedAt,
 		&i.HeartbeatIntervalS,
+		&i.ClockNote,
 		&i.HasPassword,
 		&i.LocationName,
 		&i.Address,
