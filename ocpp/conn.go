@@ -24,6 +24,7 @@ type Conn struct {
 	calls   chan struct{} // one call to the charge point at a time (OCPP-J §4.1.1)
 	seq     atomic.Int64
 	done    chan struct{}
+	running atomic.Bool // its messages are being read (a connection replaced before that never spoke)
 }
 
 // ErrOffline means the charge point disconnected before it answered.

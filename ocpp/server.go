@@ -81,7 +81,7 @@ func (s *Server) Count() int {
 // Serve authenticates the charge point ocppID, upgrades the request to a WebSocket and runs
 // the connection until it ends. Refusals happen before the upgrade, as plain HTTP answers.
 func (s *Server) Serve(w http.ResponseWriter, r *http.Request, ocppID string) {
-	if !containsToken(r.Header.Values("Sec-WebSocket-Protocol"), Subprotocol) {
+	if !containsToken(r.Header.Values("Upgrade"), "websocket") {
 		http.Error(w, "This is the OCPP 1.6J endpoint: connect with a WebSocket and the subprotocol ocpp1.6.", http.StatusBadRequest)
 		return
 	}
@@ -109,6 +109,16 @@ func (s *Server) Serve(w http.ResponseWriter, r *http.Request, ocppID string) {
 	rc := http.NewResponseController(w)
 	_ = rc.SetReadDeadline(time.Time{})
 	_ = rc.SetWriteDeadline(time.Time{})
+	if !containsToken(r.Header.Values("Sec-WebSocket-Protocol"), Subprotocol) {
+		// OCPP-J 1.6 section 3.1.2: complete the handshake without agreeing a subprotocol,
+		// then close, saying why.
+		ws, err := websocket.Accept(w, r, nil)
+		if err == nil {
+			s.Log.Warn("ocpp: no supported subprotocol offered", "charge_point", ocppID, "offered", r.Header.Values("Sec-WebSocket-Protocol"))
+			closeSoon(ws, websocket.StatusProtocolError, "ChargeDesk speaks OCPP 1.6J only: connect with the subprotocol ocpp1.6")
+		}
+		return
+	}
 	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{Subprotocols: []string{Subprotocol}})
 	if err != nil {
 		return // Accept has answered
@@ -126,10 +136,14 @@ func (s *Server) Serve(w http.ResponseWriter, r *http.Request, ocppID string) {
 	if s.CountChanged != nil {
 		s.CountChanged(n)
 	}
-	if old != nil {
-		// No closing handshake: a charge point that connects again has usually lost the old
-		// connection (a reboot, a dead link), and waiting for its answer would hold up the new one.
-		old.ws.CloseNow()
+	switch {
+	case old != nil && old.running.Load():
+		// The old connection is told why it ends (a close frame, 1008), in the background: a
+		// charge point that connects again has usually lost it (a reboot, a dead link), and
+		// the new one must not wait for an answer that may never come.
+		go closeSoon(old.ws, websocket.StatusPolicyViolation, "replaced by a newer connection")
+	case old != nil:
+		old.ws.CloseNow() // replaced before it ever read a message
 		<-old.done
 	}
 	if s.Connected != nil {
@@ -138,7 +152,23 @@ func (s *Server) Serve(w http.ResponseWriter, r *http.Request, ocppID string) {
 	// The connection lives on in a goroutine of its own, and the request's handler returns:
 	// a connection is then one shallow goroutine stack instead of the HTTP server's deep
 	// one, which matters to the garbage collector with thousands connected.
+	c.running.Store(true)
 	go s.run(c, context.WithoutCancel(r.Context()))
+}
+
+// replacedWait is how long a replaced connection may take to answer its close frame (the
+// frame is written at once; a live peer answers in a round trip, a dead one never).
+const replacedWait = 200 * time.Millisecond
+
+// closeSoon closes ws with code and reason, waiting replacedWait at most for the answer.
+func closeSoon(ws *websocket.Conn, code websocket.StatusCode, reason string) {
+	done := make(chan struct{})
+	go func() { ws.Close(code, reason); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(replacedWait):
+		ws.CloseNow()
+	}
 }
 
 func (s *Server) run(c *Conn, ctx context.Context) {

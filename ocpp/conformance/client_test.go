@@ -115,6 +115,7 @@ type cp struct {
 	// results are CALLRESULTs and CALLERRORs to this charge point's own calls.
 	results chan []any
 	done    chan struct{}
+	closed  error // why the connection ended (a *websocket.CloseError when the server said), once done is closed
 }
 
 func (s *server) connect(id, pw string) *cp {
@@ -141,6 +142,7 @@ func (c *cp) read() {
 	for {
 		_, b, err := c.ws.ReadMessage()
 		if err != nil {
+			c.closed = err
 			return
 		}
 		var frame []any

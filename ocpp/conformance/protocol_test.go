@@ -1,6 +1,7 @@
 package conformance_test
 
 import (
+	"errors"
 	"net/http"
 	"strings"
 	"sync"
@@ -22,7 +23,6 @@ func TestConnectionRefusals(t *testing.T) {
 		protos       []string
 		want         int
 	}{
-		{"no ocpp1.6 subprotocol", "CDK-prenz-01", "prenz-password-1234", []string{"ocpp2.0.1"}, http.StatusBadRequest},
 		{"no credentials", "CDK-prenz-01", "", nil, http.StatusUnauthorized},
 		{"wrong password", "CDK-prenz-01", "guess-guess-guess", nil, http.StatusUnauthorized},
 		{"unknown charge point", "NOPE-0001", "prenz-password-1234", nil, http.StatusUnauthorized},
@@ -216,7 +216,35 @@ func TestBadFramesKeepTheConnection(t *testing.T) {
 	}
 }
 
-// One connection per charge point: a new one replaces the old, which is closed.
+// A charge point offering only a subprotocol ChargeDesk does not speak completes the handshake
+// without one (OCPP-J 1.6 section 3.1.2) and is then closed with 1002 and a reason.
+func TestUnsupportedSubprotocolIsClosedWithAReason(t *testing.T) {
+	t.Parallel()
+	s := newServer(t)
+	s.register("CDK-prenz-01", "prenz-password-1234")
+	ws, res, err := s.dial("CDK-prenz-01", "prenz-password-1234", "ocpp2.0.1")
+	if err != nil {
+		t.Fatalf("handshake: %v %v, want it completed", err, res)
+	}
+	defer ws.Close()
+	if got := res.Header.Get("Sec-WebSocket-Protocol"); got != "" {
+		t.Errorf("the handshake agreed subprotocol %q", got)
+	}
+	ws.SetReadDeadline(time.Now().Add(5 * time.Second))
+	_, _, err = ws.ReadMessage()
+	var ce *websocket.CloseError
+	if !errors.As(err, &ce) || ce.Code != websocket.CloseProtocolError || !strings.Contains(ce.Text, "ocpp1.6") {
+		t.Errorf("after the handshake: %v, want a close frame 1002 naming ocpp1.6", err)
+	}
+	// Not a WebSocket at all: a plain HTTP answer.
+	res2, err := http.Get(s.srv.URL + "/ocpp/1.6/CDK-prenz-01")
+	if err != nil || res2.StatusCode != http.StatusBadRequest {
+		t.Errorf("a plain GET: %v %v, want 400", err, res2)
+	}
+}
+
+// One connection per charge point: a new one replaces the old, which is told why (a close
+// frame, 1008) and closed.
 func TestReconnectReplacesTheOldConnection(t *testing.T) {
 	t.Parallel()
 	s := newServer(t)
@@ -228,6 +256,10 @@ func TestReconnectReplacesTheOldConnection(t *testing.T) {
 	case <-old.done:
 	case <-time.After(5 * time.Second):
 		t.Fatal("the old connection was not closed")
+	}
+	var ce *websocket.CloseError
+	if !errors.As(old.closed, &ce) || ce.Code != websocket.ClosePolicyViolation || ce.Text != "replaced by a newer connection" {
+		t.Errorf("the old connection ended with %v, want a close frame 1008 \"replaced by a newer connection\"", old.closed)
 	}
 	fresh.boot()
 	fresh.call("Heartbeat", map[string]any{})
