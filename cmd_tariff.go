@@ -25,7 +25,9 @@ SESSION.json {"start": RFC 3339, "stop": RFC 3339, "charging_stopped": RFC 3339 
              parking from then on), "time_zone": IANA name, "readings": [{"at": RFC 3339,
              "wh": cumulative energy, "w": power from then on, "a": current (optional)}, …]}
              A reservation before the session: "reservation_start": RFC 3339; one that
-             expired unused: also "reservation_expired": true`
+             expired unused: also "reservation_expired": true. Optional: "voltage" and
+             "phases" (230 V, 3 phases) to derive a current the readings lack; and
+             "cdr_token", "auth_method", "cdr_location" (OCPI objects) for a complete CDR`
 
 func cmdTariff(args []string, stdout io.Writer) error {
 	if len(args) == 0 || args[0] != "price" {

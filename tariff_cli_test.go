@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"chargedesk/tariff/ocpicheck"
 )
 
 // Every worked example of the spec prices the same through `chargedesk tariff price` from its
@@ -110,5 +112,19 @@ func TestTariffPriceCommandRefusesBadInput(t *testing.T) {
 	var exit *exec.ExitError
 	if !errors.As(err, &exit) || exit.ExitCode() != 2 || !strings.Contains(string(out), "start") {
 		t.Errorf("exit %v, output %q; want exit 2 and a message naming start", err, out)
+	}
+}
+
+// The CDR `tariff price` prints has every field OCPI 2.2.1 requires (CDR, CdrToken,
+// CdrLocation, ChargingPeriod, Tariff, TariffElement) when SESSION.json says who charged
+// where; the tariff's own last_updated is kept.
+func TestTariffPriceCDRHasTheRequiredFields(t *testing.T) {
+	t.Parallel()
+	out, err := runCmd(t, "", "tariff", "price", "tariff/testdata/ocpi/tariff_1_simple_2hour.json", "tariff/testdata/sessions/energy_20kwh_with_token_and_location.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if miss := ocpicheck.Missing("CDR", []byte(out)); len(miss) > 0 {
+		t.Errorf("the CDR lacks required fields %v:\n%s", miss, out)
 	}
 }

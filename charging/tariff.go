@@ -14,7 +14,7 @@ func LoadTariff(ctx context.Context, q *queries.Queries, id int64) (tariff.Tarif
 	if err != nil {
 		return tariff.Tariff{}, err
 	}
-	out := tariff.Tariff{ID: t.ID, Name: t.Name, Currency: t.Currency}
+	out := tariff.Tariff{ID: t.ID, Name: t.Name, Currency: t.Currency, LastUpdated: t.LastUpdated}
 	if t.MinPriceCents.Valid {
 		out.MinPriceCents = &t.MinPriceCents.Int64
 	}

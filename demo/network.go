@@ -1,6 +1,7 @@
 package demo
 
 import (
+	"strings"
 	"time"
 
 	"chargedesk/tariff"
@@ -42,6 +43,7 @@ var demoTariffs = []struct {
 // site is a location with its chargers' connectors, keyed "site/n".
 type site struct {
 	key, name, address, city, kind string
+	lat, lon                       string // WGS84, as OCPI's GeoLocation writes them
 	vendor, model                  string
 	powerW                         int64
 	connectors                     []struct{ standard, powerType, status string }
@@ -58,17 +60,17 @@ func conns(standard, powerType string, statuses ...string) []struct{ standard, p
 }
 
 var demoSites = []site{
-	{key: "garage", name: "Garage – Lindenstraße 12", address: "Lindenstraße 12", city: "10969 Berlin", kind: "home",
+	{key: "garage", lat: "52.501450", lon: "13.403720", name: "Garage – Lindenstraße 12", address: "Lindenstraße 12", city: "10969 Berlin", kind: "home",
 		vendor: "Wallbox", model: "Pulsar Plus", powerW: 7400, connectors: conns("Type2", "AC", "Available"), tariff: "home"},
-	{key: "alex", name: "Parkhaus Alexanderplatz P2", address: "Alexanderstraße 7, level P2", city: "10178 Berlin", kind: "public",
+	{key: "alex", lat: "52.521890", lon: "13.413330", name: "Parkhaus Alexanderplatz P2", address: "Alexanderstraße 7, level P2", city: "10178 Berlin", kind: "public",
 		vendor: "Keba", model: "KeContact P30", powerW: 22000, connectors: conns("Type2", "AC", "Available", "Available"), tariff: "ac"},
-	{key: "spree", name: "Ladepark Spreeufer", address: "Holzmarktstraße 25", city: "10243 Berlin", kind: "public",
+	{key: "spree", lat: "52.512220", lon: "13.426110", name: "Ladepark Spreeufer", address: "Holzmarktstraße 25", city: "10243 Berlin", kind: "public",
 		vendor: "ABB", model: "Terra 54", powerW: 50000, connectors: append(conns("CCS", "DC", "Charging"), conns("CHAdeMO", "DC", "Available")...), tariff: "spree"},
-	{key: "tempel", name: "Schnellladepark Tempelhof", address: "Tempelhofer Damm 120", city: "12099 Berlin", kind: "public",
+	{key: "tempel", lat: "52.463890", lon: "13.386110", name: "Schnellladepark Tempelhof", address: "Tempelhofer Damm 120", city: "12099 Berlin", kind: "public",
 		vendor: "Alpitronic", model: "HYC150", powerW: 150000, connectors: conns("CCS", "DC", "Available", "Available"), tariff: "dc"},
-	{key: "prenz", name: "Supermarkt Prenzlauer Berg", address: "Schönhauser Allee 80", city: "10439 Berlin", kind: "public",
+	{key: "prenz", lat: "52.545830", lon: "13.412780", name: "Supermarkt Prenzlauer Berg", address: "Schönhauser Allee 80", city: "10439 Berlin", kind: "public",
 		vendor: "Mennekes", model: "Amtron Charge Control", powerW: 11000, connectors: conns("Type2", "AC", "Faulted"), tariff: "ac"},
-	{key: "birken", name: "Carport – Birkenweg 3", address: "Birkenweg 3", city: "14163 Berlin", kind: "home",
+	{key: "birken", lat: "52.431670", lon: "13.230000", name: "Carport – Birkenweg 3", address: "Birkenweg 3", city: "14163 Berlin", kind: "home",
 		vendor: "Easee", model: "Home", powerW: 11000, connectors: conns("Type2", "AC", "Available"), tariff: "home", ownerless: true},
 }
 
@@ -79,7 +81,7 @@ func (s *seeder) network() {
 	s.evses = map[string]int64{}
 	for _, dt := range demoTariffs {
 		t := dt.t
-		id := s.exec(`INSERT INTO tariffs (name, currency) VALUES (?, ?)`, t.Name, t.Currency)
+		id := s.exec(`INSERT INTO tariffs (name, currency, last_updated) VALUES (?, ?, ?)`, t.Name, t.Currency, s.ago(30*24*time.Hour))
 		for pos, el := range t.Elements {
 			r := el.Restrictions
 			eid := s.exec(`INSERT INTO tariff_elements (tariff_id, position, min_duration_s, max_duration_s) VALUES (?, ?, ?, ?)`,
@@ -92,7 +94,9 @@ func (s *seeder) network() {
 		s.tariffs[dt.key] = id
 	}
 	for i, st := range demoSites {
-		loc := s.exec(`INSERT INTO locations (name, address, city, kind) VALUES (?, ?, ?, ?)`, st.name, st.address, st.city, st.kind)
+		postal, city, _ := strings.Cut(st.city, " ") // "10178 Berlin"
+		loc := s.exec(`INSERT INTO locations (name, address, postal_code, city, kind, latitude, longitude) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			st.name, st.address, postal, city, st.kind, st.lat, st.lon)
 		ch := s.exec(`INSERT INTO chargers (location_id, ocpp_id, name, vendor, model, max_power_w, heartbeat_interval_s, last_seen_at)
 			VALUES (?, ?, ?, ?, ?, ?, 300, ?)`, loc, "CDK-"+st.key+"-01", st.vendor+" "+st.model, st.vendor, st.model, st.powerW, s.ago(40*time.Second))
 		for n, c := range st.connectors {

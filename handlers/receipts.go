@@ -102,8 +102,19 @@ func (a *App) showReceipt(c *gin.Context, id, cust int64, nav string) {
 	a.render(c, http.StatusOK, "receipt", &Page{Title: "Receipt " + r.Number, Nav: nav, Data: d})
 }
 
-// receiptCDR is receipt r as an OCPI 2.2.1 CDR: its periods, volumes and costs, and where it
-// was. The token is left out: ChargeDesk never shows a card's UID on the customer surface.
+// maskUID is a card UID with all but its last four characters replaced by X.
+func maskUID(uid string) string {
+	if len(uid) <= 4 {
+		return strings.Repeat("X", len(uid))
+	}
+	return strings.Repeat("X", len(uid)-4) + uid[len(uid)-4:]
+}
+
+// receiptCDR is receipt r as an OCPI 2.2.1 CDR: its periods, volumes and costs, where it was
+// and with which card. ChargeDesk authorizes its cards itself (auth_method AUTH_REQUEST). The
+// token's uid is masked but its last four characters: a card's UID is what a copied card
+// needs, and a customer's page never shows it whole.
+
 func receiptCDR(r queries.GetReceiptRow, priced tariff.Result) tariff.CDR {
 	cdr := priced.CDR(r.Number, time.Unix(r.IssuedAt, 0))
 	cdr.SessionID = strconv.FormatInt(r.SessionID, 10)
@@ -111,7 +122,10 @@ func receiptCDR(r queries.GetReceiptRow, priced tariff.Result) tariff.CDR {
 	if r.PowerType == "DC" {
 		format, power = "CABLE", "DC"
 	}
-	cdr.CdrLocation = &tariff.CdrLocation{ID: fmt.Sprintf("LOC%d", r.LocationID), Name: r.LocationName, Address: r.Address, City: r.City, Country: "DEU",
+	cdr.CdrToken = &tariff.CdrToken{CountryCode: "DE", PartyID: "CDK", UID: maskUID(r.CardUid), Type: "RFID", ContractID: r.CardContractID}
+	cdr.AuthMethod = "AUTH_REQUEST"
+	cdr.CdrLocation = &tariff.CdrLocation{ID: fmt.Sprintf("LOC%d", r.LocationID), Name: r.LocationName, Address: r.Address, City: r.City,
+		PostalCode: r.PostalCode, Country: "DEU", Coordinates: tariff.GeoLocation{Latitude: r.Latitude, Longitude: r.Longitude},
 		EvseUID: r.EvseUid, EvseID: r.EvseUid, ConnectorID: strconv.FormatInt(r.ConnectorID, 10), ConnectorStandard: standard, ConnectorFormat: format, ConnectorPowerType: power}
 	if priced.NetCents != r.NetCents || priced.GrossCents != r.GrossCents {
 		cdr.Remark = strings.TrimSpace(cdr.Remark + " " + fmt.Sprintf("Priced again by the current engine; the receipt as issued totals %s excl. VAT, %s incl. VAT.", money(r.NetCents), money(r.GrossCents)))

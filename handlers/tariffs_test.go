@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"chargedesk/tariff/ocpicheck"
+
 	"chargedesk/demo"
 	"chargedesk/tariff"
 )
@@ -27,6 +29,9 @@ func TestAdminTariffAsOCPI(t *testing.T) {
 	o, err := tariff.ParseOCPI([]byte(r.body))
 	if r.status != http.StatusOK || err != nil {
 		t.Fatalf("JSON: %d %v %s", r.status, err, r.body)
+	}
+	if miss := ocpicheck.Missing("Tariff", []byte(r.body)); len(miss) > 0 {
+		t.Errorf("the Tariff object lacks required fields %v", miss)
 	}
 	var energy string
 	for _, e := range o.Elements {
@@ -81,8 +86,10 @@ func TestReceiptPeriodsAndCDR(t *testing.T) {
 			Name              string `json:"name"`
 			ConnectorStandard string `json:"connector_standard"`
 		} `json:"cdr_location"`
-		CdrToken any    `json:"cdr_token"`
-		Remark   string `json:"remark"`
+		CdrToken struct {
+			UID string `json:"uid"`
+		} `json:"cdr_token"`
+		Remark string `json:"remark"`
 	}
 	if err := json.Unmarshal([]byte(r.body), &cdr); err != nil || r.status != http.StatusOK {
 		t.Fatalf("CDR: %d %v %s", r.status, err, r.body)
@@ -90,8 +97,15 @@ func TestReceiptPeriodsAndCDR(t *testing.T) {
 	if cdr.TotalCost.Excl != 26.02 || cdr.TotalCost.Incl != 30.96 || cdr.TotalEnergy != 42.265 || len(cdr.ChargingPeriods) != 2 || cdr.Remark != "" {
 		t.Errorf("CDR totals %v/%v, energy %v, %d periods, remark %q", cdr.TotalCost.Excl, cdr.TotalCost.Incl, cdr.TotalEnergy, len(cdr.ChargingPeriods), cdr.Remark)
 	}
-	if !strings.HasPrefix(cdr.ID, "R-") || cdr.CdrLocation.Name != "Ladepark Spreeufer" || cdr.CdrLocation.ConnectorStandard != "IEC_62196_T2_COMBO" || cdr.CdrToken != nil {
-		t.Errorf("CDR id %q, location %+v, token %v (a card's UID is never shown to customers)", cdr.ID, cdr.CdrLocation, cdr.CdrToken)
+	var uid string
+	ta.db.R.QueryRow(`SELECT k.uid FROM receipts r JOIN charging_sessions s ON s.id = r.session_id JOIN ev_cards k ON k.id = s.card_id WHERE r.id = ?`, receipt).Scan(&uid)
+	if !strings.HasPrefix(cdr.ID, "R-") || cdr.CdrLocation.Name != "Ladepark Spreeufer" || cdr.CdrLocation.ConnectorStandard != "IEC_62196_T2_COMBO" ||
+		cdr.CdrToken.UID == uid || !strings.HasSuffix(cdr.CdrToken.UID, uid[len(uid)-4:]) || !strings.HasPrefix(cdr.CdrToken.UID, "XXXX") {
+		t.Errorf("CDR id %q, location %+v, token uid %q (a card's whole UID is never shown to customers)", cdr.ID, cdr.CdrLocation, cdr.CdrToken.UID)
+	}
+	// Every field OCPI 2.2.1 requires of a CDR (and its token, location, periods and tariffs).
+	if miss := ocpicheck.Missing("CDR", []byte(r.body)); len(miss) > 0 {
+		t.Errorf("the receipt's CDR lacks required fields %v", miss)
 	}
 	for _, accept := range []string{"application/json", "text/html"} {
 		if r := c.get(fmt.Sprintf("/receipts/%d", other), "Accept", accept); r.status != http.StatusNotFound || strings.Contains(r.body, "total_cost") {

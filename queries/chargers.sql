@@ -1,13 +1,13 @@
 -- name: ListOwnedChargers :many
 SELECT ch.id, ch.name, ch.vendor, ch.model, ch.max_power_w, ch.last_seen_at, ch.heartbeat_interval_s,
-       l.name AS location_name, l.address, l.city, l.kind
+       l.name AS location_name, l.address, CAST(trim(l.postal_code || ' ' || l.city) AS TEXT) AS city, l.kind
 FROM chargers ch JOIN locations l ON l.id = ch.location_id
 WHERE ch.owner_user_id = CAST(@acting_as AS INTEGER)
 ORDER BY l.name, ch.id;
 
 -- name: ListFavouriteChargers :many
 SELECT ch.id, ch.name, ch.vendor, ch.model, ch.max_power_w, ch.last_seen_at, ch.heartbeat_interval_s,
-       l.name AS location_name, l.address, l.city, l.kind
+       l.name AS location_name, l.address, CAST(trim(l.postal_code || ' ' || l.city) AS TEXT) AS city, l.kind
 FROM favourite_chargers f
 JOIN chargers ch ON ch.id = f.charger_id
 JOIN locations l ON l.id = ch.location_id
@@ -17,7 +17,7 @@ ORDER BY l.name, ch.id;
 -- name: ListOtherPublicChargers :many
 -- Public sites the customer has not marked as favourite.
 SELECT ch.id, ch.name, ch.vendor, ch.model, ch.max_power_w, ch.last_seen_at, ch.heartbeat_interval_s,
-       l.name AS location_name, l.address, l.city, l.kind
+       l.name AS location_name, l.address, CAST(trim(l.postal_code || ' ' || l.city) AS TEXT) AS city, l.kind
 FROM chargers ch JOIN locations l ON l.id = ch.location_id
 WHERE ch.owner_user_id IS NULL AND l.kind = 'public'
   AND NOT EXISTS (SELECT 1 FROM favourite_chargers f WHERE f.charger_id = ch.id AND f.user_id = @acting_as)
@@ -26,7 +26,7 @@ ORDER BY l.name, ch.id;
 -- name: GetVisibleCharger :one
 -- A charger the customer may see: their own, or a public one.
 SELECT ch.id, ch.name, ch.vendor, ch.model, ch.max_power_w, ch.last_seen_at, ch.heartbeat_interval_s, ch.ocpp_id,
-       l.name AS location_name, l.address, l.city, l.kind,
+       l.name AS location_name, l.address, CAST(trim(l.postal_code || ' ' || l.city) AS TEXT) AS city, l.kind,
        CAST(ch.owner_user_id IS NOT NULL AS INTEGER) AS owned,
        CAST(EXISTS (SELECT 1 FROM favourite_chargers f WHERE f.charger_id = ch.id AND f.user_id = @acting_as) AS INTEGER) AS favourite
 FROM chargers ch JOIN locations l ON l.id = ch.location_id

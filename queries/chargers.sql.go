@@ -73,7 +73,7 @@ func (q *Queries) GetStartableConnector(ctx context.Context, arg GetStartableCon
 
 const getVisibleCharger = `-- name: GetVisibleCharger :one
 SELECT ch.id, ch.name, ch.vendor, ch.model, ch.max_power_w, ch.last_seen_at, ch.heartbeat_interval_s, ch.ocpp_id,
-       l.name AS location_name, l.address, l.city, l.kind,
+       l.name AS location_name, l.address, CAST(trim(l.postal_code || ' ' || l.city) AS TEXT) AS city, l.kind,
        CAST(ch.owner_user_id IS NOT NULL AS INTEGER) AS owned,
        CAST(EXISTS (SELECT 1 FROM favourite_chargers f WHERE f.charger_id = ch.id AND f.user_id = ?1) AS INTEGER) AS favourite
 FROM chargers ch JOIN locations l ON l.id = ch.location_id
@@ -193,7 +193,7 @@ func (q *Queries) ListChargerConnectors(ctx context.Context, arg ListChargerConn
 
 const listFavouriteChargers = `-- name: ListFavouriteChargers :many
 SELECT ch.id, ch.name, ch.vendor, ch.model, ch.max_power_w, ch.last_seen_at, ch.heartbeat_interval_s,
-       l.name AS location_name, l.address, l.city, l.kind
+       l.name AS location_name, l.address, CAST(trim(l.postal_code || ' ' || l.city) AS TEXT) AS city, l.kind
 FROM favourite_chargers f
 JOIN chargers ch ON ch.id = f.charger_id
 JOIN locations l ON l.id = ch.location_id
@@ -252,7 +252,7 @@ func (q *Queries) ListFavouriteChargers(ctx context.Context, actingAs int64) ([]
 
 const listOtherPublicChargers = `-- name: ListOtherPublicChargers :many
 SELECT ch.id, ch.name, ch.vendor, ch.model, ch.max_power_w, ch.last_seen_at, ch.heartbeat_interval_s,
-       l.name AS location_name, l.address, l.city, l.kind
+       l.name AS location_name, l.address, CAST(trim(l.postal_code || ' ' || l.city) AS TEXT) AS city, l.kind
 FROM chargers ch JOIN locations l ON l.id = ch.location_id
 WHERE ch.owner_user_id IS NULL AND l.kind = 'public'
   AND NOT EXISTS (SELECT 1 FROM favourite_chargers f WHERE f.charger_id = ch.id AND f.user_id = ?1)
@@ -311,7 +311,7 @@ func (q *Queries) ListOtherPublicChargers(ctx context.Context, actingAs int64) (
 
 const listOwnedChargers = `-- name: ListOwnedChargers :many
 SELECT ch.id, ch.name, ch.vendor, ch.model, ch.max_power_w, ch.last_seen_at, ch.heartbeat_interval_s,
-       l.name AS location_name, l.address, l.city, l.kind
+       l.name AS location_name, l.address, CAST(trim(l.postal_code || ' ' || l.city) AS TEXT) AS city, l.kind
 FROM chargers ch JOIN locations l ON l.id = ch.location_id
 WHERE ch.owner_user_id = CAST(?1 AS INTEGER)
 ORDER BY l.name, ch.id

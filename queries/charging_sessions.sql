@@ -105,7 +105,7 @@ LIMIT @page_size;
 -- name: GetSessionDetail :one
 SELECT s.*, cn.standard, cn.power_type, cn.max_power_w, cn.status AS connector_status,
        ch.id AS charger_id, ch.name AS charger_name, ch.last_seen_at, ch.heartbeat_interval_s,
-       l.name AS location_name, l.address, l.city, l.time_zone,
+       l.name AS location_name, l.address, CAST(trim(l.postal_code || ' ' || l.city) AS TEXT) AS city, l.time_zone,
        c.visual_number AS card_number,
        CAST(coalesce(r.id, 0) AS INTEGER) AS receipt_id
 FROM charging_sessions s

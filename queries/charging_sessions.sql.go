@@ -129,7 +129,7 @@ func (q *Queries) GetSession(ctx context.Context, arg GetSessionParams) (Chargin
 const getSessionDetail = `-- name: GetSessionDetail :one
 SELECT s.id, s.user_id, s.connector_id, s.card_id, s.payment_method_id, s.status, s.started_at, s.charging_ended_at, s.stopped_at, s.meter_start_wh, s.meter_stop_wh, s.tariff_snapshot, s.stop_reason, s.ended_by, s.station_stopped_at, s.station_meter_stop_wh, s.clock_note, s.held_reason, s.held_outcome, cn.standard, cn.power_type, cn.max_power_w, cn.status AS connector_status,
        ch.id AS charger_id, ch.name AS charger_name, ch.last_seen_at, ch.heartbeat_interval_s,
-       l.name AS location_name, l.address, l.city, l.time_zone,
+       l.name AS location_name, l.address, CAST(trim(l.postal_code || ' ' || l.city) AS TEXT) AS city, l.time_zone,
        c.visual_number AS card_number,
        CAST(coalesce(r.id, 0) AS INTEGER) AS receipt_id
 FROM charging_sessions s

@@ -171,12 +171,15 @@ type ImpersonationSwitch struct {
 }
 
 type Location struct {
-	ID       int64
-	Name     string
-	Address  string
-	City     string
-	Kind     string
-	TimeZone string
+	ID         int64
+	Name       string
+	Address    string
+	City       string
+	Kind       string
+	TimeZone   string
+	PostalCode string
+	Latitude   string
+	Longitude  string
 }
 
 type MeterReading struct {
@@ -308,6 +311,7 @@ type Tariff struct {
 	Currency      string
 	MinPriceCents sql.NullInt64
 	MaxPriceCents sql.NullInt64
+	LastUpdated   int64
 }
 
 type TariffElement struct {

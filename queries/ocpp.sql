@@ -79,7 +79,7 @@ UPDATE chargers SET ocpp_password_sha256 = @sha256 WHERE id = @id;
 -- name: ListChargersForConsole :many
 SELECT ch.id, ch.ocpp_id, ch.name, ch.vendor, ch.model, ch.max_power_w, ch.firmware, ch.last_seen_at, ch.booted_at, ch.heartbeat_interval_s,
        CAST(ch.ocpp_password_sha256 <> '' AS INTEGER) AS has_password,
-       l.name AS location_name, l.city, coalesce(u.name, '') AS owner_name, coalesce(u.id, 0) AS owner_id,
+       l.name AS location_name, CAST(trim(l.postal_code || ' ' || l.city) AS TEXT) AS city, coalesce(u.name, '') AS owner_name, coalesce(u.id, 0) AS owner_id,
        CAST((SELECT count(*) FROM connectors cn JOIN evses e ON e.id = cn.evse_id WHERE e.charger_id = ch.id AND cn.status = 'Faulted') AS INTEGER) AS faulted
 FROM chargers ch JOIN locations l ON l.id = ch.location_id LEFT JOIN users u ON u.id = ch.owner_user_id
 WHERE ch.id > @after
@@ -88,7 +88,7 @@ ORDER BY ch.id LIMIT @page_size;
 -- name: GetChargerForConsole :one
 SELECT ch.id, ch.ocpp_id, ch.name, ch.vendor, ch.model, ch.firmware, ch.max_power_w, ch.last_seen_at, ch.booted_at, ch.heartbeat_interval_s, ch.clock_note,
        CAST(ch.ocpp_password_sha256 <> '' AS INTEGER) AS has_password,
-       l.name AS location_name, l.address, l.city, coalesce(u.name, '') AS owner_name, coalesce(u.id, 0) AS owner_id
+       l.name AS location_name, l.address, CAST(trim(l.postal_code || ' ' || l.city) AS TEXT) AS city, coalesce(u.name, '') AS owner_name, coalesce(u.id, 0) AS owner_id
 FROM chargers ch JOIN locations l ON l.id = ch.location_id LEFT JOIN users u ON u.id = ch.owner_user_id
 WHERE ch.id = @id;
 

@@ -15,9 +15,12 @@ SELECT r.id, r.session_id, r.user_id, r.number, r.status, r.currency, r.net_cent
        l.name AS location_name, cn.standard,
        CAST(coalesce((SELECT sum(f.amount_cents) FROM refunds f WHERE f.receipt_id = r.id), 0) AS INTEGER) AS refunded_cents,
        -- Where, for the receipt's OCPI CDR.
-       l.id AS location_id, l.address, l.city, l.time_zone, e.evse_uid, cn.id AS connector_id, cn.power_type
+       l.id AS location_id, l.address, l.city, l.postal_code, l.latitude, l.longitude, l.time_zone, e.evse_uid, cn.id AS connector_id, cn.power_type,
+       -- With which card (the CDR's token: the customer's own card).
+       k.uid AS card_uid, k.contract_id AS card_contract_id
 FROM receipts r
 JOIN charging_sessions s ON s.id = r.session_id
+JOIN ev_cards k ON k.id = s.card_id
 JOIN connectors cn ON cn.id = s.connector_id
 JOIN evses e ON e.id = cn.evse_id
 JOIN chargers ch ON ch.id = e.charger_id
@@ -53,10 +56,15 @@ type GetReceiptRow struct {
 	LocationID      int64
 	Address         string
 	City            string
+	PostalCode      string
+	Latitude        string
+	Longitude       string
 	TimeZone        string
 	EvseUid         string
 	ConnectorID     int64
 	PowerType       string
+	CardUid         string
+	CardContractID  string
 }
 
 func (q *Queries) GetReceipt(ctx context.Context, arg GetReceiptParams) (GetReceiptRow, error) {
@@ -85,10 +93,15 @@ func (q *Queries) GetReceipt(ctx context.Context, arg GetReceiptParams) (GetRece
 		&i.LocationID,
 		&i.Address,
 		&i.City,
+		&i.PostalCode,
+		&i.Latitude,
+		&i.Longitude,
 		&i.TimeZone,
 		&i.EvseUid,
 		&i.ConnectorID,
 		&i.PowerType,
+		&i.CardUid,
+		&i.CardContractID,
 	)
 	return i, err
 }

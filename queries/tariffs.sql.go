@@ -11,7 +11,7 @@ import (
 )
 
 const getTariff = `-- name: GetTariff :one
-SELECT id, name, currency, min_price_cents, max_price_cents FROM tariffs WHERE id = ?
+SELECT id, name, currency, min_price_cents, max_price_cents, last_updated FROM tariffs WHERE id = ?
 `
 
 func (q *Queries) GetTariff(ctx context.Context, id int64) (Tariff, error) {
@@ -23,6 +23,7 @@ func (q *Queries) GetTariff(ctx context.Context, id int64) (Tariff, error) {
 		&i.Currency,
 		&i.MinPriceCents,
 		&i.MaxPriceCents,
+		&i.LastUpdated,
 	)
 	return i, err
 }

@@ -33,26 +33,36 @@ type CDR struct {
 	LastUpdated          time.Time        `json:"last_updated"`
 }
 
-// CdrToken is the token a session was started with.
+// CdrToken is the token a session was started with (OCPI 2.2.1 requires every field).
 type CdrToken struct {
-	UID        string `json:"uid"`
-	Type       string `json:"type"`
-	ContractID string `json:"contract_id"`
+	CountryCode string `json:"country_code"`
+	PartyID     string `json:"party_id"`
+	UID         string `json:"uid"`
+	Type        string `json:"type"` // RFID for an EV card
+	ContractID  string `json:"contract_id"`
+}
+
+// GeoLocation is a place's WGS84 coordinates, as OCPI writes them: decimal strings.
+type GeoLocation struct {
+	Latitude  string `json:"latitude"`
+	Longitude string `json:"longitude"`
 }
 
 // CdrLocation is where the session took place.
 type CdrLocation struct {
-	ID                 string `json:"id"`
-	Name               string `json:"name,omitempty"`
-	Address            string `json:"address"`
-	City               string `json:"city"`
-	Country            string `json:"country"`
-	EvseUID            string `json:"evse_uid"`
-	EvseID             string `json:"evse_id"`
-	ConnectorID        string `json:"connector_id"`
-	ConnectorStandard  string `json:"connector_standard"`
-	ConnectorFormat    string `json:"connector_format"`
-	ConnectorPowerType string `json:"connector_power_type"`
+	ID                 string      `json:"id"`
+	Name               string      `json:"name,omitempty"`
+	Address            string      `json:"address"`
+	City               string      `json:"city"`
+	PostalCode         string      `json:"postal_code,omitempty"`
+	Country            string      `json:"country"`
+	Coordinates        GeoLocation `json:"coordinates"`
+	EvseUID            string      `json:"evse_uid"`
+	EvseID             string      `json:"evse_id"`
+	ConnectorID        string      `json:"connector_id"`
+	ConnectorStandard  string      `json:"connector_standard"`
+	ConnectorFormat    string      `json:"connector_format"`
+	ConnectorPowerType string      `json:"connector_power_type"`
 }
 
 // ChargingPeriod is a period of the CDR: when it started and what it measured.
@@ -79,6 +89,13 @@ func (r Result) CDR(id string, lastUpdated time.Time) CDR {
 	}
 	c.TotalCost = r.rounded(r.ExclVAT, r.InclVAT)
 	c.Remark = r.Derived.Sentence()
+	c.CdrToken, c.AuthMethod, c.CdrLocation = s.Token, s.AuthMethod, s.Location
+	for i := range c.Tariffs {
+		if c.Tariffs[i].LastUpdated == nil { // a tariff frozen before ChargeDesk kept the date
+			at := c.StartDateTime
+			c.Tariffs[i].LastUpdated = &at
+		}
+	}
 	energy, parking := new(big.Rat), new(big.Rat)
 	total := big.NewRat(s.Stop.Sub(s.Start).Nanoseconds(), 1e9)
 	for _, p := range r.Merged() {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/big"
 	"strconv"
+	"time"
 )
 
 // OCPI is the catalogue tariff t as an OCPI 2.2.1 Tariff object: prices and VAT as decimals,
@@ -12,6 +13,8 @@ import (
 // tariff's alternative text.
 func (t Tariff) OCPI() OCPI {
 	o := OCPI{CountryCode: "DE", PartyID: "CDK", ID: strconv.FormatInt(t.ID, 10), Currency: t.Currency}
+	updated := time.Unix(t.LastUpdated, 0).UTC() // required by OCPI; 1970 only for a tariff that never said
+	o.LastUpdated = &updated
 	if o.Currency == "" {
 		o.Currency = "EUR"
 	}

@@ -25,6 +25,10 @@ type Session struct {
 	// Voltage (phase to neutral) and Phases of the supply, for deriving a current the
 	// readings lack (derive); 0 means DefaultVoltage and DefaultPhases.
 	Voltage, Phases int
+	// Token, AuthMethod and Location are who charged where, for the CDR (nil/"" when unknown).
+	Token      *CdrToken
+	AuthMethod string
+	Location   *CdrLocation
 }
 
 // Reading is one meter reading: cumulative energy, and the power (and, when known, the
@@ -48,6 +52,9 @@ type sessionJSON struct {
 	ReservationExpired bool          `json:"reservation_expired"`
 	Voltage            *int          `json:"voltage"`
 	Phases             *int          `json:"phases"`
+	CdrToken           *CdrToken     `json:"cdr_token"`
+	AuthMethod         string        `json:"auth_method"`
+	CdrLocation        *CdrLocation  `json:"cdr_location"`
 }
 
 type readingJSON struct {
@@ -109,6 +116,12 @@ func ParseSession(b []byte) (Session, error) {
 		return Session{}, err
 	}
 	s.ReservationExpired = in.ReservationExpired
+	s.Token, s.AuthMethod, s.Location = in.CdrToken, in.AuthMethod, in.CdrLocation
+	switch s.AuthMethod {
+	case "", "AUTH_REQUEST", "COMMAND", "WHITELIST":
+	default:
+		return Session{}, fmt.Errorf("auth_method: %q is not AUTH_REQUEST, COMMAND or WHITELIST", s.AuthMethod)
+	}
 	if in.Voltage != nil {
 		if *in.Voltage < 100 || *in.Voltage > 1000 {
 			return Session{}, fmt.Errorf("voltage: %d V is not a supply voltage (100 to 1000, phase to neutral; 230 in Europe)", *in.Voltage)

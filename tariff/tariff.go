@@ -30,6 +30,7 @@ type Tariff struct {
 	MinPriceCents *int64    `json:"min_price_cents,omitempty"`
 	MaxPriceCents *int64    `json:"max_price_cents,omitempty"`
 	Elements      []Element `json:"elements"`
+	LastUpdated   int64     `json:"last_updated,omitempty"` // unix seconds: when it last changed
 }
 
 // Element groups price components under one set of restrictions.
