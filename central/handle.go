@@ -131,5 +131,4 @@ func compact(b []byte) string {
 	return buf.String()
 }
 
-
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
