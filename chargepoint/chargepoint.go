@@ -132,6 +132,16 @@ type frame struct {
 	action  string
 	payload json.RawMessage
 	errCode string
+	errDesc string
+}
+
+// CallError is a CALLERROR the central system answered a call with.
+type CallError struct {
+	Action, Code, Description string
+}
+
+func (e *CallError) Error() string {
+	return e.Action + " answered CALLERROR " + e.Code + ": " + e.Description
 }
 
 func parse(b []byte) (frame, error) {
@@ -150,6 +160,9 @@ func parse(b []byte) (frame, error) {
 		f.payload = parts[2]
 	case f.typ == 4:
 		json.Unmarshal(parts[2], &f.errCode)
+		if len(parts) > 3 {
+			json.Unmarshal(parts[3], &f.errDesc)
+		}
 	}
 	return f, nil
 }
@@ -263,6 +276,13 @@ func (cp *ChargePoint) write(ctx context.Context, v any) error {
 	return ws.Write(wctx, websocket.MessageText, b)
 }
 
+// Call sends any CALL (req marshals to its payload) and decodes its answer into conf (nil:
+// ignored); a CALLERROR is a *CallError. For tools and tests that play a charger's every
+// message, whatever it says.
+func (cp *ChargePoint) Call(ctx context.Context, action string, req, conf any) error {
+	return cp.call(ctx, action, req, conf)
+}
+
 // call sends a CALL and waits for its answer (one at a time, as OCPP-J wants).
 func (cp *ChargePoint) call(ctx context.Context, action string, req, conf any) error {
 	select {
@@ -290,7 +310,7 @@ func (cp *ChargePoint) call(ctx context.Context, action string, req, conf any) e
 	select {
 	case f := <-ch:
 		if f.typ == 4 {
-			return fmt.Errorf("%s answered CALLERROR %s", action, f.errCode)
+			return &CallError{Action: action, Code: f.errCode, Description: f.errDesc}
 		}
 		if conf != nil {
 			return json.Unmarshal(f.payload, conf)

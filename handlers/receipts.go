@@ -1,8 +1,10 @@
 package handlers
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -131,4 +133,49 @@ func receiptCDR(r queries.GetReceiptRow, priced tariff.Result) tariff.CDR {
 		cdr.Remark = strings.TrimSpace(cdr.Remark + " " + fmt.Sprintf("Priced again by the current engine; the receipt as issued totals %s excl. VAT, %s incl. VAT.", money(r.NetCents), money(r.GrossCents)))
 	}
 	return cdr
+}
+
+// receiptInputs is GET /admin/receipts/:id/session.json and /tariff.json: what the receipt was
+// priced from — the session as SESSION.json and its frozen tariff — so that support can run
+// `chargedesk tariff price tariff.json session.json` and get the receipt's figures.
+func (a *App) receiptInputs(c *gin.Context) {
+	id, ok := pathID(c)
+	if !ok {
+		a.fail(c, errNotFound("This receipt"))
+		return
+	}
+	ctx := c.Request.Context()
+	owner, err := a.r.OwnerOfReceipt(ctx, id)
+	if !a.found(c, err, "This receipt") {
+		return
+	}
+	r, err := a.r.GetReceipt(ctx, queries.GetReceiptParams{ID: id, ActingAs: owner})
+	if !a.found(c, err, "This receipt") {
+		return
+	}
+	var out []byte
+	if strings.HasSuffix(c.FullPath(), "/tariff.json") {
+		o, err := tariff.FromSnapshot(r.TariffSnapshot)
+		if err == nil {
+			out, err = json.MarshalIndent(o, "", "  ")
+		}
+		if err != nil {
+			a.fail(c, err)
+			return
+		}
+	} else {
+		readings, err := a.r.ListReadings(ctx, queries.ListReadingsParams{SessionID: r.SessionID, ActingAs: owner})
+		if err != nil {
+			a.fail(c, err)
+			return
+		}
+		s := charging.PricingSession(charging.Completed{StartedAt: r.StartedAt, StoppedAt: r.StoppedAt.Int64, ChargingEndedAt: r.ChargingEndedAt.Int64,
+			MeterStartWh: r.MeterStartWh, MeterStopWh: r.MeterStopWh.Int64, Readings: readings, TimeZone: r.TimeZone})
+		if out, err = s.JSON(); err != nil {
+			a.fail(c, err)
+			return
+		}
+	}
+	c.Header("Content-Disposition", fmt.Sprintf(`attachment; filename="%s-%s"`, r.Number, path.Base(c.FullPath())))
+	c.Data(http.StatusOK, "application/json; charset=utf-8", out)
 }

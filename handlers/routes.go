@@ -153,6 +153,8 @@ func (a *App) Routes() http.Handler {
 	adm.GET("/impersonations", a.adminImpersonations)
 	adm.GET("/impersonations/:id", a.adminImpersonation)
 	adm.GET("/receipts/:id", a.consoleReceipt)
+	adm.GET("/receipts/:id/session.json", a.receiptInputs) // what the receipt was priced from
+	adm.GET("/receipts/:id/tariff.json", a.receiptInputs)
 	adm.GET("/staff", admin, a.adminStaff)
 	adm.POST("/staff", admin, step, a.createStaff)
 	adm.POST("/staff/:id/role", admin, step, a.staffRole)

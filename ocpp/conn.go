@@ -24,7 +24,9 @@ type Conn struct {
 	calls   chan struct{} // one call to the charge point at a time (OCPP-J §4.1.1)
 	seq     atomic.Int64
 	done    chan struct{}
-	running atomic.Bool // its messages are being read (a connection replaced before that never spoke)
+	// closing is closed once a polite close (a close frame with a reason) has finished: run
+	// waits for it before it drops the connection, so the frame is not cut off.
+	closing chan struct{}
 }
 
 // ErrOffline means the charge point disconnected before it answered.
@@ -96,7 +98,15 @@ func (c *Conn) write(ctx context.Context, b []byte) error {
 // frame that cannot be read is answered with a CALLERROR and the connection stays up; a
 // silent charge point (nothing for three heartbeats) is disconnected.
 func (c *Conn) run(ctx context.Context) {
-	defer c.ws.CloseNow()
+	defer func() {
+		c.mu.Lock()
+		closing := c.closing
+		c.mu.Unlock()
+		if closing != nil {
+			<-closing
+		}
+		c.ws.CloseNow()
+	}()
 	for {
 		rctx, cancel := context.WithTimeout(ctx, 3*c.Heartbeat+30*time.Second)
 		typ, b, err := c.ws.Read(rctx)

@@ -136,15 +136,19 @@ func (s *Server) Serve(w http.ResponseWriter, r *http.Request, ocppID string) {
 	if s.CountChanged != nil {
 		s.CountChanged(n)
 	}
-	switch {
-	case old != nil && old.running.Load():
+	if old != nil {
 		// The old connection is told why it ends (a close frame, 1008), in the background: a
 		// charge point that connects again has usually lost it (a reboot, a dead link), and
 		// the new one must not wait for an answer that may never come.
-		go closeSoon(old.ws, websocket.StatusPolicyViolation, "replaced by a newer connection")
-	case old != nil:
-		old.ws.CloseNow() // replaced before it ever read a message
-		<-old.done
+		old.mu.Lock()
+		if old.closing == nil {
+			old.closing = make(chan struct{})
+			go func(ch chan struct{}) {
+				closeSoon(old.ws, websocket.StatusPolicyViolation, "replaced by a newer connection")
+				close(ch)
+			}(old.closing)
+		}
+		old.mu.Unlock()
 	}
 	if s.Connected != nil {
 		s.Connected(c)
@@ -152,7 +156,6 @@ func (s *Server) Serve(w http.ResponseWriter, r *http.Request, ocppID string) {
 	// The connection lives on in a goroutine of its own, and the request's handler returns:
 	// a connection is then one shallow goroutine stack instead of the HTTP server's deep
 	// one, which matters to the garbage collector with thousands connected.
-	c.running.Store(true)
 	go s.run(c, context.WithoutCancel(r.Context()))
 }
 

@@ -45,23 +45,23 @@ type Reading struct {
 type sessionJSON struct {
 	Start              string        `json:"start"`
 	Stop               string        `json:"stop"`
-	ChargingStopped    string        `json:"charging_stopped"`
+	ChargingStopped    string        `json:"charging_stopped,omitempty"`
 	TimeZone           string        `json:"time_zone"`
 	Readings           []readingJSON `json:"readings"`
-	ReservationStart   string        `json:"reservation_start"`
-	ReservationExpired bool          `json:"reservation_expired"`
-	Voltage            *int          `json:"voltage"`
-	Phases             *int          `json:"phases"`
-	CdrToken           *CdrToken     `json:"cdr_token"`
-	AuthMethod         string        `json:"auth_method"`
-	CdrLocation        *CdrLocation  `json:"cdr_location"`
+	ReservationStart   string        `json:"reservation_start,omitempty"`
+	ReservationExpired bool          `json:"reservation_expired,omitempty"`
+	Voltage            *int          `json:"voltage,omitempty"`
+	Phases             *int          `json:"phases,omitempty"`
+	CdrToken           *CdrToken     `json:"cdr_token,omitempty"`
+	AuthMethod         string        `json:"auth_method,omitempty"`
+	CdrLocation        *CdrLocation  `json:"cdr_location,omitempty"`
 }
 
 type readingJSON struct {
 	At string   `json:"at"`
 	Wh *Decimal `json:"wh"`
-	W  *Decimal `json:"w"`
-	A  *Decimal `json:"a"`
+	W  *Decimal `json:"w,omitempty"`
+	A  *Decimal `json:"a,omitempty"`
 }
 
 // ParseSession reads SESSION.json: {"start", "stop", "charging_stopped" (optional),
@@ -193,4 +193,36 @@ func (s Session) sortedReadings() []Reading {
 	rs := slices.Clone(s.Readings)
 	slices.SortStableFunc(rs, func(a, b Reading) int { return a.At.Compare(b.At) })
 	return rs
+}
+
+// JSON is s as SESSION.json (what ParseSession reads): `chargedesk tariff price` on it and the
+// session's tariff prices it exactly as ChargeDesk did. What a reading did not report is left
+// out, so that the engine works it out the same way.
+func (s Session) JSON() ([]byte, error) {
+	ts := func(t time.Time) string { return t.In(s.Zone).Format(time.RFC3339Nano) }
+	out := sessionJSON{Start: ts(s.Start), Stop: ts(s.Stop), TimeZone: s.Zone.String(), ReservationExpired: s.ReservationExpired,
+		CdrToken: s.Token, AuthMethod: s.AuthMethod, CdrLocation: s.Location}
+	if s.ChargingStopped != nil {
+		out.ChargingStopped = ts(*s.ChargingStopped)
+	}
+	if s.ReservationStart != nil {
+		out.ReservationStart = ts(*s.ReservationStart)
+	}
+	if s.Voltage != 0 {
+		out.Voltage = &s.Voltage
+	}
+	if s.Phases != 0 {
+		out.Phases = &s.Phases
+	}
+	for _, r := range s.Readings {
+		rj := readingJSON{At: ts(r.At), Wh: &Decimal{r.Wh}}
+		if r.W != nil {
+			rj.W = &Decimal{r.W}
+		}
+		if r.CurrentA != nil {
+			rj.A = &Decimal{r.CurrentA}
+		}
+		out.Readings = append(out.Readings, rj)
+	}
+	return json.MarshalIndent(out, "", "  ")
 }

@@ -154,3 +154,35 @@ func TestSpecTariffsParse(t *testing.T) {
 		}
 	}
 }
+
+// SESSION.json written from a parsed session reads back to the same price, for every worked
+// example: what ChargeDesk exports is what `tariff price` prices.
+func TestSessionJSONRoundTrip(t *testing.T) {
+	t.Parallel()
+	for _, e := range SpecExamples {
+		tf, sf := e.Paths("testdata")
+		tb, _ := os.ReadFile(tf)
+		sb, _ := os.ReadFile(sf)
+		o, err := tariff.ParseOCPI(tb)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := tariff.ParseSession(sb)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := s.JSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		again, err := tariff.ParseSession(out)
+		if err != nil {
+			t.Fatalf("%s: the written SESSION.json does not read back: %v\n%s", e.Name, err, out)
+		}
+		r1, err1 := tariff.PriceSession(o, s)
+		r2, err2 := tariff.PriceSession(o, again)
+		if err1 != nil || err2 != nil || r1.NetCents != r2.NetCents || r1.GrossCents != r2.GrossCents {
+			t.Errorf("%s: %d/%d priced again from its JSON as %d/%d (%v %v)", e.Name, r1.NetCents, r1.GrossCents, r2.NetCents, r2.GrossCents, err1, err2)
+		}
+	}
+}

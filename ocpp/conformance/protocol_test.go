@@ -249,8 +249,7 @@ func TestReconnectReplacesTheOldConnection(t *testing.T) {
 	t.Parallel()
 	s := newServer(t)
 	s.register("CDK-prenz-01", "prenz-password-1234")
-	old := s.connect("CDK-prenz-01", "prenz-password-1234")
-	old.boot()
+	old := s.connect("CDK-prenz-01", "prenz-password-1234") // it never says a word
 	fresh := s.connect("CDK-prenz-01", "prenz-password-1234")
 	select {
 	case <-old.done:
