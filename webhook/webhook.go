@@ -131,17 +131,25 @@ func (s *Sender) send(ctx context.Context, event string, body []byte, now time.T
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set(EventHeader, event)
 	req.Header.Set(SignatureHeader, Sign(s.Secret, now.Unix(), body))
-	hc := s.Client
-	if hc == nil {
-		hc = &http.Client{Timeout: 10 * time.Second}
+	hc := &http.Client{Timeout: 10 * time.Second}
+	if s.Client != nil {
+		c := *s.Client
+		hc = &c
 	}
+	// Only the receiver's own 2xx is delivery: a redirect is answered, not followed (the body
+	// would be lost on the way, or posted somewhere nobody chose).
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	res, err := hc.Do(req)
 	if err != nil {
 		return 0, err
 	}
 	defer res.Body.Close()
 	io.Copy(io.Discard, io.LimitReader(res.Body, 64<<10))
-	if res.StatusCode < 200 || res.StatusCode > 299 {
+	switch {
+	case res.StatusCode >= 300 && res.StatusCode < 400:
+		return res.StatusCode, fmt.Errorf("the receiver answered %s, a redirect, which is not followed: point --webhook-url at the address it redirects to (%s)",
+			res.Status, audit.Truncate(res.Header.Get("Location"), 200))
+	case res.StatusCode < 200 || res.StatusCode > 299:
 		return res.StatusCode, fmt.Errorf("the receiver answered %s", res.Status)
 	}
 	return res.StatusCode, nil

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -115,5 +116,38 @@ func TestDeliverDue(t *testing.T) {
 	}
 	if len(got) != 2 || !strings.Contains(got[0], "admin.refund") || !strings.Contains(got[1], "admin.card.reissue") {
 		t.Errorf("received %v, want the refund then the re-issue", got)
+	}
+}
+
+// A receiver that answers with a redirect has not received the event: it stays waiting, with
+// the status and a sentence saying to point the URL at the final address; the redirect's
+// target is never posted to.
+func TestRedirectIsNotDelivery(t *testing.T) {
+	t.Parallel()
+	d := dbtest.Seeded(t)
+	var followed atomic.Int64
+	final := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { followed.Add(1) }))
+	defer final.Close()
+	for _, code := range []int{http.StatusMovedPermanently, http.StatusFound, http.StatusTemporaryRedirect, http.StatusPermanentRedirect} {
+		rc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, final.URL, code) }))
+		trail := audit.NewTrail(audit.NewKey()).WithEvents()
+		if _, err := trail.Log(context.Background(), d, time.Now(), audit.Entry{Tag: "admin.refund", Actor: 1}); err != nil {
+			t.Fatal(err)
+		}
+		s := &webhook.Sender{URL: rc.URL, Secret: secret}
+		if n, err := s.DeliverDue(context.Background(), d, time.Now()); n != 0 || err != nil {
+			t.Errorf("%d: delivered %d (%v), want none", code, n, err)
+		}
+		var status int
+		var lastErr string
+		d.R.QueryRow(`SELECT last_status, last_error FROM webhook_outbox WHERE delivered_at IS NULL ORDER BY id DESC LIMIT 1`).Scan(&status, &lastErr)
+		if status != code || !strings.Contains(lastErr, "redirect") {
+			t.Errorf("%d: outbox says %d %q", code, status, lastErr)
+		}
+		rc.Close()
+		d.W.Exec(`DELETE FROM webhook_outbox`) // the next code starts clean
+	}
+	if n := followed.Load(); n != 0 {
+		t.Errorf("the redirect was followed %d times", n)
 	}
 }
