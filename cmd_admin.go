@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"chargedesk/audit"
@@ -24,7 +25,25 @@ func cmdMigrate(args []string, stdout io.Writer) error {
 	}
 	if len(pos) == 0 {
 		fs.Usage()
-		return errors.New("migrate needs up, down N or version")
+		return badInput{errors.New("migrate needs up, down N or version")}
+	}
+	// The arguments are checked before the file is touched: a typo creates nothing.
+	var steps int
+	switch {
+	case pos[0] == "up" && len(pos) == 1, pos[0] == "version" && len(pos) == 1:
+	case pos[0] == "down" && len(pos) == 2:
+		if steps, err = atoiPositive(pos[1]); err != nil {
+			return badInput{err}
+		}
+	case pos[0] == "down":
+		return badInput{errors.New("usage: chargedesk migrate down N")}
+	default:
+		return badInput{fmt.Errorf("unknown migrate action %q (want up, down N or version)", strings.Join(pos, " "))}
+	}
+	if pos[0] != "up" {
+		if _, err := os.Stat(*dbPath); err != nil {
+			return badInput{fmt.Errorf("there is no database at %s (--db or CHARGEDESK_DB)", *dbPath)}
+		}
 	}
 	m, err := db.NewMigrator(*dbPath)
 	if err != nil {
@@ -37,19 +56,9 @@ func cmdMigrate(args []string, stdout io.Writer) error {
 			return err
 		}
 	case "down":
-		if len(pos) != 2 {
-			return errors.New("usage: chargedesk migrate down N")
-		}
-		n, err := atoiPositive(pos[1])
-		if err != nil {
+		if err := m.Down(steps); err != nil {
 			return err
 		}
-		if err := m.Down(n); err != nil {
-			return err
-		}
-	case "version":
-	default:
-		return fmt.Errorf("unknown migrate action %q (want up, down N or version)", pos[0])
 	}
 	v, dirty, err := m.Version()
 	if err != nil {
@@ -210,29 +219,60 @@ func auditKeyFile(flagValue, dbPath string) string {
 }
 
 func cmdBackup(ctx context.Context, args []string, stdout io.Writer) error {
-	fs, dbPath := newFlags("backup FILE", "Writes a consistent copy of the database to FILE (which must not exist), safe while the server runs.", stdout)
+	fs, dbPath := newFlags("backup FILE [--verify]", "Writes a consistent copy of the database to FILE (which must not exist), safe while the server runs. The\n"+
+		"source is opened read-only and never created; the checkpoint file (key-free evidence) is copied beside FILE, the\n"+
+		"audit key never is. --verify runs audit verify on the copy with the key beside the source.", stdout)
+	verify := fs.Bool("verify", false, "run audit verify on the copy (with the source's audit key and the copied checkpoint file)")
+	keyFile := fs.String("audit-key-file", "", "the audit key, for --verify (env CHARGEDESK_AUDIT_KEY_FILE; default: beside the source, DB.audit-key)")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 1 {
 		fs.Usage()
-		return errors.New("backup needs exactly one FILE")
+		return badInput{errors.New("backup needs exactly one FILE")}
 	}
 	file := pos[0]
 	if _, err := os.Stat(file); err == nil {
-		return fmt.Errorf("%s already exists; choose a new file", file)
+		return badInput{fmt.Errorf("%s already exists; choose a new file", file)}
 	}
-	d, err := db.Open(ctx, *dbPath)
+	if st, err := os.Stat(*dbPath); err != nil || !st.Mode().IsRegular() {
+		return badInput{fmt.Errorf("there is no database at %s (--db or CHARGEDESK_DB): nothing was backed up, and nothing was created", *dbPath)}
+	}
+	r, err := db.OpenForCopy(ctx, *dbPath)
 	if err != nil {
 		return err
 	}
-	defer d.Close()
-	if _, err := d.W.ExecContext(ctx, "VACUUM INTO ?", file); err != nil {
+	defer r.Close()
+	var rows int64
+	if err := r.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM auth_audit) + (SELECT count(*) FROM impersonation_audit)`).Scan(&rows); err != nil {
+		return fmt.Errorf("%s is not a ChargeDesk database: %w", *dbPath, err)
+	}
+	if _, err := r.ExecContext(ctx, "VACUUM INTO ?", file); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "backed up %s to %s\n", *dbPath, file)
-	return nil
+	st, err := os.Stat(file)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "backed up %s to %s: %d bytes, %d audit rows\n", *dbPath, file, st.Size(), rows)
+	cpFrom, cpTo := audit.CheckpointFileFor(*dbPath), audit.CheckpointFileFor(file)
+	if b, err := os.ReadFile(cpFrom); err == nil {
+		if err := os.WriteFile(cpTo, b, 0o644); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "copied the checkpoint file to %s (%d bytes); the audit key stays where it is: keep your own copy of it\n", cpTo, len(b))
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	if !*verify {
+		return nil
+	}
+	vargs := []string{"--db", file, "--audit-key-file", auditKeyFile(*keyFile, *dbPath)}
+	if _, err := os.Stat(cpTo); err == nil {
+		vargs = append(vargs, "--checkpoints", cpTo)
+	}
+	return cmdAuditVerify(ctx, vargs, stdout)
 }
 
 // openMigrated migrates the file at path and opens it.

@@ -84,6 +84,9 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 	default:
 		return badInput{fmt.Errorf("--staff-password-login must be on or off, not %q", *staffPasswords)}
 	}
+	if _, err := net.ResolveTCPAddr("tcp", *addr); err != nil {
+		return badInput{fmt.Errorf("--addr %q is not an address to listen on (host:port, e.g. 127.0.0.1:8080): %v", *addr, err)}
+	}
 	started := time.Now()
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -192,5 +193,52 @@ func TestServeRefusesANewKeyForASignedTrail(t *testing.T) {
 	}
 	if _, err := os.Stat(dbPath + ".audit-key"); err == nil {
 		t.Error("a new key file was left behind")
+	}
+}
+
+// Commands are honest: a typo in --db, an action or an address creates no database or key
+// file and says what is wrong; backup opens its source read-only, copies the checkpoint file
+// (never the key) beside the copy, says what it copied, and --verify checks the copy.
+func TestCommandsCreateNothingOnBadArguments(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	at := func(name string) string { return filepath.Join(dir, name) }
+	for _, tc := range []struct {
+		name string
+		args []string
+		says string
+	}{
+		{"backup of a missing database", []string{"backup", "--db", at("typo.db"), at("out.db")}, "there is no database at"},
+		{"serve on a bogus address", []string{"serve", "--db", at("serve.db"), "--addr", "bogus"}, "is not an address to listen on"},
+		{"migrate sideways", []string{"migrate", "sideways", "--db", at("migrate.db")}, `unknown migrate action "sideways"`},
+		{"migrate down without N", []string{"migrate", "down", "--db", at("migrate.db")}, "migrate down N"},
+		{"migrate version of nothing", []string{"migrate", "version", "--db", at("missing.db")}, "there is no database at"},
+	} {
+		_, err := runCmd(t, "", tc.args...)
+		if err == nil || !strings.Contains(err.Error(), tc.says) || !errors.As(err, new(badInput)) {
+			t.Errorf("%s: %v, want a bad-input error saying %q", tc.name, err, tc.says)
+		}
+	}
+	if left, _ := os.ReadDir(dir); len(left) != 0 {
+		var names []string
+		for _, e := range left {
+			names = append(names, e.Name())
+		}
+		t.Errorf("files left behind by refused commands: %v", names)
+	}
+	// A real backup, verified: a database with an account (its audit row, key and checkpoint).
+	src := at("src.db")
+	if _, err := runCmd(t, "a-long-password\n", "user", "create", "--db", src, "--email", "boss@example.com", "--name", "Boss", "--role", "admin"); err != nil {
+		t.Fatal(err)
+	}
+	out, err := runCmd(t, "", "backup", "--db", src, "--verify", at("copy.db"))
+	if err != nil || !strings.Contains(out, "bytes") || !strings.Contains(out, "audit trail intact") {
+		t.Errorf("backup --verify: %v\n%s", err, out)
+	}
+	if _, err := os.Stat(at("copy.db.audit-checkpoints")); err != nil {
+		t.Error("the checkpoint file was not copied beside the backup")
+	}
+	if _, err := os.Stat(at("copy.db.audit-key")); err == nil {
+		t.Error("the audit key was copied beside the backup")
 	}
 }

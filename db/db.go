@@ -127,7 +127,17 @@ func OpenWith(ctx context.Context, path string, o Options) (*DB, error) {
 // OpenReadOnly opens path for reading only (no writer, nothing created beside a file that
 // is not in WAL mode), for checking a backup copy.
 func OpenReadOnly(ctx context.Context, path string) (*sql.DB, error) {
-	r, err := sql.Open("sqlite", "file:"+path+"?mode=ro&_pragma=busy_timeout(5000)&_pragma=query_only(1)")
+	return openRO(ctx, path, "&_pragma=query_only(1)")
+}
+
+// OpenForCopy opens path read-only (the file is never created or written) for VACUUM INTO,
+// which writes only its target.
+func OpenForCopy(ctx context.Context, path string) (*sql.DB, error) {
+	return openRO(ctx, path, "")
+}
+
+func openRO(ctx context.Context, path, extra string) (*sql.DB, error) {
+	r, err := sql.Open("sqlite", "file:"+path+"?mode=ro&_pragma=busy_timeout(5000)"+extra)
 	if err != nil {
 		return nil, err
 	}
