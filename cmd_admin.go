@@ -200,8 +200,8 @@ func cmdAuditVerify(ctx context.Context, args []string, stdout io.Writer) error 
 	} else {
 		fmt.Fprintln(stdout, "latest checkpoint: none yet (rows deleted from the end cannot be detected before the first one)")
 	}
-	if rep.TornLine {
-		fmt.Fprintln(stdout, "note: the checkpoint file's last line was cut short by a crash and was skipped")
+	if rep.TornLines > 0 {
+		fmt.Fprintf(stdout, "note: %d line(s) of the checkpoint file were cut short by a crash and were skipped\n", rep.TornLines)
 	}
 	if err != nil {
 		return fmt.Errorf("audit trail NOT intact: %w", err)

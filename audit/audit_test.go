@@ -322,3 +322,43 @@ func TestTruncateKeepsValidUTF8(t *testing.T) {
 		t.Errorf("Truncate = %q, want invalid bytes dropped", got)
 	}
 }
+
+// A checkpoint line torn by a crash (written in part, the process killed) stays one torn
+// line: the next append starts a new line, and verify calls it cut short by a crash, never
+// tampering — however many checkpoints follow. A whole line that says something else is
+// still a forgery.
+func TestTornCheckpointLineIsNotTampering(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	b, err := os.ReadFile(w.cpFile)
+	if err != nil || len(b) < 20 {
+		t.Fatalf("checkpoint file: %v", err)
+	}
+	last := strings.TrimSpace(string(b))
+	last = last[strings.LastIndex(last, "\n")+1:]
+	// The crash: half a line written, no newline.
+	f, _ := os.OpenFile(w.cpFile, os.O_APPEND|os.O_WRONLY, 0o644)
+	f.WriteString(last[:len(last)/2])
+	f.Close()
+	if rep, err := w.verify(t); err != nil || rep.TornLines != 1 {
+		t.Fatalf("right after the crash: %v, %d torn lines", err, rep.TornLines)
+	}
+	// After the restart, more activity and checkpoints.
+	for i := 0; i < 3; i++ {
+		writeRows(t, w.d, w.tr, 2)
+		if _, err := w.tr.Checkpoint(ctx, w.d, w.cpFile, w.now, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rep, err := w.verify(t)
+	if err != nil || rep.TornLines != 1 {
+		t.Fatalf("after more checkpoints: %v, %d torn lines, want intact with 1", err, rep.TornLines)
+	}
+	// A complete line with another meaning is still caught.
+	f, _ = os.OpenFile(w.cpFile, os.O_APPEND|os.O_WRONLY, 0o644)
+	f.WriteString(strings.Replace(last, `"v":1`, `"v":3`, 1) + "\n")
+	f.Close()
+	if _, err := w.verify(t); err == nil || !strings.Contains(err.Error(), "not a checkpoint signed with this key") {
+		t.Errorf("a forged whole line: %v", err)
+	}
+}

@@ -148,30 +148,44 @@ func (t *Trail) openCheckpoint(raw []byte, sig string) (CheckpointBody, bool) {
 	return b, json.Unmarshal(raw, &b) == nil
 }
 
-// readCheckpointFile calls fn for each line of the file, reading it line by line; a last line
-// without its newline (a write torn by a crash) is skipped and reported as torn.
-func readCheckpointFile(file string, fn func(n int, l checkpointLine, ok bool) error) (torn bool, err error) {
+// readCheckpointFile calls fn for each whole line of the file. A line cut short by a crash —
+// the last one without its newline, or one that a later append ended (appendLine) — is JSON
+// that stops early: it is skipped and counted in torn, never taken for an edit.
+func readCheckpointFile(file string, fn func(n int, l checkpointLine, ok bool) error) (torn int, err error) {
 	f, err := os.Open(file)
 	if err != nil {
-		return false, err
+		return 0, err
 	}
 	defer f.Close()
 	r := bufio.NewReader(f)
 	for n := 1; ; n++ {
 		b, err := r.ReadBytes('\n')
 		if errors.Is(err, io.EOF) {
-			return len(bytes.TrimSpace(b)) > 0, nil
+			if len(bytes.TrimSpace(b)) > 0 {
+				torn++
+			}
+			return torn, nil
 		} else if err != nil {
-			return false, err
+			return torn, err
 		}
 		raw := bytes.TrimSpace(b)
 		if len(raw) == 0 {
 			continue
 		}
 		var l checkpointLine
-		ok := json.Unmarshal(raw, &l) == nil
-		if err := fn(n, l, ok); err != nil {
-			return false, err
+		jerr := json.Unmarshal(raw, &l)
+		if cutShort(jerr) {
+			torn++
+			continue
+		}
+		if err := fn(n, l, jerr == nil); err != nil {
+			return torn, err
 		}
 	}
+}
+
+// cutShort reports whether err is JSON that ended before it was complete (a write torn by a
+// crash), as opposed to JSON that says something else.
+func cutShort(err error) bool {
+	return err != nil && err.Error() == "unexpected end of JSON input"
 }

@@ -32,7 +32,7 @@ type Report struct {
 	Checkpoints         int64 // valid checkpoints read, database and file
 	Latest              *CheckpointBody
 	FileCheckpoints     int64
-	TornLine            bool
+	TornLines           int // lines of the checkpoint file cut short by a crash (skipped)
 	Triggers            int
 }
 
@@ -107,7 +107,7 @@ func (t *Trail) verifyCheckpoints(ctx context.Context, q *queries.Queries, file 
 	if errors.Is(err, os.ErrNotExist) {
 		return nil
 	}
-	rep.TornLine = torn
+	rep.TornLines = torn
 	return err
 }
 
