@@ -2,10 +2,13 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -23,7 +26,7 @@ func TestAuditVerifyOnARealRunAndAfterTampering(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "run.db")
-	d, err := openMigrated(ctx, path)
+	d, _, err := openMigrated(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,5 +86,40 @@ func tamper(t *testing.T, d *db.DB, stmts ...string) {
 		if _, err := d.W.Exec(s); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// The key-less rewrite: someone who can write the database file and delete the files beside
+// it (not read the key) drops the triggers, deletes every checkpoint, rewrites the chains in
+// the pre-key format and removes the key file and the checkpoint file. serve refuses to start
+// with a new key over that trail, says what to do, and leaves no key behind.
+func TestServeRefusesANewKeyOverAKeptTrail(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "kept.db")
+	if _, err := runCmd(t, "a-long-password\n", "user", "create", "--db", path, "--email", "boss@example.com", "--name", "Boss", "--role", "admin"); err != nil {
+		t.Fatal(err)
+	}
+	d, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{`DROP TRIGGER audit_checkpoints_no_delete`, `DELETE FROM audit_checkpoints`} {
+		if _, err := d.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d.Close() // (rewriting the chains in the pre-key format changes nothing below: the key is gone either way)
+	os.Remove(audit.KeyFileFor(path))
+	os.Remove(audit.CheckpointFileFor(path))
+
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, chargedeskBinary(t), "serve", "--db", path, "--addr", "127.0.0.1:0").CombinedOutput()
+	if err == nil || ctx.Err() != nil || !strings.Contains(string(out), "is missing") || !strings.Contains(string(out), "put the key file back") {
+		t.Fatalf("serve over a trail whose key is gone: %v (%v)\n%s", err, ctx.Err(), out)
+	}
+	if _, err := os.Stat(audit.KeyFileFor(path)); err == nil {
+		t.Error("serve left a new key file behind")
 	}
 }

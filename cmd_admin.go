@@ -83,12 +83,12 @@ func cmdUserCreate(ctx context.Context, args []string, stdin io.Reader, stdout i
 	if err != nil {
 		return err
 	}
-	d, err := openMigrated(ctx, *dbPath)
+	d, keyless, err := openMigrated(ctx, *dbPath)
 	if err != nil {
 		return err
 	}
 	defer d.Close()
-	trail, _, err := openTrail(ctx, d, auditKeyFile(*keyFile, *dbPath), audit.CheckpointFileFor(*dbPath))
+	trail, _, err := openTrail(ctx, d, auditKeyFile(*keyFile, *dbPath), audit.CheckpointFileFor(*dbPath), keyless)
 	if err != nil {
 		return err
 	}
@@ -126,12 +126,12 @@ func cmdUserMFA(ctx context.Context, args []string, stdout io.Writer) error {
 	if _, err := os.Stat(*dbPath); err != nil {
 		return fmt.Errorf("no database at %s (--db): %w", *dbPath, err)
 	}
-	d, err := openMigrated(ctx, *dbPath)
+	d, keyless, err := openMigrated(ctx, *dbPath)
 	if err != nil {
 		return err
 	}
 	defer d.Close()
-	trail, _, err := openTrail(ctx, d, auditKeyFile(*keyFile, *dbPath), audit.CheckpointFileFor(*dbPath))
+	trail, _, err := openTrail(ctx, d, auditKeyFile(*keyFile, *dbPath), audit.CheckpointFileFor(*dbPath), keyless)
 	if err != nil {
 		return err
 	}
@@ -275,10 +275,13 @@ func cmdBackup(ctx context.Context, args []string, stdout io.Writer) error {
 	return cmdAuditVerify(ctx, vargs, stdout)
 }
 
-// openMigrated migrates the file at path and opens it.
-func openMigrated(ctx context.Context, path string) (*db.DB, error) {
-	if err := db.Migrate(path); err != nil {
-		return nil, err
+// openMigrated migrates the file at path and opens it; keyless says the file had never had
+// an audit key before (its schema predates keys), so its existing rows may be adopted.
+func openMigrated(ctx context.Context, path string) (d *db.DB, keyless bool, err error) {
+	before, err := db.MigrateFrom(path)
+	if err != nil {
+		return nil, false, err
 	}
-	return db.Open(ctx, path)
+	d, err = db.Open(ctx, path)
+	return d, before < db.KeyedSchema, err
 }

@@ -49,12 +49,12 @@ func cmdBench(ctx context.Context, args []string, stdout io.Writer) error {
 	if _, err := os.Stat(*dbPath); err != nil {
 		return fmt.Errorf("%w (grow one with chargedesk demo --scale …)", err)
 	}
-	d, err := openMigrated(ctx, *dbPath)
+	d, keyless, err := openMigrated(ctx, *dbPath)
 	if err != nil {
 		return err
 	}
 	defer d.Close()
-	trail, _, err := openTrail(ctx, d, auditKeyFile("", *dbPath), audit.CheckpointFileFor(*dbPath))
+	trail, _, err := openTrail(ctx, d, auditKeyFile("", *dbPath), audit.CheckpointFileFor(*dbPath), keyless)
 	if err != nil {
 		return err
 	}

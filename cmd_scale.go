@@ -30,7 +30,7 @@ func cmdDemoScale(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	started := time.Now()
-	d, err := openMigrated(ctx, *dbPath)
+	d, keyless, err := openMigrated(ctx, *dbPath)
 	if err != nil {
 		return err
 	}
@@ -38,7 +38,7 @@ func cmdDemoScale(ctx context.Context, args []string, stdout io.Writer) error {
 	if _, err := demo.SeedIfEmpty(ctx, d, demo.DefaultPassword, time.Now()); err != nil {
 		return err
 	}
-	trail, _, err := openTrail(ctx, d, auditKeyFile("", *dbPath), audit.CheckpointFileFor(*dbPath))
+	trail, _, err := openTrail(ctx, d, auditKeyFile("", *dbPath), audit.CheckpointFileFor(*dbPath), keyless)
 	if err != nil {
 		return err
 	}

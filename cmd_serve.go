@@ -94,7 +94,8 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 	if *reserveMB < 0 {
 		return fmt.Errorf("--disk-reserve-mb must be 0 or more, not %d", *reserveMB)
 	}
-	if err := db.Migrate(*dbPath); err != nil {
+	before, err := db.MigrateFrom(*dbPath)
+	if err != nil {
 		return fmt.Errorf("open %s: %w", *dbPath, err)
 	}
 	reserve := *reserveMB << 20
@@ -109,7 +110,7 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 	if *cpFile == "" {
 		*cpFile = audit.CheckpointFileFor(*dbPath)
 	}
-	trail, newKey, err := openTrail(ctx, d, auditKeyFile(*keyFile, *dbPath), *cpFile)
+	trail, newKey, err := openTrail(ctx, d, auditKeyFile(*keyFile, *dbPath), *cpFile, before < db.KeyedSchema)
 	if err != nil {
 		return err
 	}
@@ -230,18 +231,22 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 // swapped, and a new one would make tampered history look intact. A new key for a database
 // with audit rows but no checkpoint (made before keys existed) adopts those rows: the first
 // checkpoint pins them.
-func openTrail(ctx context.Context, d *db.DB, keyFile, cpFile string) (*audit.Trail, bool, error) {
+func openTrail(ctx context.Context, d *db.DB, keyFile, cpFile string, keyless bool) (*audit.Trail, bool, error) {
 	key, created, err := audit.LoadOrCreateKey(keyFile)
 	if err != nil {
 		return nil, false, err
 	}
-	var checkpoints int64
-	if err := d.R.QueryRowContext(ctx, `SELECT count(*) FROM audit_checkpoints`).Scan(&checkpoints); err != nil {
+	var checkpoints, rows int64
+	if err := d.R.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM audit_checkpoints), (SELECT count(*) FROM auth_audit) + (SELECT count(*) FROM impersonation_audit)`).Scan(&checkpoints, &rows); err != nil {
 		return nil, false, err
 	}
-	if created && checkpoints > 0 {
+	// A missing key is a stop, not a fresh start: a new key never adopts a trail that was
+	// kept with one (whoever deleted the key could have rewritten the rows). Only a database
+	// whose schema predates keys has rows to adopt, once, on its first upgrade.
+	if created && (checkpoints > 0 || (rows > 0 && !keyless)) {
 		os.Remove(keyFile)
-		return nil, false, fmt.Errorf("audit key file %s is missing, but this database's audit trail was signed with a key: restore the key file from your copy (or name it with --audit-key-file)", keyFile)
+		return nil, false, fmt.Errorf("audit key file %s is missing, but this database's audit trail (%d rows, %d checkpoints) was kept with a key: "+
+			"put the key file back from your copy (or name it with --audit-key-file); ChargeDesk does not start with a new key over it", keyFile, rows, checkpoints)
 	}
 	trail := audit.NewTrail(key)
 	if _, err := trail.Checkpoint(ctx, d, cpFile, time.Now(), created); err != nil {

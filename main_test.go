@@ -188,7 +188,7 @@ func TestServeRefusesANewKeyForASignedTrail(t *testing.T) {
 	}
 	os.Remove(dbPath + ".audit-key")
 	err := run(context.Background(), []string{"serve", "--db", dbPath, "--addr", "127.0.0.1:0"}, nil, io.Discard, quiet)
-	if err == nil || !strings.Contains(err.Error(), "restore the key file") {
+	if err == nil || !strings.Contains(err.Error(), "put the key file back") {
 		t.Fatalf("serve without its key: %v, want a refusal that says to restore the key", err)
 	}
 	if _, err := os.Stat(dbPath + ".audit-key"); err == nil {

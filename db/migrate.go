@@ -91,34 +91,44 @@ func (m *Migrator) Close() error {
 // Migrate brings the file at path up to the newest schema and, when a migration ran, checks
 // every foreign key (a full read of the file, so not on every start).
 func Migrate(path string) error {
+	_, err := MigrateFrom(path)
+	return err
+}
+
+// KeyedSchema is the first schema version whose audit trail is keyed and checkpointed
+// (0004_audit_integrity): a database that was at or past it has had an audit key.
+const KeyedSchema = 4
+
+// MigrateFrom is Migrate, and says which version the file was at before (0: new or empty).
+func MigrateFrom(path string) (before uint, err error) {
 	m, err := NewMigrator(path)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	before, _, verr := m.Version()
 	if err := errors.Join(verr, m.Up()); err != nil {
 		m.Close()
-		return err
+		return before, err
 	}
 	after, _, verr := m.Version()
 	if err := errors.Join(verr, m.Close()); err != nil {
-		return err
+		return before, err
 	}
 	if before == after {
-		return nil
+		return before, nil
 	}
 	conn, err := sql.Open("sqlite", DSN(path, false))
 	if err != nil {
-		return err
+		return before, err
 	}
 	defer conn.Close()
 	var table string
 	var rowid, parent, fk any
 	switch err := conn.QueryRow(`PRAGMA foreign_key_check`).Scan(&table, &rowid, &parent, &fk); {
 	case errors.Is(err, sql.ErrNoRows):
-		return nil
+		return before, nil
 	case err != nil:
-		return err
+		return before, err
 	}
-	return fmt.Errorf("migrate: a row of %s refers to a missing %v row", table, parent)
+	return before, fmt.Errorf("migrate: a row of %s refers to a missing %v row", table, parent)
 }
