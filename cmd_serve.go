@@ -3,6 +3,7 @@ package main
 import (
 	"cmp"
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"os"
 	"os/signal"
@@ -50,6 +52,27 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 	oidcSecret := fs.String("oidc-client-secret", envOr("CHARGEDESK_OIDC_CLIENT_SECRET", ""), "ChargeDesk's client secret at the provider (env CHARGEDESK_OIDC_CLIENT_SECRET; prefer the variable: flags show in ps)")
 	oidcTrustMFA := fs.Bool("oidc-trust-mfa", false, "count the provider's amr/acr saying it checked a second factor as ChargeDesk's second factor")
 	staffPasswords := fs.String("staff-password-login", "on", "on, or off to leave single sign-on as the only way in for staff")
+	tlsCert := fs.String("tls-cert", envOr("CHARGEDESK_TLS_CERT", ""), "serve HTTPS with this certificate (PEM; with --tls-key; env CHARGEDESK_TLS_CERT); HSTS is sent")
+	tlsKey := fs.String("tls-key", envOr("CHARGEDESK_TLS_KEY", ""), "the certificate's private key (PEM; env CHARGEDESK_TLS_KEY)")
+	var proxies []netip.Prefix
+	fs.Func("trusted-proxy", "a proxy (IP or CIDR, repeatable or comma-separated) whose X-Forwarded-For and X-Forwarded-Proto are believed; none by default", func(v string) error {
+		for _, part := range strings.Split(v, ",") {
+			part = strings.TrimSpace(part)
+			if part == "" {
+				continue
+			}
+			p, err := netip.ParsePrefix(part)
+			if err != nil {
+				a, aerr := netip.ParseAddr(part)
+				if aerr != nil {
+					return fmt.Errorf("%q is not an IP address or a CIDR like 10.0.0.0/8", part)
+				}
+				p = netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen())
+			}
+			proxies = append(proxies, p.Masked())
+		}
+		return nil
+	})
 	reserveMB := fs.Int64("disk-reserve-mb", db.DefaultReserve>>20, "free disk space (MB) kept for audit rows and impersonation ends; below it ordinary writes are refused")
 	if pos, err := parseArgs(fs, args); err != nil {
 		return err
@@ -83,6 +106,14 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 		noStaffPasswords = true
 	default:
 		return badInput{fmt.Errorf("--staff-password-login must be on or off, not %q", *staffPasswords)}
+	}
+	if (*tlsCert == "") != (*tlsKey == "") {
+		return badInput{errors.New("--tls-cert and --tls-key go together: give both, or neither")}
+	}
+	if *tlsCert != "" {
+		if _, err := tls.LoadX509KeyPair(*tlsCert, *tlsKey); err != nil {
+			return badInput{fmt.Errorf("--tls-cert/--tls-key: %v", err)}
+		}
 	}
 	if _, err := net.ResolveTCPAddr("tcp", *addr); err != nil {
 		return badInput{fmt.Errorf("--addr %q is not an address to listen on (host:port, e.g. 127.0.0.1:8080): %v", *addr, err)}
@@ -154,7 +185,7 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 		ImpersonationTTL: *ttl, ImpersonationMax: *impMax, ImpersonationIdle: *impIdle,
 		Hosts: hosts, WebhookURL: *webhookURL, WebhookSecret: []byte(*webhookSecret),
 		RequireStaffMFA: *requireMFA, StepUpWindow: *stepUpWindow, NoMFAReason: noMFAReason,
-		SSO: provider, NoStaffPasswords: noStaffPasswords, PublicURL: *publicURL})
+		SSO: provider, NoStaffPasswords: noStaffPasswords, PublicURL: *publicURL, TrustedProxies: proxies})
 	if err != nil {
 		return err
 	}
@@ -178,7 +209,11 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 		go svc.Hooks.Run(ctx, d, time.Now, log)
 	}
 
-	url := "http://" + ln.Addr().String() + "/"
+	scheme := "http"
+	if *tlsCert != "" {
+		scheme = "https"
+	}
+	url := scheme + "://" + ln.Addr().String() + "/"
 	fmt.Fprintf(stdout, "ChargeDesk %s listening on %s (database %s, ready in %d ms)\n", version, url, *dbPath, time.Since(started).Milliseconds())
 	switch {
 	case seeded != nil:
@@ -198,7 +233,9 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 	if newKey {
 		fmt.Fprintf(stdout, "Made the audit key %s: keep a copy somewhere else; without it the audit trail cannot be verified.\n", auditKeyFile(*keyFile, *dbPath))
 	}
-	if *withDemo {
+	if *withDemo && *tlsCert != "" {
+		fmt.Fprintln(stdout, "Demo: the simulated charge points are not started over TLS (they would not trust your certificate).")
+	} else if *withDemo {
 		fmt.Fprintf(stdout, "Demo: a simulated charge point per charger connects over OCPP 1.6J to ws://%s/ocpp/1.6/{id} (never use --demo in production).\n", ln.Addr())
 		go func() {
 			if _, err := demo.ChargePoints(ctx, d, "ws://"+ln.Addr().String()+"/ocpp/1.6", log, 0); err != nil && ctx.Err() == nil {
@@ -208,7 +245,13 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 	}
 
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() {
+		if *tlsCert != "" {
+			errc <- srv.ServeTLS(ln, *tlsCert, *tlsKey)
+			return
+		}
+		errc <- srv.Serve(ln)
+	}()
 	select {
 	case err := <-errc:
 		return err

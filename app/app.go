@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net/netip"
 	"time"
 
 	"chargedesk/audit"
@@ -68,6 +69,8 @@ type Options struct {
 	NoStaffPasswords bool
 	// PublicURL is the address people use (--public-url).
 	PublicURL string
+	// TrustedProxies are the networks whose X-Forwarded-For/-Proto are believed.
+	TrustedProxies []netip.Prefix
 }
 
 // Services are ChargeDesk's parts, built once.
@@ -137,10 +140,12 @@ func Build(o Options) (*Services, error) {
 		ImpersonationTTL: o.ImpersonationTTL, ImpersonationMax: o.ImpersonationMax, ImpersonationIdle: o.ImpersonationIdle,
 		RequireStaffMFA: o.RequireStaffMFA, StepUpWindow: o.StepUpWindow, NoMFAReason: o.NoMFAReason,
 		SSO: o.SSO, NoStaffPasswords: o.NoStaffPasswords, PublicURL: o.PublicURL,
+		TrustedProxies: o.TrustedProxies,
 	})
 	if err != nil {
 		return nil, err
 	}
+	s.Web.HTTPS = s.HTTP.HTTPS // Secure cookies wherever the browser used HTTPS
 	return s, nil
 }
 

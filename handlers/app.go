@@ -7,6 +7,8 @@ import (
 	"html/template"
 	"log/slog"
 	"net"
+	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"time"
@@ -68,8 +70,11 @@ type Config struct {
 	NoStaffPasswords bool
 	// PublicURL is the address people use (--public-url), e.g. https://support.example.com
 	// behind a proxy that ends TLS: single sign-on's redirect and the passkeys' origin are
-	// built from it; without it, from the request.
+	// built from it; without it, from the request. An https one makes cookies Secure.
 	PublicURL string
+	// TrustedProxies are the networks whose X-Forwarded-For and X-Forwarded-Proto are
+	// believed (--trusted-proxy); none by default.
+	TrustedProxies []netip.Prefix
 }
 
 // App holds the dependencies of every handler. Its only state of its own is rendered HTML
@@ -104,15 +109,44 @@ type App struct {
 	sso         *sso.Provider // nil without single sign-on
 	noStaffPass bool          // staff may not sign in with a password (SSO only)
 	publicURL   string        // PublicURL, without a trailing slash
+	publicHTTPS bool          // PublicURL is https
+	proxies     []netip.Prefix
 }
 
-// cookieName is the login cookie's name: with the __Host- prefix over TLS, so that the
+// cookieName is the login cookie's name: with the __Host- prefix over HTTPS, so that the
 // browser only accepts it Secure, for this host and path /.
-func cookieName(c *gin.Context) string {
-	if c.Request.TLS != nil {
+func (a *App) cookieName(c *gin.Context) string {
+	if a.HTTPS(c.Request) {
 		return "__Host-chargedesk_session"
 	}
 	return "chargedesk_session"
+}
+
+// HTTPS reports whether the browser reached us over HTTPS: a TLS connection of our own, a
+// trusted proxy's X-Forwarded-Proto https, or a public URL that is https (a proxy ends TLS).
+func (a *App) HTTPS(r *http.Request) bool {
+	return r.TLS != nil || a.publicHTTPS || (a.fromTrustedProxy(r) && strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https"))
+}
+
+// fromTrustedProxy reports whether the request's peer is one of --trusted-proxy's networks.
+func (a *App) fromTrustedProxy(r *http.Request) bool {
+	if len(a.proxies) == 0 {
+		return false
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return false
+	}
+	ip, err := netip.ParseAddr(host)
+	if err != nil {
+		return false
+	}
+	for _, p := range a.proxies {
+		if p.Contains(ip.Unmap()) {
+			return true
+		}
+	}
+	return false
 }
 
 // origin is the scheme and host people reach this server at: --public-url when set (a proxy
@@ -124,7 +158,7 @@ func (a *App) origin(c *gin.Context) string {
 		}
 	}
 	scheme := "http"
-	if c.Request.TLS != nil {
+	if a.HTTPS(c.Request) {
 		scheme = "https"
 	}
 	return scheme + "://" + c.Request.Host
@@ -199,5 +233,7 @@ func New(cfg Config) (*App, error) {
 		sso:         cfg.SSO,
 		noStaffPass: cfg.NoStaffPasswords,
 		publicURL:   strings.TrimSuffix(cfg.PublicURL, "/"),
+		publicHTTPS: strings.HasPrefix(strings.ToLower(cfg.PublicURL), "https://"),
+		proxies:     cfg.TrustedProxies,
 	}, nil
 }

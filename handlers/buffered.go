@@ -53,10 +53,10 @@ func (b *bufferedWriter) Flush()        {}
 
 // discard drops the held response, status, body and headers: the answer that replaces it
 // starts from the headers every answer has (request id, security, no-store).
-func (b *bufferedWriter) discard(c *gin.Context) {
+func (b *bufferedWriter) discard(c *gin.Context, security gin.HandlerFunc) {
 	clear(b.ResponseWriter.Header())
 	c.Header("X-Request-Id", requestID(c))
-	securityHeaders(c)
+	security(c)
 	noStore(c)
 	b.body.Reset()
 }

@@ -37,7 +37,7 @@ func TestBufferedWriter(t *testing.T) {
 			}
 			continue
 		}
-		buf.discard(c)
+		buf.discard(c, (&App{}).securityHeaders)
 		c.String(http.StatusServiceUnavailable, "Not recorded, so not shown")
 		if rec.Code != http.StatusServiceUnavailable || rec.Body.String() != "Not recorded, so not shown" || rec.Header().Get("Location") != "" ||
 			rec.Header().Get("X-Request-Id") != "req-1" || rec.Header().Get("X-Frame-Options") != "DENY" {

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"path/filepath"
 	"strings"
@@ -77,6 +78,9 @@ type appOptions struct {
 	// sso is the staff's identity provider; noStaffPasswords leaves it the only way in.
 	sso              *sso.Provider
 	noStaffPasswords bool
+	tls              bool           // serve over TLS (httptest's certificate)
+	proxies          []netip.Prefix // --trusted-proxy
+	publicURL        string
 }
 
 const testWebhookSecret = "test-webhook-secret-0123456789"
@@ -116,12 +120,17 @@ func newTestAppWith(t testing.TB, o appOptions) *testApp {
 		Now:        func() time.Time { return time.Now().Add(time.Duration(ta.offset.Load())) },
 		WebhookURL: o.webhook, WebhookSecret: []byte(testWebhookSecret),
 		RequireStaffMFA: o.requireMFA, NoMFAReason: "demo", SSO: o.sso, NoStaffPasswords: o.noStaffPasswords,
+		TrustedProxies: o.proxies, PublicURL: o.publicURL,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ta.svc, ta.app, ta.every = svc, svc.HTTP, o.every
-	ta.srv = httptest.NewServer(svc.HTTP.Routes())
+	if o.tls {
+		ta.srv = httptest.NewTLSServer(svc.HTTP.Routes())
+	} else {
+		ta.srv = httptest.NewServer(svc.HTTP.Routes())
+	}
 	t.Cleanup(ta.srv.Close)
 	if o.chargePoints {
 		ta.connectChargePoints()
@@ -162,6 +171,7 @@ func (ta *testApp) client() *client {
 	jar, _ := cookiejar.New(nil)
 	return &client{t: ta.t, base: ta.srv.URL, http: &http.Client{
 		Jar:           jar,
+		Transport:     ta.srv.Client().Transport, // trusts the test server's certificate over TLS
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}}
 }

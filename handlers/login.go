@@ -210,17 +210,17 @@ func (a *App) signIn(c *gin.Context, u queries.User, entry audit.Entry, factor, 
 
 // freshSession drops the session the browser brought (if any) and returns a new one, unsaved.
 func (a *App) freshSession(c *gin.Context) (*sessions.Session, bool) {
-	if old, err := a.web.Get(c.Request, cookieName(c)); err == nil && !old.IsNew {
+	if old, err := a.web.Get(c.Request, a.cookieName(c)); err == nil && !old.IsNew {
 		if err := a.web.Delete(c.Request.Context(), old.ID); err != nil {
 			a.fail(c, err)
 			return nil, false
 		}
 	}
-	return a.web.Fresh(cookieName(c)), true
+	return a.web.Fresh(a.cookieName(c)), true
 }
 
 func (a *App) logout(c *gin.Context) {
-	sess, err := a.web.Get(c.Request, cookieName(c))
+	sess, err := a.web.Get(c.Request, a.cookieName(c))
 	if err != nil {
 		a.fail(c, err)
 		return

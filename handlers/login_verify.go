@@ -112,7 +112,7 @@ func (a *App) loginVerify(c *gin.Context) {
 		return
 	}
 	next := ""
-	if sess, err := a.web.Get(c.Request, cookieName(c)); err == nil {
+	if sess, err := a.web.Get(c.Request, a.cookieName(c)); err == nil {
 		next, _ = sess.Values[nextKey].(string)
 	}
 	if used.Kind == mfa.Recovery {

@@ -67,7 +67,7 @@ func (a *App) recover(c *gin.Context) {
 // user, re-read from the database on every request so that a disabled account or a changed
 // role takes effect at once, and their open impersonation, which customerSurface decides on.
 func (a *App) loadUser(c *gin.Context) {
-	caller, err := a.web.Caller(c.Request, cookieName(c))
+	caller, err := a.web.Caller(c.Request, a.cookieName(c))
 	if err != nil {
 		a.fail(c, err)
 		return

@@ -107,7 +107,7 @@ func (a *App) ceremony(c *gin.Context, begin func(*webauthn.WebAuthn, *mfa.Holde
 		a.fail(c, err)
 		return
 	}
-	sess, err := a.web.Get(c.Request, cookieName(c))
+	sess, err := a.web.Get(c.Request, a.cookieName(c))
 	if err != nil || sess.IsNew {
 		a.fail(c, errors.Join(err, &errs.Error{Code: errs.Unauthenticated, Message: "Log in first."}))
 		return
@@ -128,7 +128,7 @@ func (a *App) ceremony(c *gin.Context, begin func(*webauthn.WebAuthn, *mfa.Holde
 // takeCeremony returns the challenge the session holds and forgets it (one answer each).
 func (a *App) takeCeremony(c *gin.Context) (webauthn.SessionData, bool) {
 	var data webauthn.SessionData
-	sess, err := a.web.Get(c.Request, cookieName(c))
+	sess, err := a.web.Get(c.Request, a.cookieName(c))
 	if err != nil || sess.IsNew {
 		return data, false
 	}

@@ -82,9 +82,16 @@ const maxBody = 1 << 20
 // answers, and behind which checks.
 func (a *App) Routes() http.Handler {
 	r := gin.New()
-	r.SetTrustedProxies(nil) // ClientIP is the peer address; X-Forwarded-For is not trusted
+	// ClientIP is the peer address, or X-Forwarded-For's when the peer is a trusted proxy
+	// (--trusted-proxy; none by default).
+	proxies := make([]string, len(a.proxies))
+	for i, p := range a.proxies {
+		proxies[i] = p.String()
+	}
+	r.SetTrustedProxies(proxies)
+	r.RemoteIPHeaders = []string{"X-Forwarded-For"}
 	r.HandleMethodNotAllowed = true
-	r.Use(a.requestLog, a.recover, securityHeaders, a.allowedHost, a.cleanQuery, a.readForm, a.loadUser, noStore)
+	r.Use(a.requestLog, a.recover, a.securityHeaders, a.allowedHost, a.cleanQuery, a.readForm, a.loadUser, noStore)
 	r.NoRoute(func(c *gin.Context) { a.fail(c, errNotFound("This page")) })
 	r.NoMethod(func(c *gin.Context) {
 		a.fail(c, &errs.Error{Code: errs.WrongMethod, Message: "This address does not accept " + c.Request.Method + " requests."})

@@ -27,8 +27,11 @@ func (a *App) static(c *gin.Context) {
 // securityHeaders are sent with every answer: no framing (clickjacking), no MIME sniffing,
 // scripts, fetches and everything else only from this origin (default-src covers them), forms
 // only to it.
-func securityHeaders(c *gin.Context) {
+func (a *App) securityHeaders(c *gin.Context) {
 	h := c.Writer.Header()
+	if a.HTTPS(c.Request) {
+		h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains") // two years
+	}
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Referrer-Policy", "same-origin")

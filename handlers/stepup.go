@@ -72,7 +72,7 @@ func (a *App) stepUp(c *gin.Context) {
 		a.fail(c, err)
 		return
 	}
-	rotated, err := a.web.Rotate(c.Writer, c.Request, cookieName(c), caller.SessionKey)
+	rotated, err := a.web.Rotate(c.Writer, c.Request, a.cookieName(c), caller.SessionKey)
 	if err != nil {
 		a.fail(c, err)
 		return

@@ -142,7 +142,7 @@ func (a *App) impersonated(c *gin.Context, cur queries.Impersonation) {
 	defer func() {
 		c.Writer = real
 		if v := recover(); v != nil {
-			buf.discard(c)
+			buf.discard(c, a.securityHeaders)
 			panic(v) // the recover middleware answers; nothing held back is sent
 		}
 	}()
@@ -164,7 +164,7 @@ func (a *App) impersonated(c *gin.Context, cur queries.Impersonation) {
 		page := impersonation.Page{Method: c.Request.Method, Route: c.FullPath(), URL: c.Request.URL, Status: c.Writer.Status(), Outcome: outcome}
 		if err := a.guard.Record(c.Request.Context(), cur, page, write); err != nil {
 			c.Writer = real
-			buf.discard(c)
+			buf.discard(c, a.securityHeaders)
 			a.auditUnavailable(c, cur, err)
 			return
 		}

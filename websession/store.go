@@ -44,6 +44,9 @@ type Store struct {
 	Now     func() time.Time
 	// Idle ends a session not used for this long; zero means never.
 	Idle time.Duration
+	// HTTPS reports whether the browser reached the server over HTTPS (a trusted proxy may
+	// end TLS); nil means a TLS connection of the server's own. Cookies are then Secure.
+	HTTPS func(*http.Request) bool
 }
 
 // touchEvery is how stale last_seen_at may get before a request writes it again: a session
@@ -168,7 +171,7 @@ func (s *Store) Fresh(name string) *sessions.Session {
 // Save writes the session row and its cookie; a negative MaxAge deletes both.
 func (s *Store) Save(r *http.Request, w http.ResponseWriter, sess *sessions.Session) error {
 	opts := *sess.Options
-	opts.Secure = opts.Secure || r.TLS != nil
+	opts.Secure = opts.Secure || s.https(r)
 	if opts.MaxAge < 0 {
 		if sess.ID != "" {
 			if err := s.w.DeleteWebSession(r.Context(), key(sess.ID)); err != nil {
@@ -246,7 +249,7 @@ func (s *Store) Rotate(w http.ResponseWriter, r *http.Request, name, sessionKey 
 		return "", err
 	}
 	opts := s.Options
-	opts.Secure = opts.Secure || r.TLS != nil
+	opts.Secure = opts.Secure || s.https(r)
 	http.SetCookie(w, sessions.NewCookie(name, encoded, &opts))
 	return key(id), nil
 }
@@ -260,6 +263,13 @@ func flowKey(hashKey []byte) []byte {
 	return h[:]
 }
 
+func (s *Store) https(r *http.Request) bool {
+	if s.HTTPS != nil {
+		return s.HTTPS(r)
+	}
+	return r.TLS != nil
+}
+
 // SetFlowCookie keeps v (gob-encoded, signed and encrypted) in the browser as cookie name on
 // path, for FlowFor: state that must survive a trip to another site before any session.
 func (s *Store) SetFlowCookie(w http.ResponseWriter, r *http.Request, name, path string, v any) error {
@@ -268,14 +278,14 @@ func (s *Store) SetFlowCookie(w http.ResponseWriter, r *http.Request, name, path
 		return err
 	}
 	http.SetCookie(w, &http.Cookie{Name: name, Value: enc, Path: path, MaxAge: int(FlowFor / time.Second), HttpOnly: true,
-		Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode})
+		Secure: s.https(r), SameSite: http.SameSiteLaxMode})
 	return nil
 }
 
 // TakeFlowCookie reads cookie name into v (false if missing, forged or expired) and deletes it.
 func (s *Store) TakeFlowCookie(w http.ResponseWriter, r *http.Request, name, path string, v any) bool {
 	c, err := r.Cookie(name)
-	http.SetCookie(w, &http.Cookie{Name: name, Path: path, MaxAge: -1, HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode})
+	http.SetCookie(w, &http.Cookie{Name: name, Path: path, MaxAge: -1, HttpOnly: true, Secure: s.https(r), SameSite: http.SameSiteLaxMode})
 	return err == nil && s.flow.Decode(name, c.Value, v) == nil
 }
 
