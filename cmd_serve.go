@@ -73,6 +73,8 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 		}
 		return nil
 	})
+	metricsAddr := fs.String("metrics-addr", envOr("CHARGEDESK_METRICS_ADDR", ""), "also serve /metrics (Prometheus text, no login) on this address, e.g. 127.0.0.1:9100; staff see it at /metrics anyway")
+	logFormat := fs.String("log-format", envOr("CHARGEDESK_LOG_FORMAT", "text"), "text or json (one slog record per line on stderr)")
 	reserveMB := fs.Int64("disk-reserve-mb", db.DefaultReserve>>20, "free disk space (MB) kept for audit rows and impersonation ends; below it ordinary writes are refused")
 	if pos, err := parseArgs(fs, args); err != nil {
 		return err
@@ -106,6 +108,18 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 		noStaffPasswords = true
 	default:
 		return badInput{fmt.Errorf("--staff-password-login must be on or off, not %q", *staffPasswords)}
+	}
+	switch *logFormat {
+	case "text":
+	case "json":
+		log = slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	default:
+		return badInput{fmt.Errorf("--log-format must be text or json, not %q", *logFormat)}
+	}
+	if *metricsAddr != "" {
+		if _, err := net.ResolveTCPAddr("tcp", *metricsAddr); err != nil {
+			return badInput{fmt.Errorf("--metrics-addr %q is not an address to listen on: %v", *metricsAddr, err)}
+		}
 	}
 	if (*tlsCert == "") != (*tlsKey == "") {
 		return badInput{errors.New("--tls-cert and --tls-key go together: give both, or neither")}
@@ -244,6 +258,16 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 		}()
 	}
 
+	if *metricsAddr != "" {
+		mln, err := net.Listen("tcp", *metricsAddr)
+		if err != nil {
+			return err
+		}
+		msrv := &http.Server{Handler: http.HandlerFunc(svc.HTTP.Metrics), ReadHeaderTimeout: 5 * time.Second}
+		go msrv.Serve(mln)
+		defer msrv.Close()
+		fmt.Fprintf(stdout, "Metrics (Prometheus text) on http://%s/metrics\n", mln.Addr())
+	}
 	errc := make(chan error, 1)
 	go func() {
 		if *tlsCert != "" {

@@ -21,6 +21,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/VictoriaMetrics/metrics"
+
 	"chargedesk/db"
 	"chargedesk/queries"
 )
@@ -138,6 +140,11 @@ func (t *Trail) Write(ctx context.Context, tx *sql.Tx, at time.Time, e Entry) (i
 	}
 	row.Hash = authHash(t.mac(), row.At, row.Tag, row.ActorUserID, row.TargetUserID, row.Ip, row.UserAgent, row.Metadata, prev)
 	id, err := q.InsertAuthAudit(ctx, row)
+	if err != nil {
+		metrics.GetOrCreateCounter("chargedesk_audit_write_failures_total").Inc()
+	} else {
+		metrics.GetOrCreateCounter("chargedesk_audit_writes_total").Inc()
+	}
 	if err != nil || !t.events || !IsEvent(e.Tag) {
 		return id, err
 	}

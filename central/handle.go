@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/VictoriaMetrics/metrics"
+
 	"chargedesk/ocpp"
 	"chargedesk/queries"
 )
@@ -51,6 +53,12 @@ func (c *Central) handle(ctx context.Context, cp *ocpp.Conn, action string, payl
 	default:
 		err = ocpp.Errorf(ocpp.NotImplemented, "ChargeDesk does not implement %q", action)
 	}
+	counted := action
+	var nie *ocpp.Error
+	if errors.As(err, &nie) && nie.Code == ocpp.NotImplemented {
+		counted = "other" // a charger's unknown actions do not each become a series
+	}
+	metrics.GetOrCreateCounter(`chargedesk_ocpp_calls_total{action="` + counted + `"}`).Inc()
 	now := c.now()
 	if err != nil {
 		var oerr *ocpp.Error

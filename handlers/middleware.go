@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/VictoriaMetrics/metrics"
+
 	"github.com/gin-gonic/gin"
 
 	"chargedesk/access"
@@ -30,6 +32,7 @@ func (a *App) requestLog(c *gin.Context) {
 	if route == "" {
 		route = "(unmatched)"
 	}
+	metrics.GetOrCreateHistogram(`chargedesk_http_request_duration_seconds{route="` + route + `"}`).UpdateDuration(start)
 	var uid, imp int64
 	if u := currentUser(c); u != nil {
 		uid = u.ID

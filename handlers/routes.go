@@ -101,6 +101,7 @@ func (a *App) Routes() http.Handler {
 	r.GET("/static/*file", a.static)
 	r.GET("/favicon.ico", func(c *gin.Context) { c.Redirect(http.StatusMovedPermanently, "/static/favicon.svg") })
 	r.GET("/healthz", a.healthz)
+	r.GET("/metrics", a.requireUser, a.requireFactor, a.requireStaff, a.metricsPage) // Prometheus text, for staff
 	r.GET("/login", a.loginPage)
 	r.POST("/login", a.login)
 	r.POST("/logout", a.logout)

@@ -123,6 +123,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.consoleCountsStmt, err = db.PrepareContext(ctx, consoleCounts); err != nil {
 		return nil, fmt.Errorf("error preparing query ConsoleCounts: %w", err)
 	}
+	if q.countActiveImpersonationsStmt, err = db.PrepareContext(ctx, countActiveImpersonations); err != nil {
+		return nil, fmt.Errorf("error preparing query CountActiveImpersonations: %w", err)
+	}
 	if q.countCheckpointsStmt, err = db.PrepareContext(ctx, countCheckpoints); err != nil {
 		return nil, fmt.Errorf("error preparing query CountCheckpoints: %w", err)
 	}
@@ -900,6 +903,11 @@ func (q *Queries) Close() error {
 	if q.consoleCountsStmt != nil {
 		if cerr := q.consoleCountsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing consoleCountsStmt: %w", cerr)
+		}
+	}
+	if q.countActiveImpersonationsStmt != nil {
+		if cerr := q.countActiveImpersonationsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing countActiveImpersonationsStmt: %w", cerr)
 		}
 	}
 	if q.countCheckpointsStmt != nil {
@@ -1989,6 +1997,7 @@ type Queries struct {
 	connectorMeterWhStmt                 *sql.Stmt
 	connectorNumbersStmt                 *sql.Stmt
 	consoleCountsStmt                    *sql.Stmt
+	countActiveImpersonationsStmt        *sql.Stmt
 	countCheckpointsStmt                 *sql.Stmt
 	countCustomersStmt                   *sql.Stmt
 	countEmailMatchesStmt                *sql.Stmt
@@ -2231,6 +2240,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		connectorMeterWhStmt:                 q.connectorMeterWhStmt,
 		connectorNumbersStmt:                 q.connectorNumbersStmt,
 		consoleCountsStmt:                    q.consoleCountsStmt,
+		countActiveImpersonationsStmt:        q.countActiveImpersonationsStmt,
 		countCheckpointsStmt:                 q.countCheckpointsStmt,
 		countCustomersStmt:                   q.countCustomersStmt,
 		countEmailMatchesStmt:                q.countEmailMatchesStmt,

@@ -102,3 +102,7 @@ WHERE s.id = 1;
 -- name: SetImpersonationSwitch :exec
 UPDATE impersonation_switch SET enabled = @enabled, reason = @reason, changed_by = @changed_by, changed_at = @changed_at
 WHERE id = 1;
+
+-- name: CountActiveImpersonations :one
+-- For /metrics: how many impersonations are open now.
+SELECT count(*) FROM impersonations WHERE ended_at IS NULL;

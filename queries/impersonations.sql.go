@@ -82,6 +82,18 @@ func (q *Queries) ActiveImpersonationOf(ctx context.Context, adminUserID int64) 
 	return i, err
 }
 
+const countActiveImpersonations = `-- name: CountActiveImpersonations :one
+SELECT count(*) FROM impersonations WHERE ended_at IS NULL
+`
+
+// For /metrics: how many impersonations are open now.
+func (q *Queries) CountActiveImpersonations(ctx context.Context) (int64, error) {
+	row := q.queryRow(ctx, q.countActiveImpersonationsStmt, countActiveImpersonations)
+	var count int64
+	err := row.Scan(&count)
+	return count, err
+}
+
 const endImpersonation = `-- name: EndImpersonation :execrows
 UPDATE impersonations SET ended_at = ?1, end_via = ?2, end_audit_id = ?3
 WHERE id = ?4 AND ended_at IS NULL

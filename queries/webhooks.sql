@@ -21,3 +21,4 @@ ORDER BY id DESC LIMIT 50;
 
 -- name: WebhookBacklog :one
 SELECT count(*) FROM webhook_outbox WHERE delivered_at IS NULL;
+
