@@ -14,6 +14,7 @@ import (
 	"chargedesk/db"
 	"chargedesk/mfa"
 	"chargedesk/queries"
+	"chargedesk/replica"
 	"chargedesk/users"
 )
 
@@ -284,4 +285,59 @@ func openMigrated(ctx context.Context, path string) (d *db.DB, keyless bool, err
 	}
 	d, err = db.Open(ctx, path)
 	return d, before < db.KeyedSchema, err
+}
+
+// cmdRestore is `restore --replica URL [--at TIME] OUT.db`: the replica's latest state, or its
+// state at a moment, into a new file, then audit verify on it with the operator's key.
+func cmdRestore(ctx context.Context, args []string, stdout io.Writer) error {
+	fs, _ := newFlags("restore --replica URL [--at TIME] OUT.db", "Restores the database from its replica (file:///path or s3://bucket/prefix?endpoint=…) into OUT.db, which\\n"+
+		"must not exist: the latest state, or the state at --at (RFC 3339). Then runs audit verify on it with your audit key\\n"+
+		"(--audit-key-file) and, when given, the checkpoint file, and prints the newest audit row restored.", stdout)
+	rawURL := fs.String("replica", envOr("CHARGEDESK_REPLICA", ""), "the replica to restore from (env CHARGEDESK_REPLICA)")
+	at := fs.String("at", "", "restore the state at this moment (RFC 3339, e.g. 2026-12-06T14:30:00Z); default: the latest")
+	keyFile := fs.String("audit-key-file", envOr("CHARGEDESK_AUDIT_KEY_FILE", ""), "your copy of the audit key, to verify the restored trail (default: OUT.db.audit-key)")
+	cpFile := fs.String("checkpoints", "", "the checkpoint file to verify against (optional)")
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 || *rawURL == "" {
+		fs.Usage()
+		return badInput{errors.New("usage: chargedesk restore --replica URL [--at TIME] OUT.db")}
+	}
+	out := pos[0]
+	var when time.Time
+	if *at != "" {
+		if when, err = time.Parse(time.RFC3339, *at); err != nil {
+			return badInput{fmt.Errorf("--at %q is not an RFC 3339 time like 2026-12-06T14:30:00Z", *at)}
+		}
+	}
+	if err := replica.Check(*rawURL); err != nil {
+		return badInput{err}
+	}
+	if _, err := os.Stat(out); err == nil {
+		return badInput{fmt.Errorf("%s already exists: a restore never overwrites; choose a new file", out)}
+	}
+	started := time.Now()
+	if err := replica.Restore(ctx, *rawURL, out, when); err != nil {
+		return fmt.Errorf("restore from %s: %w", *rawURL, err)
+	}
+	st, _ := os.Stat(out)
+	fmt.Fprintf(stdout, "restored %s into %s (%d bytes) in %s\n", *rawURL, out, st.Size(), time.Since(started).Round(time.Millisecond))
+	r, err := db.OpenReadOnly(ctx, out)
+	if err != nil {
+		return err
+	}
+	var id, ts int64
+	var tag string
+	r.QueryRowContext(ctx, `SELECT id, at, tag FROM auth_audit ORDER BY id DESC LIMIT 1`).Scan(&id, &ts, &tag)
+	r.Close()
+	if id > 0 {
+		fmt.Fprintf(stdout, "newest audit row restored: auth_audit #%d, %s, at %s\n", id, tag, time.Unix(ts, 0).UTC().Format(time.RFC3339))
+	}
+	vargs := []string{"--db", out, "--audit-key-file", auditKeyFile(*keyFile, out)}
+	if *cpFile != "" {
+		vargs = append(vargs, "--checkpoints", *cpFile)
+	}
+	return cmdAuditVerify(ctx, vargs, stdout)
 }

@@ -20,6 +20,8 @@ import (
 	"time"
 
 	"chargedesk/format"
+	"chargedesk/handlers"
+	"chargedesk/replica"
 	"chargedesk/sso"
 
 	"chargedesk/app"
@@ -73,6 +75,14 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 		}
 		return nil
 	})
+	var replicaURL string
+	fs.Func("replica", "replicate the database continuously to file:///path or s3://bucket/prefix?endpoint=… (Litestream; AWS_* credentials from the environment; env CHARGEDESK_REPLICA)", func(v string) error {
+		if replicaURL != "" {
+			return errors.New("one --replica per server (Litestream keeps one replica per database)")
+		}
+		replicaURL = v
+		return nil
+	})
 	metricsAddr := fs.String("metrics-addr", envOr("CHARGEDESK_METRICS_ADDR", ""), "also serve /metrics (Prometheus text, no login) on this address, e.g. 127.0.0.1:9100; staff see it at /metrics anyway")
 	logFormat := fs.String("log-format", envOr("CHARGEDESK_LOG_FORMAT", "text"), "text or json (one slog record per line on stderr)")
 	reserveMB := fs.Int64("disk-reserve-mb", db.DefaultReserve>>20, "free disk space (MB) kept for audit rows and impersonation ends; below it ordinary writes are refused")
@@ -108,6 +118,14 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 		noStaffPasswords = true
 	default:
 		return badInput{fmt.Errorf("--staff-password-login must be on or off, not %q", *staffPasswords)}
+	}
+	if replicaURL == "" {
+		replicaURL = os.Getenv("CHARGEDESK_REPLICA")
+	}
+	if replicaURL != "" {
+		if err := replica.Check(replicaURL); err != nil {
+			return badInput{err}
+		}
 	}
 	switch *logFormat {
 	case "text":
@@ -194,12 +212,23 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 	if err != nil {
 		return err
 	}
+	var rep *replica.Replicator
+	if replicaURL != "" {
+		if rep, err = replica.Start(ctx, *dbPath, replicaURL, log); err != nil {
+			return err
+		}
+		defer rep.Close(context.Background()) // after the server and the housekeeping stopped: ships what is left
+	}
+	var repStatus handlers.Replica
+	if rep != nil {
+		repStatus = rep
+	}
 	svc, err := app.Build(app.Options{DB: d, Trail: trail, CheckpointFile: *cpFile, Log: log, Version: version,
 		SessionKey: key, SessionMaxAge: *sessionMax, SessionIdle: *sessionIdle,
 		ImpersonationTTL: *ttl, ImpersonationMax: *impMax, ImpersonationIdle: *impIdle,
 		Hosts: hosts, WebhookURL: *webhookURL, WebhookSecret: []byte(*webhookSecret),
 		RequireStaffMFA: *requireMFA, StepUpWindow: *stepUpWindow, NoMFAReason: noMFAReason,
-		SSO: provider, NoStaffPasswords: noStaffPasswords, PublicURL: *publicURL, TrustedProxies: proxies})
+		SSO: provider, NoStaffPasswords: noStaffPasswords, PublicURL: *publicURL, TrustedProxies: proxies, Replica: repStatus})
 	if err != nil {
 		return err
 	}
@@ -234,6 +263,9 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 		fmt.Fprint(stdout, seeded.String())
 	case *withDemo:
 		fmt.Fprintf(stdout, "--demo: %s already has users, so nothing was seeded.\n", *dbPath)
+	}
+	if rep != nil {
+		fmt.Fprintf(stdout, "Replicating continuously to %s (position in /healthz and /metrics; restore with chargedesk restore --replica URL OUT.db).\n", replicaURL)
 	}
 	if *requireMFA {
 		fmt.Fprintf(stdout, "Staff sign in with a second factor (--require-staff-mfa); sensitive actions ask for it again after %s (--step-up-window).\n", format.Span(*stepUpWindow))

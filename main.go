@@ -30,6 +30,7 @@ Usage:
                                       otpauth:// URI and ten recovery codes
   chargedesk audit verify             recompute the audit hash chains and name the first bad row
   chargedesk backup FILE              write a consistent copy of the database to FILE
+  chargedesk restore --replica URL OUT.db   restore from the continuous replica (--at TIME: as it was then)
   chargedesk demo --scale SPEC        grow a big database for benchmarks (see README)
   chargedesk bench                    measure pages against a bare-page anchor (see README)
   chargedesk fleet --url ws://…       connect simulated OCPP charge points to a running server
@@ -83,6 +84,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer, 
 		return cmdAuditVerify(ctx, rest[1:], stdout)
 	case "backup":
 		return cmdBackup(ctx, rest, stdout)
+	case "restore":
+		return cmdRestore(ctx, rest, stdout)
 	case "demo":
 		return cmdDemoScale(ctx, rest, stdout)
 	case "bench":

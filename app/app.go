@@ -71,6 +71,8 @@ type Options struct {
 	PublicURL string
 	// TrustedProxies are the networks whose X-Forwarded-For/-Proto are believed.
 	TrustedProxies []netip.Prefix
+	// Replica is the database's continuous copy (--replica), or nil.
+	Replica handlers.Replica
 }
 
 // Services are ChargeDesk's parts, built once.
@@ -140,7 +142,7 @@ func Build(o Options) (*Services, error) {
 		ImpersonationTTL: o.ImpersonationTTL, ImpersonationMax: o.ImpersonationMax, ImpersonationIdle: o.ImpersonationIdle,
 		RequireStaffMFA: o.RequireStaffMFA, StepUpWindow: o.StepUpWindow, NoMFAReason: o.NoMFAReason,
 		SSO: o.SSO, NoStaffPasswords: o.NoStaffPasswords, PublicURL: o.PublicURL,
-		TrustedProxies: o.TrustedProxies,
+		TrustedProxies: o.TrustedProxies, Replica: o.Replica,
 	})
 	if err != nil {
 		return nil, err

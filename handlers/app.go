@@ -3,6 +3,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"html/template"
 	"log/slog"
@@ -12,6 +13,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"chargedesk/replica"
 
 	"github.com/gin-gonic/gin"
 
@@ -75,6 +78,14 @@ type Config struct {
 	// TrustedProxies are the networks whose X-Forwarded-For and X-Forwarded-Proto are
 	// believed (--trusted-proxy); none by default.
 	TrustedProxies []netip.Prefix
+	// Replica is the continuous copy of the database (--replica), or nil: its position is
+	// shown in /healthz, the dashboard and /metrics.
+	Replica Replica
+}
+
+// Replica is where the database's continuous copy stands.
+type Replica interface {
+	Status(ctx context.Context) (replica.Status, error)
 }
 
 // App holds the dependencies of every handler. Its only state of its own is rendered HTML
@@ -111,6 +122,7 @@ type App struct {
 	publicURL   string        // PublicURL, without a trailing slash
 	publicHTTPS bool          // PublicURL is https
 	proxies     []netip.Prefix
+	replica     Replica // nil without --replica
 }
 
 // cookieName is the login cookie's name: with the __Host- prefix over HTTPS, so that the
@@ -235,5 +247,6 @@ func New(cfg Config) (*App, error) {
 		publicURL:   strings.TrimSuffix(cfg.PublicURL, "/"),
 		publicHTTPS: strings.HasPrefix(strings.ToLower(cfg.PublicURL), "https://"),
 		proxies:     cfg.TrustedProxies,
+		replica:     cfg.Replica,
 	}, nil
 }

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"time"
 
+	"chargedesk/audit"
+
 	"github.com/gin-gonic/gin"
 
 	"chargedesk/db"
@@ -25,7 +27,16 @@ func (a *App) probe(ctx context.Context) (int, gin.H) {
 	defer cancel()
 	err := a.db.Check(ctx)
 	if err == nil {
-		return http.StatusOK, gin.H{"status": "ok", "version": a.version}
+		body := gin.H{"status": "ok", "version": a.version}
+		if a.replica != nil {
+			st, rerr := a.replica.Status(ctx)
+			rep := gin.H{"url": st.URL, "local_txid": st.LocalTXID, "replicated_txid": st.RemoteTXID, "in_sync": st.InSync, "transactions_behind": st.Behind}
+			if rerr != nil {
+				rep["error"] = "the replica could not be read: " + audit.Truncate(rerr.Error(), 200)
+			}
+			body["replica"] = rep
+		}
+		return http.StatusOK, body
 	}
 	reason := "Free disk space is below the reserve kept for the audit trail: ordinary writes are refused."
 	var ce *db.CheckError

@@ -21,6 +21,11 @@ func (a *App) Metrics(w http.ResponseWriter, r *http.Request) {
 	set.NewGauge("chargedesk_impersonations_active", func() float64 { return float64(active) })
 	set.NewGauge("chargedesk_ocpp_connections", func() float64 { return float64(a.central.Server.Count()) })
 	set.NewGauge("chargedesk_webhook_backlog", func() float64 { return float64(backlog) })
+	if a.replica != nil {
+		if st, err := a.replica.Status(ctx); err == nil {
+			set.NewGauge("chargedesk_replica_transactions_behind", func() float64 { return float64(st.Behind) })
+		}
+	}
 	set.WritePrometheus(w)
 }
 
