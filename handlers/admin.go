@@ -3,13 +3,16 @@ package handlers
 import (
 	"database/sql"
 	"errors"
+	"fmt"
 	"net/http"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
+	"chargedesk/audit"
 	"chargedesk/charging"
 	"chargedesk/queries"
+	"chargedesk/replica"
 )
 
 // stuckRow is an ACTIVE session that looks stuck, with why.
@@ -33,7 +36,15 @@ type adminHomeData struct {
 	// MFA says how this console asks for second factors when it does not ("Second factor
 	// not required (demo)"); "" when it requires them.
 	MFA string
+	// Replica is where the continuous copy of the database stands (nil without --replica);
+	// ReplicaProblem says what is wrong with it, for a warning.
+	Replica        *replica.Status
+	ReplicaProblem string
 }
+
+// replicaBehindWarn is how many transactions behind the replica may be before the console
+// warns (a busy second is a few dozen).
+const replicaBehindWarn = 200
 
 // leftWindow is how long after an impersonation ends the console offers to go back to it.
 const leftWindow = time.Hour
@@ -72,6 +83,19 @@ func (a *App) adminHome(c *gin.Context) {
 	d.MyActive = a.myImpersonation(c)
 	if !a.staffMFA {
 		d.MFA = "Second factor not required (" + a.noMFAReason + ")"
+	}
+	if a.replica != nil {
+		st, err := a.replica.Status(ctx)
+		d.Replica = &st
+		switch {
+		case err != nil:
+			d.ReplicaProblem = "The replica could not be read: " + audit.Truncate(err.Error(), 200) + ". Check the replica store; the database itself is fine."
+		case st.Behind > replicaBehindWarn:
+			d.ReplicaProblem = fmt.Sprintf("The replica is %d transactions behind: if this machine were lost now, they would be.", st.Behind)
+		}
+		if d.ReplicaProblem != "" {
+			a.Log.Warn("replica lagging or unreadable", "replica", st.URL, "behind", st.Behind, "err", err)
+		}
 	}
 	if d.Approvals, err = a.r.PendingApprovals(ctx, now.Unix()); err != nil {
 		a.fail(c, err)
