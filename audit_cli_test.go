@@ -104,7 +104,11 @@ func TestServeRefusesANewKeyOverAKeptTrail(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, q := range []string{`DROP TRIGGER audit_checkpoints_no_delete`, `DELETE FROM audit_checkpoints`} {
+	var trigger string // the attacker puts it back afterwards, so only the data differs
+	if err := d.QueryRow(`SELECT sql FROM sqlite_master WHERE name = 'audit_checkpoints_no_delete'`).Scan(&trigger); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{`DROP TRIGGER audit_checkpoints_no_delete`, `DELETE FROM audit_checkpoints`, trigger} {
 		if _, err := d.Exec(q); err != nil {
 			t.Fatal(err)
 		}
@@ -121,5 +125,20 @@ func TestServeRefusesANewKeyOverAKeptTrail(t *testing.T) {
 	}
 	if _, err := os.Stat(audit.KeyFileFor(path)); err == nil {
 		t.Error("serve left a new key file behind")
+	}
+	// The way on, when the key is gone for good: a recorded rotation.
+	if _, err := runCmd(t, "", "audit", "rekey", "--db", path); err == nil {
+		t.Error("rekey without a reason was accepted")
+	}
+	out2, err := runCmd(t, "", "audit", "rekey", "--db", path, "--reason", "the old server's disk died with the key")
+	if err != nil || !strings.Contains(out2, "recorded the rotation") {
+		t.Fatalf("rekey: %v\n%s", err, out2)
+	}
+	if _, err := runCmd(t, "", "audit", "rekey", "--db", path, "--reason", "again"); err == nil {
+		t.Error("a second rekey over an existing key was accepted")
+	}
+	out3, err := runCmd(t, "", "audit", "verify", "--db", path)
+	if err != nil || !strings.Contains(out3, "audit trail intact") {
+		t.Errorf("verify after the rotation: %v\n%s", err, out3)
 	}
 }

@@ -201,6 +201,9 @@ func cmdAuditVerify(ctx context.Context, args []string, stdout io.Writer) error 
 	} else {
 		fmt.Fprintln(stdout, "latest checkpoint: none yet (rows deleted from the end cannot be detected before the first one)")
 	}
+	if rep.BeforeRotation > 0 {
+		fmt.Fprintf(stdout, "note: %d checkpoint(s) were signed by an audit key lost before a recorded rotation (audit rekey): rows before it are checked for their links only\n", rep.BeforeRotation)
+	}
 	if rep.TornLines > 0 {
 		fmt.Fprintf(stdout, "note: %d line(s) of the checkpoint file were cut short by a crash and were skipped\n", rep.TornLines)
 	}
@@ -340,4 +343,48 @@ func cmdRestore(ctx context.Context, args []string, stdout io.Writer) error {
 		vargs = append(vargs, "--checkpoints", *cpFile)
 	}
 	return cmdAuditVerify(ctx, vargs, stdout)
+}
+
+// cmdAuditRekey is `audit rekey --reason TEXT`: the audit key is lost for good, so a new one
+// is made and the rotation recorded openly (an audit.rekey row and a checkpoint with the new
+// key naming the last checkpoint of the old one). serve starts again after it; audit verify
+// then checks the rows before the rotation only for their links.
+func cmdAuditRekey(ctx context.Context, args []string, stdout io.Writer) error {
+	fs, dbPath := newFlags("audit rekey --reason TEXT", "Makes a new audit key after the old one was lost for good, and records the rotation in the trail: everything\\n"+
+		"before it can then be verified only for its links. If you have a copy of the old key, put it back instead.", stdout)
+	keyFile := fs.String("audit-key-file", "", "where the new key goes (env CHARGEDESK_AUDIT_KEY_FILE; default DB.audit-key); it must not exist")
+	reason := fs.String("reason", "", "why the old key is gone (recorded in the trail)")
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 0 || strings.TrimSpace(*reason) == "" {
+		fs.Usage()
+		return badInput{errors.New("usage: chargedesk audit rekey --reason TEXT (why the old key is gone)")}
+	}
+	if _, err := os.Stat(*dbPath); err != nil {
+		return badInput{fmt.Errorf("there is no database at %s (--db or CHARGEDESK_DB)", *dbPath)}
+	}
+	kf := auditKeyFile(*keyFile, *dbPath)
+	if _, err := os.Stat(kf); err == nil {
+		return badInput{fmt.Errorf("the audit key %s is there: rekey is for a key that is lost for good", kf)}
+	}
+	d, _, err := openMigrated(ctx, *dbPath)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	key, _, err := audit.LoadOrCreateKey(kf)
+	if err != nil {
+		return err
+	}
+	rot, err := audit.NewTrail(key).Rekey(ctx, d, audit.CheckpointFileFor(*dbPath), strings.TrimSpace(*reason), time.Now())
+	if err != nil {
+		os.Remove(kf)
+		return err
+	}
+	fmt.Fprintf(stdout, "made the new audit key %s (keep a copy elsewhere) and recorded the rotation: checkpoints up to #%d were signed by the old key %s;\\n"+
+		"audit rows before auth_audit #%d and impersonation_audit #%d can now be verified only for their links.\\n",
+		kf, rot.AfterCheckpoint, rot.PreviousKey, rot.Before.Auth, rot.Before.Routes)
+	return nil
 }

@@ -29,6 +29,7 @@ Usage:
   chargedesk user mfa EMAIL --totp    enrol an authenticator app (TOTP) for a user; prints its
                                       otpauth:// URI and ten recovery codes
   chargedesk audit verify             recompute the audit hash chains and name the first bad row
+  chargedesk audit rekey --reason R   a new audit key after the old one was lost for good (recorded)
   chargedesk backup FILE              write a consistent copy of the database to FILE
   chargedesk restore --replica URL OUT.db   restore from the continuous replica (--at TIME: as it was then)
   chargedesk demo --scale SPEC        grow a big database for benchmarks (see README)
@@ -78,10 +79,13 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer, 
 		}
 		return errors.New(`usage: chargedesk user create --email E --name N --role support|admin|customer (password on stdin), or chargedesk user mfa EMAIL --totp`)
 	case "audit":
-		if len(rest) == 0 || rest[0] != "verify" {
-			return errors.New("usage: chargedesk audit verify [--db PATH]")
+		switch {
+		case len(rest) > 0 && rest[0] == "verify":
+			return cmdAuditVerify(ctx, rest[1:], stdout)
+		case len(rest) > 0 && rest[0] == "rekey":
+			return cmdAuditRekey(ctx, rest[1:], stdout)
 		}
-		return cmdAuditVerify(ctx, rest[1:], stdout)
+		return errors.New("usage: chargedesk audit verify [--db PATH], or chargedesk audit rekey --reason TEXT")
 	case "backup":
 		return cmdBackup(ctx, rest, stdout)
 	case "restore":

@@ -362,3 +362,55 @@ func TestTornCheckpointLineIsNotTampering(t *testing.T) {
 		t.Errorf("a forged whole line: %v", err)
 	}
 }
+
+// After the key is lost, a new key cannot take over silently (its verify calls the old
+// checkpoints forged); audit rekey records the rotation openly, and from then on verify says
+// intact, counts what it could check only for links, still catches a row deleted before the
+// rotation and anything changed after it.
+func TestRekeyAfterALostKey(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	fresh := audit.NewTrail(audit.NewKey())
+	lost := &world{d: w.d, tr: fresh, cpFile: w.cpFile, now: w.now}
+	if _, err := lost.verify(t); err == nil || !strings.Contains(err.Error(), "signature does not match") {
+		t.Fatalf("a new key before any rotation: %v, want the old checkpoints refused", err)
+	}
+	rot, err := fresh.Rekey(ctx, w.d, w.cpFile, "key file lost with the old server", w.now)
+	if err != nil || rot.AfterCheckpoint == 0 || rot.PreviousKey == "" {
+		t.Fatalf("rekey: %+v %v", rot, err)
+	}
+	writeRows(t, w.d, fresh, 5)
+	if _, err := fresh.Checkpoint(ctx, w.d, w.cpFile, w.now, false); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := lost.verify(t)
+	if err != nil || rep.BeforeRotation == 0 {
+		t.Fatalf("after the rotation: %v, %d checkpoints before it", err, rep.BeforeRotation)
+	}
+	var rekeyRows int
+	w.d.R.QueryRow(`SELECT count(*) FROM auth_audit WHERE tag = 'audit.rekey'`).Scan(&rekeyRows)
+	if rekeyRows != 1 {
+		t.Errorf("%d audit.rekey rows", rekeyRows)
+	}
+	// A row deleted before the rotation breaks the links.
+	exec(t, w.d, `DROP TRIGGER auth_audit_no_delete`, `DELETE FROM auth_audit WHERE id = 3`)
+	if _, err := lost.verify(t); err == nil || !strings.Contains(err.Error(), "prev_hash does not match") {
+		t.Errorf("a row deleted before the rotation: %v", err)
+	}
+}
+
+// A row changed after the rotation is caught with the new key.
+func TestRekeyKeepsCheckingAfterTheRotation(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	fresh := audit.NewTrail(audit.NewKey())
+	if _, err := fresh.Rekey(ctx, w.d, w.cpFile, "lost", w.now); err != nil {
+		t.Fatal(err)
+	}
+	writeRows(t, w.d, fresh, 3)
+	exec(t, w.d, `DROP TRIGGER auth_audit_no_update`, `UPDATE auth_audit SET actor_user_id = 99 WHERE id = (SELECT max(id) FROM auth_audit)`)
+	lost := &world{d: w.d, tr: fresh, cpFile: w.cpFile, now: w.now}
+	if _, err := lost.verify(t); err == nil || !strings.Contains(err.Error(), "content does not match its keyed hash") {
+		t.Errorf("a row changed after the rotation: %v", err)
+	}
+}

@@ -39,6 +39,19 @@ type CheckpointBody struct {
 	Routes    Head   `json:"routes"`
 	KeyedFrom Keyed  `json:"keyed_from"`
 	Key       string `json:"key"`
+	// Rotation is set from a key rotation on (audit rekey): rows before it were kept with a
+	// key that is lost, and are checked for their links only.
+	Rotation *Rotation `json:"rotation,omitempty"`
+}
+
+// Rotation records that the audit key was replaced (the old one lost): the rows before Before
+// were written with it, the checkpoints up to AfterCheckpoint and the file's lines of
+// PreviousKey were signed by it. Verify checks those only as far as they can be without it.
+type Rotation struct {
+	Before          Keyed  `json:"before"`
+	AfterCheckpoint int64  `json:"after_checkpoint"`
+	PreviousKey     string `json:"previous_key"`
+	At              int64  `json:"at"`
 }
 
 // Keyed is the first keyed row id of each chain.
@@ -69,6 +82,7 @@ func (t *Trail) Checkpoint(ctx context.Context, d *db.DB, file string, now time.
 			return err
 		}
 		keyed := Keyed{Auth: 1, Routes: 1}
+		var rotation *Rotation
 		last, err := q.LatestCheckpoint(ctx)
 		switch {
 		case err == nil:
@@ -79,13 +93,13 @@ func (t *Trail) Checkpoint(ctx context.Context, d *db.DB, file string, now time.
 			if prev.Auth == auth && prev.Routes == routes {
 				return nil
 			}
-			keyed = prev.KeyedFrom
+			keyed, rotation = prev.KeyedFrom, prev.Rotation
 		case !errors.Is(err, sql.ErrNoRows):
 			return err
 		case adopt:
 			keyed = Keyed{Auth: auth.ID + 1, Routes: routes.ID + 1}
 		}
-		body = &CheckpointBody{V: 1, At: now.Unix(), Auth: auth, Routes: routes, KeyedFrom: keyed, Key: t.key.PublicKey()}
+		body = &CheckpointBody{V: 1, At: now.Unix(), Auth: auth, Routes: routes, KeyedFrom: keyed, Key: t.key.PublicKey(), Rotation: rotation}
 		raw, err := json.Marshal(body)
 		if err != nil {
 			return err

@@ -33,7 +33,10 @@ type Report struct {
 	Latest              *CheckpointBody
 	FileCheckpoints     int64
 	TornLines           int // lines of the checkpoint file cut short by a crash (skipped)
-	Triggers            int
+	// BeforeRotation counts checkpoints signed by a key lost before a rotation (audit rekey):
+	// not checkable, and their rows are checked for their links only.
+	BeforeRotation int
+	Triggers       int
 }
 
 // Verify checks, on a read-only connection r: every checkpoint's signature (database and
@@ -49,13 +52,17 @@ func (t *Trail) Verify(ctx context.Context, r *sql.DB, checkpointFile string, no
 		return rep, err
 	}
 	keyed, latest := Keyed{Auth: 1, Routes: 1}, CheckpointBody{Auth: Head{Hash: genesis}, Routes: Head{Hash: genesis}}
+	var linksOnly Keyed
 	if rep.Latest != nil {
 		keyed, latest = rep.Latest.KeyedFrom, *rep.Latest
+		if rep.Latest.Rotation != nil {
+			linksOnly = rep.Latest.Rotation.Before
+		}
 	}
-	if err := t.verifyAuthChain(ctx, q, keyed.Auth, latest, &rep); err != nil {
+	if err := t.verifyAuthChain(ctx, q, keyed.Auth, linksOnly.Auth, latest, &rep); err != nil {
 		return rep, err
 	}
-	if err := t.verifyRouteChain(ctx, q, keyed.Routes, latest, &rep); err != nil {
+	if err := t.verifyRouteChain(ctx, q, keyed.Routes, linksOnly.Routes, latest, &rep); err != nil {
 		return rep, err
 	}
 	if err := verifyTriggers(ctx, r, &rep); err != nil {
@@ -72,6 +79,14 @@ func (t *Trail) verifyCheckpoints(ctx context.Context, q *queries.Queries, file 
 		}
 		rep.Checkpoints++
 	}
+	// Checkpoints this key did not sign are judged once every one has been read: after a key
+	// rotation (audit rekey), those of the lost key up to the rotation are history, not forgeries.
+	var badRows []int64
+	type badLine struct {
+		n   int
+		key string
+	}
+	var badLines []badLine
 	for after := int64(0); ; {
 		cps, err := q.ListCheckpointsAfter(ctx, queries.ListCheckpointsAfterParams{After: after, Limit: page})
 		if err != nil {
@@ -79,36 +94,55 @@ func (t *Trail) verifyCheckpoints(ctx context.Context, q *queries.Queries, file 
 		}
 		for _, c := range cps {
 			b, ok := t.openCheckpoint([]byte(c.Body), c.Sig)
-			if !ok {
-				return problem("audit_checkpoints row %d: its signature does not match (a forged or edited checkpoint)", c.ID)
+			if ok {
+				consider(b)
+			} else {
+				badRows = append(badRows, c.ID)
 			}
-			consider(b)
 			after = c.ID
 		}
 		if len(cps) < page {
 			break
 		}
 	}
-	if file == "" {
-		return nil
-	}
-	torn, err := readCheckpointFile(file, func(n int, l checkpointLine, ok bool) error {
-		var b CheckpointBody
-		if ok {
-			b, ok = t.openCheckpoint(l.Body, l.Sig)
+	if file != "" {
+		torn, err := readCheckpointFile(file, func(n int, l checkpointLine, ok bool) error {
+			var b CheckpointBody
+			if ok {
+				b, ok = t.openCheckpoint(l.Body, l.Sig)
+			}
+			if !ok {
+				var claimed CheckpointBody
+				json.Unmarshal(l.Body, &claimed)
+				badLines = append(badLines, badLine{n, claimed.Key})
+				return nil
+			}
+			rep.FileCheckpoints++
+			consider(b)
+			return nil
+		})
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
 		}
-		if !ok {
-			return problem("checkpoint file %s line %d: not a checkpoint signed with this key (a forged or edited line)", file, n)
-		}
-		rep.FileCheckpoints++
-		consider(b)
-		return nil
-	})
-	if errors.Is(err, os.ErrNotExist) {
-		return nil
+		rep.TornLines = torn
 	}
-	rep.TornLines = torn
-	return err
+	var rot *Rotation
+	if rep.Latest != nil {
+		rot = rep.Latest.Rotation
+	}
+	for _, id := range badRows {
+		if rot == nil || id > rot.AfterCheckpoint {
+			return problem("audit_checkpoints row %d: its signature does not match (a forged or edited checkpoint)", id)
+		}
+		rep.BeforeRotation++
+	}
+	for _, l := range badLines {
+		if rot == nil || rot.PreviousKey == "" || l.key != rot.PreviousKey {
+			return problem("checkpoint file %s line %d: not a checkpoint signed with this key (a forged or edited line)", file, l.n)
+		}
+		rep.BeforeRotation++
+	}
+	return nil
 }
 
 // chained is one row of a chain as verify sees it: its id, links, and its hash recomputed
@@ -123,7 +157,7 @@ type chained struct {
 // and match its keyed hash (rows before keyedFrom: the unkeyed format of before the key), and
 // the row the newest checkpoint signed as head must still be there, unchanged. It returns how
 // many rows it checked.
-func (t *Trail) verifyChain(table string, keyedFrom int64, head Head, signedAt int64, pageAfter func(after int64) ([]chained, error)) (int64, error) {
+func (t *Trail) verifyChain(table string, keyedFrom, linksOnly int64, head Head, signedAt int64, pageAfter func(after int64) ([]chained, error)) (int64, error) {
 	prev, sawHead, n := genesis, head.ID == 0, int64(0)
 	for after := int64(0); ; {
 		rows, err := pageAfter(after)
@@ -138,7 +172,7 @@ func (t *Trail) verifyChain(table string, keyedFrom int64, head Head, signedAt i
 			if r.id < keyedFrom {
 				h = legacy()
 			}
-			if r.recompute(h) != r.hash {
+			if r.id >= linksOnly && r.recompute(h) != r.hash { // before a rotation: links only
 				return n, &BrokenChainError{table, r.id, "content does not match its keyed hash (the row was changed, or forged without the key)"}
 			}
 			if r.id == head.ID {
@@ -160,8 +194,8 @@ func (t *Trail) verifyChain(table string, keyedFrom int64, head Head, signedAt i
 	return n, nil
 }
 
-func (t *Trail) verifyAuthChain(ctx context.Context, q *queries.Queries, keyedFrom int64, latest CheckpointBody, rep *Report) (err error) {
-	rep.AuthRows, err = t.verifyChain("auth_audit", keyedFrom, latest.Auth, latest.At, func(after int64) ([]chained, error) {
+func (t *Trail) verifyAuthChain(ctx context.Context, q *queries.Queries, keyedFrom, linksOnly int64, latest CheckpointBody, rep *Report) (err error) {
+	rep.AuthRows, err = t.verifyChain("auth_audit", keyedFrom, linksOnly, latest.Auth, latest.At, func(after int64) ([]chained, error) {
 		rows, err := q.ListAuthAuditChain(ctx, queries.ListAuthAuditChainParams{After: after, Limit: page})
 		out := make([]chained, len(rows))
 		for i, a := range rows {
@@ -174,8 +208,8 @@ func (t *Trail) verifyAuthChain(ctx context.Context, q *queries.Queries, keyedFr
 	return err
 }
 
-func (t *Trail) verifyRouteChain(ctx context.Context, q *queries.Queries, keyedFrom int64, latest CheckpointBody, rep *Report) (err error) {
-	rep.RouteRows, err = t.verifyChain("impersonation_audit", keyedFrom, latest.Routes, latest.At, func(after int64) ([]chained, error) {
+func (t *Trail) verifyRouteChain(ctx context.Context, q *queries.Queries, keyedFrom, linksOnly int64, latest CheckpointBody, rep *Report) (err error) {
+	rep.RouteRows, err = t.verifyChain("impersonation_audit", keyedFrom, linksOnly, latest.Routes, latest.At, func(after int64) ([]chained, error) {
 		rows, err := q.ListImpersonationAuditChain(ctx, queries.ListImpersonationAuditChainParams{After: after, Limit: page})
 		out := make([]chained, len(rows))
 		for i, a := range rows {
