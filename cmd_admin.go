@@ -339,6 +339,13 @@ func cmdRestore(ctx context.Context, args []string, stdout io.Writer) error {
 		fmt.Fprintf(stdout, "newest audit row restored: auth_audit #%d, %s, at %s\n", id, tag, time.Unix(ts, 0).UTC().Format(time.RFC3339))
 	}
 	vargs := []string{"--db", out, "--audit-key-file", auditKeyFile(*keyFile, out)}
+	// The checkpoint file shipped beside the replica comes back too, for the record. It is
+	// not used by default: it may sign rows of the last second before a crash that the
+	// database's replica never received (pass it with --checkpoints to check against it).
+	shipped := out + ".replica-checkpoints"
+	if err := replica.FetchEvidence(ctx, *rawURL, replica.CheckpointsName, shipped); err == nil {
+		fmt.Fprintf(stdout, "fetched the replica's checkpoint file into %s (check against it with --checkpoints)\n", shipped)
+	}
 	if *cpFile != "" {
 		vargs = append(vargs, "--checkpoints", *cpFile)
 	}

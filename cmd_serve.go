@@ -222,6 +222,33 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 	var repStatus handlers.Replica
 	if rep != nil {
 		repStatus = rep
+		// The checkpoint file (public evidence) goes to the replica too, whenever it grew.
+		shipped := int64(-1)
+		ship := func() {
+			st, err := os.Stat(*cpFile)
+			if err != nil || st.Size() == shipped {
+				return
+			}
+			if err := replica.ShipEvidence(context.Background(), replicaURL, *cpFile, replica.CheckpointsName); err != nil {
+				log.Warn("replica: the checkpoint file could not be shipped", "err", err)
+				return
+			}
+			shipped = st.Size()
+		}
+		ship()
+		go func() {
+			t := time.NewTicker(15 * time.Second)
+			defer t.Stop()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-t.C:
+					ship()
+				}
+			}
+		}()
+		defer ship() // the last checkpoint, written at shutdown
 	}
 	svc, err := app.Build(app.Options{DB: d, Trail: trail, CheckpointFile: *cpFile, Log: log, Version: version,
 		SessionKey: key, SessionMaxAge: *sessionMax, SessionIdle: *sessionIdle,

@@ -95,7 +95,7 @@ func TestDisasterDrill(t *testing.T) {
 	restored := filepath.Join(dir, "restored.db")
 	start := time.Now()
 	out, err := exec.Command(bin, "restore", "--replica", rep, "--audit-key-file", dbPath+".audit-key", restored).CombinedOutput()
-	if err != nil || !strings.Contains(string(out), "audit trail intact") {
+	if err != nil || !strings.Contains(string(out), "audit trail intact") || !strings.Contains(string(out), "fetched the replica's checkpoint file") {
 		t.Fatalf("restore: %v\n%s", err, out)
 	}
 	t.Logf("restored in %s:\n%s", time.Since(start).Round(time.Millisecond), out)

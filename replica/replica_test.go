@@ -1,6 +1,7 @@
 package replica_test
 
 import (
+	"os"
 	"context"
 	"database/sql"
 	"net/http/httptest"
@@ -82,4 +83,25 @@ func TestS3Replica(t *testing.T) {
 	if err := replica.Restore(ctx, url, out, time.Time{}); err == nil {
 		t.Error("a restore over an existing file was allowed")
 	}
+	// The checkpoint file travels beside it, and comes back.
+	cp := filepath.Join(dir, "cp.jsonl")
+	os.WriteFile(cp, []byte(`{"body":"x","sig":"y"}`+"\n"), 0o644)
+	if err := replica.ShipEvidence(ctx, url, cp, replica.CheckpointsName); err != nil {
+		t.Fatal(err)
+	}
+	back := filepath.Join(dir, "back.jsonl")
+	if err := replica.FetchEvidence(ctx, url, replica.CheckpointsName, back); err != nil {
+		t.Fatal(err)
+	}
+	if a, b := read(t, cp), read(t, back); a != b {
+		t.Errorf("the checkpoint file came back as %q, want %q", b, a)
+	}
+}
+
+func read(t *testing.T, p string) string {
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
