@@ -27,6 +27,9 @@ type Conn struct {
 	// closing is closed once a polite close (a close frame with a reason) has finished: run
 	// waits for it before it drops the connection, so the frame is not cut off.
 	closing chan struct{}
+	// replaced: a newer connection of the same charge point took over; this one answers
+	// nothing more while its close frame goes out.
+	replaced atomic.Bool
 }
 
 // ErrOffline means the charge point disconnected before it answered.
@@ -111,6 +114,9 @@ func (c *Conn) run(ctx context.Context) {
 		rctx, cancel := context.WithTimeout(ctx, 3*c.Heartbeat+30*time.Second)
 		typ, b, err := c.ws.Read(rctx)
 		cancel()
+		if err == nil && c.replaced.Load() {
+			return // a newer connection answers for this charge point now
+		}
 		if err != nil {
 			if !errors.Is(err, context.Canceled) && websocket.CloseStatus(err) == -1 {
 				c.s.Log.Info("ocpp: connection ended", "charge_point", c.OCPPID, "why", err.Error())

@@ -140,6 +140,7 @@ func (s *Server) Serve(w http.ResponseWriter, r *http.Request, ocppID string) {
 		// The old connection is told why it ends (a close frame, 1008), in the background: a
 		// charge point that connects again has usually lost it (a reboot, a dead link), and
 		// the new one must not wait for an answer that may never come.
+		old.replaced.Store(true)
 		old.mu.Lock()
 		if old.closing == nil {
 			old.closing = make(chan struct{})

@@ -1,10 +1,10 @@
 package replica_test
 
 import (
-	"os"
 	"context"
 	"database/sql"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
