@@ -245,6 +245,11 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 					return
 				case <-t.C:
 					ship()
+					if st, err := rep.Status(ctx); err != nil {
+						log.Warn("replica: its position could not be read", "replica", replicaURL, "err", err)
+					} else if st.Behind > 200 {
+						log.Warn("replica: lagging", "replica", replicaURL, "transactions_behind", st.Behind)
+					}
 				}
 			}
 		}()
