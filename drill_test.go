@@ -53,7 +53,7 @@ func TestDisasterDrill(t *testing.T) {
 		var ids []int64
 		for _, c := range customers {
 			req, _ := http.NewRequest(http.MethodPost, srv.url+"/api/customer/impersonation/start", strings.NewReader(url.Values{
-				"customer_user_id": {fmt.Sprint(c)}, "ticket": {ticket}, "reason": {"drill"}}.Encode()))
+				"customer_user_id": {fmt.Sprint(c)}, "ticket": {ticket}, "reason": {"drill"}, "allow_changes": {"true"}}.Encode()))
 			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 			req.Header.Set("Accept", "application/json")
 			res, err := admin.Do(req)
@@ -71,6 +71,12 @@ func TestDisasterDrill(t *testing.T) {
 			if res, err := admin.Get(fmt.Sprintf("%s/sessions?as=%d", srv.url, c)); err == nil {
 				res.Body.Close()
 			}
+			// A write through the impersonation: a card labelled with the ticket.
+			res, err = admin.PostForm(fmt.Sprintf("%s/cards?as=%d", srv.url, c), url.Values{"label": {ticket}})
+			if err != nil || res.StatusCode >= 400 {
+				t.Fatalf("a card through the impersonation: %v %v", err, res)
+			}
+			res.Body.Close()
 			res, err = admin.PostForm(srv.url+"/api/customer/impersonation/end", url.Values{})
 			if err != nil || res.StatusCode != http.StatusSeeOther {
 				t.Fatalf("end: %v %v", err, res)
@@ -116,6 +122,11 @@ func TestDisasterDrill(t *testing.T) {
 	acked := append(append([]int64{}, first...), second...)
 	if n := present(r, acked); n != len(acked) {
 		t.Errorf("%d of the %d impersonations acknowledged over 3 s before the kill are in the restored copy", n, len(acked))
+	}
+	var cards int
+	r.QueryRow(`SELECT count(*) FROM ev_cards WHERE label IN ('DRILL-1', 'DRILL-2')`).Scan(&cards)
+	if cards != len(acked) {
+		t.Errorf("%d of the %d cards added through impersonations over 3 s before the kill are in the restored copy", cards, len(acked))
 	}
 
 	// Point in time: the state between the two batches.
