@@ -6,7 +6,6 @@ import (
 	"database/sql"
 	"errors"
 	"net/http"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -14,6 +13,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"chargedesk/access"
+	"chargedesk/audit"
 	"chargedesk/central"
 	"chargedesk/queries"
 )
@@ -105,9 +105,19 @@ type adminChargerData struct {
 // adminCharger shows one charge point: connected or not, its connectors' OCPP status, its
 // last sessions and its protocol log; admins can give it a new password and send it calls.
 func (a *App) adminCharger(c *gin.Context) {
-	a.showConsoleCharger(c, http.StatusOK, adminChargerData{Notice: map[string]string{
-		"sent": "The charger answered: " + c.Query("answer") + ".",
-	}[c.Query("done")]})
+	notice := ""
+	if c.Query("done") == "sent" {
+		notice = "The call was sent; its answer is in the protocol log below."
+		// Only what the protocol log holds, by its id: never text from the address.
+		if n, ok := parseID(c.Query("log")); ok {
+			if id, ok := pathID(c); ok {
+				if e, err := a.r.GetOCPPLogEntry(c.Request.Context(), queries.GetOCPPLogEntryParams{ID: n, ChargerID: id}); err == nil {
+					notice = "The charger answered " + e.Action + ": " + audit.Truncate(e.Message, 300)
+				}
+			}
+		}
+	}
+	a.showConsoleCharger(c, http.StatusOK, adminChargerData{Notice: notice})
 }
 
 func (a *App) showConsoleCharger(c *gin.Context, status int, d adminChargerData) {
@@ -200,7 +210,13 @@ func (a *App) chargerCall(c *gin.Context) {
 	if a.refused(c, err, a.reshowCharger(c)) {
 		return
 	}
-	a.redirect(c, "/admin/chargers/"+itoa(id)+"?done=sent&answer="+url.QueryEscape(answer)+"#calls")
+	_ = answer // what it said is in the protocol log, which the page shows by the entry's id
+	entry, err := a.r.LatestCallAnswer(c.Request.Context(), id)
+	if err != nil {
+		a.redirect(c, "/admin/chargers/"+itoa(id)+"?done=sent#calls")
+		return
+	}
+	a.redirect(c, "/admin/chargers/"+itoa(id)+"?done=sent&log="+itoa(entry)+"#calls")
 }
 
 // reshowCharger shows a refused charger action (a wrong form field, an offline charger) on

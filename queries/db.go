@@ -252,6 +252,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.getLocationKindStmt, err = db.PrepareContext(ctx, getLocationKind); err != nil {
 		return nil, fmt.Errorf("error preparing query GetLocationKind: %w", err)
 	}
+	if q.getOCPPLogEntryStmt, err = db.PrepareContext(ctx, getOCPPLogEntry); err != nil {
+		return nil, fmt.Errorf("error preparing query GetOCPPLogEntry: %w", err)
+	}
 	if q.getPasswordHashStmt, err = db.PrepareContext(ctx, getPasswordHash); err != nil {
 		return nil, fmt.Errorf("error preparing query GetPasswordHash: %w", err)
 	}
@@ -392,6 +395,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.lastReadingStmt, err = db.PrepareContext(ctx, lastReading); err != nil {
 		return nil, fmt.Errorf("error preparing query LastReading: %w", err)
+	}
+	if q.latestCallAnswerStmt, err = db.PrepareContext(ctx, latestCallAnswer); err != nil {
+		return nil, fmt.Errorf("error preparing query LatestCallAnswer: %w", err)
 	}
 	if q.latestCheckpointStmt, err = db.PrepareContext(ctx, latestCheckpoint); err != nil {
 		return nil, fmt.Errorf("error preparing query LatestCheckpoint: %w", err)
@@ -1120,6 +1126,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing getLocationKindStmt: %w", cerr)
 		}
 	}
+	if q.getOCPPLogEntryStmt != nil {
+		if cerr := q.getOCPPLogEntryStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getOCPPLogEntryStmt: %w", cerr)
+		}
+	}
 	if q.getPasswordHashStmt != nil {
 		if cerr := q.getPasswordHashStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing getPasswordHashStmt: %w", cerr)
@@ -1353,6 +1364,11 @@ func (q *Queries) Close() error {
 	if q.lastReadingStmt != nil {
 		if cerr := q.lastReadingStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing lastReadingStmt: %w", cerr)
+		}
+	}
+	if q.latestCallAnswerStmt != nil {
+		if cerr := q.latestCallAnswerStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing latestCallAnswerStmt: %w", cerr)
 		}
 	}
 	if q.latestCheckpointStmt != nil {
@@ -2040,6 +2056,7 @@ type Queries struct {
 	getImpersonationSwitchStmt           *sql.Stmt
 	getImpersonationTargetStmt           *sql.Stmt
 	getLocationKindStmt                  *sql.Stmt
+	getOCPPLogEntryStmt                  *sql.Stmt
 	getPasswordHashStmt                  *sql.Stmt
 	getPasswordTokenStmt                 *sql.Stmt
 	getPaymentMethodStmt                 *sql.Stmt
@@ -2087,6 +2104,7 @@ type Queries struct {
 	lastEndedImpersonationOfStmt         *sql.Stmt
 	lastImpersonationAuditHashStmt       *sql.Stmt
 	lastReadingStmt                      *sql.Stmt
+	latestCallAnswerStmt                 *sql.Stmt
 	latestCheckpointStmt                 *sql.Stmt
 	linksIssuedByStmt                    *sql.Stmt
 	listActiveImpersonationsStmt         *sql.Stmt
@@ -2283,6 +2301,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		getImpersonationSwitchStmt:           q.getImpersonationSwitchStmt,
 		getImpersonationTargetStmt:           q.getImpersonationTargetStmt,
 		getLocationKindStmt:                  q.getLocationKindStmt,
+		getOCPPLogEntryStmt:                  q.getOCPPLogEntryStmt,
 		getPasswordHashStmt:                  q.getPasswordHashStmt,
 		getPasswordTokenStmt:                 q.getPasswordTokenStmt,
 		getPaymentMethodStmt:                 q.getPaymentMethodStmt,
@@ -2330,6 +2349,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		lastEndedImpersonationOfStmt:         q.lastEndedImpersonationOfStmt,
 		lastImpersonationAuditHashStmt:       q.lastImpersonationAuditHashStmt,
 		lastReadingStmt:                      q.lastReadingStmt,
+		latestCallAnswerStmt:                 q.latestCallAnswerStmt,
 		latestCheckpointStmt:                 q.latestCheckpointStmt,
 		linksIssuedByStmt:                    q.linksIssuedByStmt,
 		listActiveImpersonationsStmt:         q.listActiveImpersonationsStmt,

@@ -169,3 +169,11 @@ INSERT INTO connectors (evse_id, standard, power_type, max_power_w, tariff_id) V
 
 -- name: TariffExists :one
 SELECT count(*) FROM tariffs WHERE id = @id;
+
+-- name: LatestCallAnswer :one
+-- The newest answer (or note) the charge point's protocol log holds for an admin's call.
+SELECT id FROM ocpp_log WHERE charger_id = @charger_id AND direction IN ('in', 'note') AND action IN ('UnlockConnector', 'Reset')
+ORDER BY id DESC LIMIT 1;
+
+-- name: GetOCPPLogEntry :one
+SELECT id, at, direction, action, message FROM ocpp_log WHERE id = @id AND charger_id = @charger_id;

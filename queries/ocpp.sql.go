@@ -382,6 +382,36 @@ func (q *Queries) GetLocationKind(ctx context.Context, id int64) (string, error)
 	return kind, err
 }
 
+const getOCPPLogEntry = `-- name: GetOCPPLogEntry :one
+SELECT id, at, direction, action, message FROM ocpp_log WHERE id = ?1 AND charger_id = ?2
+`
+
+type GetOCPPLogEntryParams struct {
+	ID        int64
+	ChargerID int64
+}
+
+type GetOCPPLogEntryRow struct {
+	ID        int64
+	At        int64
+	Direction string
+	Action    string
+	Message   string
+}
+
+func (q *Queries) GetOCPPLogEntry(ctx context.Context, arg GetOCPPLogEntryParams) (GetOCPPLogEntryRow, error) {
+	row := q.queryRow(ctx, q.getOCPPLogEntryStmt, getOCPPLogEntry, arg.ID, arg.ChargerID)
+	var i GetOCPPLogEntryRow
+	err := row.Scan(
+		&i.ID,
+		&i.At,
+		&i.Direction,
+		&i.Action,
+		&i.Message,
+	)
+	return i, err
+}
+
 const insertCharger = `-- name: InsertCharger :one
 INSERT INTO chargers (location_id, owner_user_id, ocpp_id, name, vendor, model, max_power_w, heartbeat_interval_s, ocpp_password_sha256)
 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
@@ -477,6 +507,19 @@ func (q *Queries) InsertOCPPLog(ctx context.Context, arg InsertOCPPLogParams) (i
 		arg.Action,
 		arg.Message,
 	)
+	var id int64
+	err := row.Scan(&id)
+	return id, err
+}
+
+const latestCallAnswer = `-- name: LatestCallAnswer :one
+SELECT id FROM ocpp_log WHERE charger_id = ?1 AND direction IN ('in', 'note') AND action IN ('UnlockConnector', 'Reset')
+ORDER BY id DESC LIMIT 1
+`
+
+// The newest answer (or note) the charge point's protocol log holds for an admin's call.
+func (q *Queries) LatestCallAnswer(ctx context.Context, chargerID int64) (int64, error) {
+	row := q.queryRow(ctx, q.latestCallAnswerStmt, latestCallAnswer, chargerID)
 	var id int64
 	err := row.Scan(&id)
 	return id, err
