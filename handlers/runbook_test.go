@@ -144,6 +144,9 @@ func TestRunbookIfSomethingGoesWrong(t *testing.T) {
 			t.Fatalf("second start: %d, want 409", r.status)
 		}
 		mustContain(t, r.body, "Already impersonating; end the current session first.", `action="/api/customer/impersonation/end"`)
+		if strings.Contains(r.body, "ImpersonationBanner") {
+			t.Error("the 409 page names a component (ImpersonationBanner) in its copy")
+		}
 		j := c.post("/api/customer/impersonation/start", url.Values{"customer_user_id": {"4"}, "ticket": {"x"}, "reason": {"y"}}, "Accept", "application/json")
 		if j.status != 409 || !strings.Contains(j.body, `"error":"Already impersonating; end the current session first."`) {
 			t.Errorf("JSON 409: %d %s", j.status, j.body)
