@@ -73,7 +73,7 @@ func cmdUserCreate(ctx context.Context, args []string, stdin io.Reader, stdout i
 	fs, dbPath := newFlags("user create --email E --name N --role support|admin|customer", "Creates a user. The password is read from standard input (one line).", stdout)
 	email := fs.String("email", "", "email address (login)")
 	name := fs.String("name", "", "display name")
-	role := fs.String("role", "customer", "admin or customer")
+	role := fs.String("role", "customer", "support, admin or customer")
 	keyFile := fs.String("audit-key-file", "", "the audit key (env CHARGEDESK_AUDIT_KEY_FILE; default DB.audit-key, created when missing)")
 	if pos, err := parseArgs(fs, args); err != nil {
 		return err

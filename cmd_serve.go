@@ -21,6 +21,7 @@ import (
 
 	"chargedesk/format"
 	"chargedesk/handlers"
+	"chargedesk/queries"
 	"chargedesk/replica"
 	"chargedesk/sso"
 
@@ -295,6 +296,9 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 		fmt.Fprint(stdout, seeded.String())
 	case *withDemo:
 		fmt.Fprintf(stdout, "--demo: %s already has users, so nothing was seeded.\n", *dbPath)
+		if n, err := queries.New(d.R).CountUsersByEmail(ctx, demo.AdminEmail); err == nil && n == 1 {
+			fmt.Fprint(stdout, demo.Logins(*demoPassword)) // the demo from an earlier start: its logins still work
+		}
 	}
 	if rep != nil {
 		fmt.Fprintf(stdout, "Replicating continuously to %s (position in /healthz and /metrics; restore with chargedesk restore --replica URL OUT.db).\n", replicaURL)

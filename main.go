@@ -64,6 +64,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer, 
 		return errors.New("no command given")
 	}
 	cmd, rest := args[0], args[1:]
+	// `chargedesk COMMAND -h` (or help) asks for that command's usage: an answer, not an error.
+	helpAsked := len(rest) > 0 && (rest[0] == "-h" || rest[0] == "--help" || rest[0] == "help")
 	switch cmd {
 	case "serve":
 		tuneGC()
@@ -77,7 +79,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer, 
 		case len(rest) > 0 && rest[0] == "mfa":
 			return cmdUserMFA(ctx, rest[1:], stdout)
 		}
-		return errors.New(`usage: chargedesk user create --email E --name N --role support|admin|customer (password on stdin), or chargedesk user mfa EMAIL --totp`)
+		const userUsage = "usage: chargedesk user create --email E --name N --role support|admin|customer (password on stdin), or chargedesk user mfa EMAIL --totp"
+		if helpAsked {
+			fmt.Fprintln(stdout, userUsage)
+			return nil
+		}
+		return badInput{errors.New(userUsage)}
 	case "audit":
 		switch {
 		case len(rest) > 0 && rest[0] == "verify":
@@ -85,7 +92,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer, 
 		case len(rest) > 0 && rest[0] == "rekey":
 			return cmdAuditRekey(ctx, rest[1:], stdout)
 		}
-		return errors.New("usage: chargedesk audit verify [--db PATH], or chargedesk audit rekey --reason TEXT")
+		const auditUsage = "usage: chargedesk audit verify [--db PATH], or chargedesk audit rekey --reason TEXT"
+		if helpAsked {
+			fmt.Fprintln(stdout, auditUsage)
+			return nil
+		}
+		return badInput{errors.New(auditUsage)}
 	case "backup":
 		return cmdBackup(ctx, rest, stdout)
 	case "restore":
@@ -96,6 +108,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer, 
 		tuneGC() // measure what serve runs
 		return cmdBench(ctx, rest, stdout)
 	case "tariff":
+		if helpAsked {
+			fmt.Fprintln(stdout, tariffUsage)
+			return nil
+		}
 		return cmdTariff(rest, stdout)
 	case "fleet":
 		return cmdFleet(ctx, rest, stdout)

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -240,5 +241,21 @@ func TestCommandsCreateNothingOnBadArguments(t *testing.T) {
 	}
 	if _, err := os.Stat(at("copy.db.audit-key")); err == nil {
 		t.Error("the audit key was copied beside the backup")
+	}
+}
+
+// Asking a command for its usage is an answer (exit 0), for every command with subcommands;
+// `user create -h` names all three roles.
+func TestHelpIsAnAnswer(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{{"user", "-h"}, {"audit", "-h"}, {"tariff", "-h"}, {"user", "help"}} {
+		out, err := runCmd(t, "", args...)
+		if err != nil || !strings.Contains(out, "usage:") {
+			t.Errorf("%v: %v %q, want the usage and no error", args, err, out)
+		}
+	}
+	out, err := runCmd(t, "", "user", "create", "-h")
+	if !errors.Is(err, flag.ErrHelp) || !strings.Contains(out, "support, admin or customer") {
+		t.Errorf("user create -h: %v %q", err, out)
 	}
 }

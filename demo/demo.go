@@ -36,9 +36,14 @@ type Summary struct {
 }
 
 func (s *Summary) String() string {
+	return fmt.Sprintf("Seeded the demo: %d customers, %d charging sessions.\n", s.Customers, s.Sessions) + Logins(s.Password)
+}
+
+// Logins lists the demo's logins, for the start-up banner (also when the demo was seeded by
+// an earlier start).
+func Logins(password string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Seeded the demo: %d customers, %d charging sessions.\n", s.Customers, s.Sessions)
-	fmt.Fprintf(&b, "Demo logins (password %q):\n", s.Password)
+	fmt.Fprintf(&b, "Demo logins (password %q):\n", password)
 	fmt.Fprintf(&b, "  admin          %s\n", AdminEmail)
 	fmt.Fprintf(&b, "  support agent  %s  (read-only impersonation, no admin tools)\n", SupportEmail)
 	fmt.Fprintf(&b, "  customer       %s  (charging now, a stuck session, a lost card)\n", JaneEmail)

@@ -147,6 +147,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.countUsersStmt, err = db.PrepareContext(ctx, countUsers); err != nil {
 		return nil, fmt.Errorf("error preparing query CountUsers: %w", err)
 	}
+	if q.countUsersByEmailStmt, err = db.PrepareContext(ctx, countUsersByEmail); err != nil {
+		return nil, fmt.Errorf("error preparing query CountUsersByEmail: %w", err)
+	}
 	if q.createUserStmt, err = db.PrepareContext(ctx, createUser); err != nil {
 		return nil, fmt.Errorf("error preparing query CreateUser: %w", err)
 	}
@@ -949,6 +952,11 @@ func (q *Queries) Close() error {
 	if q.countUsersStmt != nil {
 		if cerr := q.countUsersStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing countUsersStmt: %w", cerr)
+		}
+	}
+	if q.countUsersByEmailStmt != nil {
+		if cerr := q.countUsersByEmailStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing countUsersByEmailStmt: %w", cerr)
 		}
 	}
 	if q.createUserStmt != nil {
@@ -2021,6 +2029,7 @@ type Queries struct {
 	countOverlappingReservationsStmt     *sql.Stmt
 	countRecoveryCodesStmt               *sql.Stmt
 	countUsersStmt                       *sql.Stmt
+	countUsersByEmailStmt                *sql.Stmt
 	createUserStmt                       *sql.Stmt
 	customerIDByEmailStmt                *sql.Stmt
 	customerOpenSessionsStmt             *sql.Stmt
@@ -2266,6 +2275,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		countOverlappingReservationsStmt:     q.countOverlappingReservationsStmt,
 		countRecoveryCodesStmt:               q.countRecoveryCodesStmt,
 		countUsersStmt:                       q.countUsersStmt,
+		countUsersByEmailStmt:                q.countUsersByEmailStmt,
 		createUserStmt:                       q.createUserStmt,
 		customerIDByEmailStmt:                q.customerIDByEmailStmt,
 		customerOpenSessionsStmt:             q.customerOpenSessionsStmt,

@@ -21,6 +21,7 @@ var Unscoped = map[string]string{
 	"GetUserByEmailForAuth":            "authentication: login looks the account up by email",
 	"CreateUser":                       "account creation (CLI and demo), not a customer's data view",
 	"CountUsers":                       "start-up check that the database is empty before seeding the demo",
+	"CountUsersByEmail":                "serve --demo: whether the demo's admin account exists (a count, no data)",
 	"CountCustomers":                   "admin dashboard: a count, no customer's data",
 	"TouchCharger":                     "OCPP endpoint: a charge point was heard from (last_seen_at); returns nothing",
 	"NextCardSerial":                   "a sequence number for a new card's printed number; returns no customer data",

@@ -20,3 +20,7 @@ SELECT count(*) FROM users WHERE role = 'customer';
 -- name: GetPasswordHash :one
 -- A signed-in user's password hash, to check their current password before a change.
 SELECT password_hash FROM users WHERE id = ? AND status = 'active';
+
+-- name: CountUsersByEmail :one
+-- Whether an account with this email exists (serve --demo: is this the demo's database?).
+SELECT count(*) FROM users WHERE email = @email;

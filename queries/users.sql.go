@@ -31,6 +31,18 @@ func (q *Queries) CountUsers(ctx context.Context) (int64, error) {
 	return count, err
 }
 
+const countUsersByEmail = `-- name: CountUsersByEmail :one
+SELECT count(*) FROM users WHERE email = ?1
+`
+
+// Whether an account with this email exists (serve --demo: is this the demo's database?).
+func (q *Queries) CountUsersByEmail(ctx context.Context, email string) (int64, error) {
+	row := q.queryRow(ctx, q.countUsersByEmailStmt, countUsersByEmail, email)
+	var count int64
+	err := row.Scan(&count)
+	return count, err
+}
+
 const createUser = `-- name: CreateUser :one
 INSERT INTO users (public_id, email, name, password_hash, role, status, created_at)
 VALUES (?, ?, ?, ?, ?, 'active', ?)
