@@ -78,11 +78,14 @@ func activityItems(as int64, rows []queries.ListActivityRow) []activityItem {
 		case "receipt":
 			it.Href = customerURL(as, fmt.Sprintf("/receipts/%d", r.ID))
 		case "support":
+			if r.Src != 0 {
+				break // an admin tool's own line ("Support refunded …"): its words stand
+			}
 			until := "now"
 			if r.EndedAt != 0 {
 				until = clock(r.EndedAt)
 			}
-			it.Summary = fmt.Sprintf("Support viewed your account — ticket %s, %s–%s", r.Summary, clock(r.At), until)
+			it.Summary = fmt.Sprintf("Support viewed your account (ticket %s), %s–%s", r.Summary, clock(r.At), until)
 		}
 		out = append(out, it)
 	}

@@ -334,7 +334,7 @@ func TestCustomerSeesSupportAccessInActivity(t *testing.T) {
 	c := ta.client()
 	c.login(demo.JaneEmail)
 	body := c.get("/activity").body
-	mustContain(t, body, "Support viewed your account — ticket SUP-1234, ")
+	mustContain(t, body, "Support viewed your account (ticket SUP-1234), ")
 	if strings.Contains(body, demo.AdminEmail) || strings.Contains(body, "Sam Support") {
 		t.Error("activity names the admin; it should say support")
 	}
