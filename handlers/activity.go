@@ -33,7 +33,7 @@ type activityData struct {
 }
 
 // activityPage shows the customer's own history, newest first, a page at a time, support
-// access included: "Support viewed your account — ticket SUP-1234, 14:02–14:15" (support is
+// access included: "Support viewed your account (ticket SUP-1234), 14:02–14:15" (support is
 // named by role, never by email).
 func (a *App) activityPage(c *gin.Context) {
 	k, paged, ok := keysetParam(c, "after", 3)
