@@ -386,3 +386,25 @@ func TestDestructiveActionsAskWithoutJavaScript(t *testing.T) {
 		t.Error("asking cancelled the reservation")
 	}
 }
+
+// After Exit, one button resumes: a new impersonation of the same customer with the same
+// ticket, reason and mode, recorded like any start.
+func TestResumeAfterExit(t *testing.T) {
+	t.Parallel()
+	ta := newTestApp(t)
+	sam := adminClient(t, ta)
+	jane := ta.userID(demo.JaneEmail)
+	if r := sam.startImpersonating(jane, "SUP-RES", true); r.status != http.StatusSeeOther {
+		t.Fatalf("start: %d", r.status)
+	}
+	sam.post("/api/customer/impersonation/end", url.Values{})
+	home := sam.get("/admin").body
+	mustContain(t, home, "Resume as Jane Doe (SUP-RES)", `name="ticket" value="SUP-RES"`, `name="allow_changes" value="true"`)
+	form := url.Values{"customer_user_id": {fmt.Sprint(jane)}, "ticket": {"SUP-RES"}, "reason": {"Customer reports a bug we cannot reproduce"}, "allow_changes": {"true"}}
+	if r := sam.post("/api/customer/impersonation/start", form); r.status != http.StatusSeeOther || r.header.Get("Location") != fmt.Sprintf("/?as=%d", jane) {
+		t.Fatalf("resume: %d %q", r.status, r.header.Get("Location"))
+	}
+	if n := ta.count(`SELECT count(*) FROM impersonations WHERE customer_user_id = ? AND ticket = 'SUP-RES' AND allow_changes = 1`, jane); n != 2 {
+		t.Errorf("%d impersonations with the ticket, want 2 (the first and the resumed one)", n)
+	}
+}

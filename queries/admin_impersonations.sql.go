@@ -11,7 +11,8 @@ import (
 )
 
 const lastEndedImpersonationOf = `-- name: LastEndedImpersonationOf :one
-SELECT i.id, i.customer_user_id, i.ticket, i.ended_at, CAST(coalesce(i.end_via, '') AS TEXT) AS end_via, u.name AS customer_name
+SELECT i.id, i.customer_user_id, i.ticket, i.reason, i.allow_changes, i.allow_payments, i.ended_at,
+       CAST(coalesce(i.end_via, '') AS TEXT) AS end_via, u.name AS customer_name
 FROM impersonations i JOIN users u ON u.id = i.customer_user_id
 WHERE i.admin_user_id = ?1 AND i.ended_at IS NOT NULL AND i.ended_at >= ?2
 ORDER BY i.ended_at DESC
@@ -27,6 +28,9 @@ type LastEndedImpersonationOfRow struct {
 	ID             int64
 	CustomerUserID int64
 	Ticket         string
+	Reason         string
+	AllowChanges   int64
+	AllowPayments  int64
 	EndedAt        sql.NullInt64
 	EndVia         string
 	CustomerName   string
@@ -41,6 +45,9 @@ func (q *Queries) LastEndedImpersonationOf(ctx context.Context, arg LastEndedImp
 		&i.ID,
 		&i.CustomerUserID,
 		&i.Ticket,
+		&i.Reason,
+		&i.AllowChanges,
+		&i.AllowPayments,
 		&i.EndedAt,
 		&i.EndVia,
 		&i.CustomerName,
