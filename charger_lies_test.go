@@ -295,6 +295,13 @@ func TestChargersThatLie(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer first.Close()
+		// It boots and is answered, so the server has registered it before the next one dials.
+		first.WriteMessage(websocket.TextMessage, []byte(`[2,"b1","BootNotification",{"chargePointVendor":"T","chargePointModel":"T"}]`))
+		first.SetReadDeadline(time.Now().Add(10 * time.Second))
+		if _, _, err := first.ReadMessage(); err != nil {
+			t.Fatalf("boot: %v", err)
+		}
+		first.SetReadDeadline(time.Time{})
 		closed := make(chan error, 1)
 		go func() {
 			for {

@@ -97,8 +97,10 @@ func TestAdminCommandsAndTheirAnswers(t *testing.T) {
 		t.Errorf("UnlockConnector %v", req)
 	}
 	c.reply(id, map[string]any{"status": "Unlocked"})
-	if a := <-done; a.status != http.StatusSeeOther || !strings.Contains(a.location, "answer=Unlocked") {
+	if a := <-done; a.status != http.StatusSeeOther || !strings.Contains(a.location, "done=sent&log=") {
 		t.Errorf("unlock: %d %q", a.status, a.location)
+	} else if n := s.int(`SELECT count(*) FROM ocpp_log WHERE charger_id = ? AND direction = 'in' AND action = 'UnlockConnector' AND message LIKE '%Unlocked%'`, charger); n != 1 {
+		t.Errorf("the charger's answer is not in its protocol log (%d rows)", n)
 	}
 
 	done = post(admin, u, form("ResetHard"))

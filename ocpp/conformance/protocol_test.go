@@ -249,7 +249,8 @@ func TestReconnectReplacesTheOldConnection(t *testing.T) {
 	t.Parallel()
 	s := newServer(t)
 	s.register("CDK-prenz-01", "prenz-password-1234")
-	old := s.connect("CDK-prenz-01", "prenz-password-1234") // it never says a word
+	old := s.connect("CDK-prenz-01", "prenz-password-1234")
+	old.boot() // answered: the server has it registered before the next one connects
 	fresh := s.connect("CDK-prenz-01", "prenz-password-1234")
 	select {
 	case <-old.done:
