@@ -146,9 +146,16 @@ func (a *App) factorDue(c *gin.Context, to string, e *errs.Error) {
 }
 
 // requireStaff lets staff (support and admins) into the console; anyone else gets 403 and a
-// privilege_violation row.
+// privilege_violation row, unless they only followed a link from another site.
 func (a *App) requireStaff(c *gin.Context) {
 	if access.IsStaff(currentUser(c).Role) {
+		return
+	}
+	// A link from elsewhere (an email, another site) that a customer followed is not their
+	// act: they are sent home, and nothing is recorded against them.
+	if c.Request.Method == http.MethodGet && c.GetHeader("Sec-Fetch-Site") == "cross-site" && c.GetHeader("Sec-Fetch-Mode") == "navigate" {
+		a.redirect(c, "/")
+		c.Abort()
 		return
 	}
 	a.privilegeViolation(c, "admin route")

@@ -168,3 +168,27 @@ func TestAuditRowsAreNeverStale(t *testing.T) {
 		t.Error("a reused row still shows the old name")
 	}
 }
+
+// A customer who follows a link to the console from another site (an email, a chat) is sent
+// home, and nothing is recorded against them; the same request from ChargeDesk's own pages is
+// still refused and recorded.
+func TestCrossSiteLinkToTheConsoleIsNotTheCustomersAct(t *testing.T) {
+	t.Parallel()
+	ta := newTestApp(t)
+	jane := ta.client()
+	jane.login(demo.JaneEmail)
+	before := ta.count(`SELECT count(*) FROM auth_audit WHERE tag = 'privilege_violation'`)
+	r := jane.get("/admin/customers", "Sec-Fetch-Site", "cross-site", "Sec-Fetch-Mode", "navigate")
+	if r.status != http.StatusSeeOther || r.header.Get("Location") != "/" {
+		t.Errorf("a cross-site link: %d to %q, want home", r.status, r.header.Get("Location"))
+	}
+	if n := ta.count(`SELECT count(*) FROM auth_audit WHERE tag = 'privilege_violation'`); n != before {
+		t.Errorf("a cross-site link wrote %d privilege violations", n-before)
+	}
+	if r := jane.get("/admin/customers", "Sec-Fetch-Site", "same-origin", "Sec-Fetch-Mode", "navigate"); r.status != http.StatusForbidden {
+		t.Errorf("from ChargeDesk's own pages: %d, want 403", r.status)
+	}
+	if n := ta.count(`SELECT count(*) FROM auth_audit WHERE tag = 'privilege_violation'`); n != before+1 {
+		t.Errorf("%d privilege violations after the same-origin request, want 1", n-before)
+	}
+}
