@@ -100,21 +100,26 @@ func (t *Trail) Checkpoint(ctx context.Context, d *db.DB, file string, now time.
 			keyed = Keyed{Auth: auth.ID + 1, Routes: routes.ID + 1}
 		}
 		body = &CheckpointBody{V: 1, At: now.Unix(), Auth: auth, Routes: routes, KeyedFrom: keyed, Key: t.key.PublicKey(), Rotation: rotation}
-		raw, err := json.Marshal(body)
-		if err != nil {
-			return err
-		}
-		sig := base64.StdEncoding.EncodeToString(ed25519.Sign(t.sign, raw))
-		if _, err := q.InsertCheckpoint(ctx, queries.InsertCheckpointParams{At: body.At, Body: string(raw), Sig: sig}); err != nil {
-			return err
-		}
-		line, err = json.Marshal(checkpointLine{Body: raw, Sig: sig})
+		line, err = t.insertCheckpoint(ctx, q, *body)
 		return err
 	})
 	if err != nil || body == nil || file == "" {
 		return body, err
 	}
 	return body, appendLine(file, line)
+}
+
+// insertCheckpoint signs body, stores it and returns its line for the checkpoint file.
+func (t *Trail) insertCheckpoint(ctx context.Context, q *queries.Queries, body CheckpointBody) ([]byte, error) {
+	raw, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	sig := base64.StdEncoding.EncodeToString(ed25519.Sign(t.sign, raw))
+	if _, err := q.InsertCheckpoint(ctx, queries.InsertCheckpointParams{At: body.At, Body: string(raw), Sig: sig}); err != nil {
+		return nil, err
+	}
+	return json.Marshal(checkpointLine{Body: raw, Sig: sig})
 }
 
 func heads(ctx context.Context, q *queries.Queries) (auth, routes Head, err error) {

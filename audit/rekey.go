@@ -2,16 +2,13 @@ package audit
 
 import (
 	"context"
-	"crypto/ed25519"
 	"database/sql"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
 
 	"chargedesk/db"
-	"chargedesk/queries"
 )
 
 // Rekey starts keeping the trail with t's key after the previous key was lost, openly: one
@@ -45,16 +42,8 @@ func (t *Trail) Rekey(ctx context.Context, d *db.DB, file, reason string, now ti
 		if err != nil {
 			return err
 		}
-		body := CheckpointBody{V: 1, At: now.Unix(), Auth: auth, Routes: routes, KeyedFrom: rot.Before, Key: t.key.PublicKey(), Rotation: &rot}
-		raw, err := json.Marshal(body)
-		if err != nil {
-			return err
-		}
-		sig := base64.StdEncoding.EncodeToString(ed25519.Sign(t.sign, raw))
-		if _, err := q.InsertCheckpoint(ctx, queries.InsertCheckpointParams{At: body.At, Body: string(raw), Sig: sig}); err != nil {
-			return err
-		}
-		line, err = json.Marshal(checkpointLine{Body: raw, Sig: sig})
+		line, err = t.insertCheckpoint(ctx, q, CheckpointBody{V: 1, At: now.Unix(), Auth: auth, Routes: routes, KeyedFrom: rot.Before,
+			Key: t.key.PublicKey(), Rotation: &rot})
 		return err
 	})
 	if err != nil {

@@ -441,7 +441,8 @@ func (a *App) showImpersonateForm(c *gin.Context, id int64, status int, problem 
 		a.fail(c, err)
 		return
 	}
+	due := a.stepUpDue(c)
 	a.render(c, status, "admin_impersonate", &Page{Title: "Impersonate " + cust.Name, Nav: "customers",
 		Data: adminImpersonateData{Customer: cust, MyActive: a.myImpersonation(c), Off: off,
-			StepUp: a.stepUpDue(c), Passkeys: a.stepUpDue(c) && a.hasPasskey(c, currentUser(c).ID)}, Problem: problem, Form: form})
+			StepUp: due, Passkeys: due && a.hasPasskey(c, currentUser(c).ID)}, Problem: problem, Form: form})
 }

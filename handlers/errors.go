@@ -26,6 +26,16 @@ func errInternal(err error) *errs.Error {
 
 const internalMessage = "Internal error. It has been logged; please try again."
 
+// personal is err as a refusal to show the person in place (a wrong code, a limit), or false
+// when it is the machine's (internal, the disk, the database unavailable): those go to fail.
+func personal(err error) (*errs.Error, bool) {
+	e, ok := errs.As(err)
+	if !ok || e.Code == errs.Internal || e.Code == errs.Unavailable || e.Code == errs.Full {
+		return nil, false
+	}
+	return e, true
+}
+
 // wantsJSON reports whether the client asked for JSON rather than HTML.
 func wantsJSON(c *gin.Context) bool {
 	accept := c.GetHeader("Accept")

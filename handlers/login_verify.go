@@ -100,7 +100,7 @@ func (a *App) loginVerify(c *gin.Context) {
 	}
 	used, err := a.proveFactor(c, u, "second factor")
 	if err != nil {
-		if e, ok := errs.As(err); ok && e.Code != errs.Internal && e.Code != errs.Unavailable && e.Code != errs.Full {
+		if e, ok := personal(err); ok {
 			st := status(e)
 			if e.Code == errs.Invalid {
 				st = http.StatusUnauthorized // like a wrong password
@@ -163,7 +163,7 @@ func (a *App) proveFactor(c *gin.Context, u queries.User, step string) (mfa.Used
 
 // factorFailed records a refused factor (login.failure with the step) and returns err.
 func (a *App) factorFailed(c *gin.Context, u queries.User, step string, err error) error {
-	if e, ok := errs.As(err); !ok || e.Code == errs.Internal || e.Code == errs.Unavailable || e.Code == errs.Full {
+	if _, ok := personal(err); !ok {
 		return err
 	}
 	if _, lerr := a.trail.Log(c.Request.Context(), a.db, a.now(), audit.Entry{Tag: audit.TagLoginFailure, Actor: u.ID, Target: u.ID,

@@ -56,8 +56,8 @@ func (a *App) stepUp(c *gin.Context) {
 	}
 	used, err := a.proveFactor(c, *u, "step-up")
 	if err != nil {
-		e, ok := errs.As(err)
-		if !ok || e.Code == errs.Internal || e.Code == errs.Unavailable || e.Code == errs.Full {
+		e, ok := personal(err)
+		if !ok {
 			a.fail(c, err)
 			return
 		}

@@ -47,11 +47,6 @@ func write(ctx context.Context, tx *sql.Tx, trail *audit.Trail, by By, tag strin
 	return err
 }
 
-// Count is how many confirmed factors user has.
-func Count(ctx context.Context, q *queries.Queries, user int64) (int64, error) {
-	return q.CountFactors(ctx, user)
-}
-
 func roomForAnother(ctx context.Context, q *queries.Queries, user int64) error {
 	fs, err := q.ListFactors(ctx, user)
 	if err != nil {

@@ -96,7 +96,7 @@ func TestTOTPCodes(t *testing.T) {
 			if err == nil && u.Kind != mfa.TOTP {
 				t.Errorf("used %+v", u)
 			}
-			if err != nil && !mfa.IsWrongCode(err) {
+			if err != nil && !wrongCode(err) {
 				t.Errorf("a refused code is not IsWrongCode: %v", err)
 			}
 		})
@@ -121,7 +121,7 @@ func TestCodesAreAcceptedOnceUnderRace(t *testing.T) {
 					mu.Lock()
 					accepted++
 					mu.Unlock()
-				} else if !mfa.IsWrongCode(err) {
+				} else if !wrongCode(err) {
 					t.Errorf("not a wrong-code refusal: %v", err)
 				}
 			}()
@@ -185,4 +185,9 @@ func TestFactorLimit(t *testing.T) {
 	if n != mfa.MaxFactors {
 		t.Errorf("%d factors, want %d", n, mfa.MaxFactors)
 	}
+}
+
+// wrongCode reports a code that did not prove a factor (wrong, or used already).
+func wrongCode(err error) bool {
+	return errors.Is(err, mfa.ErrWrongCode) || errors.Is(err, mfa.ErrReplayed)
 }

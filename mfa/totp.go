@@ -6,7 +6,6 @@ import (
 	"crypto/subtle"
 	"database/sql"
 	"encoding/base64"
-	"errors"
 	"image/png"
 	"strings"
 	"time"
@@ -194,10 +193,4 @@ func mustBase32(s string) []byte {
 		return nil
 	}
 	return b
-}
-
-// IsWrongCode reports whether err is a code that did not prove a factor (it counts against
-// the login limits).
-func IsWrongCode(err error) bool {
-	return errors.Is(err, ErrWrongCode) || errors.Is(err, ErrReplayed)
 }
