@@ -71,7 +71,10 @@ func TestCustomerPageQueriesDoNotGrowWithHistory(t *testing.T) {
 		{"../queries/admin_customers.sql", "CustomersByDomain", []string{"USING INDEX users_email_domain"}, []string{"SCAN u", "TEMP B-TREE"}},
 		// The caller of every request: session, user, open impersonation, its last request.
 		{"../queries/web_sessions.sql", "GetCaller", []string{"SEARCH ws USING INDEX sqlite_autoindex_web_sessions_1 (id=?)", "SEARCH u USING INTEGER PRIMARY KEY",
-			"impersonations_one_active_per_admin", "SEARCH r USING COVERING INDEX"}, []string{"SCAN", "TEMP B-TREE"}},
+			"impersonations_one_active_per_admin", "SEARCH r USING COVERING INDEX", "SEARCH f USING COVERING INDEX user_factors_user"}, []string{"SCAN", "TEMP B-TREE"}},
+		// The customer page's held sessions and wrong-clock notes: partial indexes, never a walk of a fleet's history.
+		{"../queries/charging_sessions.sql", "HeldSessions", []string{"USING INDEX charging_sessions_held (user_id=?)"}, []string{"SCAN", "TEMP B-TREE"}},
+		{"../queries/charging_sessions.sql", "SessionClockNotes", []string{"USING INDEX charging_sessions_clock (user_id=? AND started_at>?)"}, []string{"SCAN", "TEMP B-TREE"}},
 		// The audit page's start/end pairs and first route rows: by impersonation, bounded.
 		{"../queries/admin_audit.sql", "ListImpersonationBounds", []string{"SEARCH auth_audit USING INDEX auth_audit_impersonation (impersonation_id=?)"}, []string{"auth_audit_tag", "SCAN auth_audit"}},
 		{"../queries/admin_audit.sql", "ListRouteAuditPreviews", []string{"SEARCH x USING COVERING INDEX impersonation_audit_last (impersonation_id=?)"}, []string{"TEMP B-TREE", "SCAN r", "SCAN x"}},
