@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // The console's charger pages: state, connectors and protocol log; an admin's new password
@@ -59,7 +60,13 @@ func TestAdminChargerPagesAndCommands(t *testing.T) {
 	if n := ta.count(`SELECT count(*) FROM auth_audit WHERE tag = 'admin.charger_call' AND json_extract(metadata, '$.action') = 'Reset'`); n != 1 {
 		t.Errorf("%d admin.charger_call rows for the reset, want 1", n)
 	}
-	page = admin.get(strings.TrimSuffix(answered, "#calls"))
+	// A soft reset reboots the simulated charge point: it is back online after its reconnect.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		page = admin.get(strings.TrimSuffix(answered, "#calls"))
+		if strings.Contains(page.body, "Online") || time.Now().After(deadline) {
+			break
+		}
+	}
 	mustContain(t, page.body, "The charger answered Reset: {&#34;status&#34;:&#34;Accepted&#34;}", "Online", "Reset", "BootNotification")
 	// Text in the address is never shown as the charger's answer; nor is another charger's log.
 	page = admin.get("/admin/chargers/" + itoa(alex) + "?done=sent&answer=Your+card+is+blocked&log=1")
