@@ -105,16 +105,17 @@ func (cp *ChargePoint) Start(ctx context.Context, n int, idTag string) (ocpp.Sta
 
 // Stop ends the transaction on connector n (reason as OCPP names it: Local, Remote, …).
 func (cp *ChargePoint) Stop(ctx context.Context, n int, reason string) error {
-	cp.mu.Lock()
-	t, ok := cp.tx[n]
-	cp.mu.Unlock()
-	if !ok {
+	if _, ok := cp.Charging(n); !ok {
 		return nil
 	}
 	if err := cp.status(ctx, n, "Finishing"); err != nil {
 		return err
 	}
 	now := time.Now().UTC()
+	t, ok := cp.Charging(n) // a copy taken under the lock: the meter loop keeps advancing the live one
+	if !ok {
+		return nil
+	}
 	meter, id := t.EnergyWh, t.ID
 	if err := cp.call(ctx, "StopTransaction", ocpp.StopTransactionReq{IDTag: t.IDTag, MeterStop: &meter, Timestamp: &now, TransactionID: &id, Reason: reason}, nil); err != nil {
 		return err

@@ -113,7 +113,8 @@ func TestTransactionFromStartToReceipt(t *testing.T) {
 	c.boot()
 	c.status(1, "Preparing", "NoError")
 	ago := func(d time.Duration) string { return time.Now().UTC().Add(-d).Format(time.RFC3339) }
-	start := c.call("StartTransaction", map[string]any{"connectorId": 1, "idTag": "04A15C3EC99A", "meterStart": 5000000, "timestamp": ago(2 * time.Hour)})
+	startReq := map[string]any{"connectorId": 1, "idTag": "04A15C3EC99A", "meterStart": 5000000, "timestamp": ago(2 * time.Hour)}
+	start := c.call("StartTransaction", startReq)
 	if start["idTagInfo"].(map[string]any)["status"] != "Accepted" {
 		t.Fatalf("StartTransaction.conf %v", start)
 	}
@@ -121,15 +122,18 @@ func TestTransactionFromStartToReceipt(t *testing.T) {
 	if s.str(`SELECT u.email || '/' || s.status FROM charging_sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ?`, tx) != "lena@example.com/ACTIVE" {
 		t.Fatal("the transaction is not Lena's active session")
 	}
-	// The same StartTransaction again (its answer was lost): the same transaction.
-	again := c.call("StartTransaction", map[string]any{"connectorId": 1, "idTag": "04A15C3EC99A", "meterStart": 5000000, "timestamp": ago(2 * time.Hour)})
+	// The same StartTransaction again, byte for byte (its answer was lost): the same
+	// transaction. (Built once: a second boundary between two ago() calls made it a different
+	// request, refused as a second start on a busy connector.)
+	again := c.call("StartTransaction", startReq)
 	if again["transactionId"] != start["transactionId"] || again["idTagInfo"].(map[string]any)["status"] != "Accepted" {
 		t.Errorf("a resent StartTransaction: %v, want transaction %d again", again, tx)
 	}
 	c.status(1, "Charging", "NoError")
-	for i, wh := range []string{"5005.7", "5006.4"} { // kWh: the unit is honoured
+	at := []string{ago(90 * time.Minute), ago(60 * time.Minute)} // once: the resend below repeats the second
+	for i, wh := range []string{"5005.7", "5006.4"} {            // kWh: the unit is honoured
 		c.call("MeterValues", map[string]any{"connectorId": 1, "transactionId": tx, "meterValue": []any{map[string]any{
-			"timestamp": ago(time.Duration(90-30*i) * time.Minute),
+			"timestamp": at[i],
 			"sampledValue": []any{
 				map[string]any{"value": wh, "measurand": "Energy.Active.Import.Register", "unit": "kWh"},
 				map[string]any{"value": "21000", "measurand": "Power.Active.Import", "unit": "W"},
@@ -138,7 +142,7 @@ func TestTransactionFromStartToReceipt(t *testing.T) {
 	}
 	// The last MeterValues again: no second reading.
 	c.call("MeterValues", map[string]any{"connectorId": 1, "transactionId": tx, "meterValue": []any{map[string]any{
-		"timestamp": ago(60 * time.Minute), "sampledValue": []any{map[string]any{"value": "5006.4", "unit": "kWh"}}}}})
+		"timestamp": at[1], "sampledValue": []any{map[string]any{"value": "5006.4", "unit": "kWh"}}}}})
 	if n := s.int(`SELECT count(*) FROM meter_readings WHERE session_id = ?`, tx); n != 3 {
 		t.Errorf("%d readings (start + 2, one resent), want 3", n)
 	}
