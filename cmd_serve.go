@@ -39,7 +39,7 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 	impMax := fs.Duration("impersonation-max", 2*time.Hour, "how long after its start an impersonation may run when support extends it (each extension adds --impersonation-ttl)")
 	sessionMax := fs.Duration("session-max", 12*time.Hour, "a login ends after this long, used or not")
 	sessionIdle := fs.Duration("session-idle", 30*time.Minute, "a login not used for this long ends")
-	impIdle := fs.Duration("impersonation-idle", 10*time.Minute, "an impersonation with no request for this long ends (end_via idle)")
+	impIdle := fs.Duration("impersonation-idle", 10*time.Minute, "an impersonation with no request for this long ends (end_via idle); default the shorter of 10m and --impersonation-ttl")
 	withDemo := fs.Bool("demo", false, "seed the demo data when the database has no users (never touches one that has)")
 	demoPassword := fs.String("demo-password", envOr("CHARGEDESK_DEMO_PASSWORD", demo.DefaultPassword), "password of every demo login (env CHARGEDESK_DEMO_PASSWORD)")
 	keyFile := fs.String("audit-key-file", "", "the audit key, created (mode 0600) on first start; keep a copy elsewhere (env CHARGEDESK_AUDIT_KEY_FILE; default DB.audit-key)")
@@ -98,6 +98,9 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 	}
 	if *withDemo && !flagGiven(fs, "require-staff-mfa") {
 		*requireMFA, noMFAReason = false, "demo"
+	}
+	if err := checkLifetimes(fs, lifetimes{sessionIdle, sessionMax, ttl, impIdle, impMax}); err != nil {
+		return badInput{err}
 	}
 	if *stepUpWindow < time.Minute || *stepUpWindow > 12*time.Hour {
 		return fmt.Errorf("--step-up-window must be between 1m and 12h, not %s", *stepUpWindow)
@@ -188,18 +191,6 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 	key, err := websession.LoadKey(ctx, d.W, os.Getenv("CHARGEDESK_SESSION_KEY"))
 	if err != nil {
 		return err
-	}
-	if *sessionIdle < time.Minute || *sessionIdle > *sessionMax || *sessionMax > 30*24*time.Hour {
-		return fmt.Errorf("--session-idle (%s) must be at least 1m and at most --session-max (%s), which is at most 720h", *sessionIdle, *sessionMax)
-	}
-	if *impIdle < time.Minute || *impIdle > *ttl {
-		return fmt.Errorf("--impersonation-idle must be between 1m and --impersonation-ttl, not %s", *impIdle)
-	}
-	if *ttl < time.Minute || *ttl > 8*time.Hour {
-		return fmt.Errorf("--impersonation-ttl must be between 1m and 8h, not %s", *ttl)
-	}
-	if *impMax < *ttl || *impMax > 12*time.Hour {
-		return fmt.Errorf("--impersonation-max must be between --impersonation-ttl (%s) and 12h, not %s", *ttl, *impMax)
 	}
 	if *webhookURL != "" {
 		if u, err := url.Parse(*webhookURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -416,4 +407,31 @@ func flagGiven(fs *flag.FlagSet, name string) bool {
 	given := false
 	fs.Visit(func(f *flag.Flag) { given = given || f.Name == name })
 	return given
+}
+
+// lifetimes are serve's duration flags that bound each other.
+type lifetimes struct{ sessionIdle, sessionMax, ttl, impIdle, impMax *time.Duration }
+
+// checkLifetimes checks them before anything is opened, naming the flag at fault. The
+// impersonation idle limit follows the TTL unless it was given: min(10m, TTL).
+func checkLifetimes(fs *flag.FlagSet, l lifetimes) error {
+	if *l.sessionMax < time.Minute || *l.sessionMax > 30*24*time.Hour {
+		return fmt.Errorf("--session-max must be between 1m and 720h, not %s", *l.sessionMax)
+	}
+	if *l.sessionIdle < time.Minute || *l.sessionIdle > *l.sessionMax {
+		return fmt.Errorf("--session-idle (%s) must be at least 1m and at most --session-max (%s)", *l.sessionIdle, *l.sessionMax)
+	}
+	if *l.ttl < time.Minute || *l.ttl > 8*time.Hour {
+		return fmt.Errorf("--impersonation-ttl must be between 1m and 8h, not %s", *l.ttl)
+	}
+	if !flagGiven(fs, "impersonation-idle") {
+		*l.impIdle = min(*l.impIdle, *l.ttl)
+	}
+	if *l.impIdle < time.Minute || *l.impIdle > *l.ttl {
+		return fmt.Errorf("--impersonation-idle (%s) must be at least 1m and at most --impersonation-ttl (%s)", *l.impIdle, *l.ttl)
+	}
+	if *l.impMax < *l.ttl || *l.impMax > 12*time.Hour {
+		return fmt.Errorf("--impersonation-max (%s) must be at least --impersonation-ttl (%s) and at most 12h", *l.impMax, *l.ttl)
+	}
+	return nil
 }

@@ -214,6 +214,11 @@ func TestCommandsCreateNothingOnBadArguments(t *testing.T) {
 		{"migrate sideways", []string{"migrate", "sideways", "--db", at("migrate.db")}, `unknown migrate action "sideways"`},
 		{"migrate down without N", []string{"migrate", "down", "--db", at("migrate.db")}, "migrate down N"},
 		{"migrate version of nothing", []string{"migrate", "version", "--db", at("missing.db")}, "there is no database at"},
+		{"idle longer than the TTL", []string{"serve", "--db", at("serve.db"), "--impersonation-ttl", "5m", "--impersonation-idle", "20m"},
+			"--impersonation-idle (20m0s) must be at least 1m and at most --impersonation-ttl (5m0s)"},
+		{"a TTL too short", []string{"serve", "--db", at("serve.db"), "--impersonation-ttl", "30s"}, "--impersonation-ttl must be between 1m and 8h"},
+		{"a max under the TTL", []string{"serve", "--db", at("serve.db"), "--impersonation-ttl", "1h", "--impersonation-max", "45m"},
+			"--impersonation-max (45m0s) must be at least --impersonation-ttl (1h0m0s)"},
 	} {
 		_, err := runCmd(t, "", tc.args...)
 		if err == nil || !strings.Contains(err.Error(), tc.says) || !errors.As(err, new(badInput)) {
@@ -257,5 +262,40 @@ func TestHelpIsAnAnswer(t *testing.T) {
 	out, err := runCmd(t, "", "user", "create", "-h")
 	if !errors.Is(err, flag.ErrHelp) || !strings.Contains(out, "support, admin or customer") {
 		t.Errorf("user create -h: %v %q", err, out)
+	}
+}
+
+// The impersonation idle limit follows the TTL unless it was given (min(10m, TTL)), so
+// `serve --impersonation-ttl 5m` starts; a given one is checked against the TTL.
+func TestIdleFollowsTheTTL(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		args     []string
+		wantIdle time.Duration
+		wantErr  string
+	}{
+		{nil, 10 * time.Minute, ""},
+		{[]string{"--impersonation-ttl", "5m"}, 5 * time.Minute, ""},
+		{[]string{"--impersonation-ttl", "1m"}, time.Minute, ""},
+		{[]string{"--impersonation-ttl", "5m", "--impersonation-idle", "2m"}, 2 * time.Minute, ""},
+		{[]string{"--impersonation-ttl", "1h", "--impersonation-idle", "20m"}, 20 * time.Minute, ""},
+		{[]string{"--impersonation-ttl", "5m", "--impersonation-idle", "10m"}, 0, "--impersonation-idle (10m0s)"},
+		{[]string{"--impersonation-idle", "30s"}, 0, "--impersonation-idle (30s) must be at least 1m"},
+		{[]string{"--session-idle", "13h"}, 0, "--session-idle (13h0m0s) must be at least 1m and at most --session-max (12h0m0s)"},
+	} {
+		fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+		l := lifetimes{fs.Duration("session-idle", 30*time.Minute, ""), fs.Duration("session-max", 12*time.Hour, ""),
+			fs.Duration("impersonation-ttl", 30*time.Minute, ""), fs.Duration("impersonation-idle", 10*time.Minute, ""),
+			fs.Duration("impersonation-max", 2*time.Hour, "")}
+		if err := fs.Parse(tc.args); err != nil {
+			t.Fatal(err)
+		}
+		err := checkLifetimes(fs, l)
+		switch {
+		case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
+			t.Errorf("%v: %v, want an error saying %q", tc.args, err, tc.wantErr)
+		case tc.wantErr == "" && (err != nil || *l.impIdle != tc.wantIdle):
+			t.Errorf("%v: idle %s (%v), want %s", tc.args, *l.impIdle, err, tc.wantIdle)
+		}
 	}
 }

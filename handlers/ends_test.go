@@ -50,6 +50,33 @@ func TestIdleImpersonationsEnd(t *testing.T) {
 	}
 }
 
+// Idle counts from the last request, not the last recorded row: a page reloaded within the
+// minute is not recorded again, yet the agent is at work. (Measured from the row, the request
+// 9.5 minutes after the reload came 10.4 minutes after the row and ended the impersonation.)
+func TestIdleCountsFromTheLastRequest(t *testing.T) {
+	t.Parallel()
+	ta := newTestApp(t)
+	jane := ta.userID(demo.JaneEmail)
+	c := ta.client()
+	c.login(demo.AdminEmail)
+	c.startImpersonating(jane, "SUP-CLICKS", false)
+	page := fmt.Sprintf("/sessions?as=%d", jane)
+	c.get(page)
+	rows := ta.count(`SELECT count(*) FROM impersonation_audit`)
+	ta.advance(55 * time.Second)
+	if r := c.get(page); r.status != http.StatusOK {
+		t.Fatalf("a reload: %d", r.status)
+	}
+	if n := ta.count(`SELECT count(*) FROM impersonation_audit`); n != rows {
+		t.Fatalf("the reload within the minute was recorded (%d rows, want %d): the test needs it not to be", n, rows)
+	}
+	ta.advance(9*time.Minute + 30*time.Second)
+	ta.svc.Tasks.Round(context.Background()) // the sweeper measures the same way
+	if r := c.get(fmt.Sprintf("/cards?as=%d", jane)); r.status != http.StatusOK || ta.endVia() != "" {
+		t.Fatalf("9.5 minutes after the last request (10.4 after the last row): %d, end_via %q; want 200 and still on", r.status, ta.endVia())
+	}
+}
+
 // A customer made staff while impersonated: the impersonation ends (nothing lands in what is
 // now a staff account), on the next request and by the sweeper.
 func TestTargetPromotedToAdminEndsTheImpersonation(t *testing.T) {

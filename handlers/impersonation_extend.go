@@ -25,7 +25,7 @@ func (a *App) extendImpersonation(c *gin.Context) {
 		return
 	}
 	imp, err := impersonation.Extend(c.Request.Context(), a.db, a.trail, impersonation.ExtendRequest{
-		Admin: u.ID, Step: a.impTTL, Max: a.impMax, Idle: a.impIdle, IP: c.ClientIP(), UserAgent: c.Request.UserAgent(), Asked: asked(c),
+		Admin: u.ID, Step: a.impTTL, Max: a.impMax, Idle: a.impIdle, LastActive: a.guard.LastActive, IP: c.ClientIP(), UserAgent: c.Request.UserAgent(), Asked: asked(c),
 	}, a.now())
 	if err != nil {
 		a.fail(c, err) // a fault of the disk or the writer is 503/507 "nothing was changed"

@@ -38,7 +38,7 @@ func (a *App) customerSurface(c *gin.Context) {
 		return
 	default:
 		req.Active = &access.Impersonation{ID: cur.ID, Customer: cur.CustomerUserID, ExpiresAt: time.Unix(cur.ExpiresAt, 0),
-			LastActivity: time.Unix(facts.ImpLastActivity, 0), AllowChanges: cur.AllowChanges == 1}
+			LastActivity: a.guard.LastActive(cur.ID, time.Unix(facts.ImpLastActivity, 0)), AllowChanges: cur.AllowChanges == 1}
 		if facts.CustID != 0 {
 			req.Target = &access.User{ID: facts.CustID, Role: facts.CustRole, Status: facts.CustStatus}
 		}
@@ -81,6 +81,7 @@ func (a *App) scope(c *gin.Context, cur queries.Impersonation, cust queries.GetI
 	c.Set(keyActingAs, cust.ID)
 	c.Set(keyMarker, cust.ID)
 	c.Set(keyImp, a.newBanner(cur, cust.Name, cust.PublicID)) // no-store: noStore set it, as on every signed-in answer
+	a.guard.Touch(cur.ID, a.now())                            // idle counts from this request, recorded or not
 	a.impersonated(c, cur)
 }
 

@@ -18,9 +18,11 @@ import (
 // ExtendRequest asks to move the end of the admin's active impersonation Step later, to at
 // most Max after its start.
 type ExtendRequest struct {
-	Admin         int64
-	Step, Max     time.Duration
-	Idle          time.Duration // an impersonation idle this long has ended: nothing to extend
+	Admin     int64
+	Step, Max time.Duration
+	Idle      time.Duration // an impersonation idle this long has ended: nothing to extend
+	// LastActive, when set, is Guard.LastActive: idle counts from the last request seen.
+	LastActive    func(imp int64, recorded time.Time) time.Time
 	IP, UserAgent string
 	Asked         Asked
 }
@@ -52,8 +54,12 @@ func Extend(ctx context.Context, d *db.DB, trail *audit.Trail, r ExtendRequest, 
 		if cur.CustomerRole != "" {
 			target = &access.User{ID: cur.CustomerUserID, Role: cur.CustomerRole, Status: cur.CustomerStatus}
 		}
+		last := time.Unix(cur.LastActivity, 0)
+		if r.LastActive != nil {
+			last = r.LastActive(cur.ID, last)
+		}
 		if _, end := access.MustEnd(access.Impersonation{ID: cur.ID, Customer: cur.CustomerUserID, ExpiresAt: time.Unix(cur.ExpiresAt, 0),
-			LastActivity: time.Unix(cur.LastActivity, 0)}, access.User{ID: r.Admin, Role: cur.AdminRole, Status: cur.AdminStatus},
+			LastActivity: last}, access.User{ID: r.Admin, Role: cur.AdminRole, Status: cur.AdminStatus},
 			target, now, r.Idle); end {
 			return errs.Conflictf("This impersonation has ended (it expired, or the account changed), so it cannot be extended. Start a new one from the customer's page.")
 		}

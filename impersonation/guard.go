@@ -35,9 +35,10 @@ type Guard struct {
 	now    func() time.Time
 	idle   time.Duration
 
-	ending  pendingEnds
-	routes  recentRoutes
-	viewing singleflight.Group
+	ending   pendingEnds
+	routes   recentRoutes
+	requests lastRequests
+	viewing  singleflight.Group
 }
 
 // GuardConfig is what a Guard needs.
@@ -64,7 +65,7 @@ func NewGuard(c GuardConfig) *Guard {
 		c.Now = time.Now
 	}
 	return &Guard{db: c.DB, trail: c.Trail, reader: c.Reader, log: c.Log, now: c.Now, idle: c.Idle,
-		ending: pendingEnds{m: map[int64]pendingEnd{}}}
+		ending: pendingEnds{m: map[int64]pendingEnd{}}, requests: lastRequests{m: map[int64]int64{}}}
 }
 
 // From is who asked for an end: the request's address, browser and id (for the log). The
@@ -90,6 +91,7 @@ func (g *Guard) End(ctx context.Context, imp queries.Impersonation, via string, 
 		return false, err
 	}
 	g.ending.remove(imp.ID)
+	g.requests.forget(imp.ID)
 	return ended, nil
 }
 
@@ -113,7 +115,7 @@ func (g *Guard) Sweep(ctx context.Context, atStartup bool) {
 			g.log.Info("ended an impersonation whose end had been refused", "impersonation_id", p.imp.ID, "via", p.via)
 		}
 	}
-	n, err := Sweep(ctx, g.db, g.trail, g.now(), g.idle, atStartup)
+	n, err := sweep(ctx, g.db, g.trail, g.now(), g.idle, atStartup, g.LastActive)
 	if err != nil && ctx.Err() == nil {
 		g.log.Error("AUDIT: impersonation sweep", "err", err)
 	}
@@ -127,6 +129,52 @@ func (g *Guard) Sweep(ctx context.Context, atStartup bool) {
 	if owed > 0 {
 		g.log.Warn("wrote impersonation.end rows that were owed", "count", owed)
 	}
+}
+
+// Touch notes a request of impersonation imp answered at now. Idle is measured from the last
+// request, not from the last recorded row: a reload within the minute is not recorded again
+// (Record), yet it is the agent at work.
+func (g *Guard) Touch(imp int64, now time.Time) { g.requests.note(imp, now.Unix()) }
+
+// LastActive is the later of recorded (the impersonation's newest audit row, or its start)
+// and its last request seen by this process. After a restart it is the recorded one, at most
+// a minute (RouteDedupe) earlier than the truth: an impersonation can end a minute early
+// then, never late.
+func (g *Guard) LastActive(imp int64, recorded time.Time) time.Time {
+	if at, ok := g.requests.get(imp); ok && at > recorded.Unix() {
+		return time.Unix(at, 0)
+	}
+	return recorded
+}
+
+// lastRequests is the moment of each active impersonation's last request in this process.
+type lastRequests struct {
+	mu sync.Mutex
+	m  map[int64]int64
+}
+
+func (l *lastRequests) note(imp, at int64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.m) >= maxRecentRoutes {
+		clear(l.m) // bounded: forgetting only makes an idle end come sooner (LastActive)
+	}
+	if at > l.m[imp] {
+		l.m[imp] = at
+	}
+}
+
+func (l *lastRequests) get(imp int64) (int64, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	at, ok := l.m[imp]
+	return at, ok
+}
+
+func (l *lastRequests) forget(imp int64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.m, imp)
 }
 
 // Page is one customer-surface request of an impersonation, as its row records it.

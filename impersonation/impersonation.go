@@ -240,8 +240,14 @@ func RecordOwedEnds(ctx context.Context, d *db.DB, trail *audit.Trail, now time.
 
 // Sweep ends every active impersonation that must end by access.MustEnd (the admin lost the
 // role or was disabled, the customer was disabled or made staff, it expired or sat idle) and
-// returns how many it ended. At start-up, expired ones end as server_restart.
+// returns how many it ended. At start-up, expired ones end as server_restart. Idle is measured
+// from the newest audit row (a Guard's Sweep also counts the requests it has seen).
 func Sweep(ctx context.Context, d *db.DB, trail *audit.Trail, now time.Time, idle time.Duration, atStartup bool) (int, error) {
+	return sweep(ctx, d, trail, now, idle, atStartup, func(_ int64, recorded time.Time) time.Time { return recorded })
+}
+
+func sweep(ctx context.Context, d *db.DB, trail *audit.Trail, now time.Time, idle time.Duration, atStartup bool,
+	lastActive func(imp int64, recorded time.Time) time.Time) (int, error) {
 	rows, err := queries.New(d.W).ListActiveImpersonationsForSweep(ctx)
 	if err != nil {
 		return 0, err
@@ -254,7 +260,7 @@ func Sweep(ctx context.Context, d *db.DB, trail *audit.Trail, now time.Time, idl
 			target = &access.User{ID: r.CustomerUserID, Role: r.CustomerRole, Status: r.CustomerStatus}
 		}
 		via, end := access.MustEnd(access.Impersonation{ID: r.ID, Customer: r.CustomerUserID, ExpiresAt: time.Unix(r.ExpiresAt, 0),
-			LastActivity: time.Unix(r.LastActivity, 0), AllowChanges: r.AllowChanges == 1},
+			LastActivity: lastActive(r.ID, time.Unix(r.LastActivity, 0)), AllowChanges: r.AllowChanges == 1},
 			access.User{ID: r.AdminUserID, Role: r.AdminRole, Status: r.AdminStatus}, target, now, idle)
 		if !end {
 			continue
