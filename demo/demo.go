@@ -139,7 +139,7 @@ func (s *seeder) user(email, name, role string) int64 {
 }
 
 func (s *seeder) run(sum *Summary) error {
-	s.user(AdminEmail, "Sam Support", "admin")
+	s.user(AdminEmail, "Sam Admin", "admin") // staff are named for their roles: "Sam Support" was an admin
 	s.user("alex@chargedesk.test", "Alex Admin", "admin")
 	s.network()
 	jane := s.user(JaneEmail, "Jane Doe", "customer")

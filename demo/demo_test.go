@@ -41,6 +41,7 @@ func TestSeedOnlyIntoAnEmptyDatabase(t *testing.T) {
 		{"a customer with no payment method", `SELECT count(*) >= 1 FROM users u WHERE role = 'customer' AND NOT EXISTS (SELECT 1 FROM payment_methods p WHERE p.user_id = u.id)`},
 		{"a lost card", `SELECT count(*) >= 1 FROM ev_cards WHERE status = 'lost'`},
 		{"a cancelled reservation in the future", `SELECT count(*) = 1 FROM reservations WHERE status = 'cancelled' AND starts_at > unixepoch()`},
+		{"staff named for their roles", `SELECT count(*) = 0 FROM users WHERE role IN ('admin', 'support') AND name NOT LIKE '% ' || role`},
 		{"every completed session has a receipt", `SELECT count(*) = 0 FROM charging_sessions s WHERE status = 'COMPLETED' AND NOT EXISTS (SELECT 1 FROM receipts r WHERE r.session_id = s.id)`},
 	}
 	for _, c := range checks {

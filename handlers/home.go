@@ -13,7 +13,8 @@ import (
 
 type homeData struct {
 	Summary  queries.CustomerSummaryRow // name, Public ID, email and counts
-	Active   []activeSession
+	Active   []activeSession // charging now
+	Stuck    []activeSession // open, but looking stuck: shown as such, with what support does
 	Recent   []sessionRow
 	Cards    []queries.ListCardsRow // the newest active cards, at most 5 (Summary.ActiveCards in all)
 	Payments []paymentMethodView    // default first, at most 5 (Summary.PaymentMethods in all)
@@ -39,7 +40,13 @@ func (a *App) home(c *gin.Context) {
 		a.fail(c, err)
 		return
 	}
-	d.Active = activeSessions(marker(c), active)
+	for _, s := range activeSessions(marker(c), active, a.now()) {
+		if s.Stuck != "" {
+			d.Stuck = append(d.Stuck, s)
+		} else {
+			d.Active = append(d.Active, s)
+		}
+	}
 	recent, err := a.r.ListSessions(ctx, queries.ListSessionsParams{
 		ActingAs: cust, TopAt: math.MaxInt64, BelowID: math.MaxInt64, PageSize: 5,
 	})

@@ -50,3 +50,24 @@ func TestHomeShortLists(t *testing.T) {
 	tomasz.login("tomasz@example.com")
 	mustContain(t, tomasz.get("/").body, "You have no payment method on file", "No payment method on file.")
 }
+
+// Jane's stuck session (DOMAIN.md: started two days ago, last reading 19 h ago, connector
+// Available) is shown as stuck, with why and what support will do; it is not listed under
+// "Charging now" as an ordinary session at 0 kW. Her live session still is.
+func TestHomeShowsAStuckSessionAsStuck(t *testing.T) {
+	t.Parallel()
+	ta := newTestApp(t)
+	jane := ta.client()
+	jane.login(demo.JaneEmail)
+	home := jane.get("/").body
+	stuck := home[strings.Index(home, `class="card stuck"`):strings.Index(home, "<h2>Charging now</h2>")]
+	mustContain(t, stuck, "A session that looks stuck", "the connector reports Available", "no meter reading for more than 30 minutes",
+		"ChargeDesk support closes it at its last meter reading", "last reading ")
+	now := home[strings.Index(home, "<h2>Charging now</h2>"):strings.Index(home, "<h2>Recent sessions</h2>")]
+	if n := strings.Count(now, `class="active-session"`); n != 1 {
+		t.Errorf("%d sessions under Charging now, want 1 (the live one; the stuck one has its own card)", n)
+	}
+	if strings.Contains(now, "charged · 0.0 kW") || strings.Contains(now, "charged · 0 kW") {
+		t.Errorf("Charging now shows a session at 0 kW:\n%s", now)
+	}
+}

@@ -22,7 +22,7 @@ func BenchmarkRenderHome(b *testing.B) {
 		recent = append(recent, queries.ListSessionsRow{ID: int64(i + 1), Status: "COMPLETED", StartedAt: 1700000000, LocationName: "Somewhere", Standard: "CCS", ReceiptID: 4, GrossCents: 3096, LastEnergyWh: 42000})
 	}
 	d.Recent = sessionRows(0, recent)
-	d.Active = activeSessions(0, []queries.ListActiveSessionsRow{{ID: 9, LocationName: "Here", ChargerName: "C1", Standard: "Type2", MaxPowerW: 22000, StartedAt: 1700000000, EnergyWh: sql.NullInt64{Int64: 5000, Valid: true}}})
+	d.Active = activeSessions(0, []queries.ListActiveSessionsRow{{ID: 9, LocationName: "Here", ChargerName: "C1", Standard: "Type2", MaxPowerW: 22000, StartedAt: 1700000000, EnergyWh: sql.NullInt64{Int64: 5000, Valid: true}}}, time.Unix(1700000000, 0))
 	d.Cards = []queries.ListCardsRow{{VisualNumber: "DE-1", Label: "Main"}}
 	imp := newBanner(queries.Impersonation{ID: 1, Ticket: "SUP-1234", AllowChanges: 0, ExpiresAt: 1700003600}, "Jane Doe", "cus_X", time.Unix(1700000000, 0))
 	navs := &layoutPieces{t: pages["home"]}

@@ -335,7 +335,7 @@ func TestCustomerSeesSupportAccessInActivity(t *testing.T) {
 	c.login(demo.JaneEmail)
 	body := c.get("/activity").body
 	mustContain(t, body, "Support viewed your account (ticket SUP-1234), ")
-	if strings.Contains(body, demo.AdminEmail) || strings.Contains(body, "Sam Support") {
+	if strings.Contains(body, demo.AdminEmail) || strings.Contains(body, "Sam Admin") {
 		t.Error("activity names the admin; it should say support")
 	}
 }

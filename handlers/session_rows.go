@@ -2,7 +2,10 @@ package handlers
 
 import (
 	"fmt"
+	"strings"
+	"time"
 
+	"chargedesk/charging"
 	"chargedesk/queries"
 )
 
@@ -46,9 +49,13 @@ type activeSession struct {
 	Href                               string
 	Where, Charger, Connector, Started string
 	Energy, Power, Battery             string // Battery is empty when the car does not report it
+	// Stuck says why it looks stuck (charging.StuckReasons); LastReading is when the charger
+	// last reported it. A stuck session is not "charging now" to the customer.
+	Stuck       string
+	LastReading string
 }
 
-func activeSessions(as int64, rows []queries.ListActiveSessionsRow) []activeSession {
+func activeSessions(as int64, rows []queries.ListActiveSessionsRow, now time.Time) []activeSession {
 	out := make([]activeSession, len(rows))
 	for i, s := range rows {
 		out[i] = activeSession{ID: s.ID, Href: idURL(as, "/sessions/", s.ID),
@@ -56,6 +63,12 @@ func activeSessions(as int64, rows []queries.ListActiveSessionsRow) []activeSess
 			Energy: kwh(max(0, s.EnergyWh.Int64-s.MeterStartWh)), Power: kw(s.PowerW.Int64)} // no reading yet: 0
 		if s.SocPct.Valid {
 			out[i].Battery = fmt.Sprintf("%d %%", s.SocPct.Int64)
+		}
+		if why := charging.StuckReasons(now, s.StartedAt, s.LastSeenAt, s.HeartbeatIntervalS, s.ConnectorStatus, s.ReadingAt.Int64); len(why) > 0 {
+			out[i].Stuck, out[i].LastReading = strings.Join(why, "; "), "no reading yet"
+			if s.ReadingAt.Valid {
+				out[i].LastReading = "last reading " + when(s.ReadingAt.Int64)
+			}
 		}
 	}
 	return out

@@ -2,7 +2,7 @@
 -- The customer's charging sessions in progress, with where they are and the newest reading.
 SELECT s.id, s.started_at, s.meter_start_wh, s.connector_id,
        cn.standard, cn.power_type, cn.max_power_w, cn.status AS connector_status,
-       ch.name AS charger_name, l.name AS location_name,
+       ch.name AS charger_name, ch.last_seen_at, ch.heartbeat_interval_s, l.name AS location_name,
        m.at AS reading_at, m.energy_wh, m.power_w, m.soc_pct
 FROM charging_sessions s
 JOIN connectors cn ON cn.id = s.connector_id

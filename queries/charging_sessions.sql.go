@@ -365,7 +365,7 @@ func (q *Queries) LastReading(ctx context.Context, arg LastReadingParams) (Meter
 const listActiveSessions = `-- name: ListActiveSessions :many
 SELECT s.id, s.started_at, s.meter_start_wh, s.connector_id,
        cn.standard, cn.power_type, cn.max_power_w, cn.status AS connector_status,
-       ch.name AS charger_name, l.name AS location_name,
+       ch.name AS charger_name, ch.last_seen_at, ch.heartbeat_interval_s, l.name AS location_name,
        m.at AS reading_at, m.energy_wh, m.power_w, m.soc_pct
 FROM charging_sessions s
 JOIN connectors cn ON cn.id = s.connector_id
@@ -379,20 +379,22 @@ ORDER BY s.started_at DESC
 `
 
 type ListActiveSessionsRow struct {
-	ID              int64
-	StartedAt       int64
-	MeterStartWh    int64
-	ConnectorID     int64
-	Standard        string
-	PowerType       string
-	MaxPowerW       int64
-	ConnectorStatus string
-	ChargerName     string
-	LocationName    string
-	ReadingAt       sql.NullInt64
-	EnergyWh        sql.NullInt64
-	PowerW          sql.NullInt64
-	SocPct          sql.NullInt64
+	ID                 int64
+	StartedAt          int64
+	MeterStartWh       int64
+	ConnectorID        int64
+	Standard           string
+	PowerType          string
+	MaxPowerW          int64
+	ConnectorStatus    string
+	ChargerName        string
+	LastSeenAt         sql.NullInt64
+	HeartbeatIntervalS int64
+	LocationName       string
+	ReadingAt          sql.NullInt64
+	EnergyWh           sql.NullInt64
+	PowerW             sql.NullInt64
+	SocPct             sql.NullInt64
 }
 
 // The customer's charging sessions in progress, with where they are and the newest reading.
@@ -415,6 +417,8 @@ func (q *Queries) ListActiveSessions(ctx context.Context, actingAs int64) ([]Lis
 			&i.MaxPowerW,
 			&i.ConnectorStatus,
 			&i.ChargerName,
+			&i.LastSeenAt,
+			&i.HeartbeatIntervalS,
 			&i.LocationName,
 			&i.ReadingAt,
 			&i.EnergyWh,
