@@ -13,8 +13,8 @@ import (
 
 type homeData struct {
 	Summary  queries.CustomerSummaryRow // name, Public ID, email and counts
-	Active   []activeSession // charging now
-	Stuck    []activeSession // open, but looking stuck: shown as such, with what support does
+	Active   []activeSession            // charging now
+	Stuck    []activeSession            // open, but looking stuck: shown as such, with what support does
 	Recent   []sessionRow
 	Cards    []queries.ListCardsRow // the newest active cards, at most 5 (Summary.ActiveCards in all)
 	Payments []paymentMethodView    // default first, at most 5 (Summary.PaymentMethods in all)
