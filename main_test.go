@@ -89,7 +89,7 @@ func TestCommandLine(t *testing.T) {
 	if _, err := runCmd(t, "short\n", "user", "create", "--db", dbPath, "--email", "x@example.com", "--name", "X"); err == nil {
 		t.Error("a 5-character password was accepted")
 	}
-	if out, err := runCmd(t, "", "migrate", "version", "--db", dbPath); err != nil || !strings.Contains(out, "schema version 29") {
+	if out, err := runCmd(t, "", "migrate", "version", "--db", dbPath); err != nil || !strings.Contains(out, "schema version 30") {
 		t.Errorf("migrate version: %q %v", out, err)
 	}
 	if out, err := runCmd(t, "", "audit", "verify", "--db", dbPath); err != nil || !strings.Contains(out, "audit trail intact") || !strings.Contains(out, "auth_audit: 2 rows checked") {

@@ -22,6 +22,27 @@ type activityItem struct {
 	Href      string // the session's or receipt's page, or ""
 	ActorRole string // customer, support or system
 	Who       string // the actor as the customer reads it: You, ChargeDesk support, ChargeDesk
+
+	view view // a support view (an impersonation), grouped with re-entries on its ticket
+}
+
+// view is a run of support views of the account on one ticket, oldest start to newest end.
+type view struct {
+	ticket      string
+	from, until int64 // until 0: still going on
+	visits      int
+}
+
+func (v view) summary() string {
+	until := "now"
+	if v.until != 0 {
+		until = clock(v.until)
+	}
+	visits := ""
+	if v.visits > 1 {
+		visits = fmt.Sprintf(", %d visits", v.visits)
+	}
+	return fmt.Sprintf("Support viewed your account (ticket %s), %s–%s%s", v.ticket, clock(v.from), until, visits)
 }
 
 type activityData struct {
@@ -81,11 +102,16 @@ func activityItems(as int64, rows []queries.ListActivityRow) []activityItem {
 			if r.Src != 0 {
 				break // an admin tool's own line ("Support refunded …"): its words stand
 			}
-			until := "now"
-			if r.EndedAt != 0 {
-				until = clock(r.EndedAt)
+			// A view: re-entries on the same ticket (the row before it on the page, newer) are
+			// one line with the number of visits.
+			if n := len(out); n > 0 && out[n-1].view.visits > 0 && out[n-1].view.ticket == r.Summary {
+				prev := &out[n-1]
+				prev.view.from, prev.view.visits = r.At, prev.view.visits+1
+				prev.Summary, prev.When = prev.view.summary(), when(r.At)
+				continue
 			}
-			it.Summary = fmt.Sprintf("Support viewed your account (ticket %s), %s–%s", r.Summary, clock(r.At), until)
+			it.Kind, it.view = "support visit", view{ticket: r.Summary, from: r.At, until: r.EndedAt, visits: 1}
+			it.Summary = it.view.summary()
 		}
 		out = append(out, it)
 	}

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
@@ -29,6 +30,13 @@ type toolInput struct {
 	Reason    string
 	Reference string
 	Confirmed bool
+	// Return is where the result is shown ("" for the customer's console page); Extra are the
+	// tool's own fields, carried through the confirmation; ReasonIs names the reason there.
+	Return   string
+	Extra    map[string]string
+	ReasonIs string
+	// Receipt: the tool was used from this receipt's page, which shows its refusals.
+	Receipt int64
 }
 
 func readTool(c *gin.Context) (toolInput, *errs.Error) {
@@ -87,6 +95,10 @@ func (a *App) toolProblem(c *gin.Context, in toolInput, e *errs.Error) {
 		a.fail(c, errNotFound("This customer"))
 		return
 	}
+	if in.Receipt != 0 { // the console's receipt, with the problem at the top and the form below
+		a.showReceipt(c, in.Receipt, in.Customer, "customers", status(e), e.Message)
+		return
+	}
 	// The page comes back with this tool open, what was typed in it, and the problem beside it.
 	form := map[string]string{"tool": c.Request.URL.Path, "problem": e.Message,
 		"amount": c.PostForm("amount"), "reason": c.PostForm("reason"), "reference": c.PostForm("reference")}
@@ -109,16 +121,16 @@ type confirmData struct {
 // confirm shows the confirmation step of a tool.
 func (a *App) confirm(c *gin.Context, in toolInput, heading string, lines ...string) {
 	fields := map[string]string{"customer_user_id": fmt.Sprint(in.Customer), "reason": in.Reason, "reference": in.Reference, "confirm": "yes"}
-	if v := c.PostForm("amount"); v != "" { // the refund's own field
-		fields["amount"] = v
+	for k, v := range in.Extra {
+		fields[k] = v
 	}
-	lines = append(lines, "Reason: "+in.Reason)
+	lines = append(lines, cmp.Or(in.ReasonIs, "Reason")+": "+in.Reason)
 	if in.Reference != "" {
 		lines = append(lines, "Reference: "+in.Reference)
 	}
+	back := cmp.Or(in.Return, fmt.Sprintf("/admin/customers/%d", in.Customer))
 	a.render(c, http.StatusOK, "admin_confirm", &Page{Title: heading, Nav: "customers", Data: confirmData{
-		Heading: heading, Lines: lines, Action: c.Request.URL.Path, Fields: fields,
-		Back: fmt.Sprintf("/admin/customers/%d", in.Customer),
+		Heading: heading, Lines: lines, Action: c.Request.URL.Path, Fields: fields, Back: back,
 	}})
 }
 
@@ -157,25 +169,48 @@ func (a *App) runTool(c *gin.Context, in toolInput, notice, section string, do f
 	if a.toolRefused(c, in, err) {
 		return
 	}
+	if in.Return != "" {
+		a.redirect(c, addQuery(in.Return, "notice", notice)+"#refunds")
+		return
+	}
 	a.redirect(c, fmt.Sprintf("/admin/customers/%d?notice=%s&row=%d#%s", in.Customer, notice, done.AuditRow, section))
 }
 
 // refund is POST /admin/charges/:id/refund (:id is the receipt): a partial or full refund,
-// never above what remains of the receipt, with a credit note.
+// never above what remains of the receipt, with a credit note. The customer reads the reason
+// picked from a list (customer_reason); the form's reason is the internal note. back=receipt
+// or back=as returns to the receipt it was made from (the console's, or the impersonated one).
 func (a *App) refund(c *gin.Context) {
 	id, in, ok := a.toolTarget(c, "This receipt", a.r.OwnerOfReceipt)
 	if !ok {
 		return
+	}
+	if back := c.PostForm("back"); back == "receipt" || back == "as" {
+		in.Receipt = id
 	}
 	amount, ok := format.ParseEuros(c.PostForm("amount"))
 	if !ok {
 		a.toolProblem(c, in, errInvalid("Enter the amount in euros, like 2.50 or 2,50 (at most two decimals)."))
 		return
 	}
+	code := c.PostForm("customer_reason")
+	label, ok := support.RefundReasonLabel(code)
+	if !ok {
+		a.toolProblem(c, in, errInvalid("Pick the reason the customer reads from the list."))
+		return
+	}
+	in.Extra = map[string]string{"amount": c.PostForm("amount"), "customer_reason": code, "back": c.PostForm("back")}
+	in.ReasonIs = "Internal note (not shown to the customer)"
+	switch c.PostForm("back") {
+	case "receipt":
+		in.Return = fmt.Sprintf("/admin/receipts/%d", id)
+	case "as":
+		in.Return = fmt.Sprintf("/receipts/%d?as=%d", id, in.Customer)
+	}
 	t := a.tool(c, in)
 	if in.Confirmed {
 		a.runTool(c, in, "refunded", "receipts", func(ctx context.Context, tx *sql.Tx) (support.Done, error) {
-			return support.Refund(ctx, tx, a.trail, t, id, amount)
+			return support.Refund(ctx, tx, a.trail, t, id, amount, code)
 		})
 		return
 	}
@@ -183,7 +218,7 @@ func (a *App) refund(c *gin.Context) {
 	r := p.Receipt
 	a.plan(c, in, err, "Refund "+money(amount)+" on receipt "+r.Number+"?",
 		fmt.Sprintf("Receipt %s: %s charged, %s already refunded, %s remains.", r.Number, money(r.GrossCents), money(r.RefundedCents), money(p.Remaining)),
-		"A credit note is issued and the customer sees the refund in their activity.")
+		"The customer reads: \u201c"+label+"\u201d, on the receipt and in their activity. A credit note is issued.")
 }
 
 // restoreReservation is POST /admin/reservations/:id/restore: a cancelled reservation whose

@@ -14,8 +14,10 @@ import (
 )
 
 // notCustomerSurface are the URLs a customer page may link without the marker: the Exit form,
-// logout, and static files.
-var notCustomerSurface = []string{"/api/customer/impersonation/end", "/logout", "/static/"}
+// logout, static files, and the console (a receipt's Refund form posts to the admin tool,
+// which takes the customer from the form and re-checks the admin; its read-only note links
+// the console's copy of the receipt).
+var notCustomerSurface = []string{"/api/customer/impersonation/end", "/logout", "/static/", "/admin/"}
 
 // While impersonating, every link, form and hx-* URL on every customer page keeps as=. The
 // crawl starts at the home page and follows every customer-surface link it finds.

@@ -113,11 +113,15 @@ func TestRefundToolKeepsTheInput(t *testing.T) {
 	before := ta.fingerprint(demo.JaneEmail)
 	form := toolForm(jane, "amount", "abc")
 	form.Set("reason", "Goodwill for ticket SUP-77")
+	form.Set("customer_reason", "charger_fault")
+	form.Set("back", "receipt")
 	r := c.post(path, form)
 	if r.status != http.StatusUnprocessableEntity && r.status != http.StatusBadRequest {
 		t.Fatalf("amount abc: %d", r.status)
 	}
-	mustContain(t, r.body, fmt.Sprintf(`id="refund-%d" open`, receipt), `value="abc" autofocus`, `value="Goodwill for ticket SUP-77"`, "like 2.50 or 2,50")
+	// The receipt it came from, with the form open as it was sent and the problem at the top.
+	mustContain(t, r.body, `<details class="refund" id="refund" open>`, `name="amount" required inputmode="decimal" size="8" value="abc"`,
+		`value="charger_fault" required checked`, ">Goodwill for ticket SUP-77</textarea>", "like 2.50 or 2,50")
 	if ta.fingerprint(demo.JaneEmail) != before {
 		t.Error("a refused refund changed the account")
 	}

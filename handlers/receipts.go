@@ -13,6 +13,7 @@ import (
 
 	"chargedesk/charging"
 	"chargedesk/queries"
+	"chargedesk/support"
 	"chargedesk/tariff"
 )
 
@@ -29,6 +30,46 @@ type receiptData struct {
 	Periods                  []periodRow // which price applied when; nil when it cannot be shown
 	Repriced                 bool        // the periods add up to this receipt's total
 	Derived                  string      // what the engine worked out that the charger did not report
+	Refund                   *refundForm // the Refund form, for staff while something remains; nil otherwise
+}
+
+// refundForm is the Refund form on a receipt: on the console's receipt for admins, and on the
+// impersonated receipt when the impersonation allows changes. Off says why this caller cannot
+// refund here (the form is then shown greyed, with the way that works).
+type refundForm struct {
+	Back    string // where the refund returns: "receipt" (console) or "as" (impersonated)
+	Amount  string // what remains, as the amount's starting value: 12.34
+	Reasons []support.RefundReason
+	Off     string
+	OffHref string // the place that can, when Off names one
+	// Open, Picked and Note re-show a refused refund as it was sent.
+	Open         bool
+	Picked, Note string
+	Reference    string // while impersonating: the impersonation, so the chain is traceable
+}
+
+// newRefundForm is the form for receipt r with remaining cents left, or nil when the caller
+// is a customer on their own receipt or nothing remains.
+func newRefundForm(c *gin.Context, r queries.GetReceiptRow, remaining int64) *refundForm {
+	u, imp := currentUser(c), activeImpersonation(c)
+	if remaining <= 0 || u.Role == "customer" {
+		return nil
+	}
+	f := &refundForm{Back: "receipt", Amount: fmt.Sprintf("%d.%02d", remaining/100, remaining%100), Reasons: support.RefundReasons}
+	if imp != nil {
+		f.Back, f.Reference = "as", fmt.Sprintf("impersonation #%d (%s)", imp.Imp.ID, imp.Imp.Ticket)
+	}
+	f.Open = c.Query("refund") == "1"        // the customer page's Refund… link
+	if c.Request.Method == http.MethodPost { // a refused refund, shown again
+		f.Open, f.Amount, f.Picked, f.Note, f.Reference = true, c.PostForm("amount"), c.PostForm("customer_reason"), c.PostForm("reason"), c.PostForm("reference")
+	}
+	switch {
+	case u.Role != "admin":
+		f.Off = "Only an admin can refund. Ask one, and name receipt " + r.Number + "."
+	case imp != nil && !imp.ChangesAllowed:
+		f.Off, f.OffHref = "This impersonation is read-only, so it cannot refund. The console's copy of this receipt can.", fmt.Sprintf("/admin/receipts/%d", r.ID)
+	}
+	return f
 }
 
 // receipt shows a receipt: a line per tariff dimension and price (measured and billed
@@ -40,7 +81,7 @@ func (a *App) receipt(c *gin.Context) {
 		a.fail(c, errNotFound("This receipt"))
 		return
 	}
-	a.showReceipt(c, id, actingAs(c), "sessions")
+	a.showReceipt(c, id, actingAs(c), "sessions", http.StatusOK, "")
 }
 
 // consoleReceipt is a customer's receipt in the console, read without impersonating: support
@@ -55,11 +96,12 @@ func (a *App) consoleReceipt(c *gin.Context) {
 	if !a.found(c, err, "This receipt") {
 		return
 	}
-	a.showReceipt(c, id, owner, "customers")
+	a.showReceipt(c, id, owner, "customers", http.StatusOK, "")
 }
 
-// showReceipt answers receipt id of customer cust, as a page (with nav entry nav) or a CDR.
-func (a *App) showReceipt(c *gin.Context, id, cust int64, nav string) {
+// showReceipt answers receipt id of customer cust, as a page (with nav entry nav) or a CDR;
+// status and problem answer a refused refund made from it.
+func (a *App) showReceipt(c *gin.Context, id, cust int64, nav string, status int, problem string) {
 	ctx := c.Request.Context()
 	r, err := a.r.GetReceipt(ctx, queries.GetReceiptParams{ID: id, ActingAs: cust})
 	if !a.found(c, err, "This receipt") {
@@ -81,6 +123,7 @@ func (a *App) showReceipt(c *gin.Context, id, cust int64, nav string) {
 		return
 	}
 	d := receiptData{R: r, Remaining: r.GrossCents - r.RefundedCents, Tariff: t.Name()}
+	d.Refund = newRefundForm(c, r, d.Remaining)
 	if d.Lines, err = a.r.ListReceiptLines(ctx, queries.ListReceiptLinesParams{ReceiptID: id, ActingAs: cust}); err != nil {
 		a.fail(c, err)
 		return
@@ -101,7 +144,16 @@ func (a *App) showReceipt(c *gin.Context, id, cust int64, nav string) {
 		d.Derived = priced.Derived.Sentence()
 		d.Repriced = priced.NetCents == r.NetCents && priced.GrossCents == r.GrossCents
 	}
-	a.render(c, http.StatusOK, "receipt", &Page{Title: "Receipt " + r.Number, Nav: nav, Data: d})
+	p := &Page{Title: "Receipt " + r.Number, Nav: nav, Data: d, Problem: problem}
+	if currentUser(c).Role != "customer" {
+		p.Notice = receiptNotices[c.Query("notice")]
+	}
+	a.render(c, status, "receipt", p)
+}
+
+// receiptNotices are the results a refund made from the receipt returns with (?notice=).
+var receiptNotices = map[string]string{
+	"refunded": "Refund recorded and a credit note issued. The customer sees it on this receipt and in their activity.",
 }
 
 // maskUID is a card UID with all but its last four characters replaced by X.

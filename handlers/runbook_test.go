@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -337,6 +338,34 @@ func TestCustomerSeesSupportAccessInActivity(t *testing.T) {
 	mustContain(t, body, "Support viewed your account (ticket SUP-1234), ")
 	if strings.Contains(body, demo.AdminEmail) || strings.Contains(body, "Sam Admin") {
 		t.Error("activity names the admin; it should say support")
+	}
+}
+
+// Re-entries on one ticket read as one visit line with their count (Exit, Resume, Exit …);
+// another ticket, or something else happening in between, starts a line of its own.
+func TestActivityGroupsReentriesOnOneTicket(t *testing.T) {
+	t.Parallel()
+	ta := newTestApp(t)
+	jane := ta.userID(demo.JaneEmail)
+	admin := ta.client()
+	admin.login(demo.AdminEmail)
+	for _, ticket := range []string{"SUP-1", "SUP-2", "SUP-2", "SUP-2"} {
+		admin.startImpersonating(jane, ticket, false)
+		ta.advance(2 * time.Minute)
+		admin.post("/api/customer/impersonation/end", url.Values{})
+		ta.advance(time.Minute)
+	}
+	c := ta.client()
+	c.login(demo.JaneEmail)
+	body := c.get("/activity").body
+	if n := strings.Count(body, "Support viewed your account (ticket SUP-2)"); n != 1 {
+		t.Errorf("%d lines for ticket SUP-2's three visits, want 1", n)
+	}
+	mustContain(t, body, ">support visit</span>")
+	for _, want := range []string{`\(ticket SUP-2\), \d\d:\d\d–\d\d:\d\d, 3 visits\s*<`, `\(ticket SUP-1\), \d\d:\d\d–\d\d:\d\d\s*<`} {
+		if !regexp.MustCompile(want).MatchString(body) {
+			t.Errorf("activity lacks a line matching %s", want)
+		}
 	}
 }
 

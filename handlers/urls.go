@@ -116,3 +116,12 @@ func (p *Page) ReadOnly() bool { return p.Imp != nil && !p.Imp.ChangesAllowed }
 // PaymentsLocked says the page is shown in an impersonation that may not change payment
 // methods (read-only, or changes allowed without the ticket authorizing payment changes).
 func (p *Page) PaymentsLocked() bool { return p.Imp != nil && !p.Imp.PaymentsAllowed }
+
+// addQuery adds k=v to a local path that may carry a query already.
+func addQuery(path, k, v string) string {
+	sep := "?"
+	if strings.Contains(path, "?") {
+		sep = "&"
+	}
+	return path + sep + url.QueryEscape(k) + "=" + url.QueryEscape(v)
+}

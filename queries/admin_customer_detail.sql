@@ -9,7 +9,7 @@ ORDER BY r.issued_at DESC, r.id DESC
 LIMIT @page_size;
 
 -- name: AdminListRefunds :many
-SELECT f.id, f.receipt_id, f.amount_cents, f.reason, f.reference, f.credit_note_number, f.created_at
+SELECT f.id, f.receipt_id, f.amount_cents, f.reason, f.internal_note, f.reference, f.credit_note_number, f.created_at
 FROM refunds f
 WHERE f.user_id = @acting_as AND f.created_at <= @top_at AND (f.created_at < @top_at OR f.id < @below_id)
 ORDER BY f.created_at DESC, f.id DESC
@@ -21,8 +21,8 @@ SELECT r.id, r.number, r.gross_cents, r.user_id,
 FROM receipts r WHERE r.id = @id AND r.user_id = @acting_as;
 
 -- name: InsertRefund :one
-INSERT INTO refunds (receipt_id, user_id, amount_cents, reason, reference, credit_note_number, created_by_user_id, created_at)
-VALUES (@receipt_id, @acting_as, @amount_cents, @reason, @reference, @credit_note_number, @created_by_user_id, @created_at)
+INSERT INTO refunds (receipt_id, user_id, amount_cents, reason, internal_note, reference, credit_note_number, created_by_user_id, created_at)
+VALUES (@receipt_id, @acting_as, @amount_cents, @reason, @internal_note, @reference, @credit_note_number, @created_by_user_id, @created_at)
 RETURNING id;
 
 -- name: NextCreditNoteSerial :one

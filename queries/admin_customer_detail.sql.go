@@ -118,7 +118,7 @@ func (q *Queries) AdminListReceipts(ctx context.Context, arg AdminListReceiptsPa
 }
 
 const adminListRefunds = `-- name: AdminListRefunds :many
-SELECT f.id, f.receipt_id, f.amount_cents, f.reason, f.reference, f.credit_note_number, f.created_at
+SELECT f.id, f.receipt_id, f.amount_cents, f.reason, f.internal_note, f.reference, f.credit_note_number, f.created_at
 FROM refunds f
 WHERE f.user_id = ?1 AND f.created_at <= ?2 AND (f.created_at < ?2 OR f.id < ?3)
 ORDER BY f.created_at DESC, f.id DESC
@@ -137,6 +137,7 @@ type AdminListRefundsRow struct {
 	ReceiptID        int64
 	AmountCents      int64
 	Reason           string
+	InternalNote     string
 	Reference        string
 	CreditNoteNumber string
 	CreatedAt        int64
@@ -161,6 +162,7 @@ func (q *Queries) AdminListRefunds(ctx context.Context, arg AdminListRefundsPara
 			&i.ReceiptID,
 			&i.AmountCents,
 			&i.Reason,
+			&i.InternalNote,
 			&i.Reference,
 			&i.CreditNoteNumber,
 			&i.CreatedAt,
@@ -304,8 +306,8 @@ func (q *Queries) GetSessionForForceStop(ctx context.Context, arg GetSessionForF
 }
 
 const insertRefund = `-- name: InsertRefund :one
-INSERT INTO refunds (receipt_id, user_id, amount_cents, reason, reference, credit_note_number, created_by_user_id, created_at)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+INSERT INTO refunds (receipt_id, user_id, amount_cents, reason, internal_note, reference, credit_note_number, created_by_user_id, created_at)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
 RETURNING id
 `
 
@@ -314,6 +316,7 @@ type InsertRefundParams struct {
 	ActingAs         int64
 	AmountCents      int64
 	Reason           string
+	InternalNote     string
 	Reference        string
 	CreditNoteNumber string
 	CreatedByUserID  sql.NullInt64
@@ -326,6 +329,7 @@ func (q *Queries) InsertRefund(ctx context.Context, arg InsertRefundParams) (int
 		arg.ActingAs,
 		arg.AmountCents,
 		arg.Reason,
+		arg.InternalNote,
 		arg.Reference,
 		arg.CreditNoteNumber,
 		arg.CreatedByUserID,

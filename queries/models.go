@@ -275,6 +275,7 @@ type Refund struct {
 	CreditNoteNumber string
 	CreatedByUserID  sql.NullInt64
 	CreatedAt        int64
+	InternalNote     string
 }
 
 type Reservation struct {

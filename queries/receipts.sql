@@ -31,6 +31,7 @@ WHERE rl.receipt_id = @receipt_id AND r.user_id = @acting_as
 ORDER BY rl.position;
 
 -- name: ListRefunds :many
-SELECT f.id, f.amount_cents, f.reason, f.credit_note_number, f.created_at FROM refunds f
+-- internal_note is for the console only: the customer's receipt page does not print it.
+SELECT f.id, f.amount_cents, f.reason, f.internal_note, f.credit_note_number, f.created_at FROM refunds f
 WHERE f.receipt_id = @receipt_id AND f.user_id = @acting_as
 ORDER BY f.created_at, f.id;

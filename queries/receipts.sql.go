@@ -219,7 +219,7 @@ func (q *Queries) ListReceiptLines(ctx context.Context, arg ListReceiptLinesPara
 }
 
 const listRefunds = `-- name: ListRefunds :many
-SELECT f.id, f.amount_cents, f.reason, f.credit_note_number, f.created_at FROM refunds f
+SELECT f.id, f.amount_cents, f.reason, f.internal_note, f.credit_note_number, f.created_at FROM refunds f
 WHERE f.receipt_id = ?1 AND f.user_id = ?2
 ORDER BY f.created_at, f.id
 `
@@ -233,10 +233,12 @@ type ListRefundsRow struct {
 	ID               int64
 	AmountCents      int64
 	Reason           string
+	InternalNote     string
 	CreditNoteNumber string
 	CreatedAt        int64
 }
 
+// internal_note is for the console only: the customer's receipt page does not print it.
 func (q *Queries) ListRefunds(ctx context.Context, arg ListRefundsParams) ([]ListRefundsRow, error) {
 	rows, err := q.query(ctx, q.listRefundsStmt, listRefunds, arg.ReceiptID, arg.ActingAs)
 	if err != nil {
@@ -250,6 +252,7 @@ func (q *Queries) ListRefunds(ctx context.Context, arg ListRefundsParams) ([]Lis
 			&i.ID,
 			&i.AmountCents,
 			&i.Reason,
+			&i.InternalNote,
 			&i.CreditNoteNumber,
 			&i.CreatedAt,
 		); err != nil {

@@ -13,6 +13,37 @@ import (
 	"chargedesk/queries"
 )
 
+// RefundReason is a reason the customer reads on their receipt and in their activity, picked
+// from a short list; what the agent writes (Tool.Reason) is the internal note.
+type RefundReason struct{ Code, Label string }
+
+// RefundReasons are the reasons a refund may give the customer, in the order offered.
+var RefundReasons = []RefundReason{
+	{"not_delivered", "Charged for energy that was not delivered"},
+	{"charger_fault", "The charger had a fault"},
+	{"wrong_tariff", "The wrong tariff was applied"},
+	{"charged_twice", "Charged twice for one session"},
+	{"session_stuck", "The session did not end when it should have"},
+	{"goodwill", "A goodwill gesture from ChargeDesk"},
+}
+
+// DefaultRefundReason is what the customer reads when the request named none (an API client
+// sending only the contract's amount and reason): never the agent's own words.
+const DefaultRefundReason = "A refund from ChargeDesk support"
+
+// RefundReasonLabel is the label of code; "" is DefaultRefundReason; an unknown code is not ok.
+func RefundReasonLabel(code string) (string, bool) {
+	if code == "" {
+		return DefaultRefundReason, true
+	}
+	for _, r := range RefundReasons {
+		if r.Code == code {
+			return r.Label, true
+		}
+	}
+	return "", false
+}
+
 // RefundPlan is a refund checked against its receipt.
 type RefundPlan struct {
 	Receipt   queries.GetReceiptForRefundRow
@@ -40,8 +71,13 @@ func PlanRefund(ctx context.Context, q *queries.Queries, customer, receipt, amou
 }
 
 // Refund refunds amount cents on a receipt with a credit note (the database also refuses a
-// refund above the receipt's total).
-func Refund(ctx context.Context, tx *sql.Tx, trail *audit.Trail, t Tool, receipt, amount int64) (Done, error) {
+// refund above the receipt's total). The customer reads the reason of code (RefundReasons);
+// t.Reason is the internal note, in the audit row and on the console only.
+func Refund(ctx context.Context, tx *sql.Tx, trail *audit.Trail, t Tool, receipt, amount int64, code string) (Done, error) {
+	label, ok := RefundReasonLabel(code)
+	if !ok {
+		return Done{}, errs.Invalidf("Pick the reason the customer reads from the list.")
+	}
 	return commit(ctx, tx, trail, t, "admin.refund", func(q *queries.Queries) (string, map[string]any, error) {
 		p, err := PlanRefund(ctx, q, t.Customer, receipt, amount)
 		if err != nil {
@@ -53,7 +89,7 @@ func Refund(ctx context.Context, tx *sql.Tx, trail *audit.Trail, t Tool, receipt
 		}
 		note := fmt.Sprintf("CN-%d-%06d", t.Now.In(format.Zone).Year(), serial)
 		refundID, err := q.InsertRefund(ctx, queries.InsertRefundParams{
-			ReceiptID: receipt, ActingAs: t.Customer, AmountCents: amount, Reason: t.Reason, Reference: t.Reference,
+			ReceiptID: receipt, ActingAs: t.Customer, AmountCents: amount, Reason: label, InternalNote: t.Reason, Reference: t.Reference,
 			CreditNoteNumber: note, CreatedByUserID: sql.NullInt64{Int64: t.Actor.UserID, Valid: true}, CreatedAt: t.Now.Unix(),
 		})
 		if db.IsConstraint(err, "refund exceeds") {
@@ -61,7 +97,7 @@ func Refund(ctx context.Context, tx *sql.Tx, trail *audit.Trail, t Tool, receipt
 		} else if err != nil {
 			return "", nil, err
 		}
-		return fmt.Sprintf("Support refunded %s on receipt %s (credit note %s)", format.Money(amount), p.Receipt.Number, note),
-			map[string]any{"receipt_id": receipt, "refund_id": refundID, "amount_cents": amount, "credit_note": note}, nil
+		return fmt.Sprintf("Support refunded %s on receipt %s (credit note %s): %s", format.Money(amount), p.Receipt.Number, note, label),
+			map[string]any{"receipt_id": receipt, "refund_id": refundID, "amount_cents": amount, "credit_note": note, "customer_reason": label}, nil
 	})
 }

@@ -45,9 +45,13 @@ func (w *world) receipt(t *testing.T) (id, gross int64) {
 }
 
 func (w *world) refund(receipt, amount int64) (support.Done, error) {
+	return w.refundFor(receipt, amount, "goodwill")
+}
+
+func (w *world) refundFor(receipt, amount int64, reason string) (support.Done, error) {
 	var done support.Done
 	err := w.d.Tx(context.Background(), func(tx *sql.Tx) (err error) {
-		done, err = support.Refund(context.Background(), tx, w.trail, w.tool, receipt, amount)
+		done, err = support.Refund(context.Background(), tx, w.trail, w.tool, receipt, amount, reason)
 		return err
 	})
 	return done, err
@@ -100,6 +104,43 @@ func TestRefund(t *testing.T) {
 				t.Error("a refused refund wrote a refund or an audit row")
 			}
 		})
+	}
+}
+
+// The customer reads the reason picked from the list, never the agent's words: those are the
+// internal note (on the refund row for the console, and in the audit row). No reason picked
+// reads as the neutral default; a code not on the list is refused and writes nothing.
+func TestRefundReasonsTheCustomerReads(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		code, wantReason string
+		ok               bool
+	}{
+		{"wrong_tariff", "The wrong tariff was applied", true},
+		{"goodwill", "A goodwill gesture from ChargeDesk", true},
+		{"", support.DefaultRefundReason, true},
+		{"because I said so", "", false},
+		{"GOODWILL", "", false},
+	} {
+		w := newWorld(t)
+		w.tool.Reason = "Agent's note: charger 7 double-billed, see SUP-88"
+		id, gross := w.receipt(t)
+		_, err := w.refundFor(id, gross/4, tc.code)
+		if !tc.ok {
+			if errs.CodeOf(err) != errs.Invalid || count(t, w.d, `SELECT count(*) FROM refunds WHERE receipt_id = ?`, id) != 0 {
+				t.Errorf("code %q: %v, want Invalid and no refund", tc.code, err)
+			}
+			continue
+		}
+		var reason, note, activity string
+		w.d.R.QueryRow(`SELECT reason, internal_note FROM refunds WHERE receipt_id = ?`, id).Scan(&reason, &note)
+		w.d.R.QueryRow(`SELECT summary FROM activity WHERE user_id = ? ORDER BY id DESC LIMIT 1`, w.tool.Customer).Scan(&activity)
+		if err != nil || reason != tc.wantReason || note != w.tool.Reason {
+			t.Errorf("code %q: %v; reason %q, note %q; want %q and the agent's note", tc.code, err, reason, note, tc.wantReason)
+		}
+		if !strings.HasSuffix(activity, ": "+tc.wantReason) || strings.Contains(activity, "SUP-88") {
+			t.Errorf("code %q: the customer's activity reads %q", tc.code, activity)
+		}
 	}
 }
 
@@ -171,10 +212,10 @@ func TestCreditNotesAreNumberedInSequence(t *testing.T) {
 	}
 }
 
-func count(t *testing.T, d *db.DB, q string) int {
+func count(t *testing.T, d *db.DB, q string, args ...any) int {
 	t.Helper()
 	var n int
-	if err := d.R.QueryRow(q).Scan(&n); err != nil {
+	if err := d.R.QueryRow(q, args...).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	return n
