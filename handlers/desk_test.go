@@ -79,7 +79,7 @@ func TestImpersonateFormPage(t *testing.T) {
 	jane := ta.userID(demo.JaneEmail)
 	c := adminClient(t, ta)
 	page := c.get(fmt.Sprintf("/admin/customers/%d/impersonate", jane))
-	mustContain(t, page.body, "Impersonate Jane Doe", `name="ticket" required maxlength="64" autofocus`, "Start impersonating")
+	mustContain(t, page.body, "Impersonate Jane Doe", `name="ticket" required maxlength="1100" autocomplete="off" aria-describedby="ticket-help" value="" autofocus>`, "Start impersonating")
 	r := c.post("/api/customer/impersonation/start", url.Values{"customer_user_id": {fmt.Sprint(jane)}, "ticket": {""}, "reason": {"Checking the receipt"}})
 	if r.status < 400 || r.status >= 500 {
 		t.Fatalf("a start without a ticket: %d", r.status)
@@ -410,5 +410,92 @@ func TestResumeAfterExit(t *testing.T) {
 	}
 	if n := ta.count(`SELECT count(*) FROM impersonations WHERE customer_user_id = ? AND ticket = 'SUP-RES' AND allow_changes = 1`, jane); n != 2 {
 		t.Errorf("%d impersonations with the ticket, want 2 (the first and the resumed one)", n)
+	}
+}
+
+// A ticket's deep link opens the start form prefilled (by email, Public ID or id), Start
+// focused, and starts nothing; Start lands on the page it names. Logged out, the link
+// survives the login. A page that is not a customer page is dropped with a sentence; a
+// customer nobody has is 404; a link without a customer is 400.
+func TestTicketDeepLink(t *testing.T) {
+	t.Parallel()
+	ta := newTestApp(t)
+	jane := ta.userID(demo.JaneEmail)
+	var publicID string
+	var receipt int64
+	ta.db.R.QueryRow(`SELECT public_id FROM users WHERE id = ?`, jane).Scan(&publicID)
+	ta.db.R.QueryRow(`SELECT id FROM receipts WHERE user_id = ? AND gross_cents = 3096`, jane).Scan(&receipt)
+	link := fmt.Sprintf("/admin/impersonate?customer=%s&ticket=SUP-1234&reason=%s&page=%s",
+		url.QueryEscape("JANE@example.com"), url.QueryEscape("can't see her receipt"), url.QueryEscape(fmt.Sprintf("/receipts/%d", receipt)))
+
+	logged := ta.client()
+	if r := logged.get(link); r.status != http.StatusSeeOther || r.header.Get("Location") != "/login?next="+url.QueryEscape(link) {
+		t.Fatalf("logged out: %d %q, want the login keeping the link", r.status, r.header.Get("Location"))
+	}
+	sam := adminClient(t, ta)
+	before := ta.count(`SELECT count(*) FROM impersonations`)
+	for _, handle := range []string{url.QueryEscape("JANE@example.com"), publicID, fmt.Sprint(jane)} {
+		r := sam.get(strings.Replace(link, url.QueryEscape("JANE@example.com"), handle, 1))
+		if r.status != http.StatusOK {
+			t.Fatalf("link by %s: %d", handle, r.status)
+		}
+		mustContain(t, r.body, "Impersonate Jane Doe", `value="SUP-1234"`, `value="can&#39;t see her receipt"`,
+			fmt.Sprintf(`name="page" value="/receipts/%d"`, receipt), `autofocus>Start impersonating</button>`)
+	}
+	if n := ta.count(`SELECT count(*) FROM impersonations`); n != before {
+		t.Fatal("following the link started an impersonation")
+	}
+	// Start: one click, onto the receipt.
+	form := url.Values{"customer_user_id": {fmt.Sprint(jane)}, "ticket": {"SUP-1234"}, "reason": {"can't see her receipt"}, "page": {fmt.Sprintf("/receipts/%d", receipt)}}
+	r := sam.post("/api/customer/impersonation/start", form)
+	if want := fmt.Sprintf("/receipts/%d?as=%d", receipt, jane); r.status != http.StatusSeeOther || r.header.Get("Location") != want {
+		t.Fatalf("start from the link: %d %q, want %q", r.status, r.header.Get("Location"), want)
+	}
+	sam.post("/api/customer/impersonation/end", url.Values{})
+
+	// Pages that are not the customer's are never landed on.
+	for _, page := range []string{"/admin/staff", "//evil.example/x", "https://evil.example/", "/receipts/abc", "/nowhere", "/api/customer/impersonation/end"} {
+		r := sam.get("/admin/impersonate?customer=" + publicID + "&page=" + url.QueryEscape(page))
+		mustContain(t, r.body, "is not a page of the customer")
+		if strings.Contains(r.body, `name="page"`) {
+			t.Errorf("page %q was kept", page)
+		}
+		form.Set("page", page)
+		if r := sam.post("/api/customer/impersonation/start", form); r.header.Get("Location") != fmt.Sprintf("/?as=%d", jane) {
+			t.Errorf("start with page %q: went to %q, want the home page", page, r.header.Get("Location"))
+		}
+		sam.post("/api/customer/impersonation/end", url.Values{})
+	}
+	if r := sam.get("/admin/impersonate?customer=nobody@example.com"); r.status != http.StatusNotFound || !strings.Contains(r.body, "No customer has the email or Public ID") {
+		t.Errorf("unknown customer: %d", r.status)
+	}
+	if r := sam.get("/admin/impersonate?customer=" + url.QueryEscape(demo.AdminEmail)); r.status != http.StatusNotFound {
+		t.Errorf("a staff account by email: %d, want 404", r.status)
+	}
+	if r := sam.get("/admin/impersonate?ticket=SUP-1"); r.status != http.StatusBadRequest {
+		t.Errorf("no customer: %d, want 400", r.status)
+	}
+}
+
+// One field can carry both: "SUP-1234: what I am checking" typed as the ticket is the
+// ticket and the reason (the start takes search, pick, one line, Start).
+func TestTicketLineCarriesTheReason(t *testing.T) {
+	t.Parallel()
+	ta := newTestApp(t)
+	sam := adminClient(t, ta)
+	jane := ta.userID(demo.JaneEmail)
+	r := sam.post("/api/customer/impersonation/start", url.Values{"customer_user_id": {fmt.Sprint(jane)}, "ticket": {" SUP-77 : receipt shows the wrong tariff "}})
+	if r.status != http.StatusSeeOther {
+		t.Fatalf("start with ticket and reason in one line: %d %.300s", r.status, r.body)
+	}
+	var ticket, reason string
+	ta.db.R.QueryRow(`SELECT ticket, reason FROM impersonations ORDER BY id DESC LIMIT 1`).Scan(&ticket, &reason)
+	if ticket != "SUP-77" || reason != "receipt shows the wrong tariff" {
+		t.Errorf("ticket %q reason %q", ticket, reason)
+	}
+	sam.post("/api/customer/impersonation/end", url.Values{})
+	r = sam.post("/api/customer/impersonation/start", url.Values{"customer_user_id": {fmt.Sprint(jane)}, "ticket": {"SUP-78"}})
+	if r.status != http.StatusUnprocessableEntity {
+		t.Errorf("a ticket without a reason: %d, want 422", r.status)
 	}
 }

@@ -24,7 +24,19 @@ type startInput struct {
 	CustomerUserID string
 	Ticket, Reason string
 	AllowChanges   bool
-	AllowPayments  bool // the ticket authorizes changing payment methods (admins, with changes)
+	AllowPayments  bool   // the ticket authorizes changing payment methods (admins, with changes)
+	Page           string // the customer page to land on (a ticket's deep link), checked by customerPage
+}
+
+// splitTicket reads "SUP-1234: what I am checking" typed in the ticket field alone as the
+// ticket and the reason, so that a start takes one field.
+func (in *startInput) splitTicket() {
+	if strings.TrimSpace(in.Reason) != "" {
+		return
+	}
+	if t, r, ok := strings.Cut(in.Ticket, ":"); ok && strings.TrimSpace(t) != "" && strings.TrimSpace(r) != "" {
+		in.Ticket, in.Reason = strings.TrimSpace(t), strings.TrimSpace(r)
+	}
 }
 
 func readStartInput(c *gin.Context) (startInput, error) {
@@ -60,12 +72,16 @@ func readStartInput(c *gin.Context) (startInput, error) {
 			return false
 		}
 		in.AllowChanges, in.AllowPayments = flag("allow_changes"), flag("allow_payments")
+		in.Page = str("page")
+		in.splitTicket()
 		return in, nil
 	}
 	in.CustomerUserID = c.PostForm("customer_user_id")
 	in.Ticket, in.Reason = c.PostForm("ticket"), c.PostForm("reason")
 	in.AllowChanges = truthy(c.PostForm("allow_changes"))
 	in.AllowPayments = truthy(c.PostForm("allow_payments"))
+	in.Page = c.PostForm("page")
+	in.splitTicket()
 	return in, nil
 }
 
@@ -136,10 +152,19 @@ func (a *App) startImpersonation(c *gin.Context) {
 		c.Header("Retry-After", "30")
 		a.fail(c, &errs.Error{Code: errs.Unavailable, Message: "The impersonation could not be recorded in the audit log (" + faultSentence(err) + "), so it was not started. Try again in a moment.", Err: err})
 	case wantsJSON(c):
-		c.JSON(http.StatusCreated, gin.H{"impersonation_id": imp.ID, "redirect": customerURL(target, "/")})
+		c.JSON(http.StatusCreated, gin.H{"impersonation_id": imp.ID, "redirect": customerURL(target, a.landing(in.Page))})
 	default:
-		a.redirect(c, customerURL(target, "/"))
+		a.redirect(c, customerURL(target, a.landing(in.Page)))
 	}
+}
+
+// landing is where a started impersonation opens: the page asked for when it is a customer
+// page, the home page otherwise.
+func (a *App) landing(page string) string {
+	if p, ok := a.customerPage(page); ok && page != "" {
+		return p
+	}
+	return "/"
 }
 
 // startProblem answers a refused start: JSON clients get the error; the admin's form is shown
@@ -153,14 +178,14 @@ func (a *App) startProblem(c *gin.Context, target int64, e *errs.Error, in start
 		a.fail(c, e) // not a customer's page to go back to (an admin, yourself, nobody)
 		return
 	}
-	form := map[string]string{"ticket": in.Ticket, "reason": in.Reason}
+	form := map[string]string{"ticket": in.Ticket, "reason": in.Reason, "page": in.Page}
 	if in.AllowChanges {
 		form["allow_changes"] = "on"
 	}
 	if in.AllowPayments {
 		form["allow_payments"] = "on"
 	}
-	if !utf8.ValidString(in.Ticket + in.Reason) {
+	if !utf8.ValidString(in.Ticket + in.Reason + in.Page) {
 		form = map[string]string{}
 	}
 	a.showImpersonateForm(c, target, status(e), e.Message, form)

@@ -146,6 +146,7 @@ func (a *App) Routes() http.Handler {
 	adm.GET("/customers/quick", a.quickSearch)
 	adm.GET("/customers/:id", a.adminCustomer)
 	adm.GET("/customers/:id/impersonate", a.adminImpersonate)
+	adm.GET("/impersonate", a.impersonateLink) // a ticket's deep link: the start form, prefilled
 	adm.POST("/charges/:id/refund", admin, step, a.refund)
 	adm.POST("/reservations/:id/restore", admin, step, a.restoreReservation)
 	adm.POST("/cards/:id/reissue", admin, step, a.reissueCard)

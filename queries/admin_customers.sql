@@ -1,7 +1,7 @@
 -- name: SearchCustomers :many
 -- Support search, one page after the keyset (name, id): Public ID exactly, email by prefix
 -- (case-insensitive, the NOCASE index), name by substring (the trigram index; 3+ characters).
-SELECT u.id, u.public_id, u.email, u.name, u.status, u.created_at FROM users u
+SELECT u.id, u.public_id, u.email, u.name, u.status, u.created_at, u.protected_reason FROM users u
 WHERE +u.role = 'customer'
   AND u.id IN (
     SELECT p.id FROM users p WHERE p.public_id = @q
@@ -39,7 +39,7 @@ SELECT e.id FROM users e WHERE +e.email >= @email_from AND +e.email < @email_to 
 -- name: CustomersByIDs :many
 -- ids is a JSON array (one prepared statement for any page, unlike an IN list); each is
 -- looked up by id (the unary + keeps the planner off the role index).
-SELECT u.id, u.public_id, u.email, u.name, u.status, u.created_at FROM users u
+SELECT u.id, u.public_id, u.email, u.name, u.status, u.created_at, u.protected_reason FROM users u
 WHERE u.id IN (SELECT value FROM json_each(CAST(@ids AS TEXT))) AND +u.role = 'customer'
 ORDER BY u.id;
 
@@ -57,7 +57,14 @@ WHERE +i.customer_user_id = @acting_as AND i.ended_at IS NULL;
 -- name: CustomersByDomain :many
 -- Customers whose email is at @domain (lower case, without the @), one page in id order after
 -- the keyset id.
-SELECT u.id, u.public_id, u.email, u.name, u.status, u.created_at FROM users u
+SELECT u.id, u.public_id, u.email, u.name, u.status, u.created_at, u.protected_reason FROM users u
 WHERE lower(substr(u.email, instr(u.email, '@') + 1)) = @domain AND u.role = 'customer' AND u.id > @after_id
 ORDER BY u.id
 LIMIT @page_size;
+
+-- name: CustomerByHandle :one
+-- The customer a ticket's deep link names: by Public ID or by email (case-insensitive, the
+-- NOCASE column), each through its unique index.
+SELECT u.id FROM users u
+WHERE u.id IN (SELECT p.id FROM users p WHERE p.public_id = @handle UNION SELECT e.id FROM users e WHERE e.email = @handle)
+  AND +u.role = 'customer';

@@ -118,8 +118,23 @@ func (q *Queries) CountEmailMatches(ctx context.Context, arg CountEmailMatchesPa
 	return column_1, err
 }
 
+const customerByHandle = `-- name: CustomerByHandle :one
+SELECT u.id FROM users u
+WHERE u.id IN (SELECT p.id FROM users p WHERE p.public_id = ?1 UNION SELECT e.id FROM users e WHERE e.email = ?1)
+  AND +u.role = 'customer'
+`
+
+// The customer a ticket's deep link names: by Public ID or by email (case-insensitive, the
+// NOCASE column), each through its unique index.
+func (q *Queries) CustomerByHandle(ctx context.Context, handle string) (int64, error) {
+	row := q.queryRow(ctx, q.customerByHandleStmt, customerByHandle, handle)
+	var id int64
+	err := row.Scan(&id)
+	return id, err
+}
+
 const customersByDomain = `-- name: CustomersByDomain :many
-SELECT u.id, u.public_id, u.email, u.name, u.status, u.created_at FROM users u
+SELECT u.id, u.public_id, u.email, u.name, u.status, u.created_at, u.protected_reason FROM users u
 WHERE lower(substr(u.email, instr(u.email, '@') + 1)) = ?1 AND u.role = 'customer' AND u.id > ?2
 ORDER BY u.id
 LIMIT ?3
@@ -132,12 +147,13 @@ type CustomersByDomainParams struct {
 }
 
 type CustomersByDomainRow struct {
-	ID        int64
-	PublicID  string
-	Email     string
-	Name      string
-	Status    string
-	CreatedAt int64
+	ID              int64
+	PublicID        string
+	Email           string
+	Name            string
+	Status          string
+	CreatedAt       int64
+	ProtectedReason string
 }
 
 // Customers whose email is at @domain (lower case, without the @), one page in id order after
@@ -158,6 +174,7 @@ func (q *Queries) CustomersByDomain(ctx context.Context, arg CustomersByDomainPa
 			&i.Name,
 			&i.Status,
 			&i.CreatedAt,
+			&i.ProtectedReason,
 		); err != nil {
 			return nil, err
 		}
@@ -173,18 +190,19 @@ func (q *Queries) CustomersByDomain(ctx context.Context, arg CustomersByDomainPa
 }
 
 const customersByIDs = `-- name: CustomersByIDs :many
-SELECT u.id, u.public_id, u.email, u.name, u.status, u.created_at FROM users u
+SELECT u.id, u.public_id, u.email, u.name, u.status, u.created_at, u.protected_reason FROM users u
 WHERE u.id IN (SELECT value FROM json_each(CAST(?1 AS TEXT))) AND +u.role = 'customer'
 ORDER BY u.id
 `
 
 type CustomersByIDsRow struct {
-	ID        int64
-	PublicID  string
-	Email     string
-	Name      string
-	Status    string
-	CreatedAt int64
+	ID              int64
+	PublicID        string
+	Email           string
+	Name            string
+	Status          string
+	CreatedAt       int64
+	ProtectedReason string
 }
 
 // ids is a JSON array (one prepared statement for any page, unlike an IN list); each is
@@ -205,6 +223,7 @@ func (q *Queries) CustomersByIDs(ctx context.Context, ids string) ([]CustomersBy
 			&i.Name,
 			&i.Status,
 			&i.CreatedAt,
+			&i.ProtectedReason,
 		); err != nil {
 			return nil, err
 		}
@@ -295,7 +314,7 @@ func (q *Queries) GetCustomerForAdmin(ctx context.Context, actingAs int64) (GetC
 }
 
 const searchCustomers = `-- name: SearchCustomers :many
-SELECT u.id, u.public_id, u.email, u.name, u.status, u.created_at FROM users u
+SELECT u.id, u.public_id, u.email, u.name, u.status, u.created_at, u.protected_reason FROM users u
 WHERE +u.role = 'customer'
   AND u.id IN (
     SELECT p.id FROM users p WHERE p.public_id = ?1
@@ -320,12 +339,13 @@ type SearchCustomersParams struct {
 }
 
 type SearchCustomersRow struct {
-	ID        int64
-	PublicID  string
-	Email     string
-	Name      string
-	Status    string
-	CreatedAt int64
+	ID              int64
+	PublicID        string
+	Email           string
+	Name            string
+	Status          string
+	CreatedAt       int64
+	ProtectedReason string
 }
 
 // Support search, one page after the keyset (name, id): Public ID exactly, email by prefix
@@ -354,6 +374,7 @@ func (q *Queries) SearchCustomers(ctx context.Context, arg SearchCustomersParams
 			&i.Name,
 			&i.Status,
 			&i.CreatedAt,
+			&i.ProtectedReason,
 		); err != nil {
 			return nil, err
 		}

@@ -153,6 +153,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.createUserStmt, err = db.PrepareContext(ctx, createUser); err != nil {
 		return nil, fmt.Errorf("error preparing query CreateUser: %w", err)
 	}
+	if q.customerByHandleStmt, err = db.PrepareContext(ctx, customerByHandle); err != nil {
+		return nil, fmt.Errorf("error preparing query CustomerByHandle: %w", err)
+	}
 	if q.customerIDByEmailStmt, err = db.PrepareContext(ctx, customerIDByEmail); err != nil {
 		return nil, fmt.Errorf("error preparing query CustomerIDByEmail: %w", err)
 	}
@@ -962,6 +965,11 @@ func (q *Queries) Close() error {
 	if q.createUserStmt != nil {
 		if cerr := q.createUserStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing createUserStmt: %w", cerr)
+		}
+	}
+	if q.customerByHandleStmt != nil {
+		if cerr := q.customerByHandleStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing customerByHandleStmt: %w", cerr)
 		}
 	}
 	if q.customerIDByEmailStmt != nil {
@@ -2031,6 +2039,7 @@ type Queries struct {
 	countUsersStmt                       *sql.Stmt
 	countUsersByEmailStmt                *sql.Stmt
 	createUserStmt                       *sql.Stmt
+	customerByHandleStmt                 *sql.Stmt
 	customerIDByEmailStmt                *sql.Stmt
 	customerOpenSessionsStmt             *sql.Stmt
 	customerSummaryStmt                  *sql.Stmt
@@ -2277,6 +2286,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		countUsersStmt:                       q.countUsersStmt,
 		countUsersByEmailStmt:                q.countUsersByEmailStmt,
 		createUserStmt:                       q.createUserStmt,
+		customerByHandleStmt:                 q.customerByHandleStmt,
 		customerIDByEmailStmt:                q.customerIDByEmailStmt,
 		customerOpenSessionsStmt:             q.customerOpenSessionsStmt,
 		customerSummaryStmt:                  q.customerSummaryStmt,

@@ -27,6 +27,17 @@
       location.href = first.getAttribute("href");
     }
   });
+  // Enter in the start form's Ticket moves on to Reason while the reason is still missing
+  // (unless the ticket line carries it: "SUP-1234: what I am checking").
+  addEventListener("keydown", function (event) {
+    var el = event.target;
+    if (event.key !== "Enter" || !el || el.name !== "ticket" || !el.form) return;
+    var reason = el.form.elements.reason;
+    if (reason && !reason.value.trim() && el.value.indexOf(":") < 0) {
+      event.preventDefault();
+      reason.focus();
+    }
+  });
   addEventListener("beforeinput", function (event) {
     if (swallow && event.data === "/" && event.target.id === "q") {
       event.preventDefault();
@@ -68,8 +79,8 @@
         section.querySelectorAll('a[href^="/admin/customers/"]').forEach(function (a) { a.setAttribute("data-close", ""); });
         dialog.replaceChildren(close, section);
         dialog.showModal();
-        var ticket = dialog.querySelector("input[name=ticket]");
-        if (ticket) ticket.focus();
+        var first = dialog.querySelector("[autofocus]") || dialog.querySelector("input[name=ticket]");
+        if (first) first.focus();
       })
       .catch(function () { location.href = link.getAttribute("href"); });
   });
