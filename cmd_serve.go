@@ -44,6 +44,7 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 	demoPassword := fs.String("demo-password", envOr("CHARGEDESK_DEMO_PASSWORD", demo.DefaultPassword), "password of every demo login (env CHARGEDESK_DEMO_PASSWORD)")
 	keyFile := fs.String("audit-key-file", "", "the audit key, created (mode 0600) on first start; keep a copy elsewhere (env CHARGEDESK_AUDIT_KEY_FILE; default DB.audit-key)")
 	cpFile := fs.String("audit-checkpoints", envOr("CHARGEDESK_AUDIT_CHECKPOINTS", ""), "file that receives every signed audit checkpoint, to ship off the machine (env CHARGEDESK_AUDIT_CHECKPOINTS; default DB.audit-checkpoints)")
+	ticketURL := fs.String("ticket-url", envOr("CHARGEDESK_TICKET_URL", ""), "link every ticket id to your ticket system, {ticket} where the id goes, e.g. https://desk.example.com/tickets/{ticket} (env CHARGEDESK_TICKET_URL)")
 	publicURL := fs.String("public-url", envOr("CHARGEDESK_PUBLIC_URL", ""), "the address people use, e.g. https://support.example.com (env CHARGEDESK_PUBLIC_URL); its host is allowed")
 	allowedHosts := fs.String("allowed-hosts", envOr("CHARGEDESK_ALLOWED_HOSTS", ""), "more host names to answer to, comma-separated (env CHARGEDESK_ALLOWED_HOSTS); always: localhost, 127.0.0.1 and the host of --addr")
 	webhookURL := fs.String("webhook-url", envOr("CHARGEDESK_WEBHOOK_URL", ""), "send every impersonation and admin event here as a signed JSON POST (env CHARGEDESK_WEBHOOK_URL)")
@@ -98,6 +99,9 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 	}
 	if *withDemo && !flagGiven(fs, "require-staff-mfa") {
 		*requireMFA, noMFAReason = false, "demo"
+	}
+	if err := handlers.CheckTicketURL(*ticketURL); err != nil {
+		return badInput{err}
 	}
 	if err := checkLifetimes(fs, lifetimes{sessionIdle, sessionMax, ttl, impIdle, impMax}); err != nil {
 		return badInput{err}
@@ -252,7 +256,7 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 		ImpersonationTTL: *ttl, ImpersonationMax: *impMax, ImpersonationIdle: *impIdle,
 		Hosts: hosts, WebhookURL: *webhookURL, WebhookSecret: []byte(*webhookSecret),
 		RequireStaffMFA: *requireMFA, StepUpWindow: *stepUpWindow, NoMFAReason: noMFAReason,
-		SSO: provider, NoStaffPasswords: noStaffPasswords, PublicURL: *publicURL, TrustedProxies: proxies, Replica: repStatus})
+		SSO: provider, NoStaffPasswords: noStaffPasswords, PublicURL: *publicURL, TicketURL: *ticketURL, TrustedProxies: proxies, Replica: repStatus})
 	if err != nil {
 		return err
 	}

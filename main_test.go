@@ -216,6 +216,7 @@ func TestCommandsCreateNothingOnBadArguments(t *testing.T) {
 		{"migrate version of nothing", []string{"migrate", "version", "--db", at("missing.db")}, "there is no database at"},
 		{"idle longer than the TTL", []string{"serve", "--db", at("serve.db"), "--impersonation-ttl", "5m", "--impersonation-idle", "20m"},
 			"--impersonation-idle (20m0s) must be at least 1m and at most --impersonation-ttl (5m0s)"},
+		{"a ticket URL without {ticket}", []string{"serve", "--db", at("serve.db"), "--ticket-url", "https://desk.example.com/tickets/"}, "--ticket-url must be an http(s) address with {ticket}"},
 		{"a TTL too short", []string{"serve", "--db", at("serve.db"), "--impersonation-ttl", "30s"}, "--impersonation-ttl must be between 1m and 8h"},
 		{"a max under the TTL", []string{"serve", "--db", at("serve.db"), "--impersonation-ttl", "1h", "--impersonation-max", "45m"},
 			"--impersonation-max (45m0s) must be at least --impersonation-ttl (1h0m0s)"},

@@ -69,6 +69,8 @@ type Options struct {
 	NoStaffPasswords bool
 	// PublicURL is the address people use (--public-url).
 	PublicURL string
+	// TicketURL links ticket ids to the ticket system (--ticket-url).
+	TicketURL string
 	// TrustedProxies are the networks whose X-Forwarded-For/-Proto are believed.
 	TrustedProxies []netip.Prefix
 	// Replica is the database's continuous copy (--replica), or nil.
@@ -141,7 +143,7 @@ func Build(o Options) (*Services, error) {
 		Log: o.Log, Now: o.Now, Version: o.Version, Hosts: o.Hosts,
 		ImpersonationTTL: o.ImpersonationTTL, ImpersonationMax: o.ImpersonationMax, ImpersonationIdle: o.ImpersonationIdle,
 		RequireStaffMFA: o.RequireStaffMFA, StepUpWindow: o.StepUpWindow, NoMFAReason: o.NoMFAReason,
-		SSO: o.SSO, NoStaffPasswords: o.NoStaffPasswords, PublicURL: o.PublicURL,
+		SSO: o.SSO, NoStaffPasswords: o.NoStaffPasswords, PublicURL: o.PublicURL, TicketURL: o.TicketURL,
 		TrustedProxies: o.TrustedProxies, Replica: o.Replica,
 	})
 	if err != nil {

@@ -258,26 +258,33 @@ type auditEntry struct {
 	MoreRoutes      bool // more route rows than the page shows: see the timeline
 	EndRowID        int64
 	StartRowID      int64
+	// Sentence is the row in words ("Sam Admin (admin) refunded €1.00 on Jane Doe's receipt
+	// #25"); TicketHref links its ticket to the ticket system (--ticket-url).
+	Sentence   string
+	TicketHref string
 }
 
-// routeLine is an impersonation_audit row nested under its start row, in three cells.
+// routeLine is an impersonation_audit row nested under its start row: in words, with its
+// row id and raw request for the technical details.
 type routeLine struct {
-	ID            int64
-	Request       string // "14:02 GET /sessions/:id"
-	OutcomeClass  string
-	OutcomeStatus string // "viewed 200"
+	ID           int64
+	At           string // 14:02:11
+	Words        string // "viewed the receipt #25"
+	OutcomeClass string
+	Outcome      string // viewed, changed, refused
+	Raw          string // "GET /receipts/25?as=3 → 200"
 }
 
 func routeLineOf(r queries.ImpersonationAudit) routeLine {
-	class := "tag"
+	class, outcome := "tag", r.Outcome
 	switch r.Outcome {
 	case audit.Changed:
 		class = "tag warn"
 	case audit.Blocked:
-		class = "tag bad"
+		class, outcome = "tag bad", "refused"
 	}
-	return routeLine{ID: r.ID, Request: clock(r.At) + " " + r.Method + " " + r.Route, OutcomeClass: class,
-		OutcomeStatus: r.Outcome + " " + strconv.FormatInt(r.Status, 10)}
+	return routeLine{ID: r.ID, At: clockSeconds(r.At), Words: routeWords(r.Method, r.Route, r.Path, r.Outcome), OutcomeClass: class,
+		Outcome: outcome, Raw: r.Method + " " + r.Path + " → " + strconv.FormatInt(r.Status, 10)}
 }
 
 // auditEntries pairs each impersonation.start row with its end row and first route rows,
@@ -347,6 +354,75 @@ type auditData struct {
 	Filter auditFilter
 	Rows   []template.HTML // each entry's table row, html/template's output (auditRowHTML)
 	Next   int64
+	// The filter's pickers: people (staff, and whoever the filter names) and event types.
+	People []person
+	Events []eventOption
+}
+
+// eventOption is one choice of the event-type list: a tag or a family (admin.*).
+type eventOption struct{ Tag, Label string }
+
+// eventFamilies head the event-type list.
+var eventFamilies = []eventOption{
+	{"impersonation.*", "Impersonations (start, end, extend)"}, {"admin.*", "Admin actions (refunds, staff, settings …)"},
+	{"login.*", "Sign-ins"}, {"mfa.*", "Second factors"}, {"privilege_violation", "Refused attempts"},
+}
+
+// eventLabels name single tags in the list.
+var eventLabels = map[string]string{
+	"impersonation.start": "Impersonation started", "impersonation.end": "Impersonation ended", "impersonation.extend": "Impersonation extended",
+	"admin.refund": "Refund", "admin.reservation_restore": "Reservation restored", "admin.card_reissue": "EV card re-issued",
+	"admin.session_force_stop": "Session force-stopped", "admin.session.release": "Held session released", "admin.session.void": "Held session voided",
+	"admin.approval.request": "Approval asked", "admin.approval.approve": "Approval given", "admin.customer.protect": "Account protected",
+	"admin.customer.unprotect": "Protection removed", "admin.staff.create": "Staff member added", "admin.staff.role": "Staff role changed",
+	"admin.staff.link": "Password link issued", "admin.staff.mfa_reset": "Second factors reset", "admin.settings.impersonation": "Impersonation switch",
+	"login.success": "Signed in", "login.failure": "Sign-in failed", "logout": "Signed out", "password.change": "Password changed",
+	"password.set": "Password set by link", "mfa.add": "Second factor added", "mfa.remove": "Second factor removed",
+	"mfa.recovery.use": "Recovery code used", "mfa.recovery.new": "New recovery codes", "audit.rekey": "Audit key rotated",
+	"admin.charger_register": "Charger registered", "admin.charger_password": "Charger password set", "admin.charger_call": "Charger command sent",
+}
+
+// pickers loads the filter's choices: every staff member (a small table) and whoever the
+// filter names, and the event types the log holds (one index seek per distinct tag).
+func (a *App) pickers(ctx context.Context, d *auditData) error {
+	staff, err := a.r.ListStaff(ctx)
+	if err != nil {
+		return err
+	}
+	named := false
+	for _, s := range staff {
+		d.People = append(d.People, person{s.ID, s.Name, s.Role})
+		named = named || s.ID == d.Filter.User
+	}
+	if d.Filter.User > 0 && !named {
+		rows, err := a.r.UserNamesByIDs(ctx, idList([]int64{d.Filter.User}))
+		if err != nil {
+			return err
+		}
+		p := person{ID: d.Filter.User}
+		if len(rows) == 1 {
+			p.Name, p.Role = rows[0].Name, rows[0].Role
+		}
+		d.People = append([]person{p}, d.People...)
+	}
+	d.Events = append(d.Events, eventFamilies...)
+	tags, err := a.tagsOf(ctx, "*")
+	if err != nil {
+		return err
+	}
+	listed := map[string]bool{}
+	for _, e := range eventFamilies {
+		listed[e.Tag] = true
+	}
+	for _, t := range tags {
+		if !listed[t] {
+			d.Events, listed[t] = append(d.Events, eventOption{t, cmp.Or(eventLabels[t], t)}), true
+		}
+	}
+	if f := d.Filter.Tag; f != "" && !listed[f] {
+		d.Events = append(d.Events, eventOption{f, f})
+	}
+	return nil
 }
 
 // adminAudit is GET /admin/audit: both audit tables with filters and keyset paging, as a
@@ -359,7 +435,11 @@ func (a *App) adminAudit(c *gin.Context) {
 			a.fail(c, errBadRequest(ferr.Error()))
 			return
 		}
-		a.render(c, http.StatusBadRequest, "admin_audit", &Page{Title: "Audit log", Nav: "audit", Data: auditData{Filter: f}, Problem: ferr.Error()})
+		d := auditData{Filter: f}
+		if err := a.pickers(c.Request.Context(), &d); err != nil {
+			a.logErr(c, "audit pickers", err)
+		}
+		a.render(c, http.StatusBadRequest, "admin_audit", &Page{Title: "Audit log", Nav: "audit", Data: d, Problem: ferr.Error()})
 		return
 	}
 	ctx := c.Request.Context()
@@ -388,6 +468,10 @@ func (a *App) adminAudit(c *gin.Context) {
 	}
 	if len(rows) == int(f.size) && f.Impersonation == 0 {
 		d.Next = rows[len(rows)-1].ID
+	}
+	if err := a.pickers(ctx, &d); err != nil {
+		a.fail(c, err)
+		return
 	}
 	a.render(c, http.StatusOK, "admin_audit", &Page{Title: "Audit log", Nav: "audit", Data: d})
 }
@@ -542,7 +626,7 @@ func rowKey(e auditEntry) auditRowKey {
 		b.WriteByte(0)
 	}
 	k := auditRowKey{id: e.ID, end: e.EndRowID, start: e.StartRowID, routes: len(e.Routes), more: e.MoreRoutes,
-		names: e.ActorName + "\x00" + e.TargetName, fields: b.String()}
+		names: e.ActorName + "\x00" + e.TargetName + "\x00" + e.Sentence + "\x00" + e.TicketHref, fields: b.String()}
 	if n := len(e.Routes); n > 0 {
 		k.lastRoute = e.Routes[n-1].ID
 	}

@@ -2,11 +2,13 @@ package handlers
 
 import (
 	"cmp"
+	"encoding/json"
 	"fmt"
 	"math"
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -53,10 +55,12 @@ type timelineItem struct {
 	At      int64
 	Table   string
 	RowID   int64
-	What    string
+	What    string // in words: "Sam Admin viewed the receipt #25"
+	Raw     string // the request as recorded, for the technical details: "GET /receipts/25?as=3 → 200"
 	Outcome string
 	Status  int64
 	Undo    *reversal
+	end     bool // the end row, ordered last among rows of its second
 }
 
 type impersonationData struct {
@@ -117,34 +121,38 @@ func (a *App) adminImpersonation(c *gin.Context) {
 	}
 	d := impersonationData{Imp: imp}
 	var startRow, endRow int64
+	agent := imp.AdminName
 	for _, r := range auth {
-		what := "Started: ticket " + imp.Ticket
+		var m meta
+		json.Unmarshal([]byte(r.Metadata), &m)
+		// The agent by name alone, as in every line below.
+		what := auditSentence(r.Tag, person{ID: imp.AdminUserID, Name: imp.AdminName}, person{imp.CustomerUserID, imp.CustomerName, "customer"}, m)
 		if r.Tag == "impersonation.end" {
-			what = "Ended (" + imp.EndVia.String + ")"
 			endRow = r.ID
-		} else {
+		} else if r.Tag == "impersonation.start" {
 			startRow = r.ID
 		}
-		d.Items = append(d.Items, timelineItem{At: r.At, Table: "auth_audit", RowID: r.ID, What: what})
+		d.Items = append(d.Items, timelineItem{At: r.At, Table: "auth_audit", RowID: r.ID, What: what, Raw: r.Tag, end: r.Tag == "impersonation.end"})
 	}
 	var writes []string
 	for _, r := range routes {
 		d.Items = append(d.Items, timelineItem{At: r.At, Table: "impersonation_audit", RowID: r.ID,
-			What: r.Method + " " + r.Path, Outcome: r.Outcome, Status: r.Status, Undo: reversalFor(r)})
+			What: agent + " " + routeWords(r.Method, r.Route, r.Path, r.Outcome), Raw: r.Method + " " + r.Path + " → " + strconv.FormatInt(r.Status, 10),
+			Outcome: r.Outcome, Status: r.Status, Undo: reversalFor(r)})
 		if r.Method == http.MethodPost && r.Route != startRoute {
 			writes = append(writes, fmt.Sprintf("impersonation_audit #%d %s %s (%s, %d)", r.ID, r.Method, r.Route, r.Outcome, r.Status))
 		}
 	}
 	// Order by time; the start's auth row before its route row, the end last.
 	sortTimeline(d.Items)
-	d.TicketNote = ticketNote(imp, startRow, endRow, routes, writes)
+	d.TicketNote = ticketNote(imp, startRow, endRow, routes, writes, a.tickets.Href(imp.Ticket))
 	a.render(c, http.StatusOK, "admin_impersonation", &Page{Title: fmt.Sprintf("Impersonation #%d", id), Nav: "impersonations", Data: d})
 }
 
 func sortTimeline(items []timelineItem) {
 	rank := func(t timelineItem) int {
 		switch {
-		case t.Table == "auth_audit" && strings.HasPrefix(t.What, "Ended"):
+		case t.end:
 			return 2
 		case t.Table == "auth_audit":
 			return 0
@@ -156,13 +164,16 @@ func sortTimeline(items []timelineItem) {
 	})
 }
 
-func ticketNote(imp queries.GetImpersonationRow, startRow, endRow int64, routes []queries.ImpersonationAudit, writes []string) string {
+func ticketNote(imp queries.GetImpersonationRow, startRow, endRow int64, routes []queries.ImpersonationAudit, writes []string, ticketHref string) string {
 	var b strings.Builder
 	mode := "read-only"
 	if imp.AllowChanges == 1 {
 		mode = "changes allowed"
 	}
 	fmt.Fprintf(&b, "Impersonation #%d: %s as %s (%s), ticket %s, %s\n", imp.ID, imp.AdminName, imp.CustomerName, imp.CustomerPublicID, imp.Ticket, mode)
+	if ticketHref != "" {
+		fmt.Fprintf(&b, "Ticket: %s\n", ticketHref)
+	}
 	fmt.Fprintf(&b, "Reason: %s\n", imp.Reason)
 	end := "still active"
 	if imp.EndedAt.Valid {

@@ -335,7 +335,8 @@ func TestAuditLogFiltersJSONAndCSV(t *testing.T) {
 
 	// The page shows the start/end pair with the route rows nested.
 	page := c.get(fmt.Sprintf("/admin/audit?user=%d", admin))
-	mustContain(t, page.body, "impersonation.start", "impersonation.end", "ended by <code>auth_audit #", "impersonation_audit #", "GET /cards")
+	mustContain(t, page.body, "impersonation.start", "impersonation.end", "<dt>Ended by</dt><dd><code>auth_audit #", "impersonation_audit #", "GET /cards",
+		"Sam Admin (admin) started impersonating Jane Doe — ticket SUP-AUDIT, read-only", "viewed the EV cards", "Sam Admin (admin) stopped impersonating Jane Doe with Exit")
 
 	// JSON: exactly the documented shape.
 	r := c.get(fmt.Sprintf("/admin/audit?user=%d", admin), "Accept", "application/json")
@@ -565,7 +566,7 @@ func TestAuditPageNestsABoundedNumberOfRouteRows(t *testing.T) {
 	if n := strings.Count(page.body, "impersonation_audit #"); n != 10 {
 		t.Errorf("nested route rows: %d, want 10", n)
 	}
-	mustContain(t, page.body, "more route rows: open the timeline")
+	mustContain(t, page.body, "… and more: open the timeline")
 	var imp int64
 	ta.db.R.QueryRow(`SELECT id FROM impersonations`).Scan(&imp)
 	if tl := c.get(fmt.Sprintf("/admin/impersonations/%d", imp)); strings.Count(tl.body, "impersonation_audit #") < 26 {

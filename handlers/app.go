@@ -71,6 +71,9 @@ type Config struct {
 	// leaves it as the only way in for staff (--staff-password-login off).
 	SSO              *sso.Provider
 	NoStaffPasswords bool
+	// TicketURL links every ticket id back to the ticket system (--ticket-url), with
+	// {ticket} where the id goes; "" shows ids as text.
+	TicketURL string
 	// PublicURL is the address people use (--public-url), e.g. https://support.example.com
 	// behind a proxy that ends TLS: single sign-on's redirect and the passkeys' origin are
 	// built from it; without it, from the request. An https one makes cookies Secure.
@@ -119,6 +122,7 @@ type App struct {
 	noMFAReason string
 	sso         *sso.Provider // nil without single sign-on
 	noStaffPass bool          // staff may not sign in with a password (SSO only)
+	tickets     TicketLinks   // TicketURL
 	publicURL   string        // PublicURL, without a trailing slash
 	publicHTTPS bool          // PublicURL is https
 	proxies     []netip.Prefix
@@ -244,6 +248,7 @@ func New(cfg Config) (*App, error) {
 		noMFAReason: cfg.NoMFAReason,
 		sso:         cfg.SSO,
 		noStaffPass: cfg.NoStaffPasswords,
+		tickets:     TicketLinks(cfg.TicketURL),
 		publicURL:   strings.TrimSuffix(cfg.PublicURL, "/"),
 		publicHTTPS: strings.HasPrefix(strings.ToLower(cfg.PublicURL), "https://"),
 		proxies:     cfg.TrustedProxies,

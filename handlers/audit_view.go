@@ -111,13 +111,27 @@ func (a *App) nameEntries(ctx context.Context, entries []auditEntry) error {
 		return err
 	}
 	names := make(map[int64]string, len(rows))
+	people := make(map[int64]person, len(rows))
 	for _, r := range rows {
 		names[r.ID] = r.Name
+		people[r.ID] = person{r.ID, r.Name, r.Role}
 	}
 	for i := range entries {
 		e := &entries[i]
 		e.ActorName, e.TargetName = names[e.Actor], names[e.Target]
 		e.Fields = metaFields(e.Metadata, names)
+		var m meta
+		json.Unmarshal([]byte(e.Metadata), &m)
+		actor, target := people[e.Actor], people[e.Target]
+		actor.ID, target.ID = e.Actor, e.Target
+		if target.ID == 0 { // the customer of an impersonation row is in its metadata
+			if id := m.num("customer_user_id"); id > 0 {
+				target = people[id]
+				target.ID = id
+			}
+		}
+		e.Sentence = auditSentence(e.Tag, actor, target, m)
+		e.TicketHref = a.tickets.Href(m.str("ticket"))
 	}
 	return nil
 }
@@ -126,6 +140,9 @@ func (a *App) nameEntries(ctx context.Context, entries []auditEntry) error {
 func whenSeconds(unix int64) string {
 	return time.Unix(unix, 0).In(displayZone).Format("2 Jan 2006, 15:04:05")
 }
+
+// clockSeconds is a time of day to the second in local time: 14:02:11.
+func clockSeconds(unix int64) string { return time.Unix(unix, 0).In(displayZone).Format("15:04:05") }
 
 // utc is a moment in UTC, for a hover: 2026-11-26 01:03:15 UTC.
 func utc(unix int64) string { return time.Unix(unix, 0).UTC().Format("2006-01-02 15:04:05 UTC") }

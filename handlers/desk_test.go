@@ -230,9 +230,12 @@ func TestAuditLogForPeople(t *testing.T) {
 	c.post("/api/customer/impersonation/end", url.Values{})
 	body := c.get("/admin/audit").body
 	mustContain(t, body, fmt.Sprintf(`href="/admin/audit?user=%d">My actions</a>`, admin),
-		fmt.Sprintf(`href="/admin/audit?user=%d">Jane Doe</a> <span class="muted small">#%d</span>`, jane, jane),
+		fmt.Sprintf(`href="/admin/audit?user=%d">Jane Doe</a> #%d`, jane, jane),
 		"<dt>Ticket</dt><dd>SUP-1234</dd>", fmt.Sprintf("<dt>Customer</dt><dd>Jane Doe (#%d)</dd>", jane), "<dt>Ended via</dt><dd>exit</dd>",
-		` UTC">`, "metadata as stored")
+		` UTC">`, "Technical details", "Stored metadata:",
+		// Pickers, not ids and free text: the people and the event types.
+		fmt.Sprintf(`<option value="%d">Sam Admin (admin)</option>`, admin), `<option value="impersonation.*">Impersonations (start, end, extend)</option>`,
+		`<option value="impersonation.start">Impersonation started</option>`)
 	if !regexp.MustCompile(`<time title="[0-9-]+ [0-9:]+ UTC">[0-9]{1,2} [A-Z][a-z]{2} [0-9]{4}, [0-9]{2}:[0-9]{2}:[0-9]{2}</time>`).MatchString(body) {
 		t.Error("audit times are not local to the second with UTC on hover")
 	}
@@ -498,4 +501,25 @@ func TestTicketLineCarriesTheReason(t *testing.T) {
 	if r.status != http.StatusUnprocessableEntity {
 		t.Errorf("a ticket without a reason: %d, want 422", r.status)
 	}
+}
+
+// With --ticket-url every ticket id links back to the ticket system: the banner, the
+// timeline, the audit log and the ticket note. The timeline reads in words, its ids behind
+// the technical details.
+func TestTicketLinksAndTheTimelineInWords(t *testing.T) {
+	t.Parallel()
+	ta := newTestAppWith(t, appOptions{ticketURL: "https://desk.example.com/tickets/{ticket}"})
+	jane := ta.userID(demo.JaneEmail)
+	sam := adminClient(t, ta)
+	sam.startImpersonating(jane, "SUP 12/34", false)
+	const href = `href="https://desk.example.com/tickets/SUP%2012%2F34"`
+	mustContain(t, sam.get(fmt.Sprintf("/cards?as=%d", jane)).body, href)
+	sam.post("/api/customer/impersonation/end", url.Values{})
+	var imp int64
+	ta.db.R.QueryRow(`SELECT id FROM impersonations`).Scan(&imp)
+	tl := sam.get(fmt.Sprintf("/admin/impersonations/%d", imp)).body
+	mustContain(t, tl, href, "Ticket: https://desk.example.com/tickets/SUP%2012%2F34", "Copy the note",
+		"Sam Admin started impersonating Jane Doe — ticket SUP 12/34, read-only", "Sam Admin viewed the EV cards",
+		"Sam Admin stopped impersonating Jane Doe with Exit", "<summary>Technical details</summary><code>impersonation_audit #")
+	mustContain(t, sam.get("/admin/audit").body, href+` target="_blank" rel="noopener">open the ticket</a>`)
 }

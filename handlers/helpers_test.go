@@ -81,6 +81,7 @@ type appOptions struct {
 	tls              bool           // serve over TLS (httptest's certificate)
 	proxies          []netip.Prefix // --trusted-proxy
 	publicURL        string
+	ticketURL        string // --ticket-url
 }
 
 const testWebhookSecret = "test-webhook-secret-0123456789"
@@ -120,7 +121,7 @@ func newTestAppWith(t testing.TB, o appOptions) *testApp {
 		Now:        func() time.Time { return time.Now().Add(time.Duration(ta.offset.Load())) },
 		WebhookURL: o.webhook, WebhookSecret: []byte(testWebhookSecret),
 		RequireStaffMFA: o.requireMFA, NoMFAReason: "demo", SSO: o.sso, NoStaffPasswords: o.noStaffPasswords,
-		TrustedProxies: o.proxies, PublicURL: o.publicURL,
+		TrustedProxies: o.proxies, PublicURL: o.publicURL, TicketURL: o.ticketURL,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -46,6 +46,8 @@ type Page struct {
 	Form    map[string]string
 	Problem string
 	Notice  string
+	// Tickets links ticket ids to the ticket system: {{with $.Tickets.Href .Ticket}}.
+	Tickets TicketLinks
 }
 
 // parseTemplates parses one template set per page (layout + partials + that page), once per
@@ -88,6 +90,7 @@ func (a *App) render(c *gin.Context, status int, name string, p *Page) {
 		p.AsQ = "?as=" + strconv.FormatInt(p.As, 10)
 	}
 	p.Now = a.now()
+	p.Tickets = a.tickets
 	p.Current = map[string]bool{p.Nav: true}
 	if p.Imp == nil {
 		p.Imp = activeImpersonation(c)

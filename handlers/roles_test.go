@@ -157,13 +157,13 @@ func TestAuditRowsAreNeverStale(t *testing.T) {
 	admin.startImpersonating(jane, "SUP-STALE", false)
 	first := admin.get("/admin/audit").body
 	mustContain(t, first, "Jane Doe")
-	if strings.Contains(first, "ended by") {
+	if strings.Contains(first, "Ended by") {
 		t.Fatal("an open impersonation shows an end row")
 	}
 	admin.post("/api/customer/impersonation/end", url.Values{})
 	ta.db.W.Exec(`UPDATE users SET name = 'Jane Renamed' WHERE id = ?`, jane)
 	again := admin.get("/admin/audit").body
-	mustContain(t, again, "Jane Renamed", "ended by <code>auth_audit #")
+	mustContain(t, again, "Jane Renamed", "<dt>Ended by</dt><dd><code>auth_audit #")
 	if strings.Contains(again, "Jane Doe") {
 		t.Error("a reused row still shows the old name")
 	}

@@ -214,6 +214,7 @@ type bannerData struct {
 	MinutesLeft    int64
 	Until          string // when it expires, 15:04
 	ChangesAllowed bool
+	TicketHref     string // the ticket in the ticket system (--ticket-url), or ""
 	// PaymentsAllowed: payment methods may be changed too (the ticket authorizes it).
 	PaymentsAllowed bool
 	// Extend is how much longer Extend makes it ("30 min"), or "" when it runs to the maximum
@@ -268,6 +269,7 @@ func (a *App) newBanner(imp queries.Impersonation, name, publicID string) *banne
 		return b
 	}
 	b := newBanner(imp, name, publicID, now)
+	b.TicketHref = a.tickets.Href(imp.Ticket)
 	if imp.ExpiresAt < imp.StartedAt+int64(a.impMax/time.Second) {
 		b.Extend = a.extendBy
 		b.ShowExtend = b.MinutesLeft <= int64(extendShownFor/time.Minute)

@@ -85,3 +85,22 @@
       .catch(function () { location.href = link.getAttribute("href"); });
   });
 })();
+
+// "Copy the note" copies the ticket note (the button shows only where the clipboard works).
+(function () {
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("button[data-copy]").forEach(function (button) {
+      if (!navigator.clipboard) return;
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        var source = document.getElementById(button.getAttribute("data-copy"));
+        var said = button.parentNode.querySelector(".copied");
+        navigator.clipboard.writeText(source.textContent).then(function () {
+          if (said) said.textContent = "Copied.";
+        }, function () {
+          if (said) said.textContent = "Could not copy: select the note and copy it.";
+        });
+      });
+    });
+  });
+})();
