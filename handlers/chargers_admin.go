@@ -93,7 +93,8 @@ type adminChargerData struct {
 	Online     bool
 	Connectors []queries.ListConnectorsForConsoleRow
 	Sessions   []queries.ListConnectorSessionsForConsoleRow
-	Log        []queries.ListOCPPLogRow
+	Log        []logLine
+	Problems   bool // the log shows problems only (?problems=1)
 	Calls      map[string]string
 	Password   string // a new password, shown once
 	Endpoint   string // the charger's OCPP address on this server
@@ -112,7 +113,8 @@ func (a *App) adminCharger(c *gin.Context) {
 		if n, ok := parseID(c.Query("log")); ok {
 			if id, ok := pathID(c); ok {
 				if e, err := a.r.GetOCPPLogEntry(c.Request.Context(), queries.GetOCPPLogEntryParams{ID: n, ChargerID: id}); err == nil {
-					notice = "The charger answered " + e.Action + ": " + audit.Truncate(e.Message, 300)
+					words, _ := protocolLine(e.Direction, e.Action, e.Message)
+					notice = audit.Truncate(words, 300)
 				}
 			}
 		}
@@ -144,7 +146,8 @@ func (a *App) showConsoleChargerID(c *gin.Context, id int64, status int, d admin
 		d.Sessions, err = a.chargerSessions(ctx, d.Connectors, 20)
 	}
 	if err == nil {
-		d.Log, err = a.r.ListOCPPLog(ctx, queries.ListOCPPLogParams{ChargerID: id, PageSize: 50})
+		d.Problems = c.Query("problems") == "1"
+		d.Log, err = a.protocolLog(ctx, id, d.Problems)
 	}
 	if err != nil {
 		a.fail(c, err)
@@ -161,6 +164,34 @@ func (a *App) showConsoleChargerID(c *gin.Context, id int64, status int, d admin
 		c.Header("Cache-Control", "no-store")
 	}
 	a.render(c, status, "admin_charger", &Page{Title: d.Charger.Name + " (" + d.Charger.OcppID + ")", Nav: "chargers", Data: d, Form: d.Form})
+}
+
+// logShown is how many protocol log lines the charger page shows.
+const logShown = 50
+
+// protocolLog is a charger's newest messages in words, or only its problems among the rows
+// kept (central keeps 200 per charger).
+func (a *App) protocolLog(ctx context.Context, charger int64, problems bool) ([]logLine, error) {
+	n := int64(logShown)
+	if problems {
+		n = 200
+	}
+	rows, err := a.r.ListOCPPLog(ctx, queries.ListOCPPLogParams{ChargerID: charger, PageSize: n})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]logLine, 0, min(len(rows), logShown))
+	for _, r := range rows {
+		words, problem := protocolLine(r.Direction, r.Action, r.Message)
+		if problems && !problem {
+			continue
+		}
+		out = append(out, logLine{At: whenSeconds(r.At), Direction: r.Direction, Action: r.Action, Words: words, Message: r.Message, Problem: problem})
+		if len(out) == logShown {
+			break
+		}
+	}
+	return out, nil
 }
 
 // chargerSessions is a charger's newest n sessions: each connector's newest n (read in index

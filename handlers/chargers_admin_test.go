@@ -67,7 +67,8 @@ func TestAdminChargerPagesAndCommands(t *testing.T) {
 			break
 		}
 	}
-	mustContain(t, page.body, "The charger answered Reset: {&#34;status&#34;:&#34;Accepted&#34;}", "Online", "Reset", "BootNotification")
+	mustContain(t, page.body, "The charger answered Reset: Accepted", "Online", "Booted: ", "ChargeDesk asked the charger: Reset (Soft)",
+		"<summary>as sent</summary>", "Problems only")
 	// Text in the address is never shown as the charger's answer; nor is another charger's log.
 	page = admin.get("/admin/chargers/" + itoa(alex) + "?done=sent&answer=Your+card+is+blocked&log=1")
 	if strings.Contains(page.body, "Your card is blocked") || strings.Contains(page.body, "The charger answered") && !strings.Contains(page.body, "Reset") {
@@ -79,6 +80,35 @@ func TestAdminChargerPagesAndCommands(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// The protocol log reads one line per message, and "problems only" keeps the errors,
+// refusals, faults and ChargeDesk's warnings.
+func TestProtocolLogInWords(t *testing.T) {
+	t.Parallel()
+	ta := newTestApp(t)
+	admin := adminClient(t, ta)
+	var ch int64
+	ta.db.R.QueryRow(`SELECT id FROM chargers WHERE ocpp_id = 'CDK-alex-01'`).Scan(&ch)
+	for _, r := range [][3]string{
+		{"in", "Heartbeat", `{}`},
+		{"in", "StatusNotification", `{"connectorId":2,"errorCode":"GroundFailure","status":"Faulted","info":"RCD tripped"}`},
+		{"in", "MeterValues", `{"connectorId":1,"meterValue":[{"timestamp":"2026-12-07T10:00:00Z","sampledValue":[{"value":"13500","measurand":"Energy.Active.Import.Register","unit":"Wh"},{"value":"52","measurand":"SoC","unit":"Percent"}]}]}`},
+		{"out", "Authorize", `{"idTagInfo":{"status":"Blocked"}}`},
+		{"note", "StopTransaction", "the charge point never sent its StopTransaction, so the session is stuck"},
+	} {
+		ta.db.W.Exec(`INSERT INTO ocpp_log (charger_id, at, direction, action, message) VALUES (?, unixepoch(), ?, ?, ?)`, ch, r[0], r[1], r[2])
+	}
+	all := admin.get("/admin/chargers/" + itoa(ch)).body
+	mustContain(t, all, "Heartbeat", "Connector 2 is Faulted — error GroundFailure (RCD tripped)", "Meter on connector 1: 13500 Wh, battery 52 %",
+		"ChargeDesk answered Authorize: Blocked", "ChargeDesk: the charge point never sent its StopTransaction")
+	problems := admin.get("/admin/chargers/" + itoa(ch) + "?problems=1").body
+	mustContain(t, problems, "GroundFailure", "Authorize: Blocked", "never sent its StopTransaction", "Show every message")
+	for _, fine := range []string{"Meter on connector 1", "Heartbeat"} {
+		if strings.Contains(problems, fine) {
+			t.Errorf("problems only shows %q", fine)
+		}
+	}
+}
 
 // An admin registers a charger: refused without a reason, with a taken id, a home location
 // without its owner; then registered with its connectors, its password shown once, and
