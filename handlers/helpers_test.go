@@ -192,6 +192,11 @@ type response struct {
 	body   string
 }
 
+// awaitsApproval: a start on a protected customer sent the browser to its waiting page.
+func (r response) awaitsApproval() bool {
+	return r.status == http.StatusSeeOther && strings.HasPrefix(r.header.Get("Location"), "/admin/approvals/")
+}
+
 func (c *client) do(method, path string, body io.Reader, header ...string) response {
 	c.t.Helper()
 	req, err := http.NewRequest(method, c.base+path, body)

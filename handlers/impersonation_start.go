@@ -15,7 +15,6 @@ import (
 	"chargedesk/access"
 	"chargedesk/errs"
 	"chargedesk/impersonation"
-	"chargedesk/queries"
 	"chargedesk/text"
 )
 
@@ -140,7 +139,7 @@ func (a *App) startImpersonation(c *gin.Context) {
 	var need *impersonation.ApprovalNeeded
 	switch {
 	case errors.As(err, &need):
-		a.awaitingApproval(c, need, target, in)
+		a.awaitingApproval(c, need, in)
 	case errors.Is(err, impersonation.ErrAlreadyActive):
 		a.alreadyImpersonating(c)
 	case coded && e.Code == errs.Invalid:
@@ -201,25 +200,14 @@ func (a *App) alreadyImpersonating(c *gin.Context) {
 	a.render(c, http.StatusConflict, "already_impersonating", &Page{Title: "Already impersonating", Data: a.myImpersonation(c), Problem: msg})
 }
 
-type approvalData struct {
-	Customer queries.GetCustomerForAdminRow
-	Created  bool
-	Ticket   string
-	Reason   string
-	Allow    bool
-}
-
 // awaitingApproval answers a start on a protected customer that waits for a second staff
-// member (202): what was asked, and a Start button to press again once it is approved.
-func (a *App) awaitingApproval(c *gin.Context, need *impersonation.ApprovalNeeded, target int64, in startInput) {
+// member: JSON clients get 202; a browser goes to the request's waiting page, which turns
+// into "Approved by … — Start now" by itself.
+func (a *App) awaitingApproval(c *gin.Context, need *impersonation.ApprovalNeeded, in startInput) {
 	if wantsJSON(c) {
 		c.JSON(http.StatusAccepted, gin.H{"approval_id": need.ApprovalID, "status": "waiting for a second staff member's approval"})
 		return
 	}
-	cust, err := a.r.GetCustomerForAdmin(c.Request.Context(), target)
-	if !a.found(c, err, "This customer") {
-		return
-	}
-	a.render(c, http.StatusAccepted, "approval_pending", &Page{Title: "Waiting for approval", Nav: "customers",
-		Data: approvalData{Customer: cust, Created: need.Created, Ticket: in.Ticket, Reason: in.Reason, Allow: in.AllowChanges}})
+	page, _ := a.customerPage(in.Page)
+	a.redirect(c, approvalURL(need.ApprovalID, page)) // its own page: a reload asks nothing again
 }

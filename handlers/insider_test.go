@@ -31,7 +31,7 @@ func TestInsiderCannotApproveWithAHelperAccount(t *testing.T) {
 	jane := ta.userID(demo.JaneEmail)
 	sam := adminClient(t, ta)
 	protect(t, ta, sam, jane)
-	if r := sam.startImpersonating(jane, "SUP-INSIDE", true); r.status != http.StatusAccepted {
+	if r := sam.startImpersonating(jane, "SUP-INSIDE", true); !r.awaitsApproval() {
 		t.Fatalf("request: %d", r.status)
 	}
 	r := sam.post("/admin/staff", url.Values{"name": {"Helper"}, "email": {"helper@chargedesk.test"}, "role": {"support"}})
@@ -51,7 +51,7 @@ func TestInsiderCannotApproveWithAHelperAccount(t *testing.T) {
 	if r := helper.post(fmt.Sprintf("/admin/approvals/%d/approve", id), url.Values{}); r.status != http.StatusForbidden || !strings.Contains(r.body, "would not be independent") {
 		t.Fatalf("the helper's approval: %d %.300s", r.status, r.body)
 	}
-	if r := sam.startImpersonating(jane, "SUP-INSIDE", true); r.status != http.StatusAccepted {
+	if r := sam.startImpersonating(jane, "SUP-INSIDE", true); !r.awaitsApproval() {
 		t.Errorf("the start after a refused approval: %d, want 202 (still waiting)", r.status)
 	}
 	// An independent colleague's approval still counts.
@@ -104,7 +104,7 @@ func TestDemotedRequesterCannotUseAnApprovalWithChanges(t *testing.T) {
 	protect(t, ta, sam, jane)
 	alex := ta.client()
 	alex.login("alex@chargedesk.test")
-	if r := alex.startImpersonating(jane, "SUP-CHG", true); r.status != http.StatusAccepted {
+	if r := alex.startImpersonating(jane, "SUP-CHG", true); !r.awaitsApproval() {
 		t.Fatalf("request: %d", r.status)
 	}
 	var id int64

@@ -334,7 +334,7 @@ func TestRemovingAndResettingFactors(t *testing.T) {
 	// does not count (Sam reset Alex's credentials this week).
 	jane := ta.userID(demo.JaneEmail)
 	protect(t, ta, sam, jane)
-	if r := sam.startImpersonating(jane, "SUP-R", false); r.status != http.StatusAccepted {
+	if r := sam.startImpersonating(jane, "SUP-R", false); !r.awaitsApproval() {
 		t.Fatalf("request: %d", r.status)
 	}
 	ta.advance(31 * time.Second)

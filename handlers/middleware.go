@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/VictoriaMetrics/metrics"
@@ -66,11 +67,21 @@ func (a *App) recover(c *gin.Context) {
 	c.Next()
 }
 
+// polled reports a page's background poll: the approvals badge, and a waiting page asking
+// whether its request was approved (?poll=1).
+func polled(c *gin.Context) bool {
+	return c.Request.URL.Path == "/admin/approvals/badge" || (c.Query("poll") == "1" && strings.HasPrefix(c.Request.URL.Path, "/admin/approvals/"))
+}
+
 // loadUser resolves the session cookie to the caller in one query (websession.Caller): the
 // user, re-read from the database on every request so that a disabled account or a changed
 // role takes effect at once, and their open impersonation, which customerSurface decides on.
 func (a *App) loadUser(c *gin.Context) {
-	caller, err := a.web.Caller(c.Request, a.cookieName(c))
+	lookup := a.web.Caller
+	if polled(c) {
+		lookup = a.web.Polled // a background poll is not the person at work
+	}
+	caller, err := lookup(c.Request, a.cookieName(c))
 	if err != nil {
 		a.fail(c, err)
 		return

@@ -34,8 +34,17 @@ func TestProtectedAccountNeedsASecondApprover(t *testing.T) {
 	sup.login(demo.SupportEmail)
 
 	r := sup.startImpersonating(jane, "SUP-4E", false)
-	if r.status != http.StatusAccepted || !strings.Contains(r.body, "Legal hold LH-7") || !strings.Contains(r.body, "Your request is recorded") {
+	if !r.awaitsApproval() {
 		t.Fatalf("start on a protected customer: %d %.300s", r.status, r.body)
+	}
+	// The waiting page is at its own address (a reload asks nothing again), and polls itself.
+	waiting := r.header.Get("Location")
+	w := sup.get(waiting)
+	mustContain(t, w.body, "Waiting for a colleague's approval", "Legal hold LH-7", `hx-trigger="every 2s"`, `disabled aria-describedby="approval-title">Start impersonating`)
+	// The approver's nav counts it (and the requester's does not: it is their own).
+	mustContain(t, sam.get("/admin/approvals/badge", "HX-Request", "true").body, `<span class="badge">1<span class="visually-hidden"> waiting for you</span>`)
+	if strings.Contains(sup.get("/admin/approvals/badge", "HX-Request", "true").body, `class="badge"`) {
+		t.Error("the requester's own request counts in their badge")
 	}
 	if n := ta.count(`SELECT count(*) FROM impersonations WHERE ended_at IS NULL`); n != 0 {
 		t.Fatal("an impersonation started without approval")
@@ -49,6 +58,11 @@ func TestProtectedAccountNeedsASecondApprover(t *testing.T) {
 	mustContain(t, dash, "Waiting for your approval", "Riley Support", "SUP-4E", fmt.Sprintf(`/admin/approvals/%d/approve`, id))
 	if r := sam.post(fmt.Sprintf("/admin/approvals/%d/approve", id), url.Values{}); r.status != http.StatusSeeOther {
 		t.Fatalf("approve: %d %.300s", r.status, r.body)
+	}
+	// The waiting page's next poll is the approval, with Start focused; nobody else sees it.
+	mustContain(t, sup.get(waiting+"?poll=1").body, "Approved by Sam Admin — start now", `autofocus>Start impersonating`)
+	if r := sam.get(waiting); r.status != http.StatusNotFound {
+		t.Errorf("another staff member's view of the waiting page: %d, want 404", r.status)
 	}
 	if n := ta.count(`SELECT count(*) FROM auth_audit WHERE tag = 'admin.approval.approve' AND json_extract(metadata, '$.ticket') = 'SUP-4E'`); n != 1 {
 		t.Errorf("approval rows: %d", n)
@@ -71,14 +85,14 @@ func TestProtectedAccountNeedsASecondApprover(t *testing.T) {
 	}
 	sup.post("/api/customer/impersonation/end", url.Values{})
 	// Used once: a new start asks again.
-	if r := sup.startImpersonating(jane, "SUP-4E2", false); r.status != http.StatusAccepted {
+	if r := sup.startImpersonating(jane, "SUP-4E2", false); !r.awaitsApproval() {
 		t.Errorf("a second start on the same approval: %d", r.status)
 	}
 	ta.db.R.QueryRow(`SELECT max(id) FROM impersonation_approvals`).Scan(&id)
 	sam.post(fmt.Sprintf("/admin/approvals/%d/approve", id), url.Values{})
 	ta.advance(16 * time.Minute) // approved, never used: it expires
 	sup.get("/admin")            // (the agent's login stays alive)
-	if r := sup.startImpersonating(jane, "SUP-4E2", false); r.status != http.StatusAccepted || !strings.Contains(r.body, "Your request is recorded") {
+	if r := sup.startImpersonating(jane, "SUP-4E2", false); !r.awaitsApproval() || !strings.Contains(sup.get(r.header.Get("Location")).body, "Waiting for a colleague") {
 		t.Errorf("start on an expired approval: %d %.200s", r.status, r.body)
 	}
 	if err := ta.verifyAudit(); err != nil {
@@ -116,7 +130,7 @@ func TestCustomerGrantsAndRevokesSupportAccess(t *testing.T) {
 	if r := sam.get("/" + as); r.status != http.StatusForbidden {
 		t.Errorf("a page after the revocation: %d", r.status)
 	}
-	if r := sam.startImpersonating(jane, "SUP-G2", false); r.status != http.StatusAccepted {
+	if r := sam.startImpersonating(jane, "SUP-G2", false); !r.awaitsApproval() {
 		t.Errorf("start after the revocation: %d, want a request for approval", r.status)
 	}
 	if err := ta.verifyAudit(); err != nil {

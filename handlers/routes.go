@@ -175,6 +175,8 @@ func (a *App) Routes() http.Handler {
 	}))
 	adm.GET("/webhooks", admin, a.adminWebhooks)
 	adm.POST("/approvals/:id/approve", step, a.approveImpersonation)
+	adm.GET("/approvals/badge", a.approvalsBadge) // the nav's count, polled
+	adm.GET("/approvals/:id", a.approvalWaiting)  // the requester's waiting page, self-updating
 	adm.POST("/customers/:id/protect", admin, step, a.protectCustomer)
 	adm.GET("/settings", a.adminSettings)
 	adm.POST("/settings/impersonation", admin, step, a.setImpersonationSwitch)

@@ -126,6 +126,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.countActiveImpersonationsStmt, err = db.PrepareContext(ctx, countActiveImpersonations); err != nil {
 		return nil, fmt.Errorf("error preparing query CountActiveImpersonations: %w", err)
 	}
+	if q.countApprovalsForStmt, err = db.PrepareContext(ctx, countApprovalsFor); err != nil {
+		return nil, fmt.Errorf("error preparing query CountApprovalsFor: %w", err)
+	}
 	if q.countCheckpointsStmt, err = db.PrepareContext(ctx, countCheckpoints); err != nil {
 		return nil, fmt.Errorf("error preparing query CountCheckpoints: %w", err)
 	}
@@ -215,6 +218,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.getApprovalStmt, err = db.PrepareContext(ctx, getApproval); err != nil {
 		return nil, fmt.Errorf("error preparing query GetApproval: %w", err)
+	}
+	if q.getApprovalForRequesterStmt, err = db.PrepareContext(ctx, getApprovalForRequester); err != nil {
+		return nil, fmt.Errorf("error preparing query GetApprovalForRequester: %w", err)
 	}
 	if q.getAuthAuditStmt, err = db.PrepareContext(ctx, getAuthAudit); err != nil {
 		return nil, fmt.Errorf("error preparing query GetAuthAudit: %w", err)
@@ -922,6 +928,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing countActiveImpersonationsStmt: %w", cerr)
 		}
 	}
+	if q.countApprovalsForStmt != nil {
+		if cerr := q.countApprovalsForStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing countApprovalsForStmt: %w", cerr)
+		}
+	}
 	if q.countCheckpointsStmt != nil {
 		if cerr := q.countCheckpointsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing countCheckpointsStmt: %w", cerr)
@@ -1070,6 +1081,11 @@ func (q *Queries) Close() error {
 	if q.getApprovalStmt != nil {
 		if cerr := q.getApprovalStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing getApprovalStmt: %w", cerr)
+		}
+	}
+	if q.getApprovalForRequesterStmt != nil {
+		if cerr := q.getApprovalForRequesterStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getApprovalForRequesterStmt: %w", cerr)
 		}
 	}
 	if q.getAuthAuditStmt != nil {
@@ -2030,6 +2046,7 @@ type Queries struct {
 	connectorNumbersStmt                 *sql.Stmt
 	consoleCountsStmt                    *sql.Stmt
 	countActiveImpersonationsStmt        *sql.Stmt
+	countApprovalsForStmt                *sql.Stmt
 	countCheckpointsStmt                 *sql.Stmt
 	countCustomersStmt                   *sql.Stmt
 	countEmailMatchesStmt                *sql.Stmt
@@ -2060,6 +2077,7 @@ type Queries struct {
 	enqueueWebhookStmt                   *sql.Stmt
 	extendImpersonationStmt              *sql.Stmt
 	getApprovalStmt                      *sql.Stmt
+	getApprovalForRequesterStmt          *sql.Stmt
 	getAuthAuditStmt                     *sql.Stmt
 	getCallerStmt                        *sql.Stmt
 	getCardStmt                          *sql.Stmt
@@ -2277,6 +2295,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		connectorNumbersStmt:                 q.connectorNumbersStmt,
 		consoleCountsStmt:                    q.consoleCountsStmt,
 		countActiveImpersonationsStmt:        q.countActiveImpersonationsStmt,
+		countApprovalsForStmt:                q.countApprovalsForStmt,
 		countCheckpointsStmt:                 q.countCheckpointsStmt,
 		countCustomersStmt:                   q.countCustomersStmt,
 		countEmailMatchesStmt:                q.countEmailMatchesStmt,
@@ -2307,6 +2326,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		enqueueWebhookStmt:                   q.enqueueWebhookStmt,
 		extendImpersonationStmt:              q.extendImpersonationStmt,
 		getApprovalStmt:                      q.getApprovalStmt,
+		getApprovalForRequesterStmt:          q.getApprovalForRequesterStmt,
 		getAuthAuditStmt:                     q.getAuthAuditStmt,
 		getCallerStmt:                        q.getCallerStmt,
 		getCardStmt:                          q.getCardStmt,

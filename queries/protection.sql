@@ -45,3 +45,18 @@ JOIN users r ON r.id = a.requester_id
 JOIN users c ON c.id = a.customer_user_id
 WHERE a.approved_at IS NULL AND a.used_at IS NULL AND a.expires_at > @now
 ORDER BY a.id LIMIT 20;
+
+-- name: CountApprovalsFor :one
+-- How many requests wait for someone other than their requester: the console nav's badge.
+-- Through the partial index of pending requests, so its cost is the pending ones.
+SELECT CAST(count(*) AS INTEGER) FROM impersonation_approvals a
+WHERE a.approved_at IS NULL AND a.used_at IS NULL AND a.expires_at > @now AND a.requester_id <> @viewer;
+
+-- name: GetApprovalForRequester :one
+-- A request as its requester's waiting page shows it: the customer and who approved it.
+SELECT a.id, a.customer_user_id, a.ticket, a.reason, a.allow_changes, a.requested_at, a.approved_at, a.expires_at, a.used_at,
+       c.name AS customer_name, c.protected_reason, CAST(coalesce(p.name, '') AS TEXT) AS approver_name
+FROM impersonation_approvals a
+JOIN users c ON c.id = a.customer_user_id
+LEFT JOIN users p ON p.id = a.approver_id
+WHERE a.id = @id AND a.requester_id = @requester_id;

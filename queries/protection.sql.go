@@ -59,6 +59,25 @@ func (q *Queries) ApproveApproval(ctx context.Context, arg ApproveApprovalParams
 	return result.RowsAffected()
 }
 
+const countApprovalsFor = `-- name: CountApprovalsFor :one
+SELECT CAST(count(*) AS INTEGER) FROM impersonation_approvals a
+WHERE a.approved_at IS NULL AND a.used_at IS NULL AND a.expires_at > ?1 AND a.requester_id <> ?2
+`
+
+type CountApprovalsForParams struct {
+	Now    int64
+	Viewer int64
+}
+
+// How many requests wait for someone other than their requester: the console nav's badge.
+// Through the partial index of pending requests, so its cost is the pending ones.
+func (q *Queries) CountApprovalsFor(ctx context.Context, arg CountApprovalsForParams) (int64, error) {
+	row := q.queryRow(ctx, q.countApprovalsForStmt, countApprovalsFor, arg.Now, arg.Viewer)
+	var column_1 int64
+	err := row.Scan(&column_1)
+	return column_1, err
+}
+
 const getApproval = `-- name: GetApproval :one
 SELECT id, customer_user_id, requester_id, ticket, reason, allow_changes, requested_at, approver_id, approved_at, expires_at, used_at FROM impersonation_approvals WHERE id = ?
 `
@@ -78,6 +97,56 @@ func (q *Queries) GetApproval(ctx context.Context, id int64) (ImpersonationAppro
 		&i.ApprovedAt,
 		&i.ExpiresAt,
 		&i.UsedAt,
+	)
+	return i, err
+}
+
+const getApprovalForRequester = `-- name: GetApprovalForRequester :one
+SELECT a.id, a.customer_user_id, a.ticket, a.reason, a.allow_changes, a.requested_at, a.approved_at, a.expires_at, a.used_at,
+       c.name AS customer_name, c.protected_reason, CAST(coalesce(p.name, '') AS TEXT) AS approver_name
+FROM impersonation_approvals a
+JOIN users c ON c.id = a.customer_user_id
+LEFT JOIN users p ON p.id = a.approver_id
+WHERE a.id = ?1 AND a.requester_id = ?2
+`
+
+type GetApprovalForRequesterParams struct {
+	ID          int64
+	RequesterID int64
+}
+
+type GetApprovalForRequesterRow struct {
+	ID              int64
+	CustomerUserID  int64
+	Ticket          string
+	Reason          string
+	AllowChanges    int64
+	RequestedAt     int64
+	ApprovedAt      sql.NullInt64
+	ExpiresAt       int64
+	UsedAt          sql.NullInt64
+	CustomerName    string
+	ProtectedReason string
+	ApproverName    string
+}
+
+// A request as its requester's waiting page shows it: the customer and who approved it.
+func (q *Queries) GetApprovalForRequester(ctx context.Context, arg GetApprovalForRequesterParams) (GetApprovalForRequesterRow, error) {
+	row := q.queryRow(ctx, q.getApprovalForRequesterStmt, getApprovalForRequester, arg.ID, arg.RequesterID)
+	var i GetApprovalForRequesterRow
+	err := row.Scan(
+		&i.ID,
+		&i.CustomerUserID,
+		&i.Ticket,
+		&i.Reason,
+		&i.AllowChanges,
+		&i.RequestedAt,
+		&i.ApprovedAt,
+		&i.ExpiresAt,
+		&i.UsedAt,
+		&i.CustomerName,
+		&i.ProtectedReason,
+		&i.ApproverName,
 	)
 	return i, err
 }

@@ -44,6 +44,7 @@ var Unscoped = map[string]string{
 	"EmailMatchesAfter":                "admin console search: ids of customers whose email matches, one page",
 	"CommonEmailMatchesAfter":          "admin console search: ids of customers whose email matches a common prefix, one page",
 	"CustomersByIDs":                   "admin console search: the profile fields of one page of matches (admin routes only)",
+	"GetApprovalForRequester":          "the requester's own waiting page: their request, the customer's name and protection, and the approver's name",
 	"CustomerByHandle":                 "a ticket's deep link to the start dialog (staff routes only): the id of the customer it names by Public ID or email",
 	"CountEmailMatches":                "admin console search: how many customers' emails match, bounded; a number, no data",
 	"ListActiveImpersonations":         "admin dashboard: who is impersonating whom right now (names only)",

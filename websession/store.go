@@ -88,6 +88,16 @@ func (s *Store) Get(r *http.Request, name string) (*sessions.Session, error) {
 // forged, expired, idle too long or names a row that no longer exists. An idle session is
 // deleted here; a session last seen over a minute ago is touched.
 func (s *Store) Caller(r *http.Request, name string) (*queries.GetCallerRow, error) {
+	return s.caller(r, name, true)
+}
+
+// Polled is Caller for a page's background poll (a badge, a waiting page): it never touches
+// the session, so an open tab does not keep an unused login from ending as idle.
+func (s *Store) Polled(r *http.Request, name string) (*queries.GetCallerRow, error) {
+	return s.caller(r, name, false)
+}
+
+func (s *Store) caller(r *http.Request, name string, touch bool) (*queries.GetCallerRow, error) {
 	id, ok := s.cookieID(r, name)
 	if !ok {
 		return nil, nil
@@ -99,7 +109,7 @@ func (s *Store) Caller(r *http.Request, name string) (*queries.GetCallerRow, err
 	} else if err != nil {
 		return nil, err
 	}
-	if !s.alive(r.Context(), row.SessionKey, row.SessionCreatedAt, row.SessionLastSeenAt, now) {
+	if !s.alive(r.Context(), row.SessionKey, row.SessionCreatedAt, row.SessionLastSeenAt, now, touch) {
 		return nil, nil
 	}
 	return &row, nil
@@ -119,13 +129,13 @@ func (s *Store) cookieID(r *http.Request, name string) (string, bool) {
 }
 
 // alive ends a session idle too long and touches one last seen over a minute ago.
-func (s *Store) alive(ctx context.Context, key string, created, lastSeen int64, now time.Time) bool {
+func (s *Store) alive(ctx context.Context, key string, created, lastSeen int64, now time.Time, touch bool) bool {
 	seen := time.Unix(max(lastSeen, created), 0)
 	if s.Idle > 0 && now.Sub(seen) >= s.Idle {
 		s.w.DeleteWebSession(ctx, key) // idle too long: it ends here
 		return false
 	}
-	if now.Sub(seen) >= touchEvery {
+	if touch && now.Sub(seen) >= touchEvery {
 		// Best effort: a refused write only makes the session look idle earlier.
 		s.w.TouchWebSession(context.WithoutCancel(ctx), queries.TouchWebSessionParams{LastSeenAt: now.Unix(), ID: key})
 	}
@@ -147,7 +157,7 @@ func (s *Store) New(r *http.Request, name string) (*sessions.Session, error) {
 	} else if err != nil {
 		return sess, err
 	}
-	if !s.alive(r.Context(), row.ID, row.CreatedAt, row.LastSeenAt, now) {
+	if !s.alive(r.Context(), row.ID, row.CreatedAt, row.LastSeenAt, now, true) {
 		return sess, nil
 	}
 	if err := (securecookie.GobEncoder{}).Deserialize(row.Data, &sess.Values); err != nil {
