@@ -116,6 +116,12 @@ func checkAccessible(t *testing.T, b *browser, axe, base, who, path string) {
 		if size.name == "phone" && !b.eval(ctx, `[...document.querySelectorAll("table.stack td")].every(td => td.getBoundingClientRect().right <= window.innerWidth + 1)`) {
 			t.Errorf("%s %s (phone): a list's cell (status, total …) is off-screen", who, path)
 		}
+		if size.name == "phone" && !b.eval(ctx, `[...document.querySelectorAll("svg.chart text")].filter(t => getComputedStyle(t).display != "none").every(t => t.getBoundingClientRect().height >= 11)`) {
+			t.Errorf("%s %s (phone): a chart label is under 11 px", who, path)
+		}
+		if size.name == "desktop" && !b.eval(ctx, `document.querySelector("header.top").getBoundingClientRect().height <= 72`) {
+			t.Errorf("%s %s (desktop): the header wraps to more than one row at 1280 px", who, path)
+		}
 		if strings.Contains(path, "/receipts/") && !b.eval(ctx, `document.querySelector("tr.gross td.r").getBoundingClientRect().right <= window.innerWidth`) {
 			t.Errorf("%s %s (%s): the receipt total is off-screen", who, path, size.name)
 		}

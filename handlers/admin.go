@@ -82,7 +82,10 @@ func (a *App) adminHome(c *gin.Context) {
 	}
 	d.MyActive = a.myImpersonation(c)
 	if !a.staffMFA {
-		d.MFA = "Second factor not required (" + a.noMFAReason + ")"
+		d.MFA = "Second factor not required"
+		if a.noMFAReason != "" {
+			d.MFA += " (" + a.noMFAReason + ")"
+		}
 	}
 	if a.replica != nil {
 		st, err := a.replica.Status(ctx)

@@ -142,7 +142,7 @@ func auditSentence(tag string, actor, target person, m meta) string {
 	case "admin.charger_call":
 		return fmt.Sprintf("%s sent %s to a charger", a, strings.TrimSpace(m.str("action")))
 	case "login.success":
-		if f := m.str("factor"); f != "" {
+		if f := m.str("factor"); f != "" && f != "none" {
 			return fmt.Sprintf("%s signed in (password and %s)", a, f)
 		}
 		return a + " signed in"

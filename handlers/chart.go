@@ -46,6 +46,7 @@ type chartBand struct {
 type Tick struct {
 	Pos   int
 	Label string
+	Minor bool // every other tick: a phone shows the others only, its text being larger
 }
 
 // buildChart returns nil when there are fewer than two readings to draw. The time axis runs
@@ -94,8 +95,8 @@ func buildChart(rs []queries.ListReadingsRow, meterStart int64, span []int64, ba
 	}
 	for i := 0; i <= 4; i++ {
 		pos := int(y(ch.MaxKWh*float64(i)/4, ch.MaxKWh))
-		ch.EnergyTicks = append(ch.EnergyTicks, Tick{pos, trimFloat(ch.MaxKWh * float64(i) / 4)})
-		ch.PowerTicks = append(ch.PowerTicks, Tick{pos, trimFloat(ch.MaxKW * float64(i) / 4)})
+		ch.EnergyTicks = append(ch.EnergyTicks, Tick{pos, trimFloat(ch.MaxKWh * float64(i) / 4), i%2 == 1})
+		ch.PowerTicks = append(ch.PowerTicks, Tick{pos, trimFloat(ch.MaxKW * float64(i) / 4), i%2 == 1})
 	}
 	// Time labels: with the date when the session spans days; a label equal to the one before
 	// (a session of a few minutes) is left out.
@@ -109,7 +110,7 @@ func buildChart(rs []queries.ListReadingsRow, meterStart int64, span []int64, ba
 		if n := len(ch.TimeTicks); n > 0 && ch.TimeTicks[n-1].Label == label {
 			continue
 		}
-		ch.TimeTicks = append(ch.TimeTicks, Tick{int(x(at)), label})
+		ch.TimeTicks = append(ch.TimeTicks, Tick{int(x(at)), label, i%2 == 1})
 	}
 	// The same readings as a table, for those who do not see the chart (the newest first, at
 	// most chartTableRows of them).

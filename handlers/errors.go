@@ -76,11 +76,16 @@ func (a *App) fail(c *gin.Context, err error) {
 		return
 	}
 	title := cmp.Or(e.Title, errorTitles[status], http.StatusText(status))
-	a.render(c, status, "error", &Page{Title: title, Data: errorPage{Message: msg}})
+	d := errorPage{Message: msg}
+	if status == http.StatusServiceUnavailable && (c.Request.Method == http.MethodGet || c.Request.Method == http.MethodHead) {
+		d.Retry = c.Request.URL.RequestURI() // asking again changes nothing
+	}
+	a.render(c, status, "error", &Page{Title: title, Data: d})
 }
 
-// errorPage is what the error page shows.
-type errorPage struct{ Message string }
+// errorPage is what the error page shows; Retry is the address to ask again (a GET that the
+// server could not answer for now), or "".
+type errorPage struct{ Message, Retry string }
 
 // statusOf maps each error code to its HTTP status: the one place that does.
 var statusOf = map[errs.Code]int{

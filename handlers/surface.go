@@ -194,12 +194,19 @@ func write(c *gin.Context) bool {
 }
 
 // auditUnavailable answers 503 when an impersonated request could not be recorded: the page
-// is not shown, and neither is anything of the customer's (no banner, no marker links).
+// is not shown, and nothing of the customer's is (not even their name). The banner stays, cut
+// down to the ticket and Exit, and the page offers Retry.
 func (a *App) auditUnavailable(c *gin.Context, cur queries.Impersonation, err error) {
 	a.Log.Error("AUDIT WRITE FAILED: impersonated response withheld", "request_id", requestID(c),
 		"impersonation_id", cur.ID, "path", audit.Truncate(c.Request.URL.Path, 200), "err", err)
-	c.Set(keyImp, (*bannerData)(nil))
-	c.Set(keyMarker, int64(0))
+	b := &bannerData{Imp: cur, Withheld: true}
+	if html, herr := a.pieces.banner(b); herr == nil {
+		b.HTML = html
+		c.Set(keyImp, b)
+	} else {
+		c.Set(keyImp, (*bannerData)(nil))
+		c.Set(keyMarker, int64(0))
+	}
 	c.Set(keyActingAs, int64(0))
 	c.Header("Retry-After", "30")
 	a.fail(c, &errs.Error{Code: errs.Unavailable, Title: "Not recorded, so not shown",
@@ -214,6 +221,7 @@ type bannerData struct {
 	MinutesLeft    int64
 	Until          string // when it expires, 15:04
 	ChangesAllowed bool
+	Withheld       bool   // the page was not recorded, so not shown: the banner has the ticket and Exit only
 	TicketHref     string // the ticket in the ticket system (--ticket-url), or ""
 	// PaymentsAllowed: payment methods may be changed too (the ticket authorizes it).
 	PaymentsAllowed bool

@@ -5,3 +5,17 @@ addEventListener("pageshow", function (event) {
     location.reload();
   }
 });
+
+// A header menu (More, the account) closes when a click or Escape goes elsewhere.
+addEventListener("click", function (event) {
+  document.querySelectorAll("details.menu[open]").forEach(function (menu) {
+    if (!menu.contains(event.target)) menu.open = false;
+  });
+});
+addEventListener("keydown", function (event) {
+  if (event.key !== "Escape") return;
+  document.querySelectorAll("details.menu[open]").forEach(function (menu) {
+    menu.open = false;
+    menu.querySelector("summary").focus();
+  });
+});
