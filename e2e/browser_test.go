@@ -231,14 +231,21 @@ func (b *browser) eval(ctx context.Context, js string) bool {
 // waitFor polls a JavaScript condition until it holds: no sleeps as fixes.
 func (b *browser) waitFor(ctx context.Context, what, js string) {
 	b.t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
+	b.waitWithin(ctx, what, js, 15*time.Second)
+}
+
+// waitWithin is waitFor for a condition the product promises within d (a page that updates
+// itself): it fails when the promise is not kept.
+func (b *browser) waitWithin(ctx context.Context, what, js string, d time.Duration) {
+	b.t.Helper()
+	deadline := time.Now().Add(d)
 	for time.Now().Before(deadline) {
 		if v, err := chromedp.Run(ctx, chromedp.Evaluate[bool](js)); err == nil && v {
 			return
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	b.t.Fatalf("timed out waiting for %s", what)
+	b.t.Fatalf("%s did not happen within %s", what, d)
 }
 
 // hasBanner reports whether the ImpersonationBanner is on the page.

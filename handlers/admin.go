@@ -121,5 +121,6 @@ func (a *App) adminHome(c *gin.Context) {
 	if c.Query("approved") == "1" {
 		notice = "Approved. The requester can start the impersonation within 15 minutes; your approval is recorded."
 	}
-	a.render(c, http.StatusOK, "admin_home", &Page{Title: "Support console", Nav: "admin", Data: d, Notice: notice})
+	// After Exit the focus is on Resume (Enter goes back in), otherwise on the search.
+	a.render(c, http.StatusOK, "admin_home", &Page{Title: "Support console", Nav: "admin", Data: d, Notice: notice, FocusSearch: d.Left == nil})
 }

@@ -12,7 +12,7 @@ import (
 )
 
 // approvalsBadge is GET /admin/approvals/badge: the console nav's Approvals link with how many
-// requests wait for someone other than their requester, polled by the nav (htmx, every 5 s)
+// requests wait for someone other than their requester, polled by the nav (htmx, every 3 s)
 // without touching the session (polled).
 func (a *App) approvalsBadge(c *gin.Context) {
 	n, err := a.r.CountApprovalsFor(c.Request.Context(), queries.CountApprovalsForParams{Now: a.now().Unix(), Viewer: currentUser(c).ID})

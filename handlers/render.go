@@ -48,6 +48,9 @@ type Page struct {
 	Notice  string
 	// Tickets links ticket ids to the ticket system: {{with $.Tickets.Href .Ticket}}.
 	Tickets TicketLinks
+	// FocusSearch puts the focus in the console's customer search on arrival (the dashboard,
+	// unless it offers Resume).
+	FocusSearch bool
 }
 
 // parseTemplates parses one template set per page (layout + partials + that page), once per

@@ -28,12 +28,12 @@
     }
   });
   // Enter in the start form's Ticket moves on to Reason while the reason is still missing
-  // (unless the ticket line carries it: "SUP-1234: what I am checking").
-  addEventListener("keydown", function (event) {
-    var el = event.target;
-    if (event.key !== "Enter" || !el || el.name !== "ticket" || !el.form) return;
-    var reason = el.form.elements.reason;
-    if (reason && !reason.value.trim() && el.value.indexOf(":") < 0) {
+  // (unless the ticket line carries it: "SUP-1234: what I am checking"): the form is not sent
+  // yet, the focus goes to Reason. (Checked on submit, which Enter and Start both cause.)
+  addEventListener("submit", function (event) {
+    var form = event.target, ticket = form.elements && form.elements.ticket, reason = form.elements && form.elements.reason;
+    if (!ticket || !reason || reason.type === "hidden") return;
+    if (!reason.value.trim() && ticket.value.indexOf(":") < 0 && ticket.value.trim()) {
       event.preventDefault();
       reason.focus();
     }
