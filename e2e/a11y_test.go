@@ -1,6 +1,7 @@
 package e2e_test
 
 import (
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -68,7 +69,11 @@ func TestEveryPageIsAccessible(t *testing.T) {
 	ctx = b2.ctx
 	b = b2
 	b.login(ctx, s.base, demo.AdminEmail)
-	for _, p := range []string{"/admin", "/admin/customers?q=jane", fmt.Sprintf("/admin/customers/%d", jane), fmt.Sprintf("/admin/customers/%d/impersonate", jane),
+	var approval int64
+	s.db.W.QueryRow(`INSERT INTO impersonation_approvals (customer_user_id, requester_id, ticket, reason, allow_changes, requested_at, expires_at)
+		VALUES (?, ?, 'SUP-A11Y', 'accessibility check', 0, unixepoch(), unixepoch() + 1800) RETURNING id`, jane, s.userID(demo.AdminEmail)).Scan(&approval)
+	for _, p := range []string{fmt.Sprintf("/admin/approvals/%d", approval), "/admin/impersonate?customer=jane%40example.com&ticket=SUP-1&reason=receipt&page=%2Factivity",
+		"/admin/chargers/2?problems=1", "/admin", "/admin/customers?q=jane", fmt.Sprintf("/admin/customers/%d", jane), fmt.Sprintf("/admin/customers/%d/impersonate", jane),
 		"/admin/audit", "/admin/impersonations", "/admin/staff", "/admin/settings", "/admin/chargers", "/admin/chargers/2", "/admin/tariffs", fmt.Sprintf("/admin/tariffs/%d", tariffID), fmt.Sprintf("/admin/receipts/%d", receipt), "/account/security"} {
 		check("support", p)
 	}
@@ -131,4 +136,47 @@ func checkAccessible(t *testing.T, b *browser, axe, base, who, path string) {
 		}
 		b.screenshot(ctx, fmt.Sprintf("pages/%s-%s-%s", who, name, size.name))
 	}
+}
+
+// A page that could not be recorded (the writer lock held past the busy timeout) is withheld:
+// 503 with a cut-down banner (ticket and Exit, nothing of the customer's) and Retry, which
+// shows the page once the database takes writes again. Accessible at both widths.
+func TestWithheldPageKeepsExitAndRetry(t *testing.T) {
+	t.Parallel()
+	axe := axeSource(t)
+	s := startSite(t)
+	b := newBrowser(t)
+	ctx := b.ctx
+	jane := s.userID(demo.JaneEmail)
+	b.login(ctx, s.base, demo.AdminEmail)
+	b.do(ctx, "impersonate", chromedp.Navigate(fmt.Sprintf("%s/admin/customers/%d/impersonate", s.base, jane)),
+		chromedp.SendKeys(`#impersonate input[name=ticket]`, "SUP-503: checking her activity"),
+		chromedp.Click(`#impersonate button.primary`), chromedp.WaitVisible(`#impersonation-banner`))
+
+	other, err := sql.Open("sqlite", "file:"+s.db.Path+"?_pragma=busy_timeout(5000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	conn, err := other.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.ExecContext(ctx, `BEGIN IMMEDIATE`); err != nil { // another process holds the writer
+		t.Fatal(err)
+	}
+	path := fmt.Sprintf("/activity?as=%d", jane)
+	checkAccessible(t, b, axe, s.base, "withheld", path)
+	if txt := b.text(ctx, "body"); !contains(txt, "Not recorded, so not shown", "this page was withheld", "SUP-503", "Exit", "Retry") || strings.Contains(txt, "Jane") {
+		t.Fatalf("the withheld page says %q", txt)
+	}
+	b.screenshot(ctx, "13-withheld-503")
+	if _, err := conn.ExecContext(ctx, `ROLLBACK`); err != nil {
+		t.Fatal(err)
+	}
+	conn.Close()
+	b.do(ctx, "Retry", chromedp.Click(`#main a.button.primary`))
+	b.waitFor(ctx, "the page, recorded", `document.querySelector("#impersonation-banner:not(.withheld)") !== null && location.pathname === "/activity"`)
+	b.do(ctx, "Exit", chromedp.Click(`#impersonation-banner form[action$='/end'] button`), chromedp.WaitVisible(`.notice.left`))
+	b.noPageErrors()
 }

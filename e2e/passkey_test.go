@@ -67,7 +67,7 @@ func TestPasskeyInChromium(t *testing.T) {
 	checkAccessible(t, b, axe, base, "mfa", "/account/security") // the factors listed
 
 	// Sign out, then in with the password and the passkey.
-	b.do(ctx, "log out", chromedp.Click(`form[action="/logout"] button`), chromedp.WaitVisible(`form[action="/login"]`))
+	b.do(ctx, "log out from the account menu", chromedp.Click(`details.who summary`), chromedp.Click(`form[action="/logout"] button`), chromedp.WaitVisible(`form[action="/login"]`))
 	password()
 	b.do(ctx, "the second step", chromedp.WaitVisible(`button[data-passkey=get]`))
 	checkAccessible(t, b, axe, base, "mfa", "/login/verify")

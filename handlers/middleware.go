@@ -138,17 +138,32 @@ func (a *App) requireUser(c *gin.Context) {
 // /account/security and reaches nothing else — unless their trusted identity provider checked
 // a second factor (factor sso).
 func (a *App) requireFactor(c *gin.Context) {
-	caller, u := callerRow(c), currentUser(c)
-	switch {
-	case caller.UserHasFactor == 1 && caller.SessionFactor == "":
+	switch a.factorOwed(c) {
+	case "verify":
 		a.factorDue(c, "/login/verify", &errs.Error{Code: errs.Unauthenticated, Message: "Confirm it's you with your second factor first (/login/verify)."})
-	case caller.UserHasFactor == 0 && a.staffMFA && access.IsStaff(u.Role) && caller.SessionFactor != mfa.SSO:
+	case "enrol":
 		a.factorDue(c, "/account/security", errForbidden("Your team requires a second factor for staff: add a passkey or an authenticator app on your Security page (/account/security) first."))
 	}
 }
 
+// factorOwed says what the caller owes before the console opens: "verify" (a factor of
+// theirs not used in this session), "enrol" (staff without one, under the policy), or "".
+func (a *App) factorOwed(c *gin.Context) string {
+	caller, u := callerRow(c), currentUser(c)
+	switch {
+	case caller == nil || u == nil:
+		return ""
+	case caller.UserHasFactor == 1 && caller.SessionFactor == "":
+		return "verify"
+	case caller.UserHasFactor == 0 && a.staffMFA && access.IsStaff(u.Role) && caller.SessionFactor != mfa.SSO:
+		return "enrol"
+	}
+	return ""
+}
+
 func (a *App) factorDue(c *gin.Context, to string, e *errs.Error) {
-	if wantsJSON(c) || c.Request.Method != http.MethodGet {
+	// A page's own fetch (htmx) gets the refusal, never a whole page to put in its place.
+	if wantsJSON(c) || c.Request.Method != http.MethodGet || c.GetHeader("HX-Request") == "true" {
 		a.fail(c, e)
 		return
 	}

@@ -51,6 +51,9 @@ type Page struct {
 	// FocusSearch puts the focus in the console's customer search on arrival (the dashboard,
 	// unless it offers Resume).
 	FocusSearch bool
+	// Approvals shows the nav's polled Approvals link (the console, once any factor owed is
+	// given: the poll must not meet a redirect).
+	Approvals bool
 }
 
 // parseTemplates parses one template set per page (layout + partials + that page), once per
@@ -99,6 +102,7 @@ func (a *App) render(c *gin.Context, status int, name string, p *Page) {
 		p.Imp = activeImpersonation(c)
 	}
 	p.Console = p.Staff && p.Imp == nil
+	p.Approvals = p.Console && a.factorOwed(c) == ""
 	if p.User != nil && (!p.Staff || p.Imp != nil) {
 		nav, err := a.pieces.nav(p.As, p.Nav)
 		if err != nil {
