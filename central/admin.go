@@ -77,6 +77,34 @@ var AdminCalls = map[string]string{
 	"ResetHard":       "Hard reset (the charge point reboots)",
 }
 
+// AdminCallEffects say what each of AdminCalls does to the people at the charger: the
+// confirmation names it before anything is sent.
+var AdminCallEffects = map[string]string{
+	"UnlockConnector": "The connector's lock opens so that the cable can be pulled out. A session on it stops if the charger ends it on unlock.",
+	"ResetSoft":       "The charge point restarts its software: a charging session on it is stopped and billed to its last reading, and it is offline for about a minute.",
+	"ResetHard":       "The charge point reboots: every charging session on it stops at once (billed to its last reading), and it is offline for a few minutes.",
+}
+
+// PlanAdminCall checks an admin call without sending or recording anything: the action is
+// offered, the reason and the connector will do, and the charger is online now. The answer
+// is the sentence the confirmation shows.
+func (c *Central) PlanAdminCall(r AdminRequest, ocppID, call string, connector int) (string, error) {
+	effect, ok := AdminCallEffects[call]
+	if !ok {
+		return "", errs.Invalidf("Choose one of the actions offered.")
+	}
+	if err := r.check(); err != nil {
+		return "", err
+	}
+	if call == "UnlockConnector" && (connector < 1 || connector > 99) {
+		return "", errs.Invalidf("Choose the connector to unlock.")
+	}
+	if !c.Online(ocppID) {
+		return "", errs.Conflictf("The charger %s is offline, so it cannot be asked to do this now. Nothing was sent.", ocppID)
+	}
+	return effect, nil
+}
+
 // AdminCall sends one of AdminCalls to a charge point for an admin, recorded first
 // (admin.charger_call) with the reason; it returns the charge point's answer.
 func (c *Central) AdminCall(ctx context.Context, trail *audit.Trail, r AdminRequest, call string, connector int) (string, error) {

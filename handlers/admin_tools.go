@@ -116,6 +116,7 @@ type confirmData struct {
 	Action  string
 	Fields  map[string]string
 	Back    string
+	Warning string // what confirming does, when it is not a change to the customer's account
 }
 
 // confirm shows the confirmation step of a tool.

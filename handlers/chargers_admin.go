@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -237,6 +238,26 @@ func (a *App) chargerCall(c *gin.Context) {
 		return
 	}
 	connector, _ := strconv.Atoi(c.PostForm("connector"))
+	if c.PostForm("confirm") != "yes" { // first the confirmation, naming what the call does
+		ch, err := a.r.GetChargerForConsole(c.Request.Context(), id)
+		if !a.found(c, err, "This charger") {
+			return
+		}
+		call := c.PostForm("call")
+		effect, err := a.central.PlanAdminCall(a.adminRequest(c, id), ch.OcppID, call, connector)
+		if a.refused(c, err, a.reshowCharger(c)) {
+			return
+		}
+		lines := []string{effect, "Reason: " + c.PostForm("reason")}
+		if call == "UnlockConnector" {
+			lines = append(lines[:1], append([]string{fmt.Sprintf("Connector %d.", connector)}, lines[1:]...)...)
+		}
+		a.render(c, http.StatusOK, "admin_confirm", &Page{Title: "Send " + central.AdminCalls[call] + "?", Nav: "chargers", Data: confirmData{
+			Heading: central.AdminCalls[call] + " — " + ch.Name + " (" + ch.OcppID + ")?", Lines: lines, Action: c.Request.URL.Path,
+			Fields: map[string]string{"call": call, "connector": c.PostForm("connector"), "reason": c.PostForm("reason"), "confirm": "yes"},
+			Back:   "/admin/chargers/" + itoa(id) + "#calls", Warning: "This is sent to the charger itself, as you confirm. It is recorded in the audit log with your name first."}})
+		return
+	}
 	answer, err := a.central.AdminCall(c.Request.Context(), a.trail, a.adminRequest(c, id), c.PostForm("call"), connector)
 	if a.refused(c, err, a.reshowCharger(c)) {
 		return

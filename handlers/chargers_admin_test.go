@@ -50,9 +50,16 @@ func TestAdminChargerPagesAndCommands(t *testing.T) {
 		t.Error("the password is shown again")
 	}
 
-	// Online: the demo's charge points connect; a soft reset is recorded, sent and answered.
+	// Online: the demo's charge points connect. A soft reset is first confirmed, naming what it
+	// does (nothing is recorded or sent yet), then recorded, sent and answered.
 	ta.connectChargePoints()
 	r = admin.post("/admin/chargers/"+itoa(alex)+"/call", url.Values{"call": {"ResetSoft"}, "reason": {"Ticket SUP-5: charger frozen"}})
+	mustContain(t, r.body, "Soft reset (the charge point restarts its software) — ", "a charging session on it is stopped and billed to its last reading",
+		`name="confirm" value="yes"`, "sent to the charger itself")
+	if n := ta.count(`SELECT count(*) FROM auth_audit WHERE tag = 'admin.charger_call'`); n != 0 {
+		t.Fatalf("the confirmation recorded %d calls", n)
+	}
+	r = admin.post("/admin/chargers/"+itoa(alex)+"/call", url.Values{"call": {"ResetSoft"}, "reason": {"Ticket SUP-5: charger frozen"}, "confirm": {"yes"}})
 	if r.status != http.StatusSeeOther || !strings.HasPrefix(r.header.Get("Location"), "/admin/chargers/"+itoa(alex)+"?done=sent&log=") {
 		t.Fatalf("reset of an online charger: %d %q %.300s", r.status, r.header.Get("Location"), r.body)
 	}
