@@ -87,8 +87,8 @@ func TestAdminCommandsAndTheirAnswers(t *testing.T) {
 	c.boot()
 	admin := s.login("admin@chargedesk.test")
 	u := fmt.Sprintf("%s/admin/chargers/%d/call", s.srv.URL, charger)
-	form := func(call string) url.Values {
-		return url.Values{"call": {call}, "connector": {"1"}, "reason": {"Ticket SUP-31: cable stuck"}}
+	form := func(call string) url.Values { // confirmed: the console's page names the effect first
+		return url.Values{"call": {call}, "connector": {"1"}, "reason": {"Ticket SUP-31: cable stuck"}, "confirm": {"yes"}}
 	}
 
 	done := post(admin, u, form("UnlockConnector"))
