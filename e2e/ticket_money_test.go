@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"chargedesk/demo"
@@ -68,5 +69,24 @@ func TestFromTheTicketToARefundOnTheReceipt(t *testing.T) {
 		t.Errorf("refunds recorded: %d", n)
 	}
 	b.screenshot(ctx, "4e-refunded-on-the-receipt")
+	b.noPageErrors()
+}
+
+// The console's times to the second are shown in the viewer's own time zone (the server
+// writes its own, with UTC on hover, for a browser without JavaScript).
+func TestTimesInTheViewersZone(t *testing.T) {
+	t.Parallel()
+	s := startSite(t)
+	b := newBrowser(t)
+	ctx := b.ctx
+	if _, err := chromedp.Call(ctx, emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{TimezoneID: "Asia/Tokyo"}); err != nil {
+		t.Fatal(err)
+	}
+	b.login(ctx, s.base, demo.AdminEmail)
+	b.do(ctx, "the audit log", chromedp.Navigate(s.base+"/admin/audit"), chromedp.WaitVisible(`table.audit time[data-local]`))
+	b.waitFor(ctx, "a time in Tokyo's zone", `/GMT\+9|JST/.test(document.querySelector("table.audit time[data-local]").textContent)`)
+	if !b.eval(ctx, `/\d{2}:\d{2}:\d{2}/.test(document.querySelector("table.audit time[data-local]").textContent)`) {
+		t.Errorf("the time is not to the second: %q", b.text(ctx, "table.audit time[data-local]"))
+	}
 	b.noPageErrors()
 }

@@ -269,6 +269,7 @@ type auditEntry struct {
 type routeLine struct {
 	ID           int64
 	At           string // 14:02:11
+	ISO          string // the moment, for the browser to show in the viewer's zone
 	Words        string // "viewed the receipt #25"
 	OutcomeClass string
 	Outcome      string // viewed, changed, refused
@@ -283,7 +284,7 @@ func routeLineOf(r queries.ImpersonationAudit) routeLine {
 	case audit.Blocked:
 		class, outcome = "tag bad", "refused"
 	}
-	return routeLine{ID: r.ID, At: clockSeconds(r.At), Words: routeWords(r.Method, r.Route, r.Path, r.Outcome), OutcomeClass: class,
+	return routeLine{ID: r.ID, At: clockSeconds(r.At), ISO: rfc3339(r.At), Words: routeWords(r.Method, r.Route, r.Path, r.Outcome), OutcomeClass: class,
 		Outcome: outcome, Raw: r.Method + " " + r.Path + " → " + strconv.FormatInt(r.Status, 10)}
 }
 

@@ -187,7 +187,7 @@ func (a *App) protocolLog(ctx context.Context, charger int64, problems bool) ([]
 		if problems && !problem {
 			continue
 		}
-		out = append(out, logLine{At: whenSeconds(r.At), Direction: r.Direction, Action: r.Action, Words: words, Message: r.Message, Problem: problem})
+		out = append(out, logLine{At: whenSeconds(r.At), ISO: rfc3339(r.At), Direction: r.Direction, Action: r.Action, Words: words, Message: r.Message, Problem: problem})
 		if len(out) == logShown {
 			break
 		}

@@ -232,11 +232,11 @@ func TestAuditLogForPeople(t *testing.T) {
 	mustContain(t, body, fmt.Sprintf(`href="/admin/audit?user=%d">My actions</a>`, admin),
 		fmt.Sprintf(`href="/admin/audit?user=%d">Jane Doe</a> #%d`, jane, jane),
 		"<dt>Ticket</dt><dd>SUP-1234</dd>", fmt.Sprintf("<dt>Customer</dt><dd>Jane Doe (#%d)</dd>", jane), "<dt>Ended via</dt><dd>exit</dd>",
-		` UTC">`, "Technical details", "Stored metadata:",
+		` UTC" datetime="`, "Technical details", "Stored metadata:",
 		// Pickers, not ids and free text: the people and the event types.
 		fmt.Sprintf(`<option value="%d">Sam Admin (admin)</option>`, admin), `<option value="impersonation.*">Impersonations (start, end, extend)</option>`,
 		`<option value="impersonation.start">Impersonation started</option>`)
-	if !regexp.MustCompile(`<time title="[0-9-]+ [0-9:]+ UTC">[0-9]{1,2} [A-Z][a-z]{2} [0-9]{4}, [0-9]{2}:[0-9]{2}:[0-9]{2}</time>`).MatchString(body) {
+	if !regexp.MustCompile(`<time title="[0-9-]+ [0-9:]+ UTC" datetime="[0-9-]+T[0-9:]+Z" data-local="full">[0-9]{1,2} [A-Z][a-z]{2} [0-9]{4}, [0-9]{2}:[0-9]{2}:[0-9]{2}</time>`).MatchString(body) {
 		t.Error("audit times are not local to the second with UTC on hover")
 	}
 	mine := c.get(fmt.Sprintf("/admin/audit?user=%d", admin)).body
@@ -328,7 +328,7 @@ func TestTimelineTimesToTheSecond(t *testing.T) {
 	var imp int64
 	ta.db.R.QueryRow(`SELECT id FROM impersonations`).Scan(&imp)
 	body := c.get(fmt.Sprintf("/admin/impersonations/%d", imp)).body
-	if n := len(regexp.MustCompile(`<time title="[0-9-]+ [0-9:]+ UTC">[0-9]{1,2} [A-Z][a-z]{2} [0-9]{4}, [0-9]{2}:[0-9]{2}:[0-9]{2}</time>`).FindAllString(body, -1)); n < 3 {
+	if n := len(regexp.MustCompile(`<time title="[0-9-]+ [0-9:]+ UTC" datetime="[0-9-]+T[0-9:]+Z" data-local="full">[0-9]{1,2} [A-Z][a-z]{2} [0-9]{4}, [0-9]{2}:[0-9]{2}:[0-9]{2}</time>`).FindAllString(body, -1)); n < 3 {
 		t.Errorf("%d timeline times to the second, want the start, the page and the end", n)
 	}
 }

@@ -34,6 +34,7 @@ var funcs = template.FuncMap{
 	"statusLabel": statusLabel,
 	"whenSeconds": whenSeconds,
 	"utc":         utc,
+	"rfc3339":     rfc3339,
 	"dict":        dict,
 	"pngURL":      pngURL,
 	// The questions before destructive actions (Question, ask.go), for the ask_form partial.

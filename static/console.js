@@ -104,3 +104,18 @@
     });
   });
 })();
+
+// Times the console shows to the second are put in the viewer's own time zone (the server
+// wrote them in its zone, with UTC on hover; without JavaScript those stay).
+(function () {
+  var full = { day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23", timeZoneName: "short" };
+  var clock = { hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" };
+  function local(root) {
+    root.querySelectorAll("time[data-local][datetime]").forEach(function (t) {
+      var d = new Date(t.getAttribute("datetime"));
+      if (isNaN(d.getTime())) return;
+      t.textContent = new Intl.DateTimeFormat(undefined, t.getAttribute("data-local") === "clock" ? clock : full).format(d);
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { local(document); });
+})();
