@@ -22,9 +22,9 @@ var chargerCalls = map[string]bool{
 // logLine is one protocol log row as the charger page shows it.
 type logLine struct {
 	At, ISO, Direction, Action string
-	Words                 string // the message in one line
-	Message               string // as stored (JSON, or a note's text)
-	Problem               bool
+	Words                      string // the message in one line
+	Message                    string // as stored (JSON, or a note's text)
+	Problem                    bool
 }
 
 // refusals are answer statuses that mean "no".
