@@ -177,9 +177,9 @@ func ticketNote(imp queries.GetImpersonationRow, startRow, endRow int64, routes 
 	fmt.Fprintf(&b, "Reason: %s\n", imp.Reason)
 	end := "still active"
 	if imp.EndedAt.Valid {
-		end = when(imp.EndedAt.Int64) + " (ended via " + imp.EndVia.String + ")"
+		end = whenZoned(imp.EndedAt.Int64) + " (ended via " + imp.EndVia.String + ")"
 	}
-	fmt.Fprintf(&b, "From %s to %s\n", when(imp.StartedAt), end)
+	fmt.Fprintf(&b, "From %s to %s\n", whenZoned(imp.StartedAt), end)
 	endText := "none yet"
 	if endRow > 0 {
 		endText = fmt.Sprintf("#%d", endRow)

@@ -141,6 +141,12 @@ func whenSeconds(unix int64) string {
 	return time.Unix(unix, 0).In(displayZone).Format("2 Jan 2006, 15:04:05")
 }
 
+// whenZoned is a moment to the second with its zone, for text that leaves the page (the
+// ticket note): 7 Dec 2026, 02:32:26 CET.
+func whenZoned(unix int64) string {
+	return time.Unix(unix, 0).In(displayZone).Format("2 Jan 2006, 15:04:05 MST")
+}
+
 // clockSeconds is a time of day to the second in local time: 14:02:11.
 func clockSeconds(unix int64) string { return time.Unix(unix, 0).In(displayZone).Format("15:04:05") }
 

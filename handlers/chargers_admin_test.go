@@ -102,6 +102,7 @@ func TestProtocolLogInWords(t *testing.T) {
 		{"in", "MeterValues", `{"connectorId":1,"meterValue":[{"timestamp":"2026-12-07T10:00:00Z","sampledValue":[{"value":"13500","measurand":"Energy.Active.Import.Register","unit":"Wh"},{"value":"52","measurand":"SoC","unit":"Percent"}]}]}`},
 		{"out", "Authorize", `{"idTagInfo":{"status":"Blocked"}}`},
 		{"note", "StopTransaction", "the charge point never sent its StopTransaction, so the session is stuck"},
+		{"note", "StopTransaction", "session #67 completed; receipt #65 issued"},
 	} {
 		ta.db.W.Exec(`INSERT INTO ocpp_log (charger_id, at, direction, action, message) VALUES (?, unixepoch(), ?, ?, ?)`, ch, r[0], r[1], r[2])
 	}
@@ -110,7 +111,7 @@ func TestProtocolLogInWords(t *testing.T) {
 		"ChargeDesk answered Authorize: Blocked", "ChargeDesk: the charge point never sent its StopTransaction")
 	problems := admin.get("/admin/chargers/" + itoa(ch) + "?problems=1").body
 	mustContain(t, problems, "GroundFailure", "Authorize: Blocked", "never sent its StopTransaction", "Show every message")
-	for _, fine := range []string{"Meter on connector 1", "Heartbeat"} {
+	for _, fine := range []string{"Meter on connector 1", "Heartbeat", "receipt #65 issued"} {
 		if strings.Contains(problems, fine) {
 			t.Errorf("problems only shows %q", fine)
 		}

@@ -34,7 +34,7 @@ var refusals = map[string]bool{"Rejected": true, "Invalid": true, "Blocked": tru
 // protocolLine words one row of a charger's protocol log.
 func protocolLine(direction, action, message string) (string, bool) {
 	if direction == "note" {
-		return "ChargeDesk: " + message, action != "Connected"
+		return "ChargeDesk: " + message, noteIsProblem(action, message)
 	}
 	body, callErr, hasErr := strings.Cut(message, "CALLERROR ")
 	if hasErr {
@@ -64,6 +64,23 @@ func protocolLine(direction, action, message string) (string, bool) {
 		s += ": " + status
 	}
 	return s, refusals[status]
+}
+
+// problemNotes are the words of ChargeDesk's notes that say something went wrong; its other
+// notes say what a message did ("session #67 completed; receipt #65 issued").
+var problemNotes = []string{"refused", "ignored", "wrong", "still open", "held for review", "not registered", "not one of",
+	"no answer", "ended before", "Faulted", "Unavailable", "stuck", "no vendor", "implausible"}
+
+func noteIsProblem(action, message string) bool {
+	if action == "Disconnected" {
+		return true
+	}
+	for _, w := range problemNotes {
+		if strings.Contains(message, w) {
+			return true
+		}
+	}
+	return false
 }
 
 // answerStatus is an answer's status (its own or its idTagInfo's).
