@@ -81,3 +81,54 @@ func TestGroupCommitSkipsCancelledWrites(t *testing.T) {
 		t.Fatal(fmt.Errorf("the writer should go on: %w", err))
 	}
 }
+
+// A write alone in its commit (no savepoint then) is all or nothing too: one that fails or
+// panics after writing leaves nothing, and the writer goes on; a large one commits whole.
+func TestALoneWriteIsAtomic(t *testing.T) {
+	t.Parallel()
+	d := dbtest.Open(t)
+	if _, err := d.W.Exec(`CREATE TABLE t (n INTEGER PRIMARY KEY, v TEXT NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	count := func() (n int) { d.R.QueryRow(`SELECT count(*) FROM t`).Scan(&n); return n }
+	for _, fail := range []func() error{
+		func() error { return errors.New("refused") },
+		func() error { panic("a bug") },
+	} {
+		err := d.CriticalTx(context.Background(), func(tx *sql.Tx) error {
+			for i := range 3 {
+				if _, err := tx.Exec(`INSERT INTO t (n, v) VALUES (?, 'x')`, i); err != nil {
+					return err
+				}
+			}
+			return fail()
+		})
+		if err == nil || count() != 0 {
+			t.Errorf("a failed lone write: %v, %d rows left", err, count())
+		}
+	}
+	// A failing statement inside a lone write fails the write and keeps nothing of it.
+	err := d.CriticalTx(context.Background(), func(tx *sql.Tx) error {
+		tx.Exec(`INSERT INTO t (n, v) VALUES (1, 'a')`)
+		_, err := tx.Exec(`INSERT INTO t (n, v) VALUES (1, 'dup')`)
+		return err
+	})
+	if err == nil || count() != 0 {
+		t.Errorf("a lone write with a failing statement: %v, %d rows", err, count())
+	}
+	if err := d.CriticalTx(context.Background(), func(tx *sql.Tx) error {
+		st, err := tx.Prepare(`INSERT INTO t (n, v) VALUES (?, 'bulk')`)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		for i := range 50_000 {
+			if _, err := st.Exec(i); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil || count() != 50_000 {
+		t.Fatalf("a bulk lone write: %v, %d rows", err, count())
+	}
+}
