@@ -342,6 +342,11 @@ func (g *grower) audit() error {
 	if g.sc.Audit == 0 {
 		return nil
 	}
+	return g.withoutIndexes([]string{"auth_audit", "impersonation_audit", "impersonations"}, g.auditRows)
+}
+
+// auditRows writes the audit rows of audit, a batch per transaction.
+func (g *grower) auditRows() error {
 	tags := []string{"admin.refund", "admin.card_reissue", "admin.reservation_restore", "admin.session_force_stop"}
 	span := int64(730 * 24 * 3600)
 	written := 0
