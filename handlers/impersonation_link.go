@@ -36,15 +36,15 @@ func (a *App) impersonateLink(c *gin.Context) {
 		}
 	}
 	form := map[string]string{"ticket": c.Query("ticket"), "reason": c.Query("reason")}
-	problem, status := "", http.StatusOK
+	problem := ""
 	if p := c.Query("page"); p != "" {
 		if page, ok := a.customerPage(p); ok {
 			form["page"] = page
 		} else {
-			problem, status = "The link's page \u201c"+p+"\u201d is not a page of the customer's account, so Start opens their home page.", http.StatusOK
+			problem = "The link's page \u201c" + p + "\u201d is not a page of the customer's account, so Start opens their home page."
 		}
 	}
-	a.showImpersonateForm(c, id, status, problem, form)
+	a.showImpersonateForm(c, id, http.StatusOK, problem, form)
 }
 
 // customerPage checks p as the page an impersonation starts on: a local path of a customer
