@@ -23,11 +23,10 @@ var metaLabels = map[string]string{
 	"email": "Email", "outcome": "Outcome", "status": "Status", "new_card": "New card", "old_card": "Old card",
 }
 
-// metaFields is the metadata JSON object as labelled fields, in a fixed order (ticket and
-// reason first); ids of users get their names.
-func metaFields(raw string, names map[int64]string) []metaField {
-	var m map[string]any
-	if json.Unmarshal([]byte(raw), &m) != nil || len(m) == 0 {
+// metaFields is the metadata object as labelled fields, in a fixed order (ticket and reason
+// first); ids of users get their names.
+func metaFields(m meta, names map[int64]string) []metaField {
+	if len(m) == 0 {
 		return nil
 	}
 	keys := make([]string, 0, len(m))
@@ -119,9 +118,9 @@ func (a *App) nameEntries(ctx context.Context, entries []auditEntry) error {
 	for i := range entries {
 		e := &entries[i]
 		e.ActorName, e.TargetName = names[e.Actor], names[e.Target]
-		e.Fields = metaFields(e.Metadata, names)
-		var m meta
+		var m meta // read once: the fields, the sentence and the ticket's link
 		json.Unmarshal([]byte(e.Metadata), &m)
+		e.Fields = metaFields(m, names)
 		actor, target := people[e.Actor], people[e.Target]
 		actor.ID, target.ID = e.Actor, e.Target
 		if target.ID == 0 { // the customer of an impersonation row is in its metadata

@@ -248,10 +248,11 @@ func (a *App) chargerCall(c *gin.Context) {
 		if a.refused(c, err, a.reshowCharger(c)) {
 			return
 		}
-		lines := []string{effect, "Reason: " + c.PostForm("reason")}
+		lines := []string{effect}
 		if call == "UnlockConnector" {
-			lines = append(lines[:1], append([]string{fmt.Sprintf("Connector %d.", connector)}, lines[1:]...)...)
+			lines = append(lines, fmt.Sprintf("Connector %d.", connector))
 		}
+		lines = append(lines, "Reason: "+c.PostForm("reason"))
 		a.render(c, http.StatusOK, "admin_confirm", &Page{Title: "Send " + central.AdminCalls[call] + "?", Nav: "chargers", Data: confirmData{
 			Heading: central.AdminCalls[call] + " — " + ch.Name + " (" + ch.OcppID + ")?", Lines: lines, Action: c.Request.URL.Path,
 			Fields: map[string]string{"call": call, "connector": c.PostForm("connector"), "reason": c.PostForm("reason"), "confirm": "yes"},

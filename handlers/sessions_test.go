@@ -122,3 +122,19 @@ func TestCookieOverTLSHasTheHostPrefix(t *testing.T) {
 		t.Errorf("home with the __Host- cookie: %d", res.StatusCode)
 	}
 }
+
+// A console tab left open polls (the Approvals badge, a waiting page) but is not the person at
+// work: the polls do not keep an unused login from ending as idle.
+func TestPollsDoNotKeepALoginAlive(t *testing.T) {
+	t.Parallel()
+	ta := newTestApp(t)
+	c := adminClient(t, ta)
+	for range 10 { // 30 minutes of polls, every 3 minutes
+		ta.advance(3 * time.Minute)
+		c.get("/admin/approvals/badge", "HX-Request", "true")
+		c.get("/admin/approvals/1?poll=1", "HX-Request", "true")
+	}
+	if r := c.get("/admin"); r.status != http.StatusSeeOther || !toLogin(r.header.Get("Location")) {
+		t.Errorf("after 30 minutes of polls only: %d %q; want the login to have ended (303 to /login)", r.status, r.header.Get("Location"))
+	}
+}
