@@ -135,7 +135,8 @@ func TestExtendAndAskWithoutJavaScript(t *testing.T) {
 	b.do(ctx, "start", chromedp.Navigate(fmt.Sprintf("%s/admin/customers/%d/impersonate", s.base, jane)),
 		chromedp.SendKeys(`#impersonate input[name=ticket]`, "SUP-LONG"), chromedp.SendKeys(`#impersonate input[name=reason]`, "A long call"),
 		chromedp.Click(`#impersonate button.primary`), chromedp.WaitVisible(`#impersonation-banner`))
-	b.do(ctx, "open EV cards", chromedp.Click(`nav a[href^="/cards"]`), chromedp.WaitVisible(`#main h1`))
+	b.do(ctx, "open EV cards", chromedp.Click(`nav a[href^="/cards"]`))
+	b.waitFor(ctx, "the cards page", `location.pathname === "/cards" && document.querySelector("#main h1") !== null`)
 	b.waitFor(ctx, "the 5-minute warning", `document.querySelector("#impersonation-banner .expiry-warning").textContent.includes("extend it")`)
 	b.do(ctx, "click Extend", chromedp.Click(`#impersonation-banner form[action$='/extend'] button`))
 	b.waitFor(ctx, "the extended banner", `location.pathname === "/cards" && /[78] min left/.test(document.querySelector("#impersonation-banner .left").textContent)`)
