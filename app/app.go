@@ -134,6 +134,7 @@ func Build(o Options) (*Services, error) {
 	s.Web.Now, s.Web.Idle = o.Now, o.SessionIdle
 	s.Guard = impersonation.NewGuard(impersonation.GuardConfig{DB: o.DB, Trail: s.Trail, Reader: r, Log: o.Log, Now: o.Now, Idle: o.ImpersonationIdle})
 	s.Central = central.New(o.DB, o.Now, o.Log)
+	s.Central.Prepared(r, w)
 	s.Central.Server.CallTimeout = o.ChargerCallTimeout
 	s.Tasks = &maintenance.Tasks{DB: o.DB, Trail: s.Trail, CheckpointFile: o.CheckpointFile, Guard: s.Guard, Limits: s.Limits,
 		Web: s.Web, Central: s.Central, Log: o.Log, Now: o.Now}

@@ -36,7 +36,7 @@ func (r AdminRequest) check() error {
 // record checks the actor is an active admin and writes the audit row of their action on
 // a charge point, inside tx, before anything is sent to the charge point.
 func record(ctx context.Context, tx *sql.Tx, trail *audit.Trail, r AdminRequest, tag string, meta map[string]any) (queries.GetChargerForConsoleRow, error) {
-	q := queries.New(tx)
+	q := queries.New(tx) // an admin action: rare, not worth preparing
 	if err := access.CheckAdmin(ctx, q, r.Actor); err != nil {
 		return queries.GetChargerForConsoleRow{}, err
 	}
@@ -65,7 +65,7 @@ func (c *Central) ChangePassword(ctx context.Context, trail *audit.Trail, r Admi
 		if _, err := record(ctx, tx, trail, r, "admin.charger_password", map[string]any{}); err != nil {
 			return err
 		}
-		return queries.New(tx).SetChargerPassword(ctx, queries.SetChargerPasswordParams{ID: r.Charger, Sha256: PasswordHash(password)})
+		return c.inTx(tx).SetChargerPassword(ctx, queries.SetChargerPasswordParams{ID: r.Charger, Sha256: PasswordHash(password)})
 	})
 	return password, err
 }

@@ -29,15 +29,25 @@ type Central struct {
 	now    func() time.Time
 	log    *slog.Logger
 	Server *ocpp.Server
+	// r and w are the queries prepared on the read pool and the writer (Prepared); without
+	// them each statement is parsed on every use.
+	r, w *queries.Queries
 }
 
 // New makes the central system on d. now is the clock (tests set it).
 func New(d *db.DB, now func() time.Time, log *slog.Logger) *Central {
-	c := &Central{db: d, now: now, log: log}
+	c := &Central{db: d, now: now, log: log, r: queries.New(d.R), w: queries.New(d.W)}
 	c.Server = &ocpp.Server{Auth: c.authenticate, Handle: c.handle, Malformed: c.malformed,
 		Connected: c.connected, Disconnected: c.disconnected, Log: log}
 	return c
 }
+
+// Prepared makes the central system use queries prepared once on the read pool (r) and the
+// writer (w): a charge point's message is then not parsed and planned again on every call.
+func (c *Central) Prepared(r, w *queries.Queries) { c.r, c.w = r, w }
+
+// inTx is the writer's queries inside tx.
+func (c *Central) inTx(tx *sql.Tx) *queries.Queries { return c.w.WithTx(tx) }
 
 // Online reports whether the charge point ocppID is connected now.
 func (c *Central) Online(ocppID string) bool { return c.Server.Get(ocppID) != nil }
@@ -57,7 +67,7 @@ func PasswordHash(password string) string {
 }
 
 func (c *Central) authenticate(ctx context.Context, ocppID, password string) (ocpp.Charger, error) {
-	ch, err := queries.New(c.db.R).GetChargerForOCPP(ctx, ocppID)
+	ch, err := c.r.GetChargerForOCPP(ctx, ocppID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return ocpp.Charger{}, ocpp.ErrUnknown
 	} else if err != nil {
@@ -108,7 +118,7 @@ func writeLog(ctx context.Context, q *queries.Queries, charger int64, at time.Ti
 // what it records happened anyway.
 func (c *Central) Note(ctx context.Context, charger int64, direction, action, message string) {
 	err := c.db.Tx(ctx, func(tx *sql.Tx) error {
-		return writeLog(ctx, queries.New(tx), charger, c.now(), note{direction, action, message})
+		return writeLog(ctx, c.inTx(tx), charger, c.now(), note{direction, action, message})
 	})
 	if err != nil {
 		c.log.Warn("ocpp: protocol log not written", "charger_id", charger, "action", action, "err", err)

@@ -69,7 +69,7 @@ func (c *Central) handle(ctx context.Context, cp *ocpp.Conn, action string, payl
 	}
 	var res any
 	err = c.db.Tx(ctx, func(tx *sql.Tx) error {
-		q := queries.New(tx)
+		q := c.inTx(tx)
 		var notes []string
 		var err error
 		if res, notes, err = fx(ctx, tx, q, now); err != nil {

@@ -63,7 +63,7 @@ func (c *Central) Register(ctx context.Context, trail *audit.Trail, r AdminReque
 	password := NewPassword()
 	var id int64
 	err := c.db.Tx(ctx, func(tx *sql.Tx) error {
-		q := queries.New(tx)
+		q := c.inTx(tx)
 		kind, err := q.GetLocationKind(ctx, g.Location)
 		if errors.Is(err, sql.ErrNoRows) {
 			return errs.Invalidf("Choose the charger's location from the list.")

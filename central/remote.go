@@ -50,7 +50,7 @@ func (c *Central) Call(ctx context.Context, charger int64, ocppID, action string
 // RemoteStartTransaction, StopTransaction after RemoteStopTransaction).
 func (c *Central) WaitFor(ctx context.Context, wait time.Duration, done func(q *queries.Queries) (bool, error)) (bool, error) {
 	deadline := time.Now().Add(wait)
-	q := queries.New(c.db.R)
+	q := c.r
 	for {
 		ok, err := done(q)
 		if err != nil || ok {
@@ -113,7 +113,7 @@ func (c *Central) RemoteStart(ctx context.Context, p charging.StartPlan, session
 
 // RemoteStop asks a session's charge point to stop it and waits for its StopTransaction.
 func (c *Central) RemoteStop(ctx context.Context, customer, session int64) error {
-	ch, err := queries.New(c.db.R).SessionCharger(ctx, queries.SessionChargerParams{ID: session, ActingAs: customer})
+	ch, err := c.r.SessionCharger(ctx, queries.SessionChargerParams{ID: session, ActingAs: customer})
 	if err != nil {
 		return err
 	}
@@ -153,7 +153,7 @@ func (r Remote) Answer() string { return r.answer }
 // point is online it is asked to stop (RemoteStopTransaction); the answer says whether it
 // did, or why the session must be closed in the database.
 func (c *Central) ForceStopRemote(ctx context.Context, customer, session int64) Remote {
-	ch, err := queries.New(c.db.R).SessionCharger(ctx, queries.SessionChargerParams{ID: session, ActingAs: customer})
+	ch, err := c.r.SessionCharger(ctx, queries.SessionChargerParams{ID: session, ActingAs: customer})
 	if err != nil || !c.Online(ch.OcppID) {
 		return Remote{answer: "offline"}
 	}

@@ -17,7 +17,7 @@ import (
 // window lasts. It returns how many chargers answered.
 func (c *Central) SendDueReservations(ctx context.Context) (int, error) {
 	now := c.now()
-	due, err := queries.New(c.db.R).DueReservations(ctx, now.Unix())
+	due, err := c.r.DueReservations(ctx, now.Unix())
 	if err != nil {
 		return 0, err
 	}
@@ -43,7 +43,7 @@ func (c *Central) SendDueReservations(ctx context.Context) (int, error) {
 
 func (c *Central) setAnswer(ctx context.Context, id, customer int64, answer string) error {
 	return c.db.Tx(ctx, func(tx *sql.Tx) error {
-		return queries.New(tx).SetReservationAnswer(ctx, queries.SetReservationAnswerParams{ID: id, ActingAs: customer,
+		return c.inTx(tx).SetReservationAnswer(ctx, queries.SetReservationAnswerParams{ID: id, ActingAs: customer,
 			Answer: sql.NullString{String: answer, Valid: true}, At: sql.NullInt64{Int64: c.now().Unix(), Valid: true}})
 	})
 }
@@ -52,7 +52,7 @@ func (c *Central) setAnswer(ctx context.Context, id, customer int64, answer stri
 // (CancelReservation). A reservation the charger was never asked to hold needs nothing; one
 // whose charger is offline is released by the charger itself when it expires.
 func (c *Central) ReleaseAtCharger(ctx context.Context, customer, id int64) error {
-	r, err := queries.New(c.db.R).ReservationCharger(ctx, queries.ReservationChargerParams{ID: id, ActingAs: customer})
+	r, err := c.r.ReservationCharger(ctx, queries.ReservationChargerParams{ID: id, ActingAs: customer})
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && r.ChargerAnswer != "Accepted") {
 		return nil
 	} else if err != nil {
