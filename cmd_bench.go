@@ -15,6 +15,7 @@ import (
 	"runtime"
 	"runtime/pprof"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -40,7 +41,8 @@ func cmdBench(ctx context.Context, args []string, stdout io.Writer) error {
 	profile := fs.String("cpuprofile", "", "write a CPU profile of the measured pages (the anchor included) to this file")
 	writes := fs.Duration("writes", 0, "instead of pages, measure audited writes for this long (e.g. 20s): --writers goroutines each\ncommitting one impersonation_audit row per transaction, as an impersonated request does;\nthe rows are appended to DB's audit trail")
 	writers := fs.Int("writers", 16, "concurrent writers for --writes")
-	chargers := fs.Int("chargers", 0, "while the pages are measured, N simulated charge points are connected over OCPP 1.6J\n(loopback), each charging with MeterValues every 10 s and a heartbeat every 30 s; they are\nregistered in DB the first time (LOAD-00001…, with a driver each)")
+	chargers := fs.Int("chargers", 0, "while the pages are measured, N simulated charge points are connected over OCPP 1.6J\n(loopback), each charging with MeterValues every --meter-every and a heartbeat every 30 s\n(registered in DB the first time: LOAD-00001…, with a driver each); then their OCPP calls'\nlatency is printed, and a reconnect storm is measured (all dropped and back at once)")
+	meterEvery := fs.Duration("meter-every", 60*time.Second, "how often each of the --chargers sends MeterValues")
 	if pos, err := parseArgs(fs, args); err != nil {
 		return err
 	} else if len(pos) > 0 {
@@ -95,7 +97,9 @@ func cmdBench(ctx context.Context, args []string, stdout io.Writer) error {
 	var fleet *fleetProcess
 	if *chargers > 0 {
 		t0 := time.Now()
-		if fleet, err = startFleet(*dbPath, "ws"+strings.TrimPrefix(base, "http")+"/ocpp/1.6", *chargers); err != nil {
+		runtime.GC()
+		before := rssKB()
+		if fleet, err = startFleet(*dbPath, "ws"+strings.TrimPrefix(base, "http")+"/ocpp/1.6", *chargers, *meterEvery); err != nil {
 			return err
 		}
 		defer func() {
@@ -103,8 +107,10 @@ func cmdBench(ctx context.Context, args []string, stdout io.Writer) error {
 				fleet.stop()
 			}
 		}()
-		fmt.Fprintf(stdout, "%d charge points (another process, `chargedesk fleet`) connected and charging in %.1f s: OCPP 1.6J over loopback,\nMeterValues every 10 s, heartbeat every 30 s\n",
-			*chargers, time.Since(t0).Seconds())
+		runtime.GC()
+		fmt.Fprintf(stdout, "%d charge points (another process, `chargedesk fleet`) connected and charging in %.1f s: OCPP 1.6J over loopback,\nMeterValues every %s, heartbeat every 30 s; this process's memory grew by %.1f kB per connected charge point\n",
+			*chargers, time.Since(t0).Seconds(), *meterEvery, float64(rssKB()-before)/float64(*chargers))
+		fleet.ask("mark") // the calls measured from here are the steady state's
 	}
 	usage := cpuTime()
 	var fleetCPU time.Duration
@@ -149,9 +155,17 @@ func cmdBench(ctx context.Context, args []string, stdout io.Writer) error {
 	if fleet != nil {
 		fmt.Fprintf(stdout, "; the charge points' process %.2f (RSS %s)", (fleet.cpu()-fleetCPU).Seconds()/elapsed, fleet.rss())
 		n := connected.Load()
+		fmt.Fprintf(stdout, "\nOCPP calls in the steady state (the fleet's round trips, ms): %s", strings.TrimPrefix(fleet.ask("calls"), "calls "))
+		fmt.Fprintf(stdout, "\nreconnect storm: all %d dropped at once; back (connected, booted, connectors reported), ms: %s", *chargers, strings.TrimPrefix(fleet.ask("storm"), "storm "))
+		if !fleet.lines.Scan() {
+			fmt.Fprint(stdout, " (no answer)")
+		} else {
+			fmt.Fprintf(stdout, "\n  OCPP calls during the storm, ms: %s", strings.TrimPrefix(fleet.lines.Text(), "calls "))
+		}
+		fmt.Fprintf(stdout, "\nmemory after the storm: %s", memoryStatus())
 		last := fleet.stop()
 		fleet = nil
-		fmt.Fprintf(stdout, "\ncharge points: %d of %d connected at the end; the fleet says %q (a boot after the first is a reconnect)", n, *chargers, last)
+		fmt.Fprintf(stdout, "\ncharge points: %d of %d connected before the storm; the fleet says %q (a boot after the first is a reconnect)", n, *chargers, last)
 	}
 	fmt.Fprintln(stdout)
 	return nil
@@ -215,6 +229,21 @@ func benchWrites(ctx context.Context, d *db.DB, trail *audit.Trail, writers int,
 		r.PerSecond, ms(r.P50), ms(r.P99), ms(r.Max), r.Errs, float64(r.Requests)/float64(max(1, d.Batches()-batches)))
 	fmt.Fprintf(stdout, "memory: %s\n", memoryStatus())
 	return nil
+}
+
+// rssKB is the process's resident memory in kB (Linux), or 0.
+func rssKB() int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			n, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			return n
+		}
+	}
+	return 0
 }
 
 // memoryStatus is the process's resident memory now and at its peak (Linux), or "unknown".

@@ -11,9 +11,11 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
+	"chargedesk/bench"
 	"chargedesk/chargepoint"
 	"chargedesk/db"
 	"chargedesk/demo"
@@ -22,14 +24,22 @@ import (
 // cmdFleet is `chargedesk fleet`: N simulated charge points (LOAD-00001…, registered in DB
 // the first time, each with a driver) connect to a running ChargeDesk over OCPP 1.6J and
 // charge, with MeterValues every --meter-every and a heartbeat every 30 s, until stopped
-// (SIGINT/SIGTERM), when they stop their transactions. It prints "ready N" once all charge,
-// and "sent M boots B" at the end. `bench --chargers` runs it as a separate process, as real
-// charge points are.
+// (SIGINT/SIGTERM, or stdin closed), when they stop their transactions. It prints "ready N"
+// once all charge, and "sent M boots B" at the end. Meanwhile it answers commands on stdin,
+// one line each:
+//
+//	mark    forget the calls measured so far (answers "marked")
+//	calls   the OCPP calls since the mark: "calls N p50 P p99 Q max M errors E" (ms)
+//	storm   drop every connection at once and reconnect them all at the same moment, as
+//	        after the central system restarts: "storm N p50 … errors E" is how long each took
+//	        to be connected, booted and reported again, then "calls …" the calls meanwhile
+//
+// `bench --chargers` runs it as a separate process, as real charge points are.
 func cmdFleet(ctx context.Context, args []string, stdout io.Writer) error {
 	fs, dbPath := newFlags("fleet --url ws://HOST:PORT/ocpp/1.6 [--chargers 1000]", "Connects simulated charge points to a running ChargeDesk (load tests). DB is the server's database:\nthe charge points are registered there and get new passwords.", stdout)
 	url := fs.String("url", "", "the server's OCPP endpoint, ws://HOST:PORT/ocpp/1.6")
 	n := fs.Int("chargers", 1000, "how many charge points")
-	every := fs.Duration("meter-every", 10*time.Second, "how often a charging charge point sends MeterValues")
+	every := fs.Duration("meter-every", 60*time.Second, "how often a charging charge point sends MeterValues")
 	if pos, err := parseArgs(fs, args); err != nil {
 		return err
 	} else if len(pos) > 0 {
@@ -40,6 +50,9 @@ func cmdFleet(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	if *n < 1 || *n > 100_000 {
 		return badInput{fmt.Errorf("--chargers must be between 1 and 100000")}
+	}
+	if *every < time.Second {
+		return badInput{fmt.Errorf("--meter-every must be at least 1s")}
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -54,46 +67,151 @@ func cmdFleet(ctx context.Context, args []string, stdout io.Writer) error {
 	fctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go func() { <-ctx.Done(); time.Sleep(10 * time.Second); cancel() }() // a last chance to stop, then go
-	fleet, err := demo.RunLoadFleet(fctx, d, *url, *n, *every)
+	m := &fleetMeter{dropped: make([]atomic.Bool, *n)}
+	fleet, err := demo.RunLoadFleet(fctx, d, *url, *n, *every, m.tune)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "ready %d\n", len(fleet))
-	<-ctx.Done()
+	lines := make(chan string)
+	go func() {
+		in := bufio.NewScanner(os.Stdin)
+		for in.Scan() {
+			lines <- strings.TrimSpace(in.Text())
+		}
+		close(lines)
+	}()
+commands:
+	for {
+		select {
+		case <-ctx.Done():
+			break commands
+		case cmd, ok := <-lines:
+			switch {
+			case !ok:
+				if !isTerminal(os.Stdin) { // run by bench, which went away
+					break commands
+				}
+				lines = nil // stdin at its end: wait for a signal
+			case cmd == "mark":
+				m.calls.Reset()
+				fmt.Fprintln(stdout, "marked")
+			case cmd == "calls":
+				fmt.Fprintln(stdout, "calls", m.calls.Summary())
+			case cmd == "storm":
+				fmt.Fprintln(stdout, "storm", m.storm(ctx, fleet))
+				fmt.Fprintln(stdout, "calls", m.calls.Summary())
+			case cmd != "":
+				fmt.Fprintf(stdout, "unknown command %q (mark, calls, storm)\n", cmd)
+			}
+		}
+	}
 	stopLoadFleet(fctx, fleet)
 	sent, boots := fleetCounts(fleet)
 	fmt.Fprintf(stdout, "sent %d boots %d\n", sent, boots)
 	return nil
 }
 
+// isTerminal reports whether f is a terminal (a person ran the fleet by hand).
+func isTerminal(f *os.File) bool {
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// fleetMeter measures a load fleet: every OCPP call's round trip, and in a storm how long each
+// charge point took to be back.
+type fleetMeter struct {
+	calls      bench.Latencies
+	reconnects bench.Latencies
+	dropped    []atomic.Bool // charge point i was dropped and is not back yet
+	stormAt    atomic.Int64  // when the storm began, Unix ns
+	back       sync.WaitGroup
+}
+
+func (m *fleetMeter) tune(i int, cfg *chargepoint.Config) {
+	cfg.Observe = func(_ string, took time.Duration, err error) { m.calls.Add(took, err) }
+	cfg.Ready = func() {
+		if m.dropped[i].Swap(false) {
+			m.reconnects.Add(time.Since(time.Unix(0, m.stormAt.Load())), nil)
+			m.back.Done()
+		}
+	}
+}
+
+// storm drops every charge point's connection at the same moment, waits (a minute at most)
+// until all are back, and sums up how long each took.
+func (m *fleetMeter) storm(ctx context.Context, fleet []*chargepoint.ChargePoint) string {
+	m.reconnects.Reset()
+	m.calls.Reset()
+	m.back.Add(len(fleet))
+	for i := range fleet {
+		m.dropped[i].Store(true)
+	}
+	m.stormAt.Store(time.Now().UnixNano())
+	for _, cp := range fleet {
+		cp.Drop()
+	}
+	done := make(chan struct{})
+	go func() { m.back.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(time.Minute):
+	case <-ctx.Done():
+	}
+	missing := 0
+	for i := range fleet {
+		if m.dropped[i].Load() {
+			missing++
+		}
+	}
+	s := m.reconnects.Summary()
+	if missing > 0 {
+		s += fmt.Sprintf(", %d not back after a minute", missing)
+	}
+	return s
+}
+
 // fleetProcess is a `chargedesk fleet` child process.
 type fleetProcess struct {
 	cmd   *exec.Cmd
+	in    io.WriteCloser
 	lines *bufio.Scanner
 }
 
 // startFleet runs `chargedesk fleet` against url and waits until its charge points charge.
-func startFleet(dbPath, url string, n int) (*fleetProcess, error) {
+func startFleet(dbPath, url string, n int, meterEvery time.Duration) (*fleetProcess, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(exe, "fleet", "--db", dbPath, "--url", url, "--chargers", strconv.Itoa(n))
+	cmd := exec.Command(exe, "fleet", "--db", dbPath, "--url", url, "--chargers", strconv.Itoa(n), "--meter-every", meterEvery.String())
 	cmd.Stderr = os.Stderr
 	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	in, err := cmd.StdinPipe()
 	if err != nil {
 		return nil, err
 	}
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
-	f := &fleetProcess{cmd: cmd, lines: bufio.NewScanner(out)}
+	f := &fleetProcess{cmd: cmd, in: in, lines: bufio.NewScanner(out)}
 	if !f.lines.Scan() || !strings.HasPrefix(f.lines.Text(), "ready ") {
 		cmd.Process.Kill()
 		cmd.Wait()
 		return nil, fmt.Errorf("the charge point fleet did not start (%s)", f.lines.Text())
 	}
 	return f, nil
+}
+
+// ask sends the fleet a command and returns its next line of answer.
+func (f *fleetProcess) ask(cmd string) string {
+	if _, err := fmt.Fprintln(f.in, cmd); err != nil || !f.lines.Scan() {
+		return "(the fleet did not answer)"
+	}
+	return f.lines.Text()
 }
 
 // cpu is the CPU time the fleet process has used so far (Linux /proc; 0 elsewhere).
@@ -128,6 +246,7 @@ func (f *fleetProcess) rss() string {
 
 // stop ends the fleet (its charge points stop their transactions) and returns its last line.
 func (f *fleetProcess) stop() string {
+	f.in.Close()
 	f.cmd.Process.Signal(syscall.SIGTERM)
 	last := ""
 	for f.lines.Scan() {

@@ -40,6 +40,12 @@ type Config struct {
 	// Resume are transactions it was running before this process started.
 	Resume []Transaction
 	Log    *slog.Logger
+	// Observe, when set, hears of every call it made: its action, how long the answer took
+	// and the error (a CALLERROR, no answer, a lost connection); the load benchmark's figures.
+	Observe func(action string, took time.Duration, err error)
+	// Ready, when set, is called each time it is connected, booted and has reported its
+	// connectors (a second time is a reconnect).
+	Ready func()
 }
 
 // Transaction is a transaction the charge point runs.
@@ -65,6 +71,7 @@ type ChargePoint struct {
 	seq       atomic.Int64
 	calls     chan struct{}
 	online    atomic.Bool
+	redial    atomic.Bool // Drop asked for a reconnect at once, without backing off
 	// Sent counts the messages it sent, Boots its accepted boots (for the load benchmark: a
 	// second boot is a reconnect).
 	Sent, Boots atomic.Int64
@@ -115,6 +122,9 @@ func (cp *ChargePoint) Run(ctx context.Context) {
 		}
 		if time.Since(start) > time.Minute {
 			backoff = time.Second
+		}
+		if cp.redial.Swap(false) {
+			continue // dropped on purpose: back at once, as after a central system's restart
 		}
 		cp.cfg.Log.Debug("charge point: disconnected", "id", cp.cfg.ID, "err", err, "retry_in", backoff)
 		select {
@@ -172,11 +182,15 @@ func parse(b []byte) (frame, error) {
 func (cp *ChargePoint) session(ctx context.Context) error {
 	auth := base64.StdEncoding.EncodeToString([]byte(cp.cfg.ID + ":" + cp.cfg.Password))
 	dctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	dialed := time.Now()
 	ws, _, err := websocket.Dial(dctx, cp.cfg.URL+"/"+cp.cfg.ID, &websocket.DialOptions{
 		Subprotocols: []string{ocpp.Subprotocol},
 		HTTPHeader:   http.Header{"Authorization": {"Basic " + auth}},
 	})
 	cancel()
+	if cp.cfg.Observe != nil {
+		cp.cfg.Observe("(connect)", time.Since(dialed), err)
+	}
 	if err != nil {
 		return err
 	}
@@ -212,6 +226,9 @@ func (cp *ChargePoint) session(ctx context.Context) error {
 			return err
 		}
 	}
+	if cp.cfg.Ready != nil {
+		cp.cfg.Ready()
+	}
 	cp.mu.Lock()
 	hb := time.NewTicker(cp.heartbeat)
 	cp.mu.Unlock()
@@ -233,6 +250,18 @@ func (cp *ChargePoint) session(ctx context.Context) error {
 				return err
 			}
 		}
+	}
+}
+
+// Drop closes its connection; Run connects again at once (the load benchmark's reconnect
+// storm: every charge point back at the same moment, as after the central system restarts).
+func (cp *ChargePoint) Drop() {
+	cp.mu.Lock()
+	ws := cp.ws
+	cp.mu.Unlock()
+	if ws != nil {
+		cp.redial.Store(true)
+		ws.CloseNow()
 	}
 }
 
@@ -283,13 +312,23 @@ func (cp *ChargePoint) Call(ctx context.Context, action string, req, conf any) e
 	return cp.call(ctx, action, req, conf)
 }
 
-// call sends a CALL and waits for its answer (one at a time, as OCPP-J wants).
+// call sends a CALL and waits for its answer (one at a time, as OCPP-J wants), and tells
+// Observe how it went.
 func (cp *ChargePoint) call(ctx context.Context, action string, req, conf any) error {
+	took, err := cp.roundTrip(ctx, action, req, conf)
+	if cp.cfg.Observe != nil {
+		cp.cfg.Observe(action, took, err)
+	}
+	return err
+}
+
+// roundTrip is call's CALL and answer; took runs from the CALL's sending to its answer.
+func (cp *ChargePoint) roundTrip(ctx context.Context, action string, req, conf any) (took time.Duration, err error) {
 	select {
 	case cp.calls <- struct{}{}:
 		defer func() { <-cp.calls }()
 	case <-ctx.Done():
-		return ctx.Err()
+		return 0, ctx.Err()
 	}
 	id := cp.cfg.ID + "-" + strconv.FormatInt(cp.seq.Add(1), 10)
 	if len(id) > 36 {
@@ -304,22 +343,24 @@ func (cp *ChargePoint) call(ctx context.Context, action string, req, conf any) e
 		delete(cp.pending, id)
 		cp.mu.Unlock()
 	}()
+	start := time.Now()
 	if err := cp.write(ctx, []any{2, id, action, req}); err != nil {
-		return err
+		return time.Since(start), err
 	}
 	select {
 	case f := <-ch:
+		took = time.Since(start)
 		if f.typ == 4 {
-			return &CallError{Action: action, Code: f.errCode, Description: f.errDesc}
+			return took, &CallError{Action: action, Code: f.errCode, Description: f.errDesc}
 		}
 		if conf != nil {
-			return json.Unmarshal(f.payload, conf)
+			return took, json.Unmarshal(f.payload, conf)
 		}
-		return nil
+		return took, nil
 	case <-time.After(30 * time.Second):
-		return fmt.Errorf("%s: no answer", action)
+		return time.Since(start), fmt.Errorf("%s: no answer", action)
 	case <-ctx.Done():
-		return ctx.Err()
+		return time.Since(start), ctx.Err()
 	}
 }
 

@@ -1,10 +1,12 @@
 package demo
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"chargedesk/chargepoint"
@@ -75,8 +77,9 @@ func LoadCardUID(i int) string { return fmt.Sprintf("LOADCARD%07d", i) }
 
 // RunLoadFleet connects the n load charge points to base and starts a transaction on each
 // (MeterValues every meterEvery), connecting them in waves of 50; it returns once all are
-// charging, or ctx ends.
-func RunLoadFleet(ctx context.Context, d *db.DB, base string, n int, meterEvery time.Duration) ([]*chargepoint.ChargePoint, error) {
+// charging, or ctx ends. tune, when not nil, adjusts each one's configuration (i counts
+// from 0).
+func RunLoadFleet(ctx context.Context, d *db.DB, base string, n int, meterEvery time.Duration, tune func(i int, cfg *chargepoint.Config)) ([]*chargepoint.ChargePoint, error) {
 	q := queries.New(d.R)
 	cps := make([]*chargepoint.ChargePoint, 0, n)
 	for i := 1; i <= n; i++ {
@@ -89,6 +92,9 @@ func RunLoadFleet(ctx context.Context, d *db.DB, base string, n int, meterEvery 
 			return nil, err
 		}
 		cfg.URL, cfg.Log, cfg.MeterEvery = base, slog.New(slog.DiscardHandler), meterEvery
+		if tune != nil {
+			tune(i-1, &cfg)
+		}
 		cp := chargepoint.New(cfg)
 		cps = append(cps, cp)
 		go cp.Run(ctx)
@@ -98,16 +104,30 @@ func RunLoadFleet(ctx context.Context, d *db.DB, base string, n int, meterEvery 
 			}
 		}
 	}
+	// Start them charging, 50 at a time.
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		first error
+	)
+	sem := make(chan struct{}, 50)
 	for i, cp := range cps {
 		if _, charging := cp.Charging(1); charging {
 			continue
 		}
-		conf, err := cp.Start(ctx, 1, LoadCardUID(i+1))
-		if err != nil || conf.IDTagInfo.Status != "Accepted" {
-			return cps, fmt.Errorf("load charger %d could not start charging: %v %v", i+1, conf.IDTagInfo.Status, err)
-		}
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			conf, err := cp.Start(ctx, 1, LoadCardUID(i+1))
+			if err != nil || conf.IDTagInfo.Status != "Accepted" {
+				mu.Lock()
+				first = cmp.Or(first, fmt.Errorf("load charger %d could not start charging: %v %v", i+1, conf.IDTagInfo.Status, err))
+				mu.Unlock()
+			}
+		})
 	}
-	return cps, nil
+	wg.Wait()
+	return cps, first
 }
 
 func waitOnline(ctx context.Context, cps []*chargepoint.ChargePoint) error {
