@@ -16,8 +16,10 @@ import (
 )
 
 // stuckRow is an ACTIVE session that looks stuck, with why.
+// The row is a named field, not embedded: html/template looks a promoted field up by a search
+// that allocates, per action.
 type stuckRow struct {
-	queries.ListActiveSessionsPlatformRow
+	Row queries.ListActiveSessionsPlatformRow
 	Why []string
 }
 

@@ -225,8 +225,10 @@ func (a *App) searchCommon(ctx context.Context, p queries.SearchCustomersParams,
 
 // sessionWithFlag is a session on the admin customer page, formatted once in Go, with why it
 // looks stuck (empty when it does not).
+// The row is a named field, not embedded: html/template looks a promoted field up by a search
+// that allocates, per action.
 type sessionWithFlag struct {
-	sessionRow
+	Row       sessionRow
 	ID        int64
 	Stuck     []string
 	StuckText string // the reasons joined, for the tooltip and the note under the tool
@@ -357,7 +359,7 @@ func (a *App) showAdminCustomer(c *gin.Context, id int64, status int, problem st
 			rows, d.NextSessions = cutPage(rows, adminListPage, sessionKeyset)
 			views := sessionRows(0, rows)
 			for i, s := range rows {
-				row := sessionWithFlag{sessionRow: views[i], ID: s.ID}
+				row := sessionWithFlag{Row: views[i], ID: s.ID}
 				if s.Status == "ACTIVE" {
 					f, err := a.r.GetSessionForForceStop(ctx, queries.GetSessionForForceStopParams{ID: s.ID, ActingAs: id})
 					if err != nil {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"chargedesk/audit"
+	"chargedesk/bench"
 	"chargedesk/demo"
 )
 
@@ -181,6 +182,16 @@ func BenchmarkCustomerPages(b *testing.B) {
 	}
 	staff := admin.cookie()
 	h := ta.app.Routes()
+	anchor := bench.Anchor(ta.db.R) // the bare page: one indexed query and html/template in Gin
+	b.Run("anchor", func(b *testing.B) {
+		for b.Loop() {
+			rec := httptest.NewRecorder()
+			anchor.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/anchor", nil))
+			if rec.Code != http.StatusOK {
+				b.Fatalf("anchor: %d", rec.Code)
+			}
+		}
+	})
 	for _, path := range []string{"/", fmt.Sprintf("/?as=%d", jane), "/activity", "/sessions", "/cards"} {
 		who := cookie
 		if strings.Contains(path, "as=") {

@@ -25,8 +25,10 @@ func (a *App) ocppConnect(c *gin.Context) {
 	a.central.Server.Serve(c.Writer, c.Request, c.Param("id"))
 }
 
+// consoleChargerRow is a charger on the console's list. The row is a named field, not
+// embedded: html/template looks a promoted field up by a search that allocates, per action.
 type consoleChargerRow struct {
-	queries.ListChargersForConsoleRow
+	Row    queries.ListChargersForConsoleRow
 	Online bool
 }
 

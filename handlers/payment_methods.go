@@ -24,9 +24,14 @@ func expiringSoon(month, year int64, now time.Time) bool {
 
 func expired(month, year int64, now time.Time) bool { return account.Expired(month, year, now) }
 
+// paymentMethodView is a payment method as the pages show it. Its fields are its own, not
+// promoted from an embedded row: html/template finds a promoted field by a breadth-first
+// search that allocates, on every action.
 type paymentMethodView struct {
-	queries.PaymentMethod
-	ExpiringSoon, Expired bool
+	ID                           int64
+	Brand, Last4                 string
+	ExpMonth, ExpYear, IsDefault int64
+	ExpiringSoon, Expired        bool
 }
 
 type paymentMethodsData struct {
@@ -46,7 +51,8 @@ func (a *App) paymentMethodViews(c *gin.Context) ([]paymentMethodView, error) {
 func viewPaymentMethods(pms []queries.PaymentMethod, now time.Time) []paymentMethodView {
 	out := make([]paymentMethodView, len(pms))
 	for i, pm := range pms {
-		out[i] = paymentMethodView{pm, expiringSoon(pm.ExpMonth, pm.ExpYear, now), expired(pm.ExpMonth, pm.ExpYear, now)}
+		out[i] = paymentMethodView{ID: pm.ID, Brand: pm.Brand, Last4: pm.Last4, ExpMonth: pm.ExpMonth, ExpYear: pm.ExpYear, IsDefault: pm.IsDefault,
+			ExpiringSoon: expiringSoon(pm.ExpMonth, pm.ExpYear, now), Expired: expired(pm.ExpMonth, pm.ExpYear, now)}
 	}
 	return out
 }
