@@ -37,8 +37,11 @@ const (
 
 // Store implements sessions.Store over the web_sessions table.
 type Store struct {
-	w, r    *queries.Queries
-	codecs  []securecookie.Codec
+	w, r *queries.Queries
+	// ids signs session ids as they are (no serializer); legacy reads the cookies signed
+	// before, whose id was gob-encoded (gob's decoder cost ~5 µs a request).
+	ids     *securecookie.SecureCookie
+	legacy  []securecookie.Codec
 	flow    *securecookie.SecureCookie // signs and encrypts short-lived cookies (FlowCookie)
 	Options sessions.Options
 	Now     func() time.Time
@@ -65,7 +68,8 @@ func New(w, r *queries.Queries, hashKey []byte, maxAge time.Duration) *Store {
 	return &Store{
 		w:      w,
 		r:      r,
-		codecs: securecookie.CodecsFromPairs(hashKey),
+		ids:    securecookie.New(hashKey, nil).SetSerializer(securecookie.NopEncoder{}),
+		legacy: securecookie.CodecsFromPairs(hashKey),
 		flow:   securecookie.New(hashKey, flowKey(hashKey)).MaxAge(int(FlowFor / time.Second)),
 		// Explicit options: gorilla's defaults have changed between versions.
 		Options: sessions.Options{
@@ -121,11 +125,34 @@ func (s *Store) cookieID(r *http.Request, name string) (string, bool) {
 	if err != nil {
 		return "", false
 	}
-	var id string
-	if err := securecookie.DecodeMulti(name, c.Value, &id, s.codecs...); err != nil {
+	var b []byte
+	if err := s.ids.Decode(name, c.Value, &b); err == nil && isID(b) {
+		return string(b), true
+	}
+	var id string // a cookie signed before the ids were plain: its value is gob's
+	if err := securecookie.DecodeMulti(name, c.Value, &id, s.legacy...); err != nil || !isID([]byte(id)) {
 		return "", false
 	}
 	return id, true
+}
+
+// isID reports whether b is a session id as newID makes them (base32 without padding); the
+// signature already holds, so this only tells a plain id from a gob-encoded one.
+func isID(b []byte) bool {
+	if len(b) != idLen {
+		return false
+	}
+	for _, c := range b {
+		if (c < 'A' || c > 'Z') && (c < '2' || c > '7') {
+			return false
+		}
+	}
+	return true
+}
+
+// encodeID is the signed cookie value carrying session id.
+func (s *Store) encodeID(name, id string) (string, error) {
+	return s.ids.Encode(name, []byte(id))
 }
 
 // alive ends a session idle too long and touches one last seen over a minute ago.
@@ -217,7 +244,7 @@ func (s *Store) Save(r *http.Request, w http.ResponseWriter, sess *sessions.Sess
 	if err != nil {
 		return err
 	}
-	encoded, err := securecookie.EncodeMulti(sess.Name(), sess.ID, s.codecs...)
+	encoded, err := s.encodeID(sess.Name(), sess.ID)
 	if err != nil {
 		return err
 	}
@@ -254,7 +281,7 @@ func (s *Store) Rotate(w http.ResponseWriter, r *http.Request, name, sessionKey 
 	if n != 1 {
 		return "", errors.New("websession: the session to rotate is gone")
 	}
-	encoded, err := securecookie.EncodeMulti(name, id, s.codecs...)
+	encoded, err := s.encodeID(name, id)
 	if err != nil {
 		return "", err
 	}
@@ -303,6 +330,9 @@ func (s *Store) TakeFlowCookie(w http.ResponseWriter, r *http.Request, name, pat
 func (s *Store) Sweep(ctx context.Context) (int64, error) {
 	return s.w.DeleteExpiredWebSessions(ctx, s.Now().Unix())
 }
+
+// idLen is the length of a session id: 32 random bytes in base32 without padding.
+const idLen = 52
 
 func newID() string {
 	b := make([]byte, 32)

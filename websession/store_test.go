@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorilla/securecookie"
+
 	"chargedesk/db/dbtest"
 	"chargedesk/demo"
 	"chargedesk/queries"
@@ -13,6 +15,8 @@ import (
 )
 
 const cookie = "chargedesk_session"
+
+var testKey = []byte("test-key-test-key-test-key-test-key!")
 
 // A login's cookie finds its caller until the login expires, sits idle, is revoked or its
 // cookie is forged; a swept store keeps the live ones.
@@ -52,6 +56,21 @@ func TestCaller(t *testing.T) {
 		{"a made-up cookie", func(_ *websession.Store, _ *http.Cookie, _ *time.Time) *http.Cookie {
 			return &http.Cookie{Name: cookie, Value: "MTcwMDAwMDAwMHxmb3JnZWR8"}
 		}, false},
+		{"signed before ids were plain (gob-encoded)", func(_ *websession.Store, c *http.Cookie, _ *time.Time) *http.Cookie {
+			var id []byte
+			if err := securecookie.New(testKey, nil).SetSerializer(securecookie.NopEncoder{}).Decode(cookie, c.Value, &id); err != nil {
+				t.Fatal(err)
+			}
+			v, err := securecookie.EncodeMulti(cookie, string(id), securecookie.CodecsFromPairs(testKey)...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return &http.Cookie{Name: cookie, Value: v}
+		}, true},
+		{"signed, but not a session id", func(_ *websession.Store, _ *http.Cookie, _ *time.Time) *http.Cookie {
+			v, _ := securecookie.New(testKey, nil).SetSerializer(securecookie.NopEncoder{}).Encode(cookie, []byte("not-an-id"))
+			return &http.Cookie{Name: cookie, Value: v}
+		}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -59,7 +78,7 @@ func TestCaller(t *testing.T) {
 			d := dbtest.Seeded(t)
 			w, r := queries.New(d.W), queries.New(d.R)
 			clock := time.Now()
-			s := websession.New(w, r, []byte("test-key-test-key-test-key-test-key!"), 12*time.Hour)
+			s := websession.New(w, r, testKey, 12*time.Hour)
 			s.Now, s.Idle = func() time.Time { return clock }, 30*time.Minute
 			jane := dbtest.UserID(t, d, demo.JaneEmail)
 			sess := s.Fresh(cookie)
