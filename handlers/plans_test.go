@@ -75,6 +75,8 @@ func TestCustomerPageQueriesDoNotGrowWithHistory(t *testing.T) {
 		// The customer page's held sessions and wrong-clock notes: partial indexes, never a walk of a fleet's history.
 		{"../queries/charging_sessions.sql", "HeldSessions", []string{"USING INDEX charging_sessions_held (user_id=?)"}, []string{"SCAN", "TEMP B-TREE"}},
 		{"../queries/charging_sessions.sql", "SessionClockNotes", []string{"USING INDEX charging_sessions_clock (user_id=? AND started_at>?)"}, []string{"SCAN", "TEMP B-TREE"}},
+		// Was this page recorded in the last minute of this impersonation: its rows since then only.
+		{"../queries/impersonations.sql", "RecentRouteAudit", []string{"SEARCH impersonation_audit USING INDEX impersonation_audit_last (impersonation_id=? AND at>?)"}, []string{"SCAN"}},
 		// The audit page's start/end pairs and first route rows: by impersonation, bounded.
 		{"../queries/admin_audit.sql", "ListImpersonationBounds", []string{"SEARCH auth_audit USING INDEX auth_audit_impersonation (impersonation_id=?)"}, []string{"auth_audit_tag", "SCAN auth_audit"}},
 		{"../queries/admin_audit.sql", "ListRouteAuditPreviews", []string{"SEARCH x USING COVERING INDEX impersonation_audit_last (impersonation_id=?)"}, []string{"TEMP B-TREE", "SCAN r", "SCAN x"}},
