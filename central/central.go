@@ -16,6 +16,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"sync"
 	"time"
 
 	"chargedesk/db"
@@ -32,6 +33,9 @@ type Central struct {
 	// r and w are the queries prepared on the read pool and the writer (Prepared); without
 	// them each statement is parsed on every use.
 	r, w *queries.Queries
+	// opened holds each connection's "Connected" log row (*ocpp.Conn → time.Time) until it is
+	// written with the connection's first message, or with its end when it sent none.
+	opened sync.Map
 }
 
 // New makes the central system on d. now is the clock (tests set it).
@@ -88,9 +92,10 @@ const (
 	maxLogBytes = 2000
 )
 
-// note is one protocol log row to write.
+// note is one protocol log row to write; at, when set, is its own time (else the call's).
 type note struct {
 	direction, action, message string
+	at                         time.Time
 }
 
 // writeLog appends rows to a charge point's protocol log inside tx.
@@ -100,7 +105,11 @@ func writeLog(ctx context.Context, q *queries.Queries, charger int64, at time.Ti
 		if len(msg) > maxLogBytes {
 			msg = msg[:maxLogBytes] + "…"
 		}
-		id, err := q.InsertOCPPLog(ctx, queries.InsertOCPPLogParams{ChargerID: charger, At: at.Unix(), Direction: n.direction, Action: n.action, Message: msg})
+		when := at
+		if !n.at.IsZero() {
+			when = n.at
+		}
+		id, err := q.InsertOCPPLog(ctx, queries.InsertOCPPLogParams{ChargerID: charger, At: when.Unix(), Direction: n.direction, Action: n.action, Message: msg})
 		if err != nil {
 			return err
 		}
@@ -118,23 +127,47 @@ func writeLog(ctx context.Context, q *queries.Queries, charger int64, at time.Ti
 // what it records happened anyway.
 func (c *Central) Note(ctx context.Context, charger int64, direction, action, message string) {
 	err := c.db.Tx(ctx, func(tx *sql.Tx) error {
-		return writeLog(ctx, c.inTx(tx), charger, c.now(), note{direction, action, message})
+		return writeLog(ctx, c.inTx(tx), charger, c.now(), note{direction: direction, action: action, message: message})
 	})
 	if err != nil {
 		c.log.Warn("ocpp: protocol log not written", "charger_id", charger, "action", action, "err", err)
 	}
 }
 
-func (c *Central) connected(cp *ocpp.Conn) {
-	c.Note(context.Background(), cp.ID, "note", "Connected", "WebSocket connection opened (ocpp1.6, Basic auth)")
+// connected keeps the connection's "Connected" row for its first message's transaction: a
+// write of its own, before the connection reads anything, held up every charge point's boot
+// in a reconnect storm (5 000 at once: 5 000 more commits to wait behind).
+func (c *Central) connected(cp *ocpp.Conn) { c.opened.Store(cp, c.now()) }
+
+// openedNote is cp's "Connected" row while it is not written yet.
+func (c *Central) openedNote(cp *ocpp.Conn) []note {
+	at, ok := c.opened.Load(cp)
+	if !ok {
+		return nil
+	}
+	return []note{{direction: "note", action: "Connected", message: "WebSocket connection opened (ocpp1.6, Basic auth)", at: at.(time.Time)}}
 }
 
 func (c *Central) disconnected(cp *ocpp.Conn) {
-	c.Note(context.Background(), cp.ID, "note", "Disconnected", "WebSocket connection closed; open transactions stay open until the charge point reports them")
+	defer c.opened.Delete(cp) // written or not, the connection is gone
+	c.connLog(context.Background(), cp, note{direction: "note", action: "Disconnected",
+		message: "WebSocket connection closed; open transactions stay open until the charge point reports them"})
+}
+
+// connLog writes rows to cp's protocol log in a transaction of their own, after its
+// "Connected" row if that is not written yet. A failure is logged, as Note's.
+func (c *Central) connLog(ctx context.Context, cp *ocpp.Conn, rows ...note) {
+	rows = append(c.openedNote(cp), rows...)
+	err := c.db.Tx(ctx, func(tx *sql.Tx) error { return writeLog(ctx, c.inTx(tx), cp.ID, c.now(), rows...) })
+	if err != nil {
+		c.log.Warn("ocpp: protocol log not written", "charger_id", cp.ID, "action", rows[len(rows)-1].action, "err", err)
+		return
+	}
+	c.opened.Delete(cp)
 }
 
 func (c *Central) malformed(cp *ocpp.Conn, raw []byte, e *ocpp.Error) {
-	c.Note(context.Background(), cp.ID, "in", "(malformed)", string(raw)+"  → CALLERROR "+e.Code+": "+e.Description)
+	c.connLog(context.Background(), cp, note{direction: "in", action: "(malformed)", message: string(raw) + "  → CALLERROR " + e.Code + ": " + e.Description})
 }
 
 func mustJSON(v any) string {

@@ -12,3 +12,7 @@ import (
 func (c *Central) Handle(ctx context.Context, cp *ocpp.Conn, action string, payload json.RawMessage) (any, error) {
 	return c.handle(ctx, cp, action, payload)
 }
+
+// Connected and Disconnected are what the OCPP server tells the central system.
+func (c *Central) Connected(cp *ocpp.Conn)    { c.connected(cp) }
+func (c *Central) Disconnected(cp *ocpp.Conn) { c.disconnected(cp) }

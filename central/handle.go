@@ -63,7 +63,7 @@ func (c *Central) handle(ctx context.Context, cp *ocpp.Conn, action string, payl
 	if err != nil {
 		var oerr *ocpp.Error
 		if errors.As(err, &oerr) {
-			c.Note(ctx, cp.ID, "in", action, compact(payload)+"  → CALLERROR "+oerr.Code+": "+oerr.Description)
+			c.connLog(ctx, cp, note{direction: "in", action: action, message: compact(payload) + "  → CALLERROR " + oerr.Code + ": " + oerr.Description})
 		}
 		return nil, err
 	}
@@ -75,13 +75,16 @@ func (c *Central) handle(ctx context.Context, cp *ocpp.Conn, action string, payl
 		if res, notes, err = fx(ctx, tx, q, now); err != nil {
 			return err
 		}
-		rows := []note{{"in", action, compact(payload)}}
+		rows := append(c.openedNote(cp), note{direction: "in", action: action, message: compact(payload)})
 		for _, n := range notes {
-			rows = append(rows, note{"note", action, n})
+			rows = append(rows, note{direction: "note", action: action, message: n})
 		}
-		rows = append(rows, note{"out", action, mustJSON(res)})
+		rows = append(rows, note{direction: "out", action: action, message: mustJSON(res)})
 		return writeLog(ctx, q, cp.ID, now, rows...)
 	})
+	if err == nil {
+		c.opened.Delete(cp) // written with this message
+	}
 	return res, err
 }
 

@@ -78,3 +78,53 @@ func TestHandle(t *testing.T) {
 		})
 	}
 }
+
+// A connection's "Connected" row is written with its first message (not in a commit of its
+// own, which every charge point waited for in a reconnect storm), and still comes first in
+// the protocol log; a connection that said nothing gets it with its "Disconnected" row.
+func TestConnectionRowsComeFirst(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		then func(c *central.Central, conn *ocpp.Conn)
+		want string // the actions of the rows written, in order
+	}{
+		{"a heartbeat, then gone", func(c *central.Central, conn *ocpp.Conn) {
+			if _, err := c.Handle(context.Background(), conn, "Heartbeat", json.RawMessage(`{}`)); err != nil {
+				t.Fatal(err)
+			}
+			c.Disconnected(conn)
+		}, "Connected Heartbeat Heartbeat Disconnected"},
+		{"a malformed boot first", func(c *central.Central, conn *ocpp.Conn) {
+			c.Handle(context.Background(), conn, "BootNotification", json.RawMessage(`{"chargePointModel":"A"}`))
+			c.Disconnected(conn)
+		}, "Connected BootNotification Disconnected"},
+		{"silent, then gone", func(c *central.Central, conn *ocpp.Conn) { c.Disconnected(conn) }, "Connected Disconnected"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			d := dbtest.Seeded(t)
+			var cp ocpp.Charger
+			if err := d.R.QueryRow(`SELECT id, ocpp_id FROM chargers ORDER BY id LIMIT 1`).Scan(&cp.ID, &cp.OCPPID); err != nil {
+				t.Fatal(err)
+			}
+			var last int64
+			d.R.QueryRow(`SELECT coalesce(max(id), 0) FROM ocpp_log`).Scan(&last)
+			c := central.New(d, time.Now, slog.New(slog.DiscardHandler))
+			conn := &ocpp.Conn{Charger: cp}
+			c.Connected(conn)
+			var n int
+			d.R.QueryRow(`SELECT count(*) FROM ocpp_log WHERE id > ?`, last).Scan(&n)
+			if n != 0 {
+				t.Errorf("%d rows written at connection time, want none (a commit every charge point waits for)", n)
+			}
+			tt.then(c, conn)
+			var got string
+			d.R.QueryRow(`SELECT coalesce(group_concat(action, ' '), '') FROM (SELECT action FROM ocpp_log WHERE charger_id = ? AND id > ? ORDER BY id)`, cp.ID, last).Scan(&got)
+			if got != tt.want {
+				t.Errorf("protocol log %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
