@@ -263,7 +263,7 @@ func memoryStatus() string {
 	}
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
-	return fmt.Sprintf("RSS %s, peak RSS %s (Go runtime holds %d MB of it, its heap %d MB in use)", rss, peak, m.Sys>>20, m.HeapInuse>>20)
+	return fmt.Sprintf("RSS %s, peak RSS %s (Go runtime holds %d MB of it, its heap %d MB in use, goroutine stacks %d MB)", rss, peak, m.Sys>>20, m.HeapInuse>>20, m.StackInuse>>20)
 }
 
 // startProfile starts the CPU profiler into path; the returned func stops it and closes the file.

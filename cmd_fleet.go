@@ -3,8 +3,10 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -112,6 +114,11 @@ commands:
 	return nil
 }
 
+// cutByDrop reports whether err is a call's end when its connection was closed under it.
+func cutByDrop(err error) bool {
+	return errors.Is(err, chargepoint.ErrConnectionLost) || errors.Is(err, net.ErrClosed) || strings.Contains(err.Error(), "use of closed network connection")
+}
+
 // isTerminal reports whether f is a terminal (a person ran the fleet by hand).
 func isTerminal(f *os.File) bool {
 	st, err := f.Stat()
@@ -121,15 +128,26 @@ func isTerminal(f *os.File) bool {
 // fleetMeter measures a load fleet: every OCPP call's round trip, and in a storm how long each
 // charge point took to be back.
 type fleetMeter struct {
-	calls      bench.Latencies
+	calls      bench.Latencies // OCPP calls' round trips
+	connects   bench.Latencies // WebSocket handshakes
 	reconnects bench.Latencies
 	dropped    []atomic.Bool // charge point i was dropped and is not back yet
 	stormAt    atomic.Int64  // when the storm began, Unix ns
+	cut        atomic.Int64  // calls in flight when their connection was dropped
 	back       sync.WaitGroup
 }
 
 func (m *fleetMeter) tune(i int, cfg *chargepoint.Config) {
-	cfg.Observe = func(_ string, took time.Duration, err error) { m.calls.Add(took, err) }
+	cfg.Observe = func(action string, took time.Duration, err error) {
+		switch {
+		case err != nil && m.dropped[i].Load() && cutByDrop(err):
+			m.cut.Add(1) // in flight on a connection the storm dropped: expected, not a failure
+		case action == "(connect)":
+			m.connects.Add(took, err)
+		default:
+			m.calls.Add(took, err)
+		}
+	}
 	cfg.Ready = func() {
 		if m.dropped[i].Swap(false) {
 			m.reconnects.Add(time.Since(time.Unix(0, m.stormAt.Load())), nil)
@@ -143,6 +161,8 @@ func (m *fleetMeter) tune(i int, cfg *chargepoint.Config) {
 func (m *fleetMeter) storm(ctx context.Context, fleet []*chargepoint.ChargePoint) string {
 	m.reconnects.Reset()
 	m.calls.Reset()
+	m.connects.Reset()
+	m.cut.Store(0)
 	m.back.Add(len(fleet))
 	for i := range fleet {
 		m.dropped[i].Store(true)
@@ -165,6 +185,10 @@ func (m *fleetMeter) storm(ctx context.Context, fleet []*chargepoint.ChargePoint
 		}
 	}
 	s := m.reconnects.Summary()
+	s += "; their WebSocket handshakes, ms: " + m.connects.Summary()
+	if n := m.cut.Load(); n > 0 {
+		s += fmt.Sprintf(" (%d calls in flight were cut by the drop)", n)
+	}
 	if missing > 0 {
 		s += fmt.Sprintf(", %d not back after a minute", missing)
 	}

@@ -68,6 +68,7 @@ type ChargePoint struct {
 	ws        *websocket.Conn
 	wmu       sync.Mutex
 	pending   map[string]chan frame
+	lost      chan struct{} // closed when the connection's reader stops: no answer will come
 	seq       atomic.Int64
 	calls     chan struct{}
 	online    atomic.Bool
@@ -145,6 +146,9 @@ type frame struct {
 	errDesc string
 }
 
+// ErrConnectionLost: the connection dropped while a call waited for its answer.
+var ErrConnectionLost = errors.New("the connection was lost before the answer")
+
 // CallError is a CALLERROR the central system answered a call with.
 type CallError struct {
 	Action, Code, Description string
@@ -200,10 +204,12 @@ func (cp *ChargePoint) session(ctx context.Context) error {
 	cp.mu.Lock()
 	cp.ws = ws
 	cp.pending = map[string]chan frame{}
+	lost := make(chan struct{})
+	cp.lost = lost
 	cp.mu.Unlock()
 	defer ws.CloseNow()
 	readErr := make(chan error, 1)
-	go func() { readErr <- cp.read(ctx, ws) }()
+	go func() { err := cp.read(ctx, ws); close(lost); readErr <- err }()
 
 	var boot ocpp.BootNotificationConf
 	if err := cp.call(ctx, "BootNotification", ocpp.BootNotificationReq{ChargePointVendor: cp.cfg.Vendor, ChargePointModel: cp.cfg.Model,
@@ -337,6 +343,7 @@ func (cp *ChargePoint) roundTrip(ctx context.Context, action string, req, conf a
 	ch := make(chan frame, 1)
 	cp.mu.Lock()
 	cp.pending[id] = ch
+	lost := cp.lost
 	cp.mu.Unlock()
 	defer func() {
 		cp.mu.Lock()
@@ -357,6 +364,8 @@ func (cp *ChargePoint) roundTrip(ctx context.Context, action string, req, conf a
 			return took, json.Unmarshal(f.payload, conf)
 		}
 		return took, nil
+	case <-lost:
+		return time.Since(start), fmt.Errorf("%s: %w", action, ErrConnectionLost)
 	case <-time.After(30 * time.Second):
 		return time.Since(start), fmt.Errorf("%s: no answer", action)
 	case <-ctx.Done():
