@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -193,6 +194,37 @@ func (a *App) tagsOf(ctx context.Context, tag string) ([]string, error) {
 		}
 		tags, after = append(tags, tag), tag
 	}
+	return tags, nil
+}
+
+// tagList is every tag the audit trail holds, for the audit page's event picker, kept for
+// tagListFor: listing them is a seek per tag (40 of them cost a fifth of the page). The trail
+// is append-only, so a kept list is never wrong, only short of a tag written for the first time
+// since (the filter still takes it typed in). A filter by family (tag=admin.*) does not use
+// it: its tags are listed afresh, so that no row is left out.
+type tagList struct {
+	mu   sync.Mutex
+	tags []string
+	at   time.Time
+}
+
+const tagListFor = 30 * time.Second
+
+// get is the kept list, or list's when it is older than tagListFor.
+func (l *tagList) get(now time.Time, list func() ([]string, error)) ([]string, error) {
+	l.mu.Lock()
+	tags, at := l.tags, l.at
+	l.mu.Unlock()
+	if tags != nil && now.Sub(at) < tagListFor && !now.Before(at) {
+		return tags, nil
+	}
+	tags, err := list()
+	if err != nil {
+		return nil, err
+	}
+	l.mu.Lock()
+	l.tags, l.at = tags, now
+	l.mu.Unlock()
 	return tags, nil
 }
 
@@ -407,7 +439,7 @@ func (a *App) pickers(ctx context.Context, d *auditData) error {
 		d.People = append([]person{p}, d.People...)
 	}
 	d.Events = append(d.Events, eventFamilies...)
-	tags, err := a.tagsOf(ctx, "*")
+	tags, err := a.eventTags.get(a.now(), func() ([]string, error) { return a.tagsOf(ctx, "*") })
 	if err != nil {
 		return err
 	}

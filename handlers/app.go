@@ -91,8 +91,8 @@ type Replica interface {
 	Status(ctx context.Context) (replica.Status, error)
 }
 
-// App holds the dependencies of every handler. Its only state of its own is rendered HTML
-// kept for reuse (pieces, auditRows): the rules' state lives in the services.
+// App holds the dependencies of every handler. Its only state of its own is what pages show
+// kept for reuse (pieces, auditRows, eventTags): the rules' state lives in the services.
 type App struct {
 	db     *db.DB
 	r      *queries.Queries    // reader pool
@@ -102,6 +102,7 @@ type App struct {
 	pieces *layoutPieces // the customer nav and the banner, rendered once per what they show
 	// auditRows are audit page rows as rendered, by what they show (auditRowsHTML).
 	auditRows fragments[auditRowKey]
+	eventTags tagList // the audit page's event picker (pickers)
 	web       *websession.Store
 	guard     *impersonation.Guard
 	limits    *limits.Limits
