@@ -13,15 +13,19 @@ import (
 type Chart struct {
 	W, H                   int
 	Left, Right, Top, Base int
-	EnergyPoints           string // polyline points
-	PowerArea              string // polygon points
-	EnergyTicks            []Tick
-	PowerTicks             []Tick
-	TimeTicks              []Tick
-	MaxKWh, MaxKW          float64
-	Bands                  []Band     // the stretches in which one set of prices applied
-	Rows                   []ChartRow // the readings as a table (the chart's text alternative)
-	MoreRows               int        // readings left out of the table
+	// Where the labels go, computed once rather than by template calls per tick: left of the
+	// energy axis, right of the power axis, under the time axis, above the plot; and the
+	// bands' height.
+	EnergyLabelX, PowerLabelX, TimeLabelY, UnitY, PlotH int
+	EnergyPoints                                        string // polyline points
+	PowerArea                                           string // polygon points
+	EnergyTicks                                         []Tick
+	PowerTicks                                          []Tick
+	TimeTicks                                           []Tick
+	MaxKWh, MaxKW                                       float64
+	Bands                                               []Band     // the stretches in which one set of prices applied
+	Rows                                                []ChartRow // the readings as a table (the chart's text alternative)
+	MoreRows                                            int        // readings left out of the table
 }
 
 // ChartRow is one reading in the chart's table.
@@ -57,6 +61,7 @@ func buildChart(rs []queries.ListReadingsRow, meterStart int64, span []int64, ba
 		return nil
 	}
 	ch := &Chart{W: 720, H: 260, Left: 56, Right: 664, Top: 16, Base: 220}
+	ch.EnergyLabelX, ch.PowerLabelX, ch.TimeLabelY, ch.UnitY, ch.PlotH = ch.Left-8, ch.Right+8, ch.Base+18, ch.Top-4, ch.Base-ch.Top
 	t0, t1 := rs[0].At, rs[len(rs)-1].At
 	if len(span) == 2 {
 		t0, t1 = min(t0, span[0]), max(t1, span[1])
