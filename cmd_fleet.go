@@ -26,7 +26,7 @@ import (
 // cmdFleet is `chargedesk fleet`: N simulated charge points (LOAD-00001…, registered in DB
 // the first time, each with a driver) connect to a running ChargeDesk over OCPP 1.6J and
 // charge, with MeterValues every --meter-every and a heartbeat every 30 s, until stopped
-// (SIGINT/SIGTERM, or stdin closed), when they stop their transactions. It prints "ready N"
+// (SIGINT/SIGTERM, or its stdin pipe closed), when they stop their transactions. It prints "ready N"
 // once all charge, and "sent M boots B" at the end. Meanwhile it answers commands on stdin,
 // one line each:
 //
@@ -91,10 +91,10 @@ commands:
 		case cmd, ok := <-lines:
 			switch {
 			case !ok:
-				if !isTerminal(os.Stdin) { // run by bench, which went away
+				if isPipe(os.Stdin) { // run by bench, which went away
 					break commands
 				}
-				lines = nil // stdin at its end: wait for a signal
+				lines = nil // /dev/null, a file or a closed terminal: run until a signal
 			case cmd == "mark":
 				m.calls.Reset()
 				fmt.Fprintln(stdout, "marked")
@@ -119,10 +119,10 @@ func cutByDrop(err error) bool {
 	return errors.Is(err, chargepoint.ErrConnectionLost) || errors.Is(err, net.ErrClosed) || strings.Contains(err.Error(), "use of closed network connection")
 }
 
-// isTerminal reports whether f is a terminal (a person ran the fleet by hand).
-func isTerminal(f *os.File) bool {
+// isPipe reports whether f is a pipe (as bench runs the fleet).
+func isPipe(f *os.File) bool {
 	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
+	return err == nil && st.Mode()&os.ModeNamedPipe != 0
 }
 
 // fleetMeter measures a load fleet: every OCPP call's round trip, and in a storm how long each
