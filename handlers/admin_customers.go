@@ -22,7 +22,8 @@ const searchPageSize = 25
 type adminCustomersData struct {
 	Q       string
 	Results []queries.SearchCustomersRow
-	Next    int64 // the id to continue after, 0 on the last page
+	Rows    []customerRow // Results as the search page lists them
+	Next    int64         // the id to continue after, 0 on the last page
 	Paged   bool
 	ByID    bool // a common search, paged in id order: its links say so (by=id)
 	More    bool // the header's quick list shows only the first matches of more
@@ -66,7 +67,27 @@ func (a *App) adminCustomers(c *gin.Context) {
 		a.fail(c, err)
 		return
 	}
+	d.Rows = customerRows(d.Results)
 	a.render(c, http.StatusOK, "admin_customers", page)
+}
+
+// customerRow is a search result as the page lists it, formatted once in Go: the template
+// only prints fields (three function calls a row by reflection were a tenth of the page).
+type customerRow struct {
+	ID                    int64
+	Name, Email, PublicID string
+	StatusClass, Status   string // "tag ok", "Active"
+	ProtectedReason       string
+	Since                 string // the day the account was made
+}
+
+func customerRows(rs []queries.SearchCustomersRow) []customerRow {
+	out := make([]customerRow, len(rs))
+	for i, r := range rs {
+		out[i] = customerRow{ID: r.ID, Name: r.Name, Email: r.Email, PublicID: r.PublicID,
+			StatusClass: "tag " + tagClass(r.Status), Status: statusLabel(r.Status), ProtectedReason: r.ProtectedReason, Since: day(r.CreatedAt)}
+	}
+	return out
 }
 
 // searchCustomers is one page of the search for q after the id after: byID says the search
