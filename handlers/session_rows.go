@@ -14,6 +14,7 @@ import (
 type sessionRow struct {
 	Href, When, Where, Standard string
 	Status, StatusClass, Energy string
+	Label                       string // the status in words
 	ReceiptHref, Total          string // empty without a receipt
 	// Line is the session in one line, for the short list on home: when · where · energy · total.
 	Line string
@@ -27,7 +28,7 @@ func sessionRows(as int64, rows []queries.ListSessionsRow) []sessionRow {
 	for i, s := range rows {
 		out[i] = sessionRow{
 			Href: idURL(as, "/sessions/", s.ID), When: when(s.StartedAt),
-			Where: s.LocationName, Standard: s.Standard, Status: s.Status, StatusClass: "tag " + tagClass(s.Status),
+			Where: s.LocationName, Standard: s.Standard, Status: s.Status, StatusClass: "tag " + tagClass(s.Status), Label: statusLabel(s.Status),
 			Energy: kwh(s.LastEnergyWh - s.MeterStartWh),
 		}
 		if s.ReceiptID != 0 {
