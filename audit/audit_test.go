@@ -414,3 +414,76 @@ func TestRekeyKeepsCheckingAfterTheRotation(t *testing.T) {
 		t.Errorf("a row changed after the rotation: %v", err)
 	}
 }
+
+// Migration 0032 rebuilds both audit tables (without the index on hash): a trail written
+// before it keeps every row, id and hash, still verifies, and is still append-only.
+func TestTheTrailSurvivesTheAuditTablesRebuild(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "m.db")
+	m, err := db.NewMigrator(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	if err := m.To(31); err != nil {
+		t.Fatal(err)
+	}
+	d, err := db.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := audit.NewTrail(audit.NewKey())
+	exec(t, d, `INSERT INTO users (id, public_id, email, name, password_hash, role, created_at) VALUES
+		(1, 'adm_1', 'a@x.test', 'A', 'x', 'admin', 1), (2, 'cus_2', 'c@x.test', 'C', 'x', 'customer', 1)`,
+		`INSERT INTO impersonations (id, admin_user_id, customer_user_id, ticket, reason, started_at, expires_at) VALUES (1, 1, 2, 'T-1', 'a test', 1, 4000000000)`)
+	writeRows(t, d, tr, 40)
+	if _, err := tr.Log(ctx, d, time.Unix(1, 0), audit.Entry{Tag: audit.TagImpersonationStart, Actor: 1, Target: 2,
+		Metadata: map[string]any{"impersonation_id": 1, "customer_user_id": 2, "ticket": "T-1", "reason": "a test", "allow_changes": false, "expires_at": 4_000_000_000}}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 20 {
+		err := d.CriticalTx(ctx, func(tx *sql.Tx) error {
+			_, err := tr.WriteRoute(ctx, tx, 1_700_000_000+int64(i), audit.RouteEntry{ImpersonationID: 1, Admin: 1, Customer: 2,
+				Method: "GET", Route: "/", Path: "/?as=2", Status: 200, Outcome: audit.Viewed})
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	chain := func(d *db.DB) string {
+		t.Helper()
+		var s string
+		if err := d.R.QueryRow(`SELECT (SELECT group_concat(id || ':' || hash) FROM (SELECT id, hash FROM auth_audit ORDER BY id)) || '|' ||
+			(SELECT group_concat(id || ':' || hash) FROM (SELECT id, hash FROM impersonation_audit ORDER BY id))`).Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	before := chain(d)
+	d.Close()
+	if err := m.Up(); err != nil {
+		t.Fatal(err)
+	}
+	d, err = db.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if after := chain(d); after != before {
+		t.Errorf("the rows changed in the rebuild:\nbefore %.200s\nafter  %.200s", before, after)
+	}
+	if _, err := tr.Verify(ctx, d.R, "", time.Now()); err != nil {
+		t.Errorf("the rebuilt trail does not verify: %v", err)
+	}
+	for _, s := range []string{`UPDATE auth_audit SET tag = 'x'`, `DELETE FROM impersonation_audit`} {
+		if _, err := d.W.Exec(s); err == nil || !strings.Contains(err.Error(), "append-only") {
+			t.Errorf("%s: %v, want refused as append-only", s, err)
+		}
+	}
+	var uniques int
+	d.R.QueryRow(`SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('auth_audit', 'impersonation_audit') AND sql IS NULL`).Scan(&uniques)
+	if uniques != 0 {
+		t.Errorf("%d automatic (unique) indexes left on the audit tables", uniques)
+	}
+}
