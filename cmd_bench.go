@@ -231,39 +231,34 @@ func benchWrites(ctx context.Context, d *db.DB, trail *audit.Trail, writers int,
 	return nil
 }
 
-// rssKB is the process's resident memory in kB (Linux), or 0.
-func rssKB() int64 {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			n, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-			return n
-		}
-	}
-	return 0
-}
-
-// memoryStatus is the process's resident memory now and at its peak (Linux), or "unknown".
-func memoryStatus() string {
-	b, err := os.ReadFile("/proc/self/status")
+// procStatus is the value of field (VmRSS, VmHWM…) in a process's /proc status file
+// ("/proc/self/status"), e.g. "84 128 kB", or "unknown" (not Linux, or the process is gone).
+func procStatus(file, field string) string {
+	b, err := os.ReadFile(file)
 	if err != nil {
 		return "unknown"
 	}
-	var rss, peak string
 	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			rss = strings.TrimSpace(v)
-		}
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			peak = strings.TrimSpace(v)
+		if v, ok := strings.CutPrefix(line, field+":"); ok {
+			return strings.TrimSpace(v)
 		}
 	}
+	return "unknown"
+}
+
+// rssKB is this process's resident memory in kB, or 0 where that is unknown.
+func rssKB() int64 {
+	n, _ := strconv.ParseInt(strings.TrimSuffix(procStatus("/proc/self/status", "VmRSS"), " kB"), 10, 64)
+	return n
+}
+
+// memoryStatus is the process's resident memory now and at its peak (Linux), and the Go
+// runtime's share of it.
+func memoryStatus() string {
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
-	return fmt.Sprintf("RSS %s, peak RSS %s (Go runtime holds %d MB of it, its heap %d MB in use, goroutine stacks %d MB)", rss, peak, m.Sys>>20, m.HeapInuse>>20, m.StackInuse>>20)
+	return fmt.Sprintf("RSS %s, peak RSS %s (Go runtime holds %d MB of it, its heap %d MB in use, goroutine stacks %d MB)",
+		procStatus("/proc/self/status", "VmRSS"), procStatus("/proc/self/status", "VmHWM"), m.Sys>>20, m.HeapInuse>>20, m.StackInuse>>20)
 }
 
 // startProfile starts the CPU profiler into path; the returned func stops it and closes the file.

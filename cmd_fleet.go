@@ -256,16 +256,7 @@ func (f *fleetProcess) cpu() time.Duration {
 
 // rss is the fleet process's resident memory (Linux /proc), for the report.
 func (f *fleetProcess) rss() string {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", f.cmd.Process.Pid))
-	if err != nil {
-		return "unknown"
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			return strings.TrimSpace(v)
-		}
-	}
-	return "unknown"
+	return procStatus(fmt.Sprintf("/proc/%d/status", f.cmd.Process.Pid), "VmRSS")
 }
 
 // stop ends the fleet (its charge points stop their transactions) and returns its last line.

@@ -44,12 +44,8 @@ func (l *Latencies) Summary() string {
 	took := slices.Clone(l.took)
 	errs, first := l.errs, l.first
 	l.mu.Unlock()
-	slices.Sort(took)
-	var p50, p99, worst time.Duration
-	if n := len(took); n > 0 {
-		p50, p99, worst = took[n/2], took[min(n-1, n*99/100)], took[n-1]
-	}
-	s := fmt.Sprintf("%d p50 %.1f p99 %.1f max %.1f errors %d", len(took), ms(p50), ms(p99), ms(worst), errs)
+	r := summarize(Result{latencies: took})
+	s := fmt.Sprintf("%d p50 %.1f p99 %.1f max %.1f errors %d", r.Requests, ms(r.P50), ms(r.P99), ms(r.Max), errs)
 	if first != nil {
 		s += " (first: " + first.Error() + ")"
 	}

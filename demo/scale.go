@@ -152,12 +152,21 @@ type connector struct {
 	unit     int64 // energy price, 1/10 000 € per kWh
 }
 
-// chunked runs fn(i) for i in [0, n) in transactions of batch rows.
-func (g *grower) chunked(n int, fn func(tx *sql.Tx, i int) error) error {
+// chunked runs fn(tx, st, i) for i in [0, n) in transactions of batch rows, with stmts
+// prepared once per transaction (a statement parsed once, not once per row) as st.
+func (g *grower) chunked(n int, stmts []string, fn func(tx *sql.Tx, st []*sql.Stmt, i int) error) error {
 	for lo := 0; lo < n; lo += batch {
 		err := g.d.CriticalTx(g.ctx, func(tx *sql.Tx) error {
+			st := make([]*sql.Stmt, len(stmts))
+			for k, q := range stmts {
+				var err error
+				if st[k], err = tx.PrepareContext(g.ctx, q); err != nil {
+					return err
+				}
+				defer st[k].Close()
+			}
 			for i := lo; i < min(n, lo+batch); i++ {
-				if err := fn(tx, i); err != nil {
+				if err := fn(tx, st, i); err != nil {
 					return err
 				}
 			}
@@ -200,7 +209,7 @@ func (g *grower) customers() error {
 		return err
 	}
 	g.custs = g.sc.Customers
-	return g.chunked(g.sc.Customers, func(tx *sql.Tx, i int) error {
+	return g.chunked(g.sc.Customers, nil, func(tx *sql.Tx, _ []*sql.Stmt, i int) error {
 		first, last := commonFirst[g.rng.IntN(len(commonFirst))], commonLast[g.rng.IntN(len(commonLast))]
 		email := fmt.Sprintf("%s.%s%d@example.net", strings.ToLower(first), strings.ToLower(last), i)
 		name := first + " " + last
@@ -278,13 +287,13 @@ func (g *grower) sessions() error {
 	}
 	span := int64(730 * 24 * 3600)
 	return g.withoutIndexes([]string{"charging_sessions", "meter_readings", "receipts", "receipt_lines"}, func() error {
-		return g.chunkedPrepared(g.sc.Sessions, []string{
+		return g.chunked(g.sc.Sessions, []string{
 			`INSERT INTO charging_sessions (user_id, connector_id, card_id, payment_method_id, status, started_at, charging_ended_at, stopped_at,
 			meter_start_wh, meter_stop_wh, tariff_snapshot, stop_reason, ended_by) VALUES (?, ?, ?, ?, 'COMPLETED', ?, ?, ?, 0, ?, ?, 'EV disconnected', 'station') RETURNING id`,
 			`INSERT INTO meter_readings (session_id, at, energy_wh, power_w) VALUES (?, ?, 0, 11000), (?, ?, ?, 0)`,
 			`INSERT INTO receipts (session_id, user_id, number, status, net_cents, vat_cents, gross_cents, issued_at) VALUES (?, ?, ?, 'paid', ?, ?, ?, ?) RETURNING id`,
 			`INSERT INTO receipt_lines (receipt_id, position, dimension, measured_qty, billed_qty, unit_price, vat_bp, net_cents) VALUES (?, 1, 'ENERGY', ?, ?, ?, 1900, ?)`,
-		}, func(st []*sql.Stmt, i int) error {
+		}, func(_ *sql.Tx, st []*sql.Stmt, i int) error {
 			cust := g.owner(i)
 			c := g.connectors[g.rng.IntN(len(g.connectors))]
 			start := g.now.Unix() - span + int64(i)*span/int64(g.sc.Sessions) // in time order, like life
@@ -307,36 +316,6 @@ func (g *grower) sessions() error {
 			return err
 		})
 	})
-}
-
-// chunkedPrepared is chunked with statements prepared once per transaction (a statement
-// parsed once, not once per row).
-func (g *grower) chunkedPrepared(n int, stmts []string, fn func(st []*sql.Stmt, i int) error) error {
-	for lo := 0; lo < n; lo += batch {
-		err := g.d.CriticalTx(g.ctx, func(tx *sql.Tx) error {
-			st := make([]*sql.Stmt, len(stmts))
-			for k, q := range stmts {
-				var err error
-				if st[k], err = tx.PrepareContext(g.ctx, q); err != nil {
-					return err
-				}
-				defer st[k].Close()
-			}
-			for i := lo; i < min(n, lo+batch); i++ {
-				if err := fn(st, i); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-		if n > batch {
-			fmt.Fprintf(g.out, "    %d/%d\r", min(n, lo+batch), n)
-		}
-	}
-	return nil
 }
 
 // audit writes sc.Audit rows over two years in time order: 80 % logins (one in ten a
