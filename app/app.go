@@ -21,6 +21,7 @@ import (
 	"chargedesk/limits"
 	"chargedesk/maintenance"
 	"chargedesk/queries"
+	"chargedesk/report"
 	"chargedesk/sso"
 	"chargedesk/webhook"
 	"chargedesk/websession"
@@ -146,6 +147,7 @@ func Build(o Options) (*Services, error) {
 		RequireStaffMFA: o.RequireStaffMFA, StepUpWindow: o.StepUpWindow, NoMFAReason: o.NoMFAReason,
 		SSO: o.SSO, NoStaffPasswords: o.NoStaffPasswords, PublicURL: o.PublicURL, TicketURL: o.TicketURL,
 		TrustedProxies: o.TrustedProxies, Replica: o.Replica,
+		Reports: &report.Service{DB: o.DB, Trail: s.Trail, CheckpointFile: o.CheckpointFile},
 	})
 	if err != nil {
 		return nil, err

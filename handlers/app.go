@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"chargedesk/replica"
+	"chargedesk/report"
 
 	"github.com/gin-gonic/gin"
 
@@ -84,6 +85,8 @@ type Config struct {
 	// Replica is the continuous copy of the database (--replica), or nil: its position is
 	// shown in /healthz, the dashboard and /metrics.
 	Replica Replica
+	// Reports makes the signed access reports (a checkpoint first, then one read).
+	Reports *report.Service
 }
 
 // Replica is where the database's continuous copy stands.
@@ -128,6 +131,7 @@ type App struct {
 	publicHTTPS bool          // PublicURL is https
 	proxies     []netip.Prefix
 	replica     Replica // nil without --replica
+	reports     *report.Service
 }
 
 // cookieName is the login cookie's name: with the __Host- prefix over HTTPS, so that the
@@ -196,8 +200,8 @@ func New(cfg Config) (*App, error) {
 		return nil, errors.New("handlers: Config needs DB, Reader, Writer and Names")
 	case cfg.Trail == nil:
 		return nil, errors.New("handlers: Config.Trail is required (the audit key)")
-	case cfg.Web == nil || cfg.Guard == nil || cfg.Limit == nil || cfg.OCPP == nil:
-		return nil, errors.New("handlers: Config needs Web, Guard, Limit and OCPP")
+	case cfg.Web == nil || cfg.Guard == nil || cfg.Limit == nil || cfg.OCPP == nil || cfg.Reports == nil:
+		return nil, errors.New("handlers: Config needs Web, Guard, Limit, OCPP and Reports")
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -254,5 +258,6 @@ func New(cfg Config) (*App, error) {
 		publicHTTPS: strings.HasPrefix(strings.ToLower(cfg.PublicURL), "https://"),
 		proxies:     cfg.TrustedProxies,
 		replica:     cfg.Replica,
+		reports:     cfg.Reports,
 	}, nil
 }

@@ -110,6 +110,8 @@ func auditSentence(tag string, actor, target person, m meta) string {
 		return fmt.Sprintf("%s released %s held session #%s and issued its receipt", a, target.possessive(), m.str("session_id"))
 	case "admin.session.void":
 		return fmt.Sprintf("%s voided %s held session #%s (nothing charged)", a, target.possessive(), m.str("session_id"))
+	case "admin.access_report":
+		return fmt.Sprintf("%s made an access report of %s account (%s to %s, %s)", a, target.possessive(), dateOf(m.str("from")), dateOf(m.str("to")), m.str("format"))
 	case "admin.approval.request":
 		return fmt.Sprintf("%s asked a colleague's approval to impersonate %s (protected) — ticket %s", a, t, m.str("ticket"))
 	case "admin.approval.approve":
@@ -181,6 +183,7 @@ var pageNames = map[string]string{
 	"/cards": "EV cards", "/cards/:id/block": "block-card page", "/reservations": "reservations",
 	"/reservations/:id/cancel": "cancel-reservation page", "/payment-methods": "payment methods",
 	"/payment-methods/:id/delete": "remove-payment-method page", "/activity": "activity",
+	"/activity/report": "access report",
 }
 
 // writeNames say what a write of the customer surface does, by its route pattern.
@@ -240,4 +243,12 @@ func lastID(path string) string {
 		}
 	}
 	return ""
+}
+
+// dateOf is the date of an RFC 3339 time ("2026-12-07"), or the text as it is.
+func dateOf(s string) string {
+	if len(s) >= 10 {
+		return s[:10]
+	}
+	return s
 }

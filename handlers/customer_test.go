@@ -93,6 +93,7 @@ func TestCustomerCannotReachAnotherCustomersData(t *testing.T) {
 		"GET /payment-methods/:id/delete":   {"/payment-methods/" + id(j.otherPM) + "/delete", nil, 404},
 		"POST /payment-methods/:id/delete":  {"/payment-methods/" + id(j.otherPM) + "/delete", url.Values{}, 404},
 		"GET /activity":                     {"/activity", nil, 200},
+		"GET /activity/report":              {"/activity/report", nil, 200},
 		// Omar's grant and its revocation are his own: Jane's account is untouched.
 		"POST /support-access":        {"/support-access", url.Values{}, 303},
 		"POST /support-access/revoke": {"/support-access/revoke", url.Values{}, 303},

@@ -23,6 +23,8 @@ var funcs = template.FuncMap{
 	"kwh":         kwh,
 	"kw":          kw,
 	"when":        when,
+	"utcStamp":    utcStamp,
+	"endedHow":    func(via string) string { return endedWords[via] },
 	"day":         day,
 	"clock":       clock,
 	"ago":         ago,
@@ -74,6 +76,15 @@ func when(unix int64) string { return format.When(unix) }
 func day(unix int64) string { return time.Unix(unix, 0).In(displayZone).Format("2 Jan 2006") }
 
 func clock(unix int64) string { return format.Clock(unix) }
+
+// utcStamp reads an RFC 3339 time as "7 Dec 2026, 06:34:35 UTC" (a report's times).
+func utcStamp(s string) string {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return s
+	}
+	return t.UTC().Format("2 Jan 2006, 15:04:05 UTC")
+}
 
 // ago says how long before now a moment was, coarsely: "5 min ago", "19 h ago", "2 days ago".
 func ago(now time.Time, unix int64) string {

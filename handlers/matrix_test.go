@@ -53,6 +53,7 @@ func matrixRequests(t *testing.T, ta *testApp) map[string]struct {
 		"GET /payment-methods/:id/delete":   {fmt.Sprintf("/payment-methods/%d/delete", j.defaultPM), nil},
 		"POST /payment-methods/:id/delete":  {fmt.Sprintf("/payment-methods/%d/delete", j.defaultPM), empty},
 		"GET /activity":                     {"/activity", nil},
+		"GET /activity/report":              {"/activity/report", nil},
 		"POST /support-access":              {"/support-access", empty},
 		"POST /support-access/revoke":       {"/support-access/revoke", empty},
 	}

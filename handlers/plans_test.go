@@ -75,6 +75,10 @@ func TestCustomerPageQueriesDoNotGrowWithHistory(t *testing.T) {
 		// The customer page's held sessions and wrong-clock notes: partial indexes, never a walk of a fleet's history.
 		{"../queries/charging_sessions.sql", "HeldSessions", []string{"USING INDEX charging_sessions_held (user_id=?)"}, []string{"SCAN", "TEMP B-TREE"}},
 		{"../queries/charging_sessions.sql", "SessionClockNotes", []string{"USING INDEX charging_sessions_clock (user_id=? AND started_at>?)"}, []string{"SCAN", "TEMP B-TREE"}},
+		// An access report: the customer's own rows of each chain, through their indexes, up to the checkpoint.
+		{"../queries/reports.sql", "ReportActions", []string{"SEARCH auth_audit USING INDEX auth_audit_target (target_user_id=? AND id<?)"}, []string{"SCAN", "TEMP B-TREE"}},
+		{"../queries/reports.sql", "ReportPages", []string{"SEARCH impersonation_audit USING INDEX impersonation_audit_customer (customer_user_id=? AND id<?)"}, []string{"SCAN", "TEMP B-TREE"}},
+		{"../queries/reports.sql", "ReportImpersonations", []string{"SEARCH i USING INDEX impersonations_customer (customer_user_id=? AND started_at<?)"}, []string{"SCAN i", "TEMP B-TREE"}},
 		// Was this page recorded in the last minute of this impersonation: its rows since then only.
 		{"../queries/impersonations.sql", "RecentRouteAudit", []string{"SEARCH impersonation_audit USING INDEX impersonation_audit_last (impersonation_id=? AND at>?)"}, []string{"SCAN"}},
 		// The audit page's start/end pairs and first route rows: by impersonation, bounded.

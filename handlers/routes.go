@@ -60,6 +60,7 @@ func (a *App) customerRoutes() []Route {
 		get("/payment-methods/:id/delete", a.confirmRemovePaymentMethod()),
 		pay("/payment-methods/:id/delete", a.deletePaymentMethod),
 		get("/activity", a.activityPage),
+		get("/activity/report", a.accessReport),
 		own("/support-access", a.grantSupportAccess),
 		own("/support-access/revoke", a.revokeSupportAccess),
 	}
@@ -146,6 +147,7 @@ func (a *App) Routes() http.Handler {
 	adm.GET("/customers/quick", a.quickSearch)
 	adm.GET("/customers/:id", a.adminCustomer)
 	adm.GET("/customers/:id/impersonate", a.adminImpersonate)
+	adm.GET("/customers/:id/access-report", a.consoleAccessReport)
 	adm.GET("/impersonate", a.impersonateLink) // a ticket's deep link: the start form, prefilled
 	adm.POST("/charges/:id/refund", admin, step, a.refund)
 	adm.POST("/reservations/:id/restore", admin, step, a.restoreReservation)

@@ -630,6 +630,21 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.replaceCardStmt, err = db.PrepareContext(ctx, replaceCard); err != nil {
 		return nil, fmt.Errorf("error preparing query ReplaceCard: %w", err)
 	}
+	if q.reportActionsStmt, err = db.PrepareContext(ctx, reportActions); err != nil {
+		return nil, fmt.Errorf("error preparing query ReportActions: %w", err)
+	}
+	if q.reportCustomerStmt, err = db.PrepareContext(ctx, reportCustomer); err != nil {
+		return nil, fmt.Errorf("error preparing query ReportCustomer: %w", err)
+	}
+	if q.reportImpersonationsStmt, err = db.PrepareContext(ctx, reportImpersonations); err != nil {
+		return nil, fmt.Errorf("error preparing query ReportImpersonations: %w", err)
+	}
+	if q.reportPagesStmt, err = db.PrepareContext(ctx, reportPages); err != nil {
+		return nil, fmt.Errorf("error preparing query ReportPages: %w", err)
+	}
+	if q.reportPeopleStmt, err = db.PrepareContext(ctx, reportPeople); err != nil {
+		return nil, fmt.Errorf("error preparing query ReportPeople: %w", err)
+	}
 	if q.reservationChargerStmt, err = db.PrepareContext(ctx, reservationCharger); err != nil {
 		return nil, fmt.Errorf("error preparing query ReservationCharger: %w", err)
 	}
@@ -1768,6 +1783,31 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing replaceCardStmt: %w", cerr)
 		}
 	}
+	if q.reportActionsStmt != nil {
+		if cerr := q.reportActionsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing reportActionsStmt: %w", cerr)
+		}
+	}
+	if q.reportCustomerStmt != nil {
+		if cerr := q.reportCustomerStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing reportCustomerStmt: %w", cerr)
+		}
+	}
+	if q.reportImpersonationsStmt != nil {
+		if cerr := q.reportImpersonationsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing reportImpersonationsStmt: %w", cerr)
+		}
+	}
+	if q.reportPagesStmt != nil {
+		if cerr := q.reportPagesStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing reportPagesStmt: %w", cerr)
+		}
+	}
+	if q.reportPeopleStmt != nil {
+		if cerr := q.reportPeopleStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing reportPeopleStmt: %w", cerr)
+		}
+	}
 	if q.reservationChargerStmt != nil {
 		if cerr := q.reservationChargerStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing reservationChargerStmt: %w", cerr)
@@ -2214,6 +2254,11 @@ type Queries struct {
 	recordEndAuditStmt                   *sql.Stmt
 	releaseHeldSessionStmt               *sql.Stmt
 	replaceCardStmt                      *sql.Stmt
+	reportActionsStmt                    *sql.Stmt
+	reportCustomerStmt                   *sql.Stmt
+	reportImpersonationsStmt             *sql.Stmt
+	reportPagesStmt                      *sql.Stmt
+	reportPeopleStmt                     *sql.Stmt
 	reservationChargerStmt               *sql.Stmt
 	restoredCopyOfStmt                   *sql.Stmt
 	revokeSupportGrantsStmt              *sql.Stmt
@@ -2463,6 +2508,11 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		recordEndAuditStmt:                   q.recordEndAuditStmt,
 		releaseHeldSessionStmt:               q.releaseHeldSessionStmt,
 		replaceCardStmt:                      q.replaceCardStmt,
+		reportActionsStmt:                    q.reportActionsStmt,
+		reportCustomerStmt:                   q.reportCustomerStmt,
+		reportImpersonationsStmt:             q.reportImpersonationsStmt,
+		reportPagesStmt:                      q.reportPagesStmt,
+		reportPeopleStmt:                     q.reportPeopleStmt,
 		reservationChargerStmt:               q.reservationChargerStmt,
 		restoredCopyOfStmt:                   q.restoredCopyOfStmt,
 		revokeSupportGrantsStmt:              q.revokeSupportGrantsStmt,
