@@ -57,7 +57,7 @@ func TestEveryPageIsAccessible(t *testing.T) {
 	s.db.R.QueryRow(`SELECT session_id FROM receipts WHERE id = ?`, receipt).Scan(&session)
 	s.db.R.QueryRow(`SELECT min(id) FROM tariffs`).Scan(&tariffID)
 	customerPages := []string{"/", "/chargers", "/sessions", fmt.Sprintf("/sessions/%d", session), fmt.Sprintf("/receipts/%d", receipt),
-		"/cards", fmt.Sprintf("/cards/%d/block", card), "/reservations", "/payment-methods", "/activity"}
+		"/cards", fmt.Sprintf("/cards/%d/block", card), "/reservations", "/payment-methods", "/activity", "/activity/report"}
 	check := func(who, path string) { t.Helper(); checkAccessible(t, b, axe, s.base, who, path) }
 	check("anonymous", "/login")
 	b.login(ctx, s.base, demo.JaneEmail)
@@ -73,7 +73,7 @@ func TestEveryPageIsAccessible(t *testing.T) {
 	s.db.W.QueryRow(`INSERT INTO impersonation_approvals (customer_user_id, requester_id, ticket, reason, allow_changes, requested_at, expires_at)
 		VALUES (?, ?, 'SUP-A11Y', 'accessibility check', 0, unixepoch(), unixepoch() + 1800) RETURNING id`, jane, s.userID(demo.AdminEmail)).Scan(&approval)
 	for _, p := range []string{fmt.Sprintf("/admin/approvals/%d", approval), "/admin/impersonate?customer=jane%40example.com&ticket=SUP-1&reason=receipt&page=%2Factivity",
-		"/admin/chargers/2?problems=1", "/admin", "/admin/customers?q=jane", fmt.Sprintf("/admin/customers/%d", jane), fmt.Sprintf("/admin/customers/%d/impersonate", jane),
+		"/admin/chargers/2?problems=1", "/admin", "/admin/customers?q=jane", fmt.Sprintf("/admin/customers/%d", jane), fmt.Sprintf("/admin/customers/%d/impersonate", jane), fmt.Sprintf("/admin/customers/%d/access-report", jane),
 		"/admin/audit", "/admin/impersonations", "/admin/staff", "/admin/settings", "/admin/chargers", "/admin/chargers/2", "/admin/tariffs", fmt.Sprintf("/admin/tariffs/%d", tariffID), fmt.Sprintf("/admin/receipts/%d", receipt), "/account/security"} {
 		check("support", p)
 	}
