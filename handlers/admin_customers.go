@@ -293,6 +293,7 @@ type adminCustomerData struct {
 	Reference        string                    // prefilled into the admin tools (?reference=, from a timeline)
 	Alerts           []support.Alert           // what is wrong with the account, worst first
 	Held             []queries.HeldSessionsRow // sessions held for review (no receipt yet)
+	Consent          []consentRow              // what support asked the customer, newest first
 	// The long lists page independently: Next* is the keyset of the section's next page ("" on
 	// its last), Paged* says the section is past its first page.
 	NextSessions, NextReceipts, NextRefunds, NextActivity, NextCards, NextReservations       string
@@ -400,6 +401,10 @@ func (a *App) showAdminCustomer(c *gin.Context, id int64, status int, problem st
 			return
 		}
 	}
+	if d.Consent, err = a.consentRows(ctx, id, now); err != nil {
+		a.fail(c, err)
+		return
+	}
 	d.MyActive = a.myImpersonation(c)
 	d.Notice, d.NoticeAt = adminNotice(c) // shown in the section the tool's redirect scrolls to
 	a.render(c, status, "admin_customer", &Page{Title: cust.Name, Nav: "customers", Data: d, Problem: problem, Form: form})
@@ -419,6 +424,7 @@ var adminNotices = map[string]struct{ text, section string }{
 	"enabled":         {"The account is enabled again.", "account"},
 	"protected":       {"The account is protected: impersonating it needs a second staff member's approval or the customer's permission.", "account"},
 	"unprotected":     {"The account is no longer protected.", "account"},
+	"consent-asked":   {"The customer is asked: they see the request on their next page. Their answer shows here.", "consent"},
 }
 
 // adminNotice is the result the request asks to show (?notice=, with its audit row) and

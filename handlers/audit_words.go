@@ -110,6 +110,14 @@ func auditSentence(tag string, actor, target person, m meta) string {
 		return fmt.Sprintf("%s released %s held session #%s and issued its receipt", a, target.possessive(), m.str("session_id"))
 	case "admin.session.void":
 		return fmt.Sprintf("%s voided %s held session #%s (nothing charged)", a, target.possessive(), m.str("session_id"))
+	case "admin.consent.request":
+		return fmt.Sprintf("%s asked %s for access to their account — ticket %s: \u201c%s\u201d", a, t, m.str("ticket"), m.str("reason"))
+	case "customer.consent.allow":
+		return fmt.Sprintf("%s let support see their account until %s (ticket %s)", a, clock(m.num("until")), m.str("ticket"))
+	case "customer.consent.deny":
+		return fmt.Sprintf("%s did not let support see their account (ticket %s)", a, m.str("ticket"))
+	case "customer.consent.revoke":
+		return fmt.Sprintf("%s took back support's access to their account (%d impersonations ended)", a, m.num("impersonations_ended"))
 	case "admin.access_report":
 		return fmt.Sprintf("%s made an access report of %s account (%s to %s, %s)", a, target.possessive(), dateOf(m.str("from")), dateOf(m.str("to")), m.str("format"))
 	case "admin.approval.request":

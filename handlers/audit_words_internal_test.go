@@ -22,6 +22,10 @@ func TestAuditSentences(t *testing.T) {
 		{"admin.staff.role", `{"from":"support","to":"admin"}`, "Sam Admin (admin) changed Jane Doe's role from support to admin"},
 		{"login.failure", `{"email":"x@example.com"}`, "A sign-in as x@example.com failed"},
 		{"privilege_violation", `{"what":"impersonation start"}`, "Sam Admin (admin) was refused: impersonation start"},
+		{"admin.consent.request", `{"ticket":"SUP-2","reason":"to check your receipt"}`, "Sam Admin (admin) asked Jane Doe for access to their account — ticket SUP-2: \u201cto check your receipt\u201d"},
+		{"customer.consent.deny", `{"ticket":"SUP-2"}`, "Sam Admin (admin) did not let support see their account (ticket SUP-2)"},
+		{"customer.consent.revoke", `{"impersonations_ended":1}`, "Sam Admin (admin) took back support's access to their account (1 impersonations ended)"},
+		{"admin.access_report", `{"from":"2026-01-01T00:00:00Z","to":"2026-07-01T00:00:00Z","format":"pdf"}`, "Sam Admin (admin) made an access report of Jane Doe's account (2026-01-01 to 2026-07-01, pdf)"},
 		{"something.new", `{}`, "Sam Admin (admin): something new"},
 	} {
 		var m meta

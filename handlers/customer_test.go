@@ -64,6 +64,11 @@ func TestCustomerCannotReachAnotherCustomersData(t *testing.T) {
 	omar := ta.client()
 	omar.login(demo.OmarEmail)
 	id := func(n int64) string { return fmt.Sprint(n) }
+	var consent int64 // support asked Jane; Omar answering it must find nothing
+	if err := ta.db.W.QueryRow(`INSERT INTO consent_requests (customer_user_id, requester_id, ticket, reason, requested_at, expires_at)
+		VALUES (?, ?, 'SUP-1', 'receipt', unixepoch(), unixepoch() + 3600) RETURNING id`, ta.userID(demo.JaneEmail), ta.userID(demo.AdminEmail)).Scan(&consent); err != nil {
+		t.Fatal(err)
+	}
 
 	cases := map[string]struct {
 		path string
@@ -95,8 +100,9 @@ func TestCustomerCannotReachAnotherCustomersData(t *testing.T) {
 		"GET /activity":                     {"/activity", nil, 200},
 		"GET /activity/report":              {"/activity/report", nil, 200},
 		// Omar's grant and its revocation are his own: Jane's account is untouched.
-		"POST /support-access":        {"/support-access", url.Values{}, 303},
-		"POST /support-access/revoke": {"/support-access/revoke", url.Values{}, 303},
+		"POST /support-access":              {"/support-access", url.Values{}, 303},
+		"POST /support-access/revoke":       {"/support-access/revoke", url.Values{}, 303},
+		"POST /support-access/requests/:id": {"/support-access/requests/" + id(consent), url.Values{"answer": {"7d"}}, 404},
 	}
 	seen := map[string]bool{}
 	for _, rt := range ta.app.CustomerRoutes() {

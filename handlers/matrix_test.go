@@ -56,6 +56,7 @@ func matrixRequests(t *testing.T, ta *testApp) map[string]struct {
 		"GET /activity/report":              {"/activity/report", nil},
 		"POST /support-access":              {"/support-access", empty},
 		"POST /support-access/revoke":       {"/support-access/revoke", empty},
+		"POST /support-access/requests/:id": {"/support-access/requests/999999", empty},
 	}
 }
 

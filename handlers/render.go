@@ -54,6 +54,9 @@ type Page struct {
 	// Approvals shows the nav's polled Approvals link (the console, once any factor owed is
 	// given: the poll must not meet a redirect).
 	Approvals bool
+	// Consent is what support asks the customer now (consent on request): shown at the top
+	// of their own pages until answered.
+	Consent []queries.PendingConsentRequestsRow
 }
 
 // parseTemplates parses one template set per page (layout + partials + that page), once per
@@ -103,6 +106,7 @@ func (a *App) render(c *gin.Context, status int, name string, p *Page) {
 	}
 	p.Console = p.Staff && p.Imp == nil
 	p.Approvals = p.Console && a.factorOwed(c) == ""
+	p.Consent = a.pendingConsent(c, p)
 	if p.User != nil && (!p.Staff || p.Imp != nil) {
 		nav, err := a.pieces.nav(p.As, p.Nav)
 		if err != nil {

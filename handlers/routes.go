@@ -63,6 +63,7 @@ func (a *App) customerRoutes() []Route {
 		get("/activity/report", a.accessReport),
 		own("/support-access", a.grantSupportAccess),
 		own("/support-access/revoke", a.revokeSupportAccess),
+		own("/support-access/requests/:id", a.answerConsent),
 	}
 }
 
@@ -148,7 +149,8 @@ func (a *App) Routes() http.Handler {
 	adm.GET("/customers/:id", a.adminCustomer)
 	adm.GET("/customers/:id/impersonate", a.adminImpersonate)
 	adm.GET("/customers/:id/access-report", a.consoleAccessReport)
-	adm.GET("/impersonate", a.impersonateLink) // a ticket's deep link: the start form, prefilled
+	adm.POST("/customers/:id/consent", a.askConsent) // ask the customer for access (consent on request)
+	adm.GET("/impersonate", a.impersonateLink)       // a ticket's deep link: the start form, prefilled
 	adm.POST("/charges/:id/refund", admin, step, a.refund)
 	adm.POST("/reservations/:id/restore", admin, step, a.restoreReservation)
 	adm.POST("/cards/:id/reissue", admin, step, a.reissueCard)

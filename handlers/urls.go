@@ -81,6 +81,8 @@ var notices = map[string]string{
 	"session-stopped": "Charging stopped. Your receipt is ready.",
 	"access-granted":  "ChargeDesk support can see your account for the next 24 hours.",
 	"access-revoked":  "Support's access is revoked; anyone from support looking at your account now was stopped.",
+	"consent-allowed": "ChargeDesk support can see your account for the time you chose. You can take it back here at any time.",
+	"consent-denied":  "You said no. Support was told, and cannot open your account on that request.",
 }
 
 func notice(c *gin.Context) string { return notices[c.Query("notice")] }

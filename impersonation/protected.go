@@ -174,7 +174,8 @@ func GrantAccess(ctx context.Context, tx *sql.Tx, a access.Actor, customer int64
 }
 
 // RevokeAccess ends the customer's grant and every open impersonation of them at once
-// (end_via grant_revoked, each with its end row), shown in their activity. Without a grant in
+// (end_via grant_revoked, each with its end row), recorded as customer.consent.revoke and
+// shown in their activity. Without a grant in
 // force it changes nothing (and says so by its silence: there was nothing to take back).
 func RevokeAccess(ctx context.Context, tx *sql.Tx, trail *audit.Trail, a access.Actor, customer int64, ip, ua string, now time.Time) (ended int, err error) {
 	q := queries.New(tx)
@@ -187,6 +188,10 @@ func RevokeAccess(ctx context.Context, tx *sql.Tx, trail *audit.Trail, a access.
 		return 0, nil
 	}
 	if ended, err = endOpenInTx(ctx, tx, trail, customer, access.ViaGrantRevoked, now, ip, ua); err != nil {
+		return 0, err
+	}
+	if _, err := trail.Write(ctx, tx, now, audit.Entry{Tag: "customer.consent.revoke", Actor: customer, Target: customer, IP: ip, UserAgent: ua,
+		Metadata: map[string]any{"impersonations_ended": ended}}); err != nil {
 		return 0, err
 	}
 	return ended, q.InsertActivity(ctx, queries.InsertActivityParams{ActingAs: customer, At: now.Unix(), Kind: "access",

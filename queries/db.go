@@ -57,6 +57,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.adminListRefundsStmt, err = db.PrepareContext(ctx, adminListRefunds); err != nil {
 		return nil, fmt.Errorf("error preparing query AdminListRefunds: %w", err)
 	}
+	if q.answerConsentRequestStmt, err = db.PrepareContext(ctx, answerConsentRequest); err != nil {
+		return nil, fmt.Errorf("error preparing query AnswerConsentRequest: %w", err)
+	}
 	if q.approveApprovalStmt, err = db.PrepareContext(ctx, approveApproval); err != nil {
 		return nil, fmt.Errorf("error preparing query ApproveApproval: %w", err)
 	}
@@ -237,6 +240,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.getChargerForOCPPStmt, err = db.PrepareContext(ctx, getChargerForOCPP); err != nil {
 		return nil, fmt.Errorf("error preparing query GetChargerForOCPP: %w", err)
 	}
+	if q.getConsentRequestStmt, err = db.PrepareContext(ctx, getConsentRequest); err != nil {
+		return nil, fmt.Errorf("error preparing query GetConsentRequest: %w", err)
+	}
 	if q.getCustomerForAdminStmt, err = db.PrepareContext(ctx, getCustomerForAdmin); err != nil {
 		return nil, fmt.Errorf("error preparing query GetCustomerForAdmin: %w", err)
 	}
@@ -350,6 +356,12 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.insertConnectorStmt, err = db.PrepareContext(ctx, insertConnector); err != nil {
 		return nil, fmt.Errorf("error preparing query InsertConnector: %w", err)
+	}
+	if q.insertConsentGrantStmt, err = db.PrepareContext(ctx, insertConsentGrant); err != nil {
+		return nil, fmt.Errorf("error preparing query InsertConsentGrant: %w", err)
+	}
+	if q.insertConsentRequestStmt, err = db.PrepareContext(ctx, insertConsentRequest); err != nil {
+		return nil, fmt.Errorf("error preparing query InsertConsentRequest: %w", err)
 	}
 	if q.insertEVSEStmt, err = db.PrepareContext(ctx, insertEVSE); err != nil {
 		return nil, fmt.Errorf("error preparing query InsertEVSE: %w", err)
@@ -483,6 +495,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.listConnectorsForConsoleStmt, err = db.PrepareContext(ctx, listConnectorsForConsole); err != nil {
 		return nil, fmt.Errorf("error preparing query ListConnectorsForConsole: %w", err)
 	}
+	if q.listConsentRequestsStmt, err = db.PrepareContext(ctx, listConsentRequests); err != nil {
+		return nil, fmt.Errorf("error preparing query ListConsentRequests: %w", err)
+	}
 	if q.listFactorsStmt, err = db.PrepareContext(ctx, listFactors); err != nil {
 		return nil, fmt.Errorf("error preparing query ListFactors: %w", err)
 	}
@@ -605,6 +620,12 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.pendingApprovalsStmt, err = db.PrepareContext(ctx, pendingApprovals); err != nil {
 		return nil, fmt.Errorf("error preparing query PendingApprovals: %w", err)
+	}
+	if q.pendingConsentByRequesterStmt, err = db.PrepareContext(ctx, pendingConsentByRequester); err != nil {
+		return nil, fmt.Errorf("error preparing query PendingConsentByRequester: %w", err)
+	}
+	if q.pendingConsentRequestsStmt, err = db.PrepareContext(ctx, pendingConsentRequests); err != nil {
+		return nil, fmt.Errorf("error preparing query PendingConsentRequests: %w", err)
 	}
 	if q.pruneOCPPLogStmt, err = db.PrepareContext(ctx, pruneOCPPLog); err != nil {
 		return nil, fmt.Errorf("error preparing query PruneOCPPLog: %w", err)
@@ -826,6 +847,11 @@ func (q *Queries) Close() error {
 	if q.adminListRefundsStmt != nil {
 		if cerr := q.adminListRefundsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing adminListRefundsStmt: %w", cerr)
+		}
+	}
+	if q.answerConsentRequestStmt != nil {
+		if cerr := q.answerConsentRequestStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing answerConsentRequestStmt: %w", cerr)
 		}
 	}
 	if q.approveApprovalStmt != nil {
@@ -1128,6 +1154,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing getChargerForOCPPStmt: %w", cerr)
 		}
 	}
+	if q.getConsentRequestStmt != nil {
+		if cerr := q.getConsentRequestStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getConsentRequestStmt: %w", cerr)
+		}
+	}
 	if q.getCustomerForAdminStmt != nil {
 		if cerr := q.getCustomerForAdminStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing getCustomerForAdminStmt: %w", cerr)
@@ -1316,6 +1347,16 @@ func (q *Queries) Close() error {
 	if q.insertConnectorStmt != nil {
 		if cerr := q.insertConnectorStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing insertConnectorStmt: %w", cerr)
+		}
+	}
+	if q.insertConsentGrantStmt != nil {
+		if cerr := q.insertConsentGrantStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing insertConsentGrantStmt: %w", cerr)
+		}
+	}
+	if q.insertConsentRequestStmt != nil {
+		if cerr := q.insertConsentRequestStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing insertConsentRequestStmt: %w", cerr)
 		}
 	}
 	if q.insertEVSEStmt != nil {
@@ -1538,6 +1579,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing listConnectorsForConsoleStmt: %w", cerr)
 		}
 	}
+	if q.listConsentRequestsStmt != nil {
+		if cerr := q.listConsentRequestsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listConsentRequestsStmt: %w", cerr)
+		}
+	}
 	if q.listFactorsStmt != nil {
 		if cerr := q.listFactorsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listFactorsStmt: %w", cerr)
@@ -1741,6 +1787,16 @@ func (q *Queries) Close() error {
 	if q.pendingApprovalsStmt != nil {
 		if cerr := q.pendingApprovalsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing pendingApprovalsStmt: %w", cerr)
+		}
+	}
+	if q.pendingConsentByRequesterStmt != nil {
+		if cerr := q.pendingConsentByRequesterStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing pendingConsentByRequesterStmt: %w", cerr)
+		}
+	}
+	if q.pendingConsentRequestsStmt != nil {
+		if cerr := q.pendingConsentRequestsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing pendingConsentRequestsStmt: %w", cerr)
 		}
 	}
 	if q.pruneOCPPLogStmt != nil {
@@ -2063,6 +2119,7 @@ type Queries struct {
 	addRecoveryCodeStmt                  *sql.Stmt
 	adminListReceiptsStmt                *sql.Stmt
 	adminListRefundsStmt                 *sql.Stmt
+	answerConsentRequestStmt             *sql.Stmt
 	approveApprovalStmt                  *sql.Stmt
 	authAuditAtStmt                      *sql.Stmt
 	authAuditByIDsStmt                   *sql.Stmt
@@ -2123,6 +2180,7 @@ type Queries struct {
 	getCardStmt                          *sql.Stmt
 	getChargerForConsoleStmt             *sql.Stmt
 	getChargerForOCPPStmt                *sql.Stmt
+	getConsentRequestStmt                *sql.Stmt
 	getCustomerForAdminStmt              *sql.Stmt
 	getDefaultPaymentMethodStmt          *sql.Stmt
 	getFactorStmt                        *sql.Stmt
@@ -2161,6 +2219,8 @@ type Queries struct {
 	insertChargerStmt                    *sql.Stmt
 	insertCheckpointStmt                 *sql.Stmt
 	insertConnectorStmt                  *sql.Stmt
+	insertConsentGrantStmt               *sql.Stmt
+	insertConsentRequestStmt             *sql.Stmt
 	insertEVSEStmt                       *sql.Stmt
 	insertImpersonationAuditStmt         *sql.Stmt
 	insertMeterReadingStmt               *sql.Stmt
@@ -2205,6 +2265,7 @@ type Queries struct {
 	listCheckpointsAfterStmt             *sql.Stmt
 	listConnectorSessionsForConsoleStmt  *sql.Stmt
 	listConnectorsForConsoleStmt         *sql.Stmt
+	listConsentRequestsStmt              *sql.Stmt
 	listFactorsStmt                      *sql.Stmt
 	listFavouriteChargersStmt            *sql.Stmt
 	listImpersonationAuditChainStmt      *sql.Stmt
@@ -2246,6 +2307,8 @@ type Queries struct {
 	ownerOfReservationStmt               *sql.Stmt
 	ownerOfSessionStmt                   *sql.Stmt
 	pendingApprovalsStmt                 *sql.Stmt
+	pendingConsentByRequesterStmt        *sql.Stmt
+	pendingConsentRequestsStmt           *sql.Stmt
 	pruneOCPPLogStmt                     *sql.Stmt
 	receiptOfSessionStmt                 *sql.Stmt
 	recentPrivilegeViolationsStmt        *sql.Stmt
@@ -2317,6 +2380,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		addRecoveryCodeStmt:                  q.addRecoveryCodeStmt,
 		adminListReceiptsStmt:                q.adminListReceiptsStmt,
 		adminListRefundsStmt:                 q.adminListRefundsStmt,
+		answerConsentRequestStmt:             q.answerConsentRequestStmt,
 		approveApprovalStmt:                  q.approveApprovalStmt,
 		authAuditAtStmt:                      q.authAuditAtStmt,
 		authAuditByIDsStmt:                   q.authAuditByIDsStmt,
@@ -2377,6 +2441,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		getCardStmt:                          q.getCardStmt,
 		getChargerForConsoleStmt:             q.getChargerForConsoleStmt,
 		getChargerForOCPPStmt:                q.getChargerForOCPPStmt,
+		getConsentRequestStmt:                q.getConsentRequestStmt,
 		getCustomerForAdminStmt:              q.getCustomerForAdminStmt,
 		getDefaultPaymentMethodStmt:          q.getDefaultPaymentMethodStmt,
 		getFactorStmt:                        q.getFactorStmt,
@@ -2415,6 +2480,8 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		insertChargerStmt:                    q.insertChargerStmt,
 		insertCheckpointStmt:                 q.insertCheckpointStmt,
 		insertConnectorStmt:                  q.insertConnectorStmt,
+		insertConsentGrantStmt:               q.insertConsentGrantStmt,
+		insertConsentRequestStmt:             q.insertConsentRequestStmt,
 		insertEVSEStmt:                       q.insertEVSEStmt,
 		insertImpersonationAuditStmt:         q.insertImpersonationAuditStmt,
 		insertMeterReadingStmt:               q.insertMeterReadingStmt,
@@ -2459,6 +2526,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		listCheckpointsAfterStmt:             q.listCheckpointsAfterStmt,
 		listConnectorSessionsForConsoleStmt:  q.listConnectorSessionsForConsoleStmt,
 		listConnectorsForConsoleStmt:         q.listConnectorsForConsoleStmt,
+		listConsentRequestsStmt:              q.listConsentRequestsStmt,
 		listFactorsStmt:                      q.listFactorsStmt,
 		listFavouriteChargersStmt:            q.listFavouriteChargersStmt,
 		listImpersonationAuditChainStmt:      q.listImpersonationAuditChainStmt,
@@ -2500,6 +2568,8 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		ownerOfReservationStmt:               q.ownerOfReservationStmt,
 		ownerOfSessionStmt:                   q.ownerOfSessionStmt,
 		pendingApprovalsStmt:                 q.pendingApprovalsStmt,
+		pendingConsentByRequesterStmt:        q.pendingConsentByRequesterStmt,
+		pendingConsentRequestsStmt:           q.pendingConsentRequestsStmt,
 		pruneOCPPLogStmt:                     q.pruneOCPPLogStmt,
 		receiptOfSessionStmt:                 q.receiptOfSessionStmt,
 		recentPrivilegeViolationsStmt:        q.recentPrivilegeViolationsStmt,

@@ -89,6 +89,19 @@ type Connector struct {
 	StatusAt  sql.NullInt64
 }
 
+type ConsentRequest struct {
+	ID             int64
+	CustomerUserID int64
+	RequesterID    int64
+	Ticket         string
+	Reason         string
+	RequestedAt    int64
+	ExpiresAt      int64
+	Answer         sql.NullString
+	AnsweredAt     sql.NullInt64
+	GrantID        sql.NullInt64
+}
+
 type EvCard struct {
 	ID           int64
 	UserID       int64
