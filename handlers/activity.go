@@ -74,7 +74,7 @@ func (a *App) activityPage(c *gin.Context) {
 	}
 	rows, d.Next = cutPage(rows, activityPageSize, activityKeyset)
 	d.Items = activityItems(marker(c), rows)
-	a.render(c, http.StatusOK, "activity", &Page{Title: "Activity", Nav: "activity", Data: d})
+	a.render(c, http.StatusOK, "activity", &Page{Title: "Activity", Nav: "activity", Data: d, Notice: notice(c)})
 }
 
 // activityKeyset is the page-link keyset after row r (AT-ID-SRC).
