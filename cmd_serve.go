@@ -21,6 +21,7 @@ import (
 
 	"chargedesk/format"
 	"chargedesk/handlers"
+	"chargedesk/mail"
 	"chargedesk/queries"
 	"chargedesk/replica"
 	"chargedesk/sso"
@@ -48,6 +49,8 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 	publicURL := fs.String("public-url", envOr("CHARGEDESK_PUBLIC_URL", ""), "the address people use, e.g. https://support.example.com (env CHARGEDESK_PUBLIC_URL); its host is allowed")
 	allowedHosts := fs.String("allowed-hosts", envOr("CHARGEDESK_ALLOWED_HOSTS", ""), "more host names to answer to, comma-separated (env CHARGEDESK_ALLOWED_HOSTS); always: localhost, 127.0.0.1 and the host of --addr")
 	webhookURL := fs.String("webhook-url", envOr("CHARGEDESK_WEBHOOK_URL", ""), "send every impersonation and admin event here as a signed JSON POST (env CHARGEDESK_WEBHOOK_URL)")
+	smtpURL := fs.String("smtp-url", envOr("CHARGEDESK_SMTP_URL", ""), "send notices by email through this server: smtp://user:password@host:587 (STARTTLS), smtps://… (TLS), ?tls=none for a local relay (env CHARGEDESK_SMTP_URL; prefer the variable: flags show in ps); without it, email notices are off")
+	mailFrom := fs.String("mail-from", envOr("CHARGEDESK_MAIL_FROM", ""), "the address notices come from, e.g. \"ChargeDesk <support@example.com>\" (env CHARGEDESK_MAIL_FROM; needed with --smtp-url)")
 	webhookSecret := fs.String("webhook-secret", envOr("CHARGEDESK_WEBHOOK_SECRET", ""), "the secret that signs the webhooks, at least 16 characters (env CHARGEDESK_WEBHOOK_SECRET)")
 	requireMFA := fs.Bool("require-staff-mfa", true, "staff sign in with a second factor (passkey or authenticator app) and reach nothing but enrolling one until they have it; --demo turns it off unless given")
 	stepUpWindow := fs.Duration("step-up-window", 15*time.Minute, "how long a second factor used counts for the sensitive actions (impersonation, approvals, admin tools, staff, settings)")
@@ -99,6 +102,14 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 	}
 	if *withDemo && !flagGiven(fs, "require-staff-mfa") {
 		*requireMFA, noMFAReason = false, "demo"
+	}
+	var mailer *mail.Sender
+	if *smtpURL != "" {
+		m, err := mail.Parse(*smtpURL, *mailFrom)
+		if err != nil {
+			return badInput{err}
+		}
+		mailer = m
 	}
 	if err := handlers.CheckTicketURL(*ticketURL); err != nil {
 		return badInput{err}
@@ -254,7 +265,7 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 	svc, err := app.Build(app.Options{DB: d, Trail: trail, CheckpointFile: *cpFile, Log: log, Version: version,
 		SessionKey: key, SessionMaxAge: *sessionMax, SessionIdle: *sessionIdle,
 		ImpersonationTTL: *ttl, ImpersonationMax: *impMax, ImpersonationIdle: *impIdle,
-		Hosts: hosts, WebhookURL: *webhookURL, WebhookSecret: []byte(*webhookSecret),
+		Hosts: hosts, WebhookURL: *webhookURL, WebhookSecret: []byte(*webhookSecret), Mail: mailer,
 		RequireStaffMFA: *requireMFA, StepUpWindow: *stepUpWindow, NoMFAReason: noMFAReason,
 		SSO: provider, NoStaffPasswords: noStaffPasswords, PublicURL: *publicURL, TicketURL: *ticketURL, TrustedProxies: proxies, Replica: repStatus})
 	if err != nil {
@@ -276,6 +287,9 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 	}
 	maintained := make(chan struct{})
 	go func() { svc.Tasks.Run(ctx, 0); close(maintained) }()
+	if mailer != nil {
+		go mailer.Run(ctx, d, time.Now, log)
+	}
 	if svc.Hooks != nil {
 		go svc.Hooks.Run(ctx, d, time.Now, log)
 	}

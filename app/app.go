@@ -19,6 +19,7 @@ import (
 	"chargedesk/handlers"
 	"chargedesk/impersonation"
 	"chargedesk/limits"
+	"chargedesk/mail"
 	"chargedesk/maintenance"
 	"chargedesk/queries"
 	"chargedesk/report"
@@ -34,9 +35,12 @@ type Options struct {
 	Trail *audit.Trail
 	// CheckpointFile receives a copy of every signed audit checkpoint; empty means none.
 	CheckpointFile string
-	Log            *slog.Logger // nil: slog.Default()
-	Now            func() time.Time
-	Version        string
+	// Mail sends the notices by email (--smtp-url); nil turns email off, and the features
+	// that would send one say so.
+	Mail    *mail.Sender
+	Log     *slog.Logger // nil: slog.Default()
+	Now     func() time.Time
+	Version string
 	// SessionKey signs the login cookies; SessionMaxAge bounds a login (12 h) and
 	// SessionIdle ends one not used for this long (30 min).
 	SessionKey                 []byte
@@ -139,6 +143,10 @@ func Build(o Options) (*Services, error) {
 	s.Central.Server.CallTimeout = o.ChargerCallTimeout
 	s.Tasks = &maintenance.Tasks{DB: o.DB, Trail: s.Trail, CheckpointFile: o.CheckpointFile, Guard: s.Guard, Limits: s.Limits,
 		Web: s.Web, Central: s.Central, Log: o.Log, Now: o.Now}
+	var outbox *mail.Outbox // nil: email is off
+	if o.Mail != nil {
+		outbox = &mail.Outbox{}
+	}
 	s.HTTP, err = handlers.New(handlers.Config{
 		DB: o.DB, Reader: r, Writer: w, Names: names, Trail: s.Trail,
 		Web: s.Web, Guard: s.Guard, Limit: s.Limits, OCPP: s.Central, Hooks: s.Hooks,
@@ -147,7 +155,7 @@ func Build(o Options) (*Services, error) {
 		RequireStaffMFA: o.RequireStaffMFA, StepUpWindow: o.StepUpWindow, NoMFAReason: o.NoMFAReason,
 		SSO: o.SSO, NoStaffPasswords: o.NoStaffPasswords, PublicURL: o.PublicURL, TicketURL: o.TicketURL,
 		TrustedProxies: o.TrustedProxies, Replica: o.Replica,
-		Reports: &report.Service{DB: o.DB, Trail: s.Trail, CheckpointFile: o.CheckpointFile},
+		Reports: &report.Service{DB: o.DB, Trail: s.Trail, CheckpointFile: o.CheckpointFile}, Mail: outbox,
 	})
 	if err != nil {
 		return nil, err

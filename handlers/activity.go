@@ -51,6 +51,9 @@ type activityData struct {
 	Items      []activityItem
 	Next       string // the "after" keyset of the next page, "" on the last
 	Paged      bool   // this is not the first page
+	// MailOn: this server sends email; Notices: the customer asked for one each time support
+	// opens their account.
+	MailOn, Notices bool
 }
 
 // activityPage shows the customer's own history, newest first, a page at a time, support
@@ -68,7 +71,10 @@ func (a *App) activityPage(c *gin.Context) {
 		a.fail(c, err)
 		return
 	}
-	d := activityData{Paged: paged}
+	d := activityData{Paged: paged, MailOn: a.mail.Enabled()}
+	if n, err := a.r.CustomerForNotice(c.Request.Context(), actingAs(c)); err == nil {
+		d.Notices = n.NotifySupportAccess == 1
+	}
 	if g, err := a.r.ActiveSupportGrant(c.Request.Context(), queries.ActiveSupportGrantParams{ActingAs: actingAs(c), Now: a.now().Unix()}); err == nil {
 		d.GrantUntil = g.ExpiresAt
 	}

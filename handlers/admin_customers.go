@@ -294,6 +294,7 @@ type adminCustomerData struct {
 	Alerts           []support.Alert           // what is wrong with the account, worst first
 	Held             []queries.HeldSessionsRow // sessions held for review (no receipt yet)
 	Consent          []consentRow              // what support asked the customer, newest first
+	MailOn           bool                      // the request also goes out by email
 	// The long lists page independently: Next* is the keyset of the section's next page ("" on
 	// its last), Paged* says the section is past its first page.
 	NextSessions, NextReceipts, NextRefunds, NextActivity, NextCards, NextReservations       string
@@ -405,6 +406,7 @@ func (a *App) showAdminCustomer(c *gin.Context, id int64, status int, problem st
 		a.fail(c, err)
 		return
 	}
+	d.MailOn = a.mail.Enabled()
 	d.MyActive = a.myImpersonation(c)
 	d.Notice, d.NoticeAt = adminNotice(c) // shown in the section the tool's redirect scrolls to
 	a.render(c, status, "admin_customer", &Page{Title: cust.Name, Nav: "customers", Data: d, Problem: problem, Form: form})

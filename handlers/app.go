@@ -25,6 +25,7 @@ import (
 	"chargedesk/format"
 	"chargedesk/impersonation"
 	"chargedesk/limits"
+	"chargedesk/mail"
 	"chargedesk/queries"
 	"chargedesk/sso"
 	"chargedesk/webhook"
@@ -87,6 +88,8 @@ type Config struct {
 	Replica Replica
 	// Reports makes the signed access reports (a checkpoint first, then one read).
 	Reports *report.Service
+	// Mail queues notices by email; nil when email is off (no --smtp-url).
+	Mail *mail.Outbox
 }
 
 // Replica is where the database's continuous copy stands.
@@ -132,6 +135,7 @@ type App struct {
 	proxies     []netip.Prefix
 	replica     Replica // nil without --replica
 	reports     *report.Service
+	mail        *mail.Outbox // nil: email is off
 }
 
 // cookieName is the login cookie's name: with the __Host- prefix over HTTPS, so that the
@@ -259,5 +263,6 @@ func New(cfg Config) (*App, error) {
 		proxies:     cfg.TrustedProxies,
 		replica:     cfg.Replica,
 		reports:     cfg.Reports,
+		mail:        cfg.Mail,
 	}, nil
 }

@@ -27,7 +27,7 @@ func (a *App) askConsent(c *gin.Context) {
 	in := startInput{Ticket: c.PostForm("ticket"), Reason: c.PostForm("reason")}
 	in.splitTicket()
 	r := impersonation.ConsentAsk{Agent: currentUser(c).ID, Customer: id, Ticket: in.Ticket, Reason: in.Reason,
-		IP: c.ClientIP(), UserAgent: c.Request.UserAgent(), Now: a.now()}
+		IP: c.ClientIP(), UserAgent: c.Request.UserAgent(), Now: a.now(), Notify: a.notify(c)}
 	err := a.db.Tx(c.Request.Context(), func(tx *sql.Tx) error {
 		_, err := impersonation.AskConsent(context.WithoutCancel(c.Request.Context()), tx, a.trail, &r)
 		return err
@@ -59,6 +59,30 @@ func (a *App) answerConsent(c *gin.Context) {
 		notice = "consent-denied"
 	}
 	a.afterChange(c, err, "/activity?notice="+notice, nil)
+}
+
+// notify is where this request's notices go: the outbox (nil when email is off) and the
+// site's address for their links.
+func (a *App) notify(c *gin.Context) impersonation.Notify {
+	return impersonation.Notify{Mail: a.mail, Site: a.origin(c)}
+}
+
+// setNotices is POST /activity/notices (the customer themself): notify=true|false, an email
+// each time support opens the account.
+func (a *App) setNotices(c *gin.Context) {
+	on, ok := a.formBool(c, "notify", "Say whether to email you when support opens your account")
+	if !ok {
+		return
+	}
+	ch := a.change(c)
+	err := a.tx(c, func(tx *sql.Tx) error {
+		return impersonation.SetSupportNotices(c.Request.Context(), tx, ch.Actor, ch.Customer, on, a.mail.Enabled(), ch.Now)
+	})
+	notice := "notices-off"
+	if on {
+		notice = "notices-on"
+	}
+	a.afterChange(c, err, "/activity?notice="+notice+"#support-access", nil)
 }
 
 // pendingConsent is what the customer is asked now (shown at the top of their pages); nil

@@ -103,6 +103,7 @@ func TestCustomerCannotReachAnotherCustomersData(t *testing.T) {
 		"POST /support-access":              {"/support-access", url.Values{}, 303},
 		"POST /support-access/revoke":       {"/support-access/revoke", url.Values{}, 303},
 		"POST /support-access/requests/:id": {"/support-access/requests/" + id(consent), url.Values{"answer": {"7d"}}, 404},
+		"POST /activity/notices":            {"/activity/notices", url.Values{"notify": {"false"}}, 303}, // his own choice
 	}
 	seen := map[string]bool{}
 	for _, rt := range ta.app.CustomerRoutes() {

@@ -26,6 +26,7 @@ import (
 	"chargedesk/db/dbtest"
 	"chargedesk/demo"
 	"chargedesk/handlers"
+	"chargedesk/mail"
 	"chargedesk/sso"
 )
 
@@ -81,7 +82,8 @@ type appOptions struct {
 	tls              bool           // serve over TLS (httptest's certificate)
 	proxies          []netip.Prefix // --trusted-proxy
 	publicURL        string
-	ticketURL        string // --ticket-url
+	ticketURL        string       // --ticket-url
+	mail             *mail.Sender // --smtp-url (an in-process server), or email off
 }
 
 const testWebhookSecret = "test-webhook-secret-0123456789"
@@ -121,7 +123,7 @@ func newTestAppWith(t testing.TB, o appOptions) *testApp {
 		Now:        func() time.Time { return time.Now().Add(time.Duration(ta.offset.Load())) },
 		WebhookURL: o.webhook, WebhookSecret: []byte(testWebhookSecret),
 		RequireStaffMFA: o.requireMFA, NoMFAReason: "demo", SSO: o.sso, NoStaffPasswords: o.noStaffPasswords,
-		TrustedProxies: o.proxies, PublicURL: o.publicURL, TicketURL: o.ticketURL,
+		TrustedProxies: o.proxies, PublicURL: o.publicURL, TicketURL: o.ticketURL, Mail: o.mail,
 	})
 	if err != nil {
 		t.Fatal(err)

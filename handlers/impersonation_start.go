@@ -133,7 +133,7 @@ func (a *App) startImpersonation(c *gin.Context) {
 	}
 	imp, err := impersonation.Start(c.Request.Context(), a.db, a.trail, impersonation.Request{
 		Admin: u.ID, Customer: target, Ticket: in.Ticket, Reason: in.Reason, AllowChanges: in.AllowChanges, AllowPayments: in.AllowPayments,
-		TTL: a.impTTL, IP: c.ClientIP(), UserAgent: c.Request.UserAgent(), Asked: asked(c),
+		TTL: a.impTTL, IP: c.ClientIP(), UserAgent: c.Request.UserAgent(), Asked: asked(c), Notify: a.notify(c),
 	}, a.now())
 	e, coded := errs.As(err)
 	var need *impersonation.ApprovalNeeded

@@ -57,6 +57,7 @@ func matrixRequests(t *testing.T, ta *testApp) map[string]struct {
 		"POST /support-access":              {"/support-access", empty},
 		"POST /support-access/revoke":       {"/support-access/revoke", empty},
 		"POST /support-access/requests/:id": {"/support-access/requests/999999", empty},
+		"POST /activity/notices":            {"/activity/notices", url.Values{"notify": {"false"}}},
 	}
 }
 

@@ -64,6 +64,7 @@ func (a *App) customerRoutes() []Route {
 		own("/support-access", a.grantSupportAccess),
 		own("/support-access/revoke", a.revokeSupportAccess),
 		own("/support-access/requests/:id", a.answerConsent),
+		own("/activity/notices", a.setNotices),
 	}
 }
 

@@ -83,6 +83,8 @@ var notices = map[string]string{
 	"access-revoked":  "Support's access is revoked; anyone from support looking at your account now was stopped.",
 	"consent-allowed": "ChargeDesk support can see your account for the time you chose. You can take it back here at any time.",
 	"consent-denied":  "You said no. Support was told, and cannot open your account on that request.",
+	"notices-on":      "You will get an email each time ChargeDesk support opens your account.",
+	"notices-off":     "No more emails when support opens your account (it is still recorded here).",
 }
 
 func notice(c *gin.Context) string { return notices[c.Query("notice")] }

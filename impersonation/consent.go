@@ -34,6 +34,7 @@ type ConsentAsk struct {
 	Ticket, Reason  string
 	IP, UserAgent   string
 	Now             time.Time
+	Notify          Notify // the customer's email (when email is on)
 }
 
 // AskConsent records an agent's request for the customer's permission (admin.consent.request)
@@ -48,6 +49,10 @@ func AskConsent(ctx context.Context, tx *sql.Tx, trail *audit.Trail, r *ConsentA
 		return 0, err
 	}
 	if _, err := access.CheckStaff(ctx, q, access.Actor{UserID: r.Agent}); err != nil {
+		return 0, err
+	}
+	agent, err := q.GetUserForAuth(ctx, r.Agent)
+	if err != nil {
 		return 0, err
 	}
 	t, err := q.GetImpersonationTarget(ctx, r.Customer)
@@ -65,9 +70,13 @@ func AskConsent(ctx context.Context, tx *sql.Tx, trail *audit.Trail, r *ConsentA
 	} else if !errors.Is(err, sql.ErrNoRows) {
 		return 0, err
 	}
+	expires := r.Now.Add(ConsentAskValidFor)
 	id, err := q.InsertConsentRequest(ctx, queries.InsertConsentRequestParams{ActingAs: r.Customer, RequesterID: r.Agent, Ticket: r.Ticket,
-		Reason: r.Reason, RequestedAt: now, ExpiresAt: r.Now.Add(ConsentAskValidFor).Unix()})
+		Reason: r.Reason, RequestedAt: now, ExpiresAt: expires.Unix()})
 	if err != nil {
+		return 0, err
+	}
+	if err := r.Notify.consentRequested(ctx, tx, r, agent.Name, expires); err != nil {
 		return 0, err
 	}
 	if _, err := trail.Write(ctx, tx, r.Now, audit.Entry{Tag: "admin.consent.request", Actor: r.Agent, Target: r.Customer, IP: r.IP, UserAgent: r.UserAgent,

@@ -37,6 +37,8 @@ type Request struct {
 	TTL             time.Duration
 	IP, UserAgent   string
 	Asked           Asked
+	// Notify emails the customer that support opened the account, when they asked for it.
+	Notify Notify
 }
 
 // The start form's free-text fields.
@@ -106,11 +108,13 @@ func Start(ctx context.Context, d *db.DB, trail *audit.Trail, r Request, now tim
 		}); err != nil {
 			return fmt.Errorf("write impersonation.start: %w", err)
 		}
-		_, err = trail.WriteRoute(ctx, tx, now.Unix(), audit.RouteEntry{
+		if _, err = trail.WriteRoute(ctx, tx, now.Unix(), audit.RouteEntry{
 			ImpersonationID: imp.ID, Admin: r.Admin, Customer: r.Customer,
 			Method: r.Asked.Method, Route: r.Asked.Route, Path: r.Asked.Route, Status: r.Asked.Status, Outcome: audit.Changed,
-		})
-		return err
+		}); err != nil {
+			return err
+		}
+		return r.Notify.opened(ctx, tx, r, now)
 	})
 	if err == nil && requested != 0 {
 		return imp, &ApprovalNeeded{ApprovalID: requested, Created: true}

@@ -162,6 +162,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.customerByHandleStmt, err = db.PrepareContext(ctx, customerByHandle); err != nil {
 		return nil, fmt.Errorf("error preparing query CustomerByHandle: %w", err)
 	}
+	if q.customerForNoticeStmt, err = db.PrepareContext(ctx, customerForNotice); err != nil {
+		return nil, fmt.Errorf("error preparing query CustomerForNotice: %w", err)
+	}
 	if q.customerIDByEmailStmt, err = db.PrepareContext(ctx, customerIDByEmail); err != nil {
 		return nil, fmt.Errorf("error preparing query CustomerIDByEmail: %w", err)
 	}
@@ -204,6 +207,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.deleteWebSessionStmt, err = db.PrepareContext(ctx, deleteWebSession); err != nil {
 		return nil, fmt.Errorf("error preparing query DeleteWebSession: %w", err)
 	}
+	if q.dueMailStmt, err = db.PrepareContext(ctx, dueMail); err != nil {
+		return nil, fmt.Errorf("error preparing query DueMail: %w", err)
+	}
 	if q.dueReservationsStmt, err = db.PrepareContext(ctx, dueReservations); err != nil {
 		return nil, fmt.Errorf("error preparing query DueReservations: %w", err)
 	}
@@ -212,6 +218,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.endImpersonationStmt, err = db.PrepareContext(ctx, endImpersonation); err != nil {
 		return nil, fmt.Errorf("error preparing query EndImpersonation: %w", err)
+	}
+	if q.enqueueMailStmt, err = db.PrepareContext(ctx, enqueueMail); err != nil {
+		return nil, fmt.Errorf("error preparing query EnqueueMail: %w", err)
 	}
 	if q.enqueueWebhookStmt, err = db.PrepareContext(ctx, enqueueWebhook); err != nil {
 		return nil, fmt.Errorf("error preparing query EnqueueWebhook: %w", err)
@@ -582,6 +591,18 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.listUnrecordedEndsStmt, err = db.PrepareContext(ctx, listUnrecordedEnds); err != nil {
 		return nil, fmt.Errorf("error preparing query ListUnrecordedEnds: %w", err)
 	}
+	if q.mailBacklogStmt, err = db.PrepareContext(ctx, mailBacklog); err != nil {
+		return nil, fmt.Errorf("error preparing query MailBacklog: %w", err)
+	}
+	if q.markMailFailedStmt, err = db.PrepareContext(ctx, markMailFailed); err != nil {
+		return nil, fmt.Errorf("error preparing query MarkMailFailed: %w", err)
+	}
+	if q.markMailRetryStmt, err = db.PrepareContext(ctx, markMailRetry); err != nil {
+		return nil, fmt.Errorf("error preparing query MarkMailRetry: %w", err)
+	}
+	if q.markMailSentStmt, err = db.PrepareContext(ctx, markMailSent); err != nil {
+		return nil, fmt.Errorf("error preparing query MarkMailSent: %w", err)
+	}
 	if q.markWebhookDeliveredStmt, err = db.PrepareContext(ctx, markWebhookDelivered); err != nil {
 		return nil, fmt.Errorf("error preparing query MarkWebhookDelivered: %w", err)
 	}
@@ -716,6 +737,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.setImpersonationSwitchStmt, err = db.PrepareContext(ctx, setImpersonationSwitch); err != nil {
 		return nil, fmt.Errorf("error preparing query SetImpersonationSwitch: %w", err)
+	}
+	if q.setNotifySupportAccessStmt, err = db.PrepareContext(ctx, setNotifySupportAccess); err != nil {
+		return nil, fmt.Errorf("error preparing query SetNotifySupportAccess: %w", err)
 	}
 	if q.setPasswordHashStmt, err = db.PrepareContext(ctx, setPasswordHash); err != nil {
 		return nil, fmt.Errorf("error preparing query SetPasswordHash: %w", err)
@@ -1024,6 +1048,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing customerByHandleStmt: %w", cerr)
 		}
 	}
+	if q.customerForNoticeStmt != nil {
+		if cerr := q.customerForNoticeStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing customerForNoticeStmt: %w", cerr)
+		}
+	}
 	if q.customerIDByEmailStmt != nil {
 		if cerr := q.customerIDByEmailStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing customerIDByEmailStmt: %w", cerr)
@@ -1094,6 +1123,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing deleteWebSessionStmt: %w", cerr)
 		}
 	}
+	if q.dueMailStmt != nil {
+		if cerr := q.dueMailStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing dueMailStmt: %w", cerr)
+		}
+	}
 	if q.dueReservationsStmt != nil {
 		if cerr := q.dueReservationsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing dueReservationsStmt: %w", cerr)
@@ -1107,6 +1141,11 @@ func (q *Queries) Close() error {
 	if q.endImpersonationStmt != nil {
 		if cerr := q.endImpersonationStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing endImpersonationStmt: %w", cerr)
+		}
+	}
+	if q.enqueueMailStmt != nil {
+		if cerr := q.enqueueMailStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing enqueueMailStmt: %w", cerr)
 		}
 	}
 	if q.enqueueWebhookStmt != nil {
@@ -1724,6 +1763,26 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing listUnrecordedEndsStmt: %w", cerr)
 		}
 	}
+	if q.mailBacklogStmt != nil {
+		if cerr := q.mailBacklogStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing mailBacklogStmt: %w", cerr)
+		}
+	}
+	if q.markMailFailedStmt != nil {
+		if cerr := q.markMailFailedStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing markMailFailedStmt: %w", cerr)
+		}
+	}
+	if q.markMailRetryStmt != nil {
+		if cerr := q.markMailRetryStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing markMailRetryStmt: %w", cerr)
+		}
+	}
+	if q.markMailSentStmt != nil {
+		if cerr := q.markMailSentStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing markMailSentStmt: %w", cerr)
+		}
+	}
 	if q.markWebhookDeliveredStmt != nil {
 		if cerr := q.markWebhookDeliveredStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing markWebhookDeliveredStmt: %w", cerr)
@@ -1949,6 +2008,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing setImpersonationSwitchStmt: %w", cerr)
 		}
 	}
+	if q.setNotifySupportAccessStmt != nil {
+		if cerr := q.setNotifySupportAccessStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing setNotifySupportAccessStmt: %w", cerr)
+		}
+	}
 	if q.setPasswordHashStmt != nil {
 		if cerr := q.setPasswordHashStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing setPasswordHashStmt: %w", cerr)
@@ -2154,6 +2218,7 @@ type Queries struct {
 	countUsersByEmailStmt                *sql.Stmt
 	createUserStmt                       *sql.Stmt
 	customerByHandleStmt                 *sql.Stmt
+	customerForNoticeStmt                *sql.Stmt
 	customerIDByEmailStmt                *sql.Stmt
 	customerOpenSessionsStmt             *sql.Stmt
 	customerSummaryStmt                  *sql.Stmt
@@ -2168,9 +2233,11 @@ type Queries struct {
 	deleteUnconfirmedFactorsStmt         *sql.Stmt
 	deleteUserSessionsStmt               *sql.Stmt
 	deleteWebSessionStmt                 *sql.Stmt
+	dueMailStmt                          *sql.Stmt
 	dueReservationsStmt                  *sql.Stmt
 	emailMatchesAfterStmt                *sql.Stmt
 	endImpersonationStmt                 *sql.Stmt
+	enqueueMailStmt                      *sql.Stmt
 	enqueueWebhookStmt                   *sql.Stmt
 	extendImpersonationStmt              *sql.Stmt
 	getApprovalStmt                      *sql.Stmt
@@ -2294,6 +2361,10 @@ type Queries struct {
 	listTariffComponentsStmt             *sql.Stmt
 	listTariffsStmt                      *sql.Stmt
 	listUnrecordedEndsStmt               *sql.Stmt
+	mailBacklogStmt                      *sql.Stmt
+	markMailFailedStmt                   *sql.Stmt
+	markMailRetryStmt                    *sql.Stmt
+	markMailSentStmt                     *sql.Stmt
 	markWebhookDeliveredStmt             *sql.Stmt
 	markWebhookFailedStmt                *sql.Stmt
 	nextCardSerialStmt                   *sql.Stmt
@@ -2339,6 +2410,7 @@ type Queries struct {
 	setConnectorStatusStmt               *sql.Stmt
 	setDefaultPaymentMethodStmt          *sql.Stmt
 	setImpersonationSwitchStmt           *sql.Stmt
+	setNotifySupportAccessStmt           *sql.Stmt
 	setPasswordHashStmt                  *sql.Stmt
 	setProtectedReasonStmt               *sql.Stmt
 	setReservationAnswerStmt             *sql.Stmt
@@ -2415,6 +2487,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		countUsersByEmailStmt:                q.countUsersByEmailStmt,
 		createUserStmt:                       q.createUserStmt,
 		customerByHandleStmt:                 q.customerByHandleStmt,
+		customerForNoticeStmt:                q.customerForNoticeStmt,
 		customerIDByEmailStmt:                q.customerIDByEmailStmt,
 		customerOpenSessionsStmt:             q.customerOpenSessionsStmt,
 		customerSummaryStmt:                  q.customerSummaryStmt,
@@ -2429,9 +2502,11 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		deleteUnconfirmedFactorsStmt:         q.deleteUnconfirmedFactorsStmt,
 		deleteUserSessionsStmt:               q.deleteUserSessionsStmt,
 		deleteWebSessionStmt:                 q.deleteWebSessionStmt,
+		dueMailStmt:                          q.dueMailStmt,
 		dueReservationsStmt:                  q.dueReservationsStmt,
 		emailMatchesAfterStmt:                q.emailMatchesAfterStmt,
 		endImpersonationStmt:                 q.endImpersonationStmt,
+		enqueueMailStmt:                      q.enqueueMailStmt,
 		enqueueWebhookStmt:                   q.enqueueWebhookStmt,
 		extendImpersonationStmt:              q.extendImpersonationStmt,
 		getApprovalStmt:                      q.getApprovalStmt,
@@ -2555,6 +2630,10 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		listTariffComponentsStmt:             q.listTariffComponentsStmt,
 		listTariffsStmt:                      q.listTariffsStmt,
 		listUnrecordedEndsStmt:               q.listUnrecordedEndsStmt,
+		mailBacklogStmt:                      q.mailBacklogStmt,
+		markMailFailedStmt:                   q.markMailFailedStmt,
+		markMailRetryStmt:                    q.markMailRetryStmt,
+		markMailSentStmt:                     q.markMailSentStmt,
 		markWebhookDeliveredStmt:             q.markWebhookDeliveredStmt,
 		markWebhookFailedStmt:                q.markWebhookFailedStmt,
 		nextCardSerialStmt:                   q.nextCardSerialStmt,
@@ -2600,6 +2679,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		setConnectorStatusStmt:               q.setConnectorStatusStmt,
 		setDefaultPaymentMethodStmt:          q.setDefaultPaymentMethodStmt,
 		setImpersonationSwitchStmt:           q.setImpersonationSwitchStmt,
+		setNotifySupportAccessStmt:           q.setNotifySupportAccessStmt,
 		setPasswordHashStmt:                  q.setPasswordHashStmt,
 		setProtectedReasonStmt:               q.setProtectedReasonStmt,
 		setReservationAnswerStmt:             q.setReservationAnswerStmt,

@@ -195,6 +195,21 @@ type Location struct {
 	Longitude  string
 }
 
+type MailOutbox struct {
+	ID          int64
+	UserID      sql.NullInt64
+	Kind        string
+	ToAddr      string
+	Subject     string
+	Body        string
+	CreatedAt   int64
+	Attempts    int64
+	NextAt      int64
+	DeliveredAt sql.NullInt64
+	FailedAt    sql.NullInt64
+	LastError   string
+}
+
 type MeterReading struct {
 	ID         int64
 	SessionID  int64
@@ -344,15 +359,16 @@ type TariffElement struct {
 }
 
 type User struct {
-	ID              int64
-	PublicID        string
-	Email           string
-	Name            string
-	PasswordHash    string
-	Role            string
-	Status          string
-	CreatedAt       int64
-	ProtectedReason string
+	ID                  int64
+	PublicID            string
+	Email               string
+	Name                string
+	PasswordHash        string
+	Role                string
+	Status              string
+	CreatedAt           int64
+	ProtectedReason     string
+	NotifySupportAccess int64
 }
 
 type UserFactor struct {

@@ -46,7 +46,7 @@ func (q *Queries) CountUsersByEmail(ctx context.Context, email string) (int64, e
 const createUser = `-- name: CreateUser :one
 INSERT INTO users (public_id, email, name, password_hash, role, status, created_at)
 VALUES (?, ?, ?, ?, ?, 'active', ?)
-RETURNING id, public_id, email, name, password_hash, role, status, created_at, protected_reason
+RETURNING id, public_id, email, name, password_hash, role, status, created_at, protected_reason, notify_support_access
 `
 
 type CreateUserParams struct {
@@ -78,6 +78,7 @@ func (q *Queries) CreateUser(ctx context.Context, arg CreateUserParams) (User, e
 		&i.Status,
 		&i.CreatedAt,
 		&i.ProtectedReason,
+		&i.NotifySupportAccess,
 	)
 	return i, err
 }
@@ -95,7 +96,7 @@ func (q *Queries) GetPasswordHash(ctx context.Context, id int64) (string, error)
 }
 
 const getUserByEmailForAuth = `-- name: GetUserByEmailForAuth :one
-SELECT id, public_id, email, name, password_hash, role, status, created_at, protected_reason FROM users WHERE email = ? COLLATE NOCASE
+SELECT id, public_id, email, name, password_hash, role, status, created_at, protected_reason, notify_support_access FROM users WHERE email = ? COLLATE NOCASE
 `
 
 func (q *Queries) GetUserByEmailForAuth(ctx context.Context, email string) (User, error) {
@@ -111,12 +112,13 @@ func (q *Queries) GetUserByEmailForAuth(ctx context.Context, email string) (User
 		&i.Status,
 		&i.CreatedAt,
 		&i.ProtectedReason,
+		&i.NotifySupportAccess,
 	)
 	return i, err
 }
 
 const getUserForAuth = `-- name: GetUserForAuth :one
-SELECT id, public_id, email, name, password_hash, role, status, created_at, protected_reason FROM users WHERE id = ?
+SELECT id, public_id, email, name, password_hash, role, status, created_at, protected_reason, notify_support_access FROM users WHERE id = ?
 `
 
 // Reads the logged-in user on every request, so role and status are never cached.
@@ -133,6 +135,7 @@ func (q *Queries) GetUserForAuth(ctx context.Context, id int64) (User, error) {
 		&i.Status,
 		&i.CreatedAt,
 		&i.ProtectedReason,
+		&i.NotifySupportAccess,
 	)
 	return i, err
 }
