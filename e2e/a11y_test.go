@@ -72,7 +72,10 @@ func TestEveryPageIsAccessible(t *testing.T) {
 	var approval int64
 	s.db.W.QueryRow(`INSERT INTO impersonation_approvals (customer_user_id, requester_id, ticket, reason, allow_changes, requested_at, expires_at)
 		VALUES (?, ?, 'SUP-A11Y', 'accessibility check', 0, unixepoch(), unixepoch() + 1800) RETURNING id`, jane, s.userID(demo.AdminEmail)).Scan(&approval)
-	for _, p := range []string{fmt.Sprintf("/admin/approvals/%d", approval), "/admin/impersonate?customer=jane%40example.com&ticket=SUP-1&reason=receipt&page=%2Factivity",
+	var review int64
+	s.db.W.QueryRow(`INSERT INTO access_reviews (started_by, started_at, period_from, period_to) VALUES (?, unixepoch(), unixepoch() - 7776000, unixepoch())
+		RETURNING id`, s.userID(demo.AdminEmail)).Scan(&review)
+	for _, p := range []string{fmt.Sprintf("/admin/approvals/%d", approval), "/admin/reviews", fmt.Sprintf("/admin/reviews/%d", review), "/admin/impersonate?customer=jane%40example.com&ticket=SUP-1&reason=receipt&page=%2Factivity",
 		"/admin/chargers/2?problems=1", "/admin", "/admin/customers?q=jane", fmt.Sprintf("/admin/customers/%d", jane), fmt.Sprintf("/admin/customers/%d/impersonate", jane), fmt.Sprintf("/admin/customers/%d/access-report", jane),
 		"/admin/audit", "/admin/impersonations", "/admin/staff", "/admin/settings", "/admin/chargers", "/admin/chargers/2", "/admin/tariffs", fmt.Sprintf("/admin/tariffs/%d", tariffID), fmt.Sprintf("/admin/receipts/%d", receipt), "/account/security"} {
 		check("support", p)

@@ -9,10 +9,12 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"chargedesk/access"
 	"chargedesk/audit"
 	"chargedesk/charging"
 	"chargedesk/queries"
 	"chargedesk/replica"
+	"chargedesk/staff"
 )
 
 // stuckRow is an ACTIVE session that looks stuck, with why.
@@ -24,6 +26,9 @@ type stuckRow struct {
 }
 
 type adminHomeData struct {
+	// ReviewDue reminds admins that staff access is due for review (the last sign-off is older
+	// than 90 days, or there is none).
+	ReviewDue      string
 	Off            string                        // why impersonation is turned off, or "" when it is on
 	Approvals      []queries.PendingApprovalsRow // requests to impersonate protected customers
 	Counts         queries.ConsoleCountsRow
@@ -83,6 +88,18 @@ func (a *App) adminHome(c *gin.Context) {
 		}
 	}
 	d.MyActive = a.myImpersonation(c)
+	if currentUser(c).Role == access.RoleAdmin {
+		due, last, err := staff.ReviewDue(ctx, a.r, now)
+		switch {
+		case err != nil:
+			a.fail(c, err)
+			return
+		case due && last.IsZero():
+			d.ReviewDue = "Staff access has never been reviewed. Review who holds which role (SOC 2 CC6.2, ISO 27001 A.5.18)."
+		case due:
+			d.ReviewDue = fmt.Sprintf("Staff access is due for review: the last review was signed off %s, over 90 days ago.", day(last.Unix()))
+		}
+	}
 	if !a.staffMFA {
 		d.MFA = "Second factor not required"
 		if a.noMFAReason != "" {

@@ -118,6 +118,12 @@ func auditSentence(tag string, actor, target person, m meta) string {
 		return fmt.Sprintf("%s did not let support see their account (ticket %s)", a, m.str("ticket"))
 	case "customer.consent.revoke":
 		return fmt.Sprintf("%s took back support's access to their account (%d impersonations ended)", a, m.num("impersonations_ended"))
+	case "admin.review.start":
+		return fmt.Sprintf("%s opened access review #%s (%s to %s)", a, m.str("review_id"), day(m.num("from")), day(m.num("to")))
+	case "admin.review.decision":
+		return fmt.Sprintf("%s decided in access review #%s about %s: %s", a, m.str("review_id"), t, decisionWords(m.str("decision"), m.str("role")))
+	case "admin.review.signoff":
+		return fmt.Sprintf("%s signed off access review #%s: %d kept, %d role changes, %d disabled", a, m.str("review_id"), m.num("kept"), m.num("role_changes"), m.num("disabled"))
 	case "admin.access_report":
 		return fmt.Sprintf("%s made an access report of %s account (%s to %s, %s)", a, target.possessive(), dateOf(m.str("from")), dateOf(m.str("to")), m.str("format"))
 	case "admin.approval.request":

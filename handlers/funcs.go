@@ -25,6 +25,7 @@ var funcs = template.FuncMap{
 	"when":        when,
 	"utcStamp":    utcStamp,
 	"endedHow":    func(via string) string { return endedWords[via] },
+	"decision":    decisionWords,
 	"day":         day,
 	"clock":       clock,
 	"ago":         ago,

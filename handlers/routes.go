@@ -170,6 +170,11 @@ func (a *App) Routes() http.Handler {
 	adm.GET("/receipts/:id/session.json", a.receiptInputs) // what the receipt was priced from
 	adm.GET("/receipts/:id/tariff.json", a.receiptInputs)
 	adm.GET("/staff", admin, a.adminStaff)
+	adm.GET("/reviews", admin, a.adminReviews) // access reviews: every staff account, decided and signed off
+	adm.POST("/reviews", admin, step, a.startReview)
+	adm.GET("/reviews/:id", admin, a.adminReview)
+	adm.POST("/reviews/:id/decisions", admin, step, a.decideReview)
+	adm.POST("/reviews/:id/signoff", admin, step, a.signOffReview)
 	adm.POST("/staff", admin, step, a.createStaff)
 	adm.POST("/staff/:id/role", admin, step, a.staffRole)
 	adm.POST("/staff/:id/status", admin, step, a.accountStatus(func(_ int64, done string) string { return "/admin/staff?done=" + done }))

@@ -303,6 +303,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.getReservationStmt, err = db.PrepareContext(ctx, getReservation); err != nil {
 		return nil, fmt.Errorf("error preparing query GetReservation: %w", err)
 	}
+	if q.getReviewStmt, err = db.PrepareContext(ctx, getReview); err != nil {
+		return nil, fmt.Errorf("error preparing query GetReview: %w", err)
+	}
 	if q.getSessionStmt, err = db.PrepareContext(ctx, getSession); err != nil {
 		return nil, fmt.Errorf("error preparing query GetSession: %w", err)
 	}
@@ -408,6 +411,12 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.insertRestoredReservationStmt, err = db.PrepareContext(ctx, insertRestoredReservation); err != nil {
 		return nil, fmt.Errorf("error preparing query InsertRestoredReservation: %w", err)
 	}
+	if q.insertReviewStmt, err = db.PrepareContext(ctx, insertReview); err != nil {
+		return nil, fmt.Errorf("error preparing query InsertReview: %w", err)
+	}
+	if q.insertReviewDecisionStmt, err = db.PrepareContext(ctx, insertReviewDecision); err != nil {
+		return nil, fmt.Errorf("error preparing query InsertReviewDecision: %w", err)
+	}
 	if q.insertSessionStmt, err = db.PrepareContext(ctx, insertSession); err != nil {
 		return nil, fmt.Errorf("error preparing query InsertSession: %w", err)
 	}
@@ -428,6 +437,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.lastReadingStmt, err = db.PrepareContext(ctx, lastReading); err != nil {
 		return nil, fmt.Errorf("error preparing query LastReading: %w", err)
+	}
+	if q.lastSignedOffReviewStmt, err = db.PrepareContext(ctx, lastSignedOffReview); err != nil {
+		return nil, fmt.Errorf("error preparing query LastSignedOffReview: %w", err)
 	}
 	if q.latestCallAnswerStmt, err = db.PrepareContext(ctx, latestCallAnswer); err != nil {
 		return nil, fmt.Errorf("error preparing query LatestCallAnswer: %w", err)
@@ -555,6 +567,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.listReservationsStmt, err = db.PrepareContext(ctx, listReservations); err != nil {
 		return nil, fmt.Errorf("error preparing query ListReservations: %w", err)
 	}
+	if q.listReviewsStmt, err = db.PrepareContext(ctx, listReviews); err != nil {
+		return nil, fmt.Errorf("error preparing query ListReviews: %w", err)
+	}
 	if q.listRouteAuditStmt, err = db.PrepareContext(ctx, listRouteAudit); err != nil {
 		return nil, fmt.Errorf("error preparing query ListRouteAudit: %w", err)
 	}
@@ -627,6 +642,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.openApprovalStmt, err = db.PrepareContext(ctx, openApproval); err != nil {
 		return nil, fmt.Errorf("error preparing query OpenApproval: %w", err)
 	}
+	if q.openReviewStmt, err = db.PrepareContext(ctx, openReview); err != nil {
+		return nil, fmt.Errorf("error preparing query OpenReview: %w", err)
+	}
 	if q.ownerOfCardStmt, err = db.PrepareContext(ctx, ownerOfCard); err != nil {
 		return nil, fmt.Errorf("error preparing query OwnerOfCard: %w", err)
 	}
@@ -692,6 +710,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.restoredCopyOfStmt, err = db.PrepareContext(ctx, restoredCopyOf); err != nil {
 		return nil, fmt.Errorf("error preparing query RestoredCopyOf: %w", err)
+	}
+	if q.reviewStaffStmt, err = db.PrepareContext(ctx, reviewStaff); err != nil {
+		return nil, fmt.Errorf("error preparing query ReviewStaff: %w", err)
 	}
 	if q.revokeSupportGrantsStmt, err = db.PrepareContext(ctx, revokeSupportGrants); err != nil {
 		return nil, fmt.Errorf("error preparing query RevokeSupportGrants: %w", err)
@@ -761,6 +782,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.setUserStatusStmt, err = db.PrepareContext(ctx, setUserStatus); err != nil {
 		return nil, fmt.Errorf("error preparing query SetUserStatus: %w", err)
+	}
+	if q.signOffReviewStmt, err = db.PrepareContext(ctx, signOffReview); err != nil {
+		return nil, fmt.Errorf("error preparing query SignOffReview: %w", err)
 	}
 	if q.startImpersonationStmt, err = db.PrepareContext(ctx, startImpersonation); err != nil {
 		return nil, fmt.Errorf("error preparing query StartImpersonation: %w", err)
@@ -1283,6 +1307,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing getReservationStmt: %w", cerr)
 		}
 	}
+	if q.getReviewStmt != nil {
+		if cerr := q.getReviewStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getReviewStmt: %w", cerr)
+		}
+	}
 	if q.getSessionStmt != nil {
 		if cerr := q.getSessionStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing getSessionStmt: %w", cerr)
@@ -1458,6 +1487,16 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing insertRestoredReservationStmt: %w", cerr)
 		}
 	}
+	if q.insertReviewStmt != nil {
+		if cerr := q.insertReviewStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing insertReviewStmt: %w", cerr)
+		}
+	}
+	if q.insertReviewDecisionStmt != nil {
+		if cerr := q.insertReviewDecisionStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing insertReviewDecisionStmt: %w", cerr)
+		}
+	}
 	if q.insertSessionStmt != nil {
 		if cerr := q.insertSessionStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing insertSessionStmt: %w", cerr)
@@ -1491,6 +1530,11 @@ func (q *Queries) Close() error {
 	if q.lastReadingStmt != nil {
 		if cerr := q.lastReadingStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing lastReadingStmt: %w", cerr)
+		}
+	}
+	if q.lastSignedOffReviewStmt != nil {
+		if cerr := q.lastSignedOffReviewStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing lastSignedOffReviewStmt: %w", cerr)
 		}
 	}
 	if q.latestCallAnswerStmt != nil {
@@ -1703,6 +1747,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing listReservationsStmt: %w", cerr)
 		}
 	}
+	if q.listReviewsStmt != nil {
+		if cerr := q.listReviewsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listReviewsStmt: %w", cerr)
+		}
+	}
 	if q.listRouteAuditStmt != nil {
 		if cerr := q.listRouteAuditStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listRouteAuditStmt: %w", cerr)
@@ -1823,6 +1872,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing openApprovalStmt: %w", cerr)
 		}
 	}
+	if q.openReviewStmt != nil {
+		if cerr := q.openReviewStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing openReviewStmt: %w", cerr)
+		}
+	}
 	if q.ownerOfCardStmt != nil {
 		if cerr := q.ownerOfCardStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing ownerOfCardStmt: %w", cerr)
@@ -1931,6 +1985,11 @@ func (q *Queries) Close() error {
 	if q.restoredCopyOfStmt != nil {
 		if cerr := q.restoredCopyOfStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing restoredCopyOfStmt: %w", cerr)
+		}
+	}
+	if q.reviewStaffStmt != nil {
+		if cerr := q.reviewStaffStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing reviewStaffStmt: %w", cerr)
 		}
 	}
 	if q.revokeSupportGrantsStmt != nil {
@@ -2046,6 +2105,11 @@ func (q *Queries) Close() error {
 	if q.setUserStatusStmt != nil {
 		if cerr := q.setUserStatusStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing setUserStatusStmt: %w", cerr)
+		}
+	}
+	if q.signOffReviewStmt != nil {
+		if cerr := q.signOffReviewStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing signOffReviewStmt: %w", cerr)
 		}
 	}
 	if q.startImpersonationStmt != nil {
@@ -2265,6 +2329,7 @@ type Queries struct {
 	getReceiptForRefundStmt              *sql.Stmt
 	getReservableEVSEStmt                *sql.Stmt
 	getReservationStmt                   *sql.Stmt
+	getReviewStmt                        *sql.Stmt
 	getSessionStmt                       *sql.Stmt
 	getSessionDetailStmt                 *sql.Stmt
 	getSessionForForceStopStmt           *sql.Stmt
@@ -2300,6 +2365,8 @@ type Queries struct {
 	insertReissuedCardStmt               *sql.Stmt
 	insertReservationStmt                *sql.Stmt
 	insertRestoredReservationStmt        *sql.Stmt
+	insertReviewStmt                     *sql.Stmt
+	insertReviewDecisionStmt             *sql.Stmt
 	insertSessionStmt                    *sql.Stmt
 	insertSettingIfAbsentStmt            *sql.Stmt
 	insertSupportGrantStmt               *sql.Stmt
@@ -2307,6 +2374,7 @@ type Queries struct {
 	lastEndedImpersonationOfStmt         *sql.Stmt
 	lastImpersonationAuditHashStmt       *sql.Stmt
 	lastReadingStmt                      *sql.Stmt
+	lastSignedOffReviewStmt              *sql.Stmt
 	latestCallAnswerStmt                 *sql.Stmt
 	latestCheckpointStmt                 *sql.Stmt
 	linksIssuedByStmt                    *sql.Stmt
@@ -2349,6 +2417,7 @@ type Queries struct {
 	listRefundsStmt                      *sql.Stmt
 	listReservableEVSEsStmt              *sql.Stmt
 	listReservationsStmt                 *sql.Stmt
+	listReviewsStmt                      *sql.Stmt
 	listRouteAuditStmt                   *sql.Stmt
 	listRouteAuditByAdminStmt            *sql.Stmt
 	listRouteAuditByCustomerStmt         *sql.Stmt
@@ -2373,6 +2442,7 @@ type Queries struct {
 	noteChargerClockStmt                 *sql.Stmt
 	noteSessionClockStmt                 *sql.Stmt
 	openApprovalStmt                     *sql.Stmt
+	openReviewStmt                       *sql.Stmt
 	ownerOfCardStmt                      *sql.Stmt
 	ownerOfReceiptStmt                   *sql.Stmt
 	ownerOfReservationStmt               *sql.Stmt
@@ -2395,6 +2465,7 @@ type Queries struct {
 	reportPeopleStmt                     *sql.Stmt
 	reservationChargerStmt               *sql.Stmt
 	restoredCopyOfStmt                   *sql.Stmt
+	reviewStaffStmt                      *sql.Stmt
 	revokeSupportGrantsStmt              *sql.Stmt
 	rotateWebSessionStmt                 *sql.Stmt
 	routeAuditAtStmt                     *sql.Stmt
@@ -2418,6 +2489,7 @@ type Queries struct {
 	setStationStopStmt                   *sql.Stmt
 	setUserRoleStmt                      *sql.Stmt
 	setUserStatusStmt                    *sql.Stmt
+	signOffReviewStmt                    *sql.Stmt
 	startImpersonationStmt               *sql.Stmt
 	startRowsAfterStmt                   *sql.Stmt
 	tariffExistsStmt                     *sql.Stmt
@@ -2534,6 +2606,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		getReceiptForRefundStmt:              q.getReceiptForRefundStmt,
 		getReservableEVSEStmt:                q.getReservableEVSEStmt,
 		getReservationStmt:                   q.getReservationStmt,
+		getReviewStmt:                        q.getReviewStmt,
 		getSessionStmt:                       q.getSessionStmt,
 		getSessionDetailStmt:                 q.getSessionDetailStmt,
 		getSessionForForceStopStmt:           q.getSessionForForceStopStmt,
@@ -2569,6 +2642,8 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		insertReissuedCardStmt:               q.insertReissuedCardStmt,
 		insertReservationStmt:                q.insertReservationStmt,
 		insertRestoredReservationStmt:        q.insertRestoredReservationStmt,
+		insertReviewStmt:                     q.insertReviewStmt,
+		insertReviewDecisionStmt:             q.insertReviewDecisionStmt,
 		insertSessionStmt:                    q.insertSessionStmt,
 		insertSettingIfAbsentStmt:            q.insertSettingIfAbsentStmt,
 		insertSupportGrantStmt:               q.insertSupportGrantStmt,
@@ -2576,6 +2651,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		lastEndedImpersonationOfStmt:         q.lastEndedImpersonationOfStmt,
 		lastImpersonationAuditHashStmt:       q.lastImpersonationAuditHashStmt,
 		lastReadingStmt:                      q.lastReadingStmt,
+		lastSignedOffReviewStmt:              q.lastSignedOffReviewStmt,
 		latestCallAnswerStmt:                 q.latestCallAnswerStmt,
 		latestCheckpointStmt:                 q.latestCheckpointStmt,
 		linksIssuedByStmt:                    q.linksIssuedByStmt,
@@ -2618,6 +2694,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		listRefundsStmt:                      q.listRefundsStmt,
 		listReservableEVSEsStmt:              q.listReservableEVSEsStmt,
 		listReservationsStmt:                 q.listReservationsStmt,
+		listReviewsStmt:                      q.listReviewsStmt,
 		listRouteAuditStmt:                   q.listRouteAuditStmt,
 		listRouteAuditByAdminStmt:            q.listRouteAuditByAdminStmt,
 		listRouteAuditByCustomerStmt:         q.listRouteAuditByCustomerStmt,
@@ -2642,6 +2719,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		noteChargerClockStmt:                 q.noteChargerClockStmt,
 		noteSessionClockStmt:                 q.noteSessionClockStmt,
 		openApprovalStmt:                     q.openApprovalStmt,
+		openReviewStmt:                       q.openReviewStmt,
 		ownerOfCardStmt:                      q.ownerOfCardStmt,
 		ownerOfReceiptStmt:                   q.ownerOfReceiptStmt,
 		ownerOfReservationStmt:               q.ownerOfReservationStmt,
@@ -2664,6 +2742,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		reportPeopleStmt:                     q.reportPeopleStmt,
 		reservationChargerStmt:               q.reservationChargerStmt,
 		restoredCopyOfStmt:                   q.restoredCopyOfStmt,
+		reviewStaffStmt:                      q.reviewStaffStmt,
 		revokeSupportGrantsStmt:              q.revokeSupportGrantsStmt,
 		rotateWebSessionStmt:                 q.rotateWebSessionStmt,
 		routeAuditAtStmt:                     q.routeAuditAtStmt,
@@ -2687,6 +2766,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		setStationStopStmt:                   q.setStationStopStmt,
 		setUserRoleStmt:                      q.setUserRoleStmt,
 		setUserStatusStmt:                    q.setUserStatusStmt,
+		signOffReviewStmt:                    q.signOffReviewStmt,
 		startImpersonationStmt:               q.startImpersonationStmt,
 		startRowsAfterStmt:                   q.startRowsAfterStmt,
 		tariffExistsStmt:                     q.tariffExistsStmt,

@@ -8,6 +8,27 @@ import (
 	"database/sql"
 )
 
+type AccessReview struct {
+	ID          int64
+	StartedBy   int64
+	StartedAt   int64
+	PeriodFrom  int64
+	PeriodTo    int64
+	SignedOffBy sql.NullInt64
+	SignedOffAt sql.NullInt64
+	Summary     string
+}
+
+type AccessReviewDecision struct {
+	ReviewID  int64
+	StaffID   int64
+	Decision  string
+	NewRole   string
+	Reason    string
+	DecidedBy int64
+	DecidedAt int64
+}
+
 type Activity struct {
 	ID        int64
 	UserID    int64

@@ -1,0 +1,2 @@
+DROP TABLE access_review_decisions;
+DROP TABLE access_reviews;

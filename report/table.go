@@ -1,0 +1,69 @@
+package report
+
+import (
+	"bytes"
+
+	"codeberg.org/go-pdf/fpdf"
+)
+
+// Table lays out a titled table for print (A4 landscape, core Helvetica: text outside
+// Windows-1252 prints as "?"), columns as wide as widths say (mm), lines wrapping in cells;
+// notes follow the table. The access review's export uses it.
+func Table(title string, lines []string, header []string, widths []float64, rows [][]string, notes []string) ([]byte, error) {
+	p := fpdf.New("L", "mm", "A4", "")
+	tr := p.UnicodeTranslatorFromDescriptor("")
+	p.SetTitle(tr(title), false)
+	p.SetCreator("ChargeDesk", false)
+	p.SetMargins(12, 12, 12)
+	p.SetAutoPageBreak(true, 12)
+	p.AddPage()
+	p.SetFont("Helvetica", "B", 14)
+	p.MultiCell(0, 7, tr(title), "", "L", false)
+	p.SetFont("Helvetica", "", 9)
+	for _, l := range lines {
+		p.MultiCell(0, 5, tr(l), "", "L", false)
+	}
+	p.Ln(3)
+	row := func(cells []string, bold bool) {
+		style := ""
+		if bold {
+			style = "B"
+		}
+		p.SetFont("Helvetica", style, 8)
+		h := 0.0
+		for i, c := range cells {
+			if n := float64(len(p.SplitLines([]byte(tr(c)), widths[i]-2))) * 4; n > h {
+				h = n
+			}
+		}
+		if h == 0 {
+			h = 4
+		}
+		if p.GetY()+h > 198 {
+			p.AddPage()
+		}
+		x, y := p.GetX(), p.GetY()
+		for i, c := range cells {
+			p.Rect(x, y, widths[i], h, "D")
+			p.SetXY(x+1, y)
+			p.MultiCell(widths[i]-2, 4, tr(c), "", "L", false)
+			x += widths[i]
+			p.SetXY(x, y)
+		}
+		p.SetXY(12, y+h)
+	}
+	row(header, true)
+	for _, r := range rows {
+		row(r, false)
+	}
+	p.Ln(3)
+	p.SetFont("Helvetica", "", 8)
+	for _, n := range notes {
+		p.MultiCell(0, 4, tr(n), "", "L", false)
+	}
+	var buf bytes.Buffer
+	if err := p.Output(&buf); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
