@@ -168,6 +168,7 @@ func cmdAuditVerify(ctx context.Context, args []string, stdout io.Writer) error 
 			"first problem.", stdout)
 	keyFile := fs.String("audit-key-file", "", "the audit key (env CHARGEDESK_AUDIT_KEY_FILE; default: beside the database, DB.audit-key)")
 	cpFile := fs.String("checkpoints", "", "checkpoint file to check against (default: DB.audit-checkpoints when it exists)")
+	archive := fs.String("archive", "", "also check the archive segments of pruned rows in this directory (serve --audit-archive; default DB.audit-archive)")
 	if pos, err := parseArgs(fs, args); err != nil {
 		return err
 	} else if len(pos) > 0 {
@@ -175,6 +176,11 @@ func cmdAuditVerify(ctx context.Context, args []string, stdout io.Writer) error 
 	}
 	if _, err := os.Stat(*dbPath); err != nil {
 		return err
+	}
+	if *archive != "" {
+		if st, err := os.Stat(*archive); err != nil || !st.IsDir() {
+			return badInput{fmt.Errorf("--archive %s is not a directory of archive segments", *archive)}
+		}
 	}
 	key, err := audit.LoadKey(auditKeyFile(*keyFile, *dbPath))
 	if err != nil {
@@ -191,7 +197,23 @@ func cmdAuditVerify(ctx context.Context, args []string, stdout io.Writer) error 
 	}
 	defer r.Close()
 	started := time.Now()
-	rep, err := audit.NewTrail(key).Verify(ctx, r, *cpFile, time.Now())
+	var rep audit.Report
+	if *archive != "" {
+		rep, err = audit.NewTrail(key).VerifyWithArchive(ctx, r, *cpFile, *archive, time.Now())
+	} else {
+		rep, err = audit.NewTrail(key).Verify(ctx, r, *cpFile, time.Now())
+	}
+	if p := rep.Pruned; p.Auth.UpTo+p.Routes.UpTo > 0 {
+		fmt.Fprintf(stdout, "pruned (retention): auth_audit rows up to %d and impersonation_audit rows up to %d, written before %s\n",
+			p.Auth.UpTo, p.Routes.UpTo, time.Unix(p.Before, 0).UTC().Format(time.RFC3339))
+		if *archive == "" {
+			fmt.Fprintln(stdout, "archive: not checked (--archive DIR checks the pruned rows' signed segments)")
+		}
+	}
+	if *archive != "" && err == nil {
+		fmt.Fprintf(stdout, "archive: %d segments, %d auth_audit and %d impersonation_audit rows, each matching its keyed hash and linked to the chain\n",
+			rep.Segments, rep.ArchivedAuth, rep.ArchivedRoutes)
+	}
 	fmt.Fprintf(stdout, "auth_audit: %d rows checked\nimpersonation_audit: %d rows checked\nimpersonations: %d checked against their start and end rows\n",
 		rep.AuthRows, rep.RouteRows, rep.Impersonations)
 	fmt.Fprintf(stdout, "checkpoints: %d valid signatures (%d from %s)\n", rep.Checkpoints, rep.FileCheckpoints, *cpFile)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"chargedesk/audit"
 	"chargedesk/db"
@@ -89,5 +90,51 @@ func cmdAuditVerifyReport(ctx context.Context, args []string, stdout io.Writer) 
 	}
 	fmt.Fprintf(stdout, "completeness: the same %d audit rows and %d page records as %s (digest %s); run audit verify on it to check the trail itself\nreport valid\n",
 		rows.Auth, rows.Routes, *dbPath, rows.Digest)
+	return nil
+}
+
+// cmdAuditPrune archives and removes the audit rows older than --retention, as serve does
+// hourly with --audit-retention (for a first large prune at a quiet hour, or a cron job).
+func cmdAuditPrune(ctx context.Context, args []string, stdout io.Writer) error {
+	fs, dbPath := newFlags("audit prune --retention 730d [--archive DIR]",
+		"Writes the audit rows older than --retention to signed archive segments in --archive, then removes them with a\n"+
+			"chained audit.prune row; audit verify accepts exactly that. Safe while serve runs.", stdout)
+	retention := fs.String("retention", "", "prune rows older than this: days (730d) or a duration (17520h)")
+	dir := fs.String("archive", "", "where the segments go (default DB.audit-archive)")
+	keyFile := fs.String("audit-key-file", "", "the audit key (env CHARGEDESK_AUDIT_KEY_FILE; default: beside the database, DB.audit-key)")
+	if pos, err := parseArgs(fs, args); err != nil {
+		return err
+	} else if len(pos) > 0 {
+		return badInput{fmt.Errorf("unexpected argument %q", pos[0])}
+	}
+	keep, err := audit.ParseRetention(*retention)
+	if err != nil || keep == 0 {
+		return badInput{errors.Join(err, errors.New("say how long to keep audit rows: --retention 730d"))}
+	}
+	if *dir == "" {
+		*dir = *dbPath + ".audit-archive"
+	}
+	if _, err := os.Stat(*dbPath); err != nil {
+		return badInput{err}
+	}
+	d, keyless, err := openMigrated(ctx, *dbPath)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	trail, _, err := openTrail(ctx, d, auditKeyFile(*keyFile, *dbPath), audit.CheckpointFileFor(*dbPath), keyless)
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	m, err := trail.Prune(ctx, d, *dir, now.Add(-keep), now, nil)
+	if err != nil {
+		return err
+	}
+	if _, err := trail.Checkpoint(ctx, d, audit.CheckpointFileFor(*dbPath), now, false); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "pruned %d auth_audit rows (up to row %d) and %d impersonation_audit rows (up to row %d), written before %s\narchived in %s: %s %s\n",
+		m.Auth.Rows, m.Auth.UpTo, m.Routes.Rows, m.Routes.UpTo, now.Add(-keep).UTC().Format(time.RFC3339), *dir, m.Auth.Segment, m.Routes.Segment)
 	return nil
 }

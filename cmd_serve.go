@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -44,6 +45,8 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 	withDemo := fs.Bool("demo", false, "seed the demo data when the database has no users (never touches one that has)")
 	demoPassword := fs.String("demo-password", envOr("CHARGEDESK_DEMO_PASSWORD", demo.DefaultPassword), "password of every demo login (env CHARGEDESK_DEMO_PASSWORD)")
 	keyFile := fs.String("audit-key-file", "", "the audit key, created (mode 0600) on first start; keep a copy elsewhere (env CHARGEDESK_AUDIT_KEY_FILE; default DB.audit-key)")
+	retention := fs.String("audit-retention", envOr("CHARGEDESK_AUDIT_RETENTION", ""), "prune audit rows older than this, e.g. 730d (days) or 17520h, archived first to --audit-archive (and the replica); default: keep every row (env CHARGEDESK_AUDIT_RETENTION)")
+	archiveDir := fs.String("audit-archive", envOr("CHARGEDESK_AUDIT_ARCHIVE", ""), "directory of the signed archive segments of pruned audit rows (default DB.audit-archive)")
 	cpFile := fs.String("audit-checkpoints", envOr("CHARGEDESK_AUDIT_CHECKPOINTS", ""), "file that receives every signed audit checkpoint, to ship off the machine (env CHARGEDESK_AUDIT_CHECKPOINTS; default DB.audit-checkpoints)")
 	ticketURL := fs.String("ticket-url", envOr("CHARGEDESK_TICKET_URL", ""), "link every ticket id to your ticket system, {ticket} where the id goes, e.g. https://desk.example.com/tickets/{ticket} (env CHARGEDESK_TICKET_URL)")
 	publicURL := fs.String("public-url", envOr("CHARGEDESK_PUBLIC_URL", ""), "the address people use, e.g. https://support.example.com (env CHARGEDESK_PUBLIC_URL); its host is allowed")
@@ -102,6 +105,10 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 	}
 	if *withDemo && !flagGiven(fs, "require-staff-mfa") {
 		*requireMFA, noMFAReason = false, "demo"
+	}
+	keep, err := audit.ParseRetention(*retention)
+	if err != nil {
+		return badInput{err}
 	}
 	var mailer *mail.Sender
 	if *smtpURL != "" {
@@ -262,7 +269,17 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 		}()
 		defer ship() // the last checkpoint, written at shutdown
 	}
+	if *archiveDir == "" {
+		*archiveDir = *dbPath + ".audit-archive"
+	}
+	var ship func(context.Context, string) error
+	if replicaURL != "" {
+		ship = func(ctx context.Context, local string) error {
+			return replica.ShipEvidence(ctx, replicaURL, local, "audit-archive/"+filepath.Base(local))
+		}
+	}
 	svc, err := app.Build(app.Options{DB: d, Trail: trail, CheckpointFile: *cpFile, Log: log, Version: version,
+		AuditRetention: keep, AuditArchive: *archiveDir, ShipArchive: ship,
 		SessionKey: key, SessionMaxAge: *sessionMax, SessionIdle: *sessionIdle,
 		ImpersonationTTL: *ttl, ImpersonationMax: *impMax, ImpersonationIdle: *impIdle,
 		Hosts: hosts, WebhookURL: *webhookURL, WebhookSecret: []byte(*webhookSecret), Mail: mailer,

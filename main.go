@@ -32,6 +32,7 @@ Usage:
   chargedesk audit rekey --reason R   a new audit key after the old one was lost for good (recorded)
   chargedesk audit verify-report F    check a signed access report (and, with --db, that it is complete)
   chargedesk audit public-key         print the audit key's public half, for customers and auditors
+  chargedesk audit prune --retention D  archive and remove audit rows older than D (e.g. 730d)
   chargedesk backup FILE              write a consistent copy of the database to FILE
   chargedesk restore --replica URL OUT.db   restore from the continuous replica (--at TIME: as it was then)
   chargedesk demo --scale SPEC        grow a big database for benchmarks (see README)
@@ -97,8 +98,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer, 
 			return cmdAuditVerifyReport(ctx, rest[1:], stdout)
 		case len(rest) > 0 && rest[0] == "public-key":
 			return cmdAuditPublicKey(rest[1:], stdout)
+		case len(rest) > 0 && rest[0] == "prune":
+			return cmdAuditPrune(ctx, rest[1:], stdout)
 		}
-		const auditUsage = "usage: chargedesk audit verify [--db PATH], audit verify-report REPORT.json [--public-key HEX], audit public-key, or audit rekey --reason TEXT"
+		const auditUsage = "usage: chargedesk audit verify [--db PATH], audit verify-report REPORT.json [--public-key HEX], audit public-key, audit prune --retention 730d, or audit rekey --reason TEXT"
 		if helpAsked {
 			fmt.Fprintln(stdout, auditUsage)
 			return nil

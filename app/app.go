@@ -35,6 +35,11 @@ type Options struct {
 	Trail *audit.Trail
 	// CheckpointFile receives a copy of every signed audit checkpoint; empty means none.
 	CheckpointFile string
+	// AuditRetention prunes audit rows older than this, archived to AuditArchive and shipped
+	// by ShipArchive (--audit-retention; zero keeps every row).
+	AuditRetention time.Duration
+	AuditArchive   string
+	ShipArchive    func(ctx context.Context, path string) error
 	// Mail sends the notices by email (--smtp-url); nil turns email off, and the features
 	// that would send one say so.
 	Mail    *mail.Sender
@@ -142,7 +147,8 @@ func Build(o Options) (*Services, error) {
 	s.Central.Prepared(r, w)
 	s.Central.Server.CallTimeout = o.ChargerCallTimeout
 	s.Tasks = &maintenance.Tasks{DB: o.DB, Trail: s.Trail, CheckpointFile: o.CheckpointFile, Guard: s.Guard, Limits: s.Limits,
-		Web: s.Web, Central: s.Central, Log: o.Log, Now: o.Now}
+		Web: s.Web, Central: s.Central, Log: o.Log, Now: o.Now,
+		Retention: o.AuditRetention, ArchiveDir: o.AuditArchive, Ship: o.ShipArchive}
 	var outbox *mail.Outbox // nil: email is off
 	if o.Mail != nil {
 		outbox = &mail.Outbox{}

@@ -37,6 +37,10 @@ type Report struct {
 	// not checkable, and their rows are checked for their links only.
 	BeforeRotation int
 	Triggers       int
+	// Pruned is the newest prune (audit --audit-retention): each chain starts after it.
+	Pruned PruneMeta
+	// ArchivedAuth and ArchivedRoutes are the rows checked in archive segments (--archive).
+	ArchivedAuth, ArchivedRoutes, Segments int64
 }
 
 // Verify checks, on a read-only connection r: every checkpoint's signature (database and
@@ -59,6 +63,10 @@ func (t *Trail) Verify(ctx context.Context, r *sql.DB, checkpointFile string, no
 			linksOnly = rep.Latest.Rotation.Before
 		}
 	}
+	var err error
+	if rep.Pruned, err = LatestPrune(ctx, q); err != nil {
+		return rep, err
+	}
 	if err := t.verifyAuthChain(ctx, q, keyed.Auth, linksOnly.Auth, latest, &rep); err != nil {
 		return rep, err
 	}
@@ -69,6 +77,24 @@ func (t *Trail) Verify(ctx context.Context, r *sql.DB, checkpointFile string, no
 		return rep, err
 	}
 	return rep, verifyImpersonations(ctx, q, now, &rep)
+}
+
+// VerifyWithArchive is Verify, then every archive segment in dir checked against the key and
+// linked to the prune rows the chain holds.
+func (t *Trail) VerifyWithArchive(ctx context.Context, r *sql.DB, checkpointFile, dir string, now time.Time) (Report, error) {
+	rep, err := t.Verify(ctx, r, checkpointFile, now)
+	if err != nil {
+		return rep, err
+	}
+	keyed := Keyed{Auth: 1, Routes: 1}
+	var linksOnly Keyed
+	if rep.Latest != nil {
+		keyed = rep.Latest.KeyedFrom
+		if rep.Latest.Rotation != nil {
+			linksOnly = rep.Latest.Rotation.Before
+		}
+	}
+	return rep, t.verifyArchive(dir, keyed, linksOnly, &rep)
 }
 
 func (t *Trail) verifyCheckpoints(ctx context.Context, q *queries.Queries, file string, rep *Report) error {
@@ -153,13 +179,17 @@ type chained struct {
 	recompute  func(hash.Hash) string
 }
 
-// verifyChain walks one chain in pages of its rows: each row must link to the row before it
+// verifyChain walks one chain in pages of its rows from where the newest prune left it (start:
+// the first row must link to the last row pruned): each row must link to the row before it
 // and match its keyed hash (rows before keyedFrom: the unkeyed format of before the key), and
 // the row the newest checkpoint signed as head must still be there, unchanged. It returns how
 // many rows it checked.
-func (t *Trail) verifyChain(table string, keyedFrom, linksOnly int64, head Head, signedAt int64, pageAfter func(after int64) ([]chained, error)) (int64, error) {
-	prev, sawHead, n := genesis, head.ID == 0, int64(0)
-	for after := int64(0); ; {
+func (t *Trail) verifyChain(table string, start Pruned, keyedFrom, linksOnly int64, head Head, signedAt int64, pageAfter func(after int64) ([]chained, error)) (int64, error) {
+	prev, sawHead, n := start.LastHash, head.ID <= start.UpTo, int64(0)
+	if prev == "" {
+		prev = genesis
+	}
+	for after := start.UpTo; ; {
 		rows, err := pageAfter(after)
 		if err != nil {
 			return n, err
@@ -195,7 +225,7 @@ func (t *Trail) verifyChain(table string, keyedFrom, linksOnly int64, head Head,
 }
 
 func (t *Trail) verifyAuthChain(ctx context.Context, q *queries.Queries, keyedFrom, linksOnly int64, latest CheckpointBody, rep *Report) (err error) {
-	rep.AuthRows, err = t.verifyChain("auth_audit", keyedFrom, linksOnly, latest.Auth, latest.At, func(after int64) ([]chained, error) {
+	rep.AuthRows, err = t.verifyChain("auth_audit", rep.Pruned.Auth, keyedFrom, linksOnly, latest.Auth, latest.At, func(after int64) ([]chained, error) {
 		rows, err := q.ListAuthAuditChain(ctx, queries.ListAuthAuditChainParams{After: after, Limit: page})
 		out := make([]chained, len(rows))
 		for i, a := range rows {
@@ -209,7 +239,7 @@ func (t *Trail) verifyAuthChain(ctx context.Context, q *queries.Queries, keyedFr
 }
 
 func (t *Trail) verifyRouteChain(ctx context.Context, q *queries.Queries, keyedFrom, linksOnly int64, latest CheckpointBody, rep *Report) (err error) {
-	rep.RouteRows, err = t.verifyChain("impersonation_audit", keyedFrom, linksOnly, latest.Routes, latest.At, func(after int64) ([]chained, error) {
+	rep.RouteRows, err = t.verifyChain("impersonation_audit", rep.Pruned.Routes, keyedFrom, linksOnly, latest.Routes, latest.At, func(after int64) ([]chained, error) {
 		rows, err := q.ListImpersonationAuditChain(ctx, queries.ListImpersonationAuditChainParams{After: after, Limit: page})
 		out := make([]chained, len(rows))
 		for i, a := range rows {
@@ -317,7 +347,7 @@ func verifyImpersonations(ctx context.Context, q *queries.Queries, now time.Time
 			return err
 		}
 		for _, i := range imps {
-			if err := verifyImpersonation(ctx, q, i, now); err != nil {
+			if err := verifyImpersonation(ctx, q, i, now, rep.Pruned.Before); err != nil {
 				return err
 			}
 			after = i.ID
@@ -344,7 +374,7 @@ func verifyImpersonations(ctx context.Context, q *queries.Queries, now time.Time
 	}
 }
 
-func verifyImpersonation(ctx context.Context, q *queries.Queries, i queries.ListImpersonationsAfterRow, now time.Time) error {
+func verifyImpersonation(ctx context.Context, q *queries.Queries, i queries.ListImpersonationsAfterRow, now time.Time, prunedBefore int64) error {
 	rows, err := q.ImpersonationLifecycleRows(ctx, sql.NullInt64{Int64: i.ID, Valid: true})
 	if err != nil {
 		return err
@@ -359,6 +389,9 @@ func verifyImpersonation(ctx context.Context, q *queries.Queries, i queries.List
 		default:
 			ends = append(ends, r)
 		}
+	}
+	if len(starts) == 0 && i.StartedAt < prunedBefore {
+		return nil // its start row was archived and pruned with the rows of its time
 	}
 	if len(starts) != 1 {
 		return problem("impersonation %d has %d impersonation.start rows, want exactly one", i.ID, len(starts))

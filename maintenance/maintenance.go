@@ -28,6 +28,11 @@ type Tasks struct {
 	Central        *central.Central // nil: no charge points
 	Log            *slog.Logger
 	Now            func() time.Time
+	// Retention prunes audit rows older than this (hourly), archived first to ArchiveDir and
+	// shipped by Ship (the replica; nil: none); zero keeps every row.
+	Retention  time.Duration
+	ArchiveDir string
+	Ship       func(ctx context.Context, path string) error
 }
 
 // Run does the housekeeping until ctx ends, a Round every `every` (15 s when zero), a
@@ -80,10 +85,29 @@ func (t *Tasks) Minutely(ctx context.Context) {
 	t.Limits.Forget(t.Now())
 }
 
-// Hourly refreshes the planner's statistics where they are stale.
+// Hourly refreshes the planner's statistics where they are stale, and prunes the audit rows
+// older than the retention period (when there is one).
 func (t *Tasks) Hourly(ctx context.Context) {
 	if err := t.DB.Optimize(ctx); err != nil && ctx.Err() == nil {
 		t.Log.Error("PRAGMA optimize", "err", err)
+	}
+	t.Prune(ctx)
+}
+
+// Prune archives and removes the audit rows older than Retention, then checkpoints.
+func (t *Tasks) Prune(ctx context.Context) {
+	if t.Retention <= 0 {
+		return
+	}
+	now := t.Now()
+	m, err := t.Trail.Prune(ctx, t.DB, t.ArchiveDir, now.Add(-t.Retention), now, t.Ship)
+	switch {
+	case err != nil && ctx.Err() == nil:
+		t.Log.Error("AUDIT: retention prune", "err", err)
+	case m.Auth.Rows+m.Routes.Rows > 0:
+		t.Log.Info("audit rows archived and pruned", "auth_audit", m.Auth.Rows, "impersonation_audit", m.Routes.Rows,
+			"archive", t.ArchiveDir, "segments", []string{m.Auth.Segment, m.Routes.Segment})
+		t.Checkpoint(ctx)
 	}
 }
 

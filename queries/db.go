@@ -72,6 +72,12 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.authAuditHeadStmt, err = db.PrepareContext(ctx, authAuditHead); err != nil {
 		return nil, fmt.Errorf("error preparing query AuthAuditHead: %w", err)
 	}
+	if q.authHeadIDStmt, err = db.PrepareContext(ctx, authHeadID); err != nil {
+		return nil, fmt.Errorf("error preparing query AuthHeadID: %w", err)
+	}
+	if q.authRowHashStmt, err = db.PrepareContext(ctx, authRowHash); err != nil {
+		return nil, fmt.Errorf("error preparing query AuthRowHash: %w", err)
+	}
 	if q.blockCardStmt, err = db.PrepareContext(ctx, blockCard); err != nil {
 		return nil, fmt.Errorf("error preparing query BlockCard: %w", err)
 	}
@@ -183,6 +189,12 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.deleteAllFactorsStmt, err = db.PrepareContext(ctx, deleteAllFactors); err != nil {
 		return nil, fmt.Errorf("error preparing query DeleteAllFactors: %w", err)
 	}
+	if q.deleteAuthUpToStmt, err = db.PrepareContext(ctx, deleteAuthUpTo); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteAuthUpTo: %w", err)
+	}
+	if q.deleteDeliveredEventsUpToStmt, err = db.PrepareContext(ctx, deleteDeliveredEventsUpTo); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteDeliveredEventsUpTo: %w", err)
+	}
 	if q.deleteExpiredWebSessionsStmt, err = db.PrepareContext(ctx, deleteExpiredWebSessions); err != nil {
 		return nil, fmt.Errorf("error preparing query DeleteExpiredWebSessions: %w", err)
 	}
@@ -197,6 +209,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.deleteRecoveryCodesStmt, err = db.PrepareContext(ctx, deleteRecoveryCodes); err != nil {
 		return nil, fmt.Errorf("error preparing query DeleteRecoveryCodes: %w", err)
+	}
+	if q.deleteRoutesUpToStmt, err = db.PrepareContext(ctx, deleteRoutesUpTo); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteRoutesUpTo: %w", err)
 	}
 	if q.deleteUnconfirmedFactorsStmt, err = db.PrepareContext(ctx, deleteUnconfirmedFactors); err != nil {
 		return nil, fmt.Errorf("error preparing query DeleteUnconfirmedFactors: %w", err)
@@ -227,6 +242,12 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.extendImpersonationStmt, err = db.PrepareContext(ctx, extendImpersonation); err != nil {
 		return nil, fmt.Errorf("error preparing query ExtendImpersonation: %w", err)
+	}
+	if q.firstAuthFromStmt, err = db.PrepareContext(ctx, firstAuthFrom); err != nil {
+		return nil, fmt.Errorf("error preparing query FirstAuthFrom: %w", err)
+	}
+	if q.firstRouteFromStmt, err = db.PrepareContext(ctx, firstRouteFrom); err != nil {
+		return nil, fmt.Errorf("error preparing query FirstRouteFrom: %w", err)
 	}
 	if q.getApprovalStmt, err = db.PrepareContext(ctx, getApproval); err != nil {
 		return nil, fmt.Errorf("error preparing query GetApproval: %w", err)
@@ -393,6 +414,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.insertPaymentMethodStmt, err = db.PrepareContext(ctx, insertPaymentMethod); err != nil {
 		return nil, fmt.Errorf("error preparing query InsertPaymentMethod: %w", err)
 	}
+	if q.insertPruneStmt, err = db.PrepareContext(ctx, insertPrune); err != nil {
+		return nil, fmt.Errorf("error preparing query InsertPrune: %w", err)
+	}
 	if q.insertReceiptStmt, err = db.PrepareContext(ctx, insertReceipt); err != nil {
 		return nil, fmt.Errorf("error preparing query InsertReceipt: %w", err)
 	}
@@ -446,6 +470,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.latestCheckpointStmt, err = db.PrepareContext(ctx, latestCheckpoint); err != nil {
 		return nil, fmt.Errorf("error preparing query LatestCheckpoint: %w", err)
+	}
+	if q.latestPruneStmt, err = db.PrepareContext(ctx, latestPrune); err != nil {
+		return nil, fmt.Errorf("error preparing query LatestPrune: %w", err)
 	}
 	if q.linksIssuedByStmt, err = db.PrepareContext(ctx, linksIssuedBy); err != nil {
 		return nil, fmt.Errorf("error preparing query LinksIssuedBy: %w", err)
@@ -639,6 +666,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.noteSessionClockStmt, err = db.PrepareContext(ctx, noteSessionClock); err != nil {
 		return nil, fmt.Errorf("error preparing query NoteSessionClock: %w", err)
 	}
+	if q.oldestUndeliveredEventStmt, err = db.PrepareContext(ctx, oldestUndeliveredEvent); err != nil {
+		return nil, fmt.Errorf("error preparing query OldestUndeliveredEvent: %w", err)
+	}
 	if q.openApprovalStmt, err = db.PrepareContext(ctx, openApproval); err != nil {
 		return nil, fmt.Errorf("error preparing query OpenApproval: %w", err)
 	}
@@ -722,6 +752,12 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.routeAuditAtStmt, err = db.PrepareContext(ctx, routeAuditAt); err != nil {
 		return nil, fmt.Errorf("error preparing query RouteAuditAt: %w", err)
+	}
+	if q.routeHeadIDStmt, err = db.PrepareContext(ctx, routeHeadID); err != nil {
+		return nil, fmt.Errorf("error preparing query RouteHeadID: %w", err)
+	}
+	if q.routeRowHashStmt, err = db.PrepareContext(ctx, routeRowHash); err != nil {
+		return nil, fmt.Errorf("error preparing query RouteRowHash: %w", err)
 	}
 	if q.sameStartStmt, err = db.PrepareContext(ctx, sameStart); err != nil {
 		return nil, fmt.Errorf("error preparing query SameStart: %w", err)
@@ -922,6 +958,16 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing authAuditHeadStmt: %w", cerr)
 		}
 	}
+	if q.authHeadIDStmt != nil {
+		if cerr := q.authHeadIDStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing authHeadIDStmt: %w", cerr)
+		}
+	}
+	if q.authRowHashStmt != nil {
+		if cerr := q.authRowHashStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing authRowHashStmt: %w", cerr)
+		}
+	}
 	if q.blockCardStmt != nil {
 		if cerr := q.blockCardStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing blockCardStmt: %w", cerr)
@@ -1107,6 +1153,16 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing deleteAllFactorsStmt: %w", cerr)
 		}
 	}
+	if q.deleteAuthUpToStmt != nil {
+		if cerr := q.deleteAuthUpToStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteAuthUpToStmt: %w", cerr)
+		}
+	}
+	if q.deleteDeliveredEventsUpToStmt != nil {
+		if cerr := q.deleteDeliveredEventsUpToStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteDeliveredEventsUpToStmt: %w", cerr)
+		}
+	}
 	if q.deleteExpiredWebSessionsStmt != nil {
 		if cerr := q.deleteExpiredWebSessionsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing deleteExpiredWebSessionsStmt: %w", cerr)
@@ -1130,6 +1186,11 @@ func (q *Queries) Close() error {
 	if q.deleteRecoveryCodesStmt != nil {
 		if cerr := q.deleteRecoveryCodesStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing deleteRecoveryCodesStmt: %w", cerr)
+		}
+	}
+	if q.deleteRoutesUpToStmt != nil {
+		if cerr := q.deleteRoutesUpToStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteRoutesUpToStmt: %w", cerr)
 		}
 	}
 	if q.deleteUnconfirmedFactorsStmt != nil {
@@ -1180,6 +1241,16 @@ func (q *Queries) Close() error {
 	if q.extendImpersonationStmt != nil {
 		if cerr := q.extendImpersonationStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing extendImpersonationStmt: %w", cerr)
+		}
+	}
+	if q.firstAuthFromStmt != nil {
+		if cerr := q.firstAuthFromStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing firstAuthFromStmt: %w", cerr)
+		}
+	}
+	if q.firstRouteFromStmt != nil {
+		if cerr := q.firstRouteFromStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing firstRouteFromStmt: %w", cerr)
 		}
 	}
 	if q.getApprovalStmt != nil {
@@ -1457,6 +1528,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing insertPaymentMethodStmt: %w", cerr)
 		}
 	}
+	if q.insertPruneStmt != nil {
+		if cerr := q.insertPruneStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing insertPruneStmt: %w", cerr)
+		}
+	}
 	if q.insertReceiptStmt != nil {
 		if cerr := q.insertReceiptStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing insertReceiptStmt: %w", cerr)
@@ -1545,6 +1621,11 @@ func (q *Queries) Close() error {
 	if q.latestCheckpointStmt != nil {
 		if cerr := q.latestCheckpointStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing latestCheckpointStmt: %w", cerr)
+		}
+	}
+	if q.latestPruneStmt != nil {
+		if cerr := q.latestPruneStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing latestPruneStmt: %w", cerr)
 		}
 	}
 	if q.linksIssuedByStmt != nil {
@@ -1867,6 +1948,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing noteSessionClockStmt: %w", cerr)
 		}
 	}
+	if q.oldestUndeliveredEventStmt != nil {
+		if cerr := q.oldestUndeliveredEventStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing oldestUndeliveredEventStmt: %w", cerr)
+		}
+	}
 	if q.openApprovalStmt != nil {
 		if cerr := q.openApprovalStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing openApprovalStmt: %w", cerr)
@@ -2005,6 +2091,16 @@ func (q *Queries) Close() error {
 	if q.routeAuditAtStmt != nil {
 		if cerr := q.routeAuditAtStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing routeAuditAtStmt: %w", cerr)
+		}
+	}
+	if q.routeHeadIDStmt != nil {
+		if cerr := q.routeHeadIDStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing routeHeadIDStmt: %w", cerr)
+		}
+	}
+	if q.routeRowHashStmt != nil {
+		if cerr := q.routeRowHashStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing routeRowHashStmt: %w", cerr)
 		}
 	}
 	if q.sameStartStmt != nil {
@@ -2252,6 +2348,8 @@ type Queries struct {
 	authAuditAtStmt                      *sql.Stmt
 	authAuditByIDsStmt                   *sql.Stmt
 	authAuditHeadStmt                    *sql.Stmt
+	authHeadIDStmt                       *sql.Stmt
+	authRowHashStmt                      *sql.Stmt
 	blockCardStmt                        *sql.Stmt
 	cancelReservationStmt                *sql.Stmt
 	cardByUIDStmt                        *sql.Stmt
@@ -2289,11 +2387,14 @@ type Queries struct {
 	customersByDomainStmt                *sql.Stmt
 	customersByIDsStmt                   *sql.Stmt
 	deleteAllFactorsStmt                 *sql.Stmt
+	deleteAuthUpToStmt                   *sql.Stmt
+	deleteDeliveredEventsUpToStmt        *sql.Stmt
 	deleteExpiredWebSessionsStmt         *sql.Stmt
 	deleteFactorStmt                     *sql.Stmt
 	deleteOtherSessionsStmt              *sql.Stmt
 	deletePaymentMethodStmt              *sql.Stmt
 	deleteRecoveryCodesStmt              *sql.Stmt
+	deleteRoutesUpToStmt                 *sql.Stmt
 	deleteUnconfirmedFactorsStmt         *sql.Stmt
 	deleteUserSessionsStmt               *sql.Stmt
 	deleteWebSessionStmt                 *sql.Stmt
@@ -2304,6 +2405,8 @@ type Queries struct {
 	enqueueMailStmt                      *sql.Stmt
 	enqueueWebhookStmt                   *sql.Stmt
 	extendImpersonationStmt              *sql.Stmt
+	firstAuthFromStmt                    *sql.Stmt
+	firstRouteFromStmt                   *sql.Stmt
 	getApprovalStmt                      *sql.Stmt
 	getApprovalForRequesterStmt          *sql.Stmt
 	getAuthAuditStmt                     *sql.Stmt
@@ -2359,6 +2462,7 @@ type Queries struct {
 	insertOCPPLogStmt                    *sql.Stmt
 	insertPasswordTokenStmt              *sql.Stmt
 	insertPaymentMethodStmt              *sql.Stmt
+	insertPruneStmt                      *sql.Stmt
 	insertReceiptStmt                    *sql.Stmt
 	insertReceiptLineStmt                *sql.Stmt
 	insertRefundStmt                     *sql.Stmt
@@ -2377,6 +2481,7 @@ type Queries struct {
 	lastSignedOffReviewStmt              *sql.Stmt
 	latestCallAnswerStmt                 *sql.Stmt
 	latestCheckpointStmt                 *sql.Stmt
+	latestPruneStmt                      *sql.Stmt
 	linksIssuedByStmt                    *sql.Stmt
 	listActiveImpersonationsStmt         *sql.Stmt
 	listActiveImpersonationsForSweepStmt *sql.Stmt
@@ -2441,6 +2546,7 @@ type Queries struct {
 	nextTagInFamilyStmt                  *sql.Stmt
 	noteChargerClockStmt                 *sql.Stmt
 	noteSessionClockStmt                 *sql.Stmt
+	oldestUndeliveredEventStmt           *sql.Stmt
 	openApprovalStmt                     *sql.Stmt
 	openReviewStmt                       *sql.Stmt
 	ownerOfCardStmt                      *sql.Stmt
@@ -2469,6 +2575,8 @@ type Queries struct {
 	revokeSupportGrantsStmt              *sql.Stmt
 	rotateWebSessionStmt                 *sql.Stmt
 	routeAuditAtStmt                     *sql.Stmt
+	routeHeadIDStmt                      *sql.Stmt
+	routeRowHashStmt                     *sql.Stmt
 	sameStartStmt                        *sql.Stmt
 	saveWebSessionStmt                   *sql.Stmt
 	searchCustomersStmt                  *sql.Stmt
@@ -2529,6 +2637,8 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		authAuditAtStmt:                      q.authAuditAtStmt,
 		authAuditByIDsStmt:                   q.authAuditByIDsStmt,
 		authAuditHeadStmt:                    q.authAuditHeadStmt,
+		authHeadIDStmt:                       q.authHeadIDStmt,
+		authRowHashStmt:                      q.authRowHashStmt,
 		blockCardStmt:                        q.blockCardStmt,
 		cancelReservationStmt:                q.cancelReservationStmt,
 		cardByUIDStmt:                        q.cardByUIDStmt,
@@ -2566,11 +2676,14 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		customersByDomainStmt:                q.customersByDomainStmt,
 		customersByIDsStmt:                   q.customersByIDsStmt,
 		deleteAllFactorsStmt:                 q.deleteAllFactorsStmt,
+		deleteAuthUpToStmt:                   q.deleteAuthUpToStmt,
+		deleteDeliveredEventsUpToStmt:        q.deleteDeliveredEventsUpToStmt,
 		deleteExpiredWebSessionsStmt:         q.deleteExpiredWebSessionsStmt,
 		deleteFactorStmt:                     q.deleteFactorStmt,
 		deleteOtherSessionsStmt:              q.deleteOtherSessionsStmt,
 		deletePaymentMethodStmt:              q.deletePaymentMethodStmt,
 		deleteRecoveryCodesStmt:              q.deleteRecoveryCodesStmt,
+		deleteRoutesUpToStmt:                 q.deleteRoutesUpToStmt,
 		deleteUnconfirmedFactorsStmt:         q.deleteUnconfirmedFactorsStmt,
 		deleteUserSessionsStmt:               q.deleteUserSessionsStmt,
 		deleteWebSessionStmt:                 q.deleteWebSessionStmt,
@@ -2581,6 +2694,8 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		enqueueMailStmt:                      q.enqueueMailStmt,
 		enqueueWebhookStmt:                   q.enqueueWebhookStmt,
 		extendImpersonationStmt:              q.extendImpersonationStmt,
+		firstAuthFromStmt:                    q.firstAuthFromStmt,
+		firstRouteFromStmt:                   q.firstRouteFromStmt,
 		getApprovalStmt:                      q.getApprovalStmt,
 		getApprovalForRequesterStmt:          q.getApprovalForRequesterStmt,
 		getAuthAuditStmt:                     q.getAuthAuditStmt,
@@ -2636,6 +2751,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		insertOCPPLogStmt:                    q.insertOCPPLogStmt,
 		insertPasswordTokenStmt:              q.insertPasswordTokenStmt,
 		insertPaymentMethodStmt:              q.insertPaymentMethodStmt,
+		insertPruneStmt:                      q.insertPruneStmt,
 		insertReceiptStmt:                    q.insertReceiptStmt,
 		insertReceiptLineStmt:                q.insertReceiptLineStmt,
 		insertRefundStmt:                     q.insertRefundStmt,
@@ -2654,6 +2770,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		lastSignedOffReviewStmt:              q.lastSignedOffReviewStmt,
 		latestCallAnswerStmt:                 q.latestCallAnswerStmt,
 		latestCheckpointStmt:                 q.latestCheckpointStmt,
+		latestPruneStmt:                      q.latestPruneStmt,
 		linksIssuedByStmt:                    q.linksIssuedByStmt,
 		listActiveImpersonationsStmt:         q.listActiveImpersonationsStmt,
 		listActiveImpersonationsForSweepStmt: q.listActiveImpersonationsForSweepStmt,
@@ -2718,6 +2835,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		nextTagInFamilyStmt:                  q.nextTagInFamilyStmt,
 		noteChargerClockStmt:                 q.noteChargerClockStmt,
 		noteSessionClockStmt:                 q.noteSessionClockStmt,
+		oldestUndeliveredEventStmt:           q.oldestUndeliveredEventStmt,
 		openApprovalStmt:                     q.openApprovalStmt,
 		openReviewStmt:                       q.openReviewStmt,
 		ownerOfCardStmt:                      q.ownerOfCardStmt,
@@ -2746,6 +2864,8 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		revokeSupportGrantsStmt:              q.revokeSupportGrantsStmt,
 		rotateWebSessionStmt:                 q.rotateWebSessionStmt,
 		routeAuditAtStmt:                     q.routeAuditAtStmt,
+		routeHeadIDStmt:                      q.routeHeadIDStmt,
+		routeRowHashStmt:                     q.routeRowHashStmt,
 		sameStartStmt:                        q.sameStartStmt,
 		saveWebSessionStmt:                   q.saveWebSessionStmt,
 		searchCustomersStmt:                  q.searchCustomersStmt,

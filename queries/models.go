@@ -45,6 +45,13 @@ type AuditCheckpoint struct {
 	Sig  string
 }
 
+type AuditPrune struct {
+	ID    int64
+	Chain string
+	UpTo  int64
+	At    int64
+}
+
 type AuthAudit struct {
 	ID              int64
 	At              int64

@@ -18,6 +18,9 @@ var CustomerTables = []string{
 // why. This list is the review point: adding to it needs a reason a reviewer accepts.
 var Unscoped = map[string]string{
 	"ReportPeople":                     "access report: the names of the staff (role admin or support only) whose actions it lists",
+	"GetReview":                        "access review (admins): the names of the staff who opened and signed off a review",
+	"ListReviews":                      "access review (admins): the names of the staff who opened and signed off each review",
+	"ReviewStaff":                      "access review (admins): every staff account (role admin or support), what it did, and the names of the accounts it created",
 	"GetUserForAuth":                   "authentication: loads the logged-in user by the id in their own session",
 	"GetUserByEmailForAuth":            "authentication: login looks the account up by email",
 	"CreateUser":                       "account creation (CLI and demo), not a customer's data view",
