@@ -61,6 +61,7 @@ func TestEveryPageIsAccessible(t *testing.T) {
 	check := func(who, path string) { t.Helper(); checkAccessible(t, b, axe, s.base, who, path) }
 	check("anonymous", "/login")
 	b.login(ctx, s.base, demo.JaneEmail)
+	s.signInElsewhere(demo.JaneEmail, "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1")
 	for _, p := range append(customerPages, "/account/security") {
 		check("customer", p)
 	}

@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -112,6 +113,24 @@ func startSiteWith(t *testing.T, cfg app.Options) *site {
 }
 
 func (s *site) userID(email string) int64 { return dbtest.UserID(s.t, s.db, email) }
+
+// signInElsewhere signs email in from another device (a plain HTTP client sending userAgent):
+// a second session on the account's Security page.
+func (s *site) signInElsewhere(email, userAgent string) {
+	s.t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, s.base+"/login", strings.NewReader(url.Values{"email": {email}, "password": {demo.DefaultPassword}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("User-Agent", userAgent)
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.Do(req)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		s.t.Fatalf("sign %s in elsewhere: %d", email, resp.StatusCode)
+	}
+}
 
 func (s *site) count(q string, args ...any) int {
 	var n int

@@ -17,6 +17,7 @@ import (
 	"chargedesk/mfa"
 	"chargedesk/queries"
 	"chargedesk/staff"
+	"chargedesk/users"
 )
 
 // securityData is what the Security page shows.
@@ -31,6 +32,7 @@ type securityData struct {
 	HasPasskey   bool
 	StepUpDue    bool // adding or removing a factor asks for one first
 	Window       string
+	Sessions     []users.Session // where the account is signed in, this session first
 }
 
 func (a *App) securityPage(c *gin.Context, d securityData) (*Page, error) {
@@ -60,6 +62,9 @@ func (a *App) securityPage(c *gin.Context, d securityData) (*Page, error) {
 	d.HasPasskey = d.HasPasskey && d.PasskeyHost
 	d.StepUpDue = len(confirmed) > 0 && a.stepUpDue(c)
 	d.Window = format.Span(a.stepUpFor)
+	if d.Sessions, err = users.Sessions(ctx, a.r, u.ID, callerRow(c).SessionKey, a.now(), a.web.Idle); err != nil {
+		return nil, err
+	}
 	return &Page{Title: "Security", Nav: "security", Data: d}, nil
 }
 

@@ -192,6 +192,9 @@ func (a *App) signIn(c *gin.Context, u queries.User, entry audit.Entry, factor, 
 		a.fail(c, err)
 		return
 	}
+	if err := a.web.Describe(c.Request.Context(), sess.ID, c.ClientIP(), c.Request.UserAgent()); err != nil {
+		a.logErr(c, "note where a login was made from", err) // the list of sessions shows it as unknown
+	}
 	entry.Tag, entry.Actor = audit.TagLoginSuccess, u.ID
 	if entry.Metadata == nil {
 		entry.Metadata = map[string]any{}

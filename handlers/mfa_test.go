@@ -231,6 +231,8 @@ var stepUpRoutes = []string{
 	"/admin/settings/impersonation",
 	"/account/recovery-codes",
 	"/account/factors/1/delete",
+	"/account/sessions/end",
+	"/account/sessions/end-others",
 }
 
 // Every sensitive action, with the factor older than the step-up window, is refused (401, a

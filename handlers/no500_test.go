@@ -27,7 +27,7 @@ func TestNoServerErrorForAnythingAUserCanType(t *testing.T) {
 		"evse_id", "date", "time", "minutes", "amount", "reason", "customer_user_id", "ticket", "confirm", "allow_changes",
 		"allow_payments", "enabled", "protect", "role", "email", "name", "password", "token", "call", "connector",
 		"ocpp_id", "vendor", "model", "location_id", "owner_email", "connectors", "standard", "max_power_kw", "tariff_id", "heartbeat_s",
-		"code", "passkey", "factor_id", "state", "error", "error_description", "reauth", "next", "answer", "staff_id", "decision", "notify"}
+		"code", "passkey", "factor_id", "state", "error", "error_description", "reauth", "next", "answer", "staff_id", "decision", "notify", "session", "done", "n"}
 	paths := []string{"/admin", "/admin/customers", fmt.Sprintf("/admin/customers/%d", jane), "/admin/audit", "/admin/impersonations", "/admin/impersonations/1", "/admin/tariffs", "/admin/tariffs/1", "/admin/receipts/1",
 		"/admin/charges/1/refund", "/admin/reservations/1/restore", "/admin/cards/1/reissue", "/admin/sessions/1/force-stop",
 		"/api/customer/impersonation/start", "/api/customer/impersonation/end", "/api/customer/impersonation/extend", "/login",
@@ -37,7 +37,7 @@ func TestNoServerErrorForAnythingAUserCanType(t *testing.T) {
 		"/login/verify", "/login/passkey", "/login/sso", "/login/sso/callback", "/account/totp", "/account/totp/confirm", "/account/passkeys/options",
 		"/account/passkeys", "/account/factors/1/delete", "/account/recovery-codes", "/account/confirm", "/admin/staff/2/factors/reset",
 		fmt.Sprintf("/admin/customers/%d/access-report", jane), fmt.Sprintf("/admin/customers/%d/consent", jane), "/admin/customers/999999/access-report", "/admin/customers/999999/consent",
-		"/admin/reviews", "/admin/reviews/1", "/admin/reviews/1/decisions", "/admin/reviews/1/signoff"}
+		"/admin/reviews", "/admin/reviews/1", "/admin/reviews/1/decisions", "/admin/reviews/1/signoff", "/account/sessions/end", "/account/sessions/end-others"}
 	for _, rt := range ta.app.CustomerRoutes() {
 		paths = append(paths, strings.ReplaceAll(rt.Path, ":id", "1"))
 	}

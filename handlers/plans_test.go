@@ -72,6 +72,10 @@ func TestCustomerPageQueriesDoNotGrowWithHistory(t *testing.T) {
 		// The caller of every request: session, user, open impersonation, its last request.
 		{"../queries/web_sessions.sql", "GetCaller", []string{"SEARCH ws USING INDEX sqlite_autoindex_web_sessions_1 (id=?)", "SEARCH u USING INTEGER PRIMARY KEY",
 			"impersonations_one_active_per_admin", "SEARCH r USING COVERING INDEX", "SEARCH f USING COVERING INDEX user_factors_user"}, []string{"SCAN", "TEMP B-TREE"}},
+		// The Security page's list of the account's sessions, and one of them by its handle: the
+		// account's rows only (a few; sorted by when they were last used), never every login.
+		{"../queries/web_sessions.sql", "ListUserSessions", []string{"SEARCH web_sessions USING INDEX web_sessions_user (user_id=?)"}, []string{"SCAN"}},
+		{"../queries/web_sessions.sql", "GetUserSession", []string{"SEARCH web_sessions USING INDEX web_sessions_user (user_id=?)"}, []string{"SCAN"}},
 		// The customer page's held sessions and wrong-clock notes: partial indexes, never a walk of a fleet's history.
 		{"../queries/charging_sessions.sql", "HeldSessions", []string{"USING INDEX charging_sessions_held (user_id=?)"}, []string{"SCAN", "TEMP B-TREE"}},
 		{"../queries/charging_sessions.sql", "SessionClockNotes", []string{"USING INDEX charging_sessions_clock (user_id=? AND started_at>?)"}, []string{"SCAN", "TEMP B-TREE"}},

@@ -126,6 +126,8 @@ func (a *App) Routes() http.Handler {
 	r.POST("/account/passkeys", a.requireUser, a.stepUpToAdd, a.addPasskey)
 	r.POST("/account/factors/:id/delete", a.requireUser, a.requireFactor, a.stepUp, a.removeFactor)
 	r.POST("/account/recovery-codes", a.requireUser, a.requireFactor, a.stepUp, a.newRecoveryCodes)
+	r.POST("/account/sessions/end", a.requireUser, a.requireFactor, a.stepUp, a.endSession)
+	r.POST("/account/sessions/end-others", a.requireUser, a.requireFactor, a.stepUp, a.endOtherSessions)
 	// Charge points (OCPP 1.6J over a WebSocket, Basic auth per charge point).
 	r.GET("/ocpp/1.6/:id", a.ocppConnect)
 

@@ -222,6 +222,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.deleteWebSessionStmt, err = db.PrepareContext(ctx, deleteWebSession); err != nil {
 		return nil, fmt.Errorf("error preparing query DeleteWebSession: %w", err)
 	}
+	if q.describeWebSessionStmt, err = db.PrepareContext(ctx, describeWebSession); err != nil {
+		return nil, fmt.Errorf("error preparing query DescribeWebSession: %w", err)
+	}
 	if q.dueMailStmt, err = db.PrepareContext(ctx, dueMail); err != nil {
 		return nil, fmt.Errorf("error preparing query DueMail: %w", err)
 	}
@@ -353,6 +356,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.getUserForAuthStmt, err = db.PrepareContext(ctx, getUserForAuth); err != nil {
 		return nil, fmt.Errorf("error preparing query GetUserForAuth: %w", err)
+	}
+	if q.getUserSessionStmt, err = db.PrepareContext(ctx, getUserSession); err != nil {
+		return nil, fmt.Errorf("error preparing query GetUserSession: %w", err)
 	}
 	if q.getVisibleChargerStmt, err = db.PrepareContext(ctx, getVisibleCharger); err != nil {
 		return nil, fmt.Errorf("error preparing query GetVisibleCharger: %w", err)
@@ -632,6 +638,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.listUnrecordedEndsStmt, err = db.PrepareContext(ctx, listUnrecordedEnds); err != nil {
 		return nil, fmt.Errorf("error preparing query ListUnrecordedEnds: %w", err)
+	}
+	if q.listUserSessionsStmt, err = db.PrepareContext(ctx, listUserSessions); err != nil {
+		return nil, fmt.Errorf("error preparing query ListUserSessions: %w", err)
 	}
 	if q.mailBacklogStmt, err = db.PrepareContext(ctx, mailBacklog); err != nil {
 		return nil, fmt.Errorf("error preparing query MailBacklog: %w", err)
@@ -1208,6 +1217,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing deleteWebSessionStmt: %w", cerr)
 		}
 	}
+	if q.describeWebSessionStmt != nil {
+		if cerr := q.describeWebSessionStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing describeWebSessionStmt: %w", cerr)
+		}
+	}
 	if q.dueMailStmt != nil {
 		if cerr := q.dueMailStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing dueMailStmt: %w", cerr)
@@ -1426,6 +1440,11 @@ func (q *Queries) Close() error {
 	if q.getUserForAuthStmt != nil {
 		if cerr := q.getUserForAuthStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing getUserForAuthStmt: %w", cerr)
+		}
+	}
+	if q.getUserSessionStmt != nil {
+		if cerr := q.getUserSessionStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getUserSessionStmt: %w", cerr)
 		}
 	}
 	if q.getVisibleChargerStmt != nil {
@@ -1891,6 +1910,11 @@ func (q *Queries) Close() error {
 	if q.listUnrecordedEndsStmt != nil {
 		if cerr := q.listUnrecordedEndsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listUnrecordedEndsStmt: %w", cerr)
+		}
+	}
+	if q.listUserSessionsStmt != nil {
+		if cerr := q.listUserSessionsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listUserSessionsStmt: %w", cerr)
 		}
 	}
 	if q.mailBacklogStmt != nil {
@@ -2398,6 +2422,7 @@ type Queries struct {
 	deleteUnconfirmedFactorsStmt         *sql.Stmt
 	deleteUserSessionsStmt               *sql.Stmt
 	deleteWebSessionStmt                 *sql.Stmt
+	describeWebSessionStmt               *sql.Stmt
 	dueMailStmt                          *sql.Stmt
 	dueReservationsStmt                  *sql.Stmt
 	emailMatchesAfterStmt                *sql.Stmt
@@ -2442,6 +2467,7 @@ type Queries struct {
 	getUserByEmailForAuthStmt            *sql.Stmt
 	getUserForAdminStmt                  *sql.Stmt
 	getUserForAuthStmt                   *sql.Stmt
+	getUserSessionStmt                   *sql.Stmt
 	getVisibleChargerStmt                *sql.Stmt
 	getWebSessionStmt                    *sql.Stmt
 	heldSessionsStmt                     *sql.Stmt
@@ -2535,6 +2561,7 @@ type Queries struct {
 	listTariffComponentsStmt             *sql.Stmt
 	listTariffsStmt                      *sql.Stmt
 	listUnrecordedEndsStmt               *sql.Stmt
+	listUserSessionsStmt                 *sql.Stmt
 	mailBacklogStmt                      *sql.Stmt
 	markMailFailedStmt                   *sql.Stmt
 	markMailRetryStmt                    *sql.Stmt
@@ -2687,6 +2714,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		deleteUnconfirmedFactorsStmt:         q.deleteUnconfirmedFactorsStmt,
 		deleteUserSessionsStmt:               q.deleteUserSessionsStmt,
 		deleteWebSessionStmt:                 q.deleteWebSessionStmt,
+		describeWebSessionStmt:               q.describeWebSessionStmt,
 		dueMailStmt:                          q.dueMailStmt,
 		dueReservationsStmt:                  q.dueReservationsStmt,
 		emailMatchesAfterStmt:                q.emailMatchesAfterStmt,
@@ -2731,6 +2759,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		getUserByEmailForAuthStmt:            q.getUserByEmailForAuthStmt,
 		getUserForAdminStmt:                  q.getUserForAdminStmt,
 		getUserForAuthStmt:                   q.getUserForAuthStmt,
+		getUserSessionStmt:                   q.getUserSessionStmt,
 		getVisibleChargerStmt:                q.getVisibleChargerStmt,
 		getWebSessionStmt:                    q.getWebSessionStmt,
 		heldSessionsStmt:                     q.heldSessionsStmt,
@@ -2824,6 +2853,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		listTariffComponentsStmt:             q.listTariffComponentsStmt,
 		listTariffsStmt:                      q.listTariffsStmt,
 		listUnrecordedEndsStmt:               q.listUnrecordedEndsStmt,
+		listUserSessionsStmt:                 q.listUserSessionsStmt,
 		mailBacklogStmt:                      q.mailBacklogStmt,
 		markMailFailedStmt:                   q.markMailFailedStmt,
 		markMailRetryStmt:                    q.markMailRetryStmt,

@@ -433,6 +433,8 @@ type WebSession struct {
 	Pending    int64
 	Factor     string
 	FactorAt   int64
+	Ip         string
+	UserAgent  string
 }
 
 type WebhookOutbox struct {

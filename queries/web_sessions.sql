@@ -53,3 +53,25 @@ DELETE FROM web_sessions WHERE user_id = @user_id AND id != @keep;
 -- Gives a session a new id (the hash of a new cookie's id), keeping its user, its times and
 -- its values: after a step-up, the id that was in use before it no longer works.
 UPDATE web_sessions SET id = @new_id WHERE id = @id;
+
+-- name: DescribeWebSession :exec
+-- Notes where a login was made from (its address and browser, cut to 300 bytes), just after
+-- it is saved.
+UPDATE web_sessions SET ip = @ip, user_agent = @user_agent WHERE id = @id;
+
+-- name: ListUserSessions :many
+-- A user's signed-in sessions, the asking one (@current) first, then the most recently used:
+-- not the ones still owing their second step, nor those expired or idle (seen before
+-- @seen_after) that the next request or the maintenance loop deletes. handle names a session on the page: the first 16 hex digits
+-- of its key (the key is the hash of the cookie's id, so neither makes a cookie).
+SELECT CAST(substr(id, 1, 16) AS TEXT) AS handle, CAST(id = @current AS INTEGER) AS is_current,
+       created_at, last_seen_at, ip, user_agent, factor
+FROM web_sessions
+WHERE user_id = @user_id AND pending = 0 AND expires_at > @now AND max(last_seen_at, created_at) > @seen_after
+ORDER BY is_current DESC, max(last_seen_at, created_at) DESC, created_at DESC
+LIMIT 100;
+
+-- name: GetUserSession :one
+-- One of a user's sessions by its handle (ListUserSessions).
+SELECT id, created_at, ip, user_agent FROM web_sessions
+WHERE user_id = @user_id AND substr(id, 1, 16) = @handle AND pending = 0 AND expires_at > @now;

@@ -49,6 +49,23 @@ func (q *Queries) DeleteWebSession(ctx context.Context, id string) error {
 	return err
 }
 
+const describeWebSession = `-- name: DescribeWebSession :exec
+UPDATE web_sessions SET ip = ?1, user_agent = ?2 WHERE id = ?3
+`
+
+type DescribeWebSessionParams struct {
+	Ip        string
+	UserAgent string
+	ID        string
+}
+
+// Notes where a login was made from (its address and browser, cut to 300 bytes), just after
+// it is saved.
+func (q *Queries) DescribeWebSession(ctx context.Context, arg DescribeWebSessionParams) error {
+	_, err := q.exec(ctx, q.describeWebSessionStmt, describeWebSession, arg.Ip, arg.UserAgent, arg.ID)
+	return err
+}
+
 const getCaller = `-- name: GetCaller :one
 SELECT ws.id AS session_key, ws.created_at AS session_created_at, ws.last_seen_at AS session_last_seen_at,
        ws.pending AS session_pending, ws.factor AS session_factor, ws.factor_at AS session_factor_at,
@@ -148,8 +165,39 @@ func (q *Queries) GetCaller(ctx context.Context, arg GetCallerParams) (GetCaller
 	return i, err
 }
 
+const getUserSession = `-- name: GetUserSession :one
+SELECT id, created_at, ip, user_agent FROM web_sessions
+WHERE user_id = ?1 AND substr(id, 1, 16) = ?2 AND pending = 0 AND expires_at > ?3
+`
+
+type GetUserSessionParams struct {
+	UserID sql.NullInt64
+	Handle string
+	Now    int64
+}
+
+type GetUserSessionRow struct {
+	ID        string
+	CreatedAt int64
+	Ip        string
+	UserAgent string
+}
+
+// One of a user's sessions by its handle (ListUserSessions).
+func (q *Queries) GetUserSession(ctx context.Context, arg GetUserSessionParams) (GetUserSessionRow, error) {
+	row := q.queryRow(ctx, q.getUserSessionStmt, getUserSession, arg.UserID, arg.Handle, arg.Now)
+	var i GetUserSessionRow
+	err := row.Scan(
+		&i.ID,
+		&i.CreatedAt,
+		&i.Ip,
+		&i.UserAgent,
+	)
+	return i, err
+}
+
 const getWebSession = `-- name: GetWebSession :one
-SELECT id, user_id, data, created_at, expires_at, last_seen_at, pending, factor, factor_at FROM web_sessions WHERE id = ? AND expires_at > ?
+SELECT id, user_id, data, created_at, expires_at, last_seen_at, pending, factor, factor_at, ip, user_agent FROM web_sessions WHERE id = ? AND expires_at > ?
 `
 
 type GetWebSessionParams struct {
@@ -170,8 +218,76 @@ func (q *Queries) GetWebSession(ctx context.Context, arg GetWebSessionParams) (W
 		&i.Pending,
 		&i.Factor,
 		&i.FactorAt,
+		&i.Ip,
+		&i.UserAgent,
 	)
 	return i, err
+}
+
+const listUserSessions = `-- name: ListUserSessions :many
+SELECT CAST(substr(id, 1, 16) AS TEXT) AS handle, CAST(id = ?1 AS INTEGER) AS is_current,
+       created_at, last_seen_at, ip, user_agent, factor
+FROM web_sessions
+WHERE user_id = ?2 AND pending = 0 AND expires_at > ?3 AND max(last_seen_at, created_at) > ?4
+ORDER BY is_current DESC, max(last_seen_at, created_at) DESC, created_at DESC
+LIMIT 100
+`
+
+type ListUserSessionsParams struct {
+	Current   string
+	UserID    sql.NullInt64
+	Now       int64
+	SeenAfter int64
+}
+
+type ListUserSessionsRow struct {
+	Handle     string
+	IsCurrent  int64
+	CreatedAt  int64
+	LastSeenAt int64
+	Ip         string
+	UserAgent  string
+	Factor     string
+}
+
+// A user's signed-in sessions, the asking one (@current) first, then the most recently used:
+// not the ones still owing their second step, nor those expired or idle (seen before
+// @seen_after) that the next request or the maintenance loop deletes. handle names a session on the page: the first 16 hex digits
+// of its key (the key is the hash of the cookie's id, so neither makes a cookie).
+func (q *Queries) ListUserSessions(ctx context.Context, arg ListUserSessionsParams) ([]ListUserSessionsRow, error) {
+	rows, err := q.query(ctx, q.listUserSessionsStmt, listUserSessions,
+		arg.Current,
+		arg.UserID,
+		arg.Now,
+		arg.SeenAfter,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ListUserSessionsRow
+	for rows.Next() {
+		var i ListUserSessionsRow
+		if err := rows.Scan(
+			&i.Handle,
+			&i.IsCurrent,
+			&i.CreatedAt,
+			&i.LastSeenAt,
+			&i.Ip,
+			&i.UserAgent,
+			&i.Factor,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const rotateWebSession = `-- name: RotateWebSession :execrows

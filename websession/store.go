@@ -14,6 +14,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gorilla/securecookie"
@@ -255,6 +256,16 @@ func (s *Store) Save(r *http.Request, w http.ResponseWriter, sess *sessions.Sess
 // Delete removes a session by its id.
 func (s *Store) Delete(ctx context.Context, id string) error {
 	return s.w.DeleteWebSession(ctx, key(id))
+}
+
+// Describe notes where the session with id was signed in from: the client's address and its
+// browser's User-Agent (cut to 300 bytes on a character boundary), for the account's list of
+// its sessions.
+func (s *Store) Describe(ctx context.Context, id, ip, userAgent string) error {
+	if len(userAgent) > 300 {
+		userAgent = strings.ToValidUTF8(userAgent[:300], "")
+	}
+	return s.w.DescribeWebSession(ctx, queries.DescribeWebSessionParams{Ip: ip, UserAgent: userAgent, ID: key(id)})
 }
 
 // Revoke removes a session by the key Caller returned (the hash of its id).

@@ -1,0 +1,2 @@
+ALTER TABLE web_sessions DROP COLUMN user_agent;
+ALTER TABLE web_sessions DROP COLUMN ip;
