@@ -5,6 +5,7 @@ package handlers
 // fields stay on the page behind "Technical details".
 
 import (
+	"cmp"
 	"fmt"
 	"strconv"
 	"strings"
@@ -182,6 +183,11 @@ func auditSentence(tag string, actor, target person, m meta) string {
 		return fmt.Sprintf("%s signed in with a recovery code (%s left)", a, m.str("remaining"))
 	case "password.change":
 		return a + " changed their password"
+	case "session.end":
+		if m["others"] == true {
+			return fmt.Sprintf("%s signed out every other session of theirs (%s)", a, m.str("sessions_ended"))
+		}
+		return fmt.Sprintf("%s signed out a session of theirs (%s, from %s)", a, cmp.Or(m.str("device"), "unknown browser"), cmp.Or(m.str("signed_in_from"), "an unrecorded address"))
 	case "password.set":
 		return t + " set a password with a one-time link"
 	case "audit.rekey":

@@ -26,6 +26,8 @@ func TestAuditSentences(t *testing.T) {
 		{"customer.consent.deny", `{"ticket":"SUP-2"}`, "Sam Admin (admin) did not let support see their account (ticket SUP-2)"},
 		{"customer.consent.revoke", `{"impersonations_ended":1}`, "Sam Admin (admin) took back support's access to their account (1 impersonations ended)"},
 		{"admin.access_report", `{"from":"2026-01-01T00:00:00Z","to":"2026-07-01T00:00:00Z","format":"pdf"}`, "Sam Admin (admin) made an access report of Jane Doe's account (2026-01-01 to 2026-07-01, pdf)"},
+		{"session.end", `{"device":"Safari on iPhone","signed_in_from":"192.0.2.7","sessions_ended":1}`, "Sam Admin (admin) signed out a session of theirs (Safari on iPhone, from 192.0.2.7)"},
+		{"session.end", `{"others":true,"sessions_ended":3}`, "Sam Admin (admin) signed out every other session of theirs (3)"},
 		{"something.new", `{}`, "Sam Admin (admin): something new"},
 	} {
 		var m meta
