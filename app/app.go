@@ -24,6 +24,7 @@ import (
 	"chargedesk/queries"
 	"chargedesk/report"
 	"chargedesk/sso"
+	"chargedesk/users"
 	"chargedesk/webhook"
 	"chargedesk/websession"
 )
@@ -140,6 +141,12 @@ func Build(o Options) (*Services, error) {
 		s.Trail = s.Trail.WithEvents()
 		s.Hooks = &webhook.Sender{URL: o.WebhookURL, Secret: o.WebhookSecret}
 	}
+	var outbox *mail.Outbox // nil: email is off
+	if o.Mail != nil {
+		outbox = &mail.Outbox{}
+		// A person is told by email when their own sign-in changes, in the change's transaction.
+		s.Trail = s.Trail.WithHook(users.SecurityNotices(outbox, o.PublicURL))
+	}
 	s.Web = websession.New(w, r, o.SessionKey, o.SessionMaxAge)
 	s.Web.Now, s.Web.Idle = o.Now, o.SessionIdle
 	s.Guard = impersonation.NewGuard(impersonation.GuardConfig{DB: o.DB, Trail: s.Trail, Reader: r, Log: o.Log, Now: o.Now, Idle: o.ImpersonationIdle})
@@ -149,10 +156,6 @@ func Build(o Options) (*Services, error) {
 	s.Tasks = &maintenance.Tasks{DB: o.DB, Trail: s.Trail, CheckpointFile: o.CheckpointFile, Guard: s.Guard, Limits: s.Limits,
 		Web: s.Web, Central: s.Central, Log: o.Log, Now: o.Now,
 		Retention: o.AuditRetention, ArchiveDir: o.AuditArchive, Ship: o.ShipArchive}
-	var outbox *mail.Outbox // nil: email is off
-	if o.Mail != nil {
-		outbox = &mail.Outbox{}
-	}
 	s.HTTP, err = handlers.New(handlers.Config{
 		DB: o.DB, Reader: r, Writer: w, Names: names, Trail: s.Trail,
 		Web: s.Web, Guard: s.Guard, Limit: s.Limits, OCPP: s.Central, Hooks: s.Hooks,

@@ -52,6 +52,21 @@ type Trail struct {
 	prepared *queries.Queries
 	// events queues each event row (IsEvent) in webhook_outbox, in the row's transaction.
 	events bool
+	// after runs after each auth_audit row is inserted, in its transaction (WithHook).
+	after Hook
+}
+
+// Hook is work that goes with some rows, done in the row's transaction so that both commit
+// or neither does: an email telling a person their sign-in changed (users.SecurityNotices).
+// An error fails the write.
+type Hook func(ctx context.Context, tx *sql.Tx, at time.Time, e Entry) error
+
+// WithHook is the trail that also runs h after every auth_audit row it writes (nil: none);
+// t itself is unchanged.
+func (t *Trail) WithHook(h Hook) *Trail {
+	c := *t
+	c.after = h
+	return &c
 }
 
 // WithEvents is the trail that also queues every impersonation.* and admin.* row as a webhook
@@ -144,6 +159,11 @@ func (t *Trail) Write(ctx context.Context, tx *sql.Tx, at time.Time, e Entry) (i
 		metrics.GetOrCreateCounter("chargedesk_audit_write_failures_total").Inc()
 	} else {
 		metrics.GetOrCreateCounter("chargedesk_audit_writes_total").Inc()
+	}
+	if err == nil && t.after != nil {
+		if err := t.after(ctx, tx, at, e); err != nil {
+			return 0, err
+		}
 	}
 	if err != nil || !t.events || !IsEvent(e.Tag) {
 		return id, err

@@ -33,6 +33,7 @@ type securityData struct {
 	StepUpDue    bool // adding or removing a factor asks for one first
 	Window       string
 	Sessions     []users.Session // where the account is signed in, this session first
+	Emailed      bool            // changes here are emailed to the account (users.SecurityNotices)
 }
 
 func (a *App) securityPage(c *gin.Context, d securityData) (*Page, error) {
@@ -62,6 +63,7 @@ func (a *App) securityPage(c *gin.Context, d securityData) (*Page, error) {
 	d.HasPasskey = d.HasPasskey && d.PasskeyHost
 	d.StepUpDue = len(confirmed) > 0 && a.stepUpDue(c)
 	d.Window = format.Span(a.stepUpFor)
+	d.Emailed = a.mail.Enabled()
 	if d.Sessions, err = users.Sessions(ctx, a.r, u.ID, callerRow(c).SessionKey, a.now(), a.web.Idle); err != nil {
 		return nil, err
 	}

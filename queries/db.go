@@ -867,6 +867,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.useTOTPStepStmt, err = db.PrepareContext(ctx, useTOTPStep); err != nil {
 		return nil, fmt.Errorf("error preparing query UseTOTPStep: %w", err)
 	}
+	if q.userForNoticeStmt, err = db.PrepareContext(ctx, userForNotice); err != nil {
+		return nil, fmt.Errorf("error preparing query UserForNotice: %w", err)
+	}
 	if q.userNamesByIDsStmt, err = db.PrepareContext(ctx, userNamesByIDs); err != nil {
 		return nil, fmt.Errorf("error preparing query UserNamesByIDs: %w", err)
 	}
@@ -2292,6 +2295,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing useTOTPStepStmt: %w", cerr)
 		}
 	}
+	if q.userForNoticeStmt != nil {
+		if cerr := q.userForNoticeStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing userForNoticeStmt: %w", cerr)
+		}
+	}
 	if q.userNamesByIDsStmt != nil {
 		if cerr := q.userNamesByIDsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing userNamesByIDsStmt: %w", cerr)
@@ -2637,6 +2645,7 @@ type Queries struct {
 	useRecoveryCodeStmt                  *sql.Stmt
 	useReservationStmt                   *sql.Stmt
 	useTOTPStepStmt                      *sql.Stmt
+	userForNoticeStmt                    *sql.Stmt
 	userNamesByIDsStmt                   *sql.Stmt
 	voidHeldSessionStmt                  *sql.Stmt
 	voidPasswordTokensStmt               *sql.Stmt
@@ -2929,6 +2938,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		useRecoveryCodeStmt:                  q.useRecoveryCodeStmt,
 		useReservationStmt:                   q.useReservationStmt,
 		useTOTPStepStmt:                      q.useTOTPStepStmt,
+		userForNoticeStmt:                    q.userForNoticeStmt,
 		userNamesByIDsStmt:                   q.userNamesByIDsStmt,
 		voidHeldSessionStmt:                  q.voidHeldSessionStmt,
 		voidPasswordTokensStmt:               q.voidPasswordTokensStmt,

@@ -28,3 +28,7 @@ SELECT email, name, notify_support_access FROM users WHERE id = @acting_as AND r
 
 -- name: SetNotifySupportAccess :execrows
 UPDATE users SET notify_support_access = @notify WHERE id = @acting_as AND role = 'customer';
+
+-- name: UserForNotice :one
+-- Where a notice about a person's own sign-in goes (staff or customer), and their name.
+SELECT email, name, role FROM users WHERE id = @user_id;

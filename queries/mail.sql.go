@@ -176,3 +176,21 @@ func (q *Queries) SetNotifySupportAccess(ctx context.Context, arg SetNotifySuppo
 	}
 	return result.RowsAffected()
 }
+
+const userForNotice = `-- name: UserForNotice :one
+SELECT email, name, role FROM users WHERE id = ?1
+`
+
+type UserForNoticeRow struct {
+	Email string
+	Name  string
+	Role  string
+}
+
+// Where a notice about a person's own sign-in goes (staff or customer), and their name.
+func (q *Queries) UserForNotice(ctx context.Context, userID int64) (UserForNoticeRow, error) {
+	row := q.queryRow(ctx, q.userForNoticeStmt, userForNotice, userID)
+	var i UserForNoticeRow
+	err := row.Scan(&i.Email, &i.Name, &i.Role)
+	return i, err
+}

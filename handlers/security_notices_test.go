@@ -1,0 +1,110 @@
+package handlers_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"chargedesk/demo"
+	"chargedesk/mail"
+	"chargedesk/mail/mailtest"
+)
+
+// A person is told by email when their own sign-in changes — by them, or by an administrator
+// (the insider who re-issues a colleague's password link) — with when, by whom and from
+// where; changes that are not about their sign-in, and people they are not about, get none.
+// Through the real router and an in-process SMTP server.
+func TestSecurityNotices(t *testing.T) {
+	t.Parallel()
+	in := mailtest.Start(t, "127.0.0.1:0")
+	sender, err := mail.Parse("smtp://"+in.Addr+"?tls=none", "ChargeDesk <support@chargedesk.test>")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ta := newTestAppWith(t, appOptions{mail: sender, publicURL: "https://support.example.com"})
+	jane, riley := ta.client(), ta.userID(demo.SupportEmail)
+	jane.loginAs(demo.JaneEmail, firefoxLinux)
+	sam := adminClient(t, ta)
+	mustContain(t, jane.get("/account/security").body, "We email you there whenever your password")
+	secret := regexp.MustCompile(`<code class="secret">([A-Z2-7]+)</code>`)
+	factorID := regexp.MustCompile(`name="factor_id" value="(\d+)"`)
+
+	steps := []struct {
+		name    string
+		do      func() response
+		to      string
+		subject string
+		body    []string
+	}{
+		{"Jane changes her password", func() response {
+			return jane.post("/account/password", url.Values{"current_password": {demo.DefaultPassword}, "new_password": {"a-new-password-1"}}, "User-Agent", firefoxLinux)
+		}, demo.JaneEmail, "Your ChargeDesk password was changed",
+			[]string{"Hello Jane Doe", "Every other browser signed in to your account was signed out.", "By:   You", "From: Firefox on Linux, 127.0.0.1", "https://support.example.com/account/security"}},
+		{"Jane adds an authenticator app", func() response {
+			page := jane.post("/account/totp", url.Values{})
+			s, f := secret.FindStringSubmatch(page.body), factorID.FindStringSubmatch(page.body)
+			if s == nil || f == nil {
+				t.Fatalf("the enrolment page: %d %.300s", page.status, page.body)
+			}
+			return jane.post("/account/totp/confirm", url.Values{"factor_id": {f[1]}, "code": {ta.code(s[1])}})
+		}, demo.JaneEmail, "A second factor was added to your ChargeDesk account", []string{"An authenticator app", "By:   You"}},
+		{"an admin re-issues a colleague's password link", func() response {
+			return sam.post(fmt.Sprintf("/admin/staff/%d/link", riley), url.Values{})
+		}, demo.SupportEmail, "A password link was made for your ChargeDesk account", []string{"By:   Sam Admin (admin)", "links made before it no longer work"}},
+		{"an admin changes a colleague's role", func() response {
+			return sam.post(fmt.Sprintf("/admin/staff/%d/role", riley), url.Values{"role": {"admin"}, "reason": {"Team lead"}})
+		}, demo.SupportEmail, "Your role at ChargeDesk changed", []string{"from support to admin", "By:   Sam Admin (admin)"}},
+		{"an impersonation is not about anyone's sign-in", func() response {
+			r := sam.startImpersonating(ta.userID(demo.OmarEmail), "SUP-MAIL", false)
+			sam.post("/api/customer/impersonation/end", nil)
+			return r
+		}, "", "", nil},
+	}
+	seen := 0
+	for _, st := range steps {
+		if r := st.do(); r.status >= 400 {
+			t.Fatalf("%s: %d %.300s", st.name, r.status, r.body)
+		}
+		if _, err := sender.DeliverDue(context.Background(), ta.db, ta.now()); err != nil {
+			t.Fatal(err)
+		}
+		got := in.Received()[seen:]
+		seen += len(got)
+		if st.to == "" {
+			if len(got) != 0 {
+				t.Errorf("%s: %d emails, want none: %+v", st.name, len(got), got)
+			}
+			continue
+		}
+		if len(got) != 1 || got[0].To != st.to || !strings.Contains(got[0].Subject, st.subject) {
+			t.Errorf("%s: %+v, want one email to %s about %q", st.name, got, st.to, st.subject)
+			continue
+		}
+		for _, want := range st.body {
+			if !strings.Contains(strings.ReplaceAll(got[0].Raw, "=\r\n", ""), want) {
+				t.Errorf("%s: the email does not say %q:\n%s", st.name, want, got[0].Raw)
+			}
+		}
+	}
+}
+
+// Without email nothing is queued: a password change does not wait on a mail server.
+func TestSecurityNoticesWithoutEmail(t *testing.T) {
+	t.Parallel()
+	ta := newTestApp(t)
+	jane := ta.client()
+	jane.login(demo.JaneEmail)
+	if r := jane.post("/account/password", url.Values{"current_password": {demo.DefaultPassword}, "new_password": {"a-new-password-1"}}); r.status != http.StatusSeeOther {
+		t.Fatalf("change: %d", r.status)
+	}
+	if strings.Contains(jane.get("/account/security").body, "We email you") {
+		t.Error("the page promises emails without a mail server")
+	}
+	if n := ta.count(`SELECT count(*) FROM mail_outbox`); n != 0 {
+		t.Errorf("%d emails queued without a mail server", n)
+	}
+}
