@@ -33,6 +33,7 @@ var Unscoped = map[string]string{
 	"ListActiveImpersonationsForSweep": "the impersonation sweeper reads role and status of the admin and customer of each active impersonation",
 	"ListStaff":                        "the admin-only staff page lists staff accounts, not customers' data",
 	"GetPasswordHash":                  "the signed-in user's own hash (their id from the session), for changing their own password",
+	"UserForNotice":                    "a security notice (users.SecurityNotices): the address of the person an auth_audit row is about, and the name of who made the change — never read while impersonating, written only to that person",
 	"GetUserForAdmin":                  "admin-only staff and customer management: the account being managed, checked by access.CheckAdmin in the same transaction",
 	"SetUserRole":                      "admin-only staff management (staff.SetRole, after access.CheckAdmin)",
 	"SetUserStatus":                    "admin-only disable/enable of staff and customers (staff.SetStatus, after access.CheckAdmin)",
