@@ -4,45 +4,41 @@ import (
 	"bytes"
 	"fmt"
 	"strings"
-
-	"codeberg.org/go-pdf/fpdf"
 )
 
-// PDF lays the report out for print (A4, the core Helvetica font: text outside Windows-1252
-// prints as "?"). The PDF itself is not signed: its last lines carry the digest and the
-// signature of the JSON report it was made from, which is what an auditor checks.
+// PDF lays the report out for print (A4, DejaVu Sans: every script a name may be in). The
+// PDF itself is not signed: its last lines carry the digest and the signature of the JSON
+// report it was made from, which is what an auditor checks.
 func PDF(r Report, s Signed) ([]byte, error) {
-	p := fpdf.New("P", "mm", "A4", "")
-	tr := p.UnicodeTranslatorFromDescriptor("")
-	p.SetTitle(tr("Access report — "+r.Customer.Name), false)
-	p.SetCreator("ChargeDesk", false)
+	p := newDocument("P")
+	p.SetTitle("Access report — "+r.Customer.Name, true)
 	p.SetMargins(18, 18, 18)
 	p.SetAutoPageBreak(true, 18)
 	p.SetFooterFunc(func() {
 		p.SetY(-12)
-		p.SetFont("Helvetica", "", 8)
+		p.SetFont(sans, "", 8)
 		p.SetTextColor(90, 90, 90)
-		p.CellFormat(0, 5, tr(fmt.Sprintf("ChargeDesk access report · %s · page %d", r.Customer.Email, p.PageNo())), "", 0, "C", false, 0, "")
+		p.CellFormat(0, 5, fmt.Sprintf("ChargeDesk access report · %s · page %d", r.Customer.Email, p.PageNo()), "", 0, "C", false, 0, "")
 	})
 	p.AddPage()
 	w, _ := p.GetPageSize()
 	width := w - 36
 
 	heading := func(size float64, s string) {
-		p.SetFont("Helvetica", "B", size)
+		p.SetFont(sans, "B", size)
 		p.SetTextColor(0, 0, 0)
-		p.MultiCell(width, size*0.5, tr(s), "", "L", false)
+		p.MultiCell(width, size*0.5, s, "", "L", false)
 		p.Ln(1.5)
 	}
 	line := func(s string) {
-		p.SetFont("Helvetica", "", 10)
+		p.SetFont(sans, "", 10)
 		p.SetTextColor(0, 0, 0)
-		p.MultiCell(width, 5, tr(s), "", "L", false)
+		p.MultiCell(width, 5, s, "", "L", false)
 	}
 	small := func(s string) {
-		p.SetFont("Helvetica", "", 8)
+		p.SetFont(sans, "", 8)
 		p.SetTextColor(70, 70, 70)
-		p.MultiCell(width, 4, tr(s), "", "L", false)
+		p.MultiCell(width, 4, s, "", "L", false)
 	}
 
 	heading(16, "Who at ChargeDesk accessed your account")
@@ -60,8 +56,8 @@ func PDF(r Report, s Signed) ([]byte, error) {
 		if a.Ended != "" {
 			ended = "until " + a.Ended
 		}
-		p.SetFont("Helvetica", "B", 10)
-		p.MultiCell(width, 5, tr(fmt.Sprintf("%s (%s), ticket %s", a.Staff.Name, a.Staff.Role, a.Ticket)), "", "L", false)
+		p.SetFont(sans, "B", 10)
+		p.MultiCell(width, 5, fmt.Sprintf("%s (%s), ticket %s", a.Staff.Name, a.Staff.Role, a.Ticket), "", "L", false)
 		line(fmt.Sprintf("From %s %s; %s.", a.Started, ended, a.Mode))
 		line("Reason: " + a.Reason)
 		if a.ApprovedBy != nil {

@@ -2,26 +2,21 @@ package report
 
 import (
 	"bytes"
-
-	"codeberg.org/go-pdf/fpdf"
 )
 
-// Table lays out a titled table for print (A4 landscape, core Helvetica: text outside
-// Windows-1252 prints as "?"), columns as wide as widths say (mm), lines wrapping in cells;
-// notes follow the table. The access review's export uses it.
+// Table lays out a titled table for print (A4 landscape, DejaVu Sans), columns as wide as
+// widths say (mm), lines wrapping in cells; notes follow the table. The access review's export uses it.
 func Table(title string, lines []string, header []string, widths []float64, rows [][]string, notes []string) ([]byte, error) {
-	p := fpdf.New("L", "mm", "A4", "")
-	tr := p.UnicodeTranslatorFromDescriptor("")
-	p.SetTitle(tr(title), false)
-	p.SetCreator("ChargeDesk", false)
+	p := newDocument("L")
+	p.SetTitle(title, true)
 	p.SetMargins(12, 12, 12)
 	p.SetAutoPageBreak(true, 12)
 	p.AddPage()
-	p.SetFont("Helvetica", "B", 14)
-	p.MultiCell(0, 7, tr(title), "", "L", false)
-	p.SetFont("Helvetica", "", 9)
+	p.SetFont(sans, "B", 14)
+	p.MultiCell(0, 7, title, "", "L", false)
+	p.SetFont(sans, "", 9)
 	for _, l := range lines {
-		p.MultiCell(0, 5, tr(l), "", "L", false)
+		p.MultiCell(0, 5, l, "", "L", false)
 	}
 	p.Ln(3)
 	row := func(cells []string, bold bool) {
@@ -29,10 +24,10 @@ func Table(title string, lines []string, header []string, widths []float64, rows
 		if bold {
 			style = "B"
 		}
-		p.SetFont("Helvetica", style, 8)
+		p.SetFont(sans, style, 8)
 		h := 0.0
 		for i, c := range cells {
-			if n := float64(len(p.SplitLines([]byte(tr(c)), widths[i]-2))) * 4; n > h {
+			if n := float64(len(p.SplitText(c, widths[i]-2))) * 4; n > h {
 				h = n
 			}
 		}
@@ -46,7 +41,7 @@ func Table(title string, lines []string, header []string, widths []float64, rows
 		for i, c := range cells {
 			p.Rect(x, y, widths[i], h, "D")
 			p.SetXY(x+1, y)
-			p.MultiCell(widths[i]-2, 4, tr(c), "", "L", false)
+			p.MultiCell(widths[i]-2, 4, c, "", "L", false)
 			x += widths[i]
 			p.SetXY(x, y)
 		}
@@ -57,9 +52,9 @@ func Table(title string, lines []string, header []string, widths []float64, rows
 		row(r, false)
 	}
 	p.Ln(3)
-	p.SetFont("Helvetica", "", 8)
+	p.SetFont(sans, "", 8)
 	for _, n := range notes {
-		p.MultiCell(0, 4, tr(n), "", "L", false)
+		p.MultiCell(0, 4, n, "", "L", false)
 	}
 	var buf bytes.Buffer
 	if err := p.Output(&buf); err != nil {
