@@ -39,8 +39,8 @@ func TestPDFsPrintEveryName(t *testing.T) {
 	t.Parallel()
 	names := []string{"Łukasz Żółć", "Søren Ørsted", "Дмитрий Иванов", "Ελένη Παππά"}
 	r := report.Report{
-		Customer:    report.Customer{Name: names[0], Email: "lukasz@example.com", PublicID: "C-1"},
-		From:        "2026-01-01T00:00:00Z", To: "2026-12-01T00:00:00Z", GeneratedAt: "2026-12-07T12:00:00Z",
+		Customer: report.Customer{Name: names[0], Email: "lukasz@example.com", PublicID: "C-1"},
+		From:     "2026-01-01T00:00:00Z", To: "2026-12-01T00:00:00Z", GeneratedAt: "2026-12-07T12:00:00Z",
 		GeneratedBy: report.Person{Name: names[0], Role: "customer"},
 		Accesses: []report.Access{{Staff: report.Person{Name: names[2], Role: "support"}, Ticket: "SUP-1", Reason: "Проверить квитанцию",
 			Mode: "read-only", Started: "2026-06-01T10:00:00Z", Ended: "2026-06-01T10:05:00Z", ApprovedBy: &report.Person{Name: names[1], Role: "admin"},
