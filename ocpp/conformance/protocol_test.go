@@ -289,29 +289,55 @@ func TestRacingConnectionsLeaveOne(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	open := 0
-	for _, ws := range conns {
+	// Each connection is read until the server closes it or it answers the Heartbeat below.
+	// The server may still be replacing one by a newer one after every handshake is done, so
+	// the test first waits for all but one to be closed, then asks each left for a Heartbeat.
+	closed, answered := make(chan int, n), make(chan int, n)
+	for i, ws := range conns {
 		if ws == nil {
 			continue
 		}
-		// A closed connection fails to answer; the open one answers a Heartbeat.
-		ws.SetReadDeadline(time.Now().Add(2 * time.Second))
-		if ws.WriteMessage(websocket.TextMessage, []byte(`[2,"hb","Heartbeat",{}]`)) != nil {
-			continue
-		}
-		for {
-			_, b, err := ws.ReadMessage()
-			if err != nil {
-				break
+		t.Cleanup(func() { ws.Close() })
+		go func() {
+			for {
+				_, b, err := ws.ReadMessage()
+				if err != nil {
+					closed <- i
+					return
+				}
+				if strings.Contains(string(b), `"hb"`) {
+					answered <- i
+				}
 			}
-			if strings.Contains(string(b), `"hb"`) {
-				open++
-				break
-			}
-		}
-		ws.Close()
+		}()
 	}
-	if open != 1 {
-		t.Errorf("%d of %d racing connections answered, want exactly 1", open, n)
+	gone := map[int]bool{}
+	for deadline := time.After(10 * time.Second); len(gone) < n-1; {
+		select {
+		case i := <-closed:
+			gone[i] = true
+		case <-deadline:
+			t.Fatalf("%d of %d racing connections closed after 10 s, want %d", len(gone), n, n-1)
+		}
+	}
+	for i, ws := range conns {
+		if ws != nil && !gone[i] {
+			ws.WriteMessage(websocket.TextMessage, []byte(`[2,"hb","Heartbeat",{}]`))
+		}
+	}
+	select {
+	case i := <-answered:
+		if gone[i] {
+			t.Errorf("connection %d answered after it was closed", i)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the connection left open did not answer a Heartbeat")
+	}
+	select {
+	case i := <-closed:
+		t.Errorf("connection %d, the one left, was closed too", i)
+	case i := <-answered:
+		t.Errorf("connection %d answered as well", i)
+	case <-time.After(200 * time.Millisecond): // nothing else happens: one is left, and it answered
 	}
 }
