@@ -58,8 +58,8 @@ type Trail struct {
 
 // Hook is work that goes with some rows, done in the row's transaction so that both commit
 // or neither does: an email telling a person their sign-in changed (users.SecurityNotices).
-// An error fails the write.
-type Hook func(ctx context.Context, tx *sql.Tx, at time.Time, e Entry) error
+// id is the row's. An error fails the write.
+type Hook func(ctx context.Context, tx *sql.Tx, at time.Time, id int64, e Entry) error
 
 // WithHook is the trail that also runs h after every auth_audit row it writes (nil: none);
 // t itself is unchanged.
@@ -161,7 +161,7 @@ func (t *Trail) Write(ctx context.Context, tx *sql.Tx, at time.Time, e Entry) (i
 		metrics.GetOrCreateCounter("chargedesk_audit_writes_total").Inc()
 	}
 	if err == nil && t.after != nil {
-		if err := t.after(ctx, tx, at, e); err != nil {
+		if err := t.after(ctx, tx, at, id, e); err != nil {
 			return 0, err
 		}
 	}

@@ -18,7 +18,7 @@ func TestHookCommitsWithItsRow(t *testing.T) {
 	t.Parallel()
 	d := dbtest.Open(t)
 	var seen []string
-	ok := audit.NewTrail(audit.NewKey()).WithHook(func(ctx context.Context, tx *sql.Tx, at time.Time, e audit.Entry) error {
+	ok := audit.NewTrail(audit.NewKey()).WithHook(func(ctx context.Context, tx *sql.Tx, at time.Time, id int64, e audit.Entry) error {
 		seen = append(seen, e.Tag)
 		_, err := tx.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES ('hooked', 'yes')`)
 		return err
@@ -26,7 +26,9 @@ func TestHookCommitsWithItsRow(t *testing.T) {
 	if _, err := ok.Log(context.Background(), d, time.Now(), audit.Entry{Tag: "password.change", Actor: 1, Target: 1}); err != nil {
 		t.Fatal(err)
 	}
-	failing := ok.WithHook(func(context.Context, *sql.Tx, time.Time, audit.Entry) error { return errors.New("outbox refused") })
+	failing := ok.WithHook(func(context.Context, *sql.Tx, time.Time, int64, audit.Entry) error {
+		return errors.New("outbox refused")
+	})
 	if _, err := failing.Log(context.Background(), d, time.Now(), audit.Entry{Tag: "mfa.add", Actor: 1, Target: 1}); err == nil {
 		t.Fatal("a write whose hook failed succeeded")
 	}

@@ -76,6 +76,8 @@ func TestCustomerPageQueriesDoNotGrowWithHistory(t *testing.T) {
 		// account's rows only (a few; sorted by when they were last used), never every login.
 		{"../queries/web_sessions.sql", "ListUserSessions", []string{"SEARCH web_sessions USING INDEX web_sessions_user (user_id=?)"}, []string{"SCAN"}},
 		{"../queries/web_sessions.sql", "GetUserSession", []string{"SEARCH web_sessions USING INDEX web_sessions_user (user_id=?)"}, []string{"SCAN"}},
+		// A sign-in's "new device?" check: the person's last sign-ins, newest first, never the whole trail.
+		{"../queries/mail.sql", "RecentSignInAgents", []string{"SEARCH auth_audit USING INDEX auth_audit_actor_tag (actor_user_id=? AND tag=? AND id<?)"}, []string{"SCAN", "TEMP B-TREE"}},
 		// The customer page's held sessions and wrong-clock notes: partial indexes, never a walk of a fleet's history.
 		{"../queries/charging_sessions.sql", "HeldSessions", []string{"USING INDEX charging_sessions_held (user_id=?)"}, []string{"SCAN", "TEMP B-TREE"}},
 		{"../queries/charging_sessions.sql", "SessionClockNotes", []string{"USING INDEX charging_sessions_clock (user_id=? AND started_at>?)"}, []string{"SCAN", "TEMP B-TREE"}},

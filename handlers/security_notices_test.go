@@ -15,8 +15,10 @@ import (
 )
 
 // A person is told by email when their own sign-in changes — by them, or by an administrator
-// (the insider who re-issues a colleague's password link) — with when, by whom and from
-// where; changes that are not about their sign-in, and people they are not about, get none.
+// (the insider who re-issues a colleague's password link) — and when their account is signed
+// in to from a device it has not used lately, with when, by whom and from where; a sign-in
+// from a known device, changes that are not about their sign-in, and people they are not
+// about get none.
 // Through the real router and an in-process SMTP server.
 func TestSecurityNotices(t *testing.T) {
 	t.Parallel()
@@ -44,6 +46,12 @@ func TestSecurityNotices(t *testing.T) {
 			return jane.post("/account/password", url.Values{"current_password": {demo.DefaultPassword}, "new_password": {"a-new-password-1"}}, "User-Agent", firefoxLinux)
 		}, demo.JaneEmail, "Your ChargeDesk password was changed",
 			[]string{"Hello Jane Doe", "Every other browser signed in to your account was signed out.", "By:   You", "From: Firefox on Linux, 127.0.0.1", "https://support.example.com/account/security"}},
+		{"Jane signs in on her phone, a device new to her account", func() response {
+			return ta.clientFrom("127.0.0.2").post("/login", url.Values{"email": {demo.JaneEmail}, "password": {"a-new-password-1"}}, "User-Agent", safariPhone)
+		}, demo.JaneEmail, "New sign-in to your ChargeDesk account", []string{"From: Safari on iPhone, 127.0.0.2", "not used lately"}},
+		{"Jane signs in again on her laptop, a device she used", func() response {
+			return ta.client().post("/login", url.Values{"email": {demo.JaneEmail}, "password": {"a-new-password-1"}}, "User-Agent", firefoxLinux)
+		}, "", "", nil},
 		{"Jane adds an authenticator app", func() response {
 			page := jane.post("/account/totp", url.Values{})
 			s, f := secret.FindStringSubmatch(page.body), factorID.FindStringSubmatch(page.body)

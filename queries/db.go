@@ -717,6 +717,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.recentRouteAuditStmt, err = db.PrepareContext(ctx, recentRouteAudit); err != nil {
 		return nil, fmt.Errorf("error preparing query RecentRouteAudit: %w", err)
 	}
+	if q.recentSignInAgentsStmt, err = db.PrepareContext(ctx, recentSignInAgents); err != nil {
+		return nil, fmt.Errorf("error preparing query RecentSignInAgents: %w", err)
+	}
 	if q.recentWebhooksStmt, err = db.PrepareContext(ctx, recentWebhooks); err != nil {
 		return nil, fmt.Errorf("error preparing query RecentWebhooks: %w", err)
 	}
@@ -2045,6 +2048,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing recentRouteAuditStmt: %w", cerr)
 		}
 	}
+	if q.recentSignInAgentsStmt != nil {
+		if cerr := q.recentSignInAgentsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing recentSignInAgentsStmt: %w", cerr)
+		}
+	}
 	if q.recentWebhooksStmt != nil {
 		if cerr := q.recentWebhooksStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing recentWebhooksStmt: %w", cerr)
@@ -2595,6 +2603,7 @@ type Queries struct {
 	receiptOfSessionStmt                 *sql.Stmt
 	recentPrivilegeViolationsStmt        *sql.Stmt
 	recentRouteAuditStmt                 *sql.Stmt
+	recentSignInAgentsStmt               *sql.Stmt
 	recentWebhooksStmt                   *sql.Stmt
 	recordEndAuditStmt                   *sql.Stmt
 	releaseHeldSessionStmt               *sql.Stmt
@@ -2888,6 +2897,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		receiptOfSessionStmt:                 q.receiptOfSessionStmt,
 		recentPrivilegeViolationsStmt:        q.recentPrivilegeViolationsStmt,
 		recentRouteAuditStmt:                 q.recentRouteAuditStmt,
+		recentSignInAgentsStmt:               q.recentSignInAgentsStmt,
 		recentWebhooksStmt:                   q.recentWebhooksStmt,
 		recordEndAuditStmt:                   q.recordEndAuditStmt,
 		releaseHeldSessionStmt:               q.releaseHeldSessionStmt,

@@ -32,3 +32,11 @@ UPDATE users SET notify_support_access = @notify WHERE id = @acting_as AND role 
 -- name: UserForNotice :one
 -- Where a notice about a person's own sign-in goes (staff or customer), and their name.
 SELECT email, name, role FROM users WHERE id = @user_id;
+
+-- name: RecentSignInAgents :many
+-- The browsers (User-Agent) of a person's last 50 sign-ins before row @before, newest first:
+-- a sign-in from none of them is from a new device (users.SecurityNotices).
+SELECT user_agent FROM auth_audit
+WHERE actor_user_id = @user_id AND tag = 'login.success' AND id < @before
+ORDER BY id DESC
+LIMIT 50;

@@ -160,6 +160,43 @@ func (q *Queries) MarkMailSent(ctx context.Context, arg MarkMailSentParams) erro
 	return err
 }
 
+const recentSignInAgents = `-- name: RecentSignInAgents :many
+SELECT user_agent FROM auth_audit
+WHERE actor_user_id = ?1 AND tag = 'login.success' AND id < ?2
+ORDER BY id DESC
+LIMIT 50
+`
+
+type RecentSignInAgentsParams struct {
+	UserID sql.NullInt64
+	Before int64
+}
+
+// The browsers (User-Agent) of a person's last 50 sign-ins before row @before, newest first:
+// a sign-in from none of them is from a new device (users.SecurityNotices).
+func (q *Queries) RecentSignInAgents(ctx context.Context, arg RecentSignInAgentsParams) ([]string, error) {
+	rows, err := q.query(ctx, q.recentSignInAgentsStmt, recentSignInAgents, arg.UserID, arg.Before)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []string
+	for rows.Next() {
+		var user_agent string
+		if err := rows.Scan(&user_agent); err != nil {
+			return nil, err
+		}
+		items = append(items, user_agent)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const setNotifySupportAccess = `-- name: SetNotifySupportAccess :execrows
 UPDATE users SET notify_support_access = ?1 WHERE id = ?2 AND role = 'customer'
 `

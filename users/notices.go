@@ -1,9 +1,9 @@
 package users
 
-// Security notices (ASVS 5.0 6.3.7): a person gets an email when something about their own
-// sign-in changes — their password, a second factor, their recovery codes, a sign-in with a
-// recovery code — and when an administrator changes it for them (a new password link, their
-// factors reset, their role). It goes out whoever did it, so that a change the person did not
+// Security notices (ASVS 5.0 6.3.5, 6.3.7): a person gets an email when something about their
+// own sign-in changes — their password, a second factor, their recovery codes, a sign-in with
+// a recovery code or from a browser and system none of their last 50 sign-ins used — and when
+// an administrator changes it for them (a new password link, their factors reset, their role). It goes out whoever did it, so that a change the person did not
 // make (a stolen session, an insider re-issuing a colleague's link) does not go unseen.
 
 import (
@@ -22,6 +22,9 @@ import (
 // securityNotice is the subject and the first sentence of the email of each row about a
 // person's sign-in; m is the row's metadata.
 var securityNotice = map[string]func(m map[string]any) (subject, what string){
+	audit.TagLoginSuccess: func(map[string]any) (string, string) {
+		return "New sign-in to your ChargeDesk account", "Your account was signed in to from a browser and system it has not used lately."
+	},
 	"password.change": func(map[string]any) (string, string) {
 		return "Your ChargeDesk password was changed", "Your password was changed. Every other browser signed in to your account was signed out."
 	},
@@ -62,25 +65,37 @@ func SecurityNotices(out *mail.Outbox, site string) audit.Hook {
 	if !out.Enabled() {
 		return nil
 	}
-	return func(ctx context.Context, tx *sql.Tx, at time.Time, e audit.Entry) error {
+	return func(ctx context.Context, tx *sql.Tx, at time.Time, id int64, e audit.Entry) error {
 		notice, ok := securityNotice[e.Tag]
-		if !ok || e.Target == 0 {
+		about := e.Target
+		if e.Tag == audit.TagLoginSuccess {
+			about = e.Actor // a sign-in names its person as the actor
+		}
+		if !ok || about == 0 {
 			return nil
 		}
 		q := queries.New(tx)
-		to, err := q.UserForNotice(ctx, e.Target)
+		if e.Tag == audit.TagLoginSuccess {
+			if known, err := knownDevice(ctx, q, about, id, e.UserAgent); err != nil || known {
+				return err
+			}
+		}
+		to, err := q.UserForNotice(ctx, about)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil
 		} else if err != nil {
 			return err
 		}
 		by := "You"
-		if e.Actor != e.Target && e.Actor != 0 {
+		if e.Actor != about && e.Actor != 0 {
 			who, err := q.UserForNotice(ctx, e.Actor)
 			if err != nil && !errors.Is(err, sql.ErrNoRows) {
 				return err
 			}
 			by = strings.TrimSpace(who.Name + " (" + who.Role + ")")
+		}
+		if e.Tag == audit.TagLoginSuccess {
+			by = "You — or someone who has your password"
 		}
 		from := e.IP
 		if d := Device(e.UserAgent); d != "" {
@@ -102,6 +117,22 @@ From: %s
 If this was you, there is nothing to do. If it was not, sign in, change your password and sign
 out every other session on %s — and tell your ChargeDesk contact.
 `, to.Name, what, at.UTC().Format("2 Jan 2006, 15:04"), by, from, where)
-		return out.Enqueue(ctx, tx, mail.Message{UserID: e.Target, Kind: "security", To: to.Email, Subject: subject, Body: body}, at)
+		return out.Enqueue(ctx, tx, mail.Message{UserID: about, Kind: "security", To: to.Email, Subject: subject, Body: body}, at)
 	}
+}
+
+// knownDevice reports whether a sign-in (row id) is from a browser and system (Device) that
+// one of the person's last 50 sign-ins before it used — or is their first, which is not news.
+func knownDevice(ctx context.Context, q *queries.Queries, user, id int64, userAgent string) (bool, error) {
+	agents, err := q.RecentSignInAgents(ctx, queries.RecentSignInAgentsParams{UserID: sql.NullInt64{Int64: user, Valid: true}, Before: id})
+	if err != nil || len(agents) == 0 {
+		return true, err
+	}
+	device := Device(userAgent)
+	for _, a := range agents {
+		if Device(a) == device {
+			return true, nil
+		}
+	}
+	return false, nil
 }
