@@ -100,6 +100,15 @@ type Checkpoint struct {
 	Sig  string          `json:"sig"`
 }
 
+// Archived says which part of a report's period is no longer in the live trail: rows written
+// before Before, up to rows UpToAuth and UpToRoutes, are in the archive segments (chargedesk
+// audit verify --archive), not in this report.
+type Archived struct {
+	Before     string `json:"before"` // RFC 3339
+	UpToAuth   int64  `json:"up_to_auth_row"`
+	UpToRoutes int64  `json:"up_to_routes_row"`
+}
+
 // Access report: what is signed.
 type Report struct {
 	V           int        `json:"v"`
@@ -113,6 +122,9 @@ type Report struct {
 	Actions     []Action   `json:"actions"`
 	Rows        Rows       `json:"rows"`
 	Checkpoint  Checkpoint `json:"checkpoint"`
+	// Archived is set when the period starts before the trail's retention cut: the rows written
+	// before it were archived and removed (audit.prune), and the report lists what remains.
+	Archived *Archived `json:"archived,omitempty"`
 }
 
 // Signed is the file handed out: the report's exact bytes, the public key that signed it
@@ -241,6 +253,13 @@ func Build(ctx context.Context, q *queries.Queries, p Params, w Words) (Report, 
 		From:     stamp(sel.from), To: stamp(sel.to), GeneratedAt: stamp(p.Now.Unix()), GeneratedBy: p.By,
 		Accesses: []Access{}, Actions: []Action{}, Rows: rows,
 		Checkpoint: Checkpoint{Body: json.RawMessage(cp.Body), Sig: cp.Sig},
+	}
+	pruned, err := audit.LatestPrune(ctx, q)
+	if err != nil {
+		return Report{}, err
+	}
+	if pruned.Before > sel.from {
+		r.Archived = &Archived{Before: stamp(pruned.Before), UpToAuth: pruned.Auth.UpTo, UpToRoutes: pruned.Routes.UpTo}
 	}
 	target := Person{ID: cust.ID, Name: cust.Name, Role: "customer"}
 	for _, a := range actions {

@@ -45,6 +45,10 @@ func PDF(r Report, s Signed) ([]byte, error) {
 	line(fmt.Sprintf("Account: %s (%s), customer number %s", r.Customer.Name, r.Customer.Email, r.Customer.PublicID))
 	line(fmt.Sprintf("Period: %s to %s (UTC)", r.From, r.To))
 	line(fmt.Sprintf("Made %s for %s", r.GeneratedAt, r.GeneratedBy.Name))
+	if a := r.Archived; a != nil {
+		p.Ln(2)
+		small(fmt.Sprintf("Rows written before %s are no longer in the live audit trail: ChargeDesk keeps the trail for its retention period, then moves older rows to a signed archive. This report lists what remains of the period; the archive holds the rest (up to rows %d and %d).", a.Before, a.UpToAuth, a.UpToRoutes))
+	}
 	p.Ln(4)
 
 	heading(12, fmt.Sprintf("Support visits (%d)", len(r.Accesses)))
