@@ -78,6 +78,9 @@ func TestCustomerPageQueriesDoNotGrowWithHistory(t *testing.T) {
 		{"../queries/web_sessions.sql", "GetUserSession", []string{"SEARCH web_sessions USING INDEX web_sessions_user (user_id=?)"}, []string{"SCAN"}},
 		// A sign-in's "new device?" check: the person's last sign-ins, newest first, never the whole trail.
 		{"../queries/mail.sql", "RecentSignInAgents", []string{"SEARCH auth_audit USING INDEX auth_audit_actor_tag (actor_user_id=? AND tag=? AND id<?)"}, []string{"SCAN", "TEMP B-TREE"}},
+		// A failed sign-in's "is this the fifth within the hour, and was the person not told today?"
+		{"../queries/mail.sql", "RecentSignInFailures", []string{"SEARCH auth_audit USING INDEX auth_audit_target_tag (target_user_id=? AND tag=? AND id<?)"}, []string{"SCAN auth_audit", "TEMP B-TREE"}},
+		{"../queries/mail.sql", "MailsOfKindSince", []string{"mail_outbox_user_kind (user_id=? AND kind=? AND created_at>?)"}, []string{"SCAN"}},
 		// The customer page's held sessions and wrong-clock notes: partial indexes, never a walk of a fleet's history.
 		{"../queries/charging_sessions.sql", "HeldSessions", []string{"USING INDEX charging_sessions_held (user_id=?)"}, []string{"SCAN", "TEMP B-TREE"}},
 		{"../queries/charging_sessions.sql", "SessionClockNotes", []string{"USING INDEX charging_sessions_clock (user_id=? AND started_at>?)"}, []string{"SCAN", "TEMP B-TREE"}},

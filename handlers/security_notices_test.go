@@ -16,9 +16,9 @@ import (
 
 // A person is told by email when their own sign-in changes — by them, or by an administrator
 // (the insider who re-issues a colleague's password link) — and when their account is signed
-// in to from a device it has not used lately, with when, by whom and from where; a sign-in
-// from a known device, changes that are not about their sign-in, and people they are not
-// about get none.
+// in to from a device it has not used lately, or fails to be five times within an hour (once
+// a day), with when, by whom and from where; a sign-in from a known device, changes that are
+// not about their sign-in, and people they are not about get none.
 // Through the real router and an in-process SMTP server.
 func TestSecurityNotices(t *testing.T) {
 	t.Parallel()
@@ -35,6 +35,14 @@ func TestSecurityNotices(t *testing.T) {
 	secret := regexp.MustCompile(`<code class="secret">([A-Z2-7]+)</code>`)
 	factorID := regexp.MustCompile(`name="factor_id" value="(\d+)"`)
 
+	guess := func(c *client, n int) response {
+		for range n {
+			if r := c.post("/login", url.Values{"email": {demo.OmarEmail}, "password": {"not-omars-password"}}); r.status != http.StatusUnauthorized {
+				t.Fatalf("a wrong password: %d", r.status)
+			}
+		}
+		return response{status: http.StatusOK}
+	}
 	steps := []struct {
 		name    string
 		do      func() response
@@ -66,6 +74,12 @@ func TestSecurityNotices(t *testing.T) {
 		{"an admin changes a colleague's role", func() response {
 			return sam.post(fmt.Sprintf("/admin/staff/%d/role", riley), url.Values{"role": {"admin"}, "reason": {"Team lead"}})
 		}, demo.SupportEmail, "Your role at ChargeDesk changed", []string{"from support to admin", "By:   Sam Admin (admin)"}},
+		{"someone guesses Omar's password five times", func() response {
+			return guess(ta.clientFrom("127.0.0.3"), 5)
+		}, demo.OmarEmail, "Failed sign-ins to your ChargeDesk account", []string{"5 sign-ins to your account failed within an hour", ", 127.0.0.3"}},
+		{"and keeps guessing from elsewhere the same day", func() response {
+			return guess(ta.clientFrom("127.0.0.4"), 4)
+		}, "", "", nil},
 		{"an impersonation is not about anyone's sign-in", func() response {
 			r := sam.startImpersonating(ta.userID(demo.OmarEmail), "SUP-MAIL", false)
 			sam.post("/api/customer/impersonation/end", nil)

@@ -645,6 +645,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.mailBacklogStmt, err = db.PrepareContext(ctx, mailBacklog); err != nil {
 		return nil, fmt.Errorf("error preparing query MailBacklog: %w", err)
 	}
+	if q.mailsOfKindSinceStmt, err = db.PrepareContext(ctx, mailsOfKindSince); err != nil {
+		return nil, fmt.Errorf("error preparing query MailsOfKindSince: %w", err)
+	}
 	if q.markMailFailedStmt, err = db.PrepareContext(ctx, markMailFailed); err != nil {
 		return nil, fmt.Errorf("error preparing query MarkMailFailed: %w", err)
 	}
@@ -719,6 +722,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.recentSignInAgentsStmt, err = db.PrepareContext(ctx, recentSignInAgents); err != nil {
 		return nil, fmt.Errorf("error preparing query RecentSignInAgents: %w", err)
+	}
+	if q.recentSignInFailuresStmt, err = db.PrepareContext(ctx, recentSignInFailures); err != nil {
+		return nil, fmt.Errorf("error preparing query RecentSignInFailures: %w", err)
 	}
 	if q.recentWebhooksStmt, err = db.PrepareContext(ctx, recentWebhooks); err != nil {
 		return nil, fmt.Errorf("error preparing query RecentWebhooks: %w", err)
@@ -1928,6 +1934,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing mailBacklogStmt: %w", cerr)
 		}
 	}
+	if q.mailsOfKindSinceStmt != nil {
+		if cerr := q.mailsOfKindSinceStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing mailsOfKindSinceStmt: %w", cerr)
+		}
+	}
 	if q.markMailFailedStmt != nil {
 		if cerr := q.markMailFailedStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing markMailFailedStmt: %w", cerr)
@@ -2051,6 +2062,11 @@ func (q *Queries) Close() error {
 	if q.recentSignInAgentsStmt != nil {
 		if cerr := q.recentSignInAgentsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing recentSignInAgentsStmt: %w", cerr)
+		}
+	}
+	if q.recentSignInFailuresStmt != nil {
+		if cerr := q.recentSignInFailuresStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing recentSignInFailuresStmt: %w", cerr)
 		}
 	}
 	if q.recentWebhooksStmt != nil {
@@ -2579,6 +2595,7 @@ type Queries struct {
 	listUnrecordedEndsStmt               *sql.Stmt
 	listUserSessionsStmt                 *sql.Stmt
 	mailBacklogStmt                      *sql.Stmt
+	mailsOfKindSinceStmt                 *sql.Stmt
 	markMailFailedStmt                   *sql.Stmt
 	markMailRetryStmt                    *sql.Stmt
 	markMailSentStmt                     *sql.Stmt
@@ -2604,6 +2621,7 @@ type Queries struct {
 	recentPrivilegeViolationsStmt        *sql.Stmt
 	recentRouteAuditStmt                 *sql.Stmt
 	recentSignInAgentsStmt               *sql.Stmt
+	recentSignInFailuresStmt             *sql.Stmt
 	recentWebhooksStmt                   *sql.Stmt
 	recordEndAuditStmt                   *sql.Stmt
 	releaseHeldSessionStmt               *sql.Stmt
@@ -2873,6 +2891,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		listUnrecordedEndsStmt:               q.listUnrecordedEndsStmt,
 		listUserSessionsStmt:                 q.listUserSessionsStmt,
 		mailBacklogStmt:                      q.mailBacklogStmt,
+		mailsOfKindSinceStmt:                 q.mailsOfKindSinceStmt,
 		markMailFailedStmt:                   q.markMailFailedStmt,
 		markMailRetryStmt:                    q.markMailRetryStmt,
 		markMailSentStmt:                     q.markMailSentStmt,
@@ -2898,6 +2917,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		recentPrivilegeViolationsStmt:        q.recentPrivilegeViolationsStmt,
 		recentRouteAuditStmt:                 q.recentRouteAuditStmt,
 		recentSignInAgentsStmt:               q.recentSignInAgentsStmt,
+		recentSignInFailuresStmt:             q.recentSignInFailuresStmt,
 		recentWebhooksStmt:                   q.recentWebhooksStmt,
 		recordEndAuditStmt:                   q.recordEndAuditStmt,
 		releaseHeldSessionStmt:               q.releaseHeldSessionStmt,

@@ -40,3 +40,16 @@ SELECT user_agent FROM auth_audit
 WHERE actor_user_id = @user_id AND tag = 'login.success' AND id < @before
 ORDER BY id DESC
 LIMIT 50;
+
+-- name: RecentSignInFailures :one
+-- How many of a person's last 10 failed sign-ins up to row @upto were at or after @since.
+SELECT CAST(count(*) AS INTEGER) FROM (
+    SELECT at FROM auth_audit
+    WHERE target_user_id = @user_id AND tag = 'login.failure' AND id <= @upto
+    ORDER BY id DESC
+    LIMIT 10
+) WHERE at >= @since;
+
+-- name: MailsOfKindSince :one
+-- How many emails of a kind a person was sent (queued) at or after @since.
+SELECT CAST(count(*) AS INTEGER) FROM mail_outbox WHERE user_id = @user_id AND kind = @kind AND created_at >= @since;

@@ -116,6 +116,24 @@ func (q *Queries) MailBacklog(ctx context.Context) (int64, error) {
 	return count, err
 }
 
+const mailsOfKindSince = `-- name: MailsOfKindSince :one
+SELECT CAST(count(*) AS INTEGER) FROM mail_outbox WHERE user_id = ?1 AND kind = ?2 AND created_at >= ?3
+`
+
+type MailsOfKindSinceParams struct {
+	UserID sql.NullInt64
+	Kind   string
+	Since  int64
+}
+
+// How many emails of a kind a person was sent (queued) at or after @since.
+func (q *Queries) MailsOfKindSince(ctx context.Context, arg MailsOfKindSinceParams) (int64, error) {
+	row := q.queryRow(ctx, q.mailsOfKindSinceStmt, mailsOfKindSince, arg.UserID, arg.Kind, arg.Since)
+	var column_1 int64
+	err := row.Scan(&column_1)
+	return column_1, err
+}
+
 const markMailFailed = `-- name: MarkMailFailed :exec
 UPDATE mail_outbox SET attempts = attempts + 1, failed_at = ?1, last_error = ?2 WHERE id = ?3 AND delivered_at IS NULL
 `
@@ -195,6 +213,29 @@ func (q *Queries) RecentSignInAgents(ctx context.Context, arg RecentSignInAgents
 		return nil, err
 	}
 	return items, nil
+}
+
+const recentSignInFailures = `-- name: RecentSignInFailures :one
+SELECT CAST(count(*) AS INTEGER) FROM (
+    SELECT at FROM auth_audit
+    WHERE target_user_id = ?1 AND tag = 'login.failure' AND id <= ?2
+    ORDER BY id DESC
+    LIMIT 10
+) WHERE at >= ?3
+`
+
+type RecentSignInFailuresParams struct {
+	UserID sql.NullInt64
+	Upto   int64
+	Since  int64
+}
+
+// How many of a person's last 10 failed sign-ins up to row @upto were at or after @since.
+func (q *Queries) RecentSignInFailures(ctx context.Context, arg RecentSignInFailuresParams) (int64, error) {
+	row := q.queryRow(ctx, q.recentSignInFailuresStmt, recentSignInFailures, arg.UserID, arg.Upto, arg.Since)
+	var column_1 int64
+	err := row.Scan(&column_1)
+	return column_1, err
 }
 
 const setNotifySupportAccess = `-- name: SetNotifySupportAccess :execrows

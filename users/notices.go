@@ -2,8 +2,9 @@ package users
 
 // Security notices (ASVS 5.0 6.3.5, 6.3.7): a person gets an email when something about their
 // own sign-in changes — their password, a second factor, their recovery codes, a sign-in with
-// a recovery code or from a browser and system none of their last 50 sign-ins used — and when
-// an administrator changes it for them (a new password link, their factors reset, their role). It goes out whoever did it, so that a change the person did not
+// a recovery code or from a browser and system none of their last 50 sign-ins used, a burst of
+// failed sign-ins — and when an administrator changes it for them (a new password link, their
+// factors reset, their role). It goes out whoever did it, so that a change the person did not
 // make (a stolen session, an insider re-issuing a colleague's link) does not go unseen.
 
 import (
@@ -22,6 +23,9 @@ import (
 // securityNotice is the subject and the first sentence of the email of each row about a
 // person's sign-in; m is the row's metadata.
 var securityNotice = map[string]func(m map[string]any) (subject, what string){
+	audit.TagLoginFailure: func(map[string]any) (string, string) {
+		return "Failed sign-ins to your ChargeDesk account", fmt.Sprintf("%d sign-ins to your account failed within an hour (a wrong password, or a wrong code after the right password). ChargeDesk slows further attempts down.", failuresBurst)
+	},
 	audit.TagLoginSuccess: func(map[string]any) (string, string) {
 		return "New sign-in to your ChargeDesk account", "Your account was signed in to from a browser and system it has not used lately."
 	},
@@ -75,10 +79,17 @@ func SecurityNotices(out *mail.Outbox, site string) audit.Hook {
 			return nil
 		}
 		q := queries.New(tx)
-		if e.Tag == audit.TagLoginSuccess {
+		kind := "security"
+		switch e.Tag {
+		case audit.TagLoginSuccess:
 			if known, err := knownDevice(ctx, q, about, id, e.UserAgent); err != nil || known {
 				return err
 			}
+		case audit.TagLoginFailure:
+			if tell, err := failuresToTell(ctx, q, about, id, at); err != nil || !tell {
+				return err
+			}
+			kind = failuresKind
 		}
 		to, err := q.UserForNotice(ctx, about)
 		if errors.Is(err, sql.ErrNoRows) {
@@ -94,8 +105,11 @@ func SecurityNotices(out *mail.Outbox, site string) audit.Hook {
 			}
 			by = strings.TrimSpace(who.Name + " (" + who.Role + ")")
 		}
-		if e.Tag == audit.TagLoginSuccess {
+		switch e.Tag {
+		case audit.TagLoginSuccess:
 			by = "You — or someone who has your password"
+		case audit.TagLoginFailure:
+			by = "Someone signing in as you (the last attempt below)"
 		}
 		from := e.IP
 		if d := Device(e.UserAgent); d != "" {
@@ -117,8 +131,28 @@ From: %s
 If this was you, there is nothing to do. If it was not, sign in, change your password and sign
 out every other session on %s — and tell your ChargeDesk contact.
 `, to.Name, what, at.UTC().Format("2 Jan 2006, 15:04"), by, from, where)
-		return out.Enqueue(ctx, tx, mail.Message{UserID: about, Kind: "security", To: to.Email, Subject: subject, Body: body}, at)
+		return out.Enqueue(ctx, tx, mail.Message{UserID: about, Kind: kind, To: to.Email, Subject: subject, Body: body}, at)
 	}
+}
+
+// A burst of failed sign-ins is told once: at the failuresBurst-th within failuresWithin, and
+// not again within failuresQuiet of the last such email.
+const (
+	failuresBurst  = 5
+	failuresWithin = time.Hour
+	failuresQuiet  = 24 * time.Hour
+	failuresKind   = "security_failures"
+)
+
+// failuresToTell reports whether failed sign-in row id is the one to email about.
+func failuresToTell(ctx context.Context, q *queries.Queries, user, id int64, at time.Time) (bool, error) {
+	uid := sql.NullInt64{Int64: user, Valid: true}
+	n, err := q.RecentSignInFailures(ctx, queries.RecentSignInFailuresParams{UserID: uid, Upto: id, Since: at.Add(-failuresWithin).Unix()})
+	if err != nil || n != failuresBurst {
+		return false, err
+	}
+	sent, err := q.MailsOfKindSince(ctx, queries.MailsOfKindSinceParams{UserID: uid, Kind: failuresKind, Since: at.Add(-failuresQuiet).Unix()})
+	return sent == 0, err
 }
 
 // knownDevice reports whether a sign-in (row id) is from a browser and system (Device) that
