@@ -415,8 +415,9 @@ func TestClientDisconnectIsNotAnError(t *testing.T) {
 	time.Sleep(300 * time.Millisecond)
 	cancel()
 	<-done
+	// The handler logs the cancellation, then the access log its line (status 499): wait for both.
 	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(log.String(), "request cancelled by the client") && time.Now().Before(deadline) {
+	for out := log.String(); !(strings.Contains(out, "request cancelled by the client") && strings.Contains(out, "status=499")) && time.Now().Before(deadline); out = log.String() {
 		time.Sleep(20 * time.Millisecond)
 	}
 	release()
