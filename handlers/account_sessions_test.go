@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -112,4 +113,59 @@ func TestSignedInSessions(t *testing.T) {
 	if r := omar.get("/account/security"); r.status != http.StatusOK {
 		t.Errorf("Omar after Jane ended her sessions: %d, want still signed in", r.status)
 	}
+}
+
+// An admin signs a colleague out everywhere (a laptop left open) with a reason: every session
+// of theirs ends, the account stays active, and it is recorded. What is not allowed — no
+// reason, themself, a customer, a colleague signed in nowhere, a support agent doing it —
+// changes nothing.
+func TestAdminSignsAColleagueOut(t *testing.T) {
+	t.Parallel()
+	ta := newTestApp(t)
+	sam := adminClient(t, ta)
+	riley := ta.userID(demo.SupportEmail)
+	desk, laptop := ta.client(), ta.client()
+	desk.login(demo.SupportEmail)
+	laptop.login(demo.SupportEmail)
+	signout := func(id int64) string { return fmt.Sprintf("/admin/staff/%d/signout", id) }
+
+	before := ta.count(`SELECT count(*) FROM web_sessions`)
+	for _, tt := range []struct {
+		name   string
+		who    *client
+		id     int64
+		reason string
+		status int
+	}{
+		{"no reason", sam, riley, "", http.StatusUnprocessableEntity},
+		{"herself", sam, ta.userID(demo.AdminEmail), "testing", http.StatusConflict},
+		{"a customer", sam, ta.userID(demo.JaneEmail), "testing", http.StatusNotFound},
+		{"a support agent signs a colleague out", desk, ta.userID(demo.AdminEmail), "testing", http.StatusForbidden},
+	} {
+		if r := tt.who.post(signout(tt.id), url.Values{"reason": {tt.reason}}); r.status != tt.status {
+			t.Errorf("%s: %d, want %d; %.200s", tt.name, r.status, tt.status, r.body)
+		}
+	}
+	if after := ta.count(`SELECT count(*) FROM web_sessions`); after != before {
+		t.Fatalf("refusals ended %d sessions", before-after)
+	}
+	mustContain(t, sam.get("/admin/staff").body, `action="`+signout(riley)+`"`)
+	if r := sam.post(signout(riley), url.Values{"reason": {"Laptop left open, IT-14"}}); r.status != http.StatusSeeOther {
+		t.Fatalf("sign Riley out: %d %.300s", r.status, r.body)
+	}
+	for _, c := range []*client{desk, laptop} {
+		if r := c.get("/admin"); r.status != http.StatusSeeOther || !toLogin(r.header.Get("Location")) {
+			t.Errorf("Riley's session after the sign-out: %d %s, want the login page", r.status, r.header.Get("Location"))
+		}
+	}
+	if m := ta.lastAudit("admin.staff.signout"); m["sessions_ended"] != float64(2) || m["reason"] != "Laptop left open, IT-14" {
+		t.Errorf("admin.staff.signout row: %v", m)
+	}
+	if n := ta.count(`SELECT count(*) FROM users WHERE id = ? AND status = 'active'`, riley); n != 1 {
+		t.Error("signing out disabled the account")
+	}
+	if r := sam.post(signout(riley), url.Values{"reason": {"again"}}); r.status != http.StatusConflict || !strings.Contains(r.body, "not signed in anywhere") {
+		t.Errorf("again, with Riley signed in nowhere: %d", r.status)
+	}
+	desk.login(demo.SupportEmail) // and Riley signs in again as before
 }

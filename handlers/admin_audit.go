@@ -408,7 +408,7 @@ var eventLabels = map[string]string{
 	"admin.session_force_stop": "Session force-stopped", "admin.session.release": "Held session released", "admin.session.void": "Held session voided",
 	"admin.approval.request": "Approval asked", "admin.approval.approve": "Approval given", "admin.customer.protect": "Account protected",
 	"admin.customer.unprotect": "Protection removed", "admin.staff.create": "Staff member added", "admin.staff.role": "Staff role changed",
-	"admin.staff.link": "Password link issued", "admin.staff.mfa_reset": "Second factors reset", "admin.settings.impersonation": "Impersonation switch",
+	"admin.staff.link": "Password link issued", "admin.staff.mfa_reset": "Second factors reset", "admin.staff.signout": "Signed out by an admin", "admin.settings.impersonation": "Impersonation switch",
 	"login.success": "Signed in", "login.failure": "Sign-in failed", "logout": "Signed out", "session.end": "Session signed out", "password.change": "Password changed",
 	"password.set": "Password set by link", "mfa.add": "Second factor added", "mfa.remove": "Second factor removed",
 	"mfa.recovery.use": "Recovery code used", "mfa.recovery.new": "New recovery codes", "audit.rekey": "Audit key rotated",

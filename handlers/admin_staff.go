@@ -34,6 +34,7 @@ func (a *App) showStaff(c *gin.Context, status int, d adminStaffData, problem st
 	}
 	notice := map[string]string{"role": "The role was changed; it applies from their next request.",
 		"disabled": "The account is disabled and logged out everywhere.", "enabled": "The account is enabled again.",
+		"signout":   "They are signed out everywhere; they sign in again with their password and factor. To keep them out, disable the account.",
 		"mfa-reset": "Their second factors and recovery codes are removed and they are logged out everywhere. They sign in next with their password and add a new factor."}[c.Query("done")]
 	if d.NewLink != "" {
 		c.Header("Cache-Control", "no-store")
@@ -68,6 +69,17 @@ func (a *App) staffLink(c *gin.Context) {
 		return
 	}
 	a.showStaff(c, http.StatusOK, adminStaffData{NewLink: a.passwordLink(c, token), NewFor: "staff member #" + itoa(id)}, "", nil)
+}
+
+// staffSignOut is POST /admin/staff/:id/signout: reason. Every session of theirs ends.
+func (a *App) staffSignOut(c *gin.Context) {
+	id, _ := pathID(c)
+	err := a.db.Tx(c.Request.Context(), func(tx *sql.Tx) error {
+		return staff.SignOut(context.WithoutCancel(c.Request.Context()), tx, a.staffChange(c), id, c.PostForm("reason"))
+	})
+	if !a.changeRefused(c, err, nil) {
+		a.redirect(c, "/admin/staff?done=signout")
+	}
 }
 
 // staffRole is POST /admin/staff/:id/role: role, reason.

@@ -145,6 +145,8 @@ func auditSentence(tag string, actor, target person, m meta) string {
 		return fmt.Sprintf("%s changed %s role from %s to %s", a, target.possessive(), m.str("from"), m.str("to"))
 	case "admin.staff.link":
 		return fmt.Sprintf("%s issued a one-time password link for %s", a, t)
+	case "admin.staff.signout":
+		return fmt.Sprintf("%s signed %s out everywhere (%s sessions): \u201c%s\u201d", a, t, m.str("sessions_ended"), m.str("reason"))
 	case "admin.staff.mfa_reset":
 		return fmt.Sprintf("%s reset the second factors of %s", a, t)
 	case "admin.settings.impersonation":

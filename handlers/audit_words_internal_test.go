@@ -28,6 +28,7 @@ func TestAuditSentences(t *testing.T) {
 		{"admin.access_report", `{"from":"2026-01-01T00:00:00Z","to":"2026-07-01T00:00:00Z","format":"pdf"}`, "Sam Admin (admin) made an access report of Jane Doe's account (2026-01-01 to 2026-07-01, pdf)"},
 		{"session.end", `{"device":"Safari on iPhone","signed_in_from":"192.0.2.7","sessions_ended":1}`, "Sam Admin (admin) signed out a session of theirs (Safari on iPhone, from 192.0.2.7)"},
 		{"session.end", `{"others":true,"sessions_ended":3}`, "Sam Admin (admin) signed out every other session of theirs (3)"},
+		{"admin.staff.signout", `{"sessions_ended":2,"reason":"Laptop left open"}`, "Sam Admin (admin) signed Jane Doe out everywhere (2 sessions): \u201cLaptop left open\u201d"},
 		{"something.new", `{}`, "Sam Admin (admin): something new"},
 	} {
 		var m meta

@@ -223,6 +223,7 @@ var stepUpRoutes = []string{
 	"/admin/staff/2/status",
 	"/admin/staff/2/link",
 	"/admin/staff/2/factors/reset",
+	"/admin/staff/2/signout",
 	"/admin/customers/3/status",
 	"/admin/customers/3/protect",
 	"/admin/reviews",

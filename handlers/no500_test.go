@@ -37,7 +37,7 @@ func TestNoServerErrorForAnythingAUserCanType(t *testing.T) {
 		"/login/verify", "/login/passkey", "/login/sso", "/login/sso/callback", "/account/totp", "/account/totp/confirm", "/account/passkeys/options",
 		"/account/passkeys", "/account/factors/1/delete", "/account/recovery-codes", "/account/confirm", "/admin/staff/2/factors/reset",
 		fmt.Sprintf("/admin/customers/%d/access-report", jane), fmt.Sprintf("/admin/customers/%d/consent", jane), "/admin/customers/999999/access-report", "/admin/customers/999999/consent",
-		"/admin/reviews", "/admin/reviews/1", "/admin/reviews/1/decisions", "/admin/reviews/1/signoff", "/account/sessions/end", "/account/sessions/end-others"}
+		"/admin/reviews", "/admin/reviews/1", "/admin/reviews/1/decisions", "/admin/reviews/1/signoff", "/account/sessions/end", "/account/sessions/end-others", "/admin/staff/2/signout"}
 	for _, rt := range ta.app.CustomerRoutes() {
 		paths = append(paths, strings.ReplaceAll(rt.Path, ":id", "1"))
 	}

@@ -182,6 +182,7 @@ func (a *App) Routes() http.Handler {
 	adm.POST("/staff/:id/status", admin, step, a.accountStatus(func(_ int64, done string) string { return "/admin/staff?done=" + done }))
 	adm.POST("/staff/:id/link", admin, step, a.staffLink)
 	adm.POST("/staff/:id/factors/reset", admin, step, a.resetFactors)
+	adm.POST("/staff/:id/signout", admin, step, a.staffSignOut)
 	adm.POST("/customers/:id/status", admin, step, a.accountStatus(func(id int64, done string) string {
 		return "/admin/customers/" + itoa(id) + "?notice=" + done + "#account"
 	}))

@@ -74,6 +74,10 @@ func TestSecurityNotices(t *testing.T) {
 		{"an admin changes a colleague's role", func() response {
 			return sam.post(fmt.Sprintf("/admin/staff/%d/role", riley), url.Values{"role": {"admin"}, "reason": {"Team lead"}})
 		}, demo.SupportEmail, "Your role at ChargeDesk changed", []string{"from support to admin", "By:   Sam Admin (admin)"}},
+		{"an admin signs a colleague out everywhere", func() response {
+			ta.client().login(demo.SupportEmail) // Riley's first sign-in: no news
+			return sam.post(fmt.Sprintf("/admin/staff/%d/signout", riley), url.Values{"reason": {"Laptop left open"}})
+		}, demo.SupportEmail, "You were signed out of ChargeDesk", []string{"By:   Sam Admin (admin)"}},
 		{"someone guesses Omar's password five times", func() response {
 			return guess(ta.clientFrom("127.0.0.3"), 5)
 		}, demo.OmarEmail, "Failed sign-ins to your ChargeDesk account", []string{"5 sign-ins to your account failed within an hour", ", 127.0.0.3"}},

@@ -141,6 +141,37 @@ func ResetFactors(ctx context.Context, tx *sql.Tx, ch Change, id int64, reason s
 		"sessions_ended": ended, "reason": reason})
 }
 
+// SignOut ends every session of staff member id (a laptop left open, a session that may be
+// stolen) without disabling the account, recorded as admin.staff.signout with a reason: they
+// sign in again with their password and factor. An impersonation they had open ends when it
+// goes idle; to keep someone out, disable the account. Nobody signs themself out here (their
+// Security page does that).
+func SignOut(ctx context.Context, tx *sql.Tx, ch Change, id int64, reason string) error {
+	q := queries.New(tx)
+	if err := access.CheckAdmin(ctx, q, access.Actor{UserID: ch.Admin}); err != nil {
+		return err
+	}
+	reason, err := ReasonField.Check(reason)
+	if err != nil {
+		return err
+	}
+	u, err := managed(ctx, q, id, true)
+	if err != nil {
+		return err
+	}
+	if u.ID == ch.Admin {
+		return errs.Conflictf("You cannot sign yourself out here: use Sign out everywhere else on your Security page.")
+	}
+	ended, err := q.DeleteUserSessions(ctx, sql.NullInt64{Int64: u.ID, Valid: true})
+	if err != nil {
+		return err
+	}
+	if ended == 0 {
+		return errs.Conflictf("%s is not signed in anywhere: nothing was changed.", u.Name)
+	}
+	return record(ctx, tx, ch, "admin.staff.signout", u.ID, map[string]any{"email": u.Email, "sessions_ended": ended, "reason": reason})
+}
+
 // SetRole makes staff member id a support agent or an admin, recorded as admin.staff.role.
 // Nobody changes their own role (so an admin always remains: the one acting).
 func SetRole(ctx context.Context, tx *sql.Tx, ch Change, id int64, role, reason string) error {

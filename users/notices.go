@@ -57,6 +57,9 @@ var securityNotice = map[string]func(m map[string]any) (subject, what string){
 	"admin.staff.mfa_reset": func(map[string]any) (string, string) {
 		return "Your second factors were removed", "Every second factor and recovery code of your account was removed: your password alone signs you in until you add one again."
 	},
+	"admin.staff.signout": func(map[string]any) (string, string) {
+		return "You were signed out of ChargeDesk", "An administrator signed your account out everywhere: sign in again with your password and second factor."
+	},
 	"admin.staff.role": func(m map[string]any) (string, string) {
 		return "Your role at ChargeDesk changed", fmt.Sprintf("Your role changed from %v to %v.", m["from"], m["to"])
 	},
