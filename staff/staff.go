@@ -112,19 +112,9 @@ func NewLink(ctx context.Context, tx *sql.Tx, ch Change, id int64) (string, erro
 // for 7 days after, the resetting admin's requests get no approval from them.
 func ResetFactors(ctx context.Context, tx *sql.Tx, ch Change, id int64, reason string) error {
 	q := queries.New(tx)
-	if err := access.CheckAdmin(ctx, q, access.Actor{UserID: ch.Admin}); err != nil {
-		return err
-	}
-	reason, err := ReasonField.Check(reason)
+	u, reason, err := changing(ctx, q, ch, id, reason, true, "You cannot reset your own second factors here: remove or add them on your Security page.")
 	if err != nil {
 		return err
-	}
-	u, err := managed(ctx, q, id, true)
-	if err != nil {
-		return err
-	}
-	if u.ID == ch.Admin {
-		return errs.Conflictf("You cannot reset your own second factors here: remove or add them on your Security page.")
 	}
 	removed, err := q.DeleteAllFactors(ctx, u.ID)
 	if err != nil {
@@ -148,19 +138,9 @@ func ResetFactors(ctx context.Context, tx *sql.Tx, ch Change, id int64, reason s
 // Security page does that).
 func SignOut(ctx context.Context, tx *sql.Tx, ch Change, id int64, reason string) error {
 	q := queries.New(tx)
-	if err := access.CheckAdmin(ctx, q, access.Actor{UserID: ch.Admin}); err != nil {
-		return err
-	}
-	reason, err := ReasonField.Check(reason)
+	u, reason, err := changing(ctx, q, ch, id, reason, true, "You cannot sign yourself out here: use Sign out everywhere else on your Security page.")
 	if err != nil {
 		return err
-	}
-	u, err := managed(ctx, q, id, true)
-	if err != nil {
-		return err
-	}
-	if u.ID == ch.Admin {
-		return errs.Conflictf("You cannot sign yourself out here: use Sign out everywhere else on your Security page.")
 	}
 	ended, err := q.DeleteUserSessions(ctx, sql.NullInt64{Int64: u.ID, Valid: true})
 	if err != nil {
@@ -176,23 +156,12 @@ func SignOut(ctx context.Context, tx *sql.Tx, ch Change, id int64, reason string
 // Nobody changes their own role (so an admin always remains: the one acting).
 func SetRole(ctx context.Context, tx *sql.Tx, ch Change, id int64, role, reason string) error {
 	q := queries.New(tx)
-	if err := access.CheckAdmin(ctx, q, access.Actor{UserID: ch.Admin}); err != nil {
-		return err
-	}
-	if !access.IsStaff(role) {
-		return errs.Invalidf("Role must be support or admin.")
-	}
-	reason, err := ReasonField.Check(reason)
-	if err != nil {
-		return err
-	}
-	u, err := managed(ctx, q, id, true)
-	if err != nil {
-		return err
-	}
+	u, reason, err := changing(ctx, q, ch, id, reason, true, "You cannot change your own role; ask another admin.")
 	switch {
-	case u.ID == ch.Admin:
-		return errs.Conflictf("You cannot change your own role; ask another admin.")
+	case err != nil:
+		return err
+	case !access.IsStaff(role):
+		return errs.Invalidf("Role must be support or admin.")
 	case u.Role == role:
 		return errs.Conflictf("%s is already %s.", u.Name, article(role))
 	}
@@ -208,14 +177,7 @@ func SetRole(ctx context.Context, tx *sql.Tx, ch Change, id int64, role, reason 
 // Nobody disables themself.
 func SetStatus(ctx context.Context, tx *sql.Tx, ch Change, id int64, enable bool, reason string) error {
 	q := queries.New(tx)
-	if err := access.CheckAdmin(ctx, q, access.Actor{UserID: ch.Admin}); err != nil {
-		return err
-	}
-	reason, err := ReasonField.Check(reason)
-	if err != nil {
-		return err
-	}
-	u, err := managed(ctx, q, id, false)
+	u, reason, err := changing(ctx, q, ch, id, reason, false, "You cannot disable or enable your own account; ask another admin.")
 	if err != nil {
 		return err
 	}
@@ -224,8 +186,6 @@ func SetStatus(ctx context.Context, tx *sql.Tx, ch Change, id int64, enable bool
 		status, verb = "disabled", "disable"
 	}
 	switch {
-	case u.ID == ch.Admin:
-		return errs.Conflictf("You cannot disable or enable your own account; ask another admin.")
 	case u.Status == status:
 		return errs.Conflictf("%s's account is already %s.", u.Name, map[bool]string{true: "active", false: "disabled"}[enable])
 	}
@@ -243,6 +203,27 @@ func SetStatus(ctx context.Context, tx *sql.Tx, ch Change, id int64, enable bool
 		kind = "admin.staff."
 	}
 	return record(ctx, tx, ch, kind+verb, u.ID, map[string]any{"reason": reason, "sessions_ended": sessions})
+}
+
+// changing opens an admin's change to account id, in its order of refusals: the admin re-read
+// in the transaction (access.CheckAdmin), the reason checked, the account found (staffOnly
+// refuses customers) and not the admin's own (self says what to do instead).
+func changing(ctx context.Context, q *queries.Queries, ch Change, id int64, reason string, staffOnly bool, self string) (queries.GetUserForAdminRow, string, error) {
+	var u queries.GetUserForAdminRow
+	if err := access.CheckAdmin(ctx, q, access.Actor{UserID: ch.Admin}); err != nil {
+		return u, "", err
+	}
+	reason, err := ReasonField.Check(reason)
+	if err != nil {
+		return u, "", err
+	}
+	if u, err = managed(ctx, q, id, staffOnly); err != nil {
+		return u, "", err
+	}
+	if u.ID == ch.Admin {
+		return u, "", errs.Conflictf("%s", self)
+	}
+	return u, reason, nil
 }
 
 // managed is account id as an admin manages it: staffOnly refuses customers.
