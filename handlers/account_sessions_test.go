@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 
 	"chargedesk/demo"
@@ -168,4 +169,40 @@ func TestAdminSignsAColleagueOut(t *testing.T) {
 		t.Errorf("again, with Riley signed in nowhere: %d", r.status)
 	}
 	desk.login(demo.SupportEmail) // and Riley signs in again as before
+}
+
+// Fifty "sign out everywhere else" at once from one browser: one signs the others out and is
+// recorded once; the rest find nobody else signed in (409) and record nothing.
+func TestEndingOtherSessionsUnderRace(t *testing.T) {
+	t.Parallel()
+	ta := newTestApp(t)
+	here := ta.client()
+	here.login(demo.JaneEmail)
+	for range 3 {
+		ta.client().login(demo.JaneEmail)
+	}
+	const n = 50
+	statuses := make(chan int, n)
+	var wg sync.WaitGroup
+	for range n {
+		wg.Go(func() { statuses <- here.post("/account/sessions/end-others", url.Values{}).status })
+	}
+	wg.Wait()
+	close(statuses)
+	count := map[int]int{}
+	for s := range statuses {
+		count[s]++
+	}
+	if count[http.StatusSeeOther] != 1 || count[http.StatusConflict] != n-1 {
+		t.Errorf("answers %v, want one 303 and %d 409", count, n-1)
+	}
+	if got := ta.count(`SELECT count(*) FROM auth_audit WHERE tag = 'session.end'`); got != 1 {
+		t.Errorf("%d session.end rows, want 1", got)
+	}
+	if m := ta.lastAudit("session.end"); m["sessions_ended"] != float64(3) {
+		t.Errorf("session.end row: %v, want 3 sessions ended", m)
+	}
+	if r := here.get("/account/security"); r.status != http.StatusOK {
+		t.Errorf("this browser after the race: %d, want still signed in", r.status)
+	}
 }

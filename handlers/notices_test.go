@@ -18,18 +18,9 @@ import (
 // on her Activity page, and never a customer who did not.
 func TestNoticesByEmail(t *testing.T) {
 	t.Parallel()
-	in := mailtest.Start(t, "127.0.0.1:0")
-	sender, err := mail.Parse("smtp://"+in.Addr+"?tls=none", "ChargeDesk <support@chargedesk.test>")
-	if err != nil {
-		t.Fatal(err)
-	}
+	in, sender := mailServer(t)
 	ta := newTestAppWith(t, appOptions{mail: sender})
-	deliver := func() {
-		t.Helper()
-		if _, err := sender.DeliverDue(context.Background(), ta.db, ta.now()); err != nil {
-			t.Fatal(err)
-		}
-	}
+	deliver := func() { t.Helper(); deliverMail(t, ta, sender) }
 	jane, omar := ta.userID(demo.JaneEmail), ta.userID(demo.OmarEmail)
 	sam := adminClient(t, ta)
 	own := ta.client()
@@ -61,6 +52,25 @@ func TestNoticesByEmail(t *testing.T) {
 	}
 	if n := ta.count(`SELECT count(*) FROM mail_outbox WHERE delivered_at IS NULL`); n != 0 {
 		t.Errorf("mail still waiting: %d", n)
+	}
+}
+
+// mailServer is an in-process SMTP server and the sender that reaches it.
+func mailServer(t *testing.T) (*mailtest.Inbox, *mail.Sender) {
+	t.Helper()
+	in := mailtest.Start(t, "127.0.0.1:0")
+	sender, err := mail.Parse("smtp://"+in.Addr+"?tls=none", "ChargeDesk <support@chargedesk.test>")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return in, sender
+}
+
+// deliverMail sends what the outbox holds now, as serve's loop would.
+func deliverMail(t *testing.T, ta *testApp, sender *mail.Sender) {
+	t.Helper()
+	if _, err := sender.DeliverDue(context.Background(), ta.db, ta.now()); err != nil {
+		t.Fatal(err)
 	}
 }
 

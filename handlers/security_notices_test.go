@@ -1,7 +1,6 @@
 package handlers_test
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -10,8 +9,6 @@ import (
 	"testing"
 
 	"chargedesk/demo"
-	"chargedesk/mail"
-	"chargedesk/mail/mailtest"
 )
 
 // A person is told by email when their own sign-in changes — by them, or by an administrator
@@ -22,11 +19,7 @@ import (
 // Through the real router and an in-process SMTP server.
 func TestSecurityNotices(t *testing.T) {
 	t.Parallel()
-	in := mailtest.Start(t, "127.0.0.1:0")
-	sender, err := mail.Parse("smtp://"+in.Addr+"?tls=none", "ChargeDesk <support@chargedesk.test>")
-	if err != nil {
-		t.Fatal(err)
-	}
+	in, sender := mailServer(t)
 	ta := newTestAppWith(t, appOptions{mail: sender, publicURL: "https://support.example.com"})
 	jane, riley := ta.client(), ta.userID(demo.SupportEmail)
 	jane.loginAs(demo.JaneEmail, firefoxLinux)
@@ -95,9 +88,7 @@ func TestSecurityNotices(t *testing.T) {
 		if r := st.do(); r.status >= 400 {
 			t.Fatalf("%s: %d %.300s", st.name, r.status, r.body)
 		}
-		if _, err := sender.DeliverDue(context.Background(), ta.db, ta.now()); err != nil {
-			t.Fatal(err)
-		}
+		deliverMail(t, ta, sender)
 		got := in.Received()[seen:]
 		seen += len(got)
 		if st.to == "" {
@@ -132,5 +123,34 @@ func TestSecurityNoticesWithoutEmail(t *testing.T) {
 	}
 	if n := ta.count(`SELECT count(*) FROM mail_outbox`); n != 0 {
 		t.Errorf("%d emails queued without a mail server", n)
+	}
+}
+
+// No change without its email: when the outbox refuses the notice (here a trigger stands for a
+// fault of the file), the password change it tells of is refused with it — the old password
+// still signs in, no password.change row, no other session signed out.
+func TestNoChangeWithoutItsNotice(t *testing.T) {
+	t.Parallel()
+	_, sender := mailServer(t)
+	ta := newTestAppWith(t, appOptions{mail: sender})
+	jane, elsewhere := ta.client(), ta.client()
+	jane.login(demo.JaneEmail)
+	elsewhere.login(demo.JaneEmail)
+	if _, err := ta.db.W.Exec(`CREATE TRIGGER mail_refused BEFORE INSERT ON mail_outbox BEGIN SELECT RAISE(ABORT, 'the outbox refuses'); END`); err != nil {
+		t.Fatal(err)
+	}
+	rows := ta.count(`SELECT count(*) FROM auth_audit`)
+	r := jane.post("/account/password", url.Values{"current_password": {demo.DefaultPassword}, "new_password": {"a-new-password-1"}})
+	if r.status < 500 {
+		t.Fatalf("a change whose notice cannot be queued: %d, want it refused", r.status)
+	}
+	if n := ta.count(`SELECT count(*) FROM auth_audit`); n != rows {
+		t.Errorf("%d audit rows written", n-rows)
+	}
+	if r := elsewhere.get("/account/security"); r.status != http.StatusOK {
+		t.Errorf("the other session after the refused change: %d, want still signed in", r.status)
+	}
+	if r := ta.client().post("/login", url.Values{"email": {demo.JaneEmail}, "password": {demo.DefaultPassword}}); r.status != http.StatusSeeOther {
+		t.Errorf("the old password after the refused change: %d, want it to still sign in", r.status)
 	}
 }

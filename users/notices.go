@@ -82,37 +82,32 @@ func SecurityNotices(out *mail.Outbox, site string) audit.Hook {
 			return nil
 		}
 		q := queries.New(tx)
-		kind := "security"
+		kind, by := "security", "You"
 		switch e.Tag {
 		case audit.TagLoginSuccess:
 			if known, err := knownDevice(ctx, q, about, id, e.UserAgent); err != nil || known {
 				return err
 			}
+			by = "You — or someone who has your password"
 		case audit.TagLoginFailure:
 			if tell, err := failuresToTell(ctx, q, about, id, at); err != nil || !tell {
 				return err
 			}
-			kind = failuresKind
+			kind, by = failuresKind, "Someone signing in as you (the last attempt below)"
+		default:
+			if e.Actor != about && e.Actor != 0 { // an admin did it for them
+				who, err := q.UserForNotice(ctx, e.Actor)
+				if err != nil && !errors.Is(err, sql.ErrNoRows) {
+					return err
+				}
+				by = strings.TrimSpace(who.Name + " (" + who.Role + ")")
+			}
 		}
 		to, err := q.UserForNotice(ctx, about)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil
 		} else if err != nil {
 			return err
-		}
-		by := "You"
-		if e.Actor != about && e.Actor != 0 {
-			who, err := q.UserForNotice(ctx, e.Actor)
-			if err != nil && !errors.Is(err, sql.ErrNoRows) {
-				return err
-			}
-			by = strings.TrimSpace(who.Name + " (" + who.Role + ")")
-		}
-		switch e.Tag {
-		case audit.TagLoginSuccess:
-			by = "You — or someone who has your password"
-		case audit.TagLoginFailure:
-			by = "Someone signing in as you (the last attempt below)"
 		}
 		from := e.IP
 		if d := Device(e.UserAgent); d != "" {
